@@ -1,0 +1,51 @@
+/**
+ * The shapes datasets take in memory. Every loader returns one of these; the
+ * samplers, the trainer and the evaluators consume them.
+ */
+
+/** Examples with class labels (mnist, fashion-mnist, idx:DIR, folder:DIR). */
+export interface LabelledDataset {
+  /** Short name, e.g. 'mnist' or 'folder:/data/faces'. */
+  name: string;
+  /** Shape of one example, e.g. [28, 28, 1] for images or [784] for flat vectors. */
+  inputShape: number[];
+  /** All examples, row-major: `count * product(inputShape)` floats. */
+  x: Float32Array;
+  /** Class index of each example, in [0, numClasses). */
+  labels: Int32Array;
+  /** Number of classes. */
+  numClasses: number;
+  /** Optional human-readable class names (folder names), indexed by label. */
+  classNames?: string[];
+  /** Optional source of each example (file path or 'mnist:test:123'), for messages and reports. */
+  sources?: string[];
+}
+
+/**
+ * Pairs with similarity labels only, no classes (pairs:FILE.csv).
+ * Label convention: 0 = similar, 1 = dissimilar.
+ */
+export interface PairDataset {
+  name: string;
+  inputShape: number[];
+  /** First element of each pair: `count * product(inputShape)` floats. */
+  a: Float32Array;
+  /** Second element of each pair, same layout as `a`. */
+  b: Float32Array;
+  /** 0 similar, 1 dissimilar, one per pair. */
+  labels: Uint8Array;
+  /** Optional source description of each pair (e.g. 'pairs.csv:12'). */
+  sources?: string[];
+}
+
+/** Index pairs into a {@link LabelledDataset} with their similarity labels (0 similar, 1 dissimilar). */
+export interface IndexPairs {
+  i: Int32Array;
+  j: Int32Array;
+  labels: Uint8Array;
+}
+
+/** Number of floats in one example of the given shape. */
+export function exampleSize(inputShape: readonly number[]): number {
+  return inputShape.reduce((a, b) => a * b, 1);
+}

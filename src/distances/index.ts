@@ -1,0 +1,2 @@
+// Public API of src/distances: re-exports only.
+export {};

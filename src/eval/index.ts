@@ -1,0 +1,2 @@
+// Public API of src/eval: re-exports only.
+export {};

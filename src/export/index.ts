@@ -1,0 +1,2 @@
+// Public API of src/export: re-exports only.
+export {};

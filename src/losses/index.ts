@@ -1,0 +1,2 @@
+// Public API of src/losses: re-exports only.
+export {};

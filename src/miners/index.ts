@@ -1,0 +1,2 @@
+// Public API of src/miners: re-exports only.
+export {};

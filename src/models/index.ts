@@ -1,0 +1,2 @@
+// Public API of src/models: re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/samplers: re-exports only.
+export {};

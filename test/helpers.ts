@@ -1,0 +1,26 @@
+/** Shared test helpers. */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../src/engine/backend.js';
+
+/** Runs `fn` with `backend` active, restoring the previous backend afterwards. */
+export async function withBackend<T>(backend: BackendName, fn: () => T | Promise<T>): Promise<T> {
+  const previous = tf.getBackend();
+  await initBackend(backend);
+  try {
+    return await fn();
+  } finally {
+    if (previous && previous !== backend) await tf.setBackend(previous);
+  }
+}
+
+/** Asserts that every element of `actual` is within `tol` (absolute + relative) of `expected`. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = 'value'): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!(Math.abs(a - e) <= tol * (1 + Math.abs(e)))) {
+      throw new Error(`${what}[${i}]: got ${a}, expected ${e} (tol ${tol})`);
+    }
+  }
+}
