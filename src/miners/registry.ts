@@ -1,0 +1,80 @@
+/**
+ * Miners by name, for the trainer and the CLI (`--miner NAME`). Options are
+ * checked when the miner is created, so a bad margin fails before training starts.
+ */
+import { check } from '../errors.js';
+import type { PairMiner, TripletMiner } from './types.js';
+import {
+  allPairsMiner,
+  hardNegativePairMiner,
+  pairMarginMiner,
+  semiHardPairMiner,
+  type PairMinerOptions,
+} from './pair-miners.js';
+import {
+  allTripletsMiner,
+  batchHardTripletMiner,
+  semiHardTripletMiner,
+  type TripletMinerOptions,
+} from './triplet-miners.js';
+import { checkFinite, checkMargin } from './batch-check.js';
+
+/** Names of the pair miners. */
+export const PAIR_MINER_NAMES = ['all', 'hard-negative', 'semi-hard', 'pair-margin'] as const;
+/** Names of the triplet miners. */
+export const TRIPLET_MINER_NAMES = ['all', 'hard', 'semi-hard'] as const;
+
+export type PairMinerName = (typeof PAIR_MINER_NAMES)[number];
+export type TripletMinerName = (typeof TRIPLET_MINER_NAMES)[number];
+
+const quoted = (names: readonly string[]): string => names.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The pair miner called `name` ('all' | 'hard-negative' | 'semi-hard' | 'pair-margin')
+ * with its options bound. Throws a ContrastiveError listing the names for an unknown one.
+ */
+export function createPairMiner(name: string, options: PairMinerOptions = {}): PairMiner {
+  const fn = 'createPairMiner';
+  check(
+    (PAIR_MINER_NAMES as readonly string[]).includes(name),
+    fn,
+    `unknown pair miner '${name}', expected one of ${quoted(PAIR_MINER_NAMES)}`,
+  );
+  if (options.margin !== undefined) checkMargin(fn, 'margin', options.margin);
+  if (options.posMargin !== undefined) checkFinite(fn, 'posMargin', options.posMargin);
+  if (options.negMargin !== undefined) checkFinite(fn, 'negMargin', options.negMargin);
+  const opts = { ...options };
+  switch (name as PairMinerName) {
+    case 'all':
+      return allPairsMiner;
+    case 'hard-negative':
+      return hardNegativePairMiner;
+    case 'semi-hard':
+      return (d, l) => semiHardPairMiner(d, l, opts);
+    case 'pair-margin':
+      return (d, l) => pairMarginMiner(d, l, opts);
+  }
+}
+
+/**
+ * The triplet miner called `name` ('all' | 'hard' | 'semi-hard') with its options
+ * bound. Throws a ContrastiveError listing the names for an unknown one.
+ */
+export function createTripletMiner(name: string, options: TripletMinerOptions = {}): TripletMiner {
+  const fn = 'createTripletMiner';
+  check(
+    (TRIPLET_MINER_NAMES as readonly string[]).includes(name),
+    fn,
+    `unknown triplet miner '${name}', expected one of ${quoted(TRIPLET_MINER_NAMES)}`,
+  );
+  if (options.margin !== undefined) checkMargin(fn, 'margin', options.margin);
+  const opts = { ...options };
+  switch (name as TripletMinerName) {
+    case 'all':
+      return allTripletsMiner;
+    case 'hard':
+      return batchHardTripletMiner;
+    case 'semi-hard':
+      return (d, l) => semiHardTripletMiner(d, l, opts);
+  }
+}
