@@ -1,2 +1,9 @@
 // Public API of src/models: re-exports only.
-export {};
+export type { Encoder, EncoderSpec, MlpEncoderSpec, CnnEncoderSpec, SequenceEncoderSpec, EncoderActivation } from './encoder-spec.js';
+export { encoderSpecSchema, ENCODER_ACTIVATIONS } from './encoder-spec.js';
+export { mlpEncoder, type MlpEncoderOptions } from './mlp-encoder.js';
+export { cnnEncoder, type CnnEncoderOptions } from './cnn-encoder.js';
+export { sequenceEncoder, type SequenceEncoderOptions } from './sequence-encoder.js';
+export { createEncoder } from './create-encoder.js';
+export { l2Normalize, L2_NORMALIZE_EPSILON } from './l2-normalize.js';
+export { SiameseNetwork, type SiameseNetworkOptions, type EmbedOptions } from './siamese-network.js';

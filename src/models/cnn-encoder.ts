@@ -1,0 +1,89 @@
+/** The small convolutional encoder for 28x28-style images. */
+import * as tf from '@tensorflow/tfjs';
+import { check } from '../errors.js';
+import { cnnEncoderSpecSchema, type CnnEncoderSpec, type Encoder } from './encoder-spec.js';
+import { SeededInit } from './seeded-init.js';
+import { parseWith } from './validate.js';
+
+/** Options of {@link cnnEncoder}. */
+export interface CnnEncoderOptions {
+  /** Image shape [height, width, channels], e.g. [28, 28, 1]. */
+  inputShape: [number, number, number];
+  /** Filters of each conv-relu-maxpool block (default [32, 64]). */
+  filters?: number[];
+  /** Square kernel size of every convolution (default 3; 'valid' padding). */
+  kernelSize?: number;
+  /** Width of the dense relu layer after flattening (default 128; 0 for none). */
+  dense?: number;
+  /** Size of the embedding (default 64). */
+  embeddingDim?: number;
+  /** Batch normalisation between each convolution and its relu (default false). */
+  batchNorm?: boolean;
+  /** Seed of the weight initialisation (default 0). */
+  seed?: number;
+}
+
+/**
+ * Builds a conv encoder: for each entry of `filters`, conv(kernelSize, 'valid')
+ * [-> batchNorm] -> relu -> maxpool 2x2; then flatten -> dense(dense, relu) ->
+ * dense(embeddingDim), linear output. The defaults are the reference Siamese
+ * CNN: 28x28 -> conv32 3x3 -> pool -> conv64 3x3 -> pool -> fc128 -> fc64.
+ */
+export function cnnEncoder(options: CnnEncoderOptions): Encoder<CnnEncoderSpec> {
+  const spec = parseWith(
+    cnnEncoderSpecSchema,
+    {
+      kind: 'cnn',
+      inputShape: options?.inputShape,
+      filters: options?.filters ?? [32, 64],
+      kernelSize: options?.kernelSize ?? 3,
+      dense: options?.dense ?? 128,
+      embeddingDim: options?.embeddingDim ?? 64,
+      batchNorm: options?.batchNorm ?? false,
+      seed: options?.seed ?? 0,
+    },
+    'cnnEncoder',
+    'options',
+  );
+  // Each block shrinks the image by (k - 1) then halves it; say so before TF.js fails obscurely.
+  let [hh, ww] = spec.inputShape;
+  for (let i = 0; i < spec.filters.length; i++) {
+    hh = Math.floor((hh - spec.kernelSize + 1) / 2);
+    ww = Math.floor((ww - spec.kernelSize + 1) / 2);
+    check(
+      hh >= 1 && ww >= 1,
+      'cnnEncoder',
+      `inputShape ${JSON.stringify(spec.inputShape)} is too small for ${spec.filters.length} blocks of ${spec.kernelSize}x${spec.kernelSize} conv + 2x2 pool (nothing left after block ${i + 1})`,
+    );
+  }
+  return { model: buildCnn(spec), spec };
+}
+
+function buildCnn(spec: CnnEncoderSpec): tf.LayersModel {
+  const init = new SeededInit(spec.seed);
+  const input = tf.input({ shape: spec.inputShape });
+  let h: tf.SymbolicTensor = input;
+  for (const filters of spec.filters) {
+    h = tf.layers
+      .conv2d({
+        filters,
+        kernelSize: spec.kernelSize,
+        padding: 'valid',
+        activation: spec.batchNorm ? 'linear' : 'relu',
+        useBias: !spec.batchNorm, // batch norm's beta replaces the bias
+        kernelInitializer: init.he(),
+      })
+      .apply(h) as tf.SymbolicTensor;
+    if (spec.batchNorm) {
+      h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+      h = tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor;
+    }
+    h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }).apply(h) as tf.SymbolicTensor;
+  }
+  h = tf.layers.flatten().apply(h) as tf.SymbolicTensor;
+  if (spec.dense > 0) {
+    h = tf.layers.dense({ units: spec.dense, activation: 'relu', kernelInitializer: init.he() }).apply(h) as tf.SymbolicTensor;
+  }
+  const out = tf.layers.dense({ units: spec.embeddingDim, kernelInitializer: init.glorot() }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'cnn_encoder' });
+}

@@ -1,0 +1,177 @@
+/**
+ * The Siamese network: one encoder applied with shared weights to both inputs
+ * of a pair. Embeddings are optionally L2-normalised; the distance between the
+ * two embeddings is what the contrastive loss and the verifier look at.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ContrastiveError, check } from '../errors.js';
+import type { Encoder, EncoderSpec } from './encoder-spec.js';
+import { l2Normalize } from './l2-normalize.js';
+import { DISTANCE_NAMES, rowDistance, type DistanceName } from './row-distance.js';
+
+/** Options of {@link SiameseNetwork}. */
+export interface SiameseNetworkOptions {
+  /** Distance between embeddings (default 'euclidean'). */
+  distance?: DistanceName;
+  /** L2-normalise every embedding to unit length (default false). */
+  normalize?: boolean;
+  /** Spec of the encoder when it is a ready one (taken from an {@link Encoder} automatically). */
+  spec?: EncoderSpec | null;
+}
+
+/** Options of {@link SiameseNetwork.embed}. */
+export interface EmbedOptions {
+  /** Run layers in training mode (dropout on, batch norm on batch statistics). Default false. */
+  training?: boolean;
+}
+
+function isEncoder(x: unknown): x is Encoder {
+  return typeof x === 'object' && x !== null && 'model' in x && 'spec' in x;
+}
+
+/** A Siamese network over one shared encoder. */
+export class SiameseNetwork {
+  /** The shared encoder: input [batch, ...inputShape] -> embedding [batch, embeddingDim]. */
+  readonly encoder: tf.LayersModel;
+  /** Spec of the encoder when it is a ready one, else null (a custom model). */
+  readonly encoderSpec: EncoderSpec | null;
+  /** Distance between embeddings. */
+  readonly distanceName: DistanceName;
+  /** Whether embeddings are L2-normalised. */
+  readonly normalize: boolean;
+  /** Shape of one example (no batch axis); null marks a free axis, e.g. sequence length. */
+  readonly inputShape: (number | null)[];
+  /** Size of one embedding. */
+  readonly embeddingDim: number;
+
+  /**
+   * @param encoder a ready {@link Encoder} or any single-input `tf.LayersModel`
+   *   whose output is [batch, embeddingDim].
+   */
+  constructor(encoder: tf.LayersModel | Encoder, options: SiameseNetworkOptions = {}) {
+    const fn = 'SiameseNetwork';
+    const model = isEncoder(encoder) ? encoder.model : encoder;
+    check(model instanceof tf.LayersModel, fn, 'encoder must be a tf.LayersModel or an Encoder { model, spec }');
+    check(model.inputs.length === 1, fn, `encoder must have one input (it has ${model.inputs.length})`);
+    check(model.outputs.length === 1, fn, `encoder must have one output (it has ${model.outputs.length})`);
+    const outShape = model.outputs[0].shape;
+    check(
+      outShape.length === 2 && typeof outShape[1] === 'number' && outShape[1] > 0,
+      fn,
+      `encoder output must be [batch, embeddingDim], got ${JSON.stringify(outShape)}`,
+    );
+    const distance = options.distance ?? 'euclidean';
+    check(DISTANCE_NAMES.includes(distance), fn, `options.distance is '${String(distance)}' (expected one of ${DISTANCE_NAMES.join(', ')})`);
+    this.encoder = model;
+    this.encoderSpec = options.spec ?? (isEncoder(encoder) ? encoder.spec : null);
+    this.distanceName = distance;
+    this.normalize = options.normalize ?? false;
+    this.inputShape = model.inputs[0].shape.slice(1);
+    this.embeddingDim = outShape[1] as number;
+  }
+
+  /**
+   * Embeds a batch `x` [N, ...inputShape] -> [N, embeddingDim] (L2-normalised if
+   * the network normalises). Differentiable: call it inside `optimizer.minimize`
+   * with `{ training: true }`; gradients flow to {@link trainableWeights}.
+   */
+  embed(x: tf.Tensor, options: EmbedOptions = {}): tf.Tensor2D {
+    this.checkInput(x, 'SiameseNetwork.embed', 'x');
+    return tf.tidy(() => {
+      const e = this.encoder.apply(x, { training: options.training ?? false }) as tf.Tensor2D;
+      return this.normalize ? l2Normalize(e) : e;
+    });
+  }
+
+  /**
+   * Embeds many examples in batches of `batchSize` (inference mode), keeping at
+   * most one batch of activations alive. `x` is a tensor [N, ...inputShape] or
+   * the row-major floats of N examples (fixed input shapes only).
+   *
+   * @returns the embeddings, row-major: N * embeddingDim floats.
+   */
+  async embedBatched(x: Float32Array | tf.Tensor, batchSize = 256): Promise<Float32Array> {
+    const fn = 'SiameseNetwork.embedBatched';
+    check(Number.isInteger(batchSize) && batchSize > 0, fn, `batchSize must be a positive integer, got ${batchSize}`);
+    let count: number;
+    let batchAt: (start: number, end: number) => tf.Tensor;
+    if (x instanceof Float32Array) {
+      const shape = this.inputShape;
+      check(
+        shape.every((d) => d !== null),
+        fn,
+        `x as a Float32Array needs a fixed input shape, this encoder's is ${JSON.stringify(shape)}: pass a tensor`,
+      );
+      const size = (shape as number[]).reduce((a, b) => a * b, 1);
+      check(x.length % size === 0, fn, `x has ${x.length} floats, not a multiple of one example's ${size} (inputShape ${JSON.stringify(shape)})`);
+      count = x.length / size;
+      batchAt = (s, e) => tf.tensor(x.subarray(s * size, e * size), [e - s, ...(shape as number[])]);
+    } else {
+      check(x instanceof tf.Tensor, fn, 'x must be a Float32Array or a tf.Tensor');
+      this.checkInput(x, fn, 'x');
+      count = x.shape[0];
+      batchAt = (s, e) => tf.slice(x, s, e - s);
+    }
+    const out = new Float32Array(count * this.embeddingDim);
+    for (let start = 0; start < count; start += batchSize) {
+      const end = Math.min(count, start + batchSize);
+      const emb = tf.tidy(() => {
+        const batch = batchAt(start, end);
+        return this.embed(batch);
+      });
+      try {
+        out.set(await emb.data(), start * this.embeddingDim);
+      } finally {
+        emb.dispose();
+      }
+    }
+    return out;
+  }
+
+  /** Distance between the embeddings of x1[i] and x2[i] for each pair i: returns [N]. */
+  distance(x1: tf.Tensor, x2: tf.Tensor, options: EmbedOptions = {}): tf.Tensor1D {
+    const fn = 'SiameseNetwork.distance';
+    this.checkInput(x1, fn, 'x1');
+    this.checkInput(x2, fn, 'x2');
+    check(x1.shape[0] === x2.shape[0], fn, `x1 has ${x1.shape[0]} rows but x2 has ${x2.shape[0]}`);
+    return tf.tidy(() => rowDistance(this.embed(x1, options), this.embed(x2, options), this.distanceName));
+  }
+
+  /** The encoder's trainable variables (the `varList` for `optimizer.minimize`). */
+  get trainableWeights(): tf.Variable[] {
+    return this.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /** Copies of all encoder weights, in layer order (the caller disposes them). */
+  getWeights(): tf.Tensor[] {
+    return this.encoder.getWeights();
+  }
+
+  /** Sets all encoder weights, in the order {@link getWeights} returns them. */
+  setWeights(weights: tf.Tensor[]): void {
+    const fn = 'SiameseNetwork.setWeights';
+    const current = this.encoder.weights;
+    check(Array.isArray(weights), fn, 'weights must be an array of tensors');
+    check(weights.length === current.length, fn, `got ${weights.length} tensors, the encoder has ${current.length} weights`);
+    weights.forEach((w, i) => {
+      check(
+        w instanceof tf.Tensor && tf.util.arraysEqual(w.shape, current[i].shape as number[]),
+        fn,
+        `weights[${i}] (${current[i].name}) must have shape ${JSON.stringify(current[i].shape)}, got ${w instanceof tf.Tensor ? JSON.stringify(w.shape) : typeof w}`,
+      );
+    });
+    this.encoder.setWeights(weights);
+  }
+
+  /** Frees the encoder's weights. The network cannot be used afterwards. */
+  dispose(): void {
+    this.encoder.dispose();
+  }
+
+  private checkInput(x: tf.Tensor, fn: string, arg: string): void {
+    if (!(x instanceof tf.Tensor)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: ${arg} must be a tf.Tensor`);
+    const want = this.inputShape;
+    const ok = x.rank === want.length + 1 && want.every((d, i) => d === null || d === x.shape[i + 1]);
+    check(ok, fn, `${arg} has shape ${JSON.stringify(x.shape)}, expected [N, ${want.map((d) => (d === null ? '*' : d)).join(', ')}]`);
+  }
+}
