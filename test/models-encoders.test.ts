@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend } from './helpers.js';
 import { ContrastiveError } from '../src/errors.js';
-import { cnnEncoder, createEncoder, mlpEncoder, sequenceEncoder, type Encoder } from '../src/models/index.js';
+import { cnnEncoder, createEncoder, mlpEncoder, sequenceEncoder, type Encoder, type EncoderSpec } from '../src/models/index.js';
 
 function outShape(enc: Encoder, x: tf.Tensor): number[] {
   return tf.tidy(() => (enc.model.predict(x) as tf.Tensor).shape);
@@ -63,7 +63,7 @@ test('the same seed gives the same initial weights, another seed different ones'
 
 test('createEncoder rebuilds the encoder its spec describes, and the spec is JSON', () => {
   const enc = sequenceEncoder({ features: 4, kind: 'gru', units: 9, embeddingDim: 5, seed: 2 });
-  const spec = JSON.parse(JSON.stringify(enc.spec));
+  const spec = JSON.parse(JSON.stringify(enc.spec)) as EncoderSpec;
   assert.deepEqual(spec, { kind: 'sequence', features: 4, cell: 'gru', filters: [64, 64], kernelSize: 5, units: 9, pooling: 'avg', embeddingDim: 5, seed: 2 });
   const again = createEncoder(spec);
   assert.deepEqual(again.spec, enc.spec);
