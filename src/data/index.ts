@@ -1,3 +1,20 @@
 // Public API of src/data: re-exports only.
-export { exampleSize } from './types.js';
+export { exampleSize, isPairDataset } from './types.js';
 export type { LabelledDataset, PairDataset, IndexPairs } from './types.js';
+export { loadMnist } from './mnist.js';
+export { readIdx, loadIdxDataset } from './idx.js';
+export type { IdxArray, IdxData, IdxType, IdxSplit, IdxDatasetOptions } from './idx.js';
+export { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_CLASSES } from './fashion-mnist.js';
+export type { FashionMnistOptions } from './fashion-mnist.js';
+export { decodeImage, isImageFile, IMAGE_EXTENSIONS } from './image.js';
+export type { ImageOptions, ImageFit } from './image.js';
+export { decodeNetpbm } from './netpbm.js';
+export type { RawImage } from './netpbm.js';
+export { loadImageFolder, requireTwoClasses, countClasses } from './image-folder.js';
+export type { ImageFolderOptions } from './image-folder.js';
+export { loadPairsCsv } from './pairs-csv.js';
+export type { PairsCsvOptions } from './pairs-csv.js';
+export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './load.js';
+export type { LoadDatasetOptions } from './load.js';
+export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from './split.js';
+export type { SplitOptions, DatasetSplitOptions, DatasetSplit, Split, SplitIndices } from './split.js';

@@ -49,3 +49,8 @@ export interface IndexPairs {
 export function exampleSize(inputShape: readonly number[]): number {
   return inputShape.reduce((a, b) => a * b, 1);
 }
+
+/** True when `dataset` is a {@link PairDataset} (pairs:FILE.csv) rather than a {@link LabelledDataset}. */
+export function isPairDataset(dataset: LabelledDataset | PairDataset): dataset is PairDataset {
+  return 'a' in dataset && 'b' in dataset;
+}

