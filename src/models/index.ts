@@ -7,3 +7,12 @@ export { sequenceEncoder, type SequenceEncoderOptions } from './sequence-encoder
 export { createEncoder } from './create-encoder.js';
 export { l2Normalize, L2_NORMALIZE_EPSILON } from './l2-normalize.js';
 export { SiameseNetwork, type SiameseNetworkOptions, type EmbedOptions } from './siamese-network.js';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_VERSION,
+  bundleManifestSchema,
+  preprocessingSchema,
+  type BundleManifest,
+  type Preprocessing,
+} from './manifest.js';
+export { saveBundle, loadBundle, readManifest, updateManifest, type BundleInfo, type ManifestPatch } from './bundle.js';
