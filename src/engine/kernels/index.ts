@@ -1,10 +1,39 @@
 /**
- * Kernels the stock wasm backend lacks, registered so that training works there.
+ * Kernels the stock wasm backend lacks or runs slowly, registered so that training works
+ * (and is fast) there. The numeric kernels live in csrc/kernels.c, compiled into
+ * wasm/contrastive-kernels.wasm and run inside the backend's own memory (see wasm-module.ts).
  */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-backprop.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+
+export { KERNELS_WASM_PATH } from './wasm-module.js';
+
+/** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
+export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+  unsortedSegmentSumConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+];
+
 let registered = false;
 
-/** Registers our wasm kernels once (idempotent). */
+/**
+ * Registers our wasm kernels once (idempotent). Called by `initBackend` before the wasm
+ * backend is activated; safe to call at any time.
+ */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
+  for (const config of WASM_KERNEL_CONFIGS) {
+    // Replacing a stock kernel: unregister first, registerKernel would only warn and overwrite.
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
 }

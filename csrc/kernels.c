@@ -1,0 +1,237 @@
+/*
+ * Training kernels for the TensorFlow.js wasm backend (NHWC, float32).
+ *
+ * Built with clang --target=wasm32 -msimd128 into wasm/contrastive-kernels.wasm
+ * (scripts/build-wasm.sh). The module imports the wasm backend's own linear
+ * memory, so every pointer below is a tensor's memoryOffset in that heap: no copies.
+ * It has no data segment and no heap of its own; scratch space comes from the
+ * backend's malloc, and the shadow stack is moved by the loader into a block
+ * malloc'ed there too.
+ */
+#include <wasm_simd128.h>
+
+typedef float f32;
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+static void zero(f32 *p, int n) {
+  int i = 0;
+  v128_t z = wasm_f32x4_splat(0.f);
+  for (; i + 4 <= n; i += 4) wasm_v128_store(p + i, z);
+  for (; i < n; i++) p[i] = 0.f;
+}
+
+/* First o in [0, O) with o*s + off >= 0, and one past the last with o*s + off < L. */
+INLINE int range_lo(int off, int s) {
+  if (off >= 0) return 0;
+  return (-off + s - 1) / s;
+}
+INLINE int range_hi(int off, int s, int L, int O) {
+  int last = L - 1 - off; /* o*s <= last */
+  if (last < 0) return 0;
+  int hi = last / s + 1;
+  return hi < O ? hi : O;
+}
+
+/* ---------------------------------------------------------------- Conv2DBackpropFilter
+ * dw[fh,fw,c,k] = sum_{n,oh,ow} x[n, oh*sh + fh*dh - pt, ow*sw + fw*dwd - pl, c] * dy[n,oh,ow,k]
+ * One image at a time (its x and dy stay in cache); for each tap a CB x (4*KV) tile of dw is
+ * accumulated in registers over all output pixels of that image. */
+INLINE void bpf_tile(const f32 *x, const f32 *dy, f32 *dwt, int CB, int KV, int C, int K, int W,
+                     int oh0, int oh1, int ow0, int ow1, int sh, int sw, int ihoff, int iwoff, int OW) {
+  v128_t acc[4][4];
+  for (int i = 0; i < CB; i++)
+    for (int j = 0; j < KV; j++) acc[i][j] = wasm_f32x4_splat(0.f);
+  for (int oh = oh0; oh < oh1; oh++) {
+    const f32 *xr = x + (oh * sh + ihoff) * W * C;
+    const f32 *dr = dy + oh * OW * K;
+    for (int ow = ow0; ow < ow1; ow++) {
+      const f32 *xp = xr + (ow * sw + iwoff) * C;
+      const f32 *dp = dr + ow * K;
+      v128_t d[4];
+      for (int j = 0; j < KV; j++) d[j] = wasm_v128_load(dp + 4 * j);
+      for (int i = 0; i < CB; i++) {
+        v128_t a = wasm_f32x4_splat(xp[i]);
+        for (int j = 0; j < KV; j++) acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(a, d[j]));
+      }
+    }
+  }
+  for (int i = 0; i < CB; i++)
+    for (int j = 0; j < KV; j++) {
+      f32 *o = dwt + i * K + 4 * j;
+      wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[i][j]));
+    }
+}
+
+EXPORT("conv2d_backprop_filter")
+void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int N, int H, int W, int C, int OH,
+                            int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
+  zero(dw, FH * FW * C * K);
+  const int K8 = K - K % 8, K4 = K - K % 4;
+  for (int n = 0; n < N; n++) {
+    const f32 *xn = x + n * H * W * C;
+    const f32 *dyn = dy + n * OH * OW * K;
+    for (int fh = 0; fh < FH; fh++) {
+      const int ihoff = fh * dh - pt;
+      const int oh0 = range_lo(ihoff, sh), oh1 = range_hi(ihoff, sh, H, OH);
+      if (oh0 >= oh1) continue;
+      for (int fw = 0; fw < FW; fw++) {
+        const int iwoff = fw * dwd - pl;
+        const int ow0 = range_lo(iwoff, sw), ow1 = range_hi(iwoff, sw, W, OW);
+        if (ow0 >= ow1) continue;
+        f32 *dwtap = dw + (fh * FW + fw) * C * K;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          int k = 0;
+          for (; k < K8; k += 8)
+            bpf_tile(xn + c, dyn + k, dwtap + c * K + k, 4, 2, C, K, W, oh0, oh1, ow0, ow1, sh, sw, ihoff, iwoff, OW);
+          for (; k < K4; k += 4)
+            bpf_tile(xn + c, dyn + k, dwtap + c * K + k, 4, 1, C, K, W, oh0, oh1, ow0, ow1, sh, sw, ihoff, iwoff, OW);
+        }
+        for (; c < C; c++) {
+          int k = 0;
+          for (; k < K8; k += 8)
+            bpf_tile(xn + c, dyn + k, dwtap + c * K + k, 1, 2, C, K, W, oh0, oh1, ow0, ow1, sh, sw, ihoff, iwoff, OW);
+          for (; k < K4; k += 4)
+            bpf_tile(xn + c, dyn + k, dwtap + c * K + k, 1, 1, C, K, W, oh0, oh1, ow0, ow1, sh, sw, ihoff, iwoff, OW);
+        }
+        if (K4 < K) { /* channels of dy past the last multiple of 4 */
+          for (int oh = oh0; oh < oh1; oh++)
+            for (int ow = ow0; ow < ow1; ow++) {
+              const f32 *xp = xn + ((oh * sh + ihoff) * W + ow * sw + iwoff) * C;
+              const f32 *dp = dyn + (oh * OW + ow) * K;
+              for (int cc = 0; cc < C; cc++)
+                for (int k = K4; k < K; k++) dwtap[cc * K + k] += xp[cc] * dp[k];
+            }
+        }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- Conv2DBackpropInput
+ * dx[n,ih,iw,c] = sum_{fh,fw,k} dy[n,oh,ow,k] * w[fh,fw,c,k]  where ih = oh*sh + fh*dh - pt.
+ * wt is scratch for w transposed to [fh,fw,k,c] so that c is the contiguous (vector) axis.
+ * Scatter form: each (output pixel, tap) adds a C-vector into dx; MB output pixels along a row
+ * share the loads of wt. */
+INLINE void bpi_tile(const f32 *dyp, const f32 *wtap, f32 *dxp, int MB, int CV, int K, int C, int dyStep, int dxStep) {
+  v128_t acc[4][4];
+  for (int i = 0; i < MB; i++)
+    for (int j = 0; j < CV; j++) acc[i][j] = wasm_f32x4_splat(0.f);
+  for (int k = 0; k < K; k++) {
+    v128_t w[4];
+    for (int j = 0; j < CV; j++) w[j] = wasm_v128_load(wtap + k * C + 4 * j);
+    for (int i = 0; i < MB; i++) {
+      v128_t a = wasm_f32x4_splat(dyp[i * dyStep + k]);
+      for (int j = 0; j < CV; j++) acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(a, w[j]));
+    }
+  }
+  for (int i = 0; i < MB; i++)
+    for (int j = 0; j < CV; j++) {
+      f32 *o = dxp + i * dxStep + 4 * j;
+      wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), acc[i][j]));
+    }
+}
+
+INLINE void bpi_row(const f32 *dyp, const f32 *wtap, f32 *dxp, int MB, int K, int C, int dyStep, int dxStep) {
+  const int C8 = C - C % 8, C4 = C - C % 4;
+  int c = 0;
+  for (; c < C8; c += 8) bpi_tile(dyp, wtap + c, dxp + c, MB, 2, K, C, dyStep, dxStep);
+  for (; c < C4; c += 4) bpi_tile(dyp, wtap + c, dxp + c, MB, 1, K, C, dyStep, dxStep);
+  for (; c < C; c++)
+    for (int i = 0; i < MB; i++) {
+      f32 s = 0.f;
+      for (int k = 0; k < K; k++) s += dyp[i * dyStep + k] * wtap[k * C + c];
+      dxp[i * dxStep + c] += s;
+    }
+}
+
+EXPORT("conv2d_backprop_input")
+void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *dx, f32 *wt, int N, int H, int W, int C, int OH,
+                           int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
+  for (int t = 0; t < FH * FW; t++)
+    for (int c = 0; c < C; c++)
+      for (int k = 0; k < K; k++) wt[(t * K + k) * C + c] = w[(t * C + c) * K + k];
+  zero(dx, N * H * W * C);
+  for (int n = 0; n < N; n++) {
+    const f32 *dyn = dy + n * OH * OW * K;
+    f32 *dxn = dx + n * H * W * C;
+    for (int oh = 0; oh < OH; oh++) {
+      for (int fh = 0; fh < FH; fh++) {
+        const int ih = oh * sh + fh * dh - pt;
+        if (ih < 0 || ih >= H) continue;
+        for (int fw = 0; fw < FW; fw++) {
+          const int iwoff = fw * dwd - pl;
+          const int ow0 = range_lo(iwoff, sw), ow1 = range_hi(iwoff, sw, W, OW);
+          const f32 *wtap = wt + (fh * FW + fw) * K * C;
+          int ow = ow0;
+          for (; ow + 4 <= ow1; ow += 4)
+            bpi_row(dyn + (oh * OW + ow) * K, wtap, dxn + (ih * W + ow * sw + iwoff) * C, 4, K, C, K, sw * C);
+          for (; ow < ow1; ow++)
+            bpi_row(dyn + (oh * OW + ow) * K, wtap, dxn + (ih * W + ow * sw + iwoff) * C, 1, K, C, K, sw * C);
+        }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- MaxPoolGrad
+ * dx gets each dy at the position of its window's maximum (first maximum in row-major window
+ * order, padding excluded: the cpu backend's rule). Four channels at a time. */
+EXPORT("max_pool_grad")
+void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, int C, int OH, int OW, int sh,
+                   int sw, int dh, int dwd, int EFH, int EFW, int pt, int pl) {
+  zero(dx, N * H * W * C);
+  const int C4 = C - C % 4;
+  for (int n = 0; n < N; n++) {
+    const f32 *xn = x + n * H * W * C;
+    const f32 *dyn = dy + n * OH * OW * C;
+    f32 *dxn = dx + n * H * W * C;
+    for (int oh = 0; oh < OH; oh++) {
+      const int h0 = oh * sh - pt;
+      for (int ow = 0; ow < OW; ow++) {
+        const int w0 = ow * sw - pl;
+        const f32 *dp = dyn + (oh * OW + ow) * C;
+        int c = 0;
+        for (; c < C4; c += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t idx = wasm_i32x4_splat(-1);
+          for (int fh = 0; fh < EFH; fh += dh) {
+            const int ih = h0 + fh;
+            if (ih < 0 || ih >= H) continue;
+            for (int fw = 0; fw < EFW; fw += dwd) {
+              const int iw = w0 + fw;
+              if (iw < 0 || iw >= W) continue;
+              const int p = ih * W + iw;
+              v128_t v = wasm_v128_load(xn + p * C + c);
+              v128_t m = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, m);
+              idx = wasm_v128_bitselect(wasm_i32x4_splat(p), idx, m);
+            }
+          }
+          int i0 = wasm_i32x4_extract_lane(idx, 0), i1 = wasm_i32x4_extract_lane(idx, 1);
+          int i2 = wasm_i32x4_extract_lane(idx, 2), i3 = wasm_i32x4_extract_lane(idx, 3);
+          if (i0 >= 0) dxn[i0 * C + c + 0] += dp[c + 0];
+          if (i1 >= 0) dxn[i1 * C + c + 1] += dp[c + 1];
+          if (i2 >= 0) dxn[i2 * C + c + 2] += dp[c + 2];
+          if (i3 >= 0) dxn[i3 * C + c + 3] += dp[c + 3];
+        }
+        for (; c < C; c++) {
+          f32 best = -__builtin_inff();
+          int bi = -1;
+          for (int fh = 0; fh < EFH; fh += dh) {
+            const int ih = h0 + fh;
+            if (ih < 0 || ih >= H) continue;
+            for (int fw = 0; fw < EFW; fw += dwd) {
+              const int iw = w0 + fw;
+              if (iw < 0 || iw >= W) continue;
+              const f32 v = xn[(ih * W + iw) * C + c];
+              if (v > best) { best = v; bi = ih * W + iw; }
+            }
+          }
+          if (bi >= 0) dxn[bi * C + c] += dp[c];
+        }
+      }
+    }
+  }
+}

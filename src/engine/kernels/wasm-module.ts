@@ -1,0 +1,99 @@
+/**
+ * Loads our compiled kernels (wasm/contrastive-kernels.wasm, built from csrc/kernels.c) into
+ * the TensorFlow.js wasm backend's own linear memory, so that they read and write tensors in
+ * place: a tensor's pointer is its `memoryOffset` in the backend's heap.
+ */
+import type { DataType, TensorInfo } from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ContrastiveError } from '../../errors.js';
+
+/** The parts of the wasm backend (`BackendWasm`) our kernels use. */
+export interface WasmBackendLike {
+  wasm: {
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    asm?: { memory?: WebAssembly.Memory };
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** The functions exported by contrastive-kernels.wasm (pointers are byte offsets). */
+export interface KernelExports {
+  conv2d_backprop_filter(
+    x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
+    K: number, FH: number, FW: number, sh: number, sw: number, dh: number, dw_: number, pt: number, pl: number,
+  ): void;
+  conv2d_backprop_input(
+    dy: number, w: number, dx: number, wt: number, N: number, H: number, W: number, C: number, OH: number,
+    OW: number, K: number, FH: number, FW: number, sh: number, sw: number, dh: number, dw_: number, pt: number, pl: number,
+  ): void;
+  max_pool_grad(
+    x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
+    sh: number, sw: number, dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
+  ): void;
+}
+
+/** Path of the committed kernel binary (the same relative place from src/ and dist/). */
+export const KERNELS_WASM_PATH = fileURLToPath(new URL('../../../wasm/contrastive-kernels.wasm', import.meta.url));
+
+/** Bytes of shadow stack given to the module inside the backend's heap. */
+const STACK_BYTES = 64 * 1024;
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<object, KernelExports>();
+
+function compile(): WebAssembly.Module {
+  if (compiled) return compiled;
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = new Uint8Array(readFileSync(KERNELS_WASM_PATH));
+  } catch (err) {
+    throw new ContrastiveError('NOT_FOUND', `registerWasmKernels: cannot read the kernel binary ${KERNELS_WASM_PATH} (rebuild it with scripts/build-wasm.sh)`, { cause: err });
+  }
+  compiled = new WebAssembly.Module(bytes);
+  return compiled;
+}
+
+/** Our kernels instantiated on `backend`'s memory (once per backend instance). */
+export function kernelsFor(backend: WasmBackendLike): KernelExports {
+  const known = instances.get(backend);
+  if (known) return known;
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new ContrastiveError('UNSUPPORTED', 'registerWasmKernels: the wasm backend does not expose its linear memory (unexpected @tensorflow/tfjs-backend-wasm version)');
+  }
+  const instance = new WebAssembly.Instance(compile(), { env: { memory } });
+  const exports = instance.exports as unknown as KernelExports & { __stack_pointer: WebAssembly.Global };
+  // The module was linked with its stack at a fixed low address; move it into a block the
+  // backend's allocator owns so it never overlaps a tensor. Kept for the backend's lifetime.
+  const stack = backend.wasm._malloc(STACK_BYTES);
+  exports.__stack_pointer.value = (stack + STACK_BYTES) & ~15;
+  instances.set(backend, exports);
+  return exports;
+}
+
+/** The heap offset of a tensor's data. */
+export function ptr(backend: WasmBackendLike, t: TensorInfo): number {
+  const entry = backend.dataIdMap.get(t.dataId);
+  if (!entry) throw new ContrastiveError('STATE', 'wasm kernels: tensor data is not on the wasm backend');
+  return entry.memoryOffset;
+}
+
+/** Throws unless every tensor is float32 (what the compiled kernels read). */
+export function requireFloat32(kernel: string, tensors: Record<string, TensorInfo>): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'float32') {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${kernel} (wasm): input '${name}' has dtype ${t.dtype}, expected float32`);
+    }
+  }
+}
+
+/** Throws unless the layout is NHWC (the only one our kernels implement). */
+export function requireChannelsLast(kernel: string, dataFormat: string): void {
+  if (dataFormat !== 'channelsLast') {
+    throw new ContrastiveError('UNSUPPORTED', `${kernel} (wasm): dataFormat NCHW ('${dataFormat}') is not supported, use NHWC (channelsLast)`);
+  }
+}
