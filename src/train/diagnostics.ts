@@ -1,0 +1,202 @@
+/**
+ * Live training diagnostics for pair losses: how far similar and dissimilar
+ * pairs sit, how many dissimilar pairs are still inside the margin, the two terms
+ * of the contrastive loss, and an alarm when the embedding collapses to a point.
+ * Pure arithmetic on typed arrays (float64 accumulators); it never prints.
+ *
+ * Label convention: 0 = similar pair, 1 = dissimilar pair. Loss per pair
+ * (Hadsell, Chopra, LeCun 2006): L = (1 - Y) * 1/2 * D^2 + Y * 1/2 * max(0, m - D)^2.
+ */
+import { check } from '../errors.js';
+
+/** Statistics of one set of pair distances (an epoch's validation pairs, a batch). */
+export interface PairDiagnostics {
+  /** The margin m the figures refer to. */
+  margin: number;
+  /** Pairs counted (finite distances only). */
+  pairCount: number;
+  positiveCount: number;
+  negativeCount: number;
+  /** Pairs whose distance was NaN or infinite: left out of every other figure. */
+  nonFiniteCount: number;
+  /** Mean distance of similar pairs (NaN when there are none). */
+  meanPositive: number;
+  /** Mean distance of dissimilar pairs (NaN when there are none). */
+  meanNegative: number;
+  /** Share of dissimilar pairs with D < margin: the ones the loss still pushes apart (NaN when none). */
+  activeNegativeFraction: number;
+  /**
+   * Share of similar pairs with D >= margin: similar pairs that sit as far apart as
+   * the margin asks dissimilar ones to be (NaN when none). Every similar pair with
+   * D > 0 has a loss, so this, not "D > 0", is the useful count.
+   */
+  positiveOutsideMarginFraction: number;
+  /** Mean of 1/2 D^2 over similar pairs (NaN when none). */
+  positiveLoss: number;
+  /** Mean of 1/2 max(0, m - D)^2 over dissimilar pairs (NaN when none); m^2/2 when they all collapse. */
+  negativeLoss: number;
+  /** Mean contrastive loss over all pairs (NaN when none). */
+  loss: number;
+}
+
+function checkMarginValue(fn: string, margin: number): void {
+  check(typeof margin === 'number' && Number.isFinite(margin) && margin > 0, fn, `margin must be a finite number > 0, got ${margin}`);
+}
+
+/** Accumulates pairs one by one; shared by both entry points. */
+class Accumulator {
+  private nPos = 0;
+  private nNeg = 0;
+  private nBad = 0;
+  private sumPos = 0;
+  private sumNeg = 0;
+  private activeNeg = 0;
+  private farPos = 0;
+  private lossPos = 0;
+  private lossNeg = 0;
+  constructor(private readonly margin: number) {}
+
+  add(d: number, dissimilar: boolean): void {
+    if (!Number.isFinite(d)) {
+      this.nBad++;
+      return;
+    }
+    if (dissimilar) {
+      this.nNeg++;
+      this.sumNeg += d;
+      const h = Math.max(0, this.margin - d);
+      this.lossNeg += 0.5 * h * h;
+      if (d < this.margin) this.activeNeg++;
+    } else {
+      this.nPos++;
+      this.sumPos += d;
+      this.lossPos += 0.5 * d * d;
+      if (d >= this.margin) this.farPos++;
+    }
+  }
+
+  result(): PairDiagnostics {
+    const ratio = (a: number, b: number): number => (b > 0 ? a / b : NaN);
+    const total = this.nPos + this.nNeg;
+    return {
+      margin: this.margin,
+      pairCount: total,
+      positiveCount: this.nPos,
+      negativeCount: this.nNeg,
+      nonFiniteCount: this.nBad,
+      meanPositive: ratio(this.sumPos, this.nPos),
+      meanNegative: ratio(this.sumNeg, this.nNeg),
+      activeNegativeFraction: ratio(this.activeNeg, this.nNeg),
+      positiveOutsideMarginFraction: ratio(this.farPos, this.nPos),
+      positiveLoss: ratio(this.lossPos, this.nPos),
+      negativeLoss: ratio(this.lossNeg, this.nNeg),
+      loss: ratio(this.lossPos + this.lossNeg, total),
+    };
+  }
+}
+
+/**
+ * Diagnostics of pairs given as one distance per pair and its similarity label
+ * (0 similar, 1 dissimilar). Non-finite distances are counted in
+ * `nonFiniteCount` and left out of the other figures, so a diverging run is
+ * reported rather than thrown.
+ *
+ * @throws ContrastiveError on different lengths, a label other than 0/1, a
+ *   negative distance, or a margin that is not a positive finite number.
+ */
+export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<number>, margin: number): PairDiagnostics {
+  const fn = 'pairDiagnostics';
+  checkMarginValue(fn, margin);
+  check(distances != null && labels != null, fn, 'distances and labels are required');
+  check(
+    distances.length === labels.length,
+    fn,
+    `distances has ${distances.length} entries but labels has ${labels.length}`,
+  );
+  const acc = new Accumulator(margin);
+  for (let k = 0; k < labels.length; k++) {
+    const y = labels[k];
+    check(y === 0 || y === 1, fn, `labels[${k}] is ${y}, expected 0 (similar) or 1 (dissimilar)`);
+    check(!(distances[k] < 0), fn, `distances[${k}] is ${distances[k]}, a distance cannot be negative`);
+    acc.add(distances[k], y === 1);
+  }
+  return acc.result();
+}
+
+/**
+ * Diagnostics of every unordered pair i < j of a batch, from its N x N distance
+ * matrix (row-major) and the class labels of its rows: same class = similar.
+ *
+ * @throws ContrastiveError when the matrix is not N x N for N labels, a class
+ *   label is not an integer, a distance is negative, or the margin is bad.
+ */
+export function batchPairDiagnostics(
+  distanceMatrix: ArrayLike<number>,
+  classLabels: ArrayLike<number>,
+  margin: number,
+): PairDiagnostics {
+  const fn = 'batchPairDiagnostics';
+  checkMarginValue(fn, margin);
+  check(distanceMatrix != null && classLabels != null, fn, 'distanceMatrix and classLabels are required');
+  const n = classLabels.length;
+  check(
+    distanceMatrix.length === n * n,
+    fn,
+    `distanceMatrix has ${distanceMatrix.length} values but classLabels has ${n} entries (expected ${n} x ${n} = ${n * n})`,
+  );
+  for (let i = 0; i < n; i++) {
+    check(Number.isInteger(classLabels[i]), fn, `classLabels[${i}] is ${classLabels[i]}, expected an integer class label`);
+  }
+  const acc = new Accumulator(margin);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = distanceMatrix[i * n + j];
+      check(!(d < 0), fn, `distanceMatrix[${i * n + j}] (row ${i}, column ${j}) is ${d}, a distance cannot be negative`);
+      acc.add(d, classLabels[i] !== classLabels[j]);
+    }
+  }
+  return acc.result();
+}
+
+/** Options of {@link collapseAlarm}. */
+export interface CollapseAlarmOptions {
+  /** Distances below `tolerance * margin` count as collapsed. Default 0.05. */
+  tolerance?: number;
+}
+
+/**
+ * Says whether the embedding has collapsed, as a message for the user, or null.
+ *
+ * The rule: the alarm sounds when the mean dissimilar distance AND the mean
+ * similar distance (when there are similar pairs) are both below
+ * `tolerance * margin` (default 5% of m). Then every pair sits near one point, the
+ * negative loss term is stuck near its maximum m^2/2 (at least (1 - tolerance)^2
+ * m^2/2 by Jensen's inequality, about 0.9 m^2/2) and - with a distance whose
+ * gradient vanishes at D = 0 - the loss cannot push the pairs apart again. It also
+ * sounds when some distances were NaN or infinite. No dissimilar pairs: no alarm.
+ */
+export function collapseAlarm(diag: PairDiagnostics, margin: number, options: CollapseAlarmOptions = {}): string | null {
+  const fn = 'collapseAlarm';
+  checkMarginValue(fn, margin);
+  const tolerance = options.tolerance ?? 0.05;
+  check(Number.isFinite(tolerance) && tolerance > 0 && tolerance < 1, fn, `tolerance must be in (0, 1), got ${tolerance}`);
+  check(diag != null && typeof diag.negativeCount === 'number', fn, 'diag must come from pairDiagnostics');
+  if (diag.nonFiniteCount > 0) {
+    return (
+      `${diag.nonFiniteCount} of ${diag.nonFiniteCount + diag.pairCount} pair distances are NaN or infinite: ` +
+      'training diverged (lower the learning rate, check the inputs, use a NaN-safe distance)'
+    );
+  }
+  if (diag.negativeCount === 0) return null;
+  const limit = tolerance * margin;
+  const negCollapsed = diag.meanNegative < limit;
+  const posCollapsed = diag.positiveCount === 0 || diag.meanPositive < limit;
+  if (!(negCollapsed && posCollapsed)) return null;
+  const fmt = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toPrecision(3));
+  return (
+    `embeddings collapsed: mean distance ${fmt(diag.meanPositive)} (similar) and ${fmt(diag.meanNegative)} (dissimilar) ` +
+    `are below ${fmt(limit)} (${tolerance * 100}% of margin ${margin}); the negative loss term ${fmt(diag.negativeLoss)} ` +
+    `is stuck near m^2/2 = ${fmt((margin * margin) / 2)} (lower the learning rate, check input normalisation, ` +
+    'or use a distance with a non-zero gradient at D = 0)'
+  );
+}
