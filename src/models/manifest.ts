@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { encoderSpecSchema } from './encoder-spec.js';
-import { DISTANCE_NAMES } from './row-distance.js';
+import { DISTANCE_NAMES } from '../distances/index.js';
 
 /** The `format` field every bundle manifest carries. */
 export const BUNDLE_FORMAT = 'contrastive-bundle';

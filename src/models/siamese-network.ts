@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError, check } from '../errors.js';
 import type { Encoder, EncoderSpec } from './encoder-spec.js';
 import { l2Normalize } from './l2-normalize.js';
-import { DISTANCE_NAMES, rowDistance, type DistanceName } from './row-distance.js';
+import { DISTANCE_NAMES, pairDistances, type DistanceName } from '../distances/index.js';
 
 /** Options of {@link SiameseNetwork}. */
 export interface SiameseNetworkOptions {
@@ -134,7 +134,7 @@ export class SiameseNetwork {
     this.checkInput(x1, fn, 'x1');
     this.checkInput(x2, fn, 'x2');
     check(x1.shape[0] === x2.shape[0], fn, `x1 has ${x1.shape[0]} rows but x2 has ${x2.shape[0]}`);
-    return tf.tidy(() => rowDistance(this.embed(x1, options), this.embed(x2, options), this.distanceName));
+    return tf.tidy(() => pairDistances(this.embed(x1, options), this.embed(x2, options), this.distanceName));
   }
 
   /** The encoder's trainable variables (the `varList` for `optimizer.minimize`). */
