@@ -1,2 +1,3 @@
 // Public API of src/export: re-exports only.
-export {};
+export { exportOnnx, exportOnnxFile, ONNX_OPSET, ONNX_SUPPORTED_LAYERS, ONNX_SUPPORTED_ACTIVATIONS, type OnnxExportOptions } from './onnx-exporter.js';
+export { OnnxEmbedder, loadOnnxRuntime, type OnnxEmbedderOptions, type OrtModule } from './onnx-runtime.js';
