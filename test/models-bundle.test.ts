@@ -161,6 +161,22 @@ test('updateManifest stores a threshold and calibration, merges metrics, leaves 
   assert.equal((await readManifest(dir)).threshold, 0.42);
 });
 
+test('extra fields (a loss head, a later writer\'s field) are kept through save, load and update', async () => {
+  const dir = freshDir();
+  const net = mlpNetwork();
+  await saveBundle(dir, net, { loss: { name: 'koch', convention: 'hadsell', margin: null, head: { w: [1, 2], b: 0.5 } } });
+  const m = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8'));
+  m.addedLater = { x: 1 };
+  await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(m));
+  await updateManifest(dir, { threshold: 0.1 });
+  const { manifest, network } = await loadBundle(dir);
+  assert.deepEqual(manifest.loss, { name: 'koch', convention: 'hadsell', margin: null, head: { w: [1, 2], b: 0.5 } });
+  assert.deepEqual(manifest.addedLater, { x: 1 });
+  assert.equal(manifest.threshold, 0.1);
+  network.dispose();
+  net.dispose();
+});
+
 test('each damaged bundle fails with a ContrastiveError naming the file and the problem', async () => {
   const damage = async (edit: (dir: string) => Promise<void>) => {
     const dir = await savedMlpBundle();

@@ -73,6 +73,7 @@ export const bundleManifestSchema = z.object({
       convention: z.string(),
       margin: finite.nullable(),
     })
+    .catchall(z.unknown()) // extra loss parameters (e.g. a learned head) are kept, never dropped
     .nullable(),
   /** Distance below which a pair is declared the same; null until calibrated. */
   threshold: finite.nullable(),
@@ -86,6 +87,7 @@ export const bundleManifestSchema = z.object({
       /** Logistic model p(same) = 1 / (1 + exp(a * d + b)), or null. */
       probability: z.object({ model: z.literal('logistic'), a: finite, b: finite }).nullable(),
     })
+    .catchall(z.unknown())
     .nullable(),
   /** What the model was trained on, or null. */
   training: z
@@ -98,7 +100,9 @@ export const bundleManifestSchema = z.object({
     .nullable(),
   /** Free-form evaluation figures, e.g. { auc: 0.99, eer: 0.03 }. */
   metrics: z.record(z.string(), z.unknown()),
-});
+})
+  // Fields added by a later writer of the same formatVersion survive a read-modify-write.
+  .catchall(z.unknown());
 
 /** How a raw input becomes the model's input. */
 export type Preprocessing = z.infer<typeof preprocessingSchema>;
