@@ -1,5 +1,6 @@
 // Public API of src/data: re-exports only.
-export { exampleSize, isPairDataset } from './types.js';
+export { exampleSize } from './types.js';
+// isPairDataset (types.ts) is not re-exported here: src/train exports a guard of the same name.
 export type { LabelledDataset, PairDataset, IndexPairs } from './types.js';
 export { loadMnist } from './mnist.js';
 export { readIdx, loadIdxDataset } from './idx.js';
