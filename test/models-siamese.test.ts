@@ -100,6 +100,20 @@ test('embedBatched equals embed, for Float32Array and tensor inputs and any batc
   });
 });
 
+test('embed, distance and embedBatched leave no tensors behind', async () => {
+  await withBackend('cpu', async () => {
+    const net = new SiameseNetwork(mlpEncoder({ inputShape: [3], hidden: [4], embeddingDim: 2 }), { normalize: true });
+    const x = tf.ones([6, 3]);
+    const before = tf.memory().numTensors;
+    tf.dispose([net.embed(x), net.distance(x, x)]);
+    await net.embedBatched(x, 4);
+    await net.embedBatched(new Float32Array(18), 4);
+    assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+    net.dispose();
+  });
+});
+
 test('wrong inputs, encoders and weights are ContrastiveErrors naming the call and argument', () => {
   const net = new SiameseNetwork(mlpEncoder({ inputShape: [4], hidden: [], embeddingDim: 2 }));
   assert.throws(() => net.embed(tf.zeros([3, 5])), isErr(/^SiameseNetwork\.embed: x has shape \[3,5\], expected \[N, 4\]/));
