@@ -235,3 +235,36 @@ void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, in
     }
   }
 }
+
+/* ---------------------------------------------------------------- Sum over leading axes
+ * out[j] = sum_i x[i*cols + j]: the bias gradient (sum over batch and pixels). The stock
+ * kernel transposes the whole input first; this reads it once, in order. */
+EXPORT("sum_rows")
+void sum_rows(const f32 *x, f32 *out, int rows, int cols) {
+  const int C16 = cols - cols % 16, C4 = cols - cols % 4;
+  int j = 0;
+  for (; j < C16; j += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < rows; i++) {
+      const f32 *p = x + i * cols + j;
+      a0 = wasm_f32x4_add(a0, wasm_v128_load(p));
+      a1 = wasm_f32x4_add(a1, wasm_v128_load(p + 4));
+      a2 = wasm_f32x4_add(a2, wasm_v128_load(p + 8));
+      a3 = wasm_f32x4_add(a3, wasm_v128_load(p + 12));
+    }
+    wasm_v128_store(out + j, a0);
+    wasm_v128_store(out + j + 4, a1);
+    wasm_v128_store(out + j + 8, a2);
+    wasm_v128_store(out + j + 12, a3);
+  }
+  for (; j < C4; j += 4) {
+    v128_t a0 = wasm_f32x4_splat(0.f);
+    for (int i = 0; i < rows; i++) a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i * cols + j));
+    wasm_v128_store(out + j, a0);
+  }
+  for (; j < cols; j++) {
+    f32 s = 0.f;
+    for (int i = 0; i < rows; i++) s += x[i * cols + j];
+    out[j] = s;
+  }
+}

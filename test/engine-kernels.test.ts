@@ -236,3 +236,29 @@ test('layers models with conv2d, batchNorm, dropout, conv1d and GRU train on was
     seq.dispose();
   });
 });
+
+test('Sum on wasm (our leading-axes path and the stock fallback) equals cpu', async () => {
+  const rng = new Rng(9);
+  const x = { data: randn(rng, [3, 5, 4, 7]), shape: [3, 5, 4, 7] };
+  for (const [axis, keepDims] of [[[0, 1, 2], false], [[2, 0, 1], true], [0, false], [[-4, -3], true], [[1, 3], false], [[0, 1, 2, 3], false], [3, true]] as const) {
+    await sameOnBoth('Sum', { x }, { axis, keepDims }, 1e-5);
+  }
+  await sameOnBoth('Sum', { x: { data: randn(rng, [37, 19]), shape: [37, 19] } }, { axis: 0, keepDims: false }, 1e-5);
+  await sameOnBoth('Sum', { x: { data: Int32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2] } }, { axis: 0, keepDims: false });
+});
+
+test('BatchMatMul with transposed operands on wasm equals cpu', async () => {
+  const rng = new Rng(10);
+  const cases: { a: number[]; b: number[]; tA: boolean; tB: boolean }[] = [
+    { a: [5, 7], b: [9, 7], tA: false, tB: true },
+    { a: [7, 5], b: [7, 9], tA: true, tB: false },
+    { a: [7, 5], b: [9, 7], tA: true, tB: true },
+    { a: [5, 7], b: [7, 9], tA: false, tB: false },
+    { a: [2, 6, 3], b: [2, 4, 3], tA: false, tB: true },
+    { a: [1, 3, 6], b: [2, 3, 4], tA: true, tB: false },
+  ];
+  for (const c of cases) {
+    await sameOnBoth('BatchMatMul', { a: { data: randn(rng, c.a), shape: c.a }, b: { data: randn(rng, c.b), shape: c.b } },
+      { transposeA: c.tA, transposeB: c.tB }, 1e-5);
+  }
+});

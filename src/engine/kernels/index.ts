@@ -9,6 +9,7 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { batchMatMulOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
 
@@ -34,6 +35,11 @@ export function registerWasmKernels(): void {
   for (const config of WASM_KERNEL_CONFIGS) {
     // Replacing a stock kernel: unregister first, registerKernel would only warn and overwrite.
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+  // Built from the stock configs, which must be read before they are replaced.
+  for (const config of [sumOverride(), batchMatMulOverride()]) {
+    tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
 }

@@ -34,6 +34,7 @@ export interface KernelExports {
     x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
     sh: number, sw: number, dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
   ): void;
+  sum_rows(x: number, out: number, rows: number, cols: number): void;
 }
 
 /** Path of the committed kernel binary (the same relative place from src/ and dist/). */
