@@ -178,9 +178,67 @@ void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *dx, f32 *wt, int N,
 /* ---------------------------------------------------------------- MaxPoolGrad
  * dx gets each dy at the position of its window's maximum (first maximum in row-major window
  * order, padding excluded: the cpu backend's rule). Four channels at a time. */
+/* Windows that tile the input without overlap (pool size == stride, the usual 2x2/2): every
+ * input pixel lies in at most one window, so each is written once, as dy or 0, with vector
+ * stores and no scatter. Pixels outside every window are zeroed first. */
+static void max_pool_grad_tiled(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, int C, int OH, int OW,
+                                int sh, int sw, int pt, int pl) {
+  if (pt != 0 || pl != 0 || OH * sh < H || OW * sw < W) zero(dx, N * H * W * C);
+  const int C4 = C - C % 4;
+  const v128_t z = wasm_f32x4_splat(0.f);
+  for (int n = 0; n < N; n++) {
+    const f32 *xn = x + n * H * W * C;
+    const f32 *dyn = dy + n * OH * OW * C;
+    f32 *dxn = dx + n * H * W * C;
+    for (int oh = 0; oh < OH; oh++) {
+      const int h0 = oh * sh - pt;
+      const int ha = h0 < 0 ? 0 : h0, hb = h0 + sh > H ? H : h0 + sh;
+      for (int ow = 0; ow < OW; ow++) {
+        const int w0 = ow * sw - pl;
+        const int wa = w0 < 0 ? 0 : w0, wb = w0 + sw > W ? W : w0 + sw;
+        const f32 *dp = dyn + (oh * OW + ow) * C;
+        int c = 0;
+        for (; c < C4; c += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t idx = wasm_i32x4_splat(-1);
+          for (int ih = ha; ih < hb; ih++)
+            for (int iw = wa; iw < wb; iw++) {
+              const int p = ih * W + iw;
+              v128_t v = wasm_v128_load(xn + p * C + c);
+              v128_t m = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, m);
+              idx = wasm_v128_bitselect(wasm_i32x4_splat(p), idx, m);
+            }
+          const v128_t g = wasm_v128_load(dp + c);
+          for (int ih = ha; ih < hb; ih++)
+            for (int iw = wa; iw < wb; iw++) {
+              const int p = ih * W + iw;
+              wasm_v128_store(dxn + p * C + c, wasm_v128_bitselect(g, z, wasm_i32x4_eq(idx, wasm_i32x4_splat(p))));
+            }
+        }
+        for (; c < C; c++) {
+          f32 best = -__builtin_inff();
+          int bi = -1;
+          for (int ih = ha; ih < hb; ih++)
+            for (int iw = wa; iw < wb; iw++) {
+              const f32 v = xn[(ih * W + iw) * C + c];
+              if (v > best) { best = v; bi = ih * W + iw; }
+            }
+          for (int ih = ha; ih < hb; ih++)
+            for (int iw = wa; iw < wb; iw++) dxn[(ih * W + iw) * C + c] = (ih * W + iw == bi) ? dp[c] : 0.f;
+        }
+      }
+    }
+  }
+}
+
 EXPORT("max_pool_grad")
 void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, int C, int OH, int OW, int sh,
                    int sw, int dh, int dwd, int EFH, int EFW, int pt, int pl) {
+  if (sh == EFH && sw == EFW && dh == 1 && dwd == 1) {
+    max_pool_grad_tiled(x, dy, dx, N, H, W, C, OH, OW, sh, sw, pt, pl);
+    return;
+  }
   zero(dx, N * H * W * C);
   const int C4 = C - C % 4;
   for (int n = 0; n < N; n++) {
