@@ -1,2 +1,12 @@
 // Public API of src/eval: re-exports only.
-export {};
+export { verificationMetrics, accuracyAtThreshold, operatingThreshold } from './verification.js';
+export type { VerificationMetrics, RocCurve } from './verification.js';
+export { kFoldVerification } from './kfold.js';
+export type { KFoldOptions, KFoldResult } from './kfold.js';
+export { calibrateThreshold, fitPlatt, probabilitySame } from './calibration.js';
+export type { CalibrationTarget, CalibratedThreshold, PlattParameters } from './calibration.js';
+export { knn } from './knn.js';
+export type { KnnOptions, KnnResult } from './knn.js';
+export { retrievalMetrics } from './retrieval.js';
+export type { RetrievalOptions, RetrievalMetrics } from './retrieval.js';
+export type { NumericInput, EmbeddingsInput } from './inputs.js';
