@@ -1,2 +1,5 @@
 // Public API of src/distances: re-exports only.
-export {};
+export { DISTANCE_NAMES, checkDistanceName } from './names.js';
+export type { DistanceName } from './names.js';
+export { pairDistances, checkSameMatrixShape, COSINE_EPS } from './pair-distances.js';
+export { pairwiseDistanceMatrix } from './pairwise-matrix.js';

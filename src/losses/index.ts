@@ -1,2 +1,12 @@
 // Public API of src/losses: re-exports only.
-export {};
+export { contrastiveLoss, contrastiveLossFromDistance, contrastiveLossFn } from './contrastive.js';
+export type { ContrastiveLossOptions, ContrastiveLossFromDistanceOptions } from './contrastive.js';
+export { CONVENTIONS } from './conventions.js';
+export type { ContrastiveConvention } from './conventions.js';
+export { tripletLoss } from './triplet.js';
+export type { TripletLossOptions } from './triplet.js';
+export { pairLossFromIndices, tripletLossFromIndices } from './from-indices.js';
+export type { MinedPairs, MinedTriplets } from './from-indices.js';
+export { REDUCTIONS, reduceLoss } from './reduction.js';
+export type { Reduction } from './reduction.js';
+export type { LabelsInput } from './inputs.js';

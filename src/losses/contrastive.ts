@@ -1,0 +1,185 @@
+/**
+ * The contrastive loss of Hadsell, Chopra and LeCun (2006):
+ * L = (1 - Y) * 1/2 * D^2 + Y * 1/2 * max(0, m - D)^2, Y = 0 similar, Y = 1 dissimilar.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { check, ContrastiveError } from '../errors.js';
+import { checkDistanceName, checkSameMatrixShape, pairDistances, type DistanceName } from '../distances/index.js';
+import { conventionRule, type ConventionRule, type ContrastiveConvention } from './conventions.js';
+import { fusedContrastiveLoss } from './fused-contrastive.js';
+import { asFloat, checkFiniteValues, checkMargin, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
+import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
+
+/** Options of {@link contrastiveLoss}. */
+export interface ContrastiveLossOptions {
+  /** Margin m beyond which a dissimilar pair costs nothing; >= 0, default 1. */
+  margin?: number;
+  /** Default 'mean'; 'none' returns the [N] per-pair losses. */
+  reduction?: Reduction;
+  /** Distance D between the two rows; default 'euclidean'. */
+  distance?: DistanceName;
+  /** Label meaning and scale, see {@link ContrastiveConvention}; default 'hadsell'. */
+  convention?: ContrastiveConvention;
+  /**
+   * 'fused' (default): the Euclidean loss runs as one hand-written pass computing the loss and
+   * both gradients; other distances always use TF.js ops. 'ops': force the TF.js-ops path
+   * (a reference, and the baseline of `npm run bench:loss`).
+   */
+  implementation?: 'fused' | 'ops';
+}
+
+/** Options of {@link contrastiveLossFromDistance} and {@link contrastiveLossFn}. */
+export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'reduction' | 'convention'>;
+
+interface Resolved {
+  margin: number;
+  reduction: Reduction;
+  distance: DistanceName;
+  rule: ConventionRule;
+  convention: ContrastiveConvention;
+  implementation: 'fused' | 'ops';
+}
+
+const OPTION_KEYS = ['margin', 'reduction', 'distance', 'convention', 'implementation'] as const;
+
+function resolve(options: ContrastiveLossOptions | undefined, fn: string, keys: readonly string[] = OPTION_KEYS): Resolved {
+  checkOptionKeys(options, keys, fn);
+  const { margin = 1, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused' } = options ?? {};
+  checkMargin(margin, fn);
+  checkReduction(reduction, fn);
+  checkDistanceName(distance, fn);
+  const rule = conventionRule(convention, fn);
+  check(implementation === 'fused' || implementation === 'ops', fn, `unknown implementation '${String(implementation)}' (expected fused or ops)`);
+  return { margin, reduction, distance, rule, convention, implementation };
+}
+
+function labelMeaning(rule: ConventionRule, convention: ContrastiveConvention): string {
+  const other = 1 - rule.similarLabel;
+  return `convention '${convention}': ${rule.similarLabel} = similar, ${other} = dissimilar`;
+}
+
+/** Maps labels to 1 = pulled together (similar), 0 = pushed past the margin, under a convention. */
+function similarMask(labels: ArrayLike<number>, rule: ConventionRule): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) out[i] = labels[i] === rule.similarLabel ? 1 : 0;
+  return out;
+}
+
+/** Per-pair loss from distances with TF.js ops; `similar` is 1 for pulled pairs. */
+function perPairFromDistances(dist: tf.Tensor1D, similar: Uint8Array, rule: ConventionRule, margin: number): tf.Tensor1D {
+  const s = tf.tensor1d(similar, 'float32');
+  const pull = tf.square(dist);
+  const hinge = tf.square(tf.relu(tf.sub(margin, dist)));
+  const mixed = tf.add(tf.mul(s, pull), tf.mul(tf.sub(1, s), hinge));
+  return tf.mul(mixed, rule.scale) as tf.Tensor1D;
+}
+
+/** Throws when a distance is non-finite: the cheap end-of-pipeline check of the TF.js-ops path. */
+function checkDistancesFinite(dist: tf.Tensor1D, fn: string): void {
+  const values = dist.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new ContrastiveError('NUMERIC', `${fn}: the distance of row ${i} is ${values[i]} (a non-finite value in emb1 or emb2, or float32 overflow)`);
+    }
+  }
+}
+
+/**
+ * Contrastive loss between paired rows of `emb1` and `emb2`.
+ *
+ * With the default convention 'hadsell', labels Y are 0 for a similar pair and
+ * 1 for a dissimilar one, D is the distance between the rows and m the margin:
+ *
+ *     L = (1 - Y) * 1/2 * D^2 + Y * 1/2 * max(0, m - D)^2
+ *
+ * Other conventions ('tfa', 'keras-io') are explicit presets, see
+ * {@link ContrastiveConvention}. With D = 'squaredEuclidean' or 'cosine', D in
+ * the formula is that distance.
+ *
+ * The Euclidean loss (the default) is one fused pass that computes the loss and
+ * both gradients together (it is the fast path of training). Gradients are finite
+ * everywhere: at D = 0 a similar pair has gradient 0 and a dissimilar pair is
+ * pushed apart along u = (1, ..., 1)/sqrt(d) (see `pairDistances`).
+ *
+ * @param emb1 - [N, d] embeddings of the first element of each pair.
+ * @param emb2 - [N, d] embeddings of the second element.
+ * @param labels - N labels, each 0 or 1 (meaning set by `options.convention`).
+ * @returns a scalar ('mean', 'sum') or the [N] per-pair losses ('none').
+ * @throws ContrastiveError on mismatched N or d, labels other than 0/1, non-finite
+ *   values, a negative margin or an unknown option.
+ */
+export function contrastiveLoss(emb1: tf.Tensor2D, emb2: tf.Tensor2D, labels: LabelsInput, options?: ContrastiveLossOptions): tf.Tensor {
+  const fn = 'contrastiveLoss';
+  const o = resolve(options, fn);
+  checkSameMatrixShape(emb1, emb2, fn, ['emb1', 'emb2']);
+  const y = readBinaryLabels(labels, emb1.shape[0], fn, labelMeaning(o.rule, o.convention));
+  const similar = similarMask(y, o.rule);
+  return lossFromMask(emb1, emb2, similar, o, fn);
+}
+
+/** Shared by {@link contrastiveLoss} and the index-based pair loss: inputs checked, `similar` mapped. */
+export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint8Array, o: Resolved, fn: string): tf.Tensor {
+  const e1 = asFloat(emb1);
+  const e2 = asFloat(emb2);
+  try {
+    if (o.distance === 'euclidean' && o.implementation === 'fused') {
+      return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
+    }
+    return tf.tidy(() => {
+      const dist = pairDistances(e1, e2, o.distance);
+      checkDistancesFinite(dist, fn);
+      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction);
+    });
+  } finally {
+    if (e1 !== emb1) e1.dispose();
+    if (e2 !== emb2) e2.dispose();
+  }
+}
+
+/** Validates contrastive-loss options for another function (e.g. the index-based losses). */
+export function resolveContrastiveOptions(options: ContrastiveLossOptions | undefined, fn: string): Resolved {
+  return resolve(options, fn);
+}
+
+/**
+ * The contrastive loss on precomputed distances (e.g. the output of a Siamese
+ * model that ends in a distance): same formula and conventions as
+ * {@link contrastiveLoss}. In Keras argument order: labels first (`yTrue`),
+ * distances second (`yPred`); both may be [N] or [N, 1].
+ *
+ * @param labels - N labels, 0/1 (meaning set by `options.convention`).
+ * @param distances - N distances, finite and >= 0.
+ */
+export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.Tensor, options?: ContrastiveLossFromDistanceOptions): tf.Tensor {
+  const fn = 'contrastiveLossFromDistance';
+  const o = resolve(options, fn, ['margin', 'reduction', 'convention']);
+  check(distances instanceof tf.Tensor, fn, 'distances must be a tf.Tensor1D');
+  check(
+    distances.rank === 1 || (distances.rank === 2 && distances.shape[1] === 1),
+    fn,
+    `distances must be a 1-D [N] (or [N, 1]) tensor, got shape [${distances.shape.join(', ')}]`,
+  );
+  const n = distances.shape[0];
+  const y = readBinaryLabels(labels, n, fn, labelMeaning(o.rule, o.convention));
+  const dv = distances.dataSync();
+  checkFiniteValues(dv, fn, 'distances');
+  for (let i = 0; i < n; i++) check(dv[i] >= 0, fn, `distances[${i}] = ${dv[i]} is negative`);
+  const similar = similarMask(y, o.rule);
+  return tf.tidy(() => {
+    const dist = tf.reshape(asFloat(distances), [n]) as tf.Tensor1D;
+    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction);
+  });
+}
+
+/**
+ * A Keras-style loss `(yTrue, yPred) => scalar` for `model.compile({ loss })`,
+ * where the model outputs the distance of each pair ([N] or [N, 1]) and
+ * `yTrue` holds the 0/1 labels. Reduction 'mean' (default) or 'sum'.
+ */
+export function contrastiveLossFn(options?: ContrastiveLossFromDistanceOptions): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+  const fn = 'contrastiveLossFn';
+  const o = resolve(options, fn, ['margin', 'reduction', 'convention']);
+  check(o.reduction !== 'none', fn, "reduction 'none' is not a Keras loss (it must return a scalar); use 'mean' or 'sum'");
+  const opts: ContrastiveLossFromDistanceOptions = { margin: o.margin, reduction: o.reduction, convention: o.convention };
+  return (yTrue, yPred) => contrastiveLossFromDistance(yTrue, yPred, opts) as tf.Scalar;
+}
