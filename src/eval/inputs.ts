@@ -95,7 +95,8 @@ export function readEmbeddings(x: EmbeddingsInput, fn: string, arg = 'embeddings
     d = x.shape[1] as number;
   } else {
     check(x != null && typeof x.length === 'number', fn, `${arg} must be a tensor, an array of rows or a flat array with dim`);
-    const first = x.length > 0 ? (x as ArrayLike<unknown>)[0] : undefined;
+    check(x.length > 0, fn, `${arg} is empty`);
+    const first = (x as ArrayLike<unknown>)[0];
     if (first != null && typeof first === 'object') {
       const rows = x as ArrayLike<ArrayLike<number>>;
       d = rows[0].length;

@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { knn } from '../src/eval/index.js';
+import type { DistanceName } from '../src/distances/names.js';
+import { ContrastiveError } from '../src/errors.js';
+import { Rng } from '../src/util/rng.js';
+import { withBackend } from './helpers.js';
+
+const isError = (re: RegExp) => (e: unknown) => e instanceof ContrastiveError && re.test(e.message);
+
+function dist(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number, dim: number, kind: DistanceName): number {
+  let s = 0;
+  let na = 0;
+  let nb = 0;
+  let dot = 0;
+  for (let c = 0; c < dim; c++) {
+    const x = a[ai * dim + c];
+    const y = b[bi * dim + c];
+    s += (x - y) ** 2;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  if (kind === 'cosine') return 1 - dot / (Math.max(Math.sqrt(na), 1e-8) * Math.max(Math.sqrt(nb), 1e-8));
+  return kind === 'euclidean' ? Math.sqrt(s) : s;
+}
+
+/** Brute force: full sort of every row by (distance, index). */
+function bruteKnn(q: Float32Array, r: Float32Array, dim: number, k: number, kind: DistanceName, excludeSelf: boolean) {
+  const nq = q.length / dim;
+  const nr = r.length / dim;
+  const indices: number[][] = [];
+  const distances: number[][] = [];
+  for (let i = 0; i < nq; i++) {
+    const cand = [];
+    for (let j = 0; j < nr; j++) if (!(excludeSelf && j === i)) cand.push({ j, d: dist(q, i, r, j, dim, kind) });
+    cand.sort((x, y) => x.d - y.d || x.j - y.j);
+    indices.push(cand.slice(0, k).map((c) => c.j));
+    distances.push(cand.slice(0, k).map((c) => c.d));
+  }
+  return { indices, distances };
+}
+
+function randomMatrix(rows: number, dim: number, rng: Rng, grid = 0): Float32Array {
+  const m = new Float32Array(rows * dim);
+  for (let i = 0; i < m.length; i++) m[i] = grid > 0 ? rng.int(grid) : rng.normal() + 3; // offset cloud
+  return m;
+}
+
+function compare(got: ReturnType<typeof knn>, want: ReturnType<typeof bruteKnn>, exactOrder: boolean, what: string): void {
+  const k = got.k;
+  for (let i = 0; i < want.indices.length; i++) {
+    const gi = Array.from(got.indices.subarray(i * k, (i + 1) * k));
+    const gd = Array.from(got.distances.subarray(i * k, (i + 1) * k));
+    for (let t = 0; t < k; t++) assert.ok(Math.abs(gd[t] - want.distances[i][t]) <= 1e-9 * (1 + want.distances[i][t]), `${what}: row ${i} distance ${t}: ${gd[t]} vs ${want.distances[i][t]}`);
+    if (exactOrder) assert.deepEqual(gi, want.indices[i], `${what}: row ${i}`);
+  }
+}
+
+test('knn equals brute force on integer grid data full of ties (tie order by index), both selection paths', async () => {
+  await withBackend('wasm', () => {
+    const rng = new Rng(1);
+    const dim = 4;
+    const r = randomMatrix(300, dim, rng, 3); // 81 possible points: many duplicates and equal distances
+    const q = randomMatrix(40, dim, rng, 3);
+    for (const kind of ['euclidean', 'squaredEuclidean'] as const) {
+      for (const k of [1, 7, 100]) {
+        compare(knn(Array.from({ length: 40 }, (_, i) => q.subarray(i * dim, (i + 1) * dim)), r, k, kind, { dim }), bruteKnn(q, r, dim, k, kind, false), true, `${kind} k=${k}`);
+        compare(knn(r, r, k, kind, { dim, excludeSelf: true, blockRows: 64 }), bruteKnn(r, r, dim, k, kind, true), true, `${kind} self k=${k}`);
+      }
+    }
+  });
+});
+
+test('knn equals brute force on random float data, cosine too, with several blocks and tiles', async () => {
+  await withBackend('wasm', () => {
+    const rng = new Rng(2);
+    const dim = 8;
+    const r = randomMatrix(5000, dim, rng);
+    const q = r.subarray(0, 30 * dim);
+    for (const kind of ['euclidean', 'cosine'] as const) {
+      const got = knn(tf.tensor2d(r, [5000, dim]), tf.tensor2d(r, [5000, dim]), 5, kind, { excludeSelf: true, blockRows: 7 });
+      const sub = { indices: got.indices.subarray(0, 30 * 5), distances: got.distances.subarray(0, 30 * 5), k: 5, queries: 30 };
+      compare(sub, bruteKnn(q, r, dim, 5, kind, true), true, kind);
+      const big = knn(q, r, 90, kind, { dim });
+      compare(big, bruteKnn(q, r, dim, 90, kind, false), true, `${kind} k=90`);
+    }
+  });
+});
+
+test('knn runs on the cpu backend too and a query never finds itself with excludeSelf', async () => {
+  await withBackend('cpu', () => {
+    const rng = new Rng(3);
+    const r = randomMatrix(50, 3, rng);
+    const got = knn(r, r, 49, 'euclidean', { dim: 3, excludeSelf: true });
+    for (let i = 0; i < 50; i++) {
+      const row = Array.from(got.indices.subarray(i * 49, (i + 1) * 49));
+      assert.ok(!row.includes(i));
+      assert.equal(new Set(row).size, 49);
+    }
+    compare(got, bruteKnn(r, r, 3, 49, 'euclidean', true), true, 'cpu');
+  });
+});
+
+test('knn: large offset clouds still rank correctly (centring, exact distances)', async () => {
+  await withBackend('wasm', () => {
+    const rng = new Rng(4);
+    const dim = 16;
+    const r = new Float32Array(400 * dim);
+    for (let i = 0; i < r.length; i++) r[i] = 1000 + 0.01 * rng.normal();
+    compare(knn(r, r, 3, 'euclidean', { dim, excludeSelf: true }), bruteKnn(r, r, dim, 3, 'euclidean', true), true, 'offset');
+  });
+});
+
+test('knn rejects bad shapes and arguments', () => {
+  const r = new Float32Array(12);
+  assert.throws(() => knn(r, r, 1, 'euclidean', { dim: 5 }), isError(/knn: references has 12 values, not divisible by dim 5/));
+  assert.throws(() => knn(r, r, 1), isError(/flat array: pass the embedding size as dim/));
+  assert.throws(() => knn(r, r, 4, 'euclidean', { dim: 3, excludeSelf: true }), isError(/k \(4\) exceeds the 3 references available \(own row excluded\)/));
+  assert.throws(() => knn([[1, 2]], [[1, 2, 3]], 1), isError(/queries have dim 2 but references have dim 3/));
+  assert.throws(() => knn([[1, NaN]], [[1, 2]], 1), isError(/queries row 0 column 1 is NaN/));
+  assert.throws(() => knn([[1, 2]], [[1, 2]], 1, 'manhattan' as never), isError(/unknown distance 'manhattan'/));
+  assert.throws(() => knn([[1, 2]], [[1, 2], [3, 4]], 1, 'euclidean', { excludeSelf: true }), isError(/excludeSelf needs queries and references to be the same set/));
+  assert.throws(() => knn([[1, 2], [1]], [[1, 2]], 1), isError(/queries\[1\] has length 1/));
+});
