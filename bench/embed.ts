@@ -42,6 +42,7 @@ async function time(fn: () => Promise<void>): Promise<number[]> {
 
 // TF.js on wasm (SIMD; single thread in Node).
 const xt = tf.tensor4d(x, [batch, 28, 28, 1]);
+const tfjsOut = tf.tidy(() => (model.predict(xt) as tf.Tensor).dataSync() as Float32Array);
 const tfjsMs = await time(async () => {
   const y = model.predict(xt) as tf.Tensor;
   await y.data();
@@ -54,6 +55,10 @@ const embedder = await OnnxEmbedder.load(exportOnnx(model), { threads, batchSize
 const onnxMs = await time(async () => {
   await embedder.embed(x, batch);
 });
+// The fast path must compute the same embeddings.
+const onnxOut = await embedder.embed(x, batch);
+let maxDiff = 0;
+for (let i = 0; i < onnxOut.length; i++) maxDiff = Math.max(maxDiff, Math.abs(onnxOut[i] - tfjsOut[i]));
 await embedder.dispose();
 
 const ref = runTorchReference('embed', { batch, warmup, iters, threads });
@@ -72,5 +77,6 @@ printTable(
     [`PyTorch CPU (${threads} threads)`, torch ? fmt(torch) : 'n/a', torch ? median(ref.result!.timesMs).toFixed(1) : '-', torch ? '1.00x' : '-'],
   ],
 );
+console.log(`check: max |ONNX - TF.js| over the ${batch} x ${onnxOut.length / batch} embeddings = ${maxDiff.toExponential(2)}`);
 console.log(`reference: ${ref.note}`);
 console.log(JSON.stringify({ bench: 'embed', project: Math.round(onnx), reference: torch === null ? null : Math.round(torch), unit: 'images/s', ratio: torch === null ? null : Number((onnx / torch).toFixed(2)) }));
