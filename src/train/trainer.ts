@@ -1,0 +1,471 @@
+/**
+ * The trainer: fits a Siamese network with the contrastive loss (default), the
+ * triplet loss or the cross-entropy baseline, on the same encoder and data, so
+ * the three can be compared. Validates every epoch on held-out pairs, stops
+ * early on a validation metric, checkpoints each epoch and resumes exactly.
+ *
+ * Data order depends only on (seed, epoch), so a resumed run sees the same
+ * batches as an uninterrupted one and ends with the same weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ContrastiveError, check } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import { isPairDataset, type LabelledDataset, type PairDataset, type IndexPairs } from '../data/types.js';
+import type { SiameseNetwork } from '../models/index.js';
+import { contrastiveLoss, tripletLossFromIndices, pairLossFromIndices } from '../losses/index.js';
+import { pairDistances, pairwiseDistanceMatrix, type DistanceName } from '../distances/index.js';
+import { makePairs, mPerClassSampler } from '../samplers/index.js';
+import { createPairMiner, createTripletMiner } from '../miners/index.js';
+import { verificationMetrics } from '../eval/index.js';
+import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
+import { KochHead, type KochHeadWeights } from './koch-head.js';
+import { pairBatchTensor, batchTensor, gatherRows } from './batches.js';
+import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
+
+/** Losses the trainer can optimise. */
+export type LossName = 'contrastive' | 'triplet' | 'cross-entropy';
+export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
+/** Optimisers the trainer can use. */
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+/** Validation metrics early stopping can watch (higher is better for all but 'loss'). */
+export type MonitorName = 'auc' | 'accuracy' | 'eer';
+
+/** Everything that shapes a training run. */
+export interface TrainConfig {
+  /** Loss to optimise. Default 'contrastive'. */
+  loss: LossName;
+  /** Margin m of the contrastive or triplet loss. Default 1. */
+  margin: number;
+  /** Distance between embeddings. Default 'euclidean'. */
+  distance: DistanceName;
+  /**
+   * In-batch miner. For 'contrastive': a pair miner ('all' | 'hard-negative' |
+   * 'semi-hard' | 'pair-margin'), or undefined for offline balanced pairs. For
+   * 'triplet': a triplet miner ('all' | 'hard' | 'semi-hard'; default 'semi-hard').
+   */
+  miner?: string;
+  /** Passes over the training data. Default 10. */
+  epochs: number;
+  /** Pairs per step (offline pairs); mining batches hold 2 x batchSize examples. Default 128. */
+  batchSize: number;
+  /** Examples per class in a mining batch (m of the m-per-class sampler). Default: batch / classes. */
+  mPerClass?: number;
+  /** Training pairs per epoch (offline pairs). Default: the number of training examples. */
+  pairsPerEpoch?: number;
+  /** Fraction of similar pairs among offline pairs. Default 0.5 (1:1). */
+  positiveFraction: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  seed: number;
+  /** Validation pairs made from the validation split (labelled data). Default 2000. */
+  validationPairs: number;
+  /** Metric watched for early stopping and for keeping the best weights. Default 'auc'. */
+  monitor: MonitorName;
+  /** Epochs without improvement before stopping; 0 never stops early. Default 5. */
+  patience: number;
+  /** Directory for per-epoch checkpoints; none when undefined. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir`. */
+  resume: boolean;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  loss: 'contrastive',
+  margin: 1,
+  distance: 'euclidean',
+  epochs: 10,
+  batchSize: 128,
+  positiveFraction: 0.5,
+  optimizer: 'adam',
+  learningRate: 1e-3,
+  seed: 42,
+  validationPairs: 2000,
+  monitor: 'auc',
+  patience: 5,
+  resume: false,
+};
+
+/** The validation figures of one epoch. */
+export interface ValidationRecord {
+  auc: number;
+  eer: number;
+  accuracy: number;
+  threshold: number;
+}
+
+/** One row of the training history. */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  seconds: number;
+  validation?: ValidationRecord;
+  diagnostics?: PairDiagnostics;
+  alarm?: string | null;
+}
+
+/** Progress events, for a progress bar or JSON lines. */
+export type TrainEvent =
+  | { type: 'start'; epochs: number; startEpoch: number; stepsPerEpoch: number }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'early-stop'; epoch: number; bestEpoch: number };
+
+/** What a training run produced. The network holds the best epoch's weights. */
+export interface TrainResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** The cross-entropy head, for loss 'cross-entropy'. */
+  head?: KochHead;
+  seconds: number;
+}
+
+/** The splits the trainer uses. Either both labelled, or both pairs-only. */
+export interface TrainData {
+  train: LabelledDataset | PairDataset;
+  validation?: LabelledDataset | PairDataset;
+}
+
+interface TrainerState {
+  epochsDone: number;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestScore: number;
+  sinceBest: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  configKey: string;
+}
+
+function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(lr);
+    case 'sgd':
+      return tf.train.momentum(lr, 0.9);
+    case 'rmsprop':
+      return tf.train.rmsprop(lr);
+    default:
+      throw new ContrastiveError('INVALID_ARGUMENT', `train: unknown optimizer '${String(name)}' (expected ${OPTIMIZER_NAMES.join(', ')})`);
+  }
+}
+
+/** Seed of the data order of one epoch: depends on nothing but (seed, epoch). */
+function epochRng(seed: number, epoch: number): Rng {
+  return new Rng((Math.imul(seed, 0x2545f491) ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+}
+
+function validateConfig(c: TrainConfig, data: TrainData): void {
+  const fn = 'train';
+  check(LOSS_NAMES.includes(c.loss), fn, `unknown loss '${c.loss}' (expected ${LOSS_NAMES.join(', ')})`);
+  check(Number.isFinite(c.margin) && c.margin > 0, fn, `margin must be a positive number, got ${c.margin}`);
+  check(Number.isInteger(c.epochs) && c.epochs >= 1, fn, `epochs must be a positive integer, got ${c.epochs}`);
+  check(Number.isInteger(c.batchSize) && c.batchSize >= 2, fn, `batch size must be an integer >= 2, got ${c.batchSize}`);
+  check(Number.isFinite(c.learningRate) && c.learningRate > 0, fn, `learning rate must be positive, got ${c.learningRate}`);
+  check(c.positiveFraction > 0 && c.positiveFraction < 1, fn, `positive fraction must be in (0, 1), got ${c.positiveFraction}`);
+  check(Number.isInteger(c.patience) && c.patience >= 0, fn, `patience must be a non-negative integer, got ${c.patience}`);
+  if (isPairDataset(data.train)) {
+    check(c.loss !== 'triplet', fn, 'the triplet loss needs class labels; a pairs-only dataset has none (use contrastive or cross-entropy)');
+    check(c.miner === undefined, fn, 'in-batch mining needs class labels; a pairs-only dataset has none');
+  }
+  if (c.resume) check(c.checkpointDir !== undefined, fn, '--resume needs a checkpoint directory');
+}
+
+/** The key of the settings a checkpoint must agree with to be resumed. */
+function configKey(c: TrainConfig): string {
+  const { loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs } = c;
+  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs });
+}
+
+/**
+ * Distances of pairs of embedding rows: the network's distance, or for the
+ * cross-entropy baseline the head's negated logit.
+ */
+export function scorePairs(
+  embA: Float32Array,
+  embB: Float32Array,
+  dim: number,
+  ia: ArrayLike<number>,
+  ib: ArrayLike<number>,
+  scorer: { distance: DistanceName; head?: KochHead },
+): Float32Array {
+  return tf.tidy(() => {
+    const e1 = tf.tensor2d(gatherRows(embA, dim, ia), [ia.length, dim]);
+    const e2 = tf.tensor2d(gatherRows(embB, dim, ib), [ib.length, dim]);
+    if (scorer.head) return scorer.head.distances(e1, e2);
+    return pairDistances(e1, e2, scorer.distance).dataSync() as Float32Array;
+  });
+}
+
+/** Held-out pairs for validation: fixed for the whole run. */
+export function validationPairsOf(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
+  if (isPairDataset(data)) {
+    const n = data.labels.length;
+    const idx = Int32Array.from({ length: n }, (_, k) => k);
+    return { i: idx, j: idx, labels: data.labels };
+  }
+  return makePairs(data.labels, { count, positiveFraction: 0.5, seed });
+}
+
+/** Embeds a split and scores the given pairs of it. */
+export async function scoreSplit(
+  network: SiameseNetwork,
+  data: LabelledDataset | PairDataset,
+  pairs: IndexPairs,
+  scorer: { distance: DistanceName; head?: KochHead },
+): Promise<Float32Array> {
+  const dim = network.embeddingDim;
+  if (isPairDataset(data)) {
+    const ea = await network.embedBatched(data.a);
+    const eb = await network.embedBatched(data.b);
+    return scorePairs(ea, eb, dim, pairs.i, pairs.j, scorer);
+  }
+  const emb = await network.embedBatched(data.x);
+  return scorePairs(emb, emb, dim, pairs.i, pairs.j, scorer);
+}
+
+function monitorScore(v: ValidationRecord, monitor: MonitorName): number {
+  return monitor === 'eer' ? -v.eer : monitor === 'accuracy' ? v.accuracy : v.auc;
+}
+
+/**
+ * Trains `network` in place. Returns the history; the network ends with the
+ * weights of the best validation epoch (or the last epoch without validation).
+ */
+export async function trainSiamese(
+  network: SiameseNetwork,
+  data: TrainData,
+  options: Partial<TrainConfig> = {},
+  onEvent?: (event: TrainEvent) => void,
+): Promise<TrainResult> {
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...stripUndefined(options) };
+  validateConfig(config, data);
+  const train = data.train;
+  const pairsMode = isPairDataset(train) || (config.loss !== 'triplet' && config.miner === undefined);
+  const tripletMiner = config.loss === 'triplet' ? createTripletMiner(config.miner ?? 'semi-hard', { margin: config.margin }) : undefined;
+  const pairMiner = config.loss !== 'triplet' && config.miner !== undefined ? createPairMiner(config.miner, { margin: config.margin }) : undefined;
+
+  const nTrain = isPairDataset(train) ? train.labels.length : train.labels.length;
+  const pairsPerEpoch = config.pairsPerEpoch ?? nTrain;
+  const imageBatch = 2 * config.batchSize;
+  let mPerClass = config.mPerClass;
+  let samplerBatch = imageBatch;
+  if (!pairsMode && !isPairDataset(train)) {
+    const classes = new Set(train.labels).size;
+    mPerClass ??= Math.max(2, Math.floor(imageBatch / classes));
+    samplerBatch = Math.max(2 * mPerClass, Math.floor(imageBatch / mPerClass) * mPerClass);
+  }
+  const stepsPerEpoch = pairsMode ? Math.ceil(pairsPerEpoch / config.batchSize) : Math.max(1, Math.floor((2 * pairsPerEpoch) / samplerBatch));
+
+  const head = config.loss === 'cross-entropy' ? new KochHead(network.embeddingDim) : undefined;
+  const scorer = { distance: config.distance, head };
+  const optimizer = makeOptimizer(config.optimizer, config.learningRate);
+  const varList = [...network.trainableWeights, ...(head?.variables ?? [])];
+
+  const valPairs = data.validation ? validationPairsOf(data.validation, config.validationPairs, config.seed ^ 0x5eed) : undefined;
+
+  let state: TrainerState = {
+    epochsDone: 0,
+    history: [],
+    bestEpoch: -1,
+    bestScore: -Infinity,
+    sinceBest: 0,
+    stoppedEarly: false,
+    seconds: 0,
+    configKey: configKey(config),
+  };
+  let bestWeights: tf.Tensor[] | undefined;
+
+  if (config.resume && config.checkpointDir && (await hasCheckpoint(config.checkpointDir))) {
+    const ck = await loadCheckpoint<TrainerState>(config.checkpointDir);
+    if (ck.state.configKey !== state.configKey) {
+      for (const g of Object.values(ck.groups)) g.forEach((t) => t.tensor.dispose());
+      throw new ContrastiveError('STATE', `train: the checkpoint in ${config.checkpointDir} was made with other settings; resume with the same options or start a new --out`);
+    }
+    state = ck.state;
+    network.setWeights((ck.groups.model ?? []).map((t) => t.tensor));
+    if (head && ck.groups.head) {
+      head.w.assign(ck.groups.head[0].tensor as tf.Tensor1D);
+      head.b.assign(ck.groups.head[1].tensor as tf.Scalar);
+    }
+    if (ck.groups.optimizer) await optimizer.setWeights(ck.groups.optimizer);
+    restoreAdamPowers(optimizer, ck.groups.optimizerPowers);
+    bestWeights = ck.groups.best?.map((t) => t.tensor);
+    for (const t of ck.groups.model ?? []) t.tensor.dispose();
+    for (const t of ck.groups.head ?? []) t.tensor.dispose();
+  } else if (config.resume) {
+    throw new ContrastiveError('NOT_FOUND', `train: --resume was given but ${config.checkpointDir} holds no checkpoint`);
+  }
+
+  onEvent?.({ type: 'start', epochs: config.epochs, startEpoch: state.epochsDone, stepsPerEpoch });
+  const t0 = Date.now() - state.seconds * 1000;
+
+  for (let epoch = state.epochsDone; epoch < config.epochs && !state.stoppedEarly; epoch++) {
+    const epochStart = Date.now();
+    const rng = epochRng(config.seed, epoch);
+    let lossSum = 0;
+    let lossCount = 0;
+    const report = (step: number, loss: number): void => {
+      lossSum += loss;
+      lossCount++;
+      onEvent?.({ type: 'step', epoch, step, steps: stepsPerEpoch, loss });
+    };
+
+    if (pairsMode) {
+      const pairs = isPairDataset(train)
+        ? shuffledPairIndices(train, rng)
+        : makePairs(train.labels, { count: pairsPerEpoch, positiveFraction: config.positiveFraction, seed: rng.nextUint32() });
+      const a = isPairDataset(train) ? train.a : train.x;
+      const b = isPairDataset(train) ? train.b : train.x;
+      const n = pairs.labels.length;
+      for (let s = 0, step = 0; s < n; s += config.batchSize, step++) {
+        const e = Math.min(n, s + config.batchSize);
+        const ia = pairs.i.subarray(s, e);
+        const ib = pairs.j.subarray(s, e);
+        const y = tf.tensor1d(Float32Array.from(pairs.labels.subarray(s, e)));
+        const x = pairBatchTensor(a, b, train.inputShape, ia, ib);
+        const B = e - s;
+        const cost = optimizer.minimize(
+          () => {
+            const emb = network.embed(x, { training: true });
+            const e1 = emb.slice([0, 0], [B, -1]) as tf.Tensor2D;
+            const e2 = emb.slice([B, 0], [B, -1]) as tf.Tensor2D;
+            if (head) return head.loss(e1, e2, y);
+            return contrastiveLoss(e1, e2, y, { margin: config.margin, distance: config.distance }) as tf.Scalar;
+          },
+          true,
+          varList,
+        );
+        report(step, cost ? cost.dataSync()[0] : NaN);
+        cost?.dispose();
+        x.dispose();
+        y.dispose();
+        if (step % 8 === 7) await tf.nextFrame?.();
+      }
+    } else {
+      const labelled = train as LabelledDataset;
+      const batches = mPerClassSampler(labelled.labels, {
+        m: mPerClass!,
+        batchSize: samplerBatch,
+        seed: rng.nextUint32(),
+        lengthBeforeNewIter: stepsPerEpoch * samplerBatch,
+      });
+      let step = 0;
+      for (const idx of batches) {
+        const x = batchTensor(labelled.x, labelled.inputShape, idx);
+        const batchLabels = Int32Array.from(idx, (k) => labelled.labels[k]);
+        const cost = optimizer.minimize(
+          () => {
+            const emb = network.embed(x, { training: true });
+            const dm = pairwiseDistanceMatrix(emb, undefined, config.distance);
+            if (tripletMiner) {
+              const t = tripletMiner(dm, batchLabels);
+              if (t.anchor.length === 0) return tf.mul(tf.sum(emb), 0) as tf.Scalar;
+              return tripletLossFromIndices(emb, t, { margin: config.margin, distance: config.distance }) as tf.Scalar;
+            }
+            const p = pairMiner!(dm, batchLabels);
+            if (p.a1.length + p.a2.length === 0) return tf.mul(tf.sum(emb), 0) as tf.Scalar;
+            return pairLossFromIndices(emb, p, { margin: config.margin, distance: config.distance }) as tf.Scalar;
+          },
+          true,
+          varList,
+        );
+        report(step, cost ? cost.dataSync()[0] : NaN);
+        cost?.dispose();
+        x.dispose();
+        step++;
+        if (step % 8 === 0) await tf.nextFrame?.();
+      }
+    }
+
+    const record: EpochRecord = { epoch: epoch + 1, trainLoss: lossCount ? lossSum / lossCount : NaN, seconds: 0 };
+    if (!Number.isFinite(record.trainLoss)) {
+      throw new ContrastiveError('NUMERIC', `train: the loss became ${record.trainLoss} in epoch ${epoch + 1}; lower the learning rate (now ${config.learningRate})`);
+    }
+    if (data.validation && valPairs) {
+      const d = await scoreSplit(network, data.validation, valPairs, scorer);
+      const vm = verificationMetrics(d, valPairs.labels);
+      record.validation = { auc: vm.auc, eer: vm.eer, accuracy: vm.bestAccuracy, threshold: vm.bestThreshold };
+      if (!head) {
+        record.diagnostics = pairDiagnostics(d, valPairs.labels, config.margin);
+        record.alarm = collapseAlarm(record.diagnostics, config.margin);
+      }
+      const score = monitorScore(record.validation, config.monitor);
+      if (score > state.bestScore) {
+        state.bestScore = score;
+        state.bestEpoch = epoch + 1;
+        state.sinceBest = 0;
+        bestWeights?.forEach((t) => t.dispose());
+        bestWeights = [...network.getWeights(), ...(head?.variables ?? [])].map((t) => t.clone());
+      } else {
+        state.sinceBest++;
+        if (config.patience > 0 && state.sinceBest >= config.patience) state.stoppedEarly = true;
+      }
+    } else {
+      state.bestEpoch = epoch + 1;
+    }
+    record.seconds = (Date.now() - epochStart) / 1000;
+    state.history.push(record);
+    state.epochsDone = epoch + 1;
+    state.seconds = (Date.now() - t0) / 1000;
+    onEvent?.({ type: 'epoch', record });
+    if (state.stoppedEarly) onEvent?.({ type: 'early-stop', epoch: epoch + 1, bestEpoch: state.bestEpoch });
+
+    if (config.checkpointDir) {
+      const optWeights = await optimizer.getWeights();
+      await saveCheckpoint(config.checkpointDir, state, {
+        model: network.getWeights().map((tensor, k) => ({ name: `w${k}`, tensor })),
+        ...(head ? { head: [{ name: 'w', tensor: head.w }, { name: 'b', tensor: head.b }] } : {}),
+        optimizer: optWeights,
+        ...adamPowers(optimizer),
+        ...(bestWeights ? { best: bestWeights.map((tensor, k) => ({ name: `w${k}`, tensor })) } : {}),
+      });
+    }
+  }
+
+  if (bestWeights && state.bestEpoch !== state.epochsDone) {
+    const nModel = bestWeights.length - (head ? 2 : 0);
+    network.setWeights(bestWeights.slice(0, nModel));
+    if (head) {
+      head.w.assign(bestWeights[nModel] as tf.Tensor1D);
+      head.b.assign(bestWeights[nModel + 1] as tf.Scalar);
+    }
+  }
+  bestWeights?.forEach((t) => t.dispose());
+  optimizer.dispose();
+  return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
+}
+
+/**
+ * Adam keeps beta1^t and beta2^t as running products; its setWeights recomputes
+ * them with pow(), which differs in the last bits. Saving the products makes a
+ * resumed run bit-identical to an uninterrupted one.
+ */
+type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+
+function adamPowers(optimizer: tf.Optimizer): { optimizerPowers?: Array<{ name: string; tensor: tf.Tensor }> } {
+  const o = optimizer as unknown as AdamInternals;
+  if (!o.accBeta1 || !o.accBeta2) return {};
+  return { optimizerPowers: [{ name: 'accBeta1', tensor: o.accBeta1 }, { name: 'accBeta2', tensor: o.accBeta2 }] };
+}
+
+function restoreAdamPowers(optimizer: tf.Optimizer, saved: Array<{ name: string; tensor: tf.Tensor }> | undefined): void {
+  const o = optimizer as unknown as AdamInternals;
+  if (!saved || !o.accBeta1 || !o.accBeta2) return;
+  for (const { name, tensor } of saved) {
+    if (name === 'accBeta1') o.accBeta1.assign(tensor as tf.Scalar);
+    if (name === 'accBeta2') o.accBeta2.assign(tensor as tf.Scalar);
+  }
+}
+
+function shuffledPairIndices(pairs: PairDataset, rng: Rng): IndexPairs {
+  const order = rng.shuffle(Int32Array.from({ length: pairs.labels.length }, (_, k) => k));
+  return { i: order, j: order, labels: Uint8Array.from(order, (k) => pairs.labels[k]) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type { KochHeadWeights };
