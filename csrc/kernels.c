@@ -326,3 +326,87 @@ void sum_rows(const f32 *x, f32 *out, int rows, int cols) {
     out[j] = s;
   }
 }
+
+/* ---------------------------------------------------------------- Conv2D (forward)
+ * y[n,oh,ow,k] = sum_{fh,fw,c} x[n, oh*sh + fh*dh - pt, ow*sw + fw*dwd - pl, c] * w[fh,fw,c,k].
+ * MB output pixels along a row x 4*KV output channels accumulate in registers over every
+ * (tap, channel); the k-block is the outer loop so its slice of w stays in L1. Pixels whose
+ * window crosses the left/right border take the one-pixel path with per-tap checks. */
+INLINE void conv_tile(const f32 *xrow[], int nrows, const int fhs[], const f32 *w, f32 *y, int MB, int KV, int C,
+                      int K, int FW, int sw, int dwd, int iw0, int W, int checked) {
+  v128_t acc[4][4];
+  for (int i = 0; i < MB; i++)
+    for (int j = 0; j < KV; j++) acc[i][j] = wasm_f32x4_splat(0.f);
+  for (int r = 0; r < nrows; r++) {
+    for (int fw = 0; fw < FW; fw++) {
+      const int iw = iw0 + fw * dwd;
+      if (checked && (iw < 0 || iw >= W)) continue;
+      const f32 *xp = xrow[r] + iw * C;
+      const f32 *wp = w + (fhs[r] * FW + fw) * C * K;
+      for (int c = 0; c < C; c++) {
+        v128_t wv[4];
+        for (int j = 0; j < KV; j++) wv[j] = wasm_v128_load(wp + c * K + 4 * j);
+        for (int i = 0; i < MB; i++) {
+          v128_t a = wasm_f32x4_splat(xp[i * sw * C + c]);
+          for (int j = 0; j < KV; j++) acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(a, wv[j]));
+        }
+      }
+    }
+  }
+  for (int i = 0; i < MB; i++)
+    for (int j = 0; j < KV; j++) wasm_v128_store(y + i * K + 4 * j, acc[i][j]);
+}
+
+INLINE void conv_kblock(const f32 *xrow[], int nrows, const int fhs[], const f32 *w, f32 *yrow, int KV, int C, int K,
+                        int FW, int sw, int dwd, int pl, int W, int OW, int owa, int owb) {
+  int ow = 0;
+  for (; ow < owa && ow < OW; ow++)
+    conv_tile(xrow, nrows, fhs, w, yrow + ow * K, 1, KV, C, K, FW, sw, dwd, ow * sw - pl, W, 1);
+  for (; ow + 4 <= owb; ow += 4)
+    conv_tile(xrow, nrows, fhs, w, yrow + ow * K, 4, KV, C, K, FW, sw, dwd, ow * sw - pl, W, 0);
+  for (; ow < OW; ow++)
+    conv_tile(xrow, nrows, fhs, w, yrow + ow * K, 1, KV, C, K, FW, sw, dwd, ow * sw - pl, W, 1);
+}
+
+#define MAX_FH 16
+EXPORT("conv2d_forward")
+int conv2d_forward(const f32 *x, const f32 *w, f32 *y, int N, int H, int W, int C, int OH, int OW, int K, int FH,
+                   int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
+  if (FH > MAX_FH) return 0; /* caller falls back to the stock kernel */
+  /* Output columns whose every tap lies inside the row: [owa, owb). */
+  const int owa = range_lo(-pl, sw) > range_lo((FW - 1) * dwd - pl, sw) ? range_lo(-pl, sw) : range_lo((FW - 1) * dwd - pl, sw);
+  const int owb = range_hi((FW - 1) * dwd - pl, sw, W, OW) < range_hi(-pl, sw, W, OW) ? range_hi((FW - 1) * dwd - pl, sw, W, OW) : range_hi(-pl, sw, W, OW);
+  const int K8 = K - K % 8, K4 = K - K % 4;
+  for (int n = 0; n < N; n++) {
+    const f32 *xn = x + n * H * W * C;
+    for (int oh = 0; oh < OH; oh++) {
+      const f32 *xrow[MAX_FH];
+      int fhs[MAX_FH];
+      int nrows = 0;
+      for (int fh = 0; fh < FH; fh++) {
+        const int ih = oh * sh + fh * dh - pt;
+        if (ih < 0 || ih >= H) continue;
+        xrow[nrows] = xn + ih * W * C;
+        fhs[nrows++] = fh;
+      }
+      f32 *yrow = y + (n * OH + oh) * OW * K;
+      int k = 0;
+      for (; k < K8; k += 8) conv_kblock(xrow, nrows, fhs, w + k, yrow + k, 2, C, K, FW, sw, dwd, pl, W, OW, owa, owb);
+      for (; k < K4; k += 4) conv_kblock(xrow, nrows, fhs, w + k, yrow + k, 1, C, K, FW, sw, dwd, pl, W, OW, owa, owb);
+      for (; k < K; k++)
+        for (int ow = 0; ow < OW; ow++) {
+          f32 s = 0.f;
+          for (int r = 0; r < nrows; r++)
+            for (int fw = 0; fw < FW; fw++) {
+              const int iw = ow * sw + fw * dwd - pl;
+              if (iw < 0 || iw >= W) continue;
+              const f32 *xp = xrow[r] + iw * C;
+              const f32 *wp = w + (fhs[r] * FW + fw) * C * K + k;
+              for (int c = 0; c < C; c++) s += xp[c] * wp[c * K];
+            }
+          yrow[ow * K + k] = s;
+        }
+    }
+  }
+  return 1;
+}

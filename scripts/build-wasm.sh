@@ -1,16 +1,22 @@
 #!/bin/sh
-# Rebuilds wasm/contrastive-kernels.wasm from csrc/kernels.c (needs clang and lld >= 14:
-# apt-get install clang lld). The output is deterministic for a given compiler version.
+# Rebuilds the kernels in wasm/ from csrc/kernels.c (needs clang and lld >= 14:
+# apt-get install clang lld). Output is deterministic for a given compiler version.
+#   contrastive-kernels.wasm         runs inside the tfjs wasm backend's memory (imported)
+#   contrastive-kernels-shared.wasm  the same kernels on a shared memory, for the helper thread
+# Usage: scripts/build-wasm.sh [outdir]   (default: wasm/)
 set -eu
 cd "$(dirname "$0")/.."
 CLANG="${CLANG:-clang}"
-OUT="${1:-wasm/contrastive-kernels.wasm}"
-mkdir -p "$(dirname "$OUT")"
-"$CLANG" --target=wasm32 -msimd128 -mmutable-globals -O3 -mbulk-memory -fno-math-errno -nostdlib \
-  -Wall -Wextra -Werror -Wno-unused-parameter \
-  -Wl,--no-entry -Wl,--import-memory -Wl,--export=__stack_pointer -Wl,--strip-all \
-  -o "$OUT" csrc/kernels.c
-# The compiler that made the committed binary: the rebuild test compares bytes only with the same one.
-if [ "$OUT" = "wasm/contrastive-kernels.wasm" ]; then
+OUTDIR="${1:-wasm}"
+mkdir -p "$OUTDIR"
+FLAGS="--target=wasm32 -msimd128 -mmutable-globals -mbulk-memory -O3 -fno-math-errno -nostdlib
+  -Wall -Wextra -Werror -Wno-unused-parameter -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all"
+# shellcheck disable=SC2086
+"$CLANG" $FLAGS -Wl,--export=__stack_pointer -o "$OUTDIR/contrastive-kernels.wasm" csrc/kernels.c
+# shellcheck disable=SC2086
+"$CLANG" $FLAGS -matomics -Wl,--shared-memory -Wl,--max-memory=2147483648 \
+  -o "$OUTDIR/contrastive-kernels-shared.wasm" csrc/kernels.c
+# The compiler that made the committed binaries: the rebuild test compares bytes only with the same one.
+if [ "$OUTDIR" = "wasm" ]; then
   "$CLANG" --version | head -n 1 > wasm/contrastive-kernels.compiler.txt
 fi

@@ -20,14 +20,15 @@ const skip = version === undefined
     ? `clang here is '${version}', the committed binary was built with '${recorded}': bytes would differ`
     : false;
 
-test('the committed kernel binary matches a rebuild from csrc/kernels.c', { skip }, () => {
+test('the committed kernel binaries match a rebuild from csrc/kernels.c', { skip }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'contrastive-wasm-'));
   try {
-    const out = path.join(dir, 'kernels.wasm');
-    const r = spawnSync('sh', [path.join(root, 'scripts/build-wasm.sh'), out], { encoding: 'utf8' });
+    const r = spawnSync('sh', [path.join(root, 'scripts/build-wasm.sh'), dir], { encoding: 'utf8' });
     assert.equal(r.status, 0, `build failed: ${r.stderr}`);
-    assert.ok(readFileSync(out).equals(readFileSync(path.join(root, 'wasm/contrastive-kernels.wasm'))),
-      'wasm/contrastive-kernels.wasm is stale: run scripts/build-wasm.sh and commit the result');
+    for (const name of ['contrastive-kernels.wasm', 'contrastive-kernels-shared.wasm']) {
+      assert.ok(readFileSync(path.join(dir, name)).equals(readFileSync(path.join(root, 'wasm', name))),
+        `wasm/${name} is stale: run scripts/build-wasm.sh and commit the result`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from './helpers.js';
 import { Rng } from '../src/util/rng.js';
 import { ContrastiveError } from '../src/errors.js';
+import { kernelThreads, setKernelThreads } from '../src/engine/kernels/index.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -65,6 +66,20 @@ test('Conv2DBackpropFilter on wasm equals cpu', async () => {
     await sameOnBoth('Conv2DBackpropFilter',
       { x: { data: randn(rng, c.x), shape: c.x }, dy: { data: randn(rng, dy), shape: dy } },
       { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: c.f }, 1e-4);
+  }
+});
+
+test('Conv2D (forward) on wasm equals cpu, dilations included', async () => {
+  const rng = new Rng(11);
+  const cases: (ConvCase & { dilations?: [number, number] })[] = [
+    ...convCases,
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 8], strides: [1, 1], pad: 'same', dilations: [2, 2] },
+    { x: [2, 10, 8, 4], f: [3, 2, 4, 6], strides: [1, 1], pad: 'valid', dilations: [2, 3] },
+    { x: [1, 3, 3, 2], f: [5, 5, 2, 4], strides: [1, 1], pad: 'same' },
+  ];
+  for (const c of cases) {
+    await sameOnBoth('Conv2D', { x: { data: randn(rng, c.x), shape: c.x }, filter: { data: randn(rng, c.f), shape: c.f } },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations ?? [1, 1], dimRoundingMode: undefined }, 1e-4);
   }
 });
 
@@ -261,4 +276,35 @@ test('BatchMatMul with transposed operands on wasm equals cpu', async () => {
     await sameOnBoth('BatchMatMul', { a: { data: randn(rng, c.a), shape: c.a }, b: { data: randn(rng, c.b), shape: c.b } },
       { transposeA: c.tA, transposeB: c.tB }, 1e-5);
   }
+});
+
+test('convolution kernels split over two threads give the single-thread result', async () => {
+  const rng = new Rng(12);
+  const before = kernelThreads();
+  try {
+    for (const c of [
+      { x: [7, 12, 12, 16], f: [3, 3, 16, 32], strides: [1, 1], pad: 'valid' },
+      { x: [9, 14, 13, 8], f: [3, 3, 8, 24], strides: [2, 2], pad: 'same' },
+    ] as ConvCase[]) {
+      const dy = outShape(c);
+      const inputsF = { x: { data: randn(rng, c.x), shape: c.x }, dy: { data: randn(rng, dy), shape: dy } };
+      const inputsI = { dy: inputsF.dy, filter: { data: randn(rng, c.f), shape: c.f } };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+      const results = [];
+      for (const n of [1, 2]) {
+        setKernelThreads(n);
+        results.push([
+          await runOn('wasm', 'Conv2DBackpropFilter', inputsF, { ...attrs, filterShape: c.f }),
+          await runOn('wasm', 'Conv2DBackpropInput', inputsI, { ...attrs, inputShape: c.x }),
+        ]);
+      }
+      assertClose(results[1][0].values, results[0][0].values, 1e-5, 'filter gradient, 2 threads vs 1');
+      assert.deepEqual(results[1][1].values, results[0][1].values, 'input gradient, 2 threads vs 1');
+      const ref = await runOn('cpu', 'Conv2DBackpropFilter', inputsF, { ...attrs, filterShape: c.f });
+      assertClose(results[1][0].values, ref.values, 1e-4, 'filter gradient, 2 threads vs cpu');
+    }
+  } finally {
+    setKernelThreads(before);
+  }
+  assert.throws(() => setKernelThreads(3), (e: unknown) => e instanceof ContrastiveError && /setKernelThreads/.test(e.message));
 });

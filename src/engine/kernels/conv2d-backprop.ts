@@ -4,8 +4,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { kernelsFor, ptr, requireChannelsLast, requireFloat32, type WasmBackendLike } from './wasm-module.js';
+import { WorkerOp } from './kernel-worker.js';
+import { copyBack, copyTail, dimsArgs, planSplit, together, type ConvDims } from './split.js';
+import { heapF32, kernelsFor, ptr, requireChannelsLast, requireFloat32, type WasmBackendLike } from './wasm-module.js';
 
+/** Our kernels' geometry from TF.js's conv info. */
+export function convDims(info: tf.backend_util.Conv2DInfo): ConvDims {
+  return {
+    N: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, OH: info.outHeight, OW: info.outWidth,
+    K: info.outChannels, FH: info.filterHeight, FW: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
+    dh: info.dilationHeight, dw: info.dilationWidth, pt: info.padInfo.top, pl: info.padInfo.left,
+  };
+}
+
+type Fifteen = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Round = 'floor' | 'round' | 'ceil' | undefined;
 
@@ -27,10 +39,25 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
   const out = backend.makeOutput(filterShape, 'float32');
-  kernelsFor(backend).conv2d_backprop_filter(
-    ptr(backend, x), ptr(backend, dy), ptr(backend, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight,
-    info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
+  const k = kernelsFor(backend);
+  const d = convDims(info);
+  const [xp, dyp, outp] = [ptr(backend, x), ptr(backend, dy), ptr(backend, out)];
+  const split = planSplit(d);
+  if (!split) {
+    k.conv2d_backprop_filter(xp, dyp, outp, ...(dimsArgs(d) as Fifteen));
+    return out;
+  }
+  // Each thread sums its images into its own filter gradient; the two are added here.
+  const { worker, N1, N2 } = split;
+  const fsize = tf.util.sizeFromShape(filterShape);
+  const xw = copyTail(backend, worker, xp, d.H * d.W * d.C, N1, d.N);
+  const dyw = copyTail(backend, worker, dyp, d.OH * d.OW * d.K, N1, d.N);
+  const dww = worker.alloc(fsize);
+  together(worker, WorkerOp.BackpropFilter, [xw, dyw, dww, ...dimsArgs(d, N2)], () =>
+    k.conv2d_backprop_filter(xp, dyp, outp, ...(dimsArgs(d, N1) as Fifteen)));
+  const o = heapF32(backend).subarray(outp / 4, outp / 4 + fsize);
+  const part = worker.view(dww, fsize);
+  for (let i = 0; i < fsize; i++) o[i] += part[i];
   return out;
 }
 
@@ -52,12 +79,31 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   const info = tf.backend_util.computeConv2DInfo(
     inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
   const out = backend.makeOutput(inputShape, 'float32');
-  const scratch = backend.wasm._malloc(4 * Math.max(1, tf.util.sizeFromShape(filter.shape)));
+  const k = kernelsFor(backend);
+  const d = convDims(info);
+  const [dyp, wp, outp] = [ptr(backend, dy), ptr(backend, filter), ptr(backend, out)];
+  const fsize = tf.util.sizeFromShape(filter.shape);
+  const split = planSplit(d);
+  if (split) {
+    const { worker, N1, N2 } = split;
+    const xsize = d.H * d.W * d.C;
+    const dyw = copyTail(backend, worker, dyp, d.OH * d.OW * d.K, N1, d.N);
+    const ww = copyTail(backend, worker, wp, fsize, 0, 1);
+    const dxw = worker.alloc(N2 * xsize);
+    const wtw = worker.alloc(fsize);
+    const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
+    try {
+      together(worker, WorkerOp.BackpropInput, [dyw, ww, dxw, wtw, ...dimsArgs(d, N2)], () =>
+        k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d, N1) as Fifteen)));
+    } finally {
+      backend.wasm._free(scratch);
+    }
+    copyBack(backend, worker, dxw, N2 * xsize, outp, N1 * xsize);
+    return out;
+  }
+  const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
   try {
-    kernelsFor(backend).conv2d_backprop_input(
-      ptr(backend, dy), ptr(backend, filter), ptr(backend, out), scratch, info.batchSize, info.inHeight, info.inWidth,
-      info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
+    k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d) as Fifteen));
   } finally {
     backend.wasm._free(scratch);
   }

@@ -9,9 +9,10 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
-import { batchMatMulOverride, sumOverride } from './stock-overrides.js';
+import { batchMatMulOverride, conv2dOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
+export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -38,7 +39,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), conv2dOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }

@@ -35,6 +35,11 @@ export interface KernelExports {
     sh: number, sw: number, dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  /** Returns 0 (and writes nothing) for filters taller than it supports. */
+  conv2d_forward(
+    x: number, w: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
+    K: number, FH: number, FW: number, sh: number, sw: number, dh: number, dw_: number, pt: number, pl: number,
+  ): number;
 }
 
 /** Path of the committed kernel binary (the same relative place from src/ and dist/). */
@@ -97,4 +102,9 @@ export function requireChannelsLast(kernel: string, dataFormat: string): void {
   if (dataFormat !== 'channelsLast') {
     throw new ContrastiveError('UNSUPPORTED', `${kernel} (wasm): dataFormat NCHW ('${dataFormat}') is not supported, use NHWC (channelsLast)`);
   }
+}
+
+/** A float32 view of the whole backend heap (take it after any allocation: growth detaches it). */
+export function heapF32(backend: WasmBackendLike): Float32Array {
+  return new Float32Array((backend.wasm.asm!.memory as WebAssembly.Memory).buffer);
 }
