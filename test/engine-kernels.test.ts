@@ -278,7 +278,7 @@ test('BatchMatMul with transposed operands on wasm equals cpu', async () => {
   }
 });
 
-test('convolution kernels split over two threads give the single-thread result', async () => {
+test('convolution kernels (forward and both gradients) split over two threads give the single-thread result', async () => {
   const rng = new Rng(12);
   const before = kernelThreads();
   try {
@@ -296,10 +296,12 @@ test('convolution kernels split over two threads give the single-thread result',
         results.push([
           await runOn('wasm', 'Conv2DBackpropFilter', inputsF, { ...attrs, filterShape: c.f }),
           await runOn('wasm', 'Conv2DBackpropInput', inputsI, { ...attrs, inputShape: c.x }),
+          await runOn('wasm', 'Conv2D', { x: inputsF.x, filter: inputsI.filter }, { ...attrs, dilations: 1 }),
         ]);
       }
       assertClose(results[1][0].values, results[0][0].values, 1e-5, 'filter gradient, 2 threads vs 1');
       assert.deepEqual(results[1][1].values, results[0][1].values, 'input gradient, 2 threads vs 1');
+      assertClose(results[1][2].values, results[0][2].values, 1e-5, 'conv2d forward, 2 threads (ours) vs 1 (XNNPACK)');
       const ref = await runOn('cpu', 'Conv2DBackpropFilter', inputsF, { ...attrs, filterShape: c.f });
       assertClose(results[1][0].values, ref.values, 1e-4, 'filter gradient, 2 threads vs cpu');
     }

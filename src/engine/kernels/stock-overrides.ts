@@ -1,8 +1,8 @@
 /**
  * Faster paths for stock wasm kernels in the shapes training produces, delegating every
  * other case to the stock kernel:
- * - Conv2D (float32, NHWC): our register-blocked SIMD kernel, faster than the stock XNNPACK
- *   path on the small-channel convolutions of our encoders.
+ * - Conv2D (float32, NHWC, large enough): split over two threads with our SIMD kernel. On one
+ *   thread the stock XNNPACK kernel is a little faster than ours, so it keeps that case.
  * - Sum over the leading axes (bias gradients): the stock kernel transposes the whole input
  *   first; ours reads it once (sum_rows).
  * - BatchMatMul with a transposed operand (dense-layer gradients): the stock kernel takes a
@@ -10,6 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { convDims } from './conv2d-backprop.js';
+import { WorkerOp } from './kernel-worker.js';
+import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -72,12 +75,20 @@ export const conv2dOverride = override(tf.Conv2D, (args, fallback) => {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || format !== 'channelsLast') return fallback(args);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
+  const d = convDims(info);
+  const split = d.FH <= 16 ? planSplit(d) : null; // our kernel's limit on filter height
+  if (!split) return fallback(args);
+  const { worker, N1, N2 } = split;
   const out = backend.makeOutput(info.outShape, 'float32');
-  const done = kernelsFor(backend).conv2d_forward(
-    ptr(backend, x), ptr(backend, filter), ptr(backend, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight,
-    info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
-  if (done) return out;
-  backend.disposeData(out.dataId);
-  return fallback(args);
+  const k = kernelsFor(backend);
+  const [xp, fp, outp] = [ptr(backend, x), ptr(backend, filter), ptr(backend, out)];
+  const ysize = d.OH * d.OW * d.K;
+  const xw = copyTail(backend, worker, xp, d.H * d.W * d.C, N1, d.N);
+  const fw = copyTail(backend, worker, fp, d.FH * d.FW * d.C * d.K, 0, 1);
+  const yw = worker.alloc(N2 * ysize);
+  together(worker, WorkerOp.Forward, [xw, fw, yw, ...dimsArgs(d, N2)], () => {
+    k.conv2d_forward(xp, fp, outp, ...(dimsArgs(d, N1) as Parameters<typeof k.conv2d_forward> extends [number, number, number, ...infer R] ? R : never));
+  });
+  copyBack(backend, worker, yw, N2 * ysize, outp, N1 * ysize);
+  return out;
 });
