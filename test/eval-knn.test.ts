@@ -113,6 +113,17 @@ test('knn: large offset clouds still rank correctly (centring, exact distances)'
   });
 });
 
+test('knn: the sampled pre-filter falls back to the whole row when the sample misleads', async () => {
+  await withBackend('wasm', () => {
+    const n = 5000;
+    const sampled = new Set(Array.from({ length: 1024 }, (_, t) => Math.floor((t * n) / 1024)));
+    // the strided sample sees only near points, so its quantile keeps too few candidates
+    const r = Float32Array.from({ length: n }, (_, j) => (sampled.has(j) ? 1 + j * 1e-3 : 100 + (j % 50)));
+    const q = new Float32Array([0]);
+    compare(knn(q, r, 900, 'euclidean', { dim: 1 }), bruteKnn(q, r, 1, 900, 'euclidean', false), true, 'fallback');
+  });
+});
+
 test('knn rejects bad shapes and arguments', () => {
   const r = new Float32Array(12);
   assert.throws(() => knn(r, r, 1, 'euclidean', { dim: 5 }), isError(/knn: references has 12 values, not divisible by dim 5/));

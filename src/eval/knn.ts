@@ -47,58 +47,52 @@ export interface KnnResult {
   queries: number;
 }
 
-/** Matrices prepared for ranking by the GEMM score. */
+/**
+ * Matrices prepared so that one GEMM gives the ranking score directly:
+ * score(q, r) = qa . ra with qa = [q, 1] and ra = [-r, |r|^2 / 2] after
+ * centring (= (|q - r|^2 - |q|^2) / 2, and |q|^2 is constant along a row), or
+ * qa = q / |q|, ra = -r / |r| for cosine (= -cos).
+ */
 interface Prepared {
+  /** Queries [nq, width], row-major. */
   q: Float32Array;
+  /** References [nr, width], row-major. */
   r: Float32Array;
-  /** Per reference: |r|^2 (euclidean) or 0 (cosine, rows unit length). */
-  refBias: Float32Array;
-  dim: number;
+  width: number;
   nq: number;
   nr: number;
 }
 
 function prepare(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distance: DistanceName): Prepared {
   const { dim } = refs;
-  const same = queries === refs;
   const nq = queries.rows;
   const nr = refs.rows;
-  const r = new Float32Array(refs.data);
-  const refBias = new Float32Array(nr);
-  let q: Float32Array;
-  if (distance === 'cosine') {
-    const normalise = (m: Float32Array, rows: number): void => {
-      for (let i = 0; i < rows; i++) {
-        let s = 0;
-        for (let c = 0; c < dim; c++) s += m[i * dim + c] * m[i * dim + c];
-        const inv = 1 / Math.max(Math.sqrt(s), COSINE_EPS);
-        for (let c = 0; c < dim; c++) m[i * dim + c] *= inv;
+  const cosine = distance === 'cosine';
+  const width = cosine ? dim : dim + 1;
+  const offset = cosine ? new Float64Array(dim) : centringOffset(refs);
+  const build = (m: EmbeddingMatrix, isRef: boolean): Float32Array => {
+    const out = new Float32Array(m.rows * width);
+    for (let i = 0; i < m.rows; i++) {
+      const o = i * width;
+      let ss = 0;
+      for (let c = 0; c < dim; c++) {
+        const v = Math.fround(m.data[i * dim + c] - offset[c]);
+        out[o + c] = v;
+        ss += v * v;
       }
-    };
-    normalise(r, nr);
-    if (same) q = r;
-    else {
-      q = new Float32Array(queries.data);
-      normalise(q, nq);
+      if (cosine) {
+        const scale = (isRef ? -1 : 1) / Math.max(Math.sqrt(ss), COSINE_EPS);
+        for (let c = 0; c < dim; c++) out[o + c] *= scale;
+      } else if (isRef) {
+        for (let c = 0; c < dim; c++) out[o + c] = -out[o + c];
+        out[o + dim] = ss / 2;
+      } else {
+        out[o + dim] = 1;
+      }
     }
-  } else {
-    const mean = centringOffset(refs);
-    const centre = (m: Float32Array, rows: number): void => {
-      for (let i = 0; i < rows; i++) for (let c = 0; c < dim; c++) m[i * dim + c] -= mean[c];
-    };
-    centre(r, nr);
-    if (same) q = r;
-    else {
-      q = new Float32Array(queries.data);
-      centre(q, nq);
-    }
-    for (let i = 0; i < nr; i++) {
-      let s = 0;
-      for (let c = 0; c < dim; c++) s += r[i * dim + c] * r[i * dim + c];
-      refBias[i] = s;
-    }
-  }
-  return { q, r, refBias, dim, nq, nr };
+    return out;
+  };
+  return { q: build(queries, false), r: build(refs, true), width, nq, nr };
 }
 
 /**
@@ -143,38 +137,35 @@ export function forEachNeighbourList(
   blockRows?: number,
 ): void {
   const p = prepare(queries, refs, distance);
-  const { dim, nq, nr } = p;
+  const { width, nq, nr } = p;
   const bq = blockRows ?? Math.max(1, Math.min(1024, Math.floor(BLOCK_BYTES / 4 / nr)));
   const tileCols = Math.max(256, Math.min(nr, Math.floor(TILE_ELEMENTS / bq)));
-  // references transposed once into column tiles [dim, cols]
+  // references transposed once into column tiles [width, cols]
   const tiles: { start: number; cols: number; t: tf.Tensor2D }[] = [];
-  for (let c0 = 0; c0 < nr; c0 += tileCols) {
-    const cols = Math.min(tileCols, nr - c0);
-    const buf = new Float32Array(dim * cols);
-    for (let j = 0; j < cols; j++) for (let c = 0; c < dim; c++) buf[c * cols + j] = p.r[(c0 + j) * dim + c];
-    tiles.push({ start: c0, cols, t: tf.tensor2d(buf, [dim, cols]) });
-  }
   const scores = new Float32Array(bq * nr);
   const scoreBits = new Uint32Array(scores.buffer);
   const cap = Math.max(1, Math.min(nr, maxK));
   const idx = new Int32Array(cap);
   const vals = new Float32Array(cap);
   let keys: Float64Array | undefined;
+  const sample = new Float32Array(SAMPLE);
   try {
+    for (let c0 = 0; c0 < nr; c0 += tileCols) {
+      const cols = Math.min(tileCols, nr - c0);
+      const buf = new Float32Array(width * cols);
+      for (let j = 0; j < cols; j++) for (let c = 0; c < width; c++) buf[c * cols + j] = p.r[(c0 + j) * width + c];
+      tiles.push({ start: c0, cols, t: tf.tensor2d(buf, [width, cols]) });
+    }
     for (let q0 = 0; q0 < nq; q0 += bq) {
       const rows = Math.min(bq, nq - q0);
-      const qt = tf.tensor2d(p.q.subarray(q0 * dim, (q0 + rows) * dim), [rows, dim]);
+      const qt = tf.tensor2d(p.q.subarray(q0 * width, (q0 + rows) * width), [rows, width]);
       try {
         for (const tile of tiles) {
           const prod = tf.matMul(qt, tile.t);
           const dots = prod.dataSync() as Float32Array;
           prod.dispose();
-          // ranking score: |r|^2 - 2 q.r (|q|^2 is constant along a row)
-          for (let i = 0; i < rows; i++) {
-            const out = i * nr + tile.start;
-            const src = i * tile.cols;
-            for (let j = 0; j < tile.cols; j++) scores[out + j] = p.refBias[tile.start + j] - 2 * dots[src + j];
-          }
+          if (tiles.length === 1) scores.set(dots);
+          else for (let i = 0; i < rows; i++) scores.set(dots.subarray(i * tile.cols, (i + 1) * tile.cols), i * nr + tile.start);
         }
       } finally {
         qt.dispose();
@@ -192,7 +183,7 @@ export function forEachNeighbourList(
           selectByInsertion(scores, i * nr, nr, k, skip, idx, vals);
         } else {
           keys ??= new Float64Array(nr);
-          selectByQuickselect(scoreBits, i * nr, nr, k, skip, idx, keys);
+          selectByQuickselect(scores, scoreBits, i * nr, nr, k, skip, idx, keys, sample);
         }
         visit(row, idx, k);
       }
@@ -223,20 +214,36 @@ function selectByInsertion(s: Float32Array, off: number, n: number, k: number, s
   }
 }
 
+/** Rows longer than this are pre-filtered by a sampled threshold before the quickselect. */
+const SAMPLE = 1024;
+
 /**
  * Top k of one row by quickselect on composite keys (order-preserving float32
  * bits * 2^21 + index, exact in float64), then a native sort of the k kept:
- * one key comparison orders by score, then by index.
+ * one key comparison orders by score, then by index. A threshold estimated
+ * from a strided sample (3 standard deviations above the k/n quantile) first
+ * drops most of the row; when it keeps fewer than k the whole row is used.
  */
-function selectByQuickselect(bits: Uint32Array, off: number, n: number, k: number, skip: number, idx: Int32Array, keys: Float64Array): void {
-  let m = 0;
-  for (let j = 0; j < n; j++) {
-    if (j === skip) continue;
-    const b = bits[off + j];
-    const u = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-    keys[m++] = u * INDEX_BITS + j;
+function selectByQuickselect(s: Float32Array, bits: Uint32Array, off: number, n: number, k: number, skip: number, idx: Int32Array, keys: Float64Array, sample: Float32Array): void {
+  let limit = Infinity;
+  if (n > 4 * SAMPLE) {
+    for (let t = 0; t < SAMPLE; t++) sample[t] = s[off + Math.floor((t * n) / SAMPLE)];
+    sample.sort();
+    const p = k / n;
+    const pos = Math.ceil(p * SAMPLE + 3 * Math.sqrt(p * (1 - p) * SAMPLE) + 2);
+    if (pos < SAMPLE) limit = sample[pos];
   }
-  nthSmallest(keys, 0, m - 1, k - 1);
+  let m = 0;
+  const keyOf = (j: number): number => {
+    const b = bits[off + j];
+    return (b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0) * INDEX_BITS + j;
+  };
+  for (let j = 0; j < n; j++) if (s[off + j] <= limit && j !== skip) keys[m++] = keyOf(j);
+  if (m < k) {
+    m = 0;
+    for (let j = 0; j < n; j++) if (j !== skip) keys[m++] = keyOf(j);
+  }
+  if (m > k) nthSmallest(keys, 0, m - 1, k - 1);
   const top = keys.subarray(0, k);
   top.sort();
   for (let t = 0; t < k; t++) idx[t] = top[t] % INDEX_BITS;
