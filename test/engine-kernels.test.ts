@@ -310,3 +310,22 @@ test('convolution kernels (forward and both gradients) split over two threads gi
   }
   assert.throws(() => setKernelThreads(3), (e: unknown) => e instanceof ContrastiveError && /setKernelThreads/.test(e.message));
 });
+
+test('Identity on wasm shares data safely: clones outlive their source and keep their values', async () => {
+  await withBackend('wasm', async () => {
+    const before = tf.memory().numBytes;
+    const a = tf.tensor2d([[1, 2], [3, 4]]);
+    const b = tf.clone(a);
+    const v = tf.variable(a);
+    a.dispose();
+    assert.deepEqual(Array.from(await b.data()), [1, 2, 3, 4]);
+    const next = tf.tensor2d([[5, 6], [7, 8]]);
+    v.assign(next);
+    next.dispose();
+    assert.deepEqual(Array.from(await b.data()), [1, 2, 3, 4]);
+    assert.deepEqual(Array.from(await v.data()), [5, 6, 7, 8]);
+    b.dispose();
+    v.dispose();
+    assert.equal(tf.memory().numBytes, before);
+  });
+});

@@ -5,6 +5,9 @@
  *   thread the stock XNNPACK kernel is a little faster than ours, so it keeps that case.
  * - Sum over the leading axes (bias gradients): the stock kernel transposes the whole input
  *   first; ours reads it once (sum_rows).
+ * - Identity (tf.clone, and the engine's copy of every tensor a gradient needs): the stock
+ *   kernel copies the data; ours shares it, as the cpu backend and the wasm Reshape do.
+ *   Safe because no kernel writes into an existing tensor's memory.
  * - BatchMatMul with a transposed operand (dense-layer gradients): the stock kernel takes a
  *   slow path for transposes; we transpose the operand (cheap) and take its fast one.
  */
@@ -91,4 +94,11 @@ export const conv2dOverride = override(tf.Conv2D, (args, fallback) => {
   });
   copyBack(backend, worker, yw, N2 * ysize, outp, N1 * ysize);
   return out;
+});
+
+export const identityOverride = override(tf.Identity, (args, fallback) => {
+  const x = args.inputs.x as TensorInfo;
+  if (x.dtype === 'string') return fallback(args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 });
