@@ -198,6 +198,33 @@ static void max_pool_grad_tiled(const f32 *x, const f32 *dy, f32 *dx, int N, int
         const int wa = w0 < 0 ? 0 : w0, wb = w0 + sw > W ? W : w0 + sw;
         const f32 *dp = dyn + (oh * OW + ow) * C;
         int c = 0;
+        if (hb - ha == 2 && wb - wa == 2) { /* a full 2x2 window: unrolled */
+          f32 *d00 = dxn + (ha * W + wa) * C, *d01 = d00 + C, *d10 = d00 + W * C, *d11 = d10 + C;
+          const f32 *x00 = xn + (ha * W + wa) * C, *x01 = x00 + C, *x10 = x00 + W * C, *x11 = x10 + C;
+          for (; c < C4; c += 4) {
+            const v128_t a = wasm_v128_load(x00 + c), b = wasm_v128_load(x01 + c);
+            const v128_t e = wasm_v128_load(x10 + c), f = wasm_v128_load(x11 + c);
+            const v128_t g = wasm_v128_load(dp + c);
+            /* The sequential rule, vectorised: start from -inf, a later value wins only if
+             * strictly greater (first maximum; NaN and -inf never win, as on the cpu backend). */
+            const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
+            const v128_t agt = wasm_f32x4_gt(a, ninf);
+            const v128_t m0 = wasm_v128_bitselect(a, ninf, agt);
+            const v128_t bgt = wasm_f32x4_gt(b, m0);
+            const v128_t m1 = wasm_v128_bitselect(b, m0, bgt);
+            const v128_t egt = wasm_f32x4_gt(e, m1);
+            const v128_t m2 = wasm_v128_bitselect(e, m1, egt);
+            const v128_t fgt = wasm_f32x4_gt(f, m2);
+            const v128_t wf = fgt;
+            const v128_t we = wasm_v128_andnot(egt, fgt);
+            const v128_t wb_ = wasm_v128_andnot(wasm_v128_andnot(bgt, egt), fgt);
+            const v128_t wa_ = wasm_v128_andnot(agt, wasm_v128_or(wasm_v128_or(bgt, egt), fgt));
+            wasm_v128_store(d00 + c, wasm_v128_and(g, wa_));
+            wasm_v128_store(d01 + c, wasm_v128_and(g, wb_));
+            wasm_v128_store(d10 + c, wasm_v128_and(g, we));
+            wasm_v128_store(d11 + c, wasm_v128_and(g, wf));
+          }
+        }
         for (; c < C4; c += 4) {
           v128_t best = wasm_f32x4_splat(-__builtin_inff());
           v128_t idx = wasm_i32x4_splat(-1);

@@ -93,7 +93,7 @@ test('Conv2DBackpropInput on wasm equals cpu', async () => {
   }
 });
 
-test('MaxPoolGrad on wasm equals cpu, ties included', async () => {
+test('MaxPoolGrad on wasm equals cpu, ties, -Infinity and NaN included', async () => {
   const rng = new Rng(3);
   const cases: { x: Shape4; size: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }[] = [
     { x: [2, 6, 6, 4], size: [2, 2], strides: [2, 2], pad: 'valid' },
@@ -104,9 +104,11 @@ test('MaxPoolGrad on wasm equals cpu, ties included', async () => {
     { x: [1, 8, 8, 1], size: [3, 2], strides: [2, 1], pad: 'valid' },
   ];
   for (const c of cases) {
-    for (const ties of [false, true]) {
-      // With ties, values come from {0, 1, 2}: many windows hold several equal maxima.
-      const data = randn(rng, c.x).map((v) => (ties ? Math.floor(Math.abs(v) * 1.5) % 3 : v));
+    for (const kind of ['random', 'ties', 'special'] as const) {
+      // ties: values from {0, 1, 2}, many windows hold several equal maxima;
+      // special: -Infinity and NaN mixed in (they never win a window).
+      const specials = [-Infinity, NaN, 0, 1];
+      const data = randn(rng, c.x).map((v, i) => (kind === 'ties' ? Math.floor(Math.abs(v) * 1.5) % 3 : kind === 'special' && i % 3 !== 0 ? specials[i % 4] : v));
       const inputs = await withBackend('cpu', async () => {
         const x = tf.tensor4d(data, c.x);
         const y = tf.maxPool(x, c.size, c.strides, c.pad);
