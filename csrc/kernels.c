@@ -437,3 +437,62 @@ int conv2d_forward(const f32 *x, const f32 *w, f32 *y, int N, int H, int W, int 
   }
   return 1;
 }
+
+/* ---------------------------------------------------------------- MaxPool (forward)
+ * y = max over the window, by the sequential rule best = v > best ? v : best from -inf
+ * (f32x4.pmax is exactly that), so NaN never wins and padding is excluded, as on the cpu
+ * backend. Full 2x2 windows are unrolled. */
+EXPORT("max_pool")
+void max_pool(const f32 *x, f32 *y, int N, int H, int W, int C, int OH, int OW, int sh, int sw, int dh, int dwd,
+              int EFH, int EFW, int pt, int pl) {
+  const int C4 = C - C % 4;
+  const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
+  for (int n = 0; n < N; n++) {
+    const f32 *xn = x + n * H * W * C;
+    for (int oh = 0; oh < OH; oh++) {
+      const int h0 = oh * sh - pt;
+      for (int ow = 0; ow < OW; ow++) {
+        const int w0 = ow * sw - pl;
+        f32 *yp = y + ((n * OH + oh) * OW + ow) * C;
+        int c = 0;
+        if (EFH == 2 && EFW == 2 && dh == 1 && dwd == 1 && h0 >= 0 && w0 >= 0 && h0 + 2 <= H && w0 + 2 <= W) {
+          const f32 *x00 = xn + (h0 * W + w0) * C, *x01 = x00 + C, *x10 = x00 + W * C, *x11 = x10 + C;
+          for (; c < C4; c += 4) {
+            v128_t m = wasm_f32x4_pmax(ninf, wasm_v128_load(x00 + c));
+            m = wasm_f32x4_pmax(m, wasm_v128_load(x01 + c));
+            m = wasm_f32x4_pmax(m, wasm_v128_load(x10 + c));
+            m = wasm_f32x4_pmax(m, wasm_v128_load(x11 + c));
+            wasm_v128_store(yp + c, m);
+          }
+        }
+        for (; c < C4; c += 4) {
+          v128_t m = ninf;
+          for (int fh = 0; fh < EFH; fh += dh) {
+            const int ih = h0 + fh;
+            if (ih < 0 || ih >= H) continue;
+            for (int fw = 0; fw < EFW; fw += dwd) {
+              const int iw = w0 + fw;
+              if (iw < 0 || iw >= W) continue;
+              m = wasm_f32x4_pmax(m, wasm_v128_load(xn + (ih * W + iw) * C + c));
+            }
+          }
+          wasm_v128_store(yp + c, m);
+        }
+        for (; c < C; c++) {
+          f32 m = -__builtin_inff();
+          for (int fh = 0; fh < EFH; fh += dh) {
+            const int ih = h0 + fh;
+            if (ih < 0 || ih >= H) continue;
+            for (int fw = 0; fw < EFW; fw += dwd) {
+              const int iw = w0 + fw;
+              if (iw < 0 || iw >= W) continue;
+              const f32 v = xn[(ih * W + iw) * C + c];
+              if (v > m) m = v;
+            }
+          }
+          yp[c] = m;
+        }
+      }
+    }
+  }
+}

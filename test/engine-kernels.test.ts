@@ -38,7 +38,9 @@ async function sameOnBoth(kernel: string, inputs: Parameters<typeof runOn>[2], a
   const w = await runOn('wasm', kernel, inputs, attrs);
   const c = await runOn('cpu', kernel, inputs, attrs);
   assert.deepEqual(w.shape, c.shape, `${kernel}: output shape`);
-  assertClose(w.values, c.values, tol, `${kernel} ${JSON.stringify(attrs)}`);
+  // tol 0: exact, NaN and infinities included.
+  if (tol === 0) assert.deepEqual(Array.from(w.values), Array.from(c.values), `${kernel} ${JSON.stringify(attrs)}`);
+  else assertClose(w.values, c.values, tol, `${kernel} ${JSON.stringify(attrs)}`);
 }
 
 interface ConvCase { x: Shape4; f: Shape4; strides: [number, number]; pad: Pad }
@@ -93,7 +95,7 @@ test('Conv2DBackpropInput on wasm equals cpu', async () => {
   }
 });
 
-test('MaxPoolGrad on wasm equals cpu, ties, -Infinity and NaN included', async () => {
+test('MaxPool and MaxPoolGrad on wasm equal cpu, ties, -Infinity and NaN included', async () => {
   const rng = new Rng(3);
   const cases: { x: Shape4; size: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }[] = [
     { x: [2, 6, 6, 4], size: [2, 2], strides: [2, 2], pad: 'valid' },
@@ -118,6 +120,7 @@ test('MaxPoolGrad on wasm equals cpu, ties, -Infinity and NaN included', async (
       });
       await sameOnBoth('MaxPoolGrad', { dy: inputs.dy, input: { data, shape: c.x }, output: inputs.output },
         { filterSize: c.size, strides: c.strides, pad: c.pad, dimRoundingMode: undefined });
+      await sameOnBoth('MaxPool', { x: { data, shape: c.x } }, { filterSize: c.size, strides: c.strides, pad: c.pad, dimRoundingMode: undefined }, 0);
     }
   }
 });

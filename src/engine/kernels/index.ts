@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
-import { maxPoolGradConfig } from './max-pool-grad.js';
+import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { batchMatMulOverride, conv2dOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
@@ -18,6 +18,7 @@ export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './ker
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
+  maxPoolConfig,
   maxPoolGradConfig,
   unsortedSegmentSumConfig,
   depthwiseBackpropFilterConfig,

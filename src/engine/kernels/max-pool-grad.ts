@@ -1,4 +1,8 @@
-/** MaxPoolGrad on our SIMD kernel (replaces the stock wasm one, which dominated training after convolutions). */
+/**
+ * MaxPool and MaxPoolGrad on our SIMD kernels (replacing the stock wasm ones: the gradient
+ * dominated training after the convolutions). Both follow the cpu backend's rule: the first
+ * strictly greatest value of a window wins, NaN and padding never do.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { kernelsFor, ptr, requireFloat32, type WasmBackendLike } from './wasm-module.js';
@@ -29,4 +33,25 @@ export const maxPoolGradConfig: KernelConfig = {
   kernelName: tf.MaxPoolGrad,
   backendName: 'wasm',
   kernelFunc: maxPoolGrad as unknown as KernelFunc,
+};
+
+function maxPool(args: { inputs: { x: TensorInfo }; backend: unknown; attrs: MaxPoolGradAttrs }): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs;
+  const { filterSize, strides, pad, dimRoundingMode } = args.attrs;
+  requireFloat32('MaxPool', { x });
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const out = backend.makeOutput(info.outShape, 'float32');
+  kernelsFor(backend).max_pool(
+    ptr(backend, x), ptr(backend, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight,
+    info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.effectiveFilterHeight, info.effectiveFilterWidth, info.padInfo.top, info.padInfo.left);
+  return out;
+}
+
+export const maxPoolConfig: KernelConfig = {
+  kernelName: tf.MaxPool,
+  backendName: 'wasm',
+  kernelFunc: maxPool as unknown as KernelFunc,
 };

@@ -79,7 +79,8 @@ export const conv2dOverride = override(tf.Conv2D, (args, fallback) => {
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
   const d = convDims(info);
-  const split = d.FH <= 16 ? planSplit(d) : null; // our kernel's limit on filter height
+  // Our kernel needs FH <= 16; with few input channels (a first layer) XNNPACK alone is faster.
+  const split = d.FH <= 16 && d.C >= 8 ? planSplit(d) : null;
   if (!split) return fallback(args);
   const { worker, N1, N2 } = split;
   const out = backend.makeOutput(info.outShape, 'float32');

@@ -35,6 +35,10 @@ export interface KernelExports {
     sh: number, sw: number, dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  max_pool(
+    x: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number, sh: number, sw: number,
+    dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
+  ): void;
   /** Returns 0 (and writes nothing) for filters taller than it supports. */
   conv2d_forward(
     x: number, w: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
