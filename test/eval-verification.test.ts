@@ -137,6 +137,8 @@ test('kFoldVerification: held-out accuracy on an overlapping set, mean and std o
   for (const f of r.folds) assert.equal(f.accuracy, accuracyAtThreshold(foldOf(d, 5, 1, r.folds.indexOf(f)).map((i) => d[i]), foldOf(d, 5, 1, r.folds.indexOf(f)).map((i) => y[i]), f.threshold));
   assert.throws(() => kFoldVerification(d, y, { folds: 1 }), isError(/folds must be an integer >= 2/));
   assert.throws(() => kFoldVerification([1, 2], [0, 1], { folds: 3 }), isError(/exceeds the number of pairs/));
+  // a single similar pair: the fold holding it out trains on dissimilar pairs only
+  assert.throws(() => kFoldVerification([1, 2, 3, 4], [0, 1, 1, 1], { folds: 4 }), isError(/training folds for fold \d have no similar \(label 0\) pairs/));
 });
 
 /** The held-out fold f as kFoldVerification builds it (same shuffle). */
