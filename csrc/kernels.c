@@ -90,6 +90,9 @@ void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dw, int N, int H, 
         }
         for (; c < C; c++) {
           int k = 0;
+          /* one input channel (a first layer): a wider tile so each x value feeds 16 outputs */
+          for (; k + 16 <= K; k += 16)
+            bpf_tile(xn + c, dyn + k, dwtap + c * K + k, 1, 4, C, K, W, oh0, oh1, ow0, ow1, sh, sw, ihoff, iwoff, OW);
           for (; k < K8; k += 8)
             bpf_tile(xn + c, dyn + k, dwtap + c * K + k, 1, 2, C, K, W, oh0, oh1, ow0, ow1, sh, sw, ihoff, iwoff, OW);
           for (; k < K4; k += 4)

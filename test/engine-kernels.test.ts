@@ -54,6 +54,7 @@ const convCases: ConvCase[] = [
   { x: [1, 11, 10, 16], f: [5, 5, 16, 12], strides: [2, 2], pad: 'same' },
   { x: [2, 6, 6, 4], f: [3, 3, 4, 8], strides: [1, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { x: [4, 12, 12, 32], f: [3, 3, 32, 64], strides: [1, 1], pad: 'valid' },
+  { x: [2, 8, 9, 3], f: [3, 3, 3, 22], strides: [1, 1], pad: 'same' },
 ];
 
 function outShape(c: ConvCase): Shape4 {
