@@ -1,12 +1,13 @@
 /**
- * Exact k nearest neighbours with a blocked distance kernel. Distances for a
- * block of queries against all references come from one GEMM per reference
- * tile on the active TensorFlow.js backend (the norm trick: |q - r|^2 =
- * |q|^2 + |r|^2 - 2 q.r, after centring both sets on the reference mean so the
- * trick does not cancel catastrophically), so memory stays bounded by the block.
- * The top k of each row is kept by a partial selection, never a full sort, and
- * ties are broken by the smaller reference index. `knn` then recomputes the
- * kept neighbours' distances exactly in float64 as sum((q - r)^2).
+ * Exact k nearest neighbours with a blocked distance kernel. The ranking
+ * scores of a block of queries against all references come from one GEMM per
+ * reference tile on the active TensorFlow.js backend (the norm trick:
+ * |q - r|^2 = |q|^2 + |r|^2 - 2 q.r, after centring both sets near the
+ * reference mean so the trick does not cancel catastrophically), so memory
+ * stays bounded by the block. The top k of each row is kept by a partial
+ * selection (never a sort of the whole row) and ties are broken by the smaller
+ * reference index. `knn` then recomputes the kept neighbours' distances
+ * exactly in float64 as sum((q - r)^2) and orders them by those.
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
@@ -19,10 +20,8 @@ const COSINE_EPS = 1e-8;
 const BLOCK_BYTES = 64 * 1024 * 1024;
 /** Elements of one GEMM output tile (about 16 MB of float32: fast on XNNPACK). */
 const TILE_ELEMENTS = 4 * 1024 * 1024;
-/** Up to this k the top k is kept by insertion into a sorted buffer; above it by quickselect. */
+/** Up to this k the top k is kept by insertion into a sorted buffer; above it by a radix sort of candidates. */
 const SMALL_K = 64;
-/** Composite keys pack a reference index in the low 21 bits. */
-const INDEX_BITS = 2 ** 21;
 
 /** Options of {@link knn}. */
 export interface KnnOptions {
@@ -147,8 +146,7 @@ export function forEachNeighbourList(
   const cap = Math.max(1, Math.min(nr, maxK));
   const idx = new Int32Array(cap);
   const vals = new Float32Array(cap);
-  let keys: Float64Array | undefined;
-  const sample = new Float32Array(SAMPLE);
+  let buffers: SortBuffers | undefined;
   try {
     for (let c0 = 0; c0 < nr; c0 += tileCols) {
       const cols = Math.min(tileCols, nr - c0);
@@ -179,11 +177,11 @@ export function forEachNeighbourList(
           visit(row, idx, 0);
           continue;
         }
-        if (k <= SMALL_K || nr > INDEX_BITS) {
+        if (k <= SMALL_K) {
           selectByInsertion(scores, i * nr, nr, k, skip, idx, vals);
         } else {
-          keys ??= new Float64Array(nr);
-          selectByQuickselect(scores, scoreBits, i * nr, nr, k, skip, idx, keys, sample);
+          buffers ??= sortBuffers(nr);
+          selectBySort(scores, scoreBits, i * nr, nr, k, skip, idx, buffers);
         }
         visit(row, idx, k);
       }
@@ -214,71 +212,85 @@ function selectByInsertion(s: Float32Array, off: number, n: number, k: number, s
   }
 }
 
-/** Rows longer than this are pre-filtered by a sampled threshold before the quickselect. */
+/** Rows longer than this are pre-filtered by a sampled threshold before the sort. */
 const SAMPLE = 1024;
+/** Radix digit: 11 bits, three passes cover a 32-bit key. */
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+
+/** Work buffers of {@link selectBySort}, sized for one row. */
+interface SortBuffers {
+  keys: Uint32Array;
+  index: Int32Array;
+  keys2: Uint32Array;
+  index2: Int32Array;
+  counts: Uint32Array;
+  sample: Float32Array;
+}
+
+function sortBuffers(n: number): SortBuffers {
+  return {
+    keys: new Uint32Array(n),
+    index: new Int32Array(n),
+    keys2: new Uint32Array(n),
+    index2: new Int32Array(n),
+    counts: new Uint32Array(RADIX),
+    sample: new Float32Array(SAMPLE),
+  };
+}
 
 /**
- * Top k of one row by quickselect on composite keys (order-preserving float32
- * bits * 2^21 + index, exact in float64), then a native sort of the k kept:
- * one key comparison orders by score, then by index. A threshold estimated
- * from a strided sample (3 standard deviations above the k/n quantile) first
- * drops most of the row; when it keeps fewer than k the whole row is used.
+ * Top k of one row for large k: candidates (every entry at or below a
+ * threshold estimated from a strided sample, 3 standard deviations above the
+ * k/n quantile; the whole row when that keeps fewer than k) are collected in
+ * index order and sorted by a stable LSD radix sort on the order-preserving
+ * bits of their float32 score, so equal scores stay in index order.
  */
-function selectByQuickselect(s: Float32Array, bits: Uint32Array, off: number, n: number, k: number, skip: number, idx: Int32Array, keys: Float64Array, sample: Float32Array): void {
+function selectBySort(s: Float32Array, bits: Uint32Array, off: number, n: number, k: number, skip: number, idx: Int32Array, b: SortBuffers): void {
   let limit = Infinity;
   if (n > 4 * SAMPLE) {
-    for (let t = 0; t < SAMPLE; t++) sample[t] = s[off + Math.floor((t * n) / SAMPLE)];
-    sample.sort();
+    for (let t = 0; t < SAMPLE; t++) b.sample[t] = s[off + Math.floor((t * n) / SAMPLE)];
+    b.sample.sort();
     const p = k / n;
     const pos = Math.ceil(p * SAMPLE + 3 * Math.sqrt(p * (1 - p) * SAMPLE) + 2);
-    if (pos < SAMPLE) limit = sample[pos];
+    if (pos < SAMPLE) limit = b.sample[pos];
   }
   let m = 0;
-  const keyOf = (j: number): number => {
-    const b = bits[off + j];
-    return (b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0) * INDEX_BITS + j;
-  };
-  for (let j = 0; j < n; j++) if (s[off + j] <= limit && j !== skip) keys[m++] = keyOf(j);
-  if (m < k) {
+  for (let pass = 0; pass < 2 && m < k; pass++) {
     m = 0;
-    for (let j = 0; j < n; j++) if (j !== skip) keys[m++] = keyOf(j);
-  }
-  if (m > k) nthSmallest(keys, 0, m - 1, k - 1);
-  const top = keys.subarray(0, k);
-  top.sort();
-  for (let t = 0; t < k; t++) idx[t] = top[t] % INDEX_BITS;
-}
-
-/** Rearranges a[lo..hi] so that a[nth] holds the value it would have if sorted, smaller ones before it. */
-function nthSmallest(a: Float64Array, lo: number, hi: number, nth: number): void {
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // median of three as the pivot
-    if (a[mid] < a[lo]) swap(a, mid, lo);
-    if (a[hi] < a[lo]) swap(a, hi, lo);
-    if (a[hi] < a[mid]) swap(a, hi, mid);
-    const pivot = a[mid];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
+    for (let j = 0; j < n; j++) {
+      if (s[off + j] <= limit && j !== skip) {
+        const u = bits[off + j];
+        b.keys[m] = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+        b.index[m++] = j;
       }
     }
-    if (nth <= j) hi = j;
-    else if (nth >= i) lo = i;
-    else return;
+    limit = Infinity;
   }
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i];
-  a[i] = a[j];
-  a[j] = t;
+  let keys = b.keys;
+  let index = b.index;
+  let keys2 = b.keys2;
+  let index2 = b.index2;
+  const counts = b.counts;
+  for (let shift = 0; shift < 32; shift += RADIX_BITS) {
+    counts.fill(0);
+    for (let i = 0; i < m; i++) counts[(keys[i] >>> shift) & (RADIX - 1)]++;
+    if (counts[(keys[0] >>> shift) & (RADIX - 1)] === m) continue; // one digit value: nothing to do
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < m; i++) {
+      const pos = counts[(keys[i] >>> shift) & (RADIX - 1)]++;
+      keys2[pos] = keys[i];
+      index2[pos] = index[i];
+    }
+    [keys, keys2] = [keys2, keys];
+    [index, index2] = [index2, index];
+  }
+  for (let t = 0; t < k; t++) idx[t] = index[t];
 }
 
 /** Exact distance between row qi of `q` and row ri of `r` in float64. */
