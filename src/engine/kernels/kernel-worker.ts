@@ -24,6 +24,7 @@ const REQ = 0, DONE = 1, READY = 2, ERROR = 3, OP = 4, ARGS = 5, CTRL_INTS = 32;
 const DATA_BASE = 1 << 20;
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, the --max-memory of the shared build
+const ANSWER_TIMEOUT_MS = 60_000;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -114,7 +115,16 @@ export class KernelWorker {
 
   /** Waits for the worker's share and frees this call's worker memory. */
   finish(): void {
-    while (Atomics.load(this.ctrl, DONE) !== this.seq) Atomics.wait(this.ctrl, DONE, this.seq - 1, 100);
+    // The worker's 'exit' event cannot reach a main thread blocked here, so a dead worker is
+    // detected by a deadline instead (a share of any real batch takes well under a second).
+    const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+    while (Atomics.load(this.ctrl, DONE) !== this.seq) {
+      if (Date.now() > deadline) {
+        helper = null; // later calls run on the main thread
+        throw new ContrastiveError('STATE', `wasm kernels: the helper thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s (setKernelThreads(1) runs without it)`);
+      }
+      Atomics.wait(this.ctrl, DONE, this.seq - 1, 100);
+    }
     this.next = DATA_BASE;
     if (this.ctrl[ERROR] !== 0) throw new ContrastiveError('STATE', 'wasm kernels: the helper thread failed');
   }
