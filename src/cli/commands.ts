@@ -2,8 +2,14 @@
 import type { Command } from 'commander';
 import { registerBackendCommand } from './backend.js';
 import { registerTrainCommand } from './train.js';
+import { registerEvalCommand } from './eval.js';
+import { registerVerifyCommand } from './verify.js';
+import { registerCalibrateCommand } from './calibrate.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
   registerBackendCommand(program);
+  registerEvalCommand(program);
+  registerVerifyCommand(program);
+  registerCalibrateCommand(program);
 }

@@ -10,3 +10,4 @@ export type { KnnOptions, KnnResult } from './knn.js';
 export { retrievalMetrics } from './retrieval.js';
 export type { RetrievalOptions, RetrievalMetrics } from './retrieval.js';
 export type { NumericInput, EmbeddingsInput } from './inputs.js';
+export { evaluateBundle, calibrateBundle, openBundle, bundleSplit, runSplitOf, calibrationTargetName, SPLIT_NAMES, type SplitName, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleEvaluation, type BundleCalibration } from './evaluate-bundle.js';

@@ -1,0 +1,40 @@
+/**
+ * The A and B arguments of `contrastive verify`: an image file, or a row of a
+ * dataset named as the loaders name their examples.
+ *
+ *     path/to/image.png          an image file (any form decodeImage reads)
+ *     mnist:INDEX                example INDEX of the 10,000 MNIST digits (0..9999, ordered by digit)
+ *     mnist:SPLIT:INDEX          example INDEX of the train | validation | test split of MNIST
+ *                                as the bundle's training run split it (bundles trained on mnist)
+ *     fashion-mnist:train:INDEX  row INDEX of the Fashion-MNIST train file (0..59999)
+ *     fashion-mnist:test:INDEX   row INDEX of the Fashion-MNIST test file (0..9999)
+ *
+ * An existing file always wins, so a file that happens to be called 'mnist:3' is read as a file.
+ */
+import { existsSync } from 'node:fs';
+import { ContrastiveError } from '../errors.js';
+import type { PairInput } from '../eval/verify-pair.js';
+
+/** The row forms, for help texts and messages. */
+export const ROW_FORMS = 'mnist:INDEX, mnist:train|validation|test:INDEX, fashion-mnist:train|test:INDEX';
+
+const ROW = /^(mnist|fashion-mnist)(?::([a-z]+))?:([^:]*)$/;
+
+/** Parses one verify argument (`which` is 'A' or 'B', for messages). */
+export function parsePairInput(text: string, which: string): PairInput {
+  if (existsSync(text)) return { kind: 'file', path: text };
+  const m = ROW.exec(text);
+  if (!m) return { kind: 'file', path: text }; // reported as a missing file when read
+  const [, dataset, part, index] = m as unknown as [string, 'mnist' | 'fashion-mnist', string | undefined, string];
+  if (!/^\d+$/.test(index)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': the row index must be a non-negative integer, got '${index}' (forms: ${ROW_FORMS})`);
+  }
+  const parts = dataset === 'mnist' ? ['train', 'validation', 'test'] : ['train', 'test'];
+  if (dataset === 'fashion-mnist' && part === undefined) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': name the Fashion-MNIST file, fashion-mnist:train:INDEX or fashion-mnist:test:INDEX`);
+  }
+  if (part !== undefined && !parts.includes(part)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': unknown part '${part}' of ${dataset} (expected ${parts.join(', ')}; forms: ${ROW_FORMS})`);
+  }
+  return { kind: 'row', dataset, part: part as 'train' | 'validation' | 'test' | undefined, index: Number(index) };
+}
