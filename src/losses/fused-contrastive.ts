@@ -4,27 +4,30 @@
  * inputs at once, wired into autodiff with tf.customGrad so that it trains
  * inside `optimizer.minimize`. The gradient of a collapsed pair (D = 0) follows
  * the same steepest-descent subgradient as `pairDistances`.
+ *
+ * On the wasm backend the pass is compiled SIMD code running in place on the
+ * backend's heap (fused-contrastive-wasm.ts, csrc/loss.c); elsewhere (cpu backend,
+ * browser without our kernel binary) it is the TypeScript loop below.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
 import type { ConventionRule } from './conventions.js';
 import { FloatBuffer, readFloat32 } from './float-buffer.js';
+import { runWasmLoss, wasmLossKernel } from './fused-contrastive-wasm.js';
 import { reductionWeight, type Reduction } from './reduction.js';
 
-// Only the emb1 gradient is written in JS; the emb2 gradient is its negation,
-// done by the backend (a SIMD kernel on wasm) faster than a second JS store stream.
+// Gradients computed by a forward pass whose backward pass has not run yet: freed
+// by `free` at the next call made outside any gradient computation if the tape
+// dropped the node (its output was not needed).
 interface PendingGradients {
-  ga: FloatBuffer;
+  free(): void;
 }
 
-// Gradients computed by a forward pass whose backward pass has not run yet.
-// If the tape drops the node (its output was not needed), they are freed at
-// the next call made outside any gradient computation.
 const pending = new Set<PendingGradients>();
 
 function freeOrphans(): void {
   for (const p of pending) {
-    p.ga.free();
+    p.free();
   }
   pending.clear();
 }
@@ -185,8 +188,25 @@ export function fusedContrastiveLoss(
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x1, x2] = args as [tf.Tensor2D, tf.Tensor2D];
     const withGrad = tapeIsRecording();
+    const kernel = wasmLossKernel(x1, x2);
+    if (kernel) {
+      const r = runWasmLoss(kernel, x1, x2, similar, margin, scale, w, reduction === 'none', withGrad);
+      if (r.badRow >= 0) throw nonFiniteRow(readFloat32(x1), readFloat32(x2), r.badRow, d, fn);
+      const heapGrads = r.gradients;
+      if (heapGrads) pending.add(heapGrads);
+      const value = r.perPair ?? tf.scalar(r.total * w);
+      const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+        if (!heapGrads || !pending.has(heapGrads)) {
+          throw new ContrastiveError('STATE', `${fn}: backward pass without a recorded forward pass`);
+        }
+        pending.delete(heapGrads);
+        return heapGrads.take(dy);
+      };
+      return { value, gradFunc };
+    }
     // Allocate first: on wasm a later allocation may move the heap under our views.
-    const grads: PendingGradients | null = withGrad ? { ga: new FloatBuffer([n, d]) } : null;
+    const ga = withGrad ? new FloatBuffer([n, d]) : null;
+    const grads = ga ? { ga, free: () => ga.free() } : null;
     const perPair = reduction === 'none' ? new Float32Array(n) : null;
     const a = readFloat32(x1);
     const b = readFloat32(x2);
@@ -224,6 +244,7 @@ export function fusedContrastiveLoss(
         }
       }
       const ga = grads.ga.toTensor();
+      // emb2's gradient is the negation: one backend op, faster than a second JS store stream.
       return [ga, tf.neg(ga)];
     };
     return { value, gradFunc };
