@@ -16,6 +16,8 @@ export interface TrainCliOptions {
   channels?: number;
   encoder: EncoderName;
   embeddingDim?: number;
+  hidden?: number[];
+  dropout?: number;
   normalize?: boolean;
   loss: LossName;
   miner?: string;
@@ -29,6 +31,7 @@ export interface TrainCliOptions {
   seed: number;
   patience?: number;
   monitor?: MonitorName;
+  augmentShift?: number;
   holdoutClasses?: number[];
   backend: BackendChoice;
   out?: string;
@@ -45,6 +48,8 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--channels <n>', '1 (grayscale) or 3 (RGB) for folder:/pairs: datasets', positiveInt)
     .option('--encoder <name>', ENCODER_NAMES.join(' | '), oneOf(ENCODER_NAMES), 'mlp')
     .option('--embedding-dim <n>', 'embedding size (default 64)', positiveInt)
+    .option('--hidden <list>', 'hidden layer widths of the mlp encoder (default 256,128)', intList)
+    .option('--dropout <rate>', 'dropout after each hidden layer of the mlp encoder (default 0)', fraction)
     .option('--normalize', 'L2-normalise embeddings (then D lies in [0, 2])')
     .option('--distance <name>', 'euclidean | squaredEuclidean | cosine', oneOf(['euclidean', 'squaredEuclidean', 'cosine'] as const), 'euclidean')
     .option('--miner <name>', 'in-batch miner: all | hard-negative | semi-hard | pair-margin (contrastive); all | hard | semi-hard (triplet)')
@@ -56,6 +61,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed', nonNegativeInt, 42)
     .option('--patience <n>', 'early stopping: epochs without improvement (0 = off, default 5)', nonNegativeInt)
     .option('--monitor <metric>', 'validation metric for early stopping: auc | accuracy | eer', oneOf(['auc', 'accuracy', 'eer'] as const))
+    .option('--augment-shift <px>', 'shift training images randomly by up to this many pixels (default 0)', nonNegativeInt)
     .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print machine-readable JSON lines instead of a progress bar');
@@ -100,6 +106,8 @@ export function registerTrainCommand(program: Command): void {
             load: loadOptionsOf(o),
             encoder: o.encoder,
             embeddingDim: o.embeddingDim,
+            hidden: o.hidden,
+            dropout: o.dropout,
             normalize: o.normalize,
             holdoutClasses: o.holdoutClasses,
             backend: o.backend,
@@ -117,6 +125,7 @@ export function registerTrainCommand(program: Command): void {
               seed: o.seed,
               patience: o.patience,
               monitor: o.monitor,
+              augmentShift: o.augmentShift,
               resume: o.resume ?? false,
             },
           },

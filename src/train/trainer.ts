@@ -19,7 +19,7 @@ import { createPairMiner, createTripletMiner } from '../miners/index.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
 import { KochHead, type KochHeadWeights } from './koch-head.js';
-import { pairBatchTensor, batchTensor, gatherRows } from './batches.js';
+import { pairBatchTensor, batchTensor, gatherRows, shiftImages } from './batches.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 
 /** Losses the trainer can optimise. */
@@ -64,6 +64,11 @@ export interface TrainConfig {
   monitor: MonitorName;
   /** Epochs without improvement before stopping; 0 never stops early. Default 5. */
   patience: number;
+  /**
+   * Random shift of training images by up to this many pixels (0 = none).
+   * Only for image inputs [height, width, channels]. Default 0.
+   */
+  augmentShift: number;
   /** Directory for per-epoch checkpoints; none when undefined. */
   checkpointDir?: string;
   /** Continue from the checkpoint in `checkpointDir`. */
@@ -83,6 +88,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   validationPairs: 2000,
   monitor: 'auc',
   patience: 5,
+  augmentShift: 0,
   resume: false,
 };
 
@@ -165,6 +171,10 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
   check(Number.isFinite(c.learningRate) && c.learningRate > 0, fn, `learning rate must be positive, got ${c.learningRate}`);
   check(c.positiveFraction > 0 && c.positiveFraction < 1, fn, `positive fraction must be in (0, 1), got ${c.positiveFraction}`);
   check(Number.isInteger(c.patience) && c.patience >= 0, fn, `patience must be a non-negative integer, got ${c.patience}`);
+  check(Number.isInteger(c.augmentShift) && c.augmentShift >= 0, fn, `augment shift must be a non-negative integer, got ${c.augmentShift}`);
+  if (c.augmentShift > 0) {
+    check(data.train.inputShape.length === 3, fn, `shift augmentation needs image inputs [height, width, channels]; examples have shape ${JSON.stringify(data.train.inputShape)}`);
+  }
   if (isPairDataset(data.train)) {
     check(c.loss !== 'triplet', fn, 'the triplet loss needs class labels; a pairs-only dataset has none (use contrastive or cross-entropy)');
     check(c.miner === undefined, fn, 'in-batch mining needs class labels; a pairs-only dataset has none');
@@ -174,8 +184,8 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
 
 /** The key of the settings a checkpoint must agree with to be resumed. */
 function configKey(c: TrainConfig): string {
-  const { loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs } = c;
-  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs });
+  const { loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs, augmentShift } = c;
+  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs, augmentShift });
 }
 
 /**
@@ -304,6 +314,9 @@ export async function trainSiamese(
   for (let epoch = state.epochsDone; epoch < config.epochs && !state.stoppedEarly; epoch++) {
     const epochStart = Date.now();
     const rng = epochRng(config.seed, epoch);
+    const augRng = rng.fork();
+    const augment =
+      config.augmentShift > 0 ? (buf: Float32Array, rows: number) => shiftImages(buf, rows, train.inputShape, config.augmentShift, augRng) : undefined;
     let lossSum = 0;
     let lossCount = 0;
     const report = (step: number, loss: number): void => {
@@ -324,7 +337,7 @@ export async function trainSiamese(
         const ia = pairs.i.subarray(s, e);
         const ib = pairs.j.subarray(s, e);
         const y = tf.tensor1d(Float32Array.from(pairs.labels.subarray(s, e)));
-        const x = pairBatchTensor(a, b, train.inputShape, ia, ib);
+        const x = pairBatchTensor(a, b, train.inputShape, ia, ib, augment);
         const B = e - s;
         const cost = optimizer.minimize(
           () => {
@@ -353,7 +366,7 @@ export async function trainSiamese(
       });
       let step = 0;
       for (const idx of batches) {
-        const x = batchTensor(labelled.x, labelled.inputShape, idx);
+        const x = batchTensor(labelled.x, labelled.inputShape, idx, augment);
         const batchLabels = Int32Array.from(idx, (k) => labelled.labels[k]);
         const cost = optimizer.minimize(
           () => {

@@ -31,6 +31,8 @@ export interface RunTrainingOptions {
   embeddingDim?: number;
   /** Hidden layer widths of the mlp encoder. Default [256, 128]. */
   hidden?: number[];
+  /** Dropout rate after each hidden layer of the mlp encoder. Default 0. */
+  dropout?: number;
   /** Conv widths of the cnn encoder. Default [32, 64]. */
   filters?: number[];
   /** L2-normalise embeddings. Default false. */
@@ -84,7 +86,7 @@ function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOpt
   const embeddingDim = o.embeddingDim ?? 64;
   switch (name) {
     case 'mlp':
-      return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, seed });
+      return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, dropout: o.dropout ?? 0, seed });
     case 'cnn': {
       check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
       return cnnEncoder({ inputShape: inputShape as [number, number, number], filters: o.filters ?? [32, 64], embeddingDim, seed });
@@ -197,7 +199,17 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
     threshold: calibration.threshold,
     calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
-    training: { dataset: datasetSpec, epochs: metrics.epochs, bestEpoch: result.bestEpoch, seed, loss: metrics.loss, miner: metrics.miner },
+    training: {
+      dataset: datasetSpec,
+      epochs: metrics.epochs,
+      bestEpoch: result.bestEpoch,
+      seed,
+      loss: metrics.loss,
+      miner: metrics.miner,
+      // What `contrastive eval` needs to re-split the data exactly as this run did.
+      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: options.holdoutClasses ?? [] },
+      load: options.load ?? {},
+    },
     metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
   });
   await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
