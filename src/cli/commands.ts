@@ -5,6 +5,8 @@ import { registerTrainCommand } from './train.js';
 import { registerEvalCommand } from './eval.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerCalibrateCommand } from './calibrate.js';
+import { registerMarginCommand } from './margin.js';
+import { registerCompareCommand } from './compare.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
   registerEvalCommand(program);
   registerVerifyCommand(program);
   registerCalibrateCommand(program);
+  registerMarginCommand(program);
+  registerCompareCommand(program);
 }
