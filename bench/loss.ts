@@ -1,8 +1,11 @@
 /**
  * bench:loss: pairs/s of the contrastive loss, forward + both gradients, at
- * N = 262144 pairs of d = 128 on the wasm backend: the fused pass beside the
- * TF.js-ops version of the same loss, and PyTorch CPU (2 threads) when
- * `python3 -c 'import torch'` works. Ends with one JSON line.
+ * N = 262144 pairs of d = 128 on the wasm backend: the fused pass (csrc/loss.c,
+ * wasm SIMD) beside the TF.js-ops version of the same loss, and PyTorch CPU
+ * (2 threads) when `python3 -c 'import torch'` works. Also prints the memory
+ * bound measured in the same run: the time to copy the bytes the loss must move
+ * (read emb1 and emb2, write both gradients) with native memcpy, as pairs/s.
+ * Ends with one JSON line.
  *
  *   npm run bench:loss            (BENCH_N, BENCH_D, BENCH_REPEATS override the sizes)
  */
@@ -35,6 +38,17 @@ function measureTfjs(implementation: 'fused' | 'ops', e1: tf.Tensor2D, e2: tf.Te
     const { value, grads } = lossAndGrads([e1, e2]);
     value.dataSync(); // the wasm backend is synchronous: the gradients exist once this returns
     tf.dispose([value, ...grads]);
+  });
+  return N / seconds;
+}
+
+/** Pairs/s of the memory bound: native copies of emb1 -> grad1 and emb2 -> grad2 (the loss's minimum traffic). */
+function measureCopyBound(x1: Float32Array, x2: Float32Array): number {
+  const g1 = new Float32Array(x1.length);
+  const g2 = new Float32Array(x2.length);
+  const seconds = medianSeconds(() => {
+    g1.set(x1);
+    g2.set(x2);
   });
   return N / seconds;
 }
@@ -87,14 +101,16 @@ async function main(): Promise<void> {
   const fused = measureTfjs('fused', e1, e2, labels);
   const ops = measureTfjs('ops', e1, e2, labels);
   tf.dispose([e1, e2]);
+  const bound = measureCopyBound(x1, x2);
   const torch = measurePytorch();
 
   const fmt = (v: number | null) => (v === null ? 'reference unavailable' : `${(v / 1e6).toFixed(2)} M pairs/s`);
   console.log(`contrastive loss, forward + both gradients, N=${N}, d=${D}, median of ${REPEATS}, backend ${tf.getBackend()}`);
-  console.log(`  ${'fused TypeScript pass'.padEnd(28)} ${fmt(fused)}`);
+  console.log(`  ${'fused pass (wasm SIMD)'.padEnd(28)} ${fmt(fused)}`);
   console.log(`  ${'TF.js ops'.padEnd(28)} ${fmt(ops)}`);
   console.log(`  ${'PyTorch CPU, 2 threads'.padEnd(28)} ${fmt(torch)}`);
-  console.log(`  fused / TF.js ops: ${(fused / ops).toFixed(2)}x`);
+  console.log(`  ${'memory bound (memcpy)'.padEnd(28)} ${fmt(bound)}  (${((bound * 2 * 2 * D * 4) / 1e9).toFixed(1)} GB/s read + write)`);
+  console.log(`  fused / TF.js ops: ${(fused / ops).toFixed(2)}x; fused / memory bound: ${((100 * fused) / bound).toFixed(0)}%`);
   const round = (v: number) => Math.round(v);
   console.log(
     JSON.stringify({
@@ -104,6 +120,7 @@ async function main(): Promise<void> {
       unit: 'pairs/s',
       ratio: torch === null ? null : Number((fused / torch).toFixed(3)),
       tfjsOps: round(ops),
+      memoryBound: round(bound),
     }),
   );
 }
