@@ -76,6 +76,25 @@ test('eval --json on the test split reproduces the run (same split with held-out
   assert.equal(out.retrieval.queries, metrics.retrieval.queries);
 });
 
+test('a cross-entropy bundle is scored by its stored head, as the run scored it', async () => {
+  const run = await runTraining({
+    dataset: 'mnist',
+    encoder: 'mlp',
+    hidden: [32],
+    embeddingDim: 8,
+    backend: 'wasm',
+    out: path.join(tmp, 'ce-run'),
+    train: { loss: 'cross-entropy', epochs: 1, pairsPerEpoch: 1000, seed: 9 },
+  });
+  run.network.dispose();
+  const r = cli('eval', '--model', run.bundleDir, '--backend', 'wasm', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.ok(Math.abs(out.verification.auc - run.metrics.verification.auc) < 1e-9, `auc ${out.verification.auc} vs ${run.metrics.verification.auc}`);
+  assert.ok(Math.abs(out.verification.accuracy - run.metrics.verification.accuracy) < 1e-9);
+  assert.ok(Math.abs(out.retrieval.precisionAt1 - run.metrics.retrieval!.precisionAt1) < 1e-9);
+});
+
 test('eval --json --roc: both metric families with sane values and the ROC', () => {
   const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--seed', '3', '--roc');
   assert.equal(r.code, 0, r.stderr);
