@@ -50,10 +50,10 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--embedding-dim <n>', 'embedding size (default 64)', positiveInt)
     .option('--hidden <list>', 'hidden layer widths of the mlp encoder (default 256,128)', intList)
     .option('--dropout <rate>', 'dropout after each hidden layer of the mlp encoder (default 0)', fraction)
-    .option('--normalize', 'L2-normalise embeddings (then D lies in [0, 2])')
+    .option('--no-normalize', 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])')
     .option('--distance <name>', 'euclidean | squaredEuclidean | cosine', oneOf(['euclidean', 'squaredEuclidean', 'cosine'] as const), 'euclidean')
     .option('--miner <name>', 'in-batch miner: all | hard-negative | semi-hard | pair-margin (contrastive); all | hard | semi-hard (triplet)')
-    .option('--epochs <n>', 'epochs (default 10)', positiveInt)
+    .option('--epochs <n>', 'epochs (default 30)', positiveInt)
     .option('--batch-size <n>', 'pairs per step (default 128)', positiveInt)
     .option('--pairs-per-epoch <n>', 'training pairs per epoch (default: training examples)', positiveInt)
     .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), oneOf(OPTIMIZER_NAMES), 'adam')
@@ -61,7 +61,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed', nonNegativeInt, 42)
     .option('--patience <n>', 'early stopping: epochs without improvement (0 = off, default 5)', nonNegativeInt)
     .option('--monitor <metric>', 'validation metric for early stopping: auc | accuracy | eer', oneOf(['auc', 'accuracy', 'eer'] as const))
-    .option('--augment-shift <px>', 'shift training images randomly by up to this many pixels (default 0)', nonNegativeInt)
+    .option('--augment-shift <px>', 'shift training images randomly by up to this many pixels (default 1 for labelled images, 0 otherwise)', nonNegativeInt)
     .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print machine-readable JSON lines instead of a progress bar');
@@ -93,7 +93,7 @@ export function registerTrainCommand(program: Command): void {
   const cmd = program.command('train').description('train a Siamese network (contrastive loss by default) and save a model bundle');
   addTrainingOptions(cmd)
     .option('--loss <name>', LOSS_NAMES.join(' | '), oneOf(LOSS_NAMES), 'contrastive')
-    .option('--margin <m>', 'margin of the contrastive/triplet loss (default 1)', positiveNumber)
+    .option('--margin <m>', 'margin of the contrastive/triplet loss (default 0.5 with normalised embeddings, 1 without)', positiveNumber)
     .option('--out <dir>', 'output directory (default runs/<dataset>-<timestamp>)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .action(async (o: TrainCliOptions) => {

@@ -15,6 +15,20 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, scoreSplit, validationPairsOf, type TrainConfig, type TrainEvent, type TrainResult } from './trainer.js';
 
+/**
+ * Defaults of a training job (`contrastive train` with no options), chosen on
+ * MNIST: see the README's results. The library's own defaults (margin 1, no
+ * normalisation, no augmentation) stay those of the loss and the trainer.
+ */
+export const RUN_DEFAULTS = {
+  normalize: true,
+  marginNormalized: 0.5,
+  marginUnnormalized: 1,
+  epochs: 30,
+  /** Random shift in pixels for labelled image datasets. */
+  augmentShift: 1,
+} as const;
+
 /** Encoders `contrastive train --encoder` offers. */
 export type EncoderName = 'mlp' | 'cnn' | 'sequence';
 export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
@@ -35,7 +49,7 @@ export interface RunTrainingOptions {
   dropout?: number;
   /** Conv widths of the cnn encoder. Default [32, 64]. */
   filters?: number[];
-  /** L2-normalise embeddings. Default false. */
+  /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
   normalize?: boolean;
   /** Classes kept out of training and validation (they appear only in test). */
   holdoutClasses?: number[];
@@ -118,7 +132,9 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
   const seed = trainCfg.seed ?? 42;
-  const margin = trainCfg.margin ?? 1;
+  const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
+  // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
+  const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
   const backend = await initBackend(options.backend ?? 'auto');
 
@@ -137,11 +153,19 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   }
 
   const encoder = buildEncoder(encoderName, data.inputShape, options, seed);
-  const network = new SiameseNetwork(encoder, { distance, normalize: options.normalize ?? false });
+  const network = new SiameseNetwork(encoder, { distance, normalize });
   const result = await trainSiamese(
     network,
     { train: split.train, validation: split.validation },
-    { ...trainCfg, seed, margin, distance, checkpointDir: path.join(outDir, 'checkpoint') },
+    {
+      ...trainCfg,
+      seed,
+      margin,
+      distance,
+      epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
+      augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) ? RUN_DEFAULTS.augmentShift : 0),
+      checkpointDir: path.join(outDir, 'checkpoint'),
+    },
     onEvent,
   );
   const scorer = { distance, head: result.head };
