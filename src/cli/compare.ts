@@ -28,7 +28,7 @@ export function registerCompareCommand(program: Command): void {
     .description('train contrastive, triplet and cross-entropy on the same encoder, data, budget and seed; print one Markdown table');
   addTrainingOptions(cmd)
     .option('--losses <list>', `losses to compare (default ${LOSS_NAMES.join(',')})`, lossList)
-    .option('--margin <m>', 'margin of the contrastive loss (default 1)', positiveNumber)
+    .option('--margin <m>', 'margin of the contrastive loss (default 0.5 with normalised embeddings, 1 without)', positiveNumber)
     .option('--triplet-margin <m>', 'margin of the triplet loss (default: --margin)', positiveNumber)
     .option('--triplet-miner <name>', 'triplet miner: all | hard | semi-hard (default semi-hard)', oneOf(['all', 'hard', 'semi-hard'] as const))
     .option('--out <dir>', 'comparison directory (default runs/compare-<dataset>-<timestamp>)')
@@ -45,6 +45,8 @@ export function registerCompareCommand(program: Command): void {
             load: loadOptionsOf(o),
             encoder: o.encoder,
             embeddingDim: o.embeddingDim,
+            hidden: o.hidden,
+            dropout: o.dropout,
             normalize: o.normalize,
             holdoutClasses: o.holdoutClasses,
             backend: o.backend,
@@ -64,6 +66,7 @@ export function registerCompareCommand(program: Command): void {
               seed: o.seed,
               patience: o.patience,
               monitor: o.monitor,
+              augmentShift: o.augmentShift,
             },
           },
           (loss, e) => {

@@ -54,6 +54,8 @@ export function registerMarginCommand(program: Command): void {
             load: loadOptionsOf(o),
             encoder: o.encoder,
             embeddingDim: o.embeddingDim,
+            hidden: o.hidden,
+            dropout: o.dropout,
             normalize: o.normalize,
             holdoutClasses: o.holdoutClasses,
             backend: o.backend,
@@ -71,6 +73,7 @@ export function registerMarginCommand(program: Command): void {
               seed: o.seed,
               patience: o.patience,
               monitor: o.monitor,
+              augmentShift: o.augmentShift,
             },
           },
           (margin, e) => {

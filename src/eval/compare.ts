@@ -21,7 +21,7 @@ import { initBackend } from '../engine/backend.js';
 import { verificationMetrics, accuracyAtThreshold } from './verification.js';
 import { retrievalMetrics } from './retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
-import { runTraining, type RunTrainingOptions, type RunMetrics, type EncoderName } from '../train/workflow.js';
+import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName } from '../train/workflow.js';
 import { scorePairs, validationPairsOf, type LossName, type TrainConfig, type TrainEvent } from '../train/trainer.js';
 
 /** The losses {@link compareLosses} can train. */
@@ -35,7 +35,7 @@ export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | '
   losses?: LossName[];
   /** Trainer settings shared by every loss (epochs, pairsPerEpoch, batchSize, seed, ...). */
   train?: Partial<Omit<TrainConfig, 'loss' | 'miner'>>;
-  /** Margin of the triplet loss. Default: `train.margin` (the contrastive margin, default 1). */
+  /** Margin of the triplet loss. Default: `train.margin` (the contrastive margin; default as `runTraining`'s: 0.5 normalised, 1 not). */
   tripletMargin?: number;
   /** In-batch pair miner of the contrastive loss. Default: none (offline balanced pairs). */
   pairMiner?: string;
@@ -74,6 +74,7 @@ export interface CompareRow extends CompareScores {
 export interface CompareResult {
   dataset: string;
   encoder: EncoderName;
+  normalize: boolean;
   seed: number;
   epochs: number;
   pairsPerEpoch: number | null;
@@ -136,7 +137,8 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   check((trainCfg as { loss?: unknown }).loss === undefined, fn, 'set the losses with options.losses, not options.train.loss');
   check((trainCfg as { miner?: unknown }).miner === undefined, fn, 'set miners with options.pairMiner (contrastive) and options.tripletMiner, not options.train.miner');
   const seed = trainCfg.seed ?? 42;
-  const margin = trainCfg.margin ?? 1;
+  const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
+  const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const tripletMargin = options.tripletMargin ?? margin;
   check(Number.isFinite(tripletMargin) && tripletMargin > 0, fn, `tripletMargin must be a positive number, got ${tripletMargin}`);
   const distance = trainCfg.distance ?? 'euclidean';
@@ -158,6 +160,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     heldOut = examplesOf(split.test, new Set(split.holdoutClasses));
   }
 
+  const { losses: _l, train: _tr, tripletMargin: _tm, pairMiner: _pm, tripletMiner: _tmi, out: _o, ...job } = options;
   const rows: CompareRow[] = [];
   let last: RunMetrics | undefined;
   for (const loss of losses) {
@@ -167,8 +170,9 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     let stepsPerEpoch = 0;
     const run = await runTraining(
       {
-        ...options,
+        ...job,
         dataset: datasetSpec,
+        normalize,
         validationFraction,
         testFraction,
         testPairs,
@@ -218,12 +222,13 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     }
   }
 
-  const epochs = trainCfg.epochs ?? 10;
+  const epochs = trainCfg.epochs ?? RUN_DEFAULTS.epochs;
   const ppe = trainCfg.pairsPerEpoch ?? null;
   const pairsText = ppe === null ? 'one pair per training example' : `${ppe} pairs`;
   const result: CompareResult = {
     dataset: datasetSpec,
     encoder: options.encoder ?? 'mlp',
+    normalize,
     seed,
     epochs,
     pairsPerEpoch: ppe,
@@ -233,7 +238,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
       ? `held-out classes ${[...holdout].sort((a, b) => a - b).join(', ')} only (never seen in training or validation): ${heldOut.labels.length} examples`
       : `the test split (${last?.split.test ?? 0} examples)`,
     budget:
-      `${epochs} epochs of ${pairsText} (${ppe === null ? 'two images per pair' : `${2 * ppe} images`}) per epoch in batches of ${batchSize} pairs for the pair losses; ` +
+      `${epochs} epoch${epochs === 1 ? '' : 's'} of ${pairsText} (${ppe === null ? 'two images per pair' : `${2 * ppe} images`}) per epoch in batches of ${batchSize} pairs for the pair losses; ` +
       `the triplet loss sees the same number of images per epoch in m-per-class batches of about ${2 * batchSize} images, mining its triplets inside each batch`,
     split: last!.split,
     backend: last!.backend,
@@ -265,7 +270,7 @@ export function compareMarkdown(result: CompareResult): string {
   const pairs = result.rows[0]?.verification.pairs ?? 0;
   lines.push(
     '',
-    `${result.dataset}, ${result.encoder} encoder, seed ${result.seed}, ${result.backend} backend. ` +
+    `${result.dataset}, ${result.encoder} encoder, ${result.normalize ? 'L2-normalised' : 'unnormalised'} embeddings, seed ${result.seed}, ${result.backend} backend. ` +
       `Scored on ${result.evaluatedOn}; verification on ${pairs} pairs (accuracy at the threshold calibrated on validation pairs). ` +
       `Budget: ${result.budget}.`,
   );

@@ -32,7 +32,7 @@ import { initBackend } from '../engine/backend.js';
 import type { DistanceName } from '../distances/index.js';
 import { retrievalMetrics } from './retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
-import { runTraining, type RunTrainingOptions, type EncoderName } from '../train/workflow.js';
+import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName } from '../train/workflow.js';
 import { scoreSplit, validationPairsOf, type TrainConfig, type TrainEvent } from '../train/trainer.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
 
@@ -191,7 +191,7 @@ function untrainedEncoder(o: MarginSweepOptions, inputShape: number[], seed: num
       check(inputShape.length === 2, 'marginSweep', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
       return sequenceEncoder({ features: inputShape[1], embeddingDim, seed });
     default:
-      return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, seed });
+      return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, dropout: o.dropout ?? 0, seed });
   }
 }
 
@@ -217,7 +217,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const trainCfg = options.train ?? {};
   check((trainCfg as { loss?: unknown }).loss === undefined, fn, "set the swept loss with options.loss, not options.train.loss");
   const distance = trainCfg.distance ?? 'euclidean';
-  const normalize = options.normalize ?? false;
+  const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
   const margins = checkMargins(fn, options.margins ?? defaultMargins({ normalize, distance }));
   const tieTolerance = options.tieTolerance ?? 0.005;
   check(Number.isFinite(tieTolerance) && tieTolerance >= 0, fn, `tieTolerance must be a finite number >= 0, got ${tieTolerance}`);
@@ -245,13 +245,14 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     initial.dispose();
   }
 
+  const { margins: _m, loss: _l, out: _o, tieTolerance: _t, train: _tr, ...job } = options;
   const rows: MarginSweepRow[] = [];
   for (const margin of margins) {
     const runDir = path.join(outDir, `margin-${margin}`);
     try {
       const run = await runTraining(
         {
-          ...options,
+          ...job,
           dataset: datasetSpec,
           normalize,
           validationFraction,
