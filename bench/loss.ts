@@ -2,7 +2,7 @@
  * bench:loss: pairs/s of the contrastive loss, forward + both gradients, at
  * N = 262144 pairs of d = 128 on the wasm backend: the fused pass (csrc/loss.c,
  * wasm SIMD) beside the TF.js-ops version of the same loss, and PyTorch CPU
- * (2 threads) when `python3 -c 'import torch'` works. Also prints the memory
+ * (2 threads) when a Python with torch is found (bench/lib/torch-reference.ts). Also prints the memory
  * bound measured in the same run: the time to copy the bytes the loss must move
  * (read emb1 and emb2, write both gradients) with native memcpy, as pairs/s.
  * Ends with one JSON line.
@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
+import { findTorchPython } from './lib/torch-reference.js';
 import { initBackend } from '../src/engine/backend.js';
 import { contrastiveLoss } from '../src/losses/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -75,9 +76,9 @@ print(N / ts[len(ts) // 2])
 `;
 
 function measurePytorch(): number | null {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
-  const run = spawnSync('python3', ['-c', PYTORCH], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  const python = findTorchPython();
+  if (python === null) return null;
+  const run = spawnSync(python, ['-c', PYTORCH], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
   if (run.status !== 0) return null;
   const value = Number(run.stdout.trim().split('\n').pop());
   return Number.isFinite(value) ? value : null;
