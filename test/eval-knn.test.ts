@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { knn } from '../src/eval/index.js';
+import { knn, type KnnEngine } from '../src/eval/index.js';
+import { nativeOrt } from '../src/eval/onnx-scores.js';
 import type { DistanceName } from '../src/distances/names.js';
 import { ContrastiveError } from '../src/errors.js';
 import { Rng } from '../src/util/rng.js';
@@ -42,6 +43,9 @@ function bruteKnn(q: Float32Array, r: Float32Array, dim: number, k: number, kind
   return { indices, distances };
 }
 
+/** Both score engines: onnxruntime-node's GEMM (+ TopK for small k) and TF.js matMul. */
+const ENGINES: KnnEngine[] = ['onnxruntime', 'tfjs'];
+
 function randomMatrix(rows: number, dim: number, rng: Rng, grid = 0): Float32Array {
   const m = new Float32Array(rows * dim);
   for (let i = 0; i < m.length; i++) m[i] = grid > 0 ? rng.int(grid) : rng.normal() + 3; // offset cloud
@@ -64,10 +68,12 @@ test('knn equals brute force on integer grid data full of ties (tie order by ind
     const dim = 4;
     const r = randomMatrix(300, dim, rng, 3); // 81 possible points: many duplicates and equal distances
     const q = randomMatrix(40, dim, rng, 3);
-    for (const kind of ['euclidean', 'squaredEuclidean'] as const) {
-      for (const k of [1, 7, 100]) {
-        compare(knn(Array.from({ length: 40 }, (_, i) => q.subarray(i * dim, (i + 1) * dim)), r, k, kind, { dim }), bruteKnn(q, r, dim, k, kind, false), true, `${kind} k=${k}`);
-        compare(knn(r, r, k, kind, { dim, excludeSelf: true, blockRows: 64 }), bruteKnn(r, r, dim, k, kind, true), true, `${kind} self k=${k}`);
+    for (const engine of ENGINES) {
+      for (const kind of ['euclidean', 'squaredEuclidean'] as const) {
+        for (const k of [1, 7, 100]) {
+          compare(knn(Array.from({ length: 40 }, (_, i) => q.subarray(i * dim, (i + 1) * dim)), r, k, kind, { dim, engine }), bruteKnn(q, r, dim, k, kind, false), true, `${engine} ${kind} k=${k}`);
+          compare(knn(r, r, k, kind, { dim, excludeSelf: true, blockRows: 64, engine }), bruteKnn(r, r, dim, k, kind, true), true, `${engine} ${kind} self k=${k}`);
+        }
       }
     }
   });
@@ -79,12 +85,14 @@ test('knn equals brute force on random float data, cosine too, with several bloc
     const dim = 8;
     const r = randomMatrix(5000, dim, rng);
     const q = r.subarray(0, 30 * dim);
-    for (const kind of ['euclidean', 'cosine'] as const) {
-      const got = knn(tf.tensor2d(r, [5000, dim]), tf.tensor2d(r, [5000, dim]), 5, kind, { excludeSelf: true, blockRows: 7 });
-      const sub = { indices: got.indices.subarray(0, 30 * 5), distances: got.distances.subarray(0, 30 * 5), k: 5, queries: 30 };
-      compare(sub, bruteKnn(q, r, dim, 5, kind, true), true, kind);
-      const big = knn(q, r, 90, kind, { dim });
-      compare(big, bruteKnn(q, r, dim, 90, kind, false), true, `${kind} k=90`);
+    for (const engine of ENGINES) {
+      for (const kind of ['euclidean', 'cosine'] as const) {
+        const got = knn(tf.tensor2d(r, [5000, dim]), tf.tensor2d(r, [5000, dim]), 5, kind, { excludeSelf: true, blockRows: engine === 'tfjs' ? 7 : 700, engine });
+        const sub = { indices: got.indices.subarray(0, 30 * 5), distances: got.distances.subarray(0, 30 * 5), k: 5, queries: 30 };
+        compare(sub, bruteKnn(q, r, dim, 5, kind, true), true, `${engine} ${kind}`);
+        const big = knn(q, r, 90, kind, { dim, engine });
+        compare(big, bruteKnn(q, r, dim, 90, kind, false), true, `${engine} ${kind} k=90`);
+      }
     }
   });
 });
@@ -109,7 +117,8 @@ test('knn: large offset clouds still rank correctly (centring, exact distances)'
     const dim = 16;
     const r = new Float32Array(400 * dim);
     for (let i = 0; i < r.length; i++) r[i] = 1000 + 0.01 * rng.normal();
-    compare(knn(r, r, 3, 'euclidean', { dim, excludeSelf: true }), bruteKnn(r, r, dim, 3, 'euclidean', true), true, 'offset');
+    const want = bruteKnn(r, r, dim, 3, 'euclidean', true);
+    for (const engine of ENGINES) compare(knn(r, r, 3, 'euclidean', { dim, excludeSelf: true, engine }), want, true, `${engine} offset`);
   });
 });
 
@@ -120,8 +129,37 @@ test('knn: the sampled pre-filter falls back to the whole row when the sample mi
     // the strided sample sees only near points, so its quantile keeps too few candidates
     const r = Float32Array.from({ length: n }, (_, j) => (sampled.has(j) ? 1 + j * 1e-3 : 100 + (j % 50)));
     const q = new Float32Array([0]);
-    compare(knn(q, r, 900, 'euclidean', { dim: 1 }), bruteKnn(q, r, 1, 900, 'euclidean', false), true, 'fallback');
+    const want = bruteKnn(q, r, 1, 900, 'euclidean', false);
+    for (const engine of ENGINES) compare(knn(q, r, 900, 'euclidean', { dim: 1, engine }), want, true, `${engine} fallback`);
   });
+});
+
+test('knn: large k on long rows (sampled threshold, radix sort) equals brute force with many ties, own row dropped', async () => {
+  await withBackend('wasm', () => {
+    const rng = new Rng(5);
+    const dim = 2;
+    const n = 6000; // above the sampled pre-filter's minimum row length
+    const r = randomMatrix(n, dim, rng, 12); // 144 grid points: every distance is tied many times
+    const q = r.subarray(0, 25 * dim);
+    const want = bruteKnn(q, r, dim, 700, 'squaredEuclidean', true);
+    for (const engine of ENGINES) {
+      const got = knn(r, r, 700, 'squaredEuclidean', { dim, excludeSelf: true, engine, blockRows: 25 });
+      const sub = { indices: got.indices.subarray(0, 25 * 700), distances: got.distances.subarray(0, 25 * 700), k: 700, queries: 25 };
+      compare(sub, want, true, `${engine} k=700`);
+    }
+  });
+});
+
+test('knn engines: onnxruntime-node loads here (the fast path is what the tests above check) and can be forced either way', () => {
+  assert.ok(nativeOrt() !== null, 'onnxruntime-node should load in Node');
+  const r = [[0, 0], [1, 0], [0, 2], [5, 5]];
+  const a = knn(r, r, 2, 'euclidean', { excludeSelf: true, engine: 'onnxruntime' });
+  const b = knn(r, r, 2, 'euclidean', { excludeSelf: true, engine: 'tfjs' });
+  const c = knn(r, r, 2, 'euclidean', { excludeSelf: true });
+  assert.deepEqual(Array.from(a.indices), [1, 2, 0, 2, 0, 1, 2, 1]);
+  assert.deepEqual(b, a);
+  assert.deepEqual(c, a);
+  assert.throws(() => knn(r, r, 1, 'euclidean', { engine: 'gpu' as never }), isError(/knn: unknown engine 'gpu' \(expected one of auto, onnxruntime, tfjs\)/));
 });
 
 test('knn rejects bad shapes and arguments', () => {

@@ -26,6 +26,8 @@ test('retrievalMetrics on a worked PML-style example (ties, a lone label left ou
     assert.equal(m.queries, 6);
     assertClose([m.precisionAt1, m.rPrecision, m.mapAtR], [4 / 6, 2.5 / 6, 2.25 / 6], 1e-12);
     assertClose([m.recallAtK[1], m.recallAtK[5], m.recallAtK[10]], [4 / 6, 1, 1], 1e-12);
+    assert.deepEqual(retrievalMetrics(X.map((x) => [x, 0]), L, { engine: 'tfjs' }), m);
+    assert.deepEqual(retrievalMetrics(X.map((x) => [x, 0]), L, { engine: 'onnxruntime' }), m);
     // k = 1 truncates R to 1, as pytorch-metric-learning does: R-precision and MAP@R become P@1
     const k1 = retrievalMetrics(new Float32Array(X), new Int32Array(L), { k: 1, dim: 1 });
     assertClose([k1.rPrecision, k1.mapAtR], [4 / 6, 4 / 6], 1e-12);
@@ -91,18 +93,87 @@ test('retrievalMetrics equals the brute-force definitions on noisy grid data (R 
       for (let c = 0; c < dim; c++) x[i * dim + c] = (y[i] % 4) * (c + 1) + rng.int(5); // overlapping, many ties
     }
     for (const k of [undefined, 3, 20]) {
-      const got = retrievalMetrics(x, y, { dim, k });
       const want = bruteRetrieval(x, dim, y, k);
-      assert.equal(got.queries, n - 1);
+      for (const engine of ['onnxruntime', 'tfjs'] as const) {
+        const got = retrievalMetrics(x, y, { dim, k, engine });
+        assert.equal(got.queries, n - 1);
+        assertClose(
+          [got.precisionAt1, got.rPrecision, got.mapAtR, got.recallAtK[1], got.recallAtK[5], got.recallAtK[10]],
+          [want.precisionAt1, want.rPrecision, want.mapAtR, want.recallAtK[1], want.recallAtK[5], want.recallAtK[10]],
+          1e-12,
+          `${engine} k=${k}`,
+        );
+      }
+    }
+  });
+});
+
+test('retrievalMetrics on long rows (sampled pre-filter, R ~ 400 and ~ 40) equals the definitions, ties included', async () => {
+  await withBackend('wasm', () => {
+    const rng = new Rng(10);
+    const dim = 2;
+    const n = 4500; // rows longer than the sampled pre-filter's minimum (4096)
+    const x = new Float32Array(n * dim);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i < 4000 ? i % 10 : 10 + (i % 12); // ten classes of 400, twelve of about 40
+      for (let c = 0; c < dim; c++) x[i * dim + c] = (y[i] % 3) * 2 + rng.int(9); // overlapping grid clouds
+    }
+    const want = bruteRetrievalGrid(x, dim, y);
+    for (const engine of ['onnxruntime', 'tfjs'] as const) {
+      const got = retrievalMetrics(x, y, { dim, engine });
+      assert.equal(got.queries, n);
       assertClose(
         [got.precisionAt1, got.rPrecision, got.mapAtR, got.recallAtK[1], got.recallAtK[5], got.recallAtK[10]],
         [want.precisionAt1, want.rPrecision, want.mapAtR, want.recallAtK[1], want.recallAtK[5], want.recallAtK[10]],
         1e-12,
-        `k=${k}`,
+        engine,
       );
     }
   });
 });
+
+/** The definitions for small non-negative integer data: each row ranked by a counting sort on the integer squared distance, then index. */
+function bruteRetrievalGrid(x: Float32Array, dim: number, y: Int32Array) {
+  const n = y.length;
+  let maxD = 0;
+  for (let i = 0; i < x.length; i++) maxD = Math.max(maxD, x[i]);
+  const buckets = dim * maxD * maxD + 1;
+  const d2 = new Int32Array(n);
+  const start = new Int32Array(buckets + 1);
+  const order = new Int32Array(n);
+  const classSize = new Map<number, number>();
+  for (const v of y) classSize.set(v, (classSize.get(v) ?? 0) + 1);
+  let p1 = 0, rp = 0, map = 0, r1 = 0, r5 = 0, r10 = 0, queries = 0;
+  for (let i = 0; i < n; i++) {
+    const R = (classSize.get(y[i]) as number) - 1;
+    if (R === 0) continue;
+    start.fill(0);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let c = 0; c < dim; c++) s += (x[i * dim + c] - x[j * dim + c]) ** 2;
+      d2[j] = s;
+      if (j !== i) start[s + 1]++;
+    }
+    for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+    for (let j = 0; j < n; j++) if (j !== i) order[start[d2[j]]++] = j; // index order inside a bucket
+    queries++;
+    let hits = 0, ap = 0, first = -1;
+    for (let t = 0; t < n - 1; t++) {
+      if (y[order[t]] !== y[i]) continue;
+      if (first < 0) first = t;
+      if (t >= R) break;
+      ap += ++hits / (t + 1);
+    }
+    p1 += first === 0 ? 1 : 0;
+    rp += hits / R;
+    map += ap / R;
+    r1 += first >= 0 && first < 1 ? 1 : 0;
+    r5 += first >= 0 && first < 5 ? 1 : 0;
+    r10 += first >= 0 && first < 10 ? 1 : 0;
+  }
+  return { precisionAt1: p1 / queries, rPrecision: rp / queries, mapAtR: map / queries, recallAtK: { 1: r1 / queries, 5: r5 / queries, 10: r10 / queries }, queries };
+}
 
 test('retrievalMetrics rejects degenerate input', () => {
   assert.throws(() => retrievalMetrics([[1], [2], [3]], [0, 1, 2]), isError(/retrievalMetrics: no label has two or more members among 3 embeddings/));
@@ -112,4 +183,5 @@ test('retrievalMetrics rejects degenerate input', () => {
   assert.throws(() => retrievalMetrics([[1], [2]], [0, 0.5]), isError(/labels\[1\] is 0.5 \(class labels must be integers\)/));
   assert.throws(() => retrievalMetrics([], []), isError(/embeddings is empty/));
   assert.throws(() => retrievalMetrics([[1], [2]], [0, 0], { k: 0 }), isError(/k must be a positive integer/));
+  assert.throws(() => retrievalMetrics([[1], [2]], [0, 0], { engine: 'gpu' as never }), isError(/retrievalMetrics: unknown engine 'gpu'/));
 });

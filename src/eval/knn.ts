@@ -10,9 +10,10 @@
  * exactly in float64 as sum((q - r)^2) and orders them by those.
  */
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../errors.js';
+import { ContrastiveError, check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { readEmbeddings, type EmbeddingMatrix, type EmbeddingsInput } from './inputs.js';
+import { nativeOrt, nativeOrtError, OnnxScorer } from './onnx-scores.js';
 
 /** Norms below this count as this (as the cosine distance of src/distances). */
 const COSINE_EPS = 1e-8;
@@ -34,6 +35,11 @@ export interface KnnOptions {
   dim?: number;
   /** Queries per block (default: as many as fit in 64 MB of distances, at most 1024). */
   blockRows?: number;
+  /**
+   * Engine of the distance GEMM (default 'auto': onnxruntime-node where it
+   * loads, else TF.js). Both give the same neighbours.
+   */
+  engine?: KnnEngine;
 }
 
 /** The k nearest references of each query, nearest first. */
@@ -120,6 +126,38 @@ function centringOffset(refs: EmbeddingMatrix): Float64Array {
 }
 
 /**
+ * Which engine computes the ranking scores: 'onnxruntime' (onnxruntime-node's
+ * CPU provider, all cores, AVX2/AVX-512), 'tfjs' (matMul on the active
+ * TensorFlow.js backend), or 'auto': onnxruntime where it loads (Node.js with
+ * onnxruntime-node installed), TF.js elsewhere (browsers).
+ */
+export type KnnEngine = 'auto' | 'onnxruntime' | 'tfjs';
+
+const ENGINES: readonly KnnEngine[] = ['auto', 'onnxruntime', 'tfjs'];
+
+/** Throws a ContrastiveError naming `fn` when `engine` is not a {@link KnnEngine}. */
+export function checkKnnEngine(engine: unknown, fn: string): asserts engine is KnnEngine {
+  check(typeof engine === 'string' && (ENGINES as readonly string[]).includes(engine), fn, `unknown engine '${String(engine)}' (expected one of ${ENGINES.join(', ')})`);
+}
+
+/** Up to this many neighbours per row (self included) onnxruntime's TopK selects them; above it JS does. */
+const ORT_TOPK_MAX = 256;
+/** Bytes of one score block returned by onnxruntime (about 128 rows of 60,000). */
+const ORT_SCORES_BYTES = 30 * 1024 * 1024;
+/** Column indices come back from the TopK graph as float32: exact below this. */
+const FLOAT_EXACT_INDEX = 2 ** 24;
+
+/** How {@link forEachNeighbourList} searches (all optional). */
+export interface NeighbourSearch {
+  /** Queries per block (default: as many as fit in 64 MB of scores, at most 1024). */
+  blockRows?: number;
+  /** Score engine (default 'auto'). */
+  engine?: KnnEngine;
+  /** Function named in errors (default 'knn'). */
+  fn?: string;
+}
+
+/**
  * Calls `visit(row, indices, k)` for every query with its k = min(kForRow(row), maxK) nearest
  * references by ranking score (nearest first, ties by smaller index). The
  * `indices` buffer is reused between calls. Used by {@link knn} and the
@@ -133,46 +171,57 @@ export function forEachNeighbourList(
   maxK: number,
   kForRow: (row: number) => number,
   visit: (row: number, indices: Int32Array, k: number) => void,
-  blockRows?: number,
+  search: NeighbourSearch = {},
 ): void {
+  const fn = search.fn ?? 'knn';
+  const engine = search.engine ?? 'auto';
+  checkKnnEngine(engine, fn);
+  const ort = engine === 'tfjs' ? null : nativeOrt();
+  if (engine === 'onnxruntime' && !ort) throw new ContrastiveError('UNSUPPORTED', `${fn}: engine 'onnxruntime' is not available here: ${nativeOrtError()}; use engine 'tfjs'`);
   const p = prepare(queries, refs, distance);
   const { width, nq, nr } = p;
-  const bq = blockRows ?? Math.max(1, Math.min(1024, Math.floor(BLOCK_BYTES / 4 / nr)));
-  const tileCols = Math.max(256, Math.min(nr, Math.floor(TILE_ELEMENTS / bq)));
-  // references transposed once into column tiles [width, cols]
-  const tiles: { start: number; cols: number; t: tf.Tensor2D }[] = [];
-  const scores = new Float32Array(bq * nr);
-  const scoreBits = new Uint32Array(scores.buffer);
+  const bq = search.blockRows ?? Math.max(1, Math.min(1024, Math.floor(BLOCK_BYTES / 4 / nr)));
   const cap = Math.max(1, Math.min(nr, maxK));
   const idx = new Int32Array(cap);
+  const kOf = (row: number): number => Math.min(kForRow(row), excludeSelf && row < nr ? nr - 1 : nr, cap);
+  // one more than needed when the own row may be among the nearest
+  const topK = Math.min(nr, cap + (excludeSelf ? 1 : 0));
+  if (ort && topK <= ORT_TOPK_MAX && nr < FLOAT_EXACT_INDEX) {
+    const scorer = new OnnxScorer(ort, transposed(p), width, nr, { kind: 'topK', k: topK });
+    try {
+      for (let q0 = 0; q0 < nq; q0 += bq) {
+        const rows = Math.min(bq, nq - q0);
+        const nearest = scorer.run(p.q.subarray(q0 * width, (q0 + rows) * width), rows).index;
+        for (let i = 0; i < rows; i++) {
+          const row = q0 + i;
+          const k = kOf(row);
+          let m = 0;
+          for (let t = i * topK; m < k; t++) {
+            const j = nearest[t];
+            if (!(excludeSelf && j === row)) idx[m++] = j;
+          }
+          visit(row, idx, Math.max(k, 0));
+        }
+      }
+    } finally {
+      scorer.dispose();
+    }
+    return;
+  }
+  // onnxruntime returns each block in a fresh buffer: below glibc's mmap threshold it reuses freed memory instead of faulting in new pages
+  const sb = ort ? (search.blockRows ?? Math.max(1, Math.min(1024, Math.floor(ORT_SCORES_BYTES / 4 / nr)))) : bq;
+  const blocks = ort ? onnxScoreBlocks(ort, p) : tfjsScoreBlocks(p, bq);
   const vals = new Float32Array(cap);
   let buffers: SortBuffers | undefined;
   try {
-    for (let c0 = 0; c0 < nr; c0 += tileCols) {
-      const cols = Math.min(tileCols, nr - c0);
-      const buf = new Float32Array(width * cols);
-      for (let j = 0; j < cols; j++) for (let c = 0; c < width; c++) buf[c * cols + j] = p.r[(c0 + j) * width + c];
-      tiles.push({ start: c0, cols, t: tf.tensor2d(buf, [width, cols]) });
-    }
-    for (let q0 = 0; q0 < nq; q0 += bq) {
-      const rows = Math.min(bq, nq - q0);
-      const qt = tf.tensor2d(p.q.subarray(q0 * width, (q0 + rows) * width), [rows, width]);
-      try {
-        for (const tile of tiles) {
-          const prod = tf.matMul(qt, tile.t);
-          const dots = prod.dataSync() as Float32Array;
-          prod.dispose();
-          if (tiles.length === 1) scores.set(dots);
-          else for (let i = 0; i < rows; i++) scores.set(dots.subarray(i * tile.cols, (i + 1) * tile.cols), i * nr + tile.start);
-        }
-      } finally {
-        qt.dispose();
-      }
+    for (let q0 = 0; q0 < nq; q0 += sb) {
+      const rows = Math.min(sb, nq - q0);
+      const scores = blocks.scores(q0, rows);
+      const scoreBits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
       for (let i = 0; i < rows; i++) {
         const row = q0 + i;
         const skip = excludeSelf ? row : -1;
-        const available = excludeSelf && row < nr ? nr - 1 : nr;
-        const k = Math.min(kForRow(row), available, cap);
+        const k = kOf(row);
         if (k <= 0) {
           visit(row, idx, 0);
           continue;
@@ -187,8 +236,71 @@ export function forEachNeighbourList(
       }
     }
   } finally {
-    for (const tile of tiles) tile.t.dispose();
+    blocks.dispose();
   }
+}
+
+/** References as a row-major [width, nr] matrix (the GEMM's right operand). */
+function transposed(p: Prepared): Float32Array {
+  const { width, nr } = p;
+  const rt = new Float32Array(width * nr);
+  for (let j = 0; j < nr; j++) for (let c = 0; c < width; c++) rt[c * nr + j] = p.r[j * width + c];
+  return rt;
+}
+
+/** A source of score blocks: row-major [rows, nr] scores of queries q0 .. q0 + rows - 1. */
+interface ScoreBlocks {
+  scores(q0: number, rows: number): Float32Array;
+  dispose(): void;
+}
+
+function onnxScoreBlocks(ort: NonNullable<ReturnType<typeof nativeOrt>>, p: Prepared): ScoreBlocks {
+  const scorer = new OnnxScorer(ort, transposed(p), p.width, p.nr, { kind: 'scores' });
+  return {
+    scores: (q0, rows) => scorer.run(p.q.subarray(q0 * p.width, (q0 + rows) * p.width), rows).scores,
+    dispose: () => scorer.dispose(),
+  };
+}
+
+/** Scores by tf.matMul on the active backend, references in column tiles of about 16 MB. */
+function tfjsScoreBlocks(p: Prepared, bq: number): ScoreBlocks {
+  const { width, nr } = p;
+  const tileCols = Math.max(256, Math.min(nr, Math.floor(TILE_ELEMENTS / bq)));
+  // references transposed once into column tiles [width, cols]
+  const tiles: { start: number; cols: number; t: tf.Tensor2D }[] = [];
+  const dispose = (): void => {
+    for (const tile of tiles) tile.t.dispose();
+  };
+  try {
+    for (let c0 = 0; c0 < nr; c0 += tileCols) {
+      const cols = Math.min(tileCols, nr - c0);
+      const buf = new Float32Array(width * cols);
+      for (let j = 0; j < cols; j++) for (let c = 0; c < width; c++) buf[c * cols + j] = p.r[(c0 + j) * width + c];
+      tiles.push({ start: c0, cols, t: tf.tensor2d(buf, [width, cols]) });
+    }
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  const scores = new Float32Array(bq * nr);
+  return {
+    scores: (q0, rows) => {
+      const qt = tf.tensor2d(p.q.subarray(q0 * width, (q0 + rows) * width), [rows, width]);
+      try {
+        for (const tile of tiles) {
+          const prod = tf.matMul(qt, tile.t);
+          const dots = prod.dataSync() as Float32Array;
+          prod.dispose();
+          if (tiles.length === 1) scores.set(dots);
+          else for (let i = 0; i < rows; i++) scores.set(dots.subarray(i * tile.cols, (i + 1) * tile.cols), i * nr + tile.start);
+        }
+      } finally {
+        qt.dispose();
+      }
+      return scores;
+    },
+    dispose,
+  };
 }
 
 /** Top k of one row by insertion into a sorted buffer; equal scores keep index order. */
@@ -250,29 +362,96 @@ function selectBySort(s: Float32Array, bits: Uint32Array, off: number, n: number
   let limit = Infinity;
   if (n > 4 * SAMPLE) {
     for (let t = 0; t < SAMPLE; t++) b.sample[t] = s[off + Math.floor((t * n) / SAMPLE)];
-    b.sample.sort();
-    const p = k / n;
-    const pos = Math.ceil(p * SAMPLE + 3 * Math.sqrt(p * (1 - p) * SAMPLE) + 2);
-    if (pos < SAMPLE) limit = b.sample[pos];
+    const pos = sampleRank(k, n, SAMPLE);
+    if (pos < SAMPLE) limit = nthSmallest(b.sample, pos);
   }
+  const { keys, index } = b;
   let m = 0;
   for (let pass = 0; pass < 2 && m < k; pass++) {
     m = 0;
+    // branch-free compaction: always write, advance only for a kept entry (the comparison is unpredictable)
     for (let j = 0; j < n; j++) {
-      if (s[off + j] <= limit && j !== skip) {
-        const u = bits[off + j];
-        b.keys[m] = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-        b.index[m++] = j;
-      }
+      keys[m] = bits[off + j];
+      index[m] = j;
+      m += s[off + j] <= limit ? 1 : 0;
+    }
+    if (skip >= 0 && skip < n && s[off + skip] <= limit) {
+      // drop the own row, keeping index order (ties are broken by it)
+      let t = 0;
+      while (index[t] !== skip) t++;
+      keys.copyWithin(t, t + 1, m);
+      index.copyWithin(t, t + 1, m);
+      m--;
     }
     limit = Infinity;
   }
+  for (let i = 0; i < m; i++) keys[i] = orderedKey(keys[i]);
+  radixSelect(m, k, idx, b);
+}
+
+/** The value of rank `pos` (0-based) of `a`, by quickselect; reorders `a`. */
+function nthSmallest(a: Float32Array, pos: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (pos <= j) hi = j;
+    else if (pos >= i) lo = i;
+    else break;
+  }
+  return a[pos];
+}
+
+/**
+ * Position in a sorted sample of `samples` of a row of n scores at which the
+ * k-th smallest of the row lies with near certainty: 3 standard deviations
+ * above the k/n quantile, plus 2.
+ */
+function sampleRank(k: number, n: number, samples: number): number {
+  const p = k / n;
+  return Math.ceil(p * samples + 3 * Math.sqrt(p * (1 - p) * samples) + 2);
+}
+
+/** Unsigned key with the order of the float32 whose bits are `u` (negatives flipped, positives above them). */
+function orderedKey(u: number): number {
+  return u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+}
+
+/**
+ * Puts the first k of the m candidates in `b.keys` / `b.index` (index order)
+ * into `idx`, by key, by a stable LSD radix sort (equal keys stay in index
+ * order). Keys are taken relative to the smallest, so candidates spanning a
+ * narrow range of scores need two passes instead of three.
+ */
+function radixSelect(m: number, k: number, idx: Int32Array, b: SortBuffers): void {
   let keys = b.keys;
   let index = b.index;
   let keys2 = b.keys2;
   let index2 = b.index2;
   const counts = b.counts;
-  for (let shift = 0; shift < 32; shift += RADIX_BITS) {
+  let lo = 0xffffffff;
+  let hi = 0;
+  for (let i = 0; i < m; i++) {
+    const u = keys[i];
+    if (u < lo) lo = u;
+    if (u > hi) hi = u;
+  }
+  for (let i = 0; i < m; i++) keys[i] = (keys[i] - lo) >>> 0;
+  const range = (hi - lo) >>> 0;
+  for (let shift = 0; shift < 32 && range >>> shift !== 0; shift += RADIX_BITS) {
     counts.fill(0);
     for (let i = 0; i < m; i++) counts[(keys[i] >>> shift) & (RADIX - 1)]++;
     if (counts[(keys[0] >>> shift) & (RADIX - 1)] === m) continue; // one digit value: nothing to do
@@ -372,7 +551,7 @@ export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: nu
       indices.set(order, row * k);
       distances.set(exact, row * k);
     },
-    options.blockRows,
+    { blockRows: options.blockRows, engine: options.engine ?? 'auto', fn },
   );
   return { indices, distances, k, queries: qs.rows };
 }

@@ -7,7 +7,7 @@
 import { ContrastiveError, check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { readClassLabels, readEmbeddings, type EmbeddingsInput, type NumericInput } from './inputs.js';
-import { forEachNeighbourList } from './knn.js';
+import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './knn.js';
 
 /** Options of {@link retrievalMetrics}. */
 export interface RetrievalOptions {
@@ -21,6 +21,11 @@ export interface RetrievalOptions {
   distance?: DistanceName;
   /** Embedding size when `embeddings` is a flat array. */
   dim?: number;
+  /**
+   * Engine of the distance GEMM (default 'auto': onnxruntime-node where it
+   * loads, else TF.js on the active backend). Both give the same metrics.
+   */
+  engine?: KnnEngine;
 }
 
 /** What {@link retrievalMetrics} returns; every value is a mean over the evaluated queries. */
@@ -63,6 +68,8 @@ export function retrievalMetrics(embeddings: EmbeddingsInput, labels: NumericInp
   checkDistanceName(distance, fn);
   const m = readEmbeddings(embeddings, fn, 'embeddings', options.dim);
   const y = readClassLabels(labels, fn, m.rows);
+  const engine = options.engine ?? 'auto';
+  checkKnnEngine(engine, fn);
   if (options.k !== undefined) check(Number.isInteger(options.k) && options.k >= 1, fn, `k must be a positive integer, got ${options.k}`);
   const counts = new Map<number, number>();
   for (let i = 0; i < y.length; i++) counts.set(y[i], (counts.get(y[i]) ?? 0) + 1);
@@ -106,7 +113,7 @@ export function retrievalMetrics(embeddings: EmbeddingsInput, labels: NumericInp
     if (firstHit >= 0 && firstHit < 1) r1++;
     if (firstHit >= 0 && firstHit < 5) r5++;
     if (firstHit >= 0 && firstHit < 10) r10++;
-  });
+  }, { engine, fn });
   const n = evaluated;
   return {
     precisionAt1: p1 / n,
