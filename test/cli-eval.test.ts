@@ -6,32 +6,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { runTraining, type RunMetrics } from '../src/train/workflow.js';
 import { mlpEncoder, SiameseNetwork, saveBundle, readManifest, updateManifest } from '../src/models/index.js';
 import { loadMnist } from '../src/data/index.js';
+import { cli, assertOneLineError } from './cli-helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let tmp: string;
 let model: string;
 let metrics: RunMetrics;
-
-function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function assertOneLineError(r: { code: number; stderr: string }, ...needles: string[]): void {
-  assert.notEqual(r.code, 0, 'exit code');
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  for (const n of needles) assert.ok(r.stderr.includes(n), `stderr names '${n}': ${r.stderr}`);
-}
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-eval-'));

@@ -1,28 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-const root = path.resolve(import.meta.dirname, '..');
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CONTRASTIVE_DEBUG: '' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function assertOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
-  assert.notEqual(r.code, 0);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-}
+import { cli, assertOneLineError } from './cli-helpers.js';
 
 test('train on mnist writes the bundle, metrics.json, history.json and a checkpoint', async () => {
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-cli-train-'));
@@ -38,7 +19,7 @@ test('train on mnist writes the bundle, metrics.json, history.json and a checkpo
   assert.equal(m.dataset, 'mnist');
   assert.equal(m.encoder, 'mlp');
   assert.equal(m.loss, 'contrastive');
-  assert.equal(m.margin, 1);
+  assert.equal(m.margin, 0.5); // the job default with normalised embeddings
   assert.equal(m.epochs, 2);
   assert.equal(m.backend, 'wasm');
   assert.ok(m.trainSeconds > 0);
