@@ -130,3 +130,14 @@ test('bad settings are named', async () => {
   await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /--resume needs a checkpoint directory/);
   tf.disposeVariables();
 });
+
+test('mining batches: m per class larger than the batch allows is a clear error', async () => {
+  await initBackend('cpu');
+  const train = clusters(4, 20, 8, 7);
+  await assert.rejects(
+    trainSiamese(network(), { train }, { ...base, miner: 'all', batchSize: 8, mPerClass: 10 }),
+    /batch size 8 pairs \(16 examples per mining batch\) is smaller than 2 classes x m per class 10/,
+  );
+  const r = await trainSiamese(network(), { train }, { ...base, epochs: 1, miner: 'all', batchSize: 8, mPerClass: 4 });
+  assert.equal(r.history.length, 1);
+});

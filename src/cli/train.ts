@@ -25,6 +25,7 @@ export interface TrainCliOptions {
   distance: DistanceName;
   epochs?: number;
   batchSize?: number;
+  mPerClass?: number;
   pairsPerEpoch?: number;
   optimizer: OptimizerName;
   lr?: number;
@@ -55,6 +56,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--miner <name>', 'in-batch miner: all | hard-negative | semi-hard | pair-margin (contrastive); all | hard | semi-hard (triplet)')
     .option('--epochs <n>', 'epochs (default 30)', positiveInt)
     .option('--batch-size <n>', 'pairs per step (default 128)', positiveInt)
+    .option('--m-per-class <n>', 'examples per class in a mining batch (default: batch / classes)', positiveInt)
     .option('--pairs-per-epoch <n>', 'training pairs per epoch (default: training examples)', positiveInt)
     .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), oneOf(OPTIMIZER_NAMES), 'adam')
     .option('--lr <x>', 'learning rate (default 0.001)', positiveNumber)
@@ -119,6 +121,7 @@ export function registerTrainCommand(program: Command): void {
               distance: o.distance,
               epochs: o.epochs,
               batchSize: o.batchSize,
+              mPerClass: o.mPerClass,
               pairsPerEpoch: o.pairsPerEpoch,
               optimizer: o.optimizer,
               learningRate: o.lr,

@@ -256,15 +256,24 @@ export async function trainSiamese(
   const tripletMiner = config.loss === 'triplet' ? createTripletMiner(config.miner ?? 'semi-hard', { margin: config.margin }) : undefined;
   const pairMiner = config.loss !== 'triplet' && config.miner !== undefined ? createPairMiner(config.miner, { margin: config.margin }) : undefined;
 
-  const nTrain = isPairDataset(train) ? train.labels.length : train.labels.length;
-  const pairsPerEpoch = config.pairsPerEpoch ?? nTrain;
+  const pairsPerEpoch = config.pairsPerEpoch ?? train.labels.length;
+  // A mining batch holds 2 x batchSize examples: the images of batchSize pairs.
   const imageBatch = 2 * config.batchSize;
   let mPerClass = config.mPerClass;
   let samplerBatch = imageBatch;
   if (!pairsMode && !isPairDataset(train)) {
     const classes = new Set(train.labels).size;
+    if (mPerClass !== undefined) {
+      check(Number.isInteger(mPerClass) && mPerClass >= 1, 'train', `m per class must be a positive integer, got ${mPerClass}`);
+      check(
+        imageBatch >= 2 * mPerClass,
+        'train',
+        `batch size ${config.batchSize} pairs (${imageBatch} examples per mining batch) is smaller than 2 classes x m per class ${mPerClass}: raise --batch-size or lower --m-per-class`,
+      );
+    }
     mPerClass ??= Math.max(2, Math.floor(imageBatch / classes));
-    samplerBatch = Math.max(2 * mPerClass, Math.floor(imageBatch / mPerClass) * mPerClass);
+    samplerBatch = Math.min(classes, Math.floor(imageBatch / mPerClass)) * mPerClass;
+    check(samplerBatch >= 2 * mPerClass, 'train', `mining needs at least 2 classes of ${mPerClass} examples per batch; the training split has ${classes} class(es)`);
   }
   const stepsPerEpoch = pairsMode ? Math.ceil(pairsPerEpoch / config.batchSize) : Math.max(1, Math.floor((2 * pairsPerEpoch) / samplerBatch));
 
