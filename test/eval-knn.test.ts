@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { knn, type KnnEngine } from '../src/eval/index.js';
 import { nativeOrt } from '../src/eval/onnx-scores.js';
+import { ParallelRowSelector } from '../src/eval/parallel-select.js';
+import { selectRow, sortBuffers } from '../src/eval/row-select.js';
 import type { DistanceName } from '../src/distances/names.js';
 import { ContrastiveError } from '../src/errors.js';
 import { Rng } from '../src/util/rng.js';
@@ -160,6 +162,38 @@ test('knn engines: onnxruntime-node loads here (the fast path is what the tests 
   assert.deepEqual(b, a);
   assert.deepEqual(c, a);
   assert.throws(() => knn(r, r, 1, 'euclidean', { engine: 'gpu' as never }), isError(/knn: unknown engine 'gpu' \(expected one of auto, onnxruntime, tfjs\)/));
+});
+
+test('row selection shared with worker threads gives what the main thread alone gives (small and large k, ties, skipped column)', () => {
+  const rng = new Rng(6);
+  const nr = 5000;
+  const rows = 9;
+  const cap = 800;
+  const sel = new ParallelRowSelector(rows, nr, cap, 2);
+  try {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < rows * nr; i++) sel.scores[i] = rng.int(300) - 150; // many ties
+      for (let i = 0; i < rows; i++) {
+        sel.ks[i] = [0, 1, 10, 64, 65, 300, 799, 800, 5][i];
+        sel.skips[i] = i % 2 === 0 ? i * 7 : -1;
+      }
+      sel.select(rows);
+      const bits = new Uint32Array(sel.scores.buffer);
+      const idx = new Int32Array(cap);
+      for (let i = 0; i < rows; i++) {
+        const k = sel.ks[i];
+        if (k === 0) continue;
+        selectRow(sel.scores, bits, i * nr, nr, k, sel.skips[i], idx, new Float32Array(cap), sortBuffers(nr));
+        assert.deepEqual(Array.from(sel.out.subarray(i * cap, i * cap + k)), Array.from(idx.subarray(0, k)), `round ${round} row ${i}`);
+        // and that is the brute-force order: by score, then index, own column excluded
+        const want = Array.from({ length: nr }, (_, j) => j).filter((j) => j !== sel.skips[i]).sort((a, b) => sel.scores[i * nr + a] - sel.scores[i * nr + b] || a - b);
+        assert.deepEqual(Array.from(idx.subarray(0, k)), want.slice(0, k), `round ${round} row ${i} brute force`);
+      }
+    }
+    assert.equal(sel.liveHelpers, 2, 'both helpers answered');
+  } finally {
+    sel.dispose();
+  }
 });
 
 test('knn rejects bad shapes and arguments', () => {

@@ -14,6 +14,8 @@ import { ContrastiveError, check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { readEmbeddings, type EmbeddingMatrix, type EmbeddingsInput } from './inputs.js';
 import { nativeOrt, nativeOrtError, OnnxScorer } from './onnx-scores.js';
+import { selectRow, sortBuffers, type SortBuffers } from './row-select.js';
+import { availableHelpers, ParallelRowSelector } from './parallel-select.js';
 
 /** Norms below this count as this (as the cosine distance of src/distances). */
 const COSINE_EPS = 1e-8;
@@ -21,8 +23,6 @@ const COSINE_EPS = 1e-8;
 const BLOCK_BYTES = 64 * 1024 * 1024;
 /** Elements of one GEMM output tile (about 16 MB of float32: fast on XNNPACK). */
 const TILE_ELEMENTS = 4 * 1024 * 1024;
-/** Up to this k the top k is kept by insertion into a sorted buffer; above it by a radix sort of candidates. */
-const SMALL_K = 64;
 
 /** Options of {@link knn}. */
 export interface KnnOptions {
@@ -144,6 +144,8 @@ export function checkKnnEngine(engine: unknown, fn: string): asserts engine is K
 const ORT_TOPK_MAX = 256;
 /** Bytes of one score block returned by onnxruntime (about 128 rows of 60,000). */
 const ORT_SCORES_BYTES = 30 * 1024 * 1024;
+/** Searches with at least this many scores (queries x references) select on every core. */
+const PARALLEL_MIN_SCORES = 2 ** 24;
 /** Column indices come back from the TopK graph as float32: exact below this. */
 const FLOAT_EXACT_INDEX = 2 ** 24;
 
@@ -155,6 +157,8 @@ export interface NeighbourSearch {
   engine?: KnnEngine;
   /** Function named in errors (default 'knn'). */
   fn?: string;
+  /** Worker threads that share the selection of large searches (default: one per further core from 2^24 scores up; 0: none). */
+  selectHelpers?: number;
 }
 
 /**
@@ -211,32 +215,72 @@ export function forEachNeighbourList(
   // onnxruntime returns each block in a fresh buffer: below glibc's mmap threshold it reuses freed memory instead of faulting in new pages
   const sb = ort ? (search.blockRows ?? Math.max(1, Math.min(1024, Math.floor(ORT_SCORES_BYTES / 4 / nr)))) : bq;
   const blocks = ort ? onnxScoreBlocks(ort, p) : tfjsScoreBlocks(p, bq);
+  try {
+    const helpers = search.selectHelpers ?? (nq * nr >= PARALLEL_MIN_SCORES ? availableHelpers() : 0);
+    if (helpers > 0) selectInParallel(blocks, nq, nr, sb, cap, excludeSelf, kOf, visit, helpers);
+    else selectOnMainThread(blocks, nq, nr, sb, cap, excludeSelf, kOf, visit);
+  } finally {
+    blocks.dispose();
+  }
+}
+
+function selectOnMainThread(
+  blocks: ScoreBlocks,
+  nq: number,
+  nr: number,
+  sb: number,
+  cap: number,
+  excludeSelf: boolean,
+  kOf: (row: number) => number,
+  visit: (row: number, indices: Int32Array, k: number) => void,
+): void {
+  const idx = new Int32Array(cap);
   const vals = new Float32Array(cap);
   let buffers: SortBuffers | undefined;
+  for (let q0 = 0; q0 < nq; q0 += sb) {
+    const rows = Math.min(sb, nq - q0);
+    const scores = blocks.scores(q0, rows);
+    const scoreBits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
+    for (let i = 0; i < rows; i++) {
+      const row = q0 + i;
+      const k = kOf(row);
+      if (k <= 0) {
+        visit(row, idx, 0);
+        continue;
+      }
+      buffers ??= sortBuffers(nr);
+      selectRow(scores, scoreBits, i * nr, nr, k, excludeSelf ? row : -1, idx, vals, buffers);
+      visit(row, idx, k);
+    }
+  }
+}
+
+/** As {@link selectOnMainThread}, with each block's rows shared between this thread and `helpers` worker threads. */
+function selectInParallel(
+  blocks: ScoreBlocks,
+  nq: number,
+  nr: number,
+  sb: number,
+  cap: number,
+  excludeSelf: boolean,
+  kOf: (row: number) => number,
+  visit: (row: number, indices: Int32Array, k: number) => void,
+  helpers: number,
+): void {
+  const sel = new ParallelRowSelector(Math.min(sb, nq), nr, cap, helpers);
   try {
     for (let q0 = 0; q0 < nq; q0 += sb) {
       const rows = Math.min(sb, nq - q0);
-      const scores = blocks.scores(q0, rows);
-      const scoreBits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
+      sel.scores.set(blocks.scores(q0, rows).subarray(0, rows * nr));
       for (let i = 0; i < rows; i++) {
-        const row = q0 + i;
-        const skip = excludeSelf ? row : -1;
-        const k = kOf(row);
-        if (k <= 0) {
-          visit(row, idx, 0);
-          continue;
-        }
-        if (k <= SMALL_K) {
-          selectByInsertion(scores, i * nr, nr, k, skip, idx, vals);
-        } else {
-          buffers ??= sortBuffers(nr);
-          selectBySort(scores, scoreBits, i * nr, nr, k, skip, idx, buffers);
-        }
-        visit(row, idx, k);
+        sel.ks[i] = Math.max(0, kOf(q0 + i));
+        sel.skips[i] = excludeSelf ? q0 + i : -1;
       }
+      sel.select(rows);
+      for (let i = 0; i < rows; i++) visit(q0 + i, sel.out.subarray(i * cap, (i + 1) * cap), sel.ks[i]);
     }
   } finally {
-    blocks.dispose();
+    sel.dispose();
   }
 }
 
@@ -301,175 +345,6 @@ function tfjsScoreBlocks(p: Prepared, bq: number): ScoreBlocks {
     },
     dispose,
   };
-}
-
-/** Top k of one row by insertion into a sorted buffer; equal scores keep index order. */
-function selectByInsertion(s: Float32Array, off: number, n: number, k: number, skip: number, idx: Int32Array, vals: Float32Array): void {
-  let count = 0;
-  let worst = Infinity;
-  for (let j = 0; j < n; j++) {
-    const v = s[off + j];
-    if (v < worst || count < k) {
-      if (j === skip) continue;
-      let pos = count < k ? count++ : k - 1;
-      while (pos > 0 && vals[pos - 1] > v) {
-        vals[pos] = vals[pos - 1];
-        idx[pos] = idx[pos - 1];
-        pos--;
-      }
-      vals[pos] = v;
-      idx[pos] = j;
-      if (count === k) worst = vals[k - 1];
-    }
-  }
-}
-
-/** Rows longer than this are pre-filtered by a sampled threshold before the sort. */
-const SAMPLE = 1024;
-/** Radix digit: 11 bits, three passes cover a 32-bit key. */
-const RADIX_BITS = 11;
-const RADIX = 1 << RADIX_BITS;
-
-/** Work buffers of {@link selectBySort}, sized for one row. */
-interface SortBuffers {
-  keys: Uint32Array;
-  index: Int32Array;
-  keys2: Uint32Array;
-  index2: Int32Array;
-  counts: Uint32Array;
-  sample: Float32Array;
-}
-
-function sortBuffers(n: number): SortBuffers {
-  return {
-    keys: new Uint32Array(n),
-    index: new Int32Array(n),
-    keys2: new Uint32Array(n),
-    index2: new Int32Array(n),
-    counts: new Uint32Array(RADIX),
-    sample: new Float32Array(SAMPLE),
-  };
-}
-
-/**
- * Top k of one row for large k: candidates (every entry at or below a
- * threshold estimated from a strided sample, 3 standard deviations above the
- * k/n quantile; the whole row when that keeps fewer than k) are collected in
- * index order and sorted by a stable LSD radix sort on the order-preserving
- * bits of their float32 score, so equal scores stay in index order.
- */
-function selectBySort(s: Float32Array, bits: Uint32Array, off: number, n: number, k: number, skip: number, idx: Int32Array, b: SortBuffers): void {
-  let limit = Infinity;
-  if (n > 4 * SAMPLE) {
-    for (let t = 0; t < SAMPLE; t++) b.sample[t] = s[off + Math.floor((t * n) / SAMPLE)];
-    const pos = sampleRank(k, n, SAMPLE);
-    if (pos < SAMPLE) limit = nthSmallest(b.sample, pos);
-  }
-  const { keys, index } = b;
-  let m = 0;
-  for (let pass = 0; pass < 2 && m < k; pass++) {
-    m = 0;
-    // branch-free compaction: always write, advance only for a kept entry (the comparison is unpredictable)
-    for (let j = 0; j < n; j++) {
-      keys[m] = bits[off + j];
-      index[m] = j;
-      m += s[off + j] <= limit ? 1 : 0;
-    }
-    if (skip >= 0 && skip < n && s[off + skip] <= limit) {
-      // drop the own row, keeping index order (ties are broken by it)
-      let t = 0;
-      while (index[t] !== skip) t++;
-      keys.copyWithin(t, t + 1, m);
-      index.copyWithin(t, t + 1, m);
-      m--;
-    }
-    limit = Infinity;
-  }
-  for (let i = 0; i < m; i++) keys[i] = orderedKey(keys[i]);
-  radixSelect(m, k, idx, b);
-}
-
-/** The value of rank `pos` (0-based) of `a`, by quickselect; reorders `a`. */
-function nthSmallest(a: Float32Array, pos: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (pos <= j) hi = j;
-    else if (pos >= i) lo = i;
-    else break;
-  }
-  return a[pos];
-}
-
-/**
- * Position in a sorted sample of `samples` of a row of n scores at which the
- * k-th smallest of the row lies with near certainty: 3 standard deviations
- * above the k/n quantile, plus 2.
- */
-function sampleRank(k: number, n: number, samples: number): number {
-  const p = k / n;
-  return Math.ceil(p * samples + 3 * Math.sqrt(p * (1 - p) * samples) + 2);
-}
-
-/** Unsigned key with the order of the float32 whose bits are `u` (negatives flipped, positives above them). */
-function orderedKey(u: number): number {
-  return u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-}
-
-/**
- * Puts the first k of the m candidates in `b.keys` / `b.index` (index order)
- * into `idx`, by key, by a stable LSD radix sort (equal keys stay in index
- * order). Keys are taken relative to the smallest, so candidates spanning a
- * narrow range of scores need two passes instead of three.
- */
-function radixSelect(m: number, k: number, idx: Int32Array, b: SortBuffers): void {
-  let keys = b.keys;
-  let index = b.index;
-  let keys2 = b.keys2;
-  let index2 = b.index2;
-  const counts = b.counts;
-  let lo = 0xffffffff;
-  let hi = 0;
-  for (let i = 0; i < m; i++) {
-    const u = keys[i];
-    if (u < lo) lo = u;
-    if (u > hi) hi = u;
-  }
-  for (let i = 0; i < m; i++) keys[i] = (keys[i] - lo) >>> 0;
-  const range = (hi - lo) >>> 0;
-  for (let shift = 0; shift < 32 && range >>> shift !== 0; shift += RADIX_BITS) {
-    counts.fill(0);
-    for (let i = 0; i < m; i++) counts[(keys[i] >>> shift) & (RADIX - 1)]++;
-    if (counts[(keys[0] >>> shift) & (RADIX - 1)] === m) continue; // one digit value: nothing to do
-    let sum = 0;
-    for (let d = 0; d < RADIX; d++) {
-      const c = counts[d];
-      counts[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < m; i++) {
-      const pos = counts[(keys[i] >>> shift) & (RADIX - 1)]++;
-      keys2[pos] = keys[i];
-      index2[pos] = index[i];
-    }
-    [keys, keys2] = [keys2, keys];
-    [index, index2] = [index2, index];
-  }
-  for (let t = 0; t < k; t++) idx[t] = index[t];
 }
 
 /** Exact distance between row qi of `q` and row ri of `r` in float64. */
