@@ -8,7 +8,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { Rng } from '../src/util/rng.js';
 import type { LabelledDataset, PairDataset } from '../src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../src/models/index.js';
-import { trainSiamese, type TrainConfig } from '../src/train/trainer.js';
+import { trainSiamese, learningRateAt, type TrainConfig } from '../src/train/trainer.js';
 import { ContrastiveError } from '../src/errors.js';
 
 /** Gaussian clusters: `classes` classes of `perClass` points in `dim` dimensions. */
@@ -140,4 +140,29 @@ test('mining batches: m per class larger than the batch allows is a clear error'
   );
   const r = await trainSiamese(network(), { train }, { ...base, epochs: 1, miner: 'all', batchSize: 8, mPerClass: 4 });
   assert.equal(r.history.length, 1);
+});
+
+test('cosine learning-rate schedule: full rate first, half way at the middle, resumable', async () => {
+  assert.equal(learningRateAt(0.01, 'constant', 7, 10), 0.01);
+  assert.equal(learningRateAt(0.01, 'cosine', 0, 10), 0.01);
+  assert.ok(Math.abs(learningRateAt(0.01, 'cosine', 5, 10) - 0.005) < 1e-12);
+  assert.ok(learningRateAt(0.01, 'cosine', 9, 10) < 0.0003);
+  await initBackend('wasm');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-cosine-'));
+  const train = clusters(4, 30, 8, 8);
+  const cfg = { ...base, epochs: 3, lrSchedule: 'cosine' as const };
+  const full = network();
+  await trainSiamese(full, { train }, cfg);
+  // A crash in the middle of epoch 2: the checkpoint of epoch 1 is on disk.
+  const crash = new Error('simulated crash');
+  await assert.rejects(
+    trainSiamese(network(), { train }, { ...cfg, checkpointDir: path.join(dir, 'ck') }, (e) => {
+      if (e.type === 'step' && e.epoch === 1 && e.step === 2) throw crash;
+    }),
+    (e: unknown) => e === crash,
+  );
+  const resumed = network(5);
+  const r = await trainSiamese(resumed, { train }, { ...cfg, checkpointDir: path.join(dir, 'ck'), resume: true });
+  assert.equal(r.history.length, 3);
+  assert.deepEqual(await weightsOf(resumed), await weightsOf(full));
 });

@@ -1,7 +1,7 @@
 /** `contrastive train`: trains a Siamese network and writes a run directory. */
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
-import { LOSS_NAMES, OPTIMIZER_NAMES, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
+import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
 import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics } from '../train/workflow.js';
 import type { DistanceName } from '../distances/index.js';
 import { fraction, imageSize, intList, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
@@ -29,6 +29,7 @@ export interface TrainCliOptions {
   pairsPerEpoch?: number;
   optimizer: OptimizerName;
   lr?: number;
+  lrSchedule?: LrSchedule;
   seed: number;
   patience?: number;
   monitor?: MonitorName;
@@ -60,6 +61,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--pairs-per-epoch <n>', 'training pairs per epoch (default: training examples)', positiveInt)
     .option('--optimizer <name>', OPTIMIZER_NAMES.join(' | '), oneOf(OPTIMIZER_NAMES), 'adam')
     .option('--lr <x>', 'learning rate (default 0.001)', positiveNumber)
+    .option('--lr-schedule <name>', 'constant | cosine (decay to 0 at the last epoch; default constant)', oneOf(LR_SCHEDULES))
     .option('--seed <n>', 'random seed', nonNegativeInt, 42)
     .option('--patience <n>', 'early stopping: epochs without improvement (0 = off, default 5)', nonNegativeInt)
     .option('--monitor <metric>', 'validation metric for early stopping: auc | accuracy | eer', oneOf(['auc', 'accuracy', 'eer'] as const))
@@ -125,6 +127,7 @@ export function registerTrainCommand(program: Command): void {
               pairsPerEpoch: o.pairsPerEpoch,
               optimizer: o.optimizer,
               learningRate: o.lr,
+              lrSchedule: o.lrSchedule,
               seed: o.seed,
               patience: o.patience,
               monitor: o.monitor,

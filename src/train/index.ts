@@ -9,8 +9,10 @@ export {
   DEFAULT_TRAIN_CONFIG,
   LOSS_NAMES,
   OPTIMIZER_NAMES,
+  LR_SCHEDULES,
+  learningRateAt,
 } from './trainer.js';
-export type { TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName } from './trainer.js';
+export type { TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName, LrSchedule } from './trainer.js';
 export { KochHead } from './koch-head.js';
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';

@@ -28,6 +28,23 @@ export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross
 /** Optimisers the trainer can use. */
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+/** Learning-rate schedules. */
+export type LrSchedule = 'constant' | 'cosine';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+
+/** The learning rate of `epoch` (0-based) of `epochs`: depends on nothing else, so resuming keeps it. */
+export function learningRateAt(base: number, schedule: LrSchedule, epoch: number, epochs: number): number {
+  if (schedule === 'cosine') return (base * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
+  return base;
+}
+
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  // SGD/momentum cache -lr in a tensor and expose setLearningRate; Adam and RMSProp read the field each step.
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
 /** Validation metrics early stopping can watch (higher is better for all but 'loss'). */
 export type MonitorName = 'auc' | 'accuracy' | 'eer';
 
@@ -57,6 +74,8 @@ export interface TrainConfig {
   positiveFraction: number;
   optimizer: OptimizerName;
   learningRate: number;
+  /** Learning-rate schedule over the epochs: 'constant', or 'cosine' decay to 0 at the last epoch. Default 'constant'. */
+  lrSchedule: LrSchedule;
   seed: number;
   /** Validation pairs made from the validation split (labelled data). Default 2000. */
   validationPairs: number;
@@ -84,6 +103,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   positiveFraction: 0.5,
   optimizer: 'adam',
   learningRate: 1e-3,
+  lrSchedule: 'constant',
   seed: 42,
   validationPairs: 2000,
   monitor: 'auc',
@@ -169,6 +189,7 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
   check(Number.isInteger(c.epochs) && c.epochs >= 1, fn, `epochs must be a positive integer, got ${c.epochs}`);
   check(Number.isInteger(c.batchSize) && c.batchSize >= 2, fn, `batch size must be an integer >= 2, got ${c.batchSize}`);
   check(Number.isFinite(c.learningRate) && c.learningRate > 0, fn, `learning rate must be positive, got ${c.learningRate}`);
+  check(LR_SCHEDULES.includes(c.lrSchedule), fn, `unknown learning-rate schedule '${c.lrSchedule}' (expected ${LR_SCHEDULES.join(', ')})`);
   check(c.positiveFraction > 0 && c.positiveFraction < 1, fn, `positive fraction must be in (0, 1), got ${c.positiveFraction}`);
   check(Number.isInteger(c.patience) && c.patience >= 0, fn, `patience must be a non-negative integer, got ${c.patience}`);
   check(Number.isInteger(c.augmentShift) && c.augmentShift >= 0, fn, `augment shift must be a non-negative integer, got ${c.augmentShift}`);
@@ -184,8 +205,10 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
 
 /** The key of the settings a checkpoint must agree with to be resumed. */
 function configKey(c: TrainConfig): string {
-  const { loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs, augmentShift } = c;
-  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, seed, validationPairs, augmentShift });
+  const { loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, seed, validationPairs, augmentShift } = c;
+  // epochs belongs here only for a schedule that depends on it
+  const scheduleEpochs = lrSchedule === 'constant' ? undefined : c.epochs;
+  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift });
 }
 
 /**
@@ -323,6 +346,7 @@ export async function trainSiamese(
   for (let epoch = state.epochsDone; epoch < config.epochs && !state.stoppedEarly; epoch++) {
     const epochStart = Date.now();
     const rng = epochRng(config.seed, epoch);
+    setLearningRate(optimizer, learningRateAt(config.learningRate, config.lrSchedule, epoch, config.epochs));
     const augRng = rng.fork();
     const augment =
       config.augmentShift > 0 ? (buf: Float32Array, rows: number) => shiftImages(buf, rows, train.inputShape, config.augmentShift, augRng) : undefined;
