@@ -156,7 +156,12 @@ export class OnnxScorer {
     const session = this.session;
     if (!session) throw new ContrastiveError('STATE', 'knn: the onnxruntime scorer was disposed');
     const qTensor = new this.ort.Tensor('float32', q, [rows, this.width]);
-    const out = session.run({ q: qTensor, rt: this.rtTensor }, this.fetches, {});
+    let out: Record<string, { data: unknown }>;
+    try {
+      out = session.run({ q: qTensor, rt: this.rtTensor }, this.fetches, {});
+    } catch (err) {
+      throw new ContrastiveError('UNSUPPORTED', `knn: onnxruntime failed on a block of ${rows} queries (${(err as Error).message}); pass engine 'tfjs' to use TF.js`, { cause: err });
+    }
     const result: Record<string, Float32Array> = {};
     for (const name of Object.keys(this.fetches)) result[name] = out[name].data as Float32Array;
     return result;

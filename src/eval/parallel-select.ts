@@ -1,7 +1,8 @@
 /**
  * Row selection of a score block split over worker threads: the main thread
- * selects the first share of the rows, each helper thread one of the others,
- * all from one shared copy of the block. On large searches (retrieval metrics
+ * and the helper threads take the rows one at a time from a shared counter
+ * (so a thread slowed down by other processes simply takes fewer), all from
+ * one shared copy of the block. On large searches (retrieval metrics
  * ranking R ~ 6,000 neighbours of each of 60,000 queries) the selection costs
  * about as much as the GEMM, and this runs it on every core.
  *
@@ -19,8 +20,9 @@ import { rowSelectSource, selectRow, sortBuffers, type SortBuffers } from './row
 const SEQ = 0; // job number posted by the main thread (-1: exit)
 const DONE = 1; // last job number the helper finished
 const FAILED = 2; // 1 when the helper's last job threw
-const FROM = 3; // first row of the helper's share
-const TO = 4; // end of the helper's share
+/** Words of the shared work counter: next row to take, rows in the block. */
+const NEXT = 0;
+const ROWS = 1;
 
 /** How long the main thread waits for a helper's share before selecting it itself. */
 const HELPER_DEADLINE_MS = 60_000;
@@ -35,6 +37,8 @@ const bits = new Uint32Array(workerData.scores);
 const ks = new Int32Array(workerData.ks);
 const skips = new Int32Array(workerData.skips);
 const out = new Int32Array(workerData.out);
+const work = new Int32Array(workerData.work);
+const done = new Uint8Array(workerData.done);
 const nr = workerData.nr;
 const cap = workerData.cap;
 const vals = new Float32Array(cap);
@@ -46,11 +50,14 @@ for (;;) {
   if (seq < 0) break;
   seen = seq;
   try {
-    for (let i = ctrl[${FROM}]; i < ctrl[${TO}]; i++) {
+    const rows = Atomics.load(work, ${ROWS});
+    for (let i = Atomics.add(work, ${NEXT}, 1); i < rows; i = Atomics.add(work, ${NEXT}, 1)) {
       const k = ks[i];
-      if (k <= 0) continue;
-      buffers ??= sortBuffers(nr);
-      selectRow(scores, bits, i * nr, nr, k, skips[i], out.subarray(i * cap, i * cap + cap), vals, buffers);
+      if (k > 0) {
+        buffers ??= sortBuffers(nr);
+        selectRow(scores, bits, i * nr, nr, k, skips[i], out.subarray(i * cap, i * cap + cap), vals, buffers);
+      }
+      Atomics.store(done, i, 1);
     }
     Atomics.store(ctrl, ${FAILED}, 0);
   } catch (err) {
@@ -92,6 +99,9 @@ export class ParallelRowSelector {
   readonly skips: Int32Array;
   readonly out: Int32Array;
   private readonly bits: Uint32Array;
+  private readonly work: Int32Array;
+  /** 1 once row i of the current block is selected. */
+  private readonly done: Uint8Array;
   private readonly helpers: Helper[] = [];
   private readonly vals: Float32Array;
   private buffers: SortBuffers | undefined;
@@ -113,12 +123,16 @@ export class ParallelRowSelector {
     this.skips = new Int32Array(skips);
     this.out = new Int32Array(out);
     this.vals = new Float32Array(cap);
+    const work = new SharedArrayBuffer(2 * 4);
+    const done = new SharedArrayBuffer(maxRows);
+    this.work = new Int32Array(work);
+    this.done = new Uint8Array(done);
     if (helpers > 0) {
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
       const source = helperSource();
       for (let h = 0; h < helpers; h++) {
         const ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
-        const worker = new Worker(source, { eval: true, execArgv: [], workerData: { ctrl: ctrl.buffer, scores, ks, skips, out, nr, cap } });
+        const worker = new Worker(source, { eval: true, execArgv: [], workerData: { ctrl: ctrl.buffer, scores, ks, skips, out, work, done, nr, cap } });
         worker.unref();
         this.helpers.push({ worker, ctrl, alive: true });
       }
@@ -128,34 +142,36 @@ export class ParallelRowSelector {
   /** Selects rows 0 .. rows - 1 of the block in {@link scores} into {@link out}. */
   select(rows: number): void {
     const live = this.helpers.filter((h) => h.alive);
-    const share = Math.ceil(rows / (live.length + 1));
     const seq = ++this.seq;
-    live.forEach((h, t) => {
-      Atomics.store(h.ctrl, FROM, Math.min(rows, (t + 1) * share));
-      Atomics.store(h.ctrl, TO, Math.min(rows, (t + 2) * share));
+    this.done.fill(0, 0, rows);
+    Atomics.store(this.work, ROWS, rows);
+    Atomics.store(this.work, NEXT, 0);
+    for (const h of live) {
       Atomics.store(h.ctrl, SEQ, seq);
       Atomics.notify(h.ctrl, SEQ);
-    });
-    this.selectRows(0, Math.min(rows, share));
-    live.forEach((h, t) => {
+    }
+    for (let i = Atomics.add(this.work, NEXT, 1); i < rows; i = Atomics.add(this.work, NEXT, 1)) this.selectRow(i);
+    let missing = false;
+    for (const h of live) {
       const deadline = Date.now() + HELPER_DEADLINE_MS;
       while (Atomics.load(h.ctrl, DONE) !== seq && Date.now() < deadline) Atomics.wait(h.ctrl, DONE, Atomics.load(h.ctrl, DONE), 100);
       if (Atomics.load(h.ctrl, DONE) !== seq || Atomics.load(h.ctrl, FAILED) !== 0) {
-        // a dead, stuck or failing helper: drop it and select its share here
+        // a dead, stuck or failing helper: drop it; its rows are selected here below
         this.drop(h);
-        this.selectRows(Math.min(rows, (t + 1) * share), Math.min(rows, (t + 2) * share));
+        missing = true;
       }
-    });
+    }
+    if (missing) for (let i = 0; i < rows; i++) if (Atomics.load(this.done, i) === 0) this.selectRow(i);
   }
 
-  private selectRows(from: number, to: number): void {
+  private selectRow(i: number): void {
     const { nr, cap } = this;
-    for (let i = from; i < to; i++) {
-      const k = this.ks[i];
-      if (k <= 0) continue;
+    const k = this.ks[i];
+    if (k > 0) {
       this.buffers ??= sortBuffers(nr);
       selectRow(this.scores, this.bits, i * nr, nr, k, this.skips[i], this.out.subarray(i * cap, i * cap + cap), this.vals, this.buffers);
     }
+    Atomics.store(this.done, i, 1);
   }
 
   private drop(h: Helper): void {

@@ -41,8 +41,12 @@ function selectByInsertion(s: Float32Array, off: number, n: number, k: number, s
 
 /** Rows longer than this are pre-filtered by a sampled threshold before the sort. */
 const SAMPLE = 1024;
-/** Radix digit: 11 bits, three passes cover a 32-bit key. */
-const RADIX_BITS = 11;
+/**
+ * Radix digit: 12 bits. Keys are taken relative to the smallest candidate, so
+ * two passes sort candidates whose scores lie within about two binades (the
+ * usual case), three any 32-bit keys.
+ */
+const RADIX_BITS = 12;
 const RADIX = 1 << RADIX_BITS;
 
 /** Work buffers of {@link selectBySort}, sized for one row. */
