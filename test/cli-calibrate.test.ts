@@ -14,6 +14,7 @@ import { readManifest } from '../src/models/index.js';
 import { openBundle, bundleSplit } from '../src/eval/evaluate-bundle.js';
 import type { LabelledDataset } from '../src/data/index.js';
 import { cli, assertOneLineError } from './cli-helpers.js';
+import { HELD_OUT_PAIRS } from '../src/train/trainer.js';
 
 let tmp: string;
 let model: string;
@@ -67,13 +68,13 @@ test('calibrate then verify: far=1e-3 lowers the threshold, verify uses it, the 
   assert.equal(ra.threshold, trainedThreshold);
   assert.equal(ra.calibration.target, 'accuracy');
   assert.equal(ra.calibration.dataset, 'mnist validation pairs');
-  assert.equal(ra.calibration.pairs, 2000);
+  assert.equal(ra.calibration.pairs, HELD_OUT_PAIRS.validation);
   assert.ok(Math.abs(ra.calibration.probability.a - trainedPlatt.a) < 1e-9 && Math.abs(ra.calibration.probability.b - trainedPlatt.b) < 1e-9);
 
   // a pair of test rows between the two thresholds to come
   const far = cli('calibrate', '--model', model, '--backend', 'wasm', '--target', 'far=1e-3');
   assert.equal(far.code, 0, far.stderr);
-  assert.match(far.stdout, /^wrote .*manifest\.json\n {2}threshold +[\d.e-]+ +\(was [\d.]+\)\n {2}target +far=0\.001, on 2000 mnist validation pairs\n/);
+  assert.match(far.stdout, /^wrote .*manifest\.json\n {2}threshold +[\d.e-]+ +\(was [\d.]+\)\n {2}target +far=0\.001, on 10000 mnist validation pairs\n/);
   const m = await readManifest(model);
   const tFar = m.threshold as number;
   assert.ok(tFar < trainedThreshold, `far=1e-3 threshold ${tFar} < accuracy threshold ${trainedThreshold}`);

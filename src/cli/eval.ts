@@ -26,7 +26,7 @@ export function addBundleDataOptions(cmd: Command, defaultSplit: SplitName): Com
     .requiredOption('--model <dir>', 'model bundle directory (the model/ folder of a run)')
     .option('--dataset <spec>', "mnist | fashion-mnist | idx:DIR | folder:DIR | pairs:FILE.csv (default: the bundle's training dataset)")
     .option('--split <name>', `${SPLIT_NAMES.join(' | ')}: a split as the training run made it (same seed and fractions), or the whole dataset`, oneOf(SPLIT_NAMES), defaultSplit)
-    .option('--pairs <n>', 'pairs drawn from the split (default 2000 on validation, 4000 otherwise, as training drew them)', positiveInt)
+    .option('--pairs <n>', 'pairs drawn from the split (default 10000, as training drew them)', positiveInt)
     .option('--seed <n>', 'seed of the pair draw (default: the one the training run used)', nonNegativeInt)
     .option('--data-dir <dir>', 'where fashion-mnist (or other files) live')
     .option('--image-size <WxH>', "resize images of folder:/pairs: datasets (default: the bundle's input size)", imageSize)

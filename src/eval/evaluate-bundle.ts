@@ -13,7 +13,7 @@ import { isPairDataset, type IndexPairs, type LabelledDataset, type PairDataset 
 import { loadBundle, updateManifest, type BundleManifest, type SiameseNetwork } from '../models/index.js';
 import type { DistanceName } from '../distances/index.js';
 import { KochHead } from '../train/koch-head.js';
-import { scorePairs, validationPairsOf } from '../train/trainer.js';
+import { scorePairs, validationPairsOf, HELD_OUT_PAIRS } from '../train/trainer.js';
 import { verificationMetrics, accuracyAtThreshold, type RocCurve } from './verification.js';
 import { retrievalMetrics, type RetrievalMetrics } from './retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from './calibration.js';
@@ -46,7 +46,7 @@ export interface BundleDataOptions {
   split?: SplitName;
   /** Loader options; default: the bundle's image size and the training run's loader options for its own dataset. */
   load?: LoadDatasetOptions;
-  /** Pairs drawn from a labelled split; default 2000 on validation, 4000 otherwise (what the training run drew). A pairs dataset uses all its pairs. */
+  /** Pairs drawn from a labelled split; default 10000 on every split (what the training run drew). A pairs dataset uses all its pairs. */
   pairs?: number;
   /** Seed of the pair draw; default the one the training run used for that split, so figures match its metrics.json. */
   seed?: number;
@@ -97,8 +97,6 @@ export interface BundleCalibration {
 const FN_EVAL = 'evaluateBundle';
 const FN_CAL = 'calibrateBundle';
 // The pair-draw seeds runTraining used (seed ^ 0x5eed for validation, seed ^ 0x7e57 for test).
-const VALIDATION_SALT = 0x5eed;
-const TEST_SALT = 0x7e57;
 
 /** Loads a bundle directory (errors name the file, see loadBundle). */
 export async function openBundle(dir: string): Promise<OpenBundle> {
@@ -219,9 +217,9 @@ async function scoreSplitPairs(
 }
 
 function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, runSeed: number, o: BundleDataOptions, fn: string): IndexPairs {
-  const count = o.pairs ?? (split === 'validation' ? 2000 : 4000);
+  const count = o.pairs ?? (split === 'validation' ? HELD_OUT_PAIRS.validation : HELD_OUT_PAIRS.test);
   check(Number.isInteger(count) && count >= 1, fn, `pairs must be a positive integer, got ${count}`);
-  const seed = o.seed ?? (runSeed ^ (split === 'validation' ? VALIDATION_SALT : TEST_SALT));
+  const seed = o.seed ?? (runSeed ^ (split === 'validation' ? HELD_OUT_PAIRS.validationSalt : HELD_OUT_PAIRS.testSalt));
   check(Number.isInteger(seed) && seed >= 0, fn, `seed must be a non-negative integer, got ${seed}`);
   check(data.labels.length > 0, fn, `the ${split} split of '${data.name}' is empty`);
   return validationPairsOf(data, count, seed);

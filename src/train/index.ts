@@ -6,6 +6,7 @@ export {
   scorePairs,
   scoreSplit,
   validationPairsOf,
+  HELD_OUT_PAIRS,
   DEFAULT_TRAIN_CONFIG,
   LOSS_NAMES,
   OPTIMIZER_NAMES,

@@ -28,6 +28,13 @@ export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross
 /** Optimisers the trainer can use. */
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+/**
+ * How many held-out pairs are drawn, and the salts (xor-ed into the run's seed)
+ * of their draws. Training, `contrastive eval` and `calibrate` use the same
+ * numbers, so they score exactly the same pairs.
+ */
+export const HELD_OUT_PAIRS = { validation: 10000, test: 10000, validationSalt: 0x5eed, testSalt: 0x7e57 } as const;
+
 /** Learning-rate schedules. */
 export type LrSchedule = 'constant' | 'cosine';
 export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
@@ -77,7 +84,7 @@ export interface TrainConfig {
   /** Learning-rate schedule over the epochs: 'constant', or 'cosine' decay to 0 at the last epoch. Default 'constant'. */
   lrSchedule: LrSchedule;
   seed: number;
-  /** Validation pairs made from the validation split (labelled data). Default 2000. */
+  /** Validation pairs made from the validation split (labelled data). Default 10000. */
   validationPairs: number;
   /** Metric watched for early stopping and for keeping the best weights. Default 'auc'. */
   monitor: MonitorName;
@@ -105,7 +112,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   learningRate: 1e-3,
   lrSchedule: 'constant',
   seed: 42,
-  validationPairs: 2000,
+  validationPairs: HELD_OUT_PAIRS.validation,
   monitor: 'auc',
   patience: 5,
   augmentShift: 0,
@@ -305,7 +312,7 @@ export async function trainSiamese(
   const optimizer = makeOptimizer(config.optimizer, config.learningRate);
   const varList = [...network.trainableWeights, ...(head?.variables ?? [])];
 
-  const valPairs = data.validation ? validationPairsOf(data.validation, config.validationPairs, config.seed ^ 0x5eed) : undefined;
+  const valPairs = data.validation ? validationPairsOf(data.validation, config.validationPairs, config.seed ^ HELD_OUT_PAIRS.validationSalt) : undefined;
 
   let state: TrainerState = {
     epochsDone: 0,

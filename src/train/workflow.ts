@@ -13,7 +13,7 @@ import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, ty
 import type { DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { isPairDataset } from '../data/types.js';
-import { trainSiamese, scoreSplit, validationPairsOf, type TrainConfig, type TrainEvent, type TrainResult } from './trainer.js';
+import { trainSiamese, scoreSplit, validationPairsOf, HELD_OUT_PAIRS, type TrainConfig, type TrainEvent, type TrainResult } from './trainer.js';
 
 /**
  * Defaults of a training job (`contrastive train` with no options), chosen on
@@ -56,7 +56,7 @@ export interface RunTrainingOptions {
   /** Fractions of each seen class for validation and test. Defaults 0.1 and 0.2. */
   validationFraction?: number;
   testFraction?: number;
-  /** Pairs drawn from the test split for verification metrics. Default 4000. */
+  /** Pairs drawn from the test split for verification metrics. Default 10000. */
   testPairs?: number;
   backend?: BackendChoice;
   /** Output directory. Default `runs/<dataset>-<timestamp>`. */
@@ -171,12 +171,12 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const scorer = { distance, head: result.head };
 
   // Threshold and probability calibrated on validation pairs, applied to test pairs.
-  const valPairs = validationPairsOf(split.validation, trainCfg.validationPairs ?? 2000, seed ^ 0x5eed);
+  const valPairs = validationPairsOf(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
   const valDist = await scoreSplit(network, split.validation, valPairs, scorer);
   const calibration = calibrateThreshold(valDist, valPairs.labels, { kind: 'accuracy' });
   const platt = fitPlatt(valDist, valPairs.labels);
 
-  const testPairs = validationPairsOf(split.test, options.testPairs ?? 4000, seed ^ 0x7e57);
+  const testPairs = validationPairsOf(split.test, options.testPairs ?? HELD_OUT_PAIRS.test, seed ^ HELD_OUT_PAIRS.testSalt);
   const testDist = await scoreSplit(network, split.test, testPairs, scorer);
   const vm = verificationMetrics(testDist, testPairs.labels);
   let retrieval: RunMetrics['retrieval'] = null;
