@@ -18,6 +18,9 @@ export interface TrainCliOptions {
   embeddingDim?: number;
   hidden?: number[];
   dropout?: number;
+  filters?: number[];
+  dense?: number;
+  batchNorm?: boolean;
   normalize?: boolean;
   loss: LossName;
   miner?: string;
@@ -51,6 +54,9 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--encoder <name>', ENCODER_NAMES.join(' | '), oneOf(ENCODER_NAMES), 'mlp')
     .option('--embedding-dim <n>', 'embedding size (default 64)', positiveInt)
     .option('--hidden <list>', 'hidden layer widths of the mlp encoder (default 256,128)', intList)
+    .option('--filters <list>', 'conv widths of the cnn encoder (default 32,64)', intList)
+    .option('--dense <n>', 'dense layer width of the cnn encoder (default 128)', positiveInt)
+    .option('--batch-norm', 'batch normalisation in the cnn encoder')
     .option('--dropout <rate>', 'dropout after each hidden layer of the mlp encoder (default 0)', fraction)
     .option('--no-normalize', 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])')
     .option('--distance <name>', 'euclidean | squaredEuclidean | cosine', oneOf(['euclidean', 'squaredEuclidean', 'cosine'] as const), 'euclidean')
@@ -112,6 +118,9 @@ export function registerTrainCommand(program: Command): void {
             embeddingDim: o.embeddingDim,
             hidden: o.hidden,
             dropout: o.dropout,
+            filters: o.filters,
+            dense: o.dense,
+            batchNorm: o.batchNorm,
             normalize: o.normalize,
             holdoutClasses: o.holdoutClasses,
             backend: o.backend,

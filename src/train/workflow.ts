@@ -49,6 +49,10 @@ export interface RunTrainingOptions {
   dropout?: number;
   /** Conv widths of the cnn encoder. Default [32, 64]. */
   filters?: number[];
+  /** Width of the cnn encoder's dense layer. Default 128. */
+  dense?: number;
+  /** Batch normalisation in the cnn encoder's conv blocks. Default false. */
+  batchNorm?: boolean;
   /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
   normalize?: boolean;
   /** Classes kept out of training and validation (they appear only in test). */
@@ -103,7 +107,14 @@ function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOpt
       return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, dropout: o.dropout ?? 0, seed });
     case 'cnn': {
       check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
-      return cnnEncoder({ inputShape: inputShape as [number, number, number], filters: o.filters ?? [32, 64], embeddingDim, seed });
+      return cnnEncoder({
+        inputShape: inputShape as [number, number, number],
+        filters: o.filters ?? [32, 64],
+        dense: o.dense ?? 128,
+        batchNorm: o.batchNorm ?? false,
+        embeddingDim,
+        seed,
+      });
     }
     case 'sequence':
       check(inputShape.length === 2, 'train', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
