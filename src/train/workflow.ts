@@ -24,7 +24,11 @@ export const RUN_DEFAULTS = {
   normalize: true,
   marginNormalized: 0.5,
   marginUnnormalized: 1,
-  epochs: 30,
+  epochs: 40,
+  /** Early stopping: epochs without a better validation AUC. */
+  patience: 10,
+  /** Hidden widths of the default mlp encoder. */
+  hidden: [512, 256],
   /** Random shift in pixels for labelled image datasets. */
   augmentShift: 1,
 } as const;
@@ -43,7 +47,7 @@ export interface RunTrainingOptions {
   encoder?: EncoderName;
   /** Embedding size. Default 64. */
   embeddingDim?: number;
-  /** Hidden layer widths of the mlp encoder. Default [256, 128]. */
+  /** Hidden layer widths of the mlp encoder. Default [512, 256]. */
   hidden?: number[];
   /** Dropout rate after each hidden layer of the mlp encoder. Default 0. */
   dropout?: number;
@@ -104,7 +108,7 @@ function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOpt
   const embeddingDim = o.embeddingDim ?? 64;
   switch (name) {
     case 'mlp':
-      return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, dropout: o.dropout ?? 0, seed });
+      return mlpEncoder({ inputShape, hidden: o.hidden ?? [...RUN_DEFAULTS.hidden], embeddingDim, dropout: o.dropout ?? 0, seed });
     case 'cnn': {
       check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
       return cnnEncoder({
@@ -174,6 +178,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       margin,
       distance,
       epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
+      patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
       augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) ? RUN_DEFAULTS.augmentShift : 0),
       checkpointDir: path.join(outDir, 'checkpoint'),
     },
