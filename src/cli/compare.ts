@@ -63,6 +63,7 @@ export function registerCompareCommand(program: Command): void {
               pairsPerEpoch: o.pairsPerEpoch,
               optimizer: o.optimizer,
               learningRate: o.lr,
+              lrSchedule: o.lrSchedule,
               seed: o.seed,
               patience: o.patience,
               monitor: o.monitor,
