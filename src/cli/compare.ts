@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { compareLosses, compareMarkdown } from '../eval/compare.js';
 import { LOSS_NAMES, type LossName } from '../train/trainer.js';
-import { addTrainingOptions, loadOptionsOf, type TrainCliOptions } from './train.js';
+import { addTrainingOptions, runOptionsOf, type TrainCliOptions } from './train.js';
 import { oneOf, positiveNumber } from './options.js';
 import { progressMode, trainProgress } from './progress.js';
 
@@ -41,34 +41,11 @@ export function registerCompareCommand(program: Command): void {
       try {
         const result = await compareLosses(
           {
-            dataset: o.dataset,
-            load: loadOptionsOf(o),
-            encoder: o.encoder,
-            embeddingDim: o.embeddingDim,
-            hidden: o.hidden,
-            dropout: o.dropout,
-            normalize: o.normalize,
-            holdoutClasses: o.holdoutClasses,
-            backend: o.backend,
-            out: o.out,
+            ...runOptionsOf(o),
             losses: o.losses,
             tripletMargin: o.tripletMargin,
             pairMiner: o.miner,
             tripletMiner: o.tripletMiner,
-            train: {
-              margin: o.margin,
-              distance: o.distance,
-              epochs: o.epochs,
-              batchSize: o.batchSize,
-              pairsPerEpoch: o.pairsPerEpoch,
-              optimizer: o.optimizer,
-              learningRate: o.lr,
-              lrSchedule: o.lrSchedule,
-              seed: o.seed,
-              patience: o.patience,
-              monitor: o.monitor,
-              augmentShift: o.augmentShift,
-            },
           },
           (loss, e) => {
             if (loss !== current) {

@@ -1,7 +1,7 @@
 /** `contrastive margin`: sweeps the margin of the contrastive (or triplet) loss and recommends one. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { marginSweep, marginSweepTable, type MarginSweepResult } from '../eval/margin-sweep.js';
-import { addTrainingOptions, loadOptionsOf, type TrainCliOptions } from './train.js';
+import { addTrainingOptions, runOptionsOf, type TrainCliOptions } from './train.js';
 import { oneOf } from './options.js';
 import { progressMode, trainProgress } from './progress.js';
 
@@ -50,32 +50,10 @@ export function registerMarginCommand(program: Command): void {
       try {
         const result = await marginSweep(
           {
-            dataset: o.dataset,
-            load: loadOptionsOf(o),
-            encoder: o.encoder,
-            embeddingDim: o.embeddingDim,
-            hidden: o.hidden,
-            dropout: o.dropout,
-            normalize: o.normalize,
-            holdoutClasses: o.holdoutClasses,
-            backend: o.backend,
-            out: o.out,
+            // the swept loss and margin are the sweep's own options, not the job's
+            ...runOptionsOf({ ...o, loss: undefined, margin: undefined }),
             margins: o.margins,
             loss: o.loss,
-            train: {
-              miner: o.miner,
-              distance: o.distance,
-              epochs: o.epochs,
-              batchSize: o.batchSize,
-              pairsPerEpoch: o.pairsPerEpoch,
-              optimizer: o.optimizer,
-              learningRate: o.lr,
-              lrSchedule: o.lrSchedule,
-              seed: o.seed,
-              patience: o.patience,
-              monitor: o.monitor,
-              augmentShift: o.augmentShift,
-            },
           },
           (margin, e) => {
             if (margin !== current) {

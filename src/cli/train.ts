@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
-import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics } from '../train/workflow.js';
+import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics, type RunTrainingOptions } from '../train/workflow.js';
 import type { DistanceName } from '../distances/index.js';
 import { fraction, imageSize, intList, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 import { progressMode, trainProgress } from './progress.js';
@@ -84,6 +84,46 @@ export function loadOptionsOf(o: Pick<TrainCliOptions, 'dataDir' | 'imageSize' |
   return { dataDir: o.dataDir, height: o.imageSize?.[0], width: o.imageSize?.[1], channels: o.channels as 1 | 3 | undefined };
 }
 
+/**
+ * The training job an invocation describes: every option `addTrainingOptions`
+ * adds, mapped once here so that train, margin and compare never drift apart.
+ */
+export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions, 'dataset' | 'encoder' | 'backend'>): RunTrainingOptions {
+  return {
+    dataset: o.dataset,
+    load: loadOptionsOf(o),
+    encoder: o.encoder,
+    embeddingDim: o.embeddingDim,
+    hidden: o.hidden,
+    dropout: o.dropout,
+    filters: o.filters,
+    dense: o.dense,
+    batchNorm: o.batchNorm,
+    normalize: o.normalize,
+    holdoutClasses: o.holdoutClasses,
+    backend: o.backend,
+    out: o.out,
+    train: {
+      loss: o.loss,
+      miner: o.miner,
+      margin: o.margin,
+      distance: o.distance,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      mPerClass: o.mPerClass,
+      pairsPerEpoch: o.pairsPerEpoch,
+      optimizer: o.optimizer,
+      learningRate: o.lr,
+      lrSchedule: o.lrSchedule,
+      seed: o.seed,
+      patience: o.patience,
+      monitor: o.monitor,
+      augmentShift: o.augmentShift,
+      resume: o.resume ?? false,
+    },
+  };
+}
+
 function printSummary(outDir: string, m: RunMetrics): void {
   const v = m.verification;
   const lines = [
@@ -110,42 +150,7 @@ export function registerTrainCommand(program: Command): void {
       if (o.resume && !o.out) throw new ContrastiveError('INVALID_ARGUMENT', '--resume needs --out DIR, the run directory to continue');
       const progress = trainProgress(progressMode(o.json));
       try {
-        const { outDir, metrics } = await runTraining(
-          {
-            dataset: o.dataset,
-            load: loadOptionsOf(o),
-            encoder: o.encoder,
-            embeddingDim: o.embeddingDim,
-            hidden: o.hidden,
-            dropout: o.dropout,
-            filters: o.filters,
-            dense: o.dense,
-            batchNorm: o.batchNorm,
-            normalize: o.normalize,
-            holdoutClasses: o.holdoutClasses,
-            backend: o.backend,
-            out: o.out,
-            train: {
-              loss: o.loss,
-              miner: o.miner,
-              margin: o.margin,
-              distance: o.distance,
-              epochs: o.epochs,
-              batchSize: o.batchSize,
-              mPerClass: o.mPerClass,
-              pairsPerEpoch: o.pairsPerEpoch,
-              optimizer: o.optimizer,
-              learningRate: o.lr,
-              lrSchedule: o.lrSchedule,
-              seed: o.seed,
-              patience: o.patience,
-              monitor: o.monitor,
-              augmentShift: o.augmentShift,
-              resume: o.resume ?? false,
-            },
-          },
-          progress.onEvent,
-        );
+        const { outDir, metrics } = await runTraining(runOptionsOf(o), progress.onEvent);
         progress.stop();
         if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics }) + '\n');
         else printSummary(outDir, metrics);

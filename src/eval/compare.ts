@@ -22,12 +22,11 @@ import { verificationMetrics, accuracyAtThreshold } from './verification.js';
 import { retrievalMetrics } from './retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName } from '../train/workflow.js';
-import { scorePairs, validationPairsOf, type LossName, type TrainConfig, type TrainEvent } from '../train/trainer.js';
+import { scorePairs, validationPairsOf, HELD_OUT_PAIRS, type LossName, type TrainConfig, type TrainEvent } from '../train/trainer.js';
 
 /** The losses {@link compareLosses} can train. */
 const COMPARE_LOSSES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
 /** Seed offset of test pairs: the workflow's, so held-out pairs are drawn the same way. */
-const TEST_PAIRS_SEED = 0x7e57;
 
 /** Options of {@link compareLosses}: a training job (see `runTraining`) plus the losses. */
 export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
@@ -145,7 +144,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const batchSize = trainCfg.batchSize ?? 128;
   const validationFraction = options.validationFraction ?? 0.1;
   const testFraction = options.testFraction ?? 0.2;
-  const testPairs = options.testPairs ?? 4000;
+  const testPairs = options.testPairs ?? HELD_OUT_PAIRS.test;
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = path.resolve(options.out ?? path.join('runs', `compare-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
@@ -194,7 +193,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
       if (heldOut) {
         const dim = run.network.embeddingDim;
         const emb = await run.network.embedBatched(heldOut.x);
-        const pairs = validationPairsOf(heldOut, testPairs, seed ^ TEST_PAIRS_SEED);
+        const pairs = validationPairsOf(heldOut, testPairs, seed ^ HELD_OUT_PAIRS.testSalt);
         const d = scorePairs(emb, emb, dim, pairs.i, pairs.j, { distance, head: run.result.head });
         const vm = verificationMetrics(d, pairs.labels);
         // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.

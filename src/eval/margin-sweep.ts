@@ -27,13 +27,13 @@ import { ContrastiveError, check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
 import { loadDataset, splitDataset, splitPairs } from '../data/index.js';
-import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, type Encoder } from '../models/index.js';
+import { SiameseNetwork } from '../models/index.js';
 import { initBackend } from '../engine/backend.js';
 import type { DistanceName } from '../distances/index.js';
 import { retrievalMetrics } from './retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
-import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName } from '../train/workflow.js';
-import { scoreSplit, validationPairsOf, type TrainConfig, type TrainEvent } from '../train/trainer.js';
+import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName } from '../train/workflow.js';
+import { scoreSplit, validationPairsOf, HELD_OUT_PAIRS, type TrainConfig, type TrainEvent } from '../train/trainer.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
 
 /** Margins tried by default with unnormalised embeddings (Euclidean distance). */
@@ -43,8 +43,6 @@ export const DEFAULT_MARGINS_NORMALIZED: readonly number[] = [0.1, 0.2, 0.5, 1.0
 
 /** Budget of each sweep run unless `train.epochs` says otherwise. */
 const DEFAULT_SWEEP_EPOCHS = 3;
-/** Seed offset of the validation pairs: the trainer's, so both score the same pairs. */
-const VALIDATION_PAIRS_SEED = 0x5eed;
 
 /** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. */
 export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
@@ -181,20 +179,6 @@ function timestamp(): string {
  * The untrained encoder of a run, built as `runTraining` builds it (same kind,
  * sizes and seed), to measure the distance scale before any training.
  */
-function untrainedEncoder(o: MarginSweepOptions, inputShape: number[], seed: number): Encoder {
-  const embeddingDim = o.embeddingDim ?? 64;
-  switch (o.encoder ?? 'mlp') {
-    case 'cnn':
-      check(inputShape.length === 3, 'marginSweep', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
-      return cnnEncoder({ inputShape: inputShape as [number, number, number], filters: o.filters ?? [32, 64], embeddingDim, seed });
-    case 'sequence':
-      check(inputShape.length === 2, 'marginSweep', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
-      return sequenceEncoder({ features: inputShape[1], embeddingDim, seed });
-    default:
-      return mlpEncoder({ inputShape, hidden: o.hidden ?? [256, 128], embeddingDim, dropout: o.dropout ?? 0, seed });
-  }
-}
-
 type Splits = { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset };
 
 /**
@@ -233,9 +217,9 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const data = await loadDataset(datasetSpec, options.load ?? {});
   const fractions = { seed, validation: validationFraction, test: testFraction };
   const split: Splits = isPairDataset(data) ? splitPairs(data, fractions) : splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses });
-  const valPairs = validationPairsOf(split.validation, trainCfg.validationPairs ?? 2000, seed ^ VALIDATION_PAIRS_SEED);
+  const valPairs = validationPairsOf(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
 
-  const initial = new SiameseNetwork(untrainedEncoder(options, data.inputShape, seed), { distance, normalize });
+  const initial = new SiameseNetwork(buildEncoder(options.encoder ?? 'mlp', data.inputShape, options, seed), { distance, normalize });
   let initialDistances: MarginSweepResult['initialDistances'];
   try {
     const d = await scoreSplit(initial, split.validation, valPairs, { distance });

@@ -104,7 +104,8 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
 }
 
-function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
+/** The encoder a training job builds (freshly initialised from `seed`). */
+export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
   const embeddingDim = o.embeddingDim ?? 64;
   switch (name) {
     case 'mlp':
