@@ -3,3 +3,4 @@ export { DISTANCE_NAMES, checkDistanceName } from './names.js';
 export type { DistanceName } from './names.js';
 export { pairDistances, checkSameMatrixShape, COSINE_EPS } from './pair-distances.js';
 export { pairwiseDistanceMatrix } from './pairwise-matrix.js';
+export { indexPairDistances } from './index-pair-distances.js';

@@ -1,12 +1,19 @@
 /**
  * Losses over index tuples mined in a batch (as pytorch-metric-learning's
  * generic pair loss): the miner says which rows form pairs or triplets, the
- * same contrastive or triplet loss does the rest on the gathered rows.
+ * same contrastive or triplet formula does the rest on their distances.
+ *
+ * The distances come from `indexPairDistances`' pair table, not from gathered
+ * rows: a 256-example batch can yield millions of triplets, and gathering
+ * 3 * T * d floats cost seconds per step (and ran the wasm heap out of memory),
+ * while each distinct row pair of the batch is only computed once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { lossFromMask, resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
-import { resolveTripletOptions, tripletFromRows, type TripletLossOptions } from './triplet.js';
+import { flatPairDistances } from '../distances/index-pair-distances.js';
+import { resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
+import { reduceLoss } from './reduction.js';
+import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
 
 /** Mined pairs: positives (a1[k], p[k]) and negatives (a2[k], n[k]), row indices into the batch. */
 export interface MinedPairs {
@@ -46,12 +53,30 @@ function zeroLoss(embeddings: tf.Tensor, reduction: string): tf.Tensor {
   return reduction === 'none' ? tf.zeros([0]) : tf.mul(tf.sum(embeddings), 0);
 }
 
+/** Flat indices first[k] * rows + second[k] of two concatenated tuple lists into the [rows, rows] pair table. */
+function flatIndices(rows: number, first: ArrayLike<number>[], second: ArrayLike<number>[]): Int32Array {
+  let total = 0;
+  for (const f of first) total += f.length;
+  const flat = new Int32Array(total);
+  let at = 0;
+  for (let part = 0; part < first.length; part++) {
+    const f = first[part];
+    const s = second[part];
+    for (let k = 0; k < f.length; k++) flat[at++] = f[k] * rows + s[k];
+  }
+  return flat;
+}
+
 /**
  * Contrastive loss over mined pairs: positives (a1[k], p[k]) count as similar,
  * negatives (a2[k], n[k]) as dissimilar, whatever the convention's label values.
- * The pairs are gathered from `embeddings` and go through {@link contrastiveLoss}
- * (so the Euclidean default is the fused pass). No pairs gives a zero loss.
- * For 'none' the [P + Q] losses list the positives first, then the negatives.
+ * Same formula, conventions, margin and distances as {@link contrastiveLoss}:
+ * scale * D^2 for a positive, scale * max(0, m - D)^2 for a negative. The
+ * distances come from the batch's pair table (see `indexPairDistances`), so the
+ * cost grows with the number of distinct row pairs, not with P * d. No pairs
+ * gives a zero loss (that still depends on `embeddings`). For 'none' the
+ * [P + Q] losses list the positives first, then the negatives. The
+ * `implementation` option has no effect here.
  *
  * @param embeddings - [N, d] batch embeddings.
  * @param pairs - the mined index tuples.
@@ -71,24 +96,24 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
   const np = pairs.a1.length;
   const nn = pairs.a2.length;
   if (np + nn === 0) return zeroLoss(embeddings, o.reduction);
-  const first = new Int32Array(np + nn);
-  const second = new Int32Array(np + nn);
-  first.set(pairs.a1, 0);
-  first.set(pairs.a2, np);
-  second.set(pairs.p, 0);
-  second.set(pairs.n, np);
-  const similar = new Uint8Array(np + nn);
-  similar.fill(1, 0, np);
+  const flat = flatIndices(rows, [pairs.a1, pairs.a2], [pairs.p, pairs.n]);
   return tf.tidy(() => {
-    const e1 = tf.gather(embeddings, tf.tensor1d(first, 'int32')) as tf.Tensor2D;
-    const e2 = tf.gather(embeddings, tf.tensor1d(second, 'int32')) as tf.Tensor2D;
-    return lossFromMask(e1, e2, similar, o, fn);
+    const dist = flatPairDistances(embeddings, flat, o.distance, fn);
+    const parts: tf.Tensor1D[] = [];
+    // Positives are pulled together, negatives pushed past the margin.
+    if (np > 0) parts.push(tf.square(tf.slice(dist, 0, np)));
+    if (nn > 0) parts.push(tf.square(tf.relu(tf.sub(o.margin, tf.slice(dist, np, nn)))) as tf.Tensor1D);
+    const perPair = tf.mul(parts.length === 1 ? parts[0] : tf.concat(parts), o.rule.scale) as tf.Tensor1D;
+    return reduceLoss(perPair, o.reduction);
   });
 }
 
 /**
- * Triplet loss over mined triplets (anchor[k], positive[k], negative[k]),
- * gathered from `embeddings` and passed to {@link tripletLoss}. No triplets gives a zero loss.
+ * Triplet loss max(0, d(anchor, positive) - d(anchor, negative) + m) over mined
+ * triplets (anchor[k], positive[k], negative[k]): same values and gradients as
+ * {@link tripletLoss} on the gathered rows, computed from the batch's pair table
+ * (see `indexPairDistances`), so millions of triplets of a few-hundred-row batch
+ * cost milliseconds. No triplets gives a zero loss (that still depends on `embeddings`).
  */
 export function tripletLossFromIndices(embeddings: tf.Tensor2D, triplets: MinedTriplets, options?: TripletLossOptions): tf.Tensor {
   const fn = 'tripletLossFromIndices';
@@ -106,8 +131,12 @@ export function tripletLossFromIndices(embeddings: tf.Tensor2D, triplets: MinedT
     `anchor, positive and negative must have the same length, got ${t}, ${triplets.positive.length}, ${triplets.negative.length}`,
   );
   if (t === 0) return zeroLoss(embeddings, o.reduction);
+  const flat = flatIndices(rows, [triplets.anchor, triplets.anchor], [triplets.positive, triplets.negative]);
   return tf.tidy(() => {
-    const pick = (idx: ArrayLike<number>) => tf.gather(embeddings, tf.tensor1d(Int32Array.from(idx), 'int32')) as tf.Tensor2D;
-    return tripletFromRows(pick(triplets.anchor), pick(triplets.positive), pick(triplets.negative), o, fn);
+    const dist = flatPairDistances(embeddings, flat, o.distance, fn);
+    const dap = tf.slice(dist, 0, t);
+    const dan = tf.slice(dist, t, t);
+    const perTriplet = tf.relu(tf.add(tf.sub(dap, dan), o.margin)) as tf.Tensor1D;
+    return reduceLoss(perTriplet, o.reduction);
   });
 }
