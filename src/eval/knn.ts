@@ -379,8 +379,8 @@ export function exactDistance(q: Float32Array, qi: number, r: Float32Array, ri: 
  * distance GEMM in blocks of queries, so memory stays bounded, on
  * onnxruntime-node when it can be loaded (Node.js), else on the active
  * TensorFlow.js backend (initialise 'wasm' for speed); `options.engine`
- * forces either. 60,000 x 128 against itself with k = 10 takes about 6-10 s
- * on 2 cores with onnxruntime (35 s and more on TF.js wasm).
+ * forces either. 60,000 x 128 against itself with k = 10 took 6-9 s on a
+ * shared 2-core machine with onnxruntime (41-99 s on TF.js wasm).
  *
  * @param queries embeddings [nq, dim] (tensor, rows, or flat with `options.dim`).
  * @param references embeddings [nr, dim]; with `excludeSelf` the same set as `queries`.

@@ -55,8 +55,8 @@ export interface RetrievalMetrics {
  * at 1023), R is never truncated unless `options.k` asks for it. The GEMM runs
  * on onnxruntime-node where it loads, else on the active TensorFlow.js backend
  * (see {@link knn}); the ranking of each query's R nearest is shared with
- * worker threads. 60,000 x 128 with R ~ 6,000 takes about 20 s on 2 cores
- * (about 70 s before, on TF.js wasm alone).
+ * worker threads. 60,000 x 128 with R ~ 6,000 took 20-55 s on a shared
+ * 2-core machine (68-115 s on TF.js wasm alone, the same hour).
  *
  * @param embeddings [count, dim] (tensor, rows, or flat with `options.dim`).
  * @param labels one integer class label per row.
