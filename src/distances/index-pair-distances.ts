@@ -206,9 +206,12 @@ function checkIndexList(idx: unknown, name: string, rows: number, fn: string): a
     `${name} must be an Int32Array (or array) of row indices`,
   );
   const v = idx as ArrayLike<number>;
+  // Integer typed arrays hold integers: only the range needs checking (T can be millions).
+  const integral = !Array.isArray(v);
   for (let k = 0; k < v.length; k++) {
     const i = v[k];
-    check(Number.isInteger(i) && i >= 0 && i < rows, fn, `${name}[${k}] = ${i} is not a row index in [0, ${rows})`);
+    if ((integral || Number.isInteger(i)) && i >= 0 && i < rows) continue;
+    check(false, fn, `${name}[${k}] = ${i} is not a row index in [0, ${rows})`);
   }
 }
 

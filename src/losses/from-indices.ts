@@ -37,9 +37,12 @@ function checkIndices(idx: unknown, name: string, rows: number, fn: string): ass
     `${name} must be an Int32Array of row indices`,
   );
   const v = idx as ArrayLike<number>;
+  // Integer typed arrays hold integers: only the range needs checking (T can be millions).
+  const integral = !Array.isArray(v);
   for (let k = 0; k < v.length; k++) {
     const i = v[k];
-    check(Number.isInteger(i) && i >= 0 && i < rows, fn, `${name}[${k}] = ${i} is not a row index in [0, ${rows})`);
+    if ((integral || Number.isInteger(i)) && i >= 0 && i < rows) continue;
+    check(false, fn, `${name}[${k}] = ${i} is not a row index in [0, ${rows})`);
   }
 }
 
