@@ -199,7 +199,8 @@ export function flatPairDistances(embeddings: tf.Tensor2D, flat: Int32Array, dis
   }
 }
 
-function checkIndexList(idx: unknown, name: string, rows: number, fn: string): asserts idx is Indices {
+/** Checks a list of row indices into a batch of `rows` rows; `fn` and `name` go into the message. */
+export function checkIndexList(idx: unknown, name: string, rows: number, fn: string): asserts idx is Indices {
   check(
     idx instanceof Int32Array || idx instanceof Uint32Array || Array.isArray(idx),
     fn,

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { flatPairDistances } from '../distances/index-pair-distances.js';
+import { checkIndexList as checkIndices, flatPairDistances } from '../distances/index-pair-distances.js';
 import { resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
 import { reduceLoss } from './reduction.js';
 import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
@@ -28,22 +28,6 @@ export interface MinedTriplets {
   anchor: Int32Array;
   positive: Int32Array;
   negative: Int32Array;
-}
-
-function checkIndices(idx: unknown, name: string, rows: number, fn: string): asserts idx is ArrayLike<number> {
-  check(
-    idx instanceof Int32Array || idx instanceof Uint32Array || Array.isArray(idx),
-    fn,
-    `${name} must be an Int32Array of row indices`,
-  );
-  const v = idx as ArrayLike<number>;
-  // Integer typed arrays hold integers: only the range needs checking (T can be millions).
-  const integral = !Array.isArray(v);
-  for (let k = 0; k < v.length; k++) {
-    const i = v[k];
-    if ((integral || Number.isInteger(i)) && i >= 0 && i < rows) continue;
-    check(false, fn, `${name}[${k}] = ${i} is not a row index in [0, ${rows})`);
-  }
 }
 
 function checkEmbeddings(embeddings: tf.Tensor, fn: string): asserts embeddings is tf.Tensor2D {
