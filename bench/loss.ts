@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { findTorchPython } from './lib/torch-reference.js';
+import { findTorchPython, torchEnv } from './lib/torch-reference.js';
 import { initBackend } from '../src/engine/backend.js';
 import { contrastiveLoss } from '../src/losses/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -78,7 +78,7 @@ print(N / ts[len(ts) // 2])
 function measurePytorch(): number | null {
   const python = findTorchPython();
   if (python === null) return null;
-  const run = spawnSync(python, ['-c', PYTORCH], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  const run = spawnSync(python, ['-c', PYTORCH], { encoding: 'utf8', env: torchEnv(2) });
   if (run.status !== 0) return null;
   const value = Number(run.stdout.trim().split('\n').pop());
   return Number.isFinite(value) ? value : null;

@@ -28,12 +28,24 @@ export function findTorchPython(): string | null {
   return null;
 }
 
+/**
+ * Environment for the PyTorch reference: OMP threads as asked, and without the
+ * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE workarounds this machine sets for old
+ * OpenBLAS builds, which slow a current one: the reference runs at its best.
+ */
+export function torchEnv(threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 /** Runs the reference in `mode` with `args`; null (and a reason on stderr) when unavailable. */
 export function runTorchReference(mode: 'embed' | 'train', args: Record<string, number>): { result: TorchResult | null; note: string } {
   const py = findTorchPython();
   if (!py) return { result: null, note: 'reference unavailable (no python3 with torch; apt-get install python3-torch libopenblas0-pthread)' };
   const argv = [SCRIPT, mode, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])];
-  const r = spawnSync(py, argv, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: String(args.threads ?? 2) } });
+  const r = spawnSync(py, argv, { encoding: 'utf8', timeout: 600_000, env: torchEnv(args.threads ?? 2) });
   const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(line) as { images_per_s?: number; times_ms?: number[]; torch?: string; threads?: number; error?: string };
