@@ -15,6 +15,7 @@
 import path from 'node:path';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { finiteOrNull, fixed } from '../util/format.js';
 import { isPairDataset, type LabelledDataset } from '../data/types.js';
 import { loadDataset, splitDataset, subsetDataset } from '../data/index.js';
 import { initBackend } from '../engine/backend.js';
@@ -244,26 +245,21 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     rows,
     outDir,
   };
-  await writeFileAtomic(path.join(outDir, 'compare.json'), JSON.stringify(result, jsonNumbers, 2) + '\n');
+  await writeFileAtomic(path.join(outDir, 'compare.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'compare.md'), compareMarkdown(result));
   return result;
 }
 
-/** JSON has no NaN: write non-finite figures as null. */
-function jsonNumbers(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
-}
-
 /** The comparison as one Markdown table (ready for the README), with a line on what it measures. */
 export function compareMarkdown(result: CompareResult): string {
-  const f = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
   const lines = [
     '| loss | miner | margin | AUC | EER | accuracy | P@1 | MAP@R | train s |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of result.rows) {
     lines.push(
-      `| ${r.loss} | ${r.miner ?? '-'} | ${r.margin ?? '-'} | ${f(r.verification.auc)} | ${f(r.verification.eer)} | ${f(r.verification.accuracy)} | ${f(r.retrieval?.precisionAt1)} | ${f(r.retrieval?.mapAtR)} | ${r.trainSeconds.toFixed(1)} |`,
+      `| ${r.loss} | ${r.miner ?? '-'} | ${r.margin ?? '-'} | ${fixed(r.verification.auc)} | ${fixed(r.verification.eer)} | ${fixed(r.verification.accuracy)} | ${fixed(r.retrieval?.precisionAt1)} | ${fixed(r.retrieval?.mapAtR)} | ${r.trainSeconds.toFixed(1)} |`,
     );
   }
   const pairs = result.rows[0]?.verification.pairs ?? 0;

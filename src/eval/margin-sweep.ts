@@ -25,6 +25,7 @@
 import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { finiteOrNull, fixed } from '../util/format.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
 import { loadDataset, splitDataset, splitPairs } from '../data/index.js';
 import { SiameseNetwork } from '../models/index.js';
@@ -310,18 +311,13 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     ruleOfThumb: marginRuleOfThumb({ normalize, distance, initialMeanNegative: initialDistances.meanNegative }),
     outDir,
   };
-  await writeFileAtomic(path.join(outDir, 'sweep.json'), JSON.stringify(result, jsonNumbers, 2) + '\n');
+  await writeFileAtomic(path.join(outDir, 'sweep.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
   return result;
-}
-
-/** JSON has no NaN: write non-finite figures as null. */
-function jsonNumbers(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
 
 /** The sweep as a Markdown table, one row per margin, the recommended one marked. */
 export function marginSweepTable(result: MarginSweepResult): string {
-  const f = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
   const lines = [
     '| margin | val AUC | val EER | val MAP@R | test AUC | test EER | test acc | test MAP@R | d+ | d- | active- | train s |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -334,7 +330,7 @@ export function marginSweepTable(result: MarginSweepResult): string {
     }
     const d = r.diagnostics;
     lines.push(
-      `| ${r.margin}${mark} | ${f(r.validation.auc)} | ${f(r.validation.eer)} | ${f(r.validation.mapAtR)} | ${f(r.test.auc)} | ${f(r.test.eer)} | ${f(r.test.accuracy)} | ${f(r.test.mapAtR)} | ${f(d?.meanPositive, 3)} | ${f(d?.meanNegative, 3)} | ${f(d?.activeNegativeFraction, 3)} | ${r.trainSeconds.toFixed(1)} |`,
+      `| ${r.margin}${mark} | ${fixed(r.validation.auc)} | ${fixed(r.validation.eer)} | ${fixed(r.validation.mapAtR)} | ${fixed(r.test.auc)} | ${fixed(r.test.eer)} | ${fixed(r.test.accuracy)} | ${fixed(r.test.mapAtR)} | ${fixed(d?.meanPositive, 3)} | ${fixed(d?.meanNegative, 3)} | ${fixed(d?.activeNegativeFraction, 3)} | ${r.trainSeconds.toFixed(1)} |`,
     );
   }
   return lines.join('\n') + '\n';
