@@ -252,7 +252,6 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
 
 /** The comparison as one Markdown table (ready for the README), with a line on what it measures. */
 export function compareMarkdown(result: CompareResult): string {
-
   const lines = [
     '| loss | miner | margin | AUC | EER | accuracy | P@1 | MAP@R | train s |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -317,7 +317,6 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
 
 /** The sweep as a Markdown table, one row per margin, the recommended one marked. */
 export function marginSweepTable(result: MarginSweepResult): string {
-
   const lines = [
     '| margin | val AUC | val EER | val MAP@R | test AUC | test EER | test acc | test MAP@R | d+ | d- | active- | train s |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
