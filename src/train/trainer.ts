@@ -412,14 +412,11 @@ export async function trainSiamese(
           () => {
             const emb = network.embed(x, { training: true });
             const dm = pairwiseDistanceMatrix(emb, undefined, config.distance);
+            // With nothing mined these losses are a zero that still depends on emb (zero gradients).
             if (tripletMiner) {
-              const t = tripletMiner(dm, batchLabels);
-              if (t.anchor.length === 0) return tf.mul(tf.sum(emb), 0) as tf.Scalar;
-              return tripletLossFromIndices(emb, t, { margin: config.margin, distance: config.distance }) as tf.Scalar;
+              return tripletLossFromIndices(emb, tripletMiner(dm, batchLabels), { margin: config.margin, distance: config.distance }) as tf.Scalar;
             }
-            const p = pairMiner!(dm, batchLabels);
-            if (p.a1.length + p.a2.length === 0) return tf.mul(tf.sum(emb), 0) as tf.Scalar;
-            return pairLossFromIndices(emb, p, { margin: config.margin, distance: config.distance }) as tf.Scalar;
+            return pairLossFromIndices(emb, pairMiner!(dm, batchLabels), { margin: config.margin, distance: config.distance }) as tf.Scalar;
           },
           true,
           varList,
