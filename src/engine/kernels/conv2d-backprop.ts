@@ -20,24 +20,34 @@ export function convDims(info: tf.backend_util.Conv2DInfo): ConvDims {
 type Fifteen = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Round = 'floor' | 'round' | 'ceil' | undefined;
+type Shape4 = [number, number, number, number];
 
-interface BackpropFilterAttrs {
+interface BackpropAttrs {
   strides: [number, number] | number;
   pad: Pad;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: Round;
-  filterShape: [number, number, number, number];
 }
 
-function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: BackpropFilterAttrs }): TensorInfo {
+/** Both gradients' checks (float32, NHWC) and their conv info, from the forward input and filter shapes. */
+function backpropInfo(
+  kernel: string,
+  inputs: Record<string, TensorInfo>,
+  xShape: Shape4,
+  filterShape: Shape4,
+  attrs: BackpropAttrs,
+): tf.backend_util.Conv2DInfo {
+  requireFloat32(kernel, inputs);
+  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  requireChannelsLast(kernel, format);
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, format);
+}
+
+function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: BackpropAttrs & { filterShape: Shape4 } }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = args.inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
-  requireFloat32('Conv2DBackpropFilter', { x, dy });
-  const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
-  requireChannelsLast('Conv2DBackpropFilter', format);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
+  const { filterShape } = args.attrs;
+  const info = backpropInfo('Conv2DBackpropFilter', { x, dy }, x.shape as Shape4, filterShape, args.attrs);
   const out = backend.makeOutput(filterShape, 'float32');
   const k = kernelsFor(backend);
   const d = convDims(info);
@@ -61,53 +71,36 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   return out;
 }
 
-interface BackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: Pad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: Round;
-  inputShape: [number, number, number, number];
-}
-
-function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: unknown; attrs: BackpropInputAttrs }): TensorInfo {
+function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: unknown; attrs: BackpropAttrs & { inputShape: Shape4 } }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { dy, filter } = args.inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
-  requireFloat32('Conv2DBackpropInput', { dy, filter });
-  const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
-  requireChannelsLast('Conv2DBackpropInput', format);
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
+  const { inputShape } = args.attrs;
+  const info = backpropInfo('Conv2DBackpropInput', { dy, filter }, inputShape, filter.shape as Shape4, args.attrs);
   const out = backend.makeOutput(inputShape, 'float32');
   const k = kernelsFor(backend);
   const d = convDims(info);
   const [dyp, wp, outp] = [ptr(backend, dy), ptr(backend, filter), ptr(backend, out)];
   const fsize = tf.util.sizeFromShape(filter.shape);
   const split = planSplit(d);
-  if (split) {
+  const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
+  try {
+    if (!split) {
+      k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d) as Fifteen));
+      return out;
+    }
     const { worker, N1, N2 } = split;
     const xsize = d.H * d.W * d.C;
     const dyw = copyTail(backend, worker, dyp, d.OH * d.OW * d.K, N1, d.N);
     const ww = copyTail(backend, worker, wp, fsize, 0, 1);
     const dxw = worker.alloc(N2 * xsize);
     const wtw = worker.alloc(fsize);
-    const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
-    try {
-      together(worker, WorkerOp.BackpropInput, [dyw, ww, dxw, wtw, ...dimsArgs(d, N2)], () =>
-        k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d, N1) as Fifteen)));
-    } finally {
-      backend.wasm._free(scratch);
-    }
+    together(worker, WorkerOp.BackpropInput, [dyw, ww, dxw, wtw, ...dimsArgs(d, N2)], () =>
+      k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d, N1) as Fifteen)));
     copyBack(backend, worker, dxw, N2 * xsize, outp, N1 * xsize);
     return out;
-  }
-  const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
-  try {
-    k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d) as Fifteen));
   } finally {
     backend.wasm._free(scratch);
   }
-  return out;
 }
 
 export const conv2dBackpropFilterConfig: KernelConfig = {
