@@ -164,6 +164,9 @@ export interface NeighbourSearch {
   selectHelpers?: number;
 }
 
+/** Receives one query's nearest references: the first `k` entries of `indices` (a reused buffer). */
+export type NeighbourVisit = (row: number, indices: Int32Array, k: number) => void;
+
 /**
  * Calls `visit(row, indices, k)` for every query with its k = min(kForRow(row), maxK) nearest
  * references by ranking score (nearest first, ties by smaller index). The
@@ -177,7 +180,7 @@ export function forEachNeighbourList(
   excludeSelf: boolean,
   maxK: number,
   kForRow: (row: number) => number,
-  visit: (row: number, indices: Int32Array, k: number) => void,
+  visit: NeighbourVisit,
   search: NeighbourSearch = {},
 ): void {
   const fn = search.fn ?? 'knn';
@@ -220,23 +223,27 @@ export function forEachNeighbourList(
   const blocks = ort ? onnxScoreBlocks(ort, p) : tfjsScoreBlocks(p, bq);
   try {
     const helpers = search.selectHelpers ?? (nq * nr >= PARALLEL_MIN_SCORES ? availableHelpers() : 0);
-    if (helpers > 0) selectInParallel(blocks, nq, nr, sb, cap, excludeSelf, kOf, visit, helpers);
-    else selectOnMainThread(blocks, nq, nr, sb, cap, excludeSelf, kOf, visit);
+    const selection: Selection = { blocks, nq, nr, sb, cap, excludeSelf, kOf, visit };
+    if (helpers > 0) selectInParallel(selection, helpers);
+    else selectOnMainThread(selection);
   } finally {
     blocks.dispose();
   }
 }
 
-function selectOnMainThread(
-  blocks: ScoreBlocks,
-  nq: number,
-  nr: number,
-  sb: number,
-  cap: number,
-  excludeSelf: boolean,
-  kOf: (row: number) => number,
-  visit: (row: number, indices: Int32Array, k: number) => void,
-): void {
+/** The selection stage's inputs: score blocks of `sb` queries, `cap` neighbours kept at most, k per row from `kOf`. */
+interface Selection {
+  blocks: ScoreBlocks;
+  nq: number;
+  nr: number;
+  sb: number;
+  cap: number;
+  excludeSelf: boolean;
+  kOf: (row: number) => number;
+  visit: NeighbourVisit;
+}
+
+function selectOnMainThread({ blocks, nq, nr, sb, cap, excludeSelf, kOf, visit }: Selection): void {
   const idx = new Int32Array(cap);
   const vals = new Float32Array(cap);
   let buffers: SortBuffers | undefined;
@@ -259,17 +266,7 @@ function selectOnMainThread(
 }
 
 /** As {@link selectOnMainThread}, with each block's rows shared between this thread and `helpers` worker threads. */
-function selectInParallel(
-  blocks: ScoreBlocks,
-  nq: number,
-  nr: number,
-  sb: number,
-  cap: number,
-  excludeSelf: boolean,
-  kOf: (row: number) => number,
-  visit: (row: number, indices: Int32Array, k: number) => void,
-  helpers: number,
-): void {
+function selectInParallel({ blocks, nq, nr, sb, cap, excludeSelf, kOf, visit }: Selection, helpers: number): void {
   const sel = new ParallelRowSelector(Math.min(sb, nq), nr, cap, helpers);
   try {
     for (let q0 = 0; q0 < nq; q0 += sb) {
