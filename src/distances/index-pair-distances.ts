@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check, ContrastiveError } from '../errors.js';
 import { checkDistanceName, type DistanceName } from './names.js';
 import { COSINE_EPS } from './pair-distances.js';
+import { squaredDifference } from './squared-difference.js';
 
 type Indices = Int32Array | Uint32Array | ArrayLike<number>;
 
@@ -33,25 +34,6 @@ function checkFiniteRows(e: Float32Array, d: number, fn: string): void {
       throw new ContrastiveError('NUMERIC', `${fn}: embeddings has a non-finite value (${e[k]}) at row ${Math.floor(k / d)}, column ${k % d}`);
     }
   }
-}
-
-function squaredDifference(e: Float32Array, i: number, j: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let k = 0;
-  const oi = i * d;
-  const oj = j * d;
-  for (; k + 1 < d; k += 2) {
-    const t0 = e[oi + k] - e[oj + k];
-    const t1 = e[oi + k + 1] - e[oj + k + 1];
-    s0 += t0 * t0;
-    s1 += t1 * t1;
-  }
-  if (k < d) {
-    const t = e[oi + k] - e[oj + k];
-    s0 += t * t;
-  }
-  return s0 + s1;
 }
 
 function dot(e: Float32Array, i: number, j: number, d: number): number {
@@ -89,7 +71,7 @@ function pairTable(e: Float32Array, rows: number, d: number, flat: Int32Array, d
       if (distance === 'cosine') v = 1 - dot(e, i, j, d) / (table.norms![i] * table.norms![j]);
       else if (i === j) v = 0;
       else {
-        const sq = squaredDifference(e, i, j, d);
+        const sq = squaredDifference(e, i * d, e, j * d, d);
         v = distance === 'squaredEuclidean' ? sq : Math.sqrt(sq);
       }
       if (!Number.isFinite(Math.fround(v))) {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from './names.js';
 import { COSINE_EPS } from './pair-distances.js';
+import { squaredDifference } from './squared-difference.js';
 
 type Rows = tf.Tensor2D | Float32Array;
 
@@ -78,21 +79,8 @@ export function pairwiseDistanceMatrix(x: Rows, y?: Rows | null, distance: Dista
   for (let i = 0; i < n; i++) {
     const oi = i * d;
     for (let j = self ? i + 1 : 0; j < m; j++) {
-      const oj = j * d;
-      let s0 = 0;
-      let s1 = 0;
-      let k = 0;
-      for (; k + 1 < d; k += 2) {
-        const t0 = a[oi + k] - b[oj + k];
-        const t1 = a[oi + k + 1] - b[oj + k + 1];
-        s0 += t0 * t0;
-        s1 += t1 * t1;
-      }
-      if (k < d) {
-        const t = a[oi + k] - b[oj + k];
-        s0 += t * t;
-      }
-      const v = squared ? s0 + s1 : Math.sqrt(s0 + s1);
+      const sq = squaredDifference(a, oi, b, j * d, d);
+      const v = squared ? sq : Math.sqrt(sq);
       out[i * m + j] = v;
       if (self) out[j * m + i] = v;
     }
