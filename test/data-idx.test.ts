@@ -4,9 +4,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ContrastiveError } from '../src/errors.js';
 import { readIdx, loadIdxDataset } from '../src/data/idx.js';
 import { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR } from '../src/data/fashion-mnist.js';
+import { rejectsWith } from './helpers.js';
 
 let dir: string;
 before(async () => {
@@ -40,18 +40,6 @@ async function write(name: string, data: Uint8Array): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, data);
   return file;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, ...parts: (string | RegExp)[]): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ContrastiveError, `expected ContrastiveError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    for (const part of parts) {
-      if (typeof part === 'string') assert.ok(err.message.includes(part), `message '${err.message}' lacks '${part}'`);
-      else assert.match(err.message, part);
-    }
-    return true;
-  });
 }
 
 test('readIdx: plain and gzipped files give the same header and values', async () => {

@@ -9,6 +9,7 @@ import { loadImageFolder, requireTwoClasses } from '../src/data/image-folder.js'
 import { decodeImage } from '../src/data/image.js';
 import { decodeNetpbm } from '../src/data/netpbm.js';
 import { assertClose } from './helpers.js';
+import { rejectsWith } from './helpers.js';
 
 let root: string;
 before(async () => {
@@ -34,15 +35,6 @@ async function solid(file: string, width: number, height: number, colour: number
 
 function filled(n: number, v: number): number[] {
   return new Array(n).fill(v);
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, ...parts: string[]): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ContrastiveError, `expected ContrastiveError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    for (const part of parts) assert.ok(err.message.includes(part), `message '${err.message}' lacks '${part}'`);
-    return true;
-  });
 }
 
 test('loadImageFolder: classes sorted by folder name, files sorted, grey floats, non-images ignored', async () => {

@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ContrastiveError } from '../src/errors.js';
 import { loadPairsCsv } from '../src/data/pairs-csv.js';
 import { assertClose } from './helpers.js';
+import { rejectsWith } from './helpers.js';
 
 let root: string;
 const opts = { width: 2, height: 2, channels: 1 as const };
@@ -26,15 +26,6 @@ async function csv(name: string, text: string): Promise<string> {
   const file = path.join(root, name);
   await fs.writeFile(file, text);
   return file;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, ...parts: string[]): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ContrastiveError, `expected ContrastiveError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    for (const part of parts) assert.ok(err.message.includes(part), `message '${err.message}' lacks '${part}'`);
-    return true;
-  });
 }
 
 test('loadPairsCsv: header, relative and absolute paths, labels 0/1, sources file:line', async () => {

@@ -1,5 +1,7 @@
 /** Shared test helpers. */
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { ContrastiveError } from '../src/errors.js';
 import { initBackend, type BackendName } from '../src/engine/backend.js';
 
 /** Runs `fn` with `backend` active, restoring the previous backend afterwards. */
@@ -23,4 +25,17 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       throw new Error(`${what}[${i}]: got ${a}, expected ${e} (tol ${tol})`);
     }
   }
+}
+
+/** Asserts that `p` rejects with a ContrastiveError of `code` whose message contains (or matches) every part. */
+export async function rejectsWith(p: Promise<unknown>, code: string, ...parts: Array<string | RegExp>): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ContrastiveError, `expected ContrastiveError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    for (const part of parts) {
+      if (typeof part === 'string') assert.ok(err.message.includes(part), `message '${err.message}' lacks '${part}'`);
+      else assert.match(err.message, part);
+    }
+    return true;
+  });
 }
