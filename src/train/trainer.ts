@@ -238,14 +238,17 @@ export function scorePairs(
   });
 }
 
-/** Held-out pairs for validation: fixed for the whole run. */
+/** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. */
 export function validationPairsOf(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
   if (isPairDataset(data)) {
     const n = data.labels.length;
     const idx = Int32Array.from({ length: n }, (_, k) => k);
     return { i: idx, j: idx, labels: data.labels };
   }
-  return makePairs(data.labels, { count, positiveFraction: 0.5, seed });
+  // A small split has fewer distinct pairs than asked for: repeating pairs would only inflate the count.
+  const n = data.labels.length;
+  const distinct = (n * (n - 1)) / 2;
+  return makePairs(data.labels, { count: Math.max(2, Math.min(count, distinct)), positiveFraction: 0.5, seed });
 }
 
 /** Embeds a split and scores the given pairs of it. */
