@@ -8,7 +8,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { Rng } from '../src/util/rng.js';
 import type { LabelledDataset, PairDataset } from '../src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../src/models/index.js';
-import { trainSiamese, learningRateAt, type TrainConfig } from '../src/train/trainer.js';
+import { trainSiamese, learningRateAt, validationPairsOf, type TrainConfig } from '../src/train/trainer.js';
 import { ContrastiveError } from '../src/errors.js';
 
 /** Gaussian clusters: `classes` classes of `perClass` points in `dim` dimensions. */
@@ -165,4 +165,12 @@ test('cosine learning-rate schedule: full rate first, half way at the middle, re
   const r = await trainSiamese(resumed, { train }, { ...cfg, checkpointDir: path.join(dir, 'ck'), resume: true });
   assert.equal(r.history.length, 3);
   assert.deepEqual(await weightsOf(resumed), await weightsOf(full));
+});
+
+test('held-out pairs never outnumber the distinct pairs of a small split', () => {
+  const small = clusters(2, 3, 8, 9); // 6 examples: 15 distinct pairs
+  const pairs = validationPairsOf(small, 10000, 1);
+  assert.equal(pairs.labels.length, 15);
+  const big = clusters(4, 50, 8, 9);
+  assert.equal(validationPairsOf(big, 1000, 1).labels.length, 1000);
 });
