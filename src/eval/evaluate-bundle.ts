@@ -13,7 +13,7 @@ import { isPairDataset, type IndexPairs, type LabelledDataset, type PairDataset 
 import { loadBundle, updateManifest, type BundleManifest, type SiameseNetwork } from '../models/index.js';
 import type { DistanceName } from '../distances/index.js';
 import { KochHead } from '../train/koch-head.js';
-import { scorePairs, validationPairsOf, HELD_OUT_PAIRS } from '../train/trainer.js';
+import { scoreSplit, validationPairsOf, HELD_OUT_PAIRS } from '../train/trainer.js';
 import { verificationMetrics, accuracyAtThreshold, type RocCurve } from './verification.js';
 import { retrievalMetrics, type RetrievalMetrics } from './retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from './calibration.js';
@@ -198,22 +198,15 @@ async function embedAll(bundle: OpenBundle, x: Float32Array): Promise<Float32Arr
   return bundle.network.embedBatched(toModelInput(x, bundle.manifest.input.preprocessing));
 }
 
-/** Draws pairs of a split (all pairs of a pairs dataset) and scores them. */
-async function scoreSplitPairs(
+/** Scores pairs of a split with the bundle, its preprocessing applied. */
+function scoreSplitPairs(
   bundle: OpenBundle,
   data: LabelledDataset | PairDataset,
   pairs: IndexPairs,
   scorer: PairScorer,
   embeddings?: Float32Array,
 ): Promise<Float32Array> {
-  const dim = bundle.network.embeddingDim;
-  if (isPairDataset(data)) {
-    const ea = await embedAll(bundle, data.a);
-    const eb = await embedAll(bundle, data.b);
-    return scorePairs(ea, eb, dim, pairs.i, pairs.j, scorer);
-  }
-  const emb = embeddings ?? (await embedAll(bundle, data.x));
-  return scorePairs(emb, emb, dim, pairs.i, pairs.j, scorer);
+  return scoreSplit(bundle.network, data, pairs, scorer, (x) => embedAll(bundle, x), embeddings);
 }
 
 function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, runSeed: number, o: BundleDataOptions, fn: string): IndexPairs {

@@ -13,7 +13,7 @@ export {
   LR_SCHEDULES,
   learningRateAt,
 } from './trainer.js';
-export type { TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName, LrSchedule } from './trainer.js';
+export type { EmbedRows, TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName, LrSchedule } from './trainer.js';
 export { KochHead } from './koch-head.js';
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';

@@ -251,20 +251,29 @@ export function validationPairsOf(data: LabelledDataset | PairDataset, count: nu
   return makePairs(data.labels, { count: Math.max(2, Math.min(count, distinct)), positiveFraction: 0.5, seed });
 }
 
-/** Embeds a split and scores the given pairs of it. */
+/** How a split's raw examples become embeddings (default: the network's own embedBatched). */
+export type EmbedRows = (x: Float32Array) => Promise<Float32Array>;
+
+/**
+ * Embeds a split and scores the given pairs of it. `embed` maps raw rows to
+ * embeddings (a bundle adds its preprocessing there); `embeddings` reuses
+ * embeddings of a labelled split computed already.
+ */
 export async function scoreSplit(
   network: SiameseNetwork,
   data: LabelledDataset | PairDataset,
   pairs: IndexPairs,
   scorer: { distance: DistanceName; head?: KochHead },
+  embed: EmbedRows = (x) => network.embedBatched(x),
+  embeddings?: Float32Array,
 ): Promise<Float32Array> {
   const dim = network.embeddingDim;
   if (isPairDataset(data)) {
-    const ea = await network.embedBatched(data.a);
-    const eb = await network.embedBatched(data.b);
+    const ea = await embed(data.a);
+    const eb = await embed(data.b);
     return scorePairs(ea, eb, dim, pairs.i, pairs.j, scorer);
   }
-  const emb = await network.embedBatched(data.x);
+  const emb = embeddings ?? (await embed(data.x));
   return scorePairs(emb, emb, dim, pairs.i, pairs.j, scorer);
 }
 
