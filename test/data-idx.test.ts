@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readIdx, loadIdxDataset } from '../src/data/idx.js';
 import { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR } from '../src/data/fashion-mnist.js';
-import { rejectsWith } from './helpers.js';
+import { rejectsWith, valueRange } from './helpers.js';
 
 let dir: string;
 before(async () => {
@@ -177,14 +177,7 @@ test(
       const counts = new Array(10).fill(0);
       for (const l of ds.labels) counts[l]++;
       assert.deepEqual(counts, new Array(10).fill(n / 10));
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of ds.x) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      assert.equal(min, 0);
-      assert.equal(max, 1);
+      assert.deepEqual(valueRange(ds.x), { min: 0, max: 1 });
     }
   },
 );

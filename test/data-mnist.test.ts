@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { loadMnist } from '../src/data/mnist.js';
+import { valueRange } from './helpers.js';
 
 test('loadMnist: 10,000 digits of [28, 28, 1] in [0, 1], labels 0-9 in digit order', () => {
   const ds = loadMnist();
@@ -11,14 +12,7 @@ test('loadMnist: 10,000 digits of [28, 28, 1] in [0, 1], labels 0-9 in digit ord
   assert.equal(ds.x.length, 10000 * 784);
   assert.equal(ds.numClasses, 10);
   assert.deepEqual(ds.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of ds.x) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  assert.equal(min, 0);
-  assert.equal(max, 1);
+  assert.deepEqual(valueRange(ds.x), { min: 0, max: 1 });
   // counts per digit as the package ships them, labels non-decreasing
   const counts = new Array(10).fill(0);
   for (let i = 0; i < ds.labels.length; i++) {

@@ -39,3 +39,14 @@ export async function rejectsWith(p: Promise<unknown>, code: string, ...parts: A
     return true;
   });
 }
+
+/** Smallest and largest value of `values` (without spreading large arrays onto the stack). */
+export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return { min, max };
+}
