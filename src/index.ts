@@ -21,3 +21,4 @@ export * from './data/index.js';
 export * from './train/index.js';
 export * from './eval/index.js';
 export * from './export/index.js';
+export * from './jobs/index.js';

@@ -1,6 +1,6 @@
 /** `contrastive calibrate`: chooses a bundle's threshold on a split and writes it into the bundle. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { calibrateBundle } from '../eval/evaluate-bundle.js';
+import { calibrateBundle } from '../jobs/evaluate-bundle.js';
 import type { CalibrationTarget } from '../eval/calibration.js';
 import { addBundleDataOptions, openForData, toJson, type BundleDataCliOptions } from './eval.js';
 

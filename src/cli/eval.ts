@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
 import { ContrastiveError } from '../errors.js';
-import { evaluateBundle, openBundle, SPLIT_NAMES, type BundleDataOptions, type BundleEvaluation, type OpenBundle, type SplitName } from '../eval/evaluate-bundle.js';
+import { evaluateBundle, openBundle, SPLIT_NAMES, type BundleDataOptions, type BundleEvaluation, type OpenBundle, type SplitName } from '../jobs/evaluate-bundle.js';
 import type { LoadDatasetOptions } from '../data/index.js';
 import { imageSize, nonNegativeInt, oneOf, positiveInt } from './options.js';
 

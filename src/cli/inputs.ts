@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ContrastiveError } from '../errors.js';
-import type { PairInput } from '../eval/verify-pair.js';
+import type { PairInput } from '../jobs/verify-pair.js';
 
 /** The row forms, for help texts and messages. */
 export const ROW_FORMS = 'mnist:INDEX, mnist:train|validation|test:INDEX, fashion-mnist:train|test:INDEX';

@@ -1,6 +1,6 @@
 /** `contrastive margin`: sweeps the margin of the contrastive (or triplet) loss and recommends one. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { marginSweep, marginSweepTable, type MarginSweepResult } from '../eval/margin-sweep.js';
+import { marginSweep, marginSweepTable, type MarginSweepResult } from '../jobs/margin-sweep.js';
 import { addTrainingOptions, runOptionsOf, type TrainCliOptions } from './train.js';
 import { oneOf } from './options.js';
 import { progressMode, trainProgress } from './progress.js';

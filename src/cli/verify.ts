@@ -1,8 +1,8 @@
 /** `contrastive verify`: are A and B the same? (image files or dataset rows) */
 import { InvalidArgumentError, type Command } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
-import { openBundle } from '../eval/evaluate-bundle.js';
-import { verifyPair } from '../eval/verify-pair.js';
+import { openBundle } from '../jobs/evaluate-bundle.js';
+import { verifyPair } from '../jobs/verify-pair.js';
 import { oneOf } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
 

@@ -21,6 +21,7 @@ import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnost
 import { KochHead, type KochHeadWeights } from './koch-head.js';
 import { pairBatchTensor, batchTensor, gatherRows, shiftImages } from './batches.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
+import { HELD_OUT_PAIRS, drawHeldOutPairs, scoreSplit } from './held-out-pairs.js';
 
 /** Losses the trainer can optimise. */
 export type LossName = 'contrastive' | 'triplet' | 'cross-entropy';
@@ -28,13 +29,6 @@ export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross
 /** Optimisers the trainer can use. */
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
-/**
- * How many held-out pairs are drawn, and the salts (xor-ed into the run's seed)
- * of their draws. Training, `contrastive eval` and `calibrate` use the same
- * numbers, so they score exactly the same pairs.
- */
-export const HELD_OUT_PAIRS = { validation: 10000, test: 10000, validationSalt: 0x5eed, testSalt: 0x7e57 } as const;
-
 /** Learning-rate schedules. */
 export type LrSchedule = 'constant' | 'cosine';
 export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
@@ -218,65 +212,6 @@ function configKey(c: TrainConfig): string {
   return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift });
 }
 
-/**
- * Distances of pairs of embedding rows: the network's distance, or for the
- * cross-entropy baseline the head's negated logit.
- */
-export function scorePairs(
-  embA: Float32Array,
-  embB: Float32Array,
-  dim: number,
-  ia: ArrayLike<number>,
-  ib: ArrayLike<number>,
-  scorer: { distance: DistanceName; head?: KochHead },
-): Float32Array {
-  return tf.tidy(() => {
-    const e1 = tf.tensor2d(gatherRows(embA, dim, ia), [ia.length, dim]);
-    const e2 = tf.tensor2d(gatherRows(embB, dim, ib), [ib.length, dim]);
-    if (scorer.head) return scorer.head.distances(e1, e2);
-    return pairDistances(e1, e2, scorer.distance).dataSync() as Float32Array;
-  });
-}
-
-/** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. */
-export function validationPairsOf(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
-  if (isPairDataset(data)) {
-    const n = data.labels.length;
-    const idx = Int32Array.from({ length: n }, (_, k) => k);
-    return { i: idx, j: idx, labels: data.labels };
-  }
-  // A small split has fewer distinct pairs than asked for: repeating pairs would only inflate the count.
-  const n = data.labels.length;
-  const distinct = (n * (n - 1)) / 2;
-  return makePairs(data.labels, { count: Math.max(2, Math.min(count, distinct)), positiveFraction: 0.5, seed });
-}
-
-/** How a split's raw examples become embeddings (default: the network's own embedBatched). */
-export type EmbedRows = (x: Float32Array) => Promise<Float32Array>;
-
-/**
- * Embeds a split and scores the given pairs of it. `embed` maps raw rows to
- * embeddings (a bundle adds its preprocessing there); `embeddings` reuses
- * embeddings of a labelled split computed already.
- */
-export async function scoreSplit(
-  network: SiameseNetwork,
-  data: LabelledDataset | PairDataset,
-  pairs: IndexPairs,
-  scorer: { distance: DistanceName; head?: KochHead },
-  embed: EmbedRows = (x) => network.embedBatched(x),
-  embeddings?: Float32Array,
-): Promise<Float32Array> {
-  const dim = network.embeddingDim;
-  if (isPairDataset(data)) {
-    const ea = await embed(data.a);
-    const eb = await embed(data.b);
-    return scorePairs(ea, eb, dim, pairs.i, pairs.j, scorer);
-  }
-  const emb = embeddings ?? (await embed(data.x));
-  return scorePairs(emb, emb, dim, pairs.i, pairs.j, scorer);
-}
-
 function monitorScore(v: ValidationRecord, monitor: MonitorName): number {
   return monitor === 'eer' ? -v.eer : monitor === 'accuracy' ? v.accuracy : v.auc;
 }
@@ -324,7 +259,7 @@ export async function trainSiamese(
   const optimizer = makeOptimizer(config.optimizer, config.learningRate);
   const varList = [...network.trainableWeights, ...(head?.variables ?? [])];
 
-  const valPairs = data.validation ? validationPairsOf(data.validation, config.validationPairs, config.seed ^ HELD_OUT_PAIRS.validationSalt) : undefined;
+  const valPairs = data.validation ? drawHeldOutPairs(data.validation, config.validationPairs, config.seed ^ HELD_OUT_PAIRS.validationSalt) : undefined;
 
   let state: TrainerState = {
     epochsDone: 0,

@@ -1,0 +1,337 @@
+/**
+ * Margin selection as a tool: train the same configuration once per margin on a
+ * small budget, score each run, recommend one margin.
+ *
+ * Label convention: 0 = similar pair, 1 = dissimilar pair. The contrastive loss
+ * L = (1 - Y) * 1/2 * D^2 + Y * 1/2 * max(0, m - D)^2 only pushes dissimilar
+ * pairs closer than m, so m means something only relative to the scale of D:
+ * - L2-normalised embeddings (or cosine distance): D lies in [0, 2]; a margin
+ *   around 0.5-1 (a quarter to a half of the range) is the usual choice.
+ * - Unnormalised embeddings: D has whatever scale the encoder starts with and
+ *   drifts during training; choose m relative to the typical distance of
+ *   dissimilar pairs at initialisation, which the sweep reports
+ *   ({@link MarginSweepResult.initialDistances}). A margin far above it makes
+ *   every dissimilar pair active (the loss mostly inflates the embedding); far
+ *   below it, almost none are and the negatives stop teaching.
+ *
+ * Recommendation rule ({@link recommendMargin}): the best validation MAP@R,
+ * margins within `tieTolerance` of it count as tied, ties go to the higher
+ * validation AUC (again within the tolerance), then to the smaller margin.
+ * Selection uses the validation split only; the test figures are reported
+ * beside it but never pick the margin (so they stay an unbiased estimate).
+ * A pairs-only dataset has no class labels, hence no MAP@R: the rule then
+ * starts at validation AUC.
+ */
+import path from 'node:path';
+import { ContrastiveError, check } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { finiteOrNull, fixed } from '../util/format.js';
+import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
+import { loadDataset, splitDataset, splitPairs } from '../data/index.js';
+import { SiameseNetwork } from '../models/index.js';
+import { initBackend } from '../engine/backend.js';
+import type { DistanceName } from '../distances/index.js';
+import { retrievalMetrics } from '../eval/retrieval.js';
+// Imported from the modules, not the train barrel: src/train imports src/eval.
+import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName } from './run-training.js';
+import { type TrainConfig, type TrainEvent } from '../train/trainer.js';
+import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { pairDiagnostics } from '../train/diagnostics.js';
+
+/** Margins tried by default with unnormalised embeddings (Euclidean distance). */
+export const DEFAULT_MARGINS_UNNORMALIZED: readonly number[] = [0.25, 0.5, 1, 2, 4];
+/** Margins tried by default with L2-normalised embeddings or cosine distance (D in [0, 2]). */
+export const DEFAULT_MARGINS_NORMALIZED: readonly number[] = [0.1, 0.2, 0.5, 1.0, 1.5];
+
+/** Budget of each sweep run unless `train.epochs` says otherwise. */
+const DEFAULT_SWEEP_EPOCHS = 3;
+
+/** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. */
+export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
+  /** Margins to try (positive, distinct). Default: {@link defaultMargins} for the normalisation. */
+  margins?: number[];
+  /** Trainer settings shared by every run; `margin` is set per run. Default epochs: 3. */
+  train?: Partial<Omit<TrainConfig, 'margin'>>;
+  /** Loss whose margin is swept: 'contrastive' (default) or 'triplet'. */
+  loss?: 'contrastive' | 'triplet';
+  /** Sweep directory: one sub-folder per margin, plus sweep.json. Default `runs/margin-<dataset>-<timestamp>`. */
+  out?: string;
+  /** Scores closer than this count as tied in {@link recommendMargin}. Default 0.005. */
+  tieTolerance?: number;
+}
+
+/** One margin's run. Validation figures are at the run's best epoch. */
+export interface MarginSweepRow {
+  margin: number;
+  /** Output directory of this run (bundle, metrics.json, history.json). */
+  runDir: string;
+  validation: {
+    auc: number;
+    eer: number;
+    /** MAP@R of the validation split (null for pairs-only data). */
+    mapAtR: number | null;
+  };
+  test: {
+    auc: number;
+    eer: number;
+    /** At the threshold calibrated on validation pairs. */
+    accuracy: number;
+    mapAtR: number | null;
+    precisionAt1: number | null;
+  };
+  /** Distances of validation pairs at the best epoch: where the margin sits among them. */
+  diagnostics: { meanPositive: number; meanNegative: number; activeNegativeFraction: number } | null;
+  epochs: number;
+  bestEpoch: number;
+  trainSeconds: number;
+  /** Why the run failed (e.g. the loss diverged); such a row is never recommended. */
+  error?: string;
+}
+
+/** What {@link marginSweep} returns and writes to sweep.json. */
+export interface MarginSweepResult {
+  dataset: string;
+  encoder: EncoderName;
+  loss: 'contrastive' | 'triplet';
+  normalize: boolean;
+  distance: DistanceName;
+  seed: number;
+  epochs: number;
+  /** Training pairs per epoch (null: the trainer's default, one per training example). */
+  pairsPerEpoch: number | null;
+  margins: number[];
+  rows: MarginSweepRow[];
+  /** The recommended margin, one of `margins`. */
+  recommended: number;
+  /** The rule that picked it, in words. */
+  rule: string;
+  /**
+   * Mean distance of the validation pairs under the untrained encoder (same seed):
+   * the scale a margin is relative to when embeddings are not normalised.
+   */
+  initialDistances: { meanPositive: number; meanNegative: number; pairs: number };
+  /** The rule of thumb for this normalisation, in words. */
+  ruleOfThumb: string;
+  /** The sweep directory. */
+  outDir: string;
+}
+
+/** The default margins for a normalisation: D in [0, 2] when L2-normalised or cosine. */
+export function defaultMargins(options: { normalize?: boolean; distance?: DistanceName } = {}): number[] {
+  const bounded = options.normalize === true || options.distance === 'cosine';
+  return [...(bounded ? DEFAULT_MARGINS_NORMALIZED : DEFAULT_MARGINS_UNNORMALIZED)];
+}
+
+/** The rule of thumb for choosing a margin, in words, for the report. */
+export function marginRuleOfThumb(options: { normalize?: boolean; distance?: DistanceName; initialMeanNegative?: number }): string {
+  if (options.normalize === true || options.distance === 'cosine') {
+    return 'embeddings are L2-normalised (D lies in [0, 2]): a margin around 0.5-1 of that range is the usual choice';
+  }
+  const scale = options.initialMeanNegative;
+  const at = scale !== undefined && Number.isFinite(scale) ? ` (here ${scale.toPrecision(3)})` : '';
+  return `embeddings are not normalised: the margin is relative to the typical distance of dissimilar pairs at initialisation${at}; a margin near that scale keeps most dissimilar pairs active without inflating the embedding`;
+}
+
+function checkMargins(fn: string, margins: unknown): number[] {
+  check(Array.isArray(margins) && margins.length > 0, fn, 'margins must be a non-empty array of positive numbers');
+  const seen = new Set<number>();
+  for (const [k, m] of (margins as unknown[]).entries()) {
+    check(typeof m === 'number' && Number.isFinite(m) && m > 0, fn, `margins[${k}] = ${String(m)} is not a positive finite number`);
+    check(!seen.has(m), fn, `margins: ${m} is listed twice`);
+    seen.add(m);
+  }
+  return margins as number[];
+}
+
+/** Candidates within `tol` of the best `score` (NaN and null scores never win). */
+function nearBest<T>(items: T[], score: (t: T) => number | null, tol: number): T[] {
+  const valid = items.filter((t) => {
+    const s = score(t);
+    return s !== null && Number.isFinite(s);
+  });
+  if (valid.length === 0) return items;
+  const best = Math.max(...valid.map((t) => score(t) as number));
+  return valid.filter((t) => (score(t) as number) >= best - tol);
+}
+
+/**
+ * The margin the sweep recommends: best validation MAP@R; rows within
+ * `tieTolerance` of it are tied and go to the best validation AUC (same
+ * tolerance), then to the smallest margin. Rows with an error are skipped; rows
+ * without MAP@R (pairs-only data) are ranked by AUC alone.
+ *
+ * @throws ContrastiveError when no row finished.
+ */
+export function recommendMargin(rows: readonly MarginSweepRow[], tieTolerance = 0.005): number {
+  const fn = 'recommendMargin';
+  check(Array.isArray(rows), fn, 'rows must be an array of sweep rows');
+  check(Number.isFinite(tieTolerance) && tieTolerance >= 0, fn, `tieTolerance must be a finite number >= 0, got ${tieTolerance}`);
+  let candidates = rows.filter((r) => !r.error);
+  if (candidates.length === 0) throw new ContrastiveError('NUMERIC', `${fn}: no margin finished training, nothing to recommend`);
+  candidates = nearBest(candidates, (r) => r.validation.mapAtR, tieTolerance);
+  candidates = nearBest(candidates, (r) => r.validation.auc, tieTolerance);
+  return Math.min(...candidates.map((r) => r.margin));
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
+}
+
+/**
+ * The untrained encoder of a run, built as `runTraining` builds it (same kind,
+ * sizes and seed), to measure the distance scale before any training.
+ */
+type Splits = { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset };
+
+/**
+ * Trains one run per margin (same data, split, encoder, seed and budget),
+ * scores each on validation (AUC, EER, MAP@R) and test (from the run's
+ * metrics), and recommends a margin with {@link recommendMargin}. Each run
+ * writes its usual outputs to `<out>/margin-<m>/`; the result goes to
+ * `<out>/sweep.json` (atomically). A run whose loss diverges is kept as a row
+ * with `error` and the sweep goes on.
+ *
+ * @param onEvent receives each run's training events with the run's margin.
+ * @throws ContrastiveError for bad margins, a loss without margin, and every
+ *   error of `runTraining` (unknown dataset, bad options).
+ */
+export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin: number, e: TrainEvent) => void): Promise<MarginSweepResult> {
+  const fn = 'marginSweep';
+  check(options !== null && typeof options === 'object', fn, 'options must be an object');
+  const loss = options.loss ?? 'contrastive';
+  check(loss === 'contrastive' || loss === 'triplet', fn, `loss must be 'contrastive' or 'triplet' (the losses with a margin), got '${String(loss)}'`);
+  const trainCfg = options.train ?? {};
+  check((trainCfg as { loss?: unknown }).loss === undefined, fn, "set the swept loss with options.loss, not options.train.loss");
+  const distance = trainCfg.distance ?? 'euclidean';
+  const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
+  const margins = checkMargins(fn, options.margins ?? defaultMargins({ normalize, distance }));
+  const tieTolerance = options.tieTolerance ?? 0.005;
+  check(Number.isFinite(tieTolerance) && tieTolerance >= 0, fn, `tieTolerance must be a finite number >= 0, got ${tieTolerance}`);
+  const seed = trainCfg.seed ?? 42;
+  const epochs = trainCfg.epochs ?? DEFAULT_SWEEP_EPOCHS;
+  const validationFraction = options.validationFraction ?? 0.1;
+  const testFraction = options.testFraction ?? 0.2;
+  const datasetSpec = options.dataset ?? 'mnist';
+  const outDir = path.resolve(options.out ?? path.join('runs', `margin-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+
+  // The same split runTraining makes (same seed and fractions), for validation MAP@R and the initial scale.
+  await initBackend(options.backend ?? 'auto');
+  const data = await loadDataset(datasetSpec, options.load ?? {});
+  const fractions = { seed, validation: validationFraction, test: testFraction };
+  const split: Splits = isPairDataset(data) ? splitPairs(data, fractions) : splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses });
+  const valPairs = drawHeldOutPairs(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
+
+  const initial = new SiameseNetwork(buildEncoder(options.encoder ?? 'mlp', data.inputShape, options, seed), { distance, normalize });
+  let initialDistances: MarginSweepResult['initialDistances'];
+  try {
+    const d = await scoreSplit(initial, split.validation, valPairs, { distance });
+    const diag = pairDiagnostics(d, valPairs.labels, 1);
+    initialDistances = { meanPositive: diag.meanPositive, meanNegative: diag.meanNegative, pairs: diag.pairCount };
+  } finally {
+    initial.dispose();
+  }
+
+  const { margins: _m, loss: _l, out: _o, tieTolerance: _t, train: _tr, ...job } = options;
+  const rows: MarginSweepRow[] = [];
+  for (const margin of margins) {
+    const runDir = path.join(outDir, `margin-${margin}`);
+    try {
+      const run = await runTraining(
+        {
+          ...job,
+          dataset: datasetSpec,
+          normalize,
+          validationFraction,
+          testFraction,
+          out: runDir,
+          train: { ...trainCfg, loss, margin, seed, epochs, distance },
+        },
+        onEvent ? (e) => onEvent(margin, e) : undefined,
+      );
+      try {
+        const m = run.metrics;
+        const best = run.result.history[Math.max(0, run.result.bestEpoch - 1)];
+        let valMapAtR: number | null = null;
+        if (!isPairDataset(split.validation)) {
+          const emb = await run.network.embedBatched(split.validation.x);
+          valMapAtR = retrievalMetrics(emb, split.validation.labels, { dim: run.network.embeddingDim, distance }).mapAtR;
+        }
+        const diag = best?.diagnostics;
+        rows.push({
+          margin,
+          runDir,
+          validation: { auc: best?.validation?.auc ?? NaN, eer: best?.validation?.eer ?? NaN, mapAtR: valMapAtR },
+          test: {
+            auc: m.verification.auc,
+            eer: m.verification.eer,
+            accuracy: m.verification.accuracy,
+            mapAtR: m.retrieval?.mapAtR ?? null,
+            precisionAt1: m.retrieval?.precisionAt1 ?? null,
+          },
+          diagnostics: diag ? { meanPositive: diag.meanPositive, meanNegative: diag.meanNegative, activeNegativeFraction: diag.activeNegativeFraction } : null,
+          epochs: m.epochs,
+          bestEpoch: m.bestEpoch,
+          trainSeconds: m.trainSeconds,
+        });
+      } finally {
+        run.network.dispose();
+      }
+    } catch (err) {
+      // A margin that makes the loss diverge is a finding of the sweep, not a failure of it.
+      if (!(err instanceof ContrastiveError && err.code === 'NUMERIC')) throw err;
+      rows.push({
+        margin,
+        runDir,
+        validation: { auc: NaN, eer: NaN, mapAtR: null },
+        test: { auc: NaN, eer: NaN, accuracy: NaN, mapAtR: null, precisionAt1: null },
+        diagnostics: null,
+        epochs: 0,
+        bestEpoch: 0,
+        trainSeconds: 0,
+        error: err.message,
+      });
+    }
+  }
+
+  const recommended = recommendMargin(rows, tieTolerance);
+  const hasMap = rows.some((r) => r.validation.mapAtR !== null);
+  const result: MarginSweepResult = {
+    dataset: datasetSpec,
+    encoder: options.encoder ?? 'mlp',
+    loss,
+    normalize,
+    distance,
+    seed,
+    epochs,
+    pairsPerEpoch: trainCfg.pairsPerEpoch ?? null,
+    margins: [...margins],
+    rows,
+    recommended,
+    rule: `${hasMap ? `best validation MAP@R; within ${tieTolerance} counts as a tie, broken by` : 'best'} validation AUC${hasMap ? '' : ` (within ${tieTolerance} counts as a tie)`}, then by the smaller margin`,
+    initialDistances,
+    ruleOfThumb: marginRuleOfThumb({ normalize, distance, initialMeanNegative: initialDistances.meanNegative }),
+    outDir,
+  };
+  await writeFileAtomic(path.join(outDir, 'sweep.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
+  return result;
+}
+
+/** The sweep as a Markdown table, one row per margin, the recommended one marked. */
+export function marginSweepTable(result: MarginSweepResult): string {
+  const lines = [
+    '| margin | val AUC | val EER | val MAP@R | test AUC | test EER | test acc | test MAP@R | d+ | d- | active- | train s |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of result.rows) {
+    const mark = r.margin === result.recommended ? ' **(rec.)**' : '';
+    if (r.error) {
+      lines.push(`| ${r.margin}${mark} | failed: ${r.error.replace(/\|/g, '/')} |||||||||||`);
+      continue;
+    }
+    const d = r.diagnostics;
+    lines.push(
+      `| ${r.margin}${mark} | ${fixed(r.validation.auc)} | ${fixed(r.validation.eer)} | ${fixed(r.validation.mapAtR)} | ${fixed(r.test.auc)} | ${fixed(r.test.eer)} | ${fixed(r.test.accuracy)} | ${fixed(r.test.mapAtR)} | ${fixed(d?.meanPositive, 3)} | ${fixed(d?.meanNegative, 3)} | ${fixed(d?.activeNegativeFraction, 3)} | ${r.trainSeconds.toFixed(1)} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}

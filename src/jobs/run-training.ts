@@ -1,0 +1,260 @@
+/**
+ * The whole training job as one call, as `contrastive train` runs it:
+ * load -> split -> build encoder -> train -> calibrate on validation ->
+ * evaluate on test -> save the bundle, metrics.json and history.json.
+ */
+import path from 'node:path';
+import { check } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { initBackend, type BackendChoice, type BackendName } from '../engine/backend.js';
+import type { LabelledDataset, PairDataset } from '../data/types.js';
+import { loadDataset, splitDataset, splitPairs, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
+import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
+import type { DistanceName } from '../distances/index.js';
+import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
+import { isPairDataset } from '../data/types.js';
+import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
+import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+
+/**
+ * Defaults of a training job (`contrastive train` with no options), chosen on
+ * MNIST: see the README's results. The library's own defaults (margin 1, no
+ * normalisation, no augmentation) stay those of the loss and the trainer.
+ */
+export const RUN_DEFAULTS = {
+  normalize: true,
+  marginNormalized: 0.5,
+  marginUnnormalized: 1,
+  epochs: 40,
+  /** Early stopping: epochs without a better validation AUC. */
+  patience: 10,
+  /** Hidden widths of the default mlp encoder. */
+  hidden: [512, 256],
+  /** Random shift in pixels for labelled image datasets. */
+  augmentShift: 1,
+} as const;
+
+/** Encoders `contrastive train --encoder` offers. */
+export type EncoderName = 'mlp' | 'cnn' | 'sequence';
+export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
+
+/** Options of {@link runTraining}. */
+export interface RunTrainingOptions {
+  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'. */
+  dataset?: string;
+  /** Loader options (data directory, image size, ...). */
+  load?: LoadDatasetOptions;
+  /** Ready encoder to build. Default 'mlp'. */
+  encoder?: EncoderName;
+  /** Embedding size. Default 64. */
+  embeddingDim?: number;
+  /** Hidden layer widths of the mlp encoder. Default [512, 256]. */
+  hidden?: number[];
+  /** Dropout rate after each hidden layer of the mlp encoder. Default 0. */
+  dropout?: number;
+  /** Conv widths of the cnn encoder. Default [32, 64]. */
+  filters?: number[];
+  /** Width of the cnn encoder's dense layer. Default 128. */
+  dense?: number;
+  /** Batch normalisation in the cnn encoder's conv blocks. Default false. */
+  batchNorm?: boolean;
+  /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
+  normalize?: boolean;
+  /** Classes kept out of training and validation (they appear only in test). */
+  holdoutClasses?: number[];
+  /** Fractions of each seen class for validation and test. Defaults 0.1 and 0.2. */
+  validationFraction?: number;
+  testFraction?: number;
+  /** Pairs drawn from the test split for verification metrics. Default 10000. */
+  testPairs?: number;
+  backend?: BackendChoice;
+  /** Output directory. Default `runs/<dataset>-<timestamp>`. */
+  out?: string;
+  /** Trainer settings (loss, margin, epochs, ...). */
+  train?: Partial<TrainConfig>;
+}
+
+/** The metrics of one run, as written to metrics.json. */
+export interface RunMetrics {
+  verification: { accuracy: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
+  retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
+  dataset: string;
+  encoder: EncoderName;
+  loss: string;
+  miner: string | null;
+  margin: number;
+  distance: DistanceName;
+  epochs: number;
+  bestEpoch: number;
+  backend: BackendName;
+  trainSeconds: number;
+  seed: number;
+  holdoutClasses: number[];
+  split: { train: number; validation: number; test: number };
+}
+
+export interface RunTrainingResult {
+  outDir: string;
+  bundleDir: string;
+  metrics: RunMetrics;
+  result: TrainResult;
+  network: SiameseNetwork;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
+}
+
+/** The encoder a training job builds (freshly initialised from `seed`). */
+export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
+  const embeddingDim = o.embeddingDim ?? 64;
+  switch (name) {
+    case 'mlp':
+      return mlpEncoder({ inputShape, hidden: o.hidden ?? [...RUN_DEFAULTS.hidden], embeddingDim, dropout: o.dropout ?? 0, seed });
+    case 'cnn': {
+      check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
+      return cnnEncoder({
+        inputShape: inputShape as [number, number, number],
+        filters: o.filters ?? [32, 64],
+        dense: o.dense ?? 128,
+        batchNorm: o.batchNorm ?? false,
+        embeddingDim,
+        seed,
+      });
+    }
+    case 'sequence':
+      check(inputShape.length === 2, 'train', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
+      return sequenceEncoder({ features: inputShape[1], embeddingDim, seed });
+    default:
+      check(false, 'train', `unknown encoder '${String(name)}' (expected ${ENCODER_NAMES.join(', ')})`);
+  }
+}
+
+/**
+ * How raw inputs become model inputs. Every loader scales 8-bit pixels to [0, 1],
+ * so an image bundle says scale 1/255, mean 0, std 1.
+ */
+function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
+  if (inputShape.length === 3) {
+    const [height, width, channels] = inputShape;
+    return { kind: 'image', width, height, channels, scale: 1 / 255, mean: 0, std: 1 };
+  }
+  return undefined;
+}
+
+/** Runs a complete training job and writes its outputs. */
+export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
+  const datasetSpec = options.dataset ?? 'mnist';
+  const encoderName = options.encoder ?? 'mlp';
+  check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
+  const trainCfg = options.train ?? {};
+  const seed = trainCfg.seed ?? 42;
+  const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
+  // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
+  const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
+  const distance = trainCfg.distance ?? 'euclidean';
+  const backend = await initBackend(options.backend ?? 'auto');
+
+  const data = await loadDataset(datasetSpec, options.load ?? {});
+  const outDir = path.resolve(options.out ?? path.join('runs', `${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
+
+  let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
+  if (isPairDataset(data)) {
+    check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
+    split = splitPairs(data, fractions);
+  } else {
+    requireTwoClasses(data, 'training');
+    split = splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses });
+    requireTwoClasses(split.train as LabelledDataset, 'the train split');
+  }
+
+  const encoder = buildEncoder(encoderName, data.inputShape, options, seed);
+  const network = new SiameseNetwork(encoder, { distance, normalize });
+  const result = await trainSiamese(
+    network,
+    { train: split.train, validation: split.validation },
+    {
+      ...trainCfg,
+      seed,
+      margin,
+      distance,
+      epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
+      patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
+      augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) ? RUN_DEFAULTS.augmentShift : 0),
+      checkpointDir: path.join(outDir, 'checkpoint'),
+    },
+    onEvent,
+  );
+  const scorer = { distance, head: result.head };
+
+  // Threshold and probability calibrated on validation pairs, applied to test pairs.
+  const valPairs = drawHeldOutPairs(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
+  const valDist = await scoreSplit(network, split.validation, valPairs, scorer);
+  const calibration = calibrateThreshold(valDist, valPairs.labels, { kind: 'accuracy' });
+  const platt = fitPlatt(valDist, valPairs.labels);
+
+  const testPairs = drawHeldOutPairs(split.test, options.testPairs ?? HELD_OUT_PAIRS.test, seed ^ HELD_OUT_PAIRS.testSalt);
+  const testDist = await scoreSplit(network, split.test, testPairs, scorer);
+  const vm = verificationMetrics(testDist, testPairs.labels);
+  let retrieval: RunMetrics['retrieval'] = null;
+  if (!isPairDataset(split.test) && !result.head) {
+    const emb = await network.embedBatched(split.test.x);
+    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance });
+    retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
+  } else if (!isPairDataset(split.test) && result.head) {
+    // The cross-entropy baseline is compared on the embedding distance for retrieval.
+    const emb = await network.embedBatched(split.test.x);
+    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: 'euclidean' });
+    retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
+  }
+
+  const count = (d: LabelledDataset | PairDataset): number => d.labels.length;
+  const metrics: RunMetrics = {
+    verification: {
+      accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
+      auc: vm.auc,
+      eer: vm.eer,
+      threshold: calibration.threshold,
+      tarAtFar: { ...vm.tarAtFar },
+      pairs: testPairs.labels.length,
+    },
+    retrieval,
+    dataset: datasetSpec,
+    encoder: encoderName,
+    loss: trainCfg.loss ?? 'contrastive',
+    miner: trainCfg.miner ?? null,
+    margin,
+    distance,
+    epochs: result.history.length,
+    bestEpoch: result.bestEpoch,
+    backend,
+    trainSeconds: Math.round(result.seconds * 10) / 10,
+    seed,
+    holdoutClasses: options.holdoutClasses ?? [],
+    split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
+  };
+
+  const bundleDir = path.join(outDir, 'model');
+  await saveBundle(bundleDir, network, {
+    preprocessing: preprocessingOf(data.inputShape),
+    loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
+    threshold: calibration.threshold,
+    calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
+    training: {
+      dataset: datasetSpec,
+      epochs: metrics.epochs,
+      bestEpoch: result.bestEpoch,
+      seed,
+      loss: metrics.loss,
+      miner: metrics.miner,
+      // What `contrastive eval` needs to re-split the data exactly as this run did.
+      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: options.holdoutClasses ?? [] },
+      load: options.load ?? {},
+    },
+    metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
+  });
+  await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');
+  return { outDir, bundleDir, metrics, result, network };
+}

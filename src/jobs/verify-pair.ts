@@ -1,0 +1,147 @@
+/**
+ * Verification of one pair with a saved bundle (`contrastive verify`): each
+ * side is an image file or a named row of a dataset; the answer is the
+ * distance, the threshold, the decision and p(same).
+ */
+import { ContrastiveError, check } from '../errors.js';
+import { decodeImage, loadDataset, splitDataset, exampleSize } from '../data/index.js';
+import type { LabelledDataset } from '../data/types.js';
+import { scorePairs } from '../train/held-out-pairs.js';
+import { probabilitySame } from '../eval/calibration.js';
+import { toModelInput } from '../models/model-input.js';
+import { headOf, runSplitOf, type OpenBundle } from './evaluate-bundle.js';
+
+/**
+ * One side of a pair:
+ * - `{ kind: 'file', path }`: an image file, decoded and resized as the bundle's preprocessing says;
+ * - `{ kind: 'row', dataset: 'mnist', index }`: example `index` of the 10,000 MNIST digits (loadMnist's 'mnist:<index>');
+ * - `{ kind: 'row', dataset: 'mnist', part: 'train' | 'validation' | 'test', index }`: example `index` of that
+ *   split of MNIST as the bundle's training run split it (the bundle must have been trained on mnist);
+ * - `{ kind: 'row', dataset: 'fashion-mnist', part: 'train' | 'test', index }`: row `index` of that
+ *   Fashion-MNIST file (loadFashionMnist's 'fashion-mnist:<part>:<index>').
+ */
+export type PairInput =
+  | { kind: 'file'; path: string }
+  | { kind: 'row'; dataset: 'mnist' | 'fashion-mnist'; part?: 'train' | 'validation' | 'test'; index: number };
+
+/** What {@link verifyPair} returns. */
+export interface VerifyResult {
+  /** Distance of the pair (for a cross-entropy bundle, the head's negated logit). */
+  distance: number;
+  /** The threshold applied: the one passed, else the bundle's. */
+  threshold: number;
+  /** distance <= threshold. */
+  same: boolean;
+  /** p(same | distance) from the bundle's Platt parameters, or null when it has none. */
+  probability: number | null;
+}
+
+/** Options of {@link verifyPair} and {@link readPairInput}. */
+export interface VerifyOptions {
+  /** Overrides the bundle's threshold. */
+  threshold?: number;
+  /** Folder of the Fashion-MNIST files for fashion-mnist rows (default: the run's, else the Debian location). */
+  dataDir?: string;
+}
+
+const FN = 'verify';
+
+/** The text form of an input, for messages. */
+export function describePairInput(input: PairInput): string {
+  return input.kind === 'file' ? input.path : [input.dataset, input.part, input.index].filter((p) => p !== undefined).join(':');
+}
+
+async function datasetRows(bundle: OpenBundle, input: Extract<PairInput, { kind: 'row' }>, options: VerifyOptions): Promise<LabelledDataset> {
+  const name = describePairInput(input);
+  if (input.dataset === 'fashion-mnist') {
+    check(input.part === 'train' || input.part === 'test', FN, `'${name}': Fashion-MNIST rows are named fashion-mnist:train:INDEX or fashion-mnist:test:INDEX`);
+    const training = bundle.manifest.training as { dataset?: string; load?: { dataDir?: string } } | null;
+    const dataDir = options.dataDir ?? (training?.dataset === 'fashion-mnist' ? training.load?.dataDir : undefined);
+    return (await loadDataset('fashion-mnist', { dataDir, split: input.part })) as LabelledDataset;
+  }
+  const mnist = (await loadDataset('mnist')) as LabelledDataset;
+  if (input.part === undefined) return mnist;
+  const trainedOn = bundle.manifest.training?.dataset;
+  if (trainedOn !== 'mnist') {
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${FN}: '${name}' names a row of the ${input.part} split of the bundle's training run, but the bundle was trained on ${trainedOn ? `'${trainedOn}'` : 'unknown data'}; name the row as mnist:INDEX`,
+    );
+  }
+  const s = await runSplitOf(bundle);
+  return splitDataset(mnist, { seed: s.seed, validation: s.validation, test: s.test, holdoutClasses: s.holdoutClasses })[input.part];
+}
+
+/**
+ * Reads one side of a pair as model input (one example, preprocessed).
+ *
+ * @throws ContrastiveError for a missing or undecodable file, a row index out of
+ *   range, or an input whose shape the bundle does not take.
+ */
+export async function readPairInput(bundle: OpenBundle, input: PairInput, options: VerifyOptions = {}): Promise<Float32Array> {
+  const { manifest } = bundle;
+  const p = manifest.input.preprocessing;
+  const shape = manifest.input.shape;
+  const name = describePairInput(input);
+  if (input.kind === 'file') {
+    if (p.kind !== 'image') {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: ${name}: the bundle ${bundle.dir} takes ${p.kind} inputs of shape ${JSON.stringify(shape)}, not images`);
+    }
+    check(p.channels === 1 || p.channels === 3, FN, `the bundle ${bundle.dir} takes images with ${p.channels} channels; only 1 or 3 can be decoded`);
+    const x = await decodeImage(input.path, { width: p.width, height: p.height, channels: p.channels }, FN);
+    return toModelInput(x, p);
+  }
+  const rows = await datasetRows(bundle, input, options);
+  const count = rows.labels.length;
+  if (!(Number.isInteger(input.index) && input.index >= 0 && input.index < count)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: ${name}: row index ${input.index} is out of range (${count} rows: 0..${count - 1})`);
+  }
+  const size = exampleSize(rows.inputShape);
+  const want = shape.every((d) => d !== null) ? exampleSize(shape as number[]) : NaN;
+  if (size !== want) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: ${name} has shape ${JSON.stringify(rows.inputShape)} but the bundle ${bundle.dir} takes ${JSON.stringify(shape)}`);
+  }
+  return toModelInput(rows.x.slice(input.index * size, (input.index + 1) * size), p);
+}
+
+/**
+ * Decides whether `a` and `b` are the same: distance (the bundle's distance,
+ * or its cross-entropy head's negated logit) against the threshold, with
+ * p(same) from the bundle's Platt parameters.
+ *
+ * @throws ContrastiveError as {@link readPairInput}, and when neither
+ *   `options.threshold` nor the bundle has a threshold (run calibrate first).
+ */
+export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const threshold = options.threshold ?? bundle.manifest.threshold;
+  if (threshold === null || threshold === undefined) {
+    throw new ContrastiveError(
+      'STATE',
+      `${FN}: the bundle ${bundle.dir} has no threshold; run 'contrastive calibrate --model ${bundle.dir} --dataset SPEC' or pass --threshold T`,
+    );
+  }
+  check(Number.isFinite(threshold), FN, `threshold must be a finite number, got ${threshold}`);
+  const xa = await readPairInput(bundle, a, options);
+  const xb = await readPairInput(bundle, b, options);
+  const x = new Float32Array(xa.length * 2);
+  x.set(xa, 0);
+  x.set(xb, xa.length);
+  const { network } = bundle;
+  const emb = await network.embedBatched(x);
+  const dim = network.embeddingDim;
+  const head = headOf(bundle, FN);
+  let distance: number;
+  try {
+    distance = scorePairs(emb, emb, dim, [0], [1], { distance: network.distanceName, head })[0];
+  } finally {
+    head?.dispose();
+  }
+  if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the distance of ${describePairInput(a)} and ${describePairInput(b)} is ${distance}`);
+  const platt = bundle.manifest.calibration?.probability;
+  return {
+    distance,
+    threshold,
+    same: distance <= threshold,
+    probability: platt ? probabilitySame(distance, { a: platt.a, b: platt.b }) : null,
+  };
+}

@@ -1,0 +1,34 @@
+/** Running the CLI from tests: `node --import tsx src/cli/main.ts ...` in the repository root. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `contrastive ...args` from the sources and returns its exit code and output. */
+export function cli(...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CONTRASTIVE_DEBUG: '' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Asserts a non-zero exit with exactly one line on stderr, no stack trace, naming each needle. */
+export function assertOneLineError(r: CliResult, ...needles: Array<string | RegExp>): void {
+  assert.notEqual(r.code, 0, 'exit code');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  for (const n of needles) {
+    if (typeof n === 'string') assert.ok(r.stderr.includes(n), `stderr names '${n}': ${r.stderr}`);
+    else assert.match(r.stderr, n);
+  }
+}

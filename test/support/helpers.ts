@@ -1,0 +1,52 @@
+/** Shared test helpers. */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { ContrastiveError } from '../../src/errors.js';
+import { initBackend, type BackendName } from '../../src/engine/backend.js';
+
+/** Runs `fn` with `backend` active, restoring the previous backend afterwards. */
+export async function withBackend<T>(backend: BackendName, fn: () => T | Promise<T>): Promise<T> {
+  const previous = tf.getBackend();
+  await initBackend(backend);
+  try {
+    return await fn();
+  } finally {
+    if (previous && previous !== backend) await tf.setBackend(previous);
+  }
+}
+
+/** Asserts that every element of `actual` is within `tol` (absolute + relative) of `expected`. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = 'value'): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!(Math.abs(a - e) <= tol * (1 + Math.abs(e)))) {
+      throw new Error(`${what}[${i}]: got ${a}, expected ${e} (tol ${tol})`);
+    }
+  }
+}
+
+/** Asserts that `p` rejects with a ContrastiveError of `code` whose message contains (or matches) every part. */
+export async function rejectsWith(p: Promise<unknown>, code: string, ...parts: Array<string | RegExp>): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ContrastiveError, `expected ContrastiveError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    for (const part of parts) {
+      if (typeof part === 'string') assert.ok(err.message.includes(part), `message '${err.message}' lacks '${part}'`);
+      else assert.match(err.message, part);
+    }
+    return true;
+  });
+}
+
+/** Smallest and largest value of `values` (without spreading large arrays onto the stack). */
+export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return { min, max };
+}

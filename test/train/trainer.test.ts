@@ -1,0 +1,177 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend.js';
+import { Rng } from '../../src/util/rng.js';
+import type { LabelledDataset, PairDataset } from '../../src/data/types.js';
+import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
+import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/trainer.js';
+import { drawHeldOutPairs } from '../../src/train/held-out-pairs.js';
+import { ContrastiveError } from '../../src/errors.js';
+
+/** Gaussian clusters: `classes` classes of `perClass` points in `dim` dimensions. */
+function clusters(classes: number, perClass: number, dim: number, seed: number): LabelledDataset {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => rng.normal() * 2));
+  const n = classes * perClass;
+  const x = new Float32Array(n * dim);
+  const labels = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = k % classes;
+    labels[k] = c;
+    for (let j = 0; j < dim; j++) x[k * dim + j] = centres[c][j] + rng.normal() * 0.7;
+  }
+  return { name: 'clusters', inputShape: [dim], x, labels, numClasses: classes };
+}
+
+function network(seed = 1): SiameseNetwork {
+  return new SiameseNetwork(mlpEncoder({ inputShape: [8], hidden: [16], embeddingDim: 4, seed }));
+}
+
+const base: Partial<TrainConfig> = { epochs: 3, batchSize: 32, learningRate: 0.01, seed: 7, validationPairs: 200, patience: 0 };
+
+async function weightsOf(net: SiameseNetwork): Promise<Float32Array[]> {
+  return Promise.all(net.getWeights().map(async (t) => (await t.data()) as Float32Array));
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`contrastive training improves validation AUC and lowers the loss (${backend})`, async () => {
+    await initBackend(backend);
+    const train = clusters(4, 60, 8, 1);
+    const validation = clusters(4, 20, 8, 1);
+    const net = network();
+    const r = await trainSiamese(net, { train, validation }, { ...base, epochs: 4 });
+    assert.equal(r.history.length, 4);
+    assert.ok(r.history[3].trainLoss < r.history[0].trainLoss, `loss ${r.history.map((h) => h.trainLoss)}`);
+    assert.ok(r.history[3].validation!.auc > 0.9, `auc ${r.history[3].validation!.auc}`);
+    assert.ok(r.history[0].diagnostics!.meanNegative > 0);
+  });
+}
+
+test('the same seed gives the same weights; another seed differs', async () => {
+  await initBackend('wasm');
+  const train = clusters(4, 40, 8, 2);
+  const runs = [];
+  for (const seed of [7, 7, 8]) {
+    const net = network();
+    await trainSiamese(net, { train }, { ...base, epochs: 2, seed });
+    runs.push(await weightsOf(net));
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  assert.notDeepEqual(runs[0], runs[2]);
+});
+
+test('resume from a checkpoint gives the same weights as an uninterrupted run', async () => {
+  await initBackend('wasm');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-resume-'));
+  const train = clusters(4, 40, 8, 3);
+  const validation = clusters(4, 10, 8, 3);
+  const full = network();
+  await trainSiamese(full, { train, validation }, { ...base, epochs: 3 });
+  const part = network();
+  await trainSiamese(part, { train, validation }, { ...base, epochs: 1, checkpointDir: path.join(dir, 'ck') });
+  const resumed = network(99); // different initial weights: everything must come from the checkpoint
+  const r = await trainSiamese(resumed, { train, validation }, { ...base, epochs: 3, checkpointDir: path.join(dir, 'ck'), resume: true });
+  assert.equal(r.history.length, 3);
+  assert.deepEqual(await weightsOf(resumed), await weightsOf(full));
+  // a checkpoint made with other settings is refused
+  await assert.rejects(
+    trainSiamese(network(), { train, validation }, { ...base, epochs: 4, learningRate: 0.5, checkpointDir: path.join(dir, 'ck'), resume: true }),
+    (e: unknown) => e instanceof ContrastiveError && /other settings/.test(e.message),
+  );
+});
+
+test('triplet loss with a miner, contrastive with a pair miner and the cross-entropy head all train', async () => {
+  await initBackend('wasm');
+  const train = clusters(4, 40, 8, 4);
+  const validation = clusters(4, 15, 8, 4);
+  for (const cfg of [
+    { loss: 'triplet' as const, miner: 'semi-hard' },
+    { loss: 'triplet' as const, miner: 'hard' },
+    { loss: 'contrastive' as const, miner: 'hard-negative' },
+    { loss: 'cross-entropy' as const },
+  ]) {
+    const r = await trainSiamese(network(), { train, validation }, { ...base, epochs: 3, ...cfg });
+    const auc = r.history.at(-1)!.validation!.auc;
+    assert.ok(auc > 0.85, `${JSON.stringify(cfg)}: auc ${auc}`);
+    if (cfg.loss === 'cross-entropy') assert.ok(r.head);
+  }
+});
+
+test('pairs-only datasets train; triplet and mining on them are clear errors', async () => {
+  await initBackend('wasm');
+  const c = clusters(2, 100, 8, 5);
+  const n = 100;
+  const a = new Float32Array(n * 8);
+  const b = new Float32Array(n * 8);
+  const labels = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = k;
+    const j = k % 2 === 0 ? (k + 2) % 200 : (k + 1) % 200; // same class for even k, other class for odd k
+    a.set(c.x.subarray(i * 8, i * 8 + 8), k * 8);
+    b.set(c.x.subarray(j * 8, j * 8 + 8), k * 8);
+    labels[k] = c.labels[i] === c.labels[j] ? 0 : 1;
+  }
+  const pairs: PairDataset = { name: 'pairs', inputShape: [8], a, b, labels };
+  const r = await trainSiamese(network(), { train: pairs, validation: pairs }, { ...base, epochs: 3 });
+  assert.ok(r.history.at(-1)!.validation!.auc > 0.9);
+  await assert.rejects(trainSiamese(network(), { train: pairs }, { ...base, loss: 'triplet' }), /triplet loss needs class labels/);
+  await assert.rejects(trainSiamese(network(), { train: pairs }, { ...base, miner: 'all' }), /mining needs class labels/);
+});
+
+test('bad settings are named', async () => {
+  await initBackend('cpu');
+  const train = clusters(2, 10, 8, 6);
+  await assert.rejects(trainSiamese(network(), { train }, { margin: -1 }), /margin must be a positive number/);
+  await assert.rejects(trainSiamese(network(), { train }, { loss: 'hinge' as never }), /unknown loss 'hinge'/);
+  await assert.rejects(trainSiamese(network(), { train }, { optimizer: 'lbfgs' as never }), /unknown optimizer 'lbfgs'/);
+  await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /--resume needs a checkpoint directory/);
+  tf.disposeVariables();
+});
+
+test('mining batches: m per class larger than the batch allows is a clear error', async () => {
+  await initBackend('cpu');
+  const train = clusters(4, 20, 8, 7);
+  await assert.rejects(
+    trainSiamese(network(), { train }, { ...base, miner: 'all', batchSize: 8, mPerClass: 10 }),
+    /batch size 8 pairs \(16 examples per mining batch\) is smaller than 2 classes x m per class 10/,
+  );
+  const r = await trainSiamese(network(), { train }, { ...base, epochs: 1, miner: 'all', batchSize: 8, mPerClass: 4 });
+  assert.equal(r.history.length, 1);
+});
+
+test('cosine learning-rate schedule: full rate first, half way at the middle, resumable', async () => {
+  assert.equal(learningRateAt(0.01, 'constant', 7, 10), 0.01);
+  assert.equal(learningRateAt(0.01, 'cosine', 0, 10), 0.01);
+  assert.ok(Math.abs(learningRateAt(0.01, 'cosine', 5, 10) - 0.005) < 1e-12);
+  assert.ok(learningRateAt(0.01, 'cosine', 9, 10) < 0.0003);
+  await initBackend('wasm');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-cosine-'));
+  const train = clusters(4, 30, 8, 8);
+  const cfg = { ...base, epochs: 3, lrSchedule: 'cosine' as const };
+  const full = network();
+  await trainSiamese(full, { train }, cfg);
+  // A crash in the middle of epoch 2: the checkpoint of epoch 1 is on disk.
+  const crash = new Error('simulated crash');
+  await assert.rejects(
+    trainSiamese(network(), { train }, { ...cfg, checkpointDir: path.join(dir, 'ck') }, (e) => {
+      if (e.type === 'step' && e.epoch === 1 && e.step === 2) throw crash;
+    }),
+    (e: unknown) => e === crash,
+  );
+  const resumed = network(5);
+  const r = await trainSiamese(resumed, { train }, { ...cfg, checkpointDir: path.join(dir, 'ck'), resume: true });
+  assert.equal(r.history.length, 3);
+  assert.deepEqual(await weightsOf(resumed), await weightsOf(full));
+});
+
+test('held-out pairs never outnumber the distinct pairs of a small split', () => {
+  const small = clusters(2, 3, 8, 9); // 6 examples: 15 distinct pairs
+  const pairs = drawHeldOutPairs(small, 10000, 1);
+  assert.equal(pairs.labels.length, 15);
+  const big = clusters(4, 50, 8, 9);
+  assert.equal(drawHeldOutPairs(big, 1000, 1).labels.length, 1000);
+});
