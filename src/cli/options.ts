@@ -50,3 +50,9 @@ export function imageSize(value: string): [number, number] {
   if (w < 1 || h < 1) throw new InvalidArgumentError(`image size must be positive, got '${value}'`);
   return [h, w];
 }
+
+/** Parses a class list ('3,4') or a fraction of the classes ('0.4'), as `--validation-classes` takes. */
+export function classListOrFraction(value: string): number[] | number {
+  if (/^\s*0?\.\d+\s*$/.test(value)) return Number(value);
+  return intList(value);
+}

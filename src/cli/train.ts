@@ -4,7 +4,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
 import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics, type RunTrainingOptions } from '../jobs/run-training.js';
 import type { DistanceName } from '../distances/index.js';
-import { fraction, imageSize, intList, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
+import { classListOrFraction, fraction, imageSize, intList, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 import { progressMode, trainProgress } from './progress.js';
 import { ContrastiveError } from '../errors.js';
 import type { LoadDatasetOptions } from '../data/index.js';
@@ -38,6 +38,7 @@ export interface TrainCliOptions {
   monitor?: MonitorName;
   augmentShift?: number;
   holdoutClasses?: number[];
+  validationClasses?: number[] | number;
   backend: BackendChoice;
   out?: string;
   resume?: boolean;
@@ -73,6 +74,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--monitor <metric>', 'validation metric for early stopping: auc | accuracy | eer', oneOf(['auc', 'accuracy', 'eer'] as const))
     .option('--augment-shift <px>', 'shift training images randomly by up to this many pixels (default 1 for labelled images, 0 otherwise)', nonNegativeInt)
     .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
+    .option('--validation-classes <list|fraction>', 'class-disjoint validation (with --holdout-classes): classes, e.g. 3,4, or a fraction of the others, e.g. 0.4, used only for early stopping and calibration', classListOrFraction)
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print machine-readable JSON lines instead of a progress bar');
 }
@@ -101,6 +103,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     batchNorm: o.batchNorm,
     normalize: o.normalize,
     holdoutClasses: o.holdoutClasses,
+    validationClasses: o.validationClasses,
     backend: o.backend,
     out: o.out,
     train: {

@@ -1,7 +1,8 @@
 /**
  * Train / validation / test splits, deterministic from a seed and stratified
  * (each class, or each pair label, is split in the same proportions), with
- * optional held-out classes for zero-shot evaluation.
+ * optional held-out classes for zero-shot evaluation and optional class-disjoint
+ * validation (the protocol of face benchmarks, which split by identity).
  */
 import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
@@ -21,6 +22,15 @@ export interface SplitOptions {
 export interface DatasetSplitOptions extends SplitOptions {
   /** Classes kept out of train and validation entirely; all their examples go to test. */
   holdoutClasses?: readonly number[];
+  /**
+   * Class-disjoint validation: classes whose examples all go to validation, as a
+   * list of class indices, or a fraction in (0, 1) of the classes that are not
+   * held out (rounded, at least 2, chosen from the seed). Needs `holdoutClasses`:
+   * the split is then disjoint by class (train = the other classes whole,
+   * validation = these, test = the held-out classes), and the `validation` and
+   * `test` fractions are not used.
+   */
+  validationClasses?: readonly number[] | number;
 }
 
 /** Example indices (ascending) of each split. */
@@ -43,6 +53,8 @@ export interface Split<D> {
 export interface DatasetSplit extends Split<LabelledDataset> {
   /** Sorted held-out classes (empty when none); they occur only in `test`. */
   holdoutClasses: number[];
+  /** Sorted class-disjoint validation classes (empty when none); they occur only in `validation`. */
+  validationClasses: number[];
 }
 
 function checkFractions(fn: string, options: SplitOptions): { validation: number; test: number; seed: number } {
@@ -70,6 +82,37 @@ function splitGroup(group: number[], rng: Rng, validation: number, test: number,
   for (let k = 0; k < n; k++) {
     (k < nTest ? out.test : k < nTest + nVal ? out.validation : out.train).push(perm[k]);
   }
+}
+
+/** Salt of the generator that picks validation classes from a fraction (apart from the shuffle's stream). */
+const VALIDATION_CLASS_SALT = 0x5eed_c1a5;
+
+/** The validation classes of {@link splitDataset}: a checked list, or `fraction` of `candidates` picked from the seed. */
+function pickValidationClasses(fn: string, spec: readonly number[] | number, candidates: number[], held: Set<number>, numClasses: number, seed: number): Set<number> {
+  const out = new Set<number>();
+  if (typeof spec === 'number') {
+    check(Number.isFinite(spec) && spec > 0 && spec < 1, fn, `validationClasses as a fraction must be in (0, 1), got ${spec}`);
+    const count = Math.max(2, Math.round(spec * candidates.length));
+    check(
+      count <= candidates.length - 2,
+      fn,
+      `validationClasses ${spec} of the ${candidates.length} classes not held out is ${count} classes, which leaves fewer than 2 classes to train on`,
+    );
+    const order = new Rng((seed ^ VALIDATION_CLASS_SALT) >>> 0).shuffle(candidates.slice());
+    for (const c of order.slice(0, count)) out.add(c);
+    return out;
+  }
+  check(Array.isArray(spec) || ArrayBuffer.isView(spec), fn, 'validationClasses must be an array of class indices or a fraction in (0, 1)');
+  for (const c of spec) {
+    check(Number.isInteger(c) && c >= 0 && c < numClasses, fn, `validationClasses: ${c} is not a class index in [0, ${numClasses})`);
+    check(!out.has(c), fn, `validationClasses: class ${c} is listed twice`);
+    check(!held.has(c), fn, `validationClasses: class ${c} is also a held-out class; a class belongs to one split only`);
+    check(candidates.includes(c), fn, `validationClasses: class ${c} has no examples in this dataset`);
+    out.add(c);
+  }
+  check(out.size >= 2, fn, `validationClasses [${[...out].join(', ')}]: class-disjoint validation needs at least 2 classes (a dissimilar pair needs two)`);
+  check(candidates.length - out.size >= 2, fn, `validationClasses [${[...out].join(', ')}] leave fewer than 2 classes to train on`);
+  return out;
 }
 
 function sortedIndices(list: number[]): Int32Array {
@@ -137,9 +180,17 @@ export function subsetPairs(pairs: PairDataset, indices: ArrayLike<number>): Pai
  * Labels are not renumbered and numClasses is unchanged. Each part keeps the
  * dataset's order (indices ascending).
  *
+ * With `validationClasses` (and `holdoutClasses`) the split is class-disjoint:
+ * every example of a validation class goes to validation, every example of the
+ * remaining classes to train, the held-out classes to test; no class is in two
+ * splits, so early stopping and threshold calibration see classes that are
+ * neither trained on nor tested. The shuffle stream is the same as without it.
+ *
  * @throws ContrastiveError for a non-integer seed, fractions outside [0, 1) or
  *   summing to 1 or more, held-out classes that are not integers in
- *   [0, numClasses), repeated, or that cover every class present.
+ *   [0, numClasses), repeated, or that cover every class present; validation
+ *   classes without held-out classes, overlapping them, fewer than 2, or leaving
+ *   fewer than 2 classes to train on.
  */
 export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOptions): DatasetSplit {
   const fn = 'splitDataset';
@@ -166,13 +217,24 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
   const present = [...groups.keys()].sort((p, q) => p - q);
   check(held.size === 0 || present.some((c) => !held.has(c)), fn, `holdoutClasses [${[...held].join(', ')}] leave no class for training`);
 
+  let byClass = new Set<number>();
+  if (options.validationClasses !== undefined) {
+    check(
+      held.size > 0,
+      fn,
+      'validationClasses needs holdoutClasses: with class-disjoint validation the test split is the held-out classes (no class may be in two splits)',
+    );
+    byClass = pickValidationClasses(fn, options.validationClasses, present.filter((c) => !held.has(c)), held, numClasses, seed);
+  }
+
   const rng = new Rng(seed);
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+  const classDisjoint = byClass.size > 0;
   for (const c of present) {
     const group = groups.get(c)!;
-    if (held.has(c)) {
+    if (held.has(c) || classDisjoint) {
       rng.shuffle(group.slice()); // keep the generator's stream the same as without holdout
-      parts.test.push(...group);
+      (held.has(c) ? parts.test : byClass.has(c) ? parts.validation : parts.train).push(...group);
     } else {
       splitGroup(group, rng, validation, test, parts);
     }
@@ -184,6 +246,7 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
     test: subsetDataset(dataset, indices.test),
     indices,
     holdoutClasses: [...held].sort((p, q) => p - q),
+    validationClasses: [...byClass].sort((p, q) => p - q),
   };
 }
 

@@ -36,6 +36,8 @@ export interface RunSplit {
   validation: number;
   test: number;
   holdoutClasses: number[];
+  /** Class-disjoint validation classes of the run (empty when none). */
+  validationClasses: number[];
   /** Where these figures were read: the manifest's training section, the run's metrics.json, or library defaults. */
   source: 'manifest' | 'metrics.json' | 'defaults';
 }
@@ -116,20 +118,27 @@ function isNumberList(v: unknown): v is number[] {
 export async function runSplitOf(bundle: OpenBundle): Promise<RunSplit> {
   const training = bundle.manifest.training;
   const seed = training?.seed ?? 42;
-  const stored = (training as { split?: { validation?: unknown; test?: unknown; holdoutClasses?: unknown } } | null)?.split;
+  const stored = (training as { split?: { validation?: unknown; test?: unknown; holdoutClasses?: unknown; validationClasses?: unknown } } | null)?.split;
   if (stored && typeof stored.validation === 'number' && typeof stored.test === 'number') {
-    return { seed, validation: stored.validation, test: stored.test, holdoutClasses: isNumberList(stored.holdoutClasses) ? stored.holdoutClasses : [], source: 'manifest' };
+    return {
+      seed,
+      validation: stored.validation,
+      test: stored.test,
+      holdoutClasses: isNumberList(stored.holdoutClasses) ? stored.holdoutClasses : [],
+      validationClasses: isNumberList(stored.validationClasses) ? stored.validationClasses : [],
+      source: 'manifest',
+    };
   }
   const metricsFile = path.join(path.dirname(path.resolve(bundle.dir)), 'metrics.json');
   try {
     const m = JSON.parse(await fs.readFile(metricsFile, 'utf8')) as { holdoutClasses?: unknown; seed?: unknown; dataset?: unknown };
     if (m.dataset === training?.dataset && m.seed === seed && isNumberList(m.holdoutClasses)) {
-      return { seed, validation: 0.1, test: 0.2, holdoutClasses: m.holdoutClasses, source: 'metrics.json' };
+      return { seed, validation: 0.1, test: 0.2, holdoutClasses: m.holdoutClasses, validationClasses: [], source: 'metrics.json' };
     }
   } catch {
     // no run directory around the bundle: fall through to the defaults
   }
-  return { seed, validation: 0.1, test: 0.2, holdoutClasses: [], source: 'defaults' };
+  return { seed, validation: 0.1, test: 0.2, holdoutClasses: [], validationClasses: [], source: 'defaults' };
 }
 
 /** Loader options for `spec`: the bundle's image size, the run's own loader options for its dataset, then `override`. */
@@ -168,9 +177,11 @@ export async function bundleSplit(bundle: OpenBundle, spec: string, split: Split
   const fractions = { seed: runSplit.seed, validation: runSplit.validation, test: runSplit.test };
   if (isPairDataset(data)) return { data: splitPairs(data, fractions)[split], runSplit };
   // Held-out classes belong to the run's own dataset; on another dataset they mean nothing.
-  const holdoutClasses = bundle.manifest.training?.dataset === spec ? runSplit.holdoutClasses : [];
-  const parts = splitDataset(data, { ...fractions, holdoutClasses });
-  return { data: parts[split], runSplit: { ...runSplit, holdoutClasses } };
+  const ownData = bundle.manifest.training?.dataset === spec;
+  const holdoutClasses = ownData ? runSplit.holdoutClasses : [];
+  const validationClasses = ownData && holdoutClasses.length > 0 ? runSplit.validationClasses : [];
+  const parts = splitDataset(data, { ...fractions, holdoutClasses, ...(validationClasses.length > 0 ? { validationClasses } : {}) });
+  return { data: parts[split], runSplit: { ...runSplit, holdoutClasses, validationClasses } };
 }
 
 /** The cross-entropy head stored in manifest.loss.head, if any. */

@@ -218,7 +218,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   await initBackend(options.backend ?? 'auto');
   const data = await loadDataset(datasetSpec, options.load ?? {});
   const fractions = { seed, validation: validationFraction, test: testFraction };
-  const split: Splits = isPairDataset(data) ? splitPairs(data, fractions) : splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses });
+  const split: Splits = isPairDataset(data) ? splitPairs(data, fractions) : splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses, validationClasses: options.validationClasses });
   const valPairs = drawHeldOutPairs(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
 
   const initial = new SiameseNetwork(buildEncoder(options.encoder ?? 'mlp', data.inputShape, options, seed), { distance, normalize });

@@ -8,7 +8,7 @@ import { check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend.js';
 import type { LabelledDataset, PairDataset } from '../data/types.js';
-import { loadDataset, splitDataset, splitPairs, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
+import { loadDataset, splitDataset, splitPairs, subsetDataset, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
 import type { DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
@@ -62,6 +62,12 @@ export interface RunTrainingOptions {
   normalize?: boolean;
   /** Classes kept out of training and validation (they appear only in test). */
   holdoutClasses?: number[];
+  /**
+   * Class-disjoint validation (needs `holdoutClasses`): classes, or a fraction of
+   * the classes not held out, used whole for early stopping and threshold
+   * calibration and neither trained on nor tested. See `splitDataset`.
+   */
+  validationClasses?: number[] | number;
   /** Fractions of each seen class for validation and test. Defaults 0.1 and 0.2. */
   validationFraction?: number;
   testFraction?: number;
@@ -76,7 +82,8 @@ export interface RunTrainingOptions {
 
 /** The metrics of one run, as written to metrics.json. */
 export interface RunMetrics {
-  verification: { accuracy: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
+  /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
+  verification: { accuracy: number; bestAccuracy: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
   retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
   dataset: string;
   encoder: EncoderName;
@@ -90,6 +97,13 @@ export interface RunMetrics {
   trainSeconds: number;
   seed: number;
   holdoutClasses: number[];
+  /** Class-disjoint validation classes (empty when validation shares the training classes). */
+  validationClasses: number[];
+  /**
+   * With held-out classes: the figures on their examples only (never seen in
+   * training, nor in validation), at the threshold calibrated on validation.
+   */
+  heldOutClasses?: Pick<RunMetrics, 'verification' | 'retrieval'>;
   split: { train: number; validation: number; test: number };
 }
 
@@ -142,6 +156,42 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
   return undefined;
 }
 
+/**
+ * Verification and retrieval figures on the examples of `classes` in `test`
+ * only, at `threshold` (calibrated elsewhere); pairs drawn as the job draws test pairs.
+ */
+async function scoreHeldOutClasses(
+  network: SiameseNetwork,
+  test: LabelledDataset,
+  classes: Set<number>,
+  threshold: number,
+  scorer: { distance: DistanceName; head?: TrainResult['head'] },
+  pairCount: number,
+  seed: number,
+): Promise<Pick<RunMetrics, 'verification' | 'retrieval'>> {
+  const keep: number[] = [];
+  for (let i = 0; i < test.labels.length; i++) if (classes.has(test.labels[i])) keep.push(i);
+  const held = subsetDataset(test, keep);
+  const pairs = drawHeldOutPairs(held, pairCount, seed ^ HELD_OUT_PAIRS.testSalt);
+  const d = await scoreSplit(network, held, pairs, scorer);
+  const vm = verificationMetrics(d, pairs.labels);
+  const emb = await network.embedBatched(held.x);
+  // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.
+  const rm = retrievalMetrics(emb, held.labels, { dim: network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
+  return {
+    verification: {
+      accuracy: accuracyAtThreshold(d, pairs.labels, threshold),
+      bestAccuracy: vm.bestAccuracy,
+      auc: vm.auc,
+      eer: vm.eer,
+      threshold,
+      tarAtFar: { ...vm.tarAtFar },
+      pairs: pairs.labels.length,
+    },
+    retrieval: { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries },
+  };
+}
+
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const datasetSpec = options.dataset ?? 'mnist';
@@ -160,12 +210,16 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
+  let validationClasses: number[] = [];
   if (isPairDataset(data)) {
     check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
+    check(options.validationClasses === undefined, 'train', 'validation classes need class labels; a pairs-only dataset has none');
     split = splitPairs(data, fractions);
   } else {
     requireTwoClasses(data, 'training');
-    split = splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses });
+    const parts = splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses, validationClasses: options.validationClasses });
+    validationClasses = parts.validationClasses;
+    split = parts;
     requireTwoClasses(split.train as LabelledDataset, 'the train split');
   }
 
@@ -210,9 +264,15 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   }
 
   const count = (d: LabelledDataset | PairDataset): number => d.labels.length;
+  const holdout = options.holdoutClasses ?? [];
+  const heldOutClasses =
+    holdout.length > 0 && !isPairDataset(split.test)
+      ? await scoreHeldOutClasses(network, split.test, new Set(holdout), calibration.threshold, { distance, head: result.head }, options.testPairs ?? HELD_OUT_PAIRS.test, seed)
+      : undefined;
   const metrics: RunMetrics = {
     verification: {
       accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
+      bestAccuracy: vm.bestAccuracy,
       auc: vm.auc,
       eer: vm.eer,
       threshold: calibration.threshold,
@@ -231,7 +291,9 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     backend,
     trainSeconds: Math.round(result.seconds * 10) / 10,
     seed,
-    holdoutClasses: options.holdoutClasses ?? [],
+    holdoutClasses: holdout,
+    validationClasses,
+    ...(heldOutClasses ? { heldOutClasses } : {}),
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
   };
 
@@ -249,7 +311,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       loss: metrics.loss,
       miner: metrics.miner,
       // What `contrastive eval` needs to re-split the data exactly as this run did.
-      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: options.holdoutClasses ?? [] },
+      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: holdout, validationClasses },
       load: options.load ?? {},
     },
     metrics: { verification: metrics.verification, retrieval: metrics.retrieval },

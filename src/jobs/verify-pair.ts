@@ -69,7 +69,7 @@ async function datasetRows(bundle: OpenBundle, input: Extract<PairInput, { kind:
     );
   }
   const s = await runSplitOf(bundle);
-  return splitDataset(mnist, { seed: s.seed, validation: s.validation, test: s.test, holdoutClasses: s.holdoutClasses })[input.part];
+  return splitDataset(mnist, { seed: s.seed, validation: s.validation, test: s.test, holdoutClasses: s.holdoutClasses, validationClasses: s.validationClasses.length > 0 ? s.validationClasses : undefined })[input.part];
 }
 
 /**

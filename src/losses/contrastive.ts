@@ -14,6 +14,12 @@ import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
 export interface ContrastiveLossOptions {
   /** Margin m beyond which a dissimilar pair costs nothing; >= 0, default 1. */
   margin?: number;
+  /**
+   * Positive margin m+ (pytorch-metric-learning's `pos_margin`): a similar pair
+   * costs scale * max(0, D - m+)^2, so pairs already closer than m+ are left
+   * alone. 0 (the default) is exactly the seed's scale * D^2. Must be >= 0.
+   */
+  posMargin?: number;
   /** Default 'mean'; 'none' returns the [N] per-pair losses. */
   reduction?: Reduction;
   /** Distance D between the two rows; default 'euclidean'. */
@@ -29,10 +35,11 @@ export interface ContrastiveLossOptions {
 }
 
 /** Options of {@link contrastiveLossFromDistance} and {@link contrastiveLossFn}. */
-export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'reduction' | 'convention'>;
+export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'posMargin' | 'reduction' | 'convention'>;
 
 interface Resolved {
   margin: number;
+  posMargin: number;
   reduction: Reduction;
   distance: DistanceName;
   rule: ConventionRule;
@@ -40,17 +47,18 @@ interface Resolved {
   implementation: 'fused' | 'ops';
 }
 
-const OPTION_KEYS = ['margin', 'reduction', 'distance', 'convention', 'implementation'] as const;
+const OPTION_KEYS = ['margin', 'posMargin', 'reduction', 'distance', 'convention', 'implementation'] as const;
 
 function resolve(options: ContrastiveLossOptions | undefined, fn: string, keys: readonly string[] = OPTION_KEYS): Resolved {
   checkOptionKeys(options, keys, fn);
-  const { margin = 1, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused' } = options ?? {};
+  const { margin = 1, posMargin = 0, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused' } = options ?? {};
   checkMargin(margin, fn);
+  check(typeof posMargin === 'number' && Number.isFinite(posMargin) && posMargin >= 0, fn, `posMargin must be a finite number >= 0, got ${String(posMargin)}`);
   checkReduction(reduction, fn);
   checkDistanceName(distance, fn);
   const rule = conventionRule(convention, fn);
   check(implementation === 'fused' || implementation === 'ops', fn, `unknown implementation '${String(implementation)}' (expected fused or ops)`);
-  return { margin, reduction, distance, rule, convention, implementation };
+  return { margin, posMargin, reduction, distance, rule, convention, implementation };
 }
 
 function labelMeaning(rule: ConventionRule, convention: ContrastiveConvention): string {
@@ -65,10 +73,15 @@ function similarMask(labels: ArrayLike<number>, rule: ConventionRule): Uint8Arra
   return out;
 }
 
+/** The pull term of similar pairs: D^2, or max(0, D - posMargin)^2 with a positive margin. */
+export function pullTerm(dist: tf.Tensor1D, posMargin: number): tf.Tensor1D {
+  return posMargin > 0 ? (tf.square(tf.relu(tf.sub(dist, posMargin))) as tf.Tensor1D) : tf.square(dist);
+}
+
 /** Per-pair loss from distances with TF.js ops; `similar` is 1 for pulled pairs. */
-function perPairFromDistances(dist: tf.Tensor1D, similar: Uint8Array, rule: ConventionRule, margin: number): tf.Tensor1D {
+function perPairFromDistances(dist: tf.Tensor1D, similar: Uint8Array, rule: ConventionRule, margin: number, posMargin: number): tf.Tensor1D {
   const s = tf.tensor1d(similar, 'float32');
-  const pull = tf.square(dist);
+  const pull = pullTerm(dist, posMargin);
   const hinge = tf.square(tf.relu(tf.sub(margin, dist)));
   const mixed = tf.add(tf.mul(s, pull), tf.mul(tf.sub(1, s), hinge));
   return tf.mul(mixed, rule.scale) as tf.Tensor1D;
@@ -122,13 +135,14 @@ export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint
   const e1 = asFloat(emb1);
   const e2 = asFloat(emb2);
   try {
-    if (o.distance === 'euclidean' && o.implementation === 'fused') {
+    // The fused pass implements the seed's formula; a positive margin takes the ops path.
+    if (o.distance === 'euclidean' && o.implementation === 'fused' && o.posMargin === 0) {
       return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
     }
     return tf.tidy(() => {
       const dist = pairDistances(e1, e2, o.distance);
       checkDistancesFinite(dist, fn);
-      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction);
+      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin, o.posMargin), o.reduction);
     });
   } finally {
     if (e1 !== emb1) e1.dispose();
@@ -152,7 +166,7 @@ export function resolveContrastiveOptions(options: ContrastiveLossOptions | unde
  */
 export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.Tensor, options?: ContrastiveLossFromDistanceOptions): tf.Tensor {
   const fn = 'contrastiveLossFromDistance';
-  const o = resolve(options, fn, ['margin', 'reduction', 'convention']);
+  const o = resolve(options, fn, ['margin', 'posMargin', 'reduction', 'convention']);
   check(distances instanceof tf.Tensor, fn, 'distances must be a tf.Tensor1D');
   check(
     distances.rank === 1 || (distances.rank === 2 && distances.shape[1] === 1),
@@ -167,7 +181,7 @@ export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.T
   const similar = similarMask(y, o.rule);
   return tf.tidy(() => {
     const dist = tf.reshape(asFloat(distances), [n]) as tf.Tensor1D;
-    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction);
+    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin, o.posMargin), o.reduction);
   });
 }
 
@@ -178,8 +192,8 @@ export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.T
  */
 export function contrastiveLossFn(options?: ContrastiveLossFromDistanceOptions): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
   const fn = 'contrastiveLossFn';
-  const o = resolve(options, fn, ['margin', 'reduction', 'convention']);
+  const o = resolve(options, fn, ['margin', 'posMargin', 'reduction', 'convention']);
   check(o.reduction !== 'none', fn, "reduction 'none' is not a Keras loss (it must return a scalar); use 'mean' or 'sum'");
-  const opts: ContrastiveLossFromDistanceOptions = { margin: o.margin, reduction: o.reduction, convention: o.convention };
+  const opts: ContrastiveLossFromDistanceOptions = { margin: o.margin, posMargin: o.posMargin, reduction: o.reduction, convention: o.convention };
   return (yTrue, yPred) => contrastiveLossFromDistance(yTrue, yPred, opts) as tf.Scalar;
 }

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { checkIndexList as checkIndices, flatPairDistances } from '../distances/index-pair-distances.js';
-import { resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
+import { pullTerm, resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
 import { reduceLoss } from './reduction.js';
 import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
 
@@ -58,7 +58,8 @@ function flatIndices(rows: number, first: ArrayLike<number>[], second: ArrayLike
  * Contrastive loss over mined pairs: positives (a1[k], p[k]) count as similar,
  * negatives (a2[k], n[k]) as dissimilar, whatever the convention's label values.
  * Same formula, conventions, margin and distances as {@link contrastiveLoss}:
- * scale * D^2 for a positive, scale * max(0, m - D)^2 for a negative. The
+ * scale * D^2 for a positive (scale * max(0, D - posMargin)^2 with a positive
+ * margin), scale * max(0, m - D)^2 for a negative. The
  * distances come from the batch's pair table (see `indexPairDistances`), so the
  * cost grows with the number of distinct row pairs, not with P * d. No pairs
  * gives a zero loss (that still depends on `embeddings`). For 'none' the
@@ -88,7 +89,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
     const dist = flatPairDistances(embeddings, flat, o.distance, fn);
     const parts: tf.Tensor1D[] = [];
     // Positives are pulled together, negatives pushed past the margin.
-    if (np > 0) parts.push(tf.square(tf.slice(dist, 0, np)));
+    if (np > 0) parts.push(pullTerm(tf.slice(dist, 0, np), o.posMargin));
     if (nn > 0) parts.push(tf.square(tf.relu(tf.sub(o.margin, tf.slice(dist, np, nn)))) as tf.Tensor1D);
     const perPair = tf.mul(parts.length === 1 ? parts[0] : tf.concat(parts), o.rule.scale) as tf.Tensor1D;
     return reduceLoss(perPair, o.reduction);

@@ -55,6 +55,8 @@ export interface TrainConfig {
   loss: LossName;
   /** Margin m of the contrastive or triplet loss. Default 1. */
   margin: number;
+  /** Positive margin of the contrastive loss (similar pairs closer than it cost nothing); 0, the default, is the seed's formula. */
+  posMargin?: number;
   /** Distance between embeddings. Default 'euclidean'. */
   distance: DistanceName;
   /**
@@ -187,6 +189,10 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
   const fn = 'train';
   check(LOSS_NAMES.includes(c.loss), fn, `unknown loss '${c.loss}' (expected ${LOSS_NAMES.join(', ')})`);
   check(Number.isFinite(c.margin) && c.margin > 0, fn, `margin must be a positive number, got ${c.margin}`);
+  if (c.posMargin !== undefined) {
+    check(Number.isFinite(c.posMargin) && c.posMargin >= 0 && c.posMargin < c.margin, fn, `positive margin must be in [0, margin ${c.margin}), got ${c.posMargin}`);
+    check(c.posMargin === 0 || c.loss === 'contrastive', fn, `a positive margin applies to the contrastive loss only, not '${c.loss}'`);
+  }
   check(Number.isInteger(c.epochs) && c.epochs >= 1, fn, `epochs must be a positive integer, got ${c.epochs}`);
   check(Number.isInteger(c.batchSize) && c.batchSize >= 2, fn, `batch size must be an integer >= 2, got ${c.batchSize}`);
   check(Number.isFinite(c.learningRate) && c.learningRate > 0, fn, `learning rate must be positive, got ${c.learningRate}`);
@@ -209,7 +215,9 @@ function configKey(c: TrainConfig): string {
   const { loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, seed, validationPairs, augmentShift } = c;
   // epochs belongs here only for a schedule that depends on it
   const scheduleEpochs = lrSchedule === 'constant' ? undefined : c.epochs;
-  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift });
+  // posMargin only when set, so checkpoints written before it existed still resume
+  const posMargin = c.posMargin ? c.posMargin : undefined;
+  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift, posMargin });
 }
 
 function monitorScore(v: ValidationRecord, monitor: MonitorName): number {
@@ -332,7 +340,7 @@ export async function trainSiamese(
             const e1 = emb.slice([0, 0], [B, -1]) as tf.Tensor2D;
             const e2 = emb.slice([B, 0], [B, -1]) as tf.Tensor2D;
             if (head) return head.loss(e1, e2, y);
-            return contrastiveLoss(e1, e2, y, { margin: config.margin, distance: config.distance }) as tf.Scalar;
+            return contrastiveLoss(e1, e2, y, { margin: config.margin, posMargin: config.posMargin ?? 0, distance: config.distance }) as tf.Scalar;
           },
           true,
           varList,
@@ -363,7 +371,7 @@ export async function trainSiamese(
             if (tripletMiner) {
               return tripletLossFromIndices(emb, tripletMiner(dm, batchLabels), { margin: config.margin, distance: config.distance }) as tf.Scalar;
             }
-            return pairLossFromIndices(emb, pairMiner!(dm, batchLabels), { margin: config.margin, distance: config.distance }) as tf.Scalar;
+            return pairLossFromIndices(emb, pairMiner!(dm, batchLabels), { margin: config.margin, posMargin: config.posMargin ?? 0, distance: config.distance }) as tf.Scalar;
           },
           true,
           varList,
