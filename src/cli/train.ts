@@ -4,7 +4,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
 import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics, type RunTrainingOptions } from '../jobs/run-training.js';
 import type { DistanceName } from '../distances/index.js';
-import { classListOrFraction, fraction, imageSize, intList, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
+import { classListOrFraction, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './options.js';
 import { progressMode, trainProgress } from './progress.js';
 import { ContrastiveError } from '../errors.js';
 import type { LoadDatasetOptions } from '../data/index.js';
@@ -25,6 +25,8 @@ export interface TrainCliOptions {
   loss: LossName;
   miner?: string;
   margin?: number;
+  posMargin?: number;
+  memorySize?: number;
   distance: DistanceName;
   epochs?: number;
   batchSize?: number;
@@ -61,6 +63,8 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--dropout <rate>', 'dropout after each hidden layer of the mlp encoder (default 0)', fraction)
     .option('--no-normalize', 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])')
     .option('--distance <name>', 'euclidean | squaredEuclidean | cosine', oneOf(['euclidean', 'squaredEuclidean', 'cosine'] as const), 'euclidean')
+    .option('--pos-margin <m>', 'positive margin of the contrastive loss: similar pairs closer than it cost nothing (default 0, the seed formula)', nonNegativeNumber)
+    .option('--memory-size <n>', 'cross-batch memory: recent embeddings paired with each batch (with --miner; default 0 = off)', nonNegativeInt)
     .option('--miner <name>', 'in-batch miner: all | hard-negative | semi-hard | pair-margin (contrastive); all | hard | semi-hard (triplet)')
     .option('--epochs <n>', 'epochs (default 40)', positiveInt)
     .option('--batch-size <n>', 'pairs per step (default 128)', positiveInt)
@@ -110,6 +114,8 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
       loss: o.loss,
       miner: o.miner,
       margin: o.margin,
+      posMargin: o.posMargin,
+      memorySize: o.memorySize,
       distance: o.distance,
       epochs: o.epochs,
       batchSize: o.batchSize,

@@ -11,6 +11,7 @@ export {
 } from './trainer.js';
 export type { TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName, LrSchedule } from './trainer.js';
 export { KochHead } from './koch-head.js';
+export { CrossBatchMemory, crossBatchMemoryLoss, memoryPairs } from './cross-batch-memory.js';
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit } from './held-out-pairs.js';

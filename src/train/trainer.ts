@@ -19,6 +19,7 @@ import { createPairMiner, createTripletMiner } from '../miners/index.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
 import { KochHead, type KochHeadWeights } from './koch-head.js';
+import { CrossBatchMemory, crossBatchMemoryLoss } from './cross-batch-memory.js';
 import { pairBatchTensor, batchTensor, gatherRows, shiftImages } from './batches.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 import { HELD_OUT_PAIRS, drawHeldOutPairs, scoreSplit } from './held-out-pairs.js';
@@ -65,6 +66,12 @@ export interface TrainConfig {
    * 'triplet': a triplet miner ('all' | 'hard' | 'semi-hard'; default 'semi-hard').
    */
   miner?: string;
+  /**
+   * Cross-batch memory (contrastive loss with a pair miner): how many recent
+   * embeddings to keep and pair with each batch (see `CrossBatchMemory`); 0 or
+   * undefined = off. Cleared at each epoch start.
+   */
+  memorySize?: number;
   /** Passes over the training data. Default 10. */
   epochs: number;
   /** Pairs per step (offline pairs); mining batches hold 2 x batchSize examples. Default 128. */
@@ -207,6 +214,10 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
     check(c.loss !== 'triplet', fn, 'the triplet loss needs class labels; a pairs-only dataset has none (use contrastive or cross-entropy)');
     check(c.miner === undefined, fn, 'in-batch mining needs class labels; a pairs-only dataset has none');
   }
+  if (c.memorySize) {
+    check(Number.isInteger(c.memorySize) && c.memorySize > 0, fn, `memory size must be a non-negative integer, got ${c.memorySize}`);
+    check(c.loss === 'contrastive' && c.miner !== undefined, fn, 'a cross-batch memory needs the contrastive loss with an in-batch miner (--miner)');
+  }
   if (c.resume) check(c.checkpointDir !== undefined, fn, '--resume needs a checkpoint directory');
 }
 
@@ -217,7 +228,8 @@ function configKey(c: TrainConfig): string {
   const scheduleEpochs = lrSchedule === 'constant' ? undefined : c.epochs;
   // posMargin only when set, so checkpoints written before it existed still resume
   const posMargin = c.posMargin ? c.posMargin : undefined;
-  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift, posMargin });
+  const memorySize = c.memorySize ? c.memorySize : undefined;
+  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift, posMargin, memorySize });
 }
 
 function monitorScore(v: ValidationRecord, monitor: MonitorName): number {
@@ -263,6 +275,7 @@ export async function trainSiamese(
   const stepsPerEpoch = pairsMode ? Math.ceil(pairsPerEpoch / config.batchSize) : Math.max(1, Math.floor((2 * pairsPerEpoch) / samplerBatch));
 
   const head = config.loss === 'cross-entropy' ? new KochHead(network.embeddingDim) : undefined;
+  const memory = config.memorySize ? new CrossBatchMemory(config.memorySize, network.embeddingDim) : undefined;
   const scorer = { distance: config.distance, head };
   const optimizer = makeOptimizer(config.optimizer, config.learningRate);
   const varList = [...network.trainableWeights, ...(head?.variables ?? [])];
@@ -353,6 +366,7 @@ export async function trainSiamese(
       }
     } else {
       const labelled = train as LabelledDataset;
+      memory?.clear();
       const batches = mPerClassSampler(labelled.labels, {
         m: mPerClass!,
         batchSize: samplerBatch,
@@ -371,7 +385,11 @@ export async function trainSiamese(
             if (tripletMiner) {
               return tripletLossFromIndices(emb, tripletMiner(dm, batchLabels), { margin: config.margin, distance: config.distance }) as tf.Scalar;
             }
-            return pairLossFromIndices(emb, pairMiner!(dm, batchLabels), { margin: config.margin, posMargin: config.posMargin ?? 0, distance: config.distance }) as tf.Scalar;
+            const lossOptions = { margin: config.margin, posMargin: config.posMargin ?? 0, distance: config.distance };
+            if (!memory) return pairLossFromIndices(emb, pairMiner!(dm, batchLabels), lossOptions) as tf.Scalar;
+            const loss = crossBatchMemoryLoss(emb, batchLabels, pairMiner!(dm, batchLabels), memory, lossOptions) as tf.Scalar;
+            memory.push(emb.dataSync() as Float32Array, batchLabels);
+            return loss;
           },
           true,
           varList,
