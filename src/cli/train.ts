@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
+import { PRESET_NAMES, withPreset, type PresetName } from '../jobs/presets.js';
 import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics, type RunTrainingOptions } from '../jobs/run-training.js';
 import type { DistanceName } from '../distances/index.js';
 import { classListOrFraction, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './options.js';
@@ -148,6 +149,13 @@ function printSummary(outDir: string, m: RunMetrics): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** `o` without the values commander filled in from defaults, so a preset can supply them. */
+function explicitOnly<T extends object>(o: T, command: Command): T {
+  const out = { ...o };
+  for (const key of Object.keys(out)) if (command.getOptionValueSource(key) === 'default') delete (out as Record<string, unknown>)[key];
+  return out;
+}
+
 export function registerTrainCommand(program: Command): void {
   const cmd = program.command('train').description('train a Siamese network (contrastive loss by default) and save a model bundle');
   addTrainingOptions(cmd)
@@ -155,11 +163,12 @@ export function registerTrainCommand(program: Command): void {
     .option('--margin <m>', 'margin of the contrastive/triplet loss (default 0.5 with normalised embeddings, 1 without)', positiveNumber)
     .option('--out <dir>', 'output directory (default runs/<dataset>-<timestamp>)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
-    .action(async (o: TrainCliOptions) => {
+    .option('--preset <name>', `a measured configuration: ${PRESET_NAMES.join(' | ')} (options given explicitly win)`, oneOf(PRESET_NAMES))
+    .action(async (o: TrainCliOptions & { preset?: PresetName }, command: Command) => {
       if (o.resume && !o.out) throw new ContrastiveError('INVALID_ARGUMENT', '--resume needs --out DIR, the run directory to continue');
       const progress = trainProgress(progressMode(o.json));
       try {
-        const { outDir, metrics } = await runTraining(runOptionsOf(o), progress.onEvent);
+        const { outDir, metrics } = await runTraining(o.preset ? withPreset(o.preset, runOptionsOf(explicitOnly(o, command))) : runOptionsOf(o), progress.onEvent);
         progress.stop();
         if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics }) + '\n');
         else printSummary(outDir, metrics);

@@ -178,7 +178,8 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
         testFraction,
         testPairs,
         out: runDir,
-        train: { ...trainCfg, loss, miner, margin: lossMargin, seed, distance, batchSize },
+        // The positive margin and the cross-batch memory belong to the contrastive loss only.
+        train: { ...trainCfg, loss, miner, margin: lossMargin, seed, distance, batchSize, ...(loss === 'contrastive' ? {} : { posMargin: undefined, memorySize: undefined }) },
       },
       (e) => {
         if (e.type === 'start') stepsPerEpoch = e.stepsPerEpoch;
