@@ -224,6 +224,7 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
       fn,
       'validationClasses needs holdoutClasses: with class-disjoint validation the test split is the held-out classes (no class may be in two splits)',
     );
+    check(held.size >= 2, fn, `class-disjoint validation needs at least 2 holdoutClasses (the test split is then only those classes, and a dissimilar pair needs two); got [${[...held].join(', ')}]`);
     byClass = pickValidationClasses(fn, options.validationClasses, present.filter((c) => !held.has(c)), held, numClasses, seed);
   }
 

@@ -40,22 +40,22 @@ test('class-disjoint split: a fraction picks round(f x seen classes) classes fro
   for (const c of a.validationClasses) assert.ok(c < 5);
   assert.deepEqual(splitDataset(ds, { seed: 11, holdoutClasses: [5, 6, 7, 8, 9], validationClasses: 0.4 }).indices, a.indices);
   // a tiny fraction still gives the 2 classes a dissimilar pair needs
-  assert.equal(splitDataset(ds, { seed: 11, holdoutClasses: [9], validationClasses: 0.01 }).validationClasses.length, 2);
+  assert.equal(splitDataset(ds, { seed: 11, holdoutClasses: [8, 9], validationClasses: 0.01 }).validationClasses.length, 2);
   // seeds differ in which classes they pick (over a few seeds, more than one choice)
-  const picks = new Set([1, 2, 3, 4, 5, 6].map((seed) => splitDataset(ds, { seed, holdoutClasses: [9], validationClasses: 0.3 }).validationClasses.join(',')));
+  const picks = new Set([1, 2, 3, 4, 5, 6].map((seed) => splitDataset(ds, { seed, holdoutClasses: [8, 9], validationClasses: 0.3 }).validationClasses.join(',')));
   assert.ok(picks.size > 1);
 });
 
 test('class-disjoint split (property): a partition, and no class in two of train / validation / test', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 5, maxLength: 12 }),
+      fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 6, maxLength: 12 }),
       fc.integer({ min: 0, max: 1000 }),
       fc.double({ min: 0.05, max: 0.6, noNaN: true }),
       (perClass, seed, fraction) => {
         const k = perClass.length;
-        const holdout = [k - 1];
-        const seen = k - 1;
+        const holdout = [k - 2, k - 1];
+        const seen = k - 2;
         const count = Math.max(2, Math.round(fraction * seen));
         const ds = dataset(perClass);
         if (count > seen - 2) {
@@ -79,18 +79,19 @@ test('class-disjoint split (property): a partition, and no class in two of train
 });
 
 test('class-disjoint split: bad validation classes are rejected with the option named', () => {
-  const ds = dataset([5, 5, 5, 5, 5, 5]);
+  const ds = dataset([5, 5, 5, 5, 5, 5, 5]);
   const throwsWith = (opts: Parameters<typeof splitDataset>[1], re: RegExp): void => {
     assert.throws(() => splitDataset(ds, opts), (e: unknown) => e instanceof ContrastiveError && re.test(e.message));
   };
   throwsWith({ seed: 1, validationClasses: [0, 1] }, /validationClasses needs holdoutClasses/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: [5, 1] }, /class 5 is also a held-out class/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: [1] }, /at least 2 classes/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: [0, 1, 2, 3] }, /fewer than 2 classes to train on/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: [1, 1] }, /listed twice/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: [1, 9] }, /9 is not a class index in \[0, 6\)/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: 1.5 }, /fraction must be in \(0, 1\)/);
-  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: 0.8 }, /fewer than 2 classes to train on/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: [5, 1] }, /class 5 is also a held-out class/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: [1] }, /at least 2 classes/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: [0, 1, 2, 3] }, /fewer than 2 classes to train on/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: [1, 1] }, /listed twice/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: [1, 9] }, /9 is not a class index in \[0, 7\)/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: 1.5 }, /fraction must be in \(0, 1\)/);
+  throwsWith({ seed: 1, holdoutClasses: [5, 6], validationClasses: 0.8 }, /fewer than 2 classes to train on/);
+  throwsWith({ seed: 1, holdoutClasses: [5], validationClasses: [0, 1] }, /at least 2 holdoutClasses/);
 });
 
 test('class-disjoint split: without validation classes the split is unchanged (validationClasses empty)', () => {
