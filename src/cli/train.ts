@@ -28,6 +28,8 @@ export interface TrainCliOptions {
   margin?: number;
   posMargin?: number;
   memorySize?: number;
+  augmentFlip?: boolean;
+  augmentErase?: number;
   distance: DistanceName;
   epochs?: number;
   batchSize?: number;
@@ -78,6 +80,8 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--patience <n>', 'early stopping: epochs without improvement (0 = off, default 10)', nonNegativeInt)
     .option('--monitor <metric>', 'validation metric for early stopping: auc | accuracy | eer', oneOf(['auc', 'accuracy', 'eer'] as const))
     .option('--augment-shift <px>', 'shift training images randomly by up to this many pixels (default 1 for labelled images, 0 otherwise)', nonNegativeInt)
+    .option('--augment-flip', 'mirror training images left-right at random (clothing, faces; not digits or signatures)')
+    .option('--augment-erase <p>', 'random erasing: probability of noising one rectangle of each training image (default 0)', fraction)
     .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
     .option('--validation-classes <list|fraction>', 'class-disjoint validation (with --holdout-classes): classes, e.g. 3,4, or a fraction of the others, e.g. 0.4, used only for early stopping and calibration', classListOrFraction)
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
@@ -117,6 +121,8 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
       margin: o.margin,
       posMargin: o.posMargin,
       memorySize: o.memorySize,
+      augmentFlip: o.augmentFlip,
+      augmentErase: o.augmentErase,
       distance: o.distance,
       epochs: o.epochs,
       batchSize: o.batchSize,

@@ -101,7 +101,8 @@ export interface RunMetrics {
   validationClasses: number[];
   /**
    * With held-out classes: the figures on their examples only (never seen in
-   * training, nor in validation), at the threshold calibrated on validation.
+   * training, nor in validation), at the threshold calibrated on validation
+   * (with class-disjoint validation the test split is exactly these examples).
    */
   heldOutClasses?: Pick<RunMetrics, 'verification' | 'retrieval'>;
   split: { train: number; validation: number; test: number };
@@ -265,20 +266,22 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
 
   const count = (d: LabelledDataset | PairDataset): number => d.labels.length;
   const holdout = options.holdoutClasses ?? [];
+  const testIsHeldOut = !isPairDataset(split.test) && split.test.labels.every((c) => holdout.includes(c));
   const heldOutClasses =
-    holdout.length > 0 && !isPairDataset(split.test)
+    holdout.length > 0 && !isPairDataset(split.test) && !testIsHeldOut
       ? await scoreHeldOutClasses(network, split.test, new Set(holdout), calibration.threshold, { distance, head: result.head }, options.testPairs ?? HELD_OUT_PAIRS.test, seed)
       : undefined;
+  const verification: RunMetrics['verification'] = {
+    accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
+    bestAccuracy: vm.bestAccuracy,
+    auc: vm.auc,
+    eer: vm.eer,
+    threshold: calibration.threshold,
+    tarAtFar: { ...vm.tarAtFar },
+    pairs: testPairs.labels.length,
+  };
   const metrics: RunMetrics = {
-    verification: {
-      accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
-      bestAccuracy: vm.bestAccuracy,
-      auc: vm.auc,
-      eer: vm.eer,
-      threshold: calibration.threshold,
-      tarAtFar: { ...vm.tarAtFar },
-      pairs: testPairs.labels.length,
-    },
+    verification,
     retrieval,
     dataset: datasetSpec,
     encoder: encoderName,
@@ -294,6 +297,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     holdoutClasses: holdout,
     validationClasses,
     ...(heldOutClasses ? { heldOutClasses } : {}),
+    ...(holdout.length > 0 && testIsHeldOut ? { heldOutClasses: { verification: { ...verification }, retrieval } } : {}),
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
   };
 

@@ -20,7 +20,8 @@ import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
 import { KochHead, type KochHeadWeights } from './koch-head.js';
 import { CrossBatchMemory, crossBatchMemoryLoss } from './cross-batch-memory.js';
-import { pairBatchTensor, batchTensor, gatherRows, shiftImages } from './batches.js';
+import { pairBatchTensor, batchTensor, gatherRows } from './batches.js';
+import { imageAugmenter } from './augment.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 import { HELD_OUT_PAIRS, drawHeldOutPairs, scoreSplit } from './held-out-pairs.js';
 
@@ -98,6 +99,10 @@ export interface TrainConfig {
    * Only for image inputs [height, width, channels]. Default 0.
    */
   augmentShift: number;
+  /** Mirror training images left-right at random (clothing, faces; not digits or signatures). Default false. */
+  augmentFlip?: boolean;
+  /** Probability of random erasing of each training image (0 = none). Default 0. */
+  augmentErase?: number;
   /** Directory for per-epoch checkpoints; none when undefined. */
   checkpointDir?: string;
   /** Continue from the checkpoint in `checkpointDir`. */
@@ -214,6 +219,9 @@ function validateConfig(c: TrainConfig, data: TrainData): void {
     check(c.loss !== 'triplet', fn, 'the triplet loss needs class labels; a pairs-only dataset has none (use contrastive or cross-entropy)');
     check(c.miner === undefined, fn, 'in-batch mining needs class labels; a pairs-only dataset has none');
   }
+  if (c.augmentFlip || c.augmentErase) {
+    check(data.train.inputShape.length === 3, fn, `flip and erase augmentation need image inputs [height, width, channels]; examples have shape ${JSON.stringify(data.train.inputShape)}`);
+  }
   if (c.memorySize) {
     check(Number.isInteger(c.memorySize) && c.memorySize > 0, fn, `memory size must be a non-negative integer, got ${c.memorySize}`);
     check(c.loss === 'contrastive' && c.miner !== undefined, fn, 'a cross-batch memory needs the contrastive loss with an in-batch miner (--miner)');
@@ -229,7 +237,9 @@ function configKey(c: TrainConfig): string {
   // posMargin only when set, so checkpoints written before it existed still resume
   const posMargin = c.posMargin ? c.posMargin : undefined;
   const memorySize = c.memorySize ? c.memorySize : undefined;
-  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift, posMargin, memorySize });
+  const augmentFlip = c.augmentFlip ? true : undefined;
+  const augmentErase = c.augmentErase ? c.augmentErase : undefined;
+  return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift, posMargin, memorySize, augmentFlip, augmentErase });
 }
 
 function monitorScore(v: ValidationRecord, monitor: MonitorName): number {
@@ -323,8 +333,7 @@ export async function trainSiamese(
     const rng = epochRng(config.seed, epoch);
     setLearningRate(optimizer, learningRateAt(config.learningRate, config.lrSchedule, epoch, config.epochs));
     const augRng = rng.fork();
-    const augment =
-      config.augmentShift > 0 ? (buf: Float32Array, rows: number) => shiftImages(buf, rows, train.inputShape, config.augmentShift, augRng) : undefined;
+    const augment = imageAugmenter({ shift: config.augmentShift, flip: config.augmentFlip ?? false, erase: config.augmentErase ?? 0 }, train.inputShape, augRng);
     let lossSum = 0;
     let lossCount = 0;
     const report = (step: number, loss: number): void => {
