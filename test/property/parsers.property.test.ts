@@ -33,7 +33,7 @@ const idxBytes = fc
     flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
   })
   .map(({ dims, type, cut, flips }) => {
-    const size = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 }[type] ?? 1;
+    const size = ({ 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 } as Record<number, number>)[type] ?? 1;
     const values = dims.reduce((a, b) => a * b, 1) * size;
     const buf = Buffer.alloc(4 + 4 * dims.length + values, 7);
     buf[2] = type;
