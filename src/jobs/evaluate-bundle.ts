@@ -19,9 +19,9 @@ import { retrievalMetrics, type RetrievalMetrics } from '../eval/retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from '../eval/calibration.js';
 import { toModelInput } from '../models/model-input.js';
 
-/** A split of the training run's data, or 'all' of the dataset. */
-export type SplitName = 'train' | 'validation' | 'test' | 'all';
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test', 'all'];
+import { SPLIT_NAMES, type SplitName } from './choices.js';
+
+export { SPLIT_NAMES, type SplitName };
 
 /** A loaded bundle and the directory it came from. */
 export interface OpenBundle {

@@ -1,0 +1,18 @@
+/** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
+
+/** The spec forms loadDataset accepts. */
+export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
+
+/** Default image size for folder: and pairs: datasets when none is given. */
+export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
+
+/** The kind of a spec: 'mnist', 'fashion-mnist', 'idx', 'folder' or 'pairs' (or whatever precedes the first ':'). */
+export function datasetKind(spec: string): string {
+  const colon = spec.indexOf(':');
+  return colon < 0 ? spec : spec.slice(0, colon);
+}
+
+/** Spec kinds whose images are decoded and resized (they take width, height, channels, fit). */
+export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs'];
+/** Spec kinds that read a data directory option (`dataDir`). */
+export const DATA_DIR_DATASET_KINDS: readonly string[] = ['fashion-mnist'];
