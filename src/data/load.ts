@@ -35,6 +35,8 @@ export interface LoadDatasetOptions {
   minPerClass?: number;
   /** folder, pairs: images decoded at a time; default 8. */
   concurrency?: number;
+  /** folder: leave out undecodable images (listed in the result's `skipped`) instead of failing; default false. */
+  skipBadImages?: boolean;
 }
 
 /**
@@ -77,7 +79,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     case 'idx':
       return loadIdxDataset(needArg(), { split: options.split });
     case 'folder':
-      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass });
+      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
   }

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
 
 /** The spec forms loadDataset accepts. */
@@ -16,3 +18,16 @@ export function datasetKind(spec: string): string {
 export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs'];
 /** Spec kinds that read a data directory option (`dataDir`). */
 export const DATA_DIR_DATASET_KINDS: readonly string[] = ['fashion-mnist'];
+
+/** Spec kinds followed by a path. */
+export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs'];
+
+/**
+ * The spec with its path made absolute (against `cwd`), so a spec recorded in
+ * a bundle means the same data from any working directory.
+ */
+export function absoluteDatasetSpec(spec: string, cwd = process.cwd()): string {
+  const kind = datasetKind(spec);
+  if (!PATH_DATASET_KINDS.includes(kind) || spec.length === kind.length + 1) return spec;
+  return `${kind}:${path.resolve(cwd, spec.slice(kind.length + 1))}`;
+}

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '../util/output-dir.js';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend.js';
 import type { LabelledDataset, PairDataset } from '../data/types.js';
-import { loadDataset, splitDataset, splitPairs, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
+import { loadDataset, splitDataset, splitPairs, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '../data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
 import type { DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
@@ -80,6 +80,8 @@ export interface RunMetrics {
   seed: number;
   holdoutClasses: number[];
   split: { train: number; validation: number; test: number };
+  /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
+  skippedImages?: string[];
 }
 
 export interface RunTrainingResult {
@@ -133,7 +135,9 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
 
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
-  const datasetSpec = options.dataset ?? 'mnist';
+  const givenSpec = options.dataset ?? 'mnist';
+  // Recorded with an absolute path: eval and verify may run from another directory.
+  const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
@@ -142,7 +146,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
-  const outDir = path.resolve(options.out ?? path.join('runs', `${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  const outDir = path.resolve(options.out ?? path.join('runs', `${givenSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
   // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
@@ -225,6 +229,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     seed,
     holdoutClasses: options.holdoutClasses ?? [],
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
+    ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
   };
 
   const bundleDir = path.join(outDir, 'model');

@@ -17,6 +17,7 @@ import { pairDistances, pairwiseDistanceMatrix, type DistanceName } from '../dis
 import { makePairs, mPerClassSampler } from '../samplers/index.js';
 import { createPairMiner, createTripletMiner } from '../miners/index.js';
 import { DEFAULT_TRIPLET_MINER } from '../miners/names.js';
+import { trainingRecordOf } from './training-record.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
 import { KochHead, type KochHeadWeights } from './koch-head.js';
@@ -425,6 +426,7 @@ export async function trainSiamese(
   }
   bestWeights?.forEach((t) => t.dispose());
   optimizer.dispose();
+  network.training = trainingRecordOf(train, { ...config, epochs: state.history.length, bestEpoch: state.bestEpoch });
   return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
 }
 
