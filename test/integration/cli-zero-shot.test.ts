@@ -46,9 +46,9 @@ test('train --preset zero-shot: the preset fills the options not given; errors a
   const m = readMetrics(out);
   assert.equal(m.encoder, 'mlp'); // given explicitly: wins over the preset's cnn
   assert.equal(m.validationClasses.length, 3); // the preset's 0.4 of the 8 classes not held out
-  assertOneLineError(cli('train', '--validation-classes', '6,7', '--epochs', '1'), /validationClasses needs holdoutClasses/);
+  assertOneLineError(cli('train', '--validation-classes', '6,7', '--epochs', '1'), /--validation-classes needs --holdout-classes/);
   assertOneLineError(cli('train', '--holdout-classes', '8,9', '--validation-classes', '7,9', '--epochs', '1'), /class 9 is also a held-out class/);
   assertOneLineError(cli('train', '--holdout-classes', '9', '--validation-classes', '7,8', '--epochs', '1'), /at least 2 holdoutClasses/);
   assertOneLineError(cli('train', '--preset', 'fast'), /fast/);
-  assertOneLineError(cli('train', '--memory-size', '64', '--epochs', '1'), /cross-batch memory needs the contrastive loss with an in-batch miner/);
+  assertOneLineError(cli('train', '--memory-size', '64', '--epochs', '1'), /--memory-size needs --loss contrastive with an in-batch --miner/);
 });
