@@ -10,6 +10,8 @@ test('withPreset: the preset fills what the caller left unset; the caller wins, 
   assert.equal(merged.encoder, p.encoder);
   assert.deepEqual(merged.validationClasses, p.validationClasses);
   assert.equal(merged.train?.epochs, 2);
+  assert.equal(merged.train?.learningRate, p.train?.learningRate);
+  assert.equal(merged.train?.posMargin, 0.25);
   assert.equal(merged.train?.seed, 3);
   assert.equal(merged.train?.miner, p.train?.miner);
   assert.equal(merged.train?.margin, p.train?.margin);
