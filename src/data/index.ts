@@ -15,7 +15,7 @@ export { loadImageFolder, requireTwoClasses, countClasses } from './image-folder
 export type { ImageFolderOptions } from './image-folder.js';
 export { loadPairsCsv } from './pairs-csv.js';
 export type { PairsCsvOptions } from './pairs-csv.js';
-export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './load.js';
-export type { LoadDatasetOptions } from './load.js';
+export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE, registerDatasetKind, datasetSpecs } from './load.js';
+export type { LoadDatasetOptions, DatasetKind } from './load.js';
 export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from './split.js';
 export type { SplitOptions, DatasetSplitOptions, DatasetSplit, Split, SplitIndices } from './split.js';

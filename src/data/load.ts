@@ -14,6 +14,35 @@ import type { LabelledDataset, PairDataset } from './types.js';
 /** The spec forms {@link loadDataset} accepts. */
 export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
 
+/**
+ * A dataset kind added by a higher layer (signatures:DIR, faces:DIR, ...):
+ * `loadDataset('KIND:ARG')` calls `load(ARG, options)`.
+ */
+export interface DatasetKind {
+  /** The spec form for messages and help, e.g. 'signatures:DIR'. */
+  form: string;
+  load(arg: string, options: LoadDatasetOptions): Promise<LabelledDataset | PairDataset>;
+}
+
+const registeredKinds = new Map<string, DatasetKind>();
+
+/**
+ * Registers a dataset kind with {@link loadDataset}. Modules above the data
+ * layer register theirs when imported (the data layer cannot import them).
+ *
+ * @throws ContrastiveError when `kind` is a built-in kind or is registered already.
+ */
+export function registerDatasetKind(kind: string, entry: DatasetKind): void {
+  const builtIn = DATASET_SPECS.some((s) => s.split(':')[0] === kind);
+  check(/^[a-z][a-z0-9-]*$/.test(kind) && !builtIn && !registeredKinds.has(kind), 'registerDatasetKind', `'${kind}' is not a new dataset kind name`);
+  registeredKinds.set(kind, entry);
+}
+
+/** Every spec form {@link loadDataset} accepts now: the built-in ones and the registered ones. */
+export function datasetSpecs(): string[] {
+  return [...DATASET_SPECS, ...[...registeredKinds.values()].map((k) => k.form)];
+}
+
 /** Default image size for folder: and pairs: datasets when none is given. */
 export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
 
@@ -37,6 +66,8 @@ export interface LoadDatasetOptions {
   minPerClass?: number;
   /** folder, pairs: images decoded at a time; default 8. */
   concurrency?: number;
+  /** signatures: points per resampled online signature; default 64. */
+  sequenceLength?: number;
 }
 
 /**
@@ -45,7 +76,8 @@ export interface LoadDatasetOptions {
  * - 'fashion-mnist': Fashion-MNIST from the Debian location or `dataDir` (loadFashionMnist);
  * - 'idx:DIR': IDX files train-/t10k-images-idx3-ubyte(.gz) + labels in DIR (loadIdxDataset);
  * - 'folder:DIR': one sub-folder per class (loadImageFolder);
- * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset}.
+ * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset};
+ * - 'KIND:ARG' for a kind registered with {@link registerDatasetKind} (e.g. signatures:DIR).
  * Tell the two result kinds apart with `isPairDataset`.
  *
  * @throws ContrastiveError for an unknown spec (listing the valid forms) and
@@ -83,5 +115,10 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     case 'pairs':
       return loadPairsCsv(needArg(), image);
   }
-  throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: unknown dataset '${spec}' (valid forms: ${DATASET_SPECS.join(', ')})`);
+  const registered = registeredKinds.get(kind);
+  if (registered) {
+    if (arg === '') throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: '${spec}' needs an argument (form ${registered.form})`);
+    return registered.load(arg, options);
+  }
+  throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: unknown dataset '${spec}' (valid forms: ${datasetSpecs().join(', ')})`);
 }
