@@ -1,0 +1,149 @@
+/** `contrastive signature ...`: online/offline signature verification (demo, verify, generate). */
+import { InvalidArgumentError, type Command } from 'commander';
+import { ContrastiveError } from '../errors.js';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
+import { openBundle } from '../jobs/evaluate-bundle.js';
+import { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoResult } from '../jobs/signature-demo.js';
+import { verifySignature } from '../jobs/signature-verify.js';
+import { syntheticSignatures, writeSignatureSet } from '../signatures/index.js';
+import { nonNegativeInt, oneOf, positiveInt } from './options.js';
+import { progressMode, trainProgress } from './progress.js';
+
+function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
+  return n;
+}
+
+interface VerifyCliOptions {
+  model: string;
+  threshold?: number;
+  backend: BackendChoice;
+  json?: boolean;
+}
+
+interface DemoCliOptions {
+  writers?: number;
+  genuine?: number;
+  forgeries?: number;
+  testWriters?: number;
+  validationWriters?: number;
+  length?: number;
+  pairs?: number;
+  epochs?: number;
+  references?: number;
+  seed?: number;
+  out?: string;
+  backend: BackendChoice;
+  json?: boolean;
+}
+
+interface GenerateCliOptions {
+  out: string;
+  writers?: number;
+  genuine?: number;
+  forgeries?: number;
+  seed?: number;
+}
+
+const pct = (v: number | null): string => (v === null || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(2)} %`);
+
+function demoTable(r: SignatureDemoResult): string {
+  const rows = [
+    '| method | skilled EER | random EER | FRR | FAR skilled | FAR random |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| contrastive (sequence encoder) | ${pct(r.skilledEer)} | ${pct(r.randomEer)} | ${pct(r.network.frr)} | ${pct(r.network.farSkilled)} | ${pct(r.network.farRandom)} |`,
+    `| DTW | ${pct(r.dtwSkilledEer)} | ${pct(r.dtwRandomEer)} | ${pct(r.dtw.frr)} | ${pct(r.dtw.farSkilled)} | ${pct(r.dtw.farRandom)} |`,
+  ];
+  if (r.writerDependent) {
+    const w = r.writerDependent;
+    rows.push(
+      `| contrastive, ${w.references} references per writer | ${pct(w.network.skilledEer)} | ${pct(w.network.randomEer)} | ${pct(w.network.frr)} | ${pct(w.network.farSkilled)} | ${pct(w.network.farRandom)} |`,
+      `| DTW, ${w.references} references per writer | ${pct(w.dtw.skilledEer)} | ${pct(w.dtw.randomEer)} | ${pct(w.dtw.frr)} | ${pct(w.dtw.farSkilled)} | ${pct(w.dtw.farRandom)} |`,
+    );
+  }
+  return [
+    `Synthetic signatures: ${r.writersTrain} training writers, ${r.writersTest} test writers (never seen in training); FAR/FRR at the threshold calibrated (EER) on validation writers.`,
+    ...rows,
+    `${r.epochs} epochs (best ${r.bestEpoch}), training ${r.trainSeconds.toFixed(1)} s, DTW ${r.dtwSeconds.toFixed(1)} s, ${r.totalSeconds.toFixed(1)} s in all (${r.backend})${r.bundleDir ? `; model saved in ${r.bundleDir}` : ''}`,
+  ].join('\n');
+}
+
+export function registerSignatureCommand(program: Command): void {
+  const signature = program.command('signature').description('signature verification: genuine or forged (online pen trajectories or offline images)');
+
+  signature
+    .command('verify')
+    .description('is QUESTIONED by the writer of the REFERENCE signature(s)? (SVC2004 .txt, .csv or .json files; images for an offline model)')
+    .argument('<files...>', 'REFERENCE... QUESTIONED: one or more reference signatures, then the questioned one')
+    .requiredOption('--model <dir>', 'model bundle trained on signatures')
+    .option('--threshold <t>', "accept as genuine when the mean distance <= t (default: the bundle's threshold)", finiteNumber)
+    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
+    .option('--json', 'print one JSON object { distance, threshold, genuine, probability }')
+    .action(async (files: string[], o: VerifyCliOptions) => {
+      if (files.length < 2) throw new ContrastiveError('INVALID_ARGUMENT', `signature verify: give at least one REFERENCE and the QUESTIONED signature, got ${files.length} file`);
+      const questioned = files[files.length - 1];
+      await initBackend(o.backend);
+      const bundle = await openBundle(o.model);
+      try {
+        const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold });
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ distance: r.distance, threshold: r.threshold, genuine: r.genuine, probability: r.probability }) + '\n');
+        } else {
+          const p = r.probability === null ? '' : `, p(genuine) ${r.probability.toFixed(4)}`;
+          process.stdout.write(
+            `${r.genuine ? 'genuine' : 'forged'}: mean distance ${r.distance.toPrecision(6)} to ${r.distances.length} reference(s) ${r.genuine ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`,
+          );
+        }
+      } finally {
+        bundle.network.dispose();
+      }
+    });
+
+  const d = SIGNATURE_DEMO_DEFAULTS;
+  signature
+    .command('demo')
+    .description('generate synthetic signatures, train on some writers, report EER for skilled and random forgeries on the others, beside DTW')
+    .option('--writers <n>', `writers generated (default ${d.writers})`, positiveInt)
+    .option('--genuine <n>', `genuine signatures per writer (default ${d.genuine})`, positiveInt)
+    .option('--forgeries <n>', `skilled forgeries per writer (default ${d.forgeries})`, nonNegativeInt)
+    .option('--test-writers <n>', `writers kept for test (default ${d.testWriters})`, positiveInt)
+    .option('--validation-writers <n>', `training writers used for validation and calibration (default ${d.validationWriters})`, positiveInt)
+    .option('--length <n>', `points per resampled signature (default ${d.length})`, positiveInt)
+    .option('--pairs <n>', `training pairs (default ${d.pairs})`, positiveInt)
+    .option('--epochs <n>', `training epochs (default ${d.epochs})`, positiveInt)
+    .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer', positiveInt)
+    .option('--seed <n>', `seed of the data and the training (default ${d.seed})`, nonNegativeInt)
+    .option('--out <dir>', 'save the trained model bundle here (for signature verify)')
+    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
+    .option('--json', 'print one JSON object { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }')
+    .action(async (o: DemoCliOptions) => {
+      const progress = o.json ? undefined : trainProgress(progressMode(false));
+      try {
+        const r = await signatureDemo({ ...o, backend: o.backend }, progress?.onEvent);
+        progress?.stop();
+        if (o.json) {
+          const { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest } = r;
+          process.stdout.write(JSON.stringify({ skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }) + '\n');
+        } else {
+          process.stdout.write(demoTable(r) + '\n');
+        }
+      } finally {
+        progress?.stop();
+      }
+    });
+
+  signature
+    .command('generate')
+    .description('write a synthetic signature set as DIR/<writer>/genuine|forged/NNN.txt (SVC2004 format), for --dataset signatures:DIR')
+    .requiredOption('--out <dir>', 'folder to write (replaced as a whole)')
+    .option('--writers <n>', 'writers (default 100)', positiveInt)
+    .option('--genuine <n>', 'genuine signatures per writer (default 20)', positiveInt)
+    .option('--forgeries <n>', 'skilled forgeries per writer (default 10)', nonNegativeInt)
+    .option('--seed <n>', 'seed (default 1)', nonNegativeInt)
+    .action(async (o: GenerateCliOptions) => {
+      const set = syntheticSignatures({ writers: o.writers, genuine: o.genuine, forgeries: o.forgeries, seed: o.seed });
+      await writeSignatureSet(o.out, set);
+      process.stdout.write(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);
+    });
+}
