@@ -44,6 +44,7 @@ interface GenerateCliOptions {
   genuine?: number;
   forgeries?: number;
   seed?: number;
+  images?: boolean;
 }
 
 const pct = (v: number | null): string => (v === null || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(2)} %`);
@@ -135,15 +136,16 @@ export function registerSignatureCommand(program: Command): void {
 
   signature
     .command('generate')
-    .description('write a synthetic signature set as DIR/<writer>/genuine|forged/NNN.txt (SVC2004 format), for --dataset signatures:DIR')
+    .description('write a synthetic signature set as DIR/<writer>/genuine|forged/NNN.txt (SVC2004 format) or .png (--images), for --dataset signatures:DIR')
     .requiredOption('--out <dir>', 'folder to write (replaced as a whole)')
     .option('--writers <n>', 'writers (default 100)', positiveInt)
     .option('--genuine <n>', 'genuine signatures per writer (default 20)', positiveInt)
     .option('--forgeries <n>', 'skilled forgeries per writer (default 10)', nonNegativeInt)
     .option('--seed <n>', 'seed (default 1)', nonNegativeInt)
+    .option('--images', 'write offline signatures: the trajectories drawn as PNG images (CEDAR-style), for --encoder cnn')
     .action(async (o: GenerateCliOptions) => {
       const set = syntheticSignatures({ writers: o.writers, genuine: o.genuine, forgeries: o.forgeries, seed: o.seed });
-      await writeSignatureSet(o.out, set);
+      await writeSignatureSet(o.out, set, { format: o.images ? 'png' : 'svc2004' });
       process.stdout.write(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);
     });
 }

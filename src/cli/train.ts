@@ -47,7 +47,7 @@ export interface TrainCliOptions {
 /** Adds the options shared by train, compare and margin. */
 export function addTrainingOptions(cmd: Command): Command {
   return cmd
-    .option('--dataset <spec>', 'mnist | fashion-mnist | idx:DIR | folder:DIR | pairs:FILE.csv', 'mnist')
+    .option('--dataset <spec>', 'mnist | fashion-mnist | idx:DIR | folder:DIR | pairs:FILE.csv | signatures:DIR', 'mnist')
     .option('--data-dir <dir>', 'where fashion-mnist (or other files) live')
     .option('--image-size <WxH>', 'resize images of folder:/pairs: datasets to this size', imageSize)
     .option('--channels <n>', '1 (grayscale) or 3 (RGB) for folder:/pairs: datasets', positiveInt)

@@ -41,4 +41,6 @@ export { readSignatureFile, isSignatureFile, SIGNATURE_EXTENSIONS } from './read
 export { listSignatureFolder, GENUINE_FOLDER, FORGED_FOLDER } from './layout.js';
 export type { SignatureFile, SignatureFolder } from './layout.js';
 export { loadSignatures, loadSignatureSet, writeSignatureSet, SIGNATURES_DATASET_KIND } from './load.js';
-export type { LoadSignaturesOptions } from './load.js';
+export type { LoadSignaturesOptions, WriteSignatureSetOptions } from './load.js';
+export { renderSignature } from './render.js';
+export type { RenderOptions } from './render.js';

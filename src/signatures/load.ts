@@ -10,7 +10,9 @@ import { decodeImage, DEFAULT_IMAGE_SIZE, type ImageOptions, type LoadDatasetOpt
 import { mapLimit } from '../data/map-limit.js';
 import { listSignatureFolder, GENUINE_FOLDER, FORGED_FOLDER } from './layout.js';
 import { readSignatureFile } from './read-file.js';
+import sharp from 'sharp';
 import { formatSvc2004 } from './svc2004.js';
+import { renderSignature, type RenderOptions } from './render.js';
 import { signaturePreprocessing, type SignaturePreprocessing } from './preprocess.js';
 import { onlineSignatureDataset, signatureClasses, type SignatureDataset } from './dataset.js';
 import type { SignatureSet } from './signature-set.js';
@@ -75,12 +77,22 @@ export async function loadSignatures(dir: string, options: LoadSignaturesOptions
   };
 }
 
+/** Options of {@link writeSignatureSet}. */
+export interface WriteSignatureSetOptions {
+  /** 'svc2004' (default): online signatures as SVC2004 text; 'png': offline signatures drawn as images. */
+  format?: 'svc2004' | 'png';
+  /** Drawing options of 'png'. */
+  render?: RenderOptions;
+}
+
 /**
- * Writes a set in the folder layout, one SVC2004 file per signature
- * (DIR/<writer>/genuine/001.txt, DIR/<writer>/forged/001.txt), replacing `dir`
- * atomically.
+ * Writes a set in the folder layout, one file per signature
+ * (DIR/<writer>/genuine/001.txt, DIR/<writer>/forged/001.txt, or .png),
+ * replacing `dir` atomically.
  */
-export async function writeSignatureSet(dir: string, set: SignatureSet): Promise<void> {
+export async function writeSignatureSet(dir: string, set: SignatureSet, options: WriteSignatureSetOptions = {}): Promise<void> {
+  const format = options.format ?? 'svc2004';
+  check(format === 'svc2004' || format === 'png', 'writeSignatureSet', `format must be 'svc2004' or 'png', got '${String(format)}'`);
   await writeDirAtomic(dir, async (tmp) => {
     const counters = new Map<string, number>();
     for (const s of set.samples) {
@@ -88,7 +100,13 @@ export async function writeSignatureSet(dir: string, set: SignatureSet): Promise
       const n = (counters.get(sub) ?? 0) + 1;
       counters.set(sub, n);
       if (n === 1) await fs.mkdir(sub, { recursive: true });
-      await fs.writeFile(path.join(sub, `${String(n).padStart(3, '0')}.txt`), formatSvc2004(s.trajectory));
+      const name = path.join(sub, String(n).padStart(3, '0'));
+      if (format === 'svc2004') {
+        await fs.writeFile(`${name}.txt`, formatSvc2004(s.trajectory));
+      } else {
+        const img = renderSignature(s.trajectory, options.render);
+        await sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: 1 } }).png().toFile(`${name}.png`);
+      }
     }
   });
 }
