@@ -143,6 +143,16 @@ test('offline signatures (CEDAR-style images) load through the image decoder; wr
     const direct = onlineSignatureDataset('d', set, signaturePreprocessing({ length: 8 }));
     assert.deepEqual(Array.from(back.signature.writer), Array.from(direct.signature.writer).sort());
     assert.equal(back.x.length, direct.x.length);
+
+    // Offline: the same set drawn as images (dark ink on white) loads as an image dataset.
+    await writeSignatureSet(path.join(tmp, 'drawn'), set, { format: 'png', render: { width: 60, height: 30 } });
+    const drawn = await loadSignatures(path.join(tmp, 'drawn'), { image: { width: 60, height: 30, channels: 1, fit: 'fill' } });
+    assert.deepEqual(drawn.inputShape, [30, 60, 1]);
+    assert.equal(drawn.labels.length, 6);
+    const first = drawn.x.subarray(0, 60 * 30);
+    const ink = first.filter((v) => v < 0.5).length;
+    assert.ok(ink > 30 && ink < 0.5 * first.length, `some ink, mostly paper: ${ink} dark pixels`);
+    assert.equal(drawn.x[0], 1, 'the corner is paper');
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
