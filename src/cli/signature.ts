@@ -1,19 +1,16 @@
-/** `contrastive signature ...`: online/offline signature verification (demo, verify, generate). */
-import { InvalidArgumentError, type Command } from 'commander';
+/**
+ * `contrastive signature ...`: online/offline signature verification (demo,
+ * verify, generate). The library is loaded in the actions only, so `--help`
+ * needs no TensorFlow.js.
+ */
+import type { Command } from 'commander';
 import { ContrastiveError } from '../errors.js';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
-import { openBundle } from '../jobs/evaluate-bundle.js';
-import { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoResult } from '../jobs/signature-demo.js';
-import { verifySignature } from '../jobs/signature-verify.js';
-import { syntheticSignatures, writeSignatureSet } from '../signatures/index.js';
-import { nonNegativeInt, oneOf, positiveInt } from './options.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/names.js';
+import { SIGNATURE_DEMO_DEFAULTS } from '../jobs/signature-choices.js';
+import type { SignatureDemoResult } from '../jobs/signature-demo.js';
+import { choices, finiteNumber, nonNegativeInt, oneOf, optionWithDefault, positiveInt } from './options.js';
+import { addModelOptions, openModel } from './bundle-options.js';
 import { progressMode, trainProgress } from './progress.js';
-
-function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
-  return n;
-}
 
 interface VerifyCliOptions {
   model: string;
@@ -73,19 +70,18 @@ function demoTable(r: SignatureDemoResult): string {
 export function registerSignatureCommand(program: Command): void {
   const signature = program.command('signature').description('signature verification: genuine or forged (online pen trajectories or offline images)');
 
-  signature
+  const verify = signature
     .command('verify')
     .description('is QUESTIONED by the writer of the REFERENCE signature(s)? (SVC2004 .txt, .csv or .json files; images for an offline model)')
-    .argument('<files...>', 'REFERENCE... QUESTIONED: one or more reference signatures, then the questioned one')
-    .requiredOption('--model <dir>', 'model bundle trained on signatures')
+    .argument('<files...>', 'REFERENCE... QUESTIONED: one or more reference signatures, then the questioned one');
+  addModelOptions(verify)
     .option('--threshold <t>', "accept as genuine when the mean distance <= t (default: the bundle's threshold)", finiteNumber)
-    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print one JSON object { distance, threshold, genuine, probability }')
     .action(async (files: string[], o: VerifyCliOptions) => {
       if (files.length < 2) throw new ContrastiveError('INVALID_ARGUMENT', `signature verify: give at least one REFERENCE and the QUESTIONED signature, got ${files.length} file`);
       const questioned = files[files.length - 1];
-      await initBackend(o.backend);
-      const bundle = await openBundle(o.model);
+      const { verifySignature } = await import('../jobs/signature-verify.js');
+      const bundle = await openModel(o);
       try {
         const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold });
         if (o.json) {
@@ -116,9 +112,10 @@ export function registerSignatureCommand(program: Command): void {
     .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer', positiveInt)
     .option('--seed <n>', `seed of the data and the training (default ${d.seed})`, nonNegativeInt)
     .option('--out <dir>', 'save the trained model bundle here (for signature verify)')
-    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
+    .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
     .option('--json', 'print one JSON object { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }')
     .action(async (o: DemoCliOptions) => {
+      const { signatureDemo } = await import('../jobs/signature-demo.js');
       const progress = o.json ? undefined : trainProgress(progressMode(false));
       try {
         const r = await signatureDemo({ ...o, backend: o.backend }, progress?.onEvent);
@@ -144,6 +141,7 @@ export function registerSignatureCommand(program: Command): void {
     .option('--seed <n>', 'seed (default 1)', nonNegativeInt)
     .option('--images', 'write offline signatures: the trajectories drawn as PNG images (CEDAR-style), for --encoder cnn')
     .action(async (o: GenerateCliOptions) => {
+      const { syntheticSignatures, writeSignatureSet } = await import('../signatures/index.js');
       const set = syntheticSignatures({ writers: o.writers, genuine: o.genuine, forgeries: o.forgeries, seed: o.seed });
       await writeSignatureSet(o.out, set, { format: o.images ? 'png' : 'svc2004' });
       process.stdout.write(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);

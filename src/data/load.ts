@@ -11,15 +11,19 @@ import { loadMnist } from './mnist.js';
 import { loadPairsCsv } from './pairs-csv.js';
 import type { LabelledDataset, PairDataset } from './types.js';
 
-/** The spec forms {@link loadDataset} accepts. */
-export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
+import { DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './specs.js';
+
+export { DATASET_SPECS, DEFAULT_IMAGE_SIZE };
+
+/** The kinds loadDataset loads itself; the other listed kinds register their loader (see {@link registerDatasetKind}). */
+const BUILT_IN_KINDS: readonly string[] = ['mnist', 'fashion-mnist', 'idx', 'folder', 'pairs'];
 
 /**
- * A dataset kind added by a higher layer (signatures:DIR, faces:DIR, ...):
+ * A dataset kind whose loader lives above the data layer (signatures:DIR):
  * `loadDataset('KIND:ARG')` calls `load(ARG, options)`.
  */
 export interface DatasetKind {
-  /** The spec form for messages and help, e.g. 'signatures:DIR'. */
+  /** The spec form for messages, e.g. 'signatures:DIR'. */
   form: string;
   load(arg: string, options: LoadDatasetOptions): Promise<LabelledDataset | PairDataset>;
 }
@@ -27,24 +31,16 @@ export interface DatasetKind {
 const registeredKinds = new Map<string, DatasetKind>();
 
 /**
- * Registers a dataset kind with {@link loadDataset}. Modules above the data
- * layer register theirs when imported (the data layer cannot import them).
+ * Registers the loader of a dataset kind with {@link loadDataset}. Modules
+ * above the data layer register theirs when imported (the data layer cannot
+ * import them); importing the package's entry point registers them all.
  *
- * @throws ContrastiveError when `kind` is a built-in kind or is registered already.
+ * @throws ContrastiveError when `kind` is one loadDataset loads itself or is registered already.
  */
 export function registerDatasetKind(kind: string, entry: DatasetKind): void {
-  const builtIn = DATASET_SPECS.some((s) => s.split(':')[0] === kind);
-  check(/^[a-z][a-z0-9-]*$/.test(kind) && !builtIn && !registeredKinds.has(kind), 'registerDatasetKind', `'${kind}' is not a new dataset kind name`);
+  check(/^[a-z][a-z0-9-]*$/.test(kind) && !BUILT_IN_KINDS.includes(kind) && !registeredKinds.has(kind), 'registerDatasetKind', `'${kind}' is not a new dataset kind name`);
   registeredKinds.set(kind, entry);
 }
-
-/** Every spec form {@link loadDataset} accepts now: the built-in ones and the registered ones. */
-export function datasetSpecs(): string[] {
-  return [...DATASET_SPECS, ...[...registeredKinds.values()].map((k) => k.form)];
-}
-
-/** Default image size for folder: and pairs: datasets when none is given. */
-export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
 
 /** Options of {@link loadDataset}; each applies to the spec forms named. */
 export interface LoadDatasetOptions {
@@ -66,6 +62,8 @@ export interface LoadDatasetOptions {
   minPerClass?: number;
   /** folder, pairs: images decoded at a time; default 8. */
   concurrency?: number;
+  /** folder: leave out undecodable images (listed in the result's `skipped`) instead of failing; default false. */
+  skipBadImages?: boolean;
   /** signatures: points per resampled online signature; default 64. */
   sequenceLength?: number;
 }
@@ -111,7 +109,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     case 'idx':
       return loadIdxDataset(needArg(), { split: options.split });
     case 'folder':
-      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass });
+      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
   }
@@ -120,5 +118,8 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     if (arg === '') throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: '${spec}' needs an argument (form ${registered.form})`);
     return registered.load(arg, options);
   }
-  throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: unknown dataset '${spec}' (valid forms: ${datasetSpecs().join(', ')})`);
+  if (DATASET_SPECS.some((form) => form.startsWith(`${kind}:`))) {
+    throw new ContrastiveError('UNSUPPORTED', `${fn}: '${spec}': the ${kind} loader is not registered (import the package entry point, 'contrastive', rather than its data module alone)`);
+  }
+  throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: unknown dataset '${spec}' (valid forms: ${DATASET_SPECS.join(', ')})`);
 }

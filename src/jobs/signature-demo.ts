@@ -7,6 +7,7 @@
  */
 import { check } from '../errors.js';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend.js';
+import { SIGNATURE_DEMO_DEFAULTS } from './signature-choices.js';
 import { SiameseNetwork, sequenceEncoder, saveBundle } from '../models/index.js';
 import { calibrateThreshold, fitPlatt } from '../eval/index.js';
 import { trainSiamese, type TrainEvent } from '../train/trainer.js';
@@ -65,6 +66,8 @@ export interface SignatureDemoOptions {
   out?: string;
 }
 
+export { SIGNATURE_DEMO_DEFAULTS };
+
 /** What {@link signatureDemo} returns; the first six fields are what `signature demo --json` prints. */
 export interface SignatureDemoResult {
   /** EER of the network, genuine vs skilled forgeries of the test writers. */
@@ -91,24 +94,6 @@ export interface SignatureDemoResult {
   bundleDir?: string;
 }
 
-/** The demo's defaults: sized to run in a few minutes on 2 cores. */
-export const SIGNATURE_DEMO_DEFAULTS = {
-  writers: 100,
-  genuine: 20,
-  forgeries: 10,
-  testWriters: 30,
-  validationWriters: 10,
-  length: 64,
-  pairs: 6000,
-  skilledShare: 0.5,
-  epochs: 10,
-  batchSize: 64,
-  learningRate: 1e-3,
-  margin: 0.5,
-  embeddingDim: 32,
-  filters: [32, 64],
-  seed: 1,
-} as const;
 
 /** DTW distances of index pairs of a dataset's sequences. */
 function dtwPairs(data: SignatureDataset, pairs: { i: ArrayLike<number>; j: ArrayLike<number> }): Float64Array {
