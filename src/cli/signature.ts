@@ -67,6 +67,7 @@ function demoTable(r: SignatureDemoResult): string {
   ].join('\n');
 }
 
+/** Registers `contrastive signature` and its subcommands. */
 export function registerSignatureCommand(program: Command): void {
   const signature = program.command('signature').description('signature verification: genuine or forged (online pen trajectories or offline images)');
 

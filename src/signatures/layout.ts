@@ -31,8 +31,9 @@ export interface SignatureFolder {
   files: SignatureFile[];
 }
 
-/** The sub-folder names of each kind. */
+/** Sub-folder of a writer's genuine signatures. */
 export const GENUINE_FOLDER = 'genuine';
+/** Sub-folder of the skilled forgeries of a writer's signature. */
 export const FORGED_FOLDER = 'forged';
 
 const SVC_NAME = /^U(\d+)S(\d+)\.TXT$/i;
