@@ -15,6 +15,7 @@ import { progressMode, trainProgress } from './progress.js';
 interface VerifyCliOptions {
   model: string;
   threshold?: number;
+  writerDependent?: boolean;
   backend: BackendChoice;
   json?: boolean;
 }
@@ -77,6 +78,7 @@ export function registerSignatureCommand(program: Command): void {
     .argument('<files...>', 'REFERENCE... QUESTIONED: one or more reference signatures, then the questioned one');
   addModelOptions(verify)
     .option('--threshold <t>', "accept as genuine when the mean distance <= t (default: the bundle's threshold)", finiteNumber)
+    .option('--writer-dependent', "score relative to the references' own spread (2 or more references; the bundle's writer-dependent threshold)")
     .option('--json', 'print one JSON object { distance, threshold, genuine, probability }')
     .action(async (files: string[], o: VerifyCliOptions) => {
       if (files.length < 2) throw new ContrastiveError('INVALID_ARGUMENT', `signature verify: give at least one REFERENCE and the QUESTIONED signature, got ${files.length} file`);
@@ -84,13 +86,13 @@ export function registerSignatureCommand(program: Command): void {
       const { verifySignature } = await import('../jobs/signature-verify.js');
       const bundle = await openModel(o);
       try {
-        const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold });
+        const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold, writerDependent: o.writerDependent });
         if (o.json) {
           process.stdout.write(JSON.stringify({ distance: r.distance, threshold: r.threshold, genuine: r.genuine, probability: r.probability }) + '\n');
         } else {
           const p = r.probability === null ? '' : `, p(genuine) ${r.probability.toFixed(4)}`;
           process.stdout.write(
-            `${r.genuine ? 'genuine' : 'forged'}: mean distance ${r.distance.toPrecision(6)} to ${r.distances.length} reference(s) ${r.genuine ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`,
+            `${r.genuine ? 'genuine' : 'forged'}: ${o.writerDependent ? 'writer-relative' : 'mean'} distance ${r.distance.toPrecision(6)} to ${r.distances.length} reference(s) ${r.genuine ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`,
           );
         }
       } finally {
@@ -110,7 +112,7 @@ export function registerSignatureCommand(program: Command): void {
     .option('--length <n>', `points per resampled signature (default ${d.length})`, positiveInt)
     .option('--pairs <n>', `training pairs (default ${d.pairs})`, positiveInt)
     .option('--epochs <n>', `training epochs (default ${d.epochs})`, positiveInt)
-    .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer', positiveInt)
+    .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer (and store that threshold with --out)', positiveInt)
     .option('--seed <n>', `seed of the data and the training (default ${d.seed})`, nonNegativeInt)
     .option('--out <dir>', 'save the trained model bundle here (for signature verify)')
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))

@@ -62,7 +62,7 @@ export interface SignatureDemoOptions {
   references?: number;
   seed?: number;
   backend?: BackendChoice;
-  /** Save the trained model as a bundle here (usable by `signature verify`). */
+  /** Save the trained model as a bundle here (usable by `signature verify`; with `references`, also `--writer-dependent`). */
   out?: string;
 }
 
@@ -163,7 +163,17 @@ export async function signatureDemo(options: SignatureDemoOptions = {}, onEvent?
         threshold: netMetrics.threshold,
         calibration: { target: 'eer', dataset: `synthetic signatures, ${o.validationWriters} validation writers`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
         training: { dataset: `synthetic-signatures (seed ${o.seed}, ${o.writers} writers)`, epochs: result.history.length, bestEpoch: result.bestEpoch, seed: o.seed },
-        metrics: { signature: { skilledEer: netMetrics.skilledEer, randomEer: netMetrics.randomEer, farSkilled: netMetrics.farSkilled, farRandom: netMetrics.farRandom, frr: netMetrics.frr } },
+        metrics: {
+          signature: {
+            skilledEer: netMetrics.skilledEer,
+            randomEer: netMetrics.randomEer,
+            farSkilled: netMetrics.farSkilled,
+            farRandom: netMetrics.farRandom,
+            frr: netMetrics.frr,
+            // What `signature verify --writer-dependent` compares its normalised score with.
+            ...(writerDependent ? { writerDependent: { references: writerDependent.references, threshold: writerDependent.network.threshold } } : {}),
+          },
+        },
       });
       bundleDir = o.out;
     }

@@ -15,13 +15,16 @@ import { headOf, openBundle, type OpenBundle } from './evaluate-bundle.js';
 
 /** What {@link verifySignature} returns (`--json` prints the first four fields). */
 export interface SignatureVerifyResult {
-  /** Mean distance of the questioned signature to the references. */
+  /**
+   * Mean distance of the questioned signature to the references; writer-dependent:
+   * divided by the mean distance among the references.
+   */
   distance: number;
   /** The threshold applied: the one passed, else the bundle's. */
   threshold: number;
   /** distance <= threshold: the questioned signature is accepted as the writer's. */
   genuine: boolean;
-  /** p(genuine | distance) from the bundle's Platt parameters, or null when it has none. */
+  /** p(genuine | distance) from the bundle's Platt parameters, or null when it has none (or the score is writer-dependent). */
   probability: number | null;
   /** Distance to each reference, in the order given. */
   distances: number[];
@@ -29,8 +32,21 @@ export interface SignatureVerifyResult {
 
 /** Options of {@link verifySignature}. */
 export interface SignatureVerifyOptions {
-  /** Overrides the bundle's threshold. */
+  /** Overrides the bundle's threshold (the writer-dependent one with `writerDependent`). */
   threshold?: number;
+  /**
+   * Writer-dependent decision: the mean distance to the references divided by the
+   * mean distance among them (at least 2 references), against the writer-dependent
+   * threshold the bundle stores (`signature demo --references K --out DIR`).
+   */
+  writerDependent?: boolean;
+}
+
+/** The writer-dependent threshold a bundle stores (metrics.signature.writerDependent.threshold), or null. */
+function writerDependentThreshold(bundle: OpenBundle): number | null {
+  const sig = bundle.manifest.metrics.signature as { writerDependent?: { threshold?: unknown } } | undefined;
+  const t = sig?.writerDependent?.threshold;
+  return typeof t === 'number' && Number.isFinite(t) ? t : null;
 }
 
 const FN = 'signature verify';
@@ -85,9 +101,16 @@ export async function verifySignature(
   check(Array.isArray(references) && references.length >= 1, FN, 'give at least one reference signature');
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   try {
-    const threshold = options.threshold ?? b.manifest.threshold;
+    const wd = options.writerDependent === true;
+    if (wd) check(references.length >= 2, FN, `a writer-dependent decision needs at least 2 references (their spread is the writer's scale), got ${references.length}`);
+    const threshold = options.threshold ?? (wd ? writerDependentThreshold(b) : b.manifest.threshold);
     if (threshold === null || threshold === undefined) {
-      throw new ContrastiveError('STATE', `${FN}: the bundle ${b.dir} has no threshold; run 'contrastive calibrate' on it or pass --threshold T`);
+      throw new ContrastiveError(
+        'STATE',
+        wd
+          ? `${FN}: the bundle ${b.dir} has no writer-dependent threshold; make one with 'contrastive signature demo --references K --out DIR' or pass --threshold T`
+          : `${FN}: the bundle ${b.dir} has no threshold; run 'contrastive calibrate' on it or pass --threshold T`,
+      );
     }
     check(Number.isFinite(threshold), FN, `threshold must be a finite number, got ${threshold}`);
     const online = bundleSignaturePreprocessing(b);
@@ -98,22 +121,32 @@ export async function verifySignature(
     rows.forEach((r, k) => x.set(r, k * size));
     const emb = await b.network.embedBatched(x);
     const head = headOf(b, FN);
-    let distances: Float32Array;
+    const scorer = { distance: b.network.distanceName, head };
+    const dim = b.network.embeddingDim;
+    const refs = references.map((_, k) => k + 1);
+    let list: number[];
+    let spread = 1;
     try {
-      const refs = references.map((_, k) => k + 1);
-      distances = scorePairs(emb, emb, b.network.embeddingDim, new Array(refs.length).fill(0), refs, { distance: b.network.distanceName, head });
+      list = Array.from(scorePairs(emb, emb, dim, new Array(refs.length).fill(0), refs, scorer));
+      if (wd) {
+        const ia: number[] = [];
+        const ib: number[] = [];
+        for (let a = 0; a < refs.length; a++) for (let c = a + 1; c < refs.length; c++) (ia.push(refs[a]), ib.push(refs[c]));
+        const among = Array.from(scorePairs(emb, emb, dim, ia, ib, scorer));
+        spread = among.reduce((s, d) => s + d, 0) / among.length;
+        check(spread > 0, FN, 'the reference signatures are identical to the model (mean distance 0 among them); a writer-dependent score needs distinct references');
+      }
     } finally {
       head?.dispose();
     }
-    const list = Array.from(distances);
-    const distance = list.reduce((s, d) => s + d, 0) / list.length;
+    const distance = list.reduce((s, d) => s + d, 0) / list.length / spread;
     if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the distance of ${questioned} to the references is ${distance}`);
     const platt = b.manifest.calibration?.probability;
     return {
       distance,
       threshold,
       genuine: distance <= threshold,
-      probability: platt ? probabilitySame(distance, { a: platt.a, b: platt.b }) : null,
+      probability: platt && !wd ? probabilitySame(distance, { a: platt.a, b: platt.b }) : null,
       distances: list,
     };
   } finally {

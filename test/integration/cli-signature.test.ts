@@ -27,7 +27,7 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-signature-'));
   model = path.join(tmp, 'model');
   set = path.join(tmp, 'set');
-  const r = cli('signature', 'demo', ...SIZES, '--test-writers', '4', '--validation-writers', '2', '--length', '32', '--pairs', '800', '--epochs', '3', '--backend', 'wasm', '--out', model, '--json');
+  const r = cli('signature', 'demo', ...SIZES, '--test-writers', '4', '--validation-writers', '2', '--length', '32', '--pairs', '800', '--epochs', '3', '--references', '2', '--backend', 'wasm', '--out', model, '--json');
   assert.equal(r.code, 0, r.stderr);
   demo = JSON.parse(r.stdout);
   const g = cli('signature', 'generate', '--out', set, ...SIZES);
@@ -76,6 +76,15 @@ test('signature verify --json: the mean distance to the references, as the libra
   const dist = (a: number, b: number): number => Math.sqrt(Array.from({ length: dim }, (_, k) => (emb[a * dim + k] - emb[b * dim + k]) ** 2).reduce((s, v) => s + v, 0));
   assert.ok(Math.abs(r.distance - (dist(0, 1) + dist(0, 2)) / 2) < 1e-5, `${r.distance} vs library`);
   assert.equal(r.threshold, manifest.threshold);
+
+  // Writer-dependent: the same mean divided by the distance between the two references, against the stored threshold.
+  const wd = verify('--writer-dependent', ...refs, q);
+  assert.ok(Math.abs(wd.distance - (dist(0, 1) + dist(0, 2)) / 2 / dist(1, 2)) < 1e-4, `${wd.distance} vs library`);
+  const stored = (manifest.metrics.signature as { writerDependent: { references: number; threshold: number } }).writerDependent;
+  assert.equal(stored.references, 2);
+  assert.equal(wd.threshold, stored.threshold);
+  assert.equal(wd.genuine, wd.distance <= wd.threshold);
+  assert.equal(wd.probability, null);
   network.dispose();
 });
 
@@ -94,6 +103,7 @@ test('signature verify: --threshold decides; another writer is farther than the 
 
 test('signature verify: bad input is one line naming the problem', async () => {
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1)), 'at least one REFERENCE');
+  assertOneLineError(cli('signature', 'verify', '--model', model, '--writer-dependent', file(1, 'genuine', 1), file(1, 'genuine', 2)), 'at least 2 references');
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), path.join(tmp, 'nope.txt')), 'nope.txt', 'no such file');
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), path.join(FIXTURES, 'bad', 'truncated.txt')), 'truncated.txt', 'truncated');
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), path.join(FIXTURES, 'bad', 'non-numeric.txt')), 'line 3', 'not a number');
@@ -117,4 +127,7 @@ test('train --dataset signatures:DIR --encoder sequence: writer-independent spli
   // The bundle verifies signature files directly.
   const v = cli('signature', 'verify', '--model', path.join(out, 'model'), '--backend', 'wasm', '--json', file(3, 'genuine', 1), file(3, 'genuine', 2));
   assert.equal(v.code, 0, v.stderr);
+  // A training run stores no writer-dependent threshold.
+  const refs = [file(3, 'genuine', 1), file(3, 'genuine', 2), file(3, 'genuine', 3)];
+  assertOneLineError(cli('signature', 'verify', '--model', path.join(out, 'model'), '--writer-dependent', ...refs), 'no writer-dependent threshold');
 });
