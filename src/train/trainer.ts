@@ -413,6 +413,8 @@ export async function trainSiamese(
         ...adamPowers(optimizer),
         ...(bestWeights ? { best: bestWeights.map((tensor, k) => ({ name: `w${k}`, tensor })) } : {}),
       });
+      // getWeights() makes a fresh scalar of the iteration count; the rest are the optimizer's own variables
+      optWeights.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
     }
   }
 
@@ -425,9 +427,16 @@ export async function trainSiamese(
     }
   }
   bestWeights?.forEach((t) => t.dispose());
-  optimizer.dispose();
+  disposeOptimizer(optimizer);
   network.training = trainingRecordOf(train, { ...config, epochs: state.history.length, bestEpoch: state.bestEpoch });
   return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
+}
+
+/** Disposes an optimizer; TF.js's momentum optimizer forgets the -lr scalar it inherits from SGD. */
+function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (c && !c.isDisposed) c.dispose();
 }
 
 /**
