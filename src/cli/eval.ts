@@ -74,3 +74,7 @@ export function registerEvalCommand(program: Command): void {
       }
     });
 }
+
+// Moved to bundle-options.ts and output.ts; re-exported for command files written against the old place.
+export { addBundleDataOptions, openForData, type BundleDataCliOptions } from './bundle-options.js';
+export { toJson } from './output.js';

@@ -57,3 +57,6 @@ export function registerTrainCommand(program: Command): void {
       }
     });
 }
+
+// Moved to training-options.ts; re-exported for command files written against the old place.
+export { addTrainingOptions, runOptionsOf, loadOptionsOf, type TrainCliOptions } from './training-options.js';

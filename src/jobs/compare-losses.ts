@@ -242,7 +242,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     evaluatedOn: heldOut
       ? `held-out classes ${[...holdout].sort((a, b) => a - b).join(', ')} only (never seen in training or validation): ${heldOut.labels.length} examples`
       : `the test split (${last?.split.test ?? 0} examples)`,
-    budget: budgetText(losses, options.pairMiner, epochs, pairsText, ppe, batchSize),
+    budget: compareBudget(losses, options.pairMiner, epochs, pairsText, ppe, batchSize),
     split: last!.split,
     backend: last!.backend,
     rows,
@@ -254,7 +254,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
 }
 
 /** What each loss saw per epoch, naming only the losses that ran (a footnote about the triplet loss when it did not run misleads). */
-function budgetText(losses: readonly LossName[], pairMiner: string | undefined, epochs: number, pairsText: string, ppe: number | null, batchSize: number): string {
+export function compareBudget(losses: readonly LossName[], pairMiner: string | undefined, epochs: number, pairsText: string, ppe: number | null, batchSize: number): string {
   const offline = losses.filter((l) => l === 'cross-entropy' || (l === 'contrastive' && pairMiner === undefined));
   const mined = losses.filter((l) => l === 'triplet' || (l === 'contrastive' && pairMiner !== undefined));
   const parts: string[] = [];
