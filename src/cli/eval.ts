@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
 import { ContrastiveError } from '../errors.js';
-import { evaluateBundle, openBundle, SPLIT_NAMES, type BundleDataOptions, type BundleEvaluation, type OpenBundle, type SplitName } from '../jobs/evaluate-bundle.js';
+import { evaluateBundle, defaultEvaluationReportFile, openBundle, SPLIT_NAMES, type BundleDataOptions, type BundleEvaluation, type OpenBundle, type SplitName } from '../jobs/evaluate-bundle.js';
 import type { LoadDatasetOptions } from '../data/index.js';
 import { imageSize, nonNegativeInt, oneOf, positiveInt } from './options.js';
 
@@ -93,6 +93,7 @@ function printTable(model: string, r: BundleEvaluation): void {
   } else {
     lines.push('', 'retrieval: - (a pairs dataset has no class labels)');
   }
+  if (r.reportFile) lines.push('', `report: ${r.reportFile}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -100,10 +101,13 @@ export function registerEvalCommand(program: Command): void {
   const cmd = program.command('eval').description('verification (AUC, EER, accuracy, TAR@FAR) and retrieval (P@1, MAP@R, ...) metrics of a bundle on a dataset split');
   addBundleDataOptions(cmd, 'test')
     .option('--roc', 'include the ROC curve (fpr, tpr, thresholds) in the JSON output')
-    .action(async (o: BundleDataCliOptions & { roc?: boolean }) => {
+    .option('--report <file>', 'HTML report file (default: eval-<dataset>-<split>.html beside the bundle directory)')
+    .option('--no-report', 'write no HTML report')
+    .action(async (o: BundleDataCliOptions & { roc?: boolean; report?: string | false }) => {
       const { bundle, dataset, data } = await openForData(o, 'eval');
       try {
-        const r = await evaluateBundle(bundle, dataset, data);
+        const report = o.report === false ? undefined : (o.report ?? defaultEvaluationReportFile(o.model, dataset, data.split ?? 'test'));
+        const r = await evaluateBundle(bundle, dataset, { ...data, report });
         if (o.json) {
           const { roc, ...verification } = r.verification;
           process.stdout.write(toJson({ model: o.model, ...r, verification: o.roc ? { ...verification, roc } : verification }) + '\n');

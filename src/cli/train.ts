@@ -42,6 +42,8 @@ export interface TrainCliOptions {
   out?: string;
   resume?: boolean;
   json?: boolean;
+  /** An HTML report file, false for none (--no-report), undefined for the default. */
+  report?: string | false;
 }
 
 /** Adds the options shared by train, compare and margin. */
@@ -74,7 +76,9 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--augment-shift <px>', 'shift training images randomly by up to this many pixels (default 1 for labelled images, 0 otherwise)', nonNegativeInt)
     .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
-    .option('--json', 'print machine-readable JSON lines instead of a progress bar');
+    .option('--json', 'print machine-readable JSON lines instead of a progress bar')
+    .option('--report <file>', 'HTML report file (default: report.html in the output directory)')
+    .option('--no-report', 'write no HTML report');
 }
 
 export function loadOptionsOf(o: Pick<TrainCliOptions, 'dataDir' | 'imageSize' | 'channels'>): LoadDatasetOptions {
@@ -103,6 +107,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     holdoutClasses: o.holdoutClasses,
     backend: o.backend,
     out: o.out,
+    report: o.report,
     train: {
       loss: o.loss,
       miner: o.miner,
@@ -124,7 +129,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
   };
 }
 
-function printSummary(outDir: string, m: RunMetrics): void {
+function printSummary(outDir: string, m: RunMetrics, reportFile: string | null): void {
   const v = m.verification;
   const lines = [
     `run: ${outDir}`,
@@ -136,6 +141,7 @@ function printSummary(outDir: string, m: RunMetrics): void {
     lines.push(`retrieval on ${m.retrieval.queries} test queries: P@1 ${m.retrieval.precisionAt1.toFixed(4)}, MAP@R ${m.retrieval.mapAtR.toFixed(4)}`);
   }
   lines.push(`model bundle: ${outDir}/model`);
+  if (reportFile) lines.push(`report: ${reportFile}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -150,10 +156,10 @@ export function registerTrainCommand(program: Command): void {
       if (o.resume && !o.out) throw new ContrastiveError('INVALID_ARGUMENT', '--resume needs --out DIR, the run directory to continue');
       const progress = trainProgress(progressMode(o.json));
       try {
-        const { outDir, metrics } = await runTraining(runOptionsOf(o), progress.onEvent);
+        const { outDir, metrics, reportFile } = await runTraining(runOptionsOf(o), progress.onEvent);
         progress.stop();
-        if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics }) + '\n');
-        else printSummary(outDir, metrics);
+        if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics, reportFile }) + '\n');
+        else printSummary(outDir, metrics, reportFile);
       } finally {
         progress.stop();
       }

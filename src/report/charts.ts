@@ -81,7 +81,7 @@ export function histogramChart(h: DistanceHistogram, marks: { margin?: number | 
   ];
   if (marks.margin != null && Number.isFinite(marks.margin)) datasets.push(verticalLine(`margin ${round(marks.margin)}`, marks.margin, top, '#444'));
   if (marks.threshold != null && Number.isFinite(marks.threshold)) datasets.push(verticalLine(`threshold ${round(marks.threshold)}`, marks.threshold, top, '#3b6fd8'));
-  const xMax = marks.xMax ?? h.binWidth * h.positive.length;
+  const xMax = marks.xMax ?? Math.max(h.binWidth * h.positive.length, (marks.margin ?? 0) * 1.05, (marks.threshold ?? 0) * 1.05);
   return {
     type: 'line',
     data: { datasets },

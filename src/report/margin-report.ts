@@ -53,7 +53,7 @@ export async function marginReport(result: MarginReportInput, created = new Date
         r.diagnostics?.meanPositive ?? null,
         r.diagnostics?.meanNegative ?? null,
         r.diagnostics?.activeNegativeFraction ?? null,
-        r.trainSeconds,
+        r.trainSeconds.toFixed(1),
       ]),
     },
     { kind: 'text', text: `Recommended margin: ${result.recommended} (${result.rule}). Rule of thumb: ${result.ruleOfThumb}.` },

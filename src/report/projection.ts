@@ -51,7 +51,8 @@ export function embeddingMap(embeddings: Float32Array, dim: number, options: Emb
   const method = options.method ?? (m <= umapLimit && m >= 16 ? 'umap' : 'pca');
   if (method === 'umap' && m >= 4) {
     const data = Array.from(rows, (r) => Array.from(embeddings.subarray(r * dim, (r + 1) * dim)));
-    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, m - 1), minDist: 0.1, random: () => rng.next() });
+    // 200 optimisation epochs (umap-learn's choice for large sets) instead of umap-js's 500: the same picture in half the time.
+    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, m - 1), minDist: 0.1, nEpochs: 200, random: () => rng.next() });
     const out = umap.fit(data);
     return { method: 'umap', rows, x: Float64Array.from(out, (p) => p[0]), y: Float64Array.from(out, (p) => p[1]) };
   }

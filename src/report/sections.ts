@@ -133,7 +133,7 @@ export function verificationSection(heading: string, distances: ArrayLike<number
   // A cross-entropy head scores pairs by a negated logit, which is no distance: no histogram from 0.
   if (min >= 0) {
     const h = distanceHistogram(distances, labels, { bins: 50 });
-    blocks.push({ kind: 'chart', title: 'Distances of the pairs', chart: histogramChart(h, { margin: marks.margin, threshold: marks.threshold, xMax: Math.max(h.binWidth * 50, marks.margin ?? 0) }), note: 'Dashed lines: the margin and the decision threshold.' });
+    blocks.push({ kind: 'chart', title: 'Distances of the pairs', chart: histogramChart(h, { margin: marks.margin, threshold: marks.threshold }), note: 'Dashed lines: the margin and the decision threshold.' });
   }
   return { heading, blocks };
 }
