@@ -125,7 +125,11 @@ ${sections}
   Chart.defaults.maintainAspectRatio = false;
   var specs = JSON.parse(document.getElementById('report-charts').textContent);
   var drawn = 0;
+  // JSON holds no functions: label a log axis at powers of ten only, here.
+  var decades = function (v) { var l = Math.log10(v); return Math.abs(l - Math.round(l)) < 1e-9 ? String(v) : ''; };
   specs.forEach(function (s) {
+    var x = s.chart.options && s.chart.options.scales && s.chart.options.scales.x;
+    if (x && x.type === 'logarithmic') { x.ticks = x.ticks || {}; x.ticks.callback = decades; }
     try { new Chart(document.getElementById(s.id), s.chart); drawn++; }
     catch (e) { console.error('chart ' + s.id + ': ' + e); }
   });

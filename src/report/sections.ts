@@ -158,7 +158,7 @@ export async function embeddingSection(heading: string, e: EmbeddingSectionInput
   const blocks: ReportBlock[] = [
     {
       kind: 'chart',
-      title: `Embedding map (${map.method === 'umap' ? 'UMAP' : 'PCA'}, ${map.rows.length} examples)`,
+      title: `Embedding map (${map.method === 'umap' ? 'UMAP' : 'PCA'}, ${map.rows.length === map.total ? map.total : `${map.rows.length} of ${map.total}`} examples)`,
       chart: mapChart(map.x, map.y, mapLabels, e.classNames),
       note: map.method === 'umap' ? 'UMAP (umap-js) of the embeddings; distances between clusters are not to scale.' : 'The two leading principal components of the embeddings.',
     },

@@ -63,12 +63,17 @@ test('embeddingMap: UMAP for small sets keeps clusters apart, PCA beyond the lim
   const big = embeddingMap(e, 8, { umapLimit: 50 });
   assert.equal(big.method, 'pca');
   assert.ok(mapPurity(big.x, big.y, labels) > 0.95);
+  const sub = embeddingMap(e, 8, { umapPoints: 40 });
+  assert.equal(sub.method, 'umap');
+  assert.equal(sub.rows.length, 40, 'UMAP maps a seeded subsample');
+  assert.equal(sub.total, 90);
 });
 
 test('embeddingMap: subsamples to maxPoints and checks its input', () => {
   const { e } = clusters(2, 20, 4, 3);
   const m = embeddingMap(e, 4, { maxPoints: 10, method: 'pca' });
   assert.equal(m.rows.length, 10);
+  assert.equal(m.total, 40);
   assert.equal(new Set(m.rows).size, 10);
   assert.throws(() => embeddingMap(new Float32Array(5), 4), /not a multiple of dim 4/);
   assert.throws(() => embeddingMap(Float32Array.from([0, NaN]), 2), /embeddings\[1\] is NaN/);
