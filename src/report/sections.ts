@@ -7,13 +7,16 @@ import type { EpochRecord } from '../train/index.js';
 import { distanceHistogram } from '../train/distance-histogram.js';
 import { verificationMetrics } from '../eval/verification.js';
 import type { DistanceName } from '../distances/index.js';
-import { histogramChart, lineChart, mapChart, rocChart, SIMILAR_COLOUR, DISSIMILAR_COLOUR } from './charts.js';
+import { histogramChart, lineChart, mapChart, rocChart, SIMILAR_COLOUR, DISSIMILAR_COLOUR, type Series } from './charts.js';
 import { embeddingMap, type EmbeddingMapOptions } from './projection.js';
 import { neighbourGrid, type NeighbourGridOptions } from './neighbour-grid.js';
 import type { ReportBlock, ReportSection } from './document.js';
 
 const points = (history: EpochRecord[], f: (r: EpochRecord) => number | undefined): Array<{ x: number; y: number }> =>
   history.map((r) => ({ x: r.epoch, y: f(r) ?? NaN })).filter((p) => Number.isFinite(p.y));
+
+/** Curves over epochs, leaving out those with no value at all (a cross-entropy run has no validation contrastive loss). */
+const curves = (series: Series[]): Series[] => series.filter((c) => c.points.length > 0);
 
 /** Loss, validation and active-pair curves per epoch, and the collapse alarms raised. */
 export function epochCurvesSection(history: EpochRecord[], bestEpoch: number): ReportSection {
@@ -22,10 +25,10 @@ export function epochCurvesSection(history: EpochRecord[], bestEpoch: number): R
     kind: 'chart',
     title: 'Loss per epoch',
     chart: lineChart(
-      [
+      curves([
         { label: 'train loss (mean over steps)', points: points(history, (r) => r.trainLoss) },
         { label: 'validation loss (contrastive, validation pairs)', points: points(history, (r) => r.diagnostics?.loss), dashed: true },
-      ],
+      ]),
       'epoch',
       'loss',
       { integerX: true },

@@ -33,7 +33,10 @@ after(async () => {
 });
 
 /** What the page showed: canvases drawn (non-blank pixel counts), images decoded, requests made, errors. */
-async function openReport(file: string, screenshot: string): Promise<{ charts: number; canvases: number[]; images: number[]; requests: string[]; errors: string[] }> {
+async function openReport(
+  file: string,
+  screenshot: string,
+): Promise<{ charts: number; canvases: number[]; images: number[]; requests: string[]; errors: string[]; verification: Record<string, string> }> {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
   const errors: string[] = [];
@@ -59,6 +62,13 @@ async function openReport(file: string, screenshot: string): Promise<{ charts: n
       return inked;
     }),
     images: Array.from(document.querySelectorAll('img')).map((i) => (i as HTMLImageElement).naturalWidth),
+    // the held-out pairs table (AUC, EER, ...) as the page shows it
+    verification: (() => {
+      const table = Array.from(document.querySelectorAll('section')).find((s) => /pairs/i.test(s.querySelector('h2')?.textContent ?? ''))!.querySelector('table')!;
+      const heads = Array.from(table.querySelectorAll('th')).map((th) => th.textContent!);
+      const cells = Array.from(table.querySelectorAll('tr:nth-child(2) td')).map((td) => td.textContent!);
+      return Object.fromEntries(heads.map((h, k) => [h, cells[k]]));
+    })(),
   }));
   await fs.mkdir(ARTEFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTEFACTS, screenshot), fullPage: true });
@@ -71,7 +81,7 @@ test('train and eval write reports that render in headless chromium, offline', {
   const custom = path.join(tmp, 'custom.html');
   const train = cli('train', '--epochs', '2', '--pairs-per-epoch', '600', '--hidden', '64', '--embedding-dim', '16', '--out', run, '--report', custom, '--json');
   assert.equal(train.code, 0, train.stderr);
-  const done = JSON.parse(train.stdout.trim().split('\n').pop()!) as { reportFile: string };
+  const done = JSON.parse(train.stdout.trim().split('\n').pop()!) as { reportFile: string; metrics: { verification: { auc: number; eer: number } } };
   assert.equal(done.reportFile, custom, '--report chooses the file');
   assert.ok(!existsSync(path.join(run, 'report.html')), 'and nothing is written at the default place');
 
@@ -85,8 +95,15 @@ test('train and eval write reports that render in headless chromium, offline', {
   assert.equal((JSON.parse(noReport.stdout) as { reportFile: unknown }).reportFile, null);
   assert.ok(!existsSync(path.join(run, 'eval-mnist-validation.html')));
 
+  const evalAuc = /^ {2}AUC\s+(\S+)/m.exec(evalRun.stdout)![1];
+  const evalEer = /^ {2}EER\s+(\S+)/m.exec(evalRun.stdout)![1];
+  const cliFigures = {
+    'report-train.png': { AUC: done.metrics.verification.auc.toFixed(4), EER: done.metrics.verification.eer.toFixed(4) },
+    'report-eval.png': { AUC: evalAuc, EER: evalEer },
+  };
   for (const [file, shot, minCharts] of [[custom, 'report-train.png', 9], [evalReport, 'report-eval.png', 3]] as const) {
     const seen = await openReport(file, shot);
+    assert.deepEqual({ AUC: seen.verification.AUC, EER: seen.verification.EER }, cliFigures[shot], `${shot}: the page shows the CLI's figures`);
     assert.deepEqual(seen.errors, [], `${shot}: no script errors`);
     assert.deepEqual(seen.requests, [], `${shot}: nothing fetched from the network`);
     assert.ok(seen.charts >= minCharts, `${shot}: ${seen.charts} charts drawn`);
