@@ -82,7 +82,7 @@ test('a cross-entropy bundle is scored by its stored head, as the run scored it'
 });
 
 test('eval --json --roc: both metric families with sane values and the ROC', () => {
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--seed', '3', '--roc');
+  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--pairs-seed', '3', '--roc');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.split, 'validation');
