@@ -8,7 +8,7 @@ import { ContrastiveError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/names.js';
 import { SIGNATURE_DEMO_DEFAULTS } from '../jobs/signature-choices.js';
 import type { SignatureDemoResult } from '../jobs/signature-demo.js';
-import { choices, finiteNumber, nonNegativeInt, oneOf, optionWithDefault, positiveInt } from './options.js';
+import { choices, dflt, finiteNumber, nonNegativeInt, oneOf, optionWithDefault, positiveInt } from './options.js';
 import { addModelOptions, openModel } from './bundle-options.js';
 import { progressMode, trainProgress } from './progress.js';
 
@@ -104,16 +104,16 @@ export function registerSignatureCommand(program: Command): void {
   signature
     .command('demo')
     .description('generate synthetic signatures, train on some writers, report EER for skilled and random forgeries on the others, beside DTW')
-    .option('--writers <n>', `writers generated (default ${d.writers})`, positiveInt)
-    .option('--genuine <n>', `genuine signatures per writer (default ${d.genuine})`, positiveInt)
-    .option('--forgeries <n>', `skilled forgeries per writer (default ${d.forgeries})`, nonNegativeInt)
-    .option('--test-writers <n>', `writers kept for test (default ${d.testWriters})`, positiveInt)
-    .option('--validation-writers <n>', `training writers used for validation and calibration (default ${d.validationWriters})`, positiveInt)
-    .option('--length <n>', `points per resampled signature (default ${d.length})`, positiveInt)
-    .option('--pairs <n>', `training pairs (default ${d.pairs})`, positiveInt)
-    .option('--epochs <n>', `training epochs (default ${d.epochs})`, positiveInt)
+    .option('--writers <n>', `writers generated ${dflt(d.writers)}`, positiveInt)
+    .option('--genuine <n>', `genuine signatures per writer ${dflt(d.genuine)}`, positiveInt)
+    .option('--forgeries <n>', `skilled forgeries per writer ${dflt(d.forgeries)}`, nonNegativeInt)
+    .option('--test-writers <n>', `writers kept for test ${dflt(d.testWriters)}`, positiveInt)
+    .option('--validation-writers <n>', `training writers used for validation and calibration ${dflt(d.validationWriters)}`, positiveInt)
+    .option('--length <n>', `points per resampled signature ${dflt(d.length)}`, positiveInt)
+    .option('--pairs <n>', `training pairs ${dflt(d.pairs)}`, positiveInt)
+    .option('--epochs <n>', `training epochs ${dflt(d.epochs)}`, positiveInt)
     .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer (and store that threshold with --out)', positiveInt)
-    .option('--seed <n>', `seed of the data and the training (default ${d.seed})`, nonNegativeInt)
+    .option('--seed <n>', `seed of the data and the training ${dflt(d.seed)}`, nonNegativeInt)
     .option('--out <dir>', 'save the trained model bundle here (for signature verify)')
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
     .option('--json', 'print one JSON object { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }')
@@ -138,10 +138,10 @@ export function registerSignatureCommand(program: Command): void {
     .command('generate')
     .description('write a synthetic signature set as DIR/<writer>/genuine|forged/NNN.txt (SVC2004 format) or .png (--images), for --dataset signatures:DIR')
     .requiredOption('--out <dir>', 'folder to write (replaced as a whole)')
-    .option('--writers <n>', 'writers (default 100)', positiveInt)
-    .option('--genuine <n>', 'genuine signatures per writer (default 20)', positiveInt)
-    .option('--forgeries <n>', 'skilled forgeries per writer (default 10)', nonNegativeInt)
-    .option('--seed <n>', 'seed (default 1)', nonNegativeInt)
+    .option('--writers <n>', `writers ${dflt(d.writers)}`, positiveInt)
+    .option('--genuine <n>', `genuine signatures per writer ${dflt(d.genuine)}`, positiveInt)
+    .option('--forgeries <n>', `skilled forgeries per writer ${dflt(d.forgeries)}`, nonNegativeInt)
+    .option('--seed <n>', `seed ${dflt(d.seed)}`, nonNegativeInt)
     .option('--images', 'write offline signatures: the trajectories drawn as PNG images (CEDAR-style), for --encoder cnn')
     .action(async (o: GenerateCliOptions) => {
       const { syntheticSignatures, writeSignatureSet } = await import('../signatures/index.js');
