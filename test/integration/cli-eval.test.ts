@@ -21,7 +21,7 @@ let metrics: RunMetrics;
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-eval-'));
-  const run = await runTraining({
+  const run = await runTraining({ report: false,
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [64],
@@ -63,7 +63,7 @@ test('eval --json on the test split reproduces the run (same split with held-out
 });
 
 test('a cross-entropy bundle is scored by its stored head, as the run scored it', async () => {
-  const run = await runTraining({
+  const run = await runTraining({ report: false,
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [32],

@@ -17,7 +17,7 @@ before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-memory-'));
   await writeIdxSet(path.join(root, 'big'), 60_000, 9);
   await writeIdxSet(path.join(root, 'small'), 200, 9);
-  const run = await runTraining({ dataset: `idx:${path.join(root, 'small')}`, hidden: [16], embeddingDim: 64, out: path.join(root, 'run'), backend: 'wasm', train: { epochs: 1, pairsPerEpoch: 200, batchSize: 40 } });
+  const run = await runTraining({ report: false, dataset: `idx:${path.join(root, 'small')}`, hidden: [16], embeddingDim: 64, out: path.join(root, 'run'), backend: 'wasm', train: { epochs: 1, pairsPerEpoch: 200, batchSize: 40 } });
   run.network.dispose();
 });
 after(async () => {
