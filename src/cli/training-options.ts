@@ -58,6 +58,8 @@ export interface TrainCliOptions {
   resume?: boolean;
   force?: boolean;
   json?: boolean;
+  /** An HTML report file, false for none (--no-report), undefined for the default. */
+  report?: string | false;
 }
 
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
@@ -121,7 +123,9 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
     .option('--augment-flip', 'mirror training images left-right at random (clothing, faces; not digits or signatures)')
     .option('--augment-erase <p>', `random erasing: probability of noising one rectangle of each training image ${dflt(0)}`, fraction)
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
-    .option('--json', 'print machine-readable JSON lines instead of a progress bar');
+    .option('--json', 'print machine-readable JSON lines instead of a progress bar')
+    .option('--report <file>', 'HTML report file (default: report.html in the output directory)')
+    .option('--no-report', 'write no HTML report');
 }
 
 /** The help text of a margin option: its default depends on --no-normalize. */
@@ -219,6 +223,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     backend: o.backend,
     out: o.out,
     force: o.force,
+    report: o.report,
     train: {
       loss: o.loss,
       miner: o.miner,
