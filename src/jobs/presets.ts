@@ -8,6 +8,7 @@ import type { RunTrainingOptions } from './run-training.js';
 
 /** Names `--preset` accepts. */
 export const PRESET_NAMES = ['zero-shot'] as const;
+/** A preset name. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
