@@ -22,3 +22,4 @@ export * from './train/index.js';
 export * from './eval/index.js';
 export * from './export/index.js';
 export * from './jobs/index.js';
+export * from './serve/index.js';
