@@ -55,7 +55,8 @@ export function registerServeCommand(program: Command): void {
         bundle.network.dispose();
         throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
       }
-      process.stdout.write(`contrastive serve: ${o.model} on ${address}/ (Ctrl-C to stop)\n`);
+      const bound = LOCAL_HOSTS.includes(o.host) ? '' : `, bound to ${o.host}`;
+      process.stdout.write(`contrastive serve: ${o.model} on ${address}/ (Ctrl-C to stop${bound})\n`);
       const stop = (): void => {
         void app.close().then(() => bundle.network.dispose());
       };
