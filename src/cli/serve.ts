@@ -1,16 +1,17 @@
 /** `contrastive serve`: the web page and JSON API over a bundle. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
 import { ContrastiveError } from '../errors.js';
-import { openBundle } from '../jobs/evaluate-bundle.js';
-import { createServeApp, DEFAULT_MAX_UPLOAD_BYTES } from '../serve/index.js';
-import { oneOf, positiveInt } from './options.js';
+import type { BackendChoice } from '../engine/names.js';
+import { addModelOptions, openModel } from './bundle-options.js';
+import { optionWithDefault, positiveInt } from './options.js';
 
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+/** Defaults, shown in --help from the same constants the action uses. */
+const SERVE_DEFAULTS = { port: 8080, host: '127.0.0.1', maxUploadMb: 10, mapPoints: 300 };
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
   return n;
 }
 
@@ -26,28 +27,24 @@ interface ServeCliOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
-    .description('web page (verify, embedding map; in-browser mode) and JSON API over a model bundle')
-    .requiredOption('--model <dir>', 'model bundle directory')
-    .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
-    .option('--host <addr>', 'address to bind; anything but 127.0.0.1 / localhost exposes the model to the network', '127.0.0.1')
-    .option('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024)
-    .option('--map-dataset <spec>', "dataset of the embedding map (default: the bundle's training dataset, test split)")
-    .option('--map-points <n>', 'points of the embedding map', positiveInt, 300)
+  const cmd = program.command('serve').description('web page (verify on the server or in the browser, embedding map) and JSON API over a model bundle');
+  addModelOptions(cmd)
+    .addOption(optionWithDefault('--port <n>', 'port to listen on, 0 for any free port', port, SERVE_DEFAULTS.port))
+    .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', undefined, SERVE_DEFAULTS.host))
+    .addOption(optionWithDefault('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, SERVE_DEFAULTS.maxUploadMb))
+    .option('--map-dataset <spec>', "dataset of the embedding map (default: the bundle's training dataset; its test split)")
+    .addOption(optionWithDefault('--map-points <n>', 'points of the embedding map', positiveInt, SERVE_DEFAULTS.mapPoints))
     .option('--no-map', 'no embedding map')
-    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .action(async (o: ServeCliOptions) => {
-      await initBackend(o.backend);
-      const bundle = await openBundle(o.model);
+      const { createServeApp } = await import('../serve/index.js');
+      const bundle = await openModel(o);
       const app = await createServeApp({
         bundle,
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
         map: o.map ? { dataset: o.mapDataset, count: o.mapPoints } : false,
       });
-      if (!LOCAL_HOSTS.includes(o.host)) {
-        process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
-      }
+      const local = LOCAL_HOSTS.includes(o.host);
+      if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
       let address: string;
       try {
         address = await app.listen({ port: o.port, host: o.host });
@@ -55,8 +52,7 @@ export function registerServeCommand(program: Command): void {
         bundle.network.dispose();
         throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
       }
-      const bound = LOCAL_HOSTS.includes(o.host) ? '' : `, bound to ${o.host}`;
-      process.stdout.write(`contrastive serve: ${o.model} on ${address}/ (Ctrl-C to stop${bound})\n`);
+      process.stdout.write(`contrastive serve: ${bundle.dir} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
       const stop = (): void => {
         void app.close().then(() => bundle.network.dispose());
       };

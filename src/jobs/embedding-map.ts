@@ -32,7 +32,7 @@ export interface EmbeddingMapPoint {
   x: number;
   y: number;
   label: number;
-  /** The row: for mnist named as `contrastive verify` reads it (`mnist:test:12`), else described. */
+  /** The row: for mnist and fashion-mnist named as `contrastive verify` reads it (`mnist:test:12`), else described. */
   row: string;
 }
 
@@ -120,9 +120,9 @@ export async function embeddingMap(bundle: OpenBundle, options: EmbeddingMapOpti
     xy = pca2(emb, n, dim);
   }
 
-  // mnist rows are named as verify reads them; other datasets' verify rows mean file rows, not split rows.
+  // Rows of the datasets verify reads are named its way (DATASET:SPLIT:INDEX is a row of the run's split).
   const rowName = (r: number): string =>
-    dataset === 'mnist' ? (split === 'all' ? `mnist:${r}` : `mnist:${split}:${r}`) : `${dataset} ${split} split, row ${r}`;
+    dataset === 'mnist' || dataset === 'fashion-mnist' ? (split === 'all' ? `${dataset}:${r}` : `${dataset}:${split}:${r}`) : `${dataset} ${split} split, row ${r}`;
   const points = Array.from(rows, (r, i) => ({ x: xy[i][0], y: xy[i][1], label: data.labels[r], row: rowName(r) }));
   const shape = data.inputShape;
   const thumbnails: Uint8Array[] = [];
