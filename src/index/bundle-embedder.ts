@@ -89,8 +89,21 @@ export class BundleEmbedder {
     const fn = 'BundleEmbedder.embed';
     check(x instanceof Float32Array, fn, 'x must be a Float32Array');
     check(Number.isInteger(n) && n >= 1 && x.length % n === 0, fn, `x holds ${x.length} values, not n = ${n} examples`);
-    const input = toModelInput(x, this.manifest.input.preprocessing);
+    return this.embedPrepared(toModelInput(x, this.manifest.input.preprocessing), n);
+  }
+
+  /**
+   * Embeds `n` examples that already went through the bundle's preprocessing
+   * (e.g. from readPairInput).
+   *
+   * @returns [n, dim] row-major.
+   */
+  async embedPrepared(input: Float32Array, n: number): Promise<Float32Array> {
+    const fn = 'BundleEmbedder.embed';
+    check(input instanceof Float32Array, fn, 'input must be a Float32Array');
+    check(Number.isInteger(n) && n >= 1 && input.length % n === 0, fn, `input holds ${input.length} values, not n = ${n} examples`);
     if (this.onnx) return this.onnx.embed(input, n);
+    const x = input;
     const shape = this.manifest.input.shape;
     if (shape.every((d) => d !== null)) {
       const size = (shape as number[]).reduce((a, b) => a * b, 1);

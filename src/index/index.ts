@@ -3,6 +3,6 @@ export { EmbeddingIndex, SEARCH_MODES, type SearchMode, type IndexSearchOptions,
 export { INDEX_FORMAT, INDEX_FORMAT_VERSION, type ModelIdentity, type IndexMeta, type IndexItem, type SearchHit, type IndexStore, type StoreSearchOptions, type StoreCounts, type StoredItems } from './store.js';
 export { SqliteStore, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-store.js';
 export { PgStore, type PgStoreOptions, type HnswOptions } from './pg-store.js';
-export { isPostgresTarget, type TargetOptions, type StagedStore } from './targets.js';
+export { isPostgresTarget, describeTarget, type TargetOptions, type StagedStore } from './targets.js';
 export { bundleIdentity } from './bundle-identity.js';
 export { BundleEmbedder, type EmbedEngine, type BundleEmbedderOptions } from './bundle-embedder.js';

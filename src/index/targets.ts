@@ -18,6 +18,18 @@ export function isPostgresTarget(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
+/** The target for messages: a file path as given, or the URL without its password. */
+export function describeTarget(target: string): string {
+  if (!isPostgresTarget(target)) return target;
+  try {
+    const url = new URL(target);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://(invalid URL)';
+  }
+}
+
 function checkTarget(target: unknown, fn: string): asserts target is string {
   check(typeof target === 'string' && target.length > 0, fn, 'the index target must be a file path or a postgres:// URL');
 }

@@ -5,3 +5,7 @@ export { evaluateBundle, calibrateBundle, openBundle, bundleSplit, runSplitOf, c
 export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
 export { compareLosses, compareMarkdown, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
+export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBuildResult } from './index-build.js';
+export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
+export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
+export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
