@@ -97,8 +97,8 @@ test('index build, search by row and by file, add, remove, stats on a SQLite fil
   // add PNG files, find one by its own file, remove it
   const a = await png(5, "it's a [test] file.png");
   const b = await png(6, 'b.png');
-  const added = json<{ added: number; items: number }>(cli('index', 'add', '--index', db, '--model', model, '--label', "new 'label'", a, b, '--json'));
-  assert.deepEqual(added, { added: 2, items: 2002, engine: added.engine ?? 'onnx' });
+  const added = json<{ added: number; items: number; engine: string }>(cli('index', 'add', '--index', db, '--model', model, '--label', "new 'label'", a, b, '--json'));
+  assert.deepEqual([added.added, added.items], [2, 2002]);
   const byFile = json<Results>(cli('index', 'search', '--index', db, '--model', model, a, '-k', '1', '--json'));
   assert.deepEqual(byFile.results.map((h) => [h.id, h.label]), [[path.resolve(a), "new 'label'"]]);
   const human = cli('index', 'remove', '--index', db, path.resolve(a));
