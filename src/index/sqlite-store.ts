@@ -171,8 +171,14 @@ export class SqliteStore implements IndexStore {
     return this.meta;
   }
 
+  private revisionStmt: BetterSqlite3.Statement | null = null;
+
   async revision(): Promise<number> {
-    return this.run('EmbeddingIndex', (db) => Number((db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'revision'`).get() as { value: string }).value));
+    // asked before every in-memory search: keep the statement compiled
+    return this.run('EmbeddingIndex', (db) => {
+      this.revisionStmt ??= db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'revision'`);
+      return Number((this.revisionStmt.get() as { value: string }).value);
+    });
   }
 
   private bump(db: Database): number {
