@@ -10,6 +10,7 @@ import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
 import { registerServeCommand } from './serve.js';
+import { registerIndexCommand } from './index.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerEmbedCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
+  registerIndexCommand(program);
 }

@@ -9,3 +9,7 @@ export { verifyPair, embedPairInputs, readPairInput, describePairInput, type Pai
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
 export { embeddingMap, pca2, type EmbeddingMap, type EmbeddingMapOptions, type EmbeddingMapPoint } from './embedding-map.js';
+export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBuildResult } from './index-build.js';
+export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
+export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
+export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
