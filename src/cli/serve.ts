@@ -23,6 +23,8 @@ interface ServeCliOptions {
   map: boolean;
   mapDataset?: string;
   mapPoints: number;
+  index?: string;
+  connectTimeout?: number;
   backend: BackendChoice;
 }
 
@@ -32,14 +34,30 @@ export function registerServeCommand(program: Command): void {
     .addOption(optionWithDefault('--port <n>', 'port to listen on, 0 for any free port', port, SERVE_DEFAULTS.port))
     .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', undefined, SERVE_DEFAULTS.host))
     .addOption(optionWithDefault('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, SERVE_DEFAULTS.maxUploadMb))
+    .option('--index <target>', 'index built with this bundle (contrastive index build): SQLite file or postgres:// URL; enables search')
+    .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
     .option('--map-dataset <spec>', "dataset of the embedding map (default: the bundle's training dataset; its test split)")
     .addOption(optionWithDefault('--map-points <n>', 'points of the embedding map', positiveInt, SERVE_DEFAULTS.mapPoints))
     .option('--no-map', 'no embedding map')
     .action(async (o: ServeCliOptions) => {
       const { createServeApp } = await import('../serve/index.js');
+      const { EmbeddingIndex, bundleIdentity } = await import('../index/index.js');
       const bundle = await openModel(o);
+      let index: import('../index/index.js').EmbeddingIndex | undefined;
+      try {
+        // Opening with the bundle's identity refuses an index another model built.
+        if (o.index !== undefined) index = await EmbeddingIndex.open(o.index, { model: await bundleIdentity(bundle.dir), connectTimeoutMs: o.connectTimeout });
+      } catch (err) {
+        bundle.network.dispose();
+        throw err;
+      }
+      const close = async (): Promise<void> => {
+        await index?.close();
+        bundle.network.dispose();
+      };
       const app = await createServeApp({
         bundle,
+        index,
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
         map: o.map ? { dataset: o.mapDataset, count: o.mapPoints } : false,
       });
@@ -49,12 +67,13 @@ export function registerServeCommand(program: Command): void {
       try {
         address = await app.listen({ port: o.port, host: o.host });
       } catch (err) {
-        bundle.network.dispose();
+        await close();
         throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
       }
+      if (index) process.stdout.write(`contrastive serve: searching ${index.where}\n`);
       process.stdout.write(`contrastive serve: ${bundle.dir} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
       const stop = (): void => {
-        void app.close().then(() => bundle.network.dispose());
+        void app.close().then(close);
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

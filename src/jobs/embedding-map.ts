@@ -4,13 +4,13 @@
  * samples and PCA beyond, each point with its class, its row name (the form
  * `contrastive verify` reads, e.g. `mnist:test:12`) and a PNG thumbnail.
  */
-import sharp from 'sharp';
 import { UMAP } from 'umap-js';
 import { check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { exampleSize } from '../data/index.js';
 import { isPairDataset } from '../data/types.js';
 import { toModelInput } from '../models/model-input.js';
+import { pixelsToPng } from './example-picture.js';
 import { bundleSplit, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 
 /** Options of {@link embeddingMap}. */
@@ -129,8 +129,7 @@ export async function embeddingMap(bundle: OpenBundle, options: EmbeddingMapOpti
   if (shape.length === 3 && (shape[2] === 1 || shape[2] === 3)) {
     const [height, width, channels] = shape as [number, number, 1 | 3];
     for (let i = 0; i < n; i++) {
-      const px = Buffer.from(Array.from(raw.subarray(i * size, (i + 1) * size), (v) => Math.max(0, Math.min(255, Math.round(v * 255)))));
-      thumbnails.push(await sharp(px, { raw: { width, height, channels } }).png().toBuffer());
+      thumbnails.push(await pixelsToPng(raw.subarray(i * size, (i + 1) * size), width, height, channels));
     }
   }
   return { dataset, split, method, points, thumbnails };

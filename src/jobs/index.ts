@@ -13,3 +13,4 @@ export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBui
 export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
 export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
 export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
+export { examplePicture, pixelsToPng, type ExamplePictureOptions } from './example-picture.js';

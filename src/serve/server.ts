@@ -5,6 +5,8 @@
  *     GET  /api/model           the manifest's public part
  *     POST /api/verify          multipart a, b -> { distance, threshold, same, probability }
  *     POST /api/embed           multipart image (one or more) -> { dim, embeddings }
+ *     POST /api/search          multipart image [k, label], or JSON { embedding, k, label } -> { results }
+ *     GET  /api/picture?id=ID   the picture of index item ID (for search hits)
  *     GET  /api/map             the embedding map: points with class and row
  *     GET  /api/map/N.png       thumbnail of point N
  *     GET  /bundle/...          manifest.json, model.json and weights, for the in-browser mode
@@ -21,6 +23,8 @@ import type { BundleManifest } from '../models/index.js';
 import type { OpenBundle } from '../jobs/evaluate-bundle.js';
 import { embedPairInputs, verifyPair, type PairInput } from '../jobs/verify-pair.js';
 import { embeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from '../jobs/embedding-map.js';
+import { examplePicture } from '../jobs/example-picture.js';
+import type { EmbeddingIndex } from '../index/index.js';
 import { PageAssets } from './assets.js';
 import { ApiError, oneFile, readForm, type Upload } from './uploads.js';
 
@@ -32,6 +36,8 @@ export interface ServeOptions {
   maxUploadBytes?: number;
   /** Most files in one /api/embed request; default 64. */
   maxFiles?: number;
+  /** An index built with this bundle, for /api/search (open it with the bundle's identity; the caller closes it). */
+  index?: EmbeddingIndex;
   /** The projector's data (default: the bundle's training dataset, test split, 300 points), or false for no projector. */
   map?: EmbeddingMapOptions | false;
 }
@@ -77,6 +83,10 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
   const maxFiles = options.maxFiles ?? 64;
   check(Number.isInteger(maxFiles) && maxFiles > 0, fn, `maxFiles must be a positive integer, got ${maxFiles}`);
   const manifest = bundle.manifest;
+  const index = options.index;
+  if (index) {
+    check(index.dim === bundle.network.embeddingDim, fn, `the index holds ${index.dim}-d embeddings but the bundle makes ${bundle.network.embeddingDim}-d ones`);
+  }
   const takesImages = manifest.input.preprocessing.kind === 'image';
   const mapOptions = options.map === false ? null : (options.map ?? {});
   const hasMap = mapOptions !== null && takesImages && (mapOptions.dataset !== undefined || manifest.training?.dataset !== undefined);
@@ -102,7 +112,8 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
 
   app.get('/api/model', async () => ({
     manifest: publicManifest(manifest),
-    features: { verify: takesImages, embed: takesImages, search: false, map: hasMap, browser: takesImages },
+    features: { verify: takesImages, embed: takesImages, search: index !== undefined, map: hasMap, browser: takesImages },
+    index: index ? { items: (await index.stats()).items, distance: index.distance, where: path.basename(index.where) } : null,
     limits: { maxUploadBytes: maxBytes, maxFiles },
   }));
 
@@ -132,6 +143,41 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
       normalized: manifest.embedding.normalize,
       embeddings: images.map((_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim))),
     };
+  });
+
+  // The query is an image (embedded here) or, from the in-browser mode, an embedding (the image stays on the device).
+  app.post('/api/search', async (request) => {
+    if (!index) throw new ApiError(404, 'NO_INDEX', 'this server has no index (start it with --index FILE)');
+    let query: Float32Array;
+    let fields: Record<string, unknown>;
+    if (request.isMultipart()) {
+      const form = await readForm(request, maxBytes);
+      query = await embedPairInputs(bundle, [imageInput(oneFile(form, 'image'))]);
+      fields = form.fields;
+    } else {
+      const body = request.body as { embedding?: unknown } | null;
+      const e = body?.embedding;
+      if (!(Array.isArray(e) && e.length === index.dim && e.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+        throw new ApiError(400, 'INVALID_FIELD', `send multipart/form-data with an 'image' file, or JSON { "embedding": [${index.dim} finite numbers] }`);
+      }
+      query = Float32Array.from(e as number[]);
+      fields = body as Record<string, unknown>;
+    }
+    const k = fields.k === undefined ? 10 : Number(fields.k);
+    if (!(Number.isInteger(k) && k >= 1 && k <= 100)) throw new ApiError(400, 'INVALID_FIELD', `field 'k' must be an integer in 1..100, got '${String(fields.k)}'`);
+    const label = fields.label === undefined || fields.label === '' ? undefined : String(fields.label);
+    return { results: await index.search(query, { k, label }) };
+  });
+
+  // Only what the index names is ever read: the item's source, looked up by its id.
+  app.get<{ Querystring: { id?: string } }>('/api/picture', async (request, reply) => {
+    if (!index) throw new ApiError(404, 'NO_INDEX', 'this server has no index');
+    const id = request.query.id;
+    if (typeof id !== 'string' || id === '') throw new ApiError(400, 'MISSING_FIELD', "give the item as ?id=ID");
+    const found = await index.get(id);
+    const png = found?.item.source ? await examplePicture(found.item.source) : null;
+    if (!png) throw new ApiError(404, 'NOT_FOUND', found ? `item '${id}' has no picture to show` : `no item '${id}' in the index`);
+    return reply.type('image/png').send(Buffer.from(png));
   });
 
   app.get('/api/map', async () => {

@@ -18,6 +18,9 @@ import { createServeApp } from '../../src/serve/index.js';
 import { loadBrowserBundle, preprocessPixels } from '../../src/models/browser-bundle.js';
 import * as tf from '@tensorflow/tfjs';
 import { serveFixture, type ServeFixture } from './fixture.js';
+import { buildIndexFromDataset } from '../../src/jobs/index-build.js';
+import { searchIndexWith } from '../../src/jobs/index-search.js';
+import { EmbeddingIndex, bundleIdentity } from '../../src/index/index.js';
 import { assertClose } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -29,6 +32,8 @@ let url: string;
 let smallUrl: string;
 let three: [string, string]; // two PNGs of 3s
 let seven: string;
+let index: EmbeddingIndex;
+let indexFile: string;
 
 async function form(parts: Record<string, string | { bytes: Uint8Array; type: string; name?: string }>): Promise<FormData> {
   const f = new FormData();
@@ -52,7 +57,10 @@ before(async () => {
   const r3 = fx.rowOf(3);
   three = [await fx.png(r3), await fx.png(fx.rowOf(3, r3 + 1))];
   seven = await fx.png(fx.rowOf(7));
-  app = await createServeApp({ bundle: fx.bundle, map: { count: 40 } });
+  indexFile = path.join(tmp, 'test.sqlite');
+  await buildIndexFromDataset({ model: fx.bundleDir, dataset: 'mnist', split: 'test', out: indexFile, engine: 'tfjs' });
+  index = await EmbeddingIndex.open(indexFile, { model: await bundleIdentity(fx.bundleDir) });
+  app = await createServeApp({ bundle: fx.bundle, index, map: { count: 40 } });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   small = await createServeApp({ bundle: fx.bundle, maxUploadBytes: 4000, map: false });
   smallUrl = await small.listen({ port: 0, host: '127.0.0.1' });
@@ -61,6 +69,7 @@ before(async () => {
 after(async () => {
   await app?.close();
   await small?.close();
+  await index?.close();
   fx?.bundle.network.dispose();
   await fs.rm(tmp, { recursive: true, force: true });
 });
@@ -73,7 +82,8 @@ test('GET /api/model answers the public manifest: no loader options or local pat
   assert.equal(body.manifest.threshold, fx.bundle.manifest.threshold);
   assert.deepEqual(body.manifest.input, fx.bundle.manifest.input);
   assert.deepEqual(Object.keys(body.manifest.training).sort(), ['dataset', 'epochs', 'seed']);
-  assert.deepEqual(body.features, { verify: true, embed: true, search: false, map: true, browser: true });
+  assert.deepEqual(body.features, { verify: true, embed: true, search: true, map: true, browser: true });
+  assert.deepEqual(body.index, { items: 2000, distance: 'euclidean', where: 'test.sqlite' });
 });
 
 test('POST /api/verify answers what verifyPair answers for the same files', async () => {
@@ -232,4 +242,42 @@ test('preprocessPixels: an image at twice the size comes back to the original; g
     const grey = preprocessPixels(tf.tensor3d([255, 0, 0, 0, 255, 0], [1, 2, 3]), { ...p, width: 2, height: 1, channels: 1, scale: 1 / 255, mean: 0.5, std: 0.25 });
     assertClose(grey.dataSync(), [(0.2126 - 0.5) / 0.25, (0.7152 - 0.5) / 0.25], 1e-5, 'grey');
   });
+});
+
+test('POST /api/search: an image, or an embedding from the browser, answers what contrastive index search answers', async () => {
+  const want = (await searchIndexWith({ index: indexFile, model: fx.bundleDir, queries: [{ kind: 'file', path: seven }], k: 5, engine: 'tfjs' }))[0].results;
+  const byImage = await post(url, '/api/search', await form({ image: seven, k: '5' }));
+  assert.equal(byImage.status, 200);
+  assert.deepEqual(byImage.json.results.map((h: any) => h.id), want.map((h) => h.id));
+  assertClose(byImage.json.results.map((h: any) => h.distance), want.map((h) => h.distance), 1e-6, 'distances');
+  assert.deepEqual(Object.keys(byImage.json.results[0]).sort(), ['distance', 'id', 'label', 'source']);
+  const x = await readPairInput(fx.bundle, { kind: 'file', path: seven });
+  const embedding = Array.from(await fx.bundle.network.embedBatched(x));
+  const byEmbedding = await post(url, '/api/search', JSON.stringify({ embedding, k: 5 }), { 'content-type': 'application/json' });
+  assert.deepEqual(byEmbedding.json, byImage.json);
+  const sevens = await post(url, '/api/search', JSON.stringify({ embedding, k: 3, label: '7' }), { 'content-type': 'application/json' });
+  assert.ok(sevens.json.results.every((h: any) => h.label === '7'));
+});
+
+test('search errors: bad k, wrong embedding size, no image, no index', async () => {
+  const badK = await post(url, '/api/search', await form({ image: seven, k: '0' }));
+  assert.equal(badK.status, 400);
+  assert.match(badK.json.error, /'k' must be an integer in 1\.\.100/);
+  const short = await post(url, '/api/search', JSON.stringify({ embedding: [1, 2, 3] }), { 'content-type': 'application/json' });
+  assert.equal(short.status, 400);
+  assert.match(short.json.error, /16 finite numbers/);
+  assert.equal((await post(url, '/api/search', await form({ k: '3' }))).json.code, 'MISSING_FIELD');
+  const none = await post(smallUrl, '/api/search', await form({ image: seven }));
+  assert.equal(none.status, 404);
+  assert.match(none.json.error, /--index/);
+});
+
+test('GET /api/picture draws an index item named by its id, and nothing else', async () => {
+  const hit = (await post(url, '/api/search', await form({ image: three[0], k: '1' }))).json.results[0];
+  const res = await fetch(`${url}/api/picture?id=${encodeURIComponent(hit.id)}`);
+  assert.equal(res.headers.get('content-type'), 'image/png');
+  const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+  assert.deepEqual([meta.width, meta.height], [28, 28]);
+  assert.equal((await fetch(`${url}/api/picture?id=${encodeURIComponent(seven)}`)).status, 404);
+  assert.equal((await fetch(`${url}/api/picture`)).status, 400);
 });

@@ -4,7 +4,7 @@ import { loadBrowserBundle } from '/lib/models/browser-bundle.js';
 
 const $ = (id) => document.getElementById(id);
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const files = { a: null, b: null };
+const files = { a: null, b: null, q: null };
 const page = { model: null, browserBundle: null, lastResult: null, mapPoints: [] };
 window.contrastivePage = page; // for tests and the curious
 
@@ -38,11 +38,12 @@ function setFile(side, file) {
   img.hidden = false;
   $(`drop-${side}`).classList.add('filled');
   $('verify-btn').disabled = !(files.a && files.b);
+  $('search-btn').disabled = !files.q;
 }
 
-for (const side of ['a', 'b']) {
+for (const side of ['a', 'b', 'q']) {
   const drop = $(`drop-${side}`);
-  $(`file-${side}`).addEventListener('change', (e) => setFile(side, e.target.files[0]));
+  $(side === 'q' ? 'search-file' : `file-${side}`).addEventListener('change', (e) => setFile(side, e.target.files[0]));
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); setFile(side, e.dataTransfer.files[0]); });
@@ -76,10 +77,12 @@ async function verifyOnServer() {
   return api('/api/verify', { method: 'POST', body: form });
 }
 
+// Decoded as the file's own pixels: no colour-space conversion or premultiplied alpha.
+const bitmap = (file) => createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+
 async function verifyInBrowser() {
   const bundle = await inBrowserBundle();
-  const opts = { colorSpaceConversion: 'none', premultiplyAlpha: 'none' };
-  const [a, b] = await Promise.all([createImageBitmap(files.a, opts), createImageBitmap(files.b, opts)]);
+  const [a, b] = await Promise.all([bitmap(files.a), bitmap(files.b)]);
   try {
     return await bundle.verify(a, b);
   } finally {
@@ -132,6 +135,67 @@ $('verify-btn').addEventListener('click', async () => {
   } finally {
     $('result').dataset.state = 'done';
     $('verify-btn').disabled = !(files.a && files.b);
+  }
+});
+
+// ---- search -------------------------------------------------------------------------------
+
+function modeNote(where, endpoint) {
+  return where === 'browser'
+    ? `Embedded in this browser with TF.js (${globalThis.tf.getBackend()} backend); only the embedding was sent to ${endpoint}.`
+    : `Computed by the server (POST ${endpoint}).`;
+}
+
+async function searchOnServer(k) {
+  const form = new FormData();
+  form.append('image', files.q, files.q.name);
+  form.append('k', String(k));
+  return api('/api/search', { method: 'POST', body: form });
+}
+
+async function searchInBrowser(k) {
+  const bundle = await inBrowserBundle();
+  const q = await bitmap(files.q);
+  let embedding;
+  try {
+    [embedding] = await bundle.embed([q]);
+  } finally {
+    q.close();
+  }
+  const body = JSON.stringify({ embedding: Array.from(embedding), k });
+  return api('/api/search', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+}
+
+function showHits(results, where) {
+  page.lastSearch = { results, mode: where };
+  $('search-results').innerHTML = '';
+  for (const hit of results) {
+    const li = document.createElement('li');
+    const img = document.createElement('img');
+    img.src = `/api/picture?id=${encodeURIComponent(hit.id)}`;
+    img.alt = hit.source ?? hit.id;
+    img.onerror = () => img.replaceWith(document.createTextNode('(no picture)'));
+    li.append(img, `${hit.label ?? '?'} · d ${hit.distance.toFixed(4)}`);
+    li.title = hit.source ?? hit.id;
+    $('search-results').append(li);
+  }
+  $('search-mode').textContent = modeNote(where, '/api/search');
+  $('search-mode').dataset.mode = where;
+}
+
+$('search-btn').addEventListener('click', async () => {
+  const where = mode();
+  const k = Number($('search-k').value);
+  $('search-btn').disabled = true;
+  $('search-error').hidden = true;
+  try {
+    const { results } = where === 'browser' ? await searchInBrowser(k) : await searchOnServer(k);
+    showHits(results, where);
+  } catch (err) {
+    $('search-error').textContent = `${where === 'browser' ? 'in this browser' : 'server'}: ${err.message}`;
+    $('search-error').hidden = false;
+  } finally {
+    $('search-btn').disabled = !files.q;
   }
 });
 
@@ -202,6 +266,11 @@ try {
   $('model-summary').textContent = summary(page.model.manifest);
   if (!page.model.features.verify) {
     $('verify-panel').innerHTML = '<h2>Verify</h2><p class="note">This bundle does not take images; use the JSON API.</p>';
+  }
+  if (page.model.features.search) {
+    $('search-panel').hidden = false;
+    const ix = page.model.index;
+    $('search-note').textContent = `${ix.items} items in ${ix.where}, ranked by ${ix.distance} distance.`;
   }
   if (page.model.features.map) await drawMap();
   document.body.dataset.ready = 'true';
