@@ -3,7 +3,8 @@
  * playwright-core): the page loads its scripts from the server only, draws the
  * embedding map (hover shows the image), and a verify through the UI shows
  * what `contrastive verify` prints, on the server and in the browser (TF.js
- * wasm, no upload). Screenshots go to test-artifacts/serve/ (git-ignored).
+ * wasm, no upload), and a search by image through the page shows what
+ * `contrastive index search` prints, in both modes. Screenshots go to test-artifacts/serve/ (git-ignored).
  * Skipped with a message when chromium is not installed (CI installs it).
  */
 import { test, before, after } from 'node:test';
@@ -27,6 +28,7 @@ let server: ChildProcess;
 let url: string;
 let browser: Browser;
 let pair: { same: [string, string]; different: [string, string] };
+let indexFile: string;
 
 /** Starts `contrastive serve` and resolves with the URL it prints. */
 function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
@@ -90,7 +92,10 @@ before(async () => {
   fx = await serveFixture(tmp);
   const r3 = fx.rowOf(3);
   pair = { same: [await fx.png(r3), await fx.png(fx.rowOf(3, r3 + 1))], different: [await fx.png(r3), await fx.png(fx.rowOf(7))] };
-  ({ child: server, url } = await startServe(['--model', fx.bundleDir, '--port', '0', '--map-points', '80']));
+  indexFile = path.join(tmp, 'test.sqlite');
+  const built = cli('index', 'build', '--model', fx.bundleDir, '--dataset', 'mnist', '--split', 'test', '--out', indexFile);
+  assert.equal(built.code, 0, built.stderr);
+  ({ child: server, url } = await startServe(['--model', fx.bundleDir, '--index', indexFile, '--port', '0', '--map-points', '80']));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -162,6 +167,34 @@ test('verify in the browser (TF.js wasm, no upload) gives the CLI result and say
     await page.screenshot({ path: path.join(ARTIFACTS, `verify-browser-${name}.png`), fullPage: true });
   }
   assert.deepEqual(posts, [], 'no image was posted');
+  await page.close();
+});
+
+test('search by image through the page, on the server and in the browser, shows what contrastive index search prints', { skip }, async () => {
+  const page = await openPage();
+  assert.match((await page.textContent('#search-note')) ?? '', /2000 items in test\.sqlite/);
+  const query = pair.different[1];
+  const r = cli('index', 'search', '--index', indexFile, '--model', fx.bundleDir, '-k', '8', '--json', query);
+  assert.equal(r.code, 0, r.stderr);
+  const want = JSON.parse(r.stdout).results as Array<{ id: string; distance: number; label: string }>;
+  const uploads: string[] = [];
+  page.on('request', (req) => req.method() === 'POST' && uploads.push(req.headers()['content-type'] ?? ''));
+  await page.setInputFiles('#search-file', query);
+  for (const mode of ['server', 'browser'] as const) {
+    await page.check(`#mode-${mode}`);
+    await page.click('#search-btn');
+    await page.waitForSelector(`#search-mode[data-mode=${mode}]`, { timeout: 60_000 });
+    const got = await page.evaluate(() => (window as any).contrastivePage.lastSearch.results);
+    assert.deepEqual(got.map((h: any) => h.id), want.map((h) => h.id), mode);
+    got.forEach((h: any, i: number) => assert.ok(Math.abs(h.distance - want[i].distance) < 1e-5, `${mode} hit ${i}: ${h.distance} vs ${want[i].distance}`));
+    const shown = await page.$$eval('#search-results li', (lis) => lis.map((li) => li.textContent));
+    assert.deepEqual(shown, want.map((h) => `${h.label} · d ${h.distance.toFixed(4)}`));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#search-results img')).every((i) => (i as HTMLImageElement).naturalWidth === 28));
+    await page.screenshot({ path: path.join(ARTIFACTS, `search-${mode}.png`), fullPage: true });
+  }
+  assert.match(uploads[0], /^multipart\/form-data/, 'the server mode uploads the image');
+  assert.equal(uploads[1], 'application/json', 'the browser mode sends only the embedding');
+  assert.match((await page.textContent('#search-mode')) ?? '', /only the embedding was sent/);
   await page.close();
 });
 
