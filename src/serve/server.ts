@@ -22,7 +22,7 @@ import { ContrastiveError, check, type ErrorCode } from '../errors.js';
 import type { BundleManifest } from '../models/index.js';
 import type { OpenBundle } from '../jobs/evaluate-bundle.js';
 import { embedPairInputs, verifyPair, type PairInput } from '../jobs/verify-pair.js';
-import { embeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from '../jobs/embedding-map.js';
+import { splitEmbeddingMap, type SplitMap, type SplitMapOptions } from '../jobs/split-map.js';
 import { examplePicture } from '../jobs/example-picture.js';
 import type { EmbeddingIndex } from '../index/index.js';
 import { PageAssets } from './assets.js';
@@ -39,7 +39,7 @@ export interface ServeOptions {
   /** An index built with this bundle, for /api/search (open it with the bundle's identity; the caller closes it). */
   index?: EmbeddingIndex;
   /** The projector's data (default: the bundle's training dataset, test split, 300 points), or false for no projector. */
-  map?: EmbeddingMapOptions | false;
+  map?: SplitMapOptions | false;
 }
 
 /** Default per-file upload cap: 10 MiB. */
@@ -90,9 +90,9 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
   const takesImages = manifest.input.preprocessing.kind === 'image';
   const mapOptions = options.map === false ? null : (options.map ?? {});
   const hasMap = mapOptions !== null && takesImages && (mapOptions.dataset !== undefined || manifest.training?.dataset !== undefined);
-  let map: Promise<EmbeddingMap> | null = null;
-  const getMap = (): Promise<EmbeddingMap> => {
-    map ??= embeddingMap(bundle, mapOptions ?? {});
+  let map: Promise<SplitMap> | null = null;
+  const getMap = (): Promise<SplitMap> => {
+    map ??= splitEmbeddingMap(bundle, mapOptions ?? {});
     map.catch(() => (map = null));
     return map;
   };

@@ -1,11 +1,12 @@
 /**
- * The embedding map (the projector of `contrastive serve`): a seeded sample of
- * a dataset split embedded with a bundle and laid out in 2-D, UMAP for small
- * samples and PCA beyond, each point with its class, its row name (the form
- * `contrastive verify` reads, e.g. `mnist:test:12`) and a PNG thumbnail.
+ * The embedding map of a dataset split (the projector of `contrastive serve`):
+ * a seeded sample of the split embedded with a bundle and laid out in 2-D by
+ * the report's projection (UMAP for small samples, PCA beyond), each point
+ * with its class, its row name (the form `contrastive verify` reads, e.g.
+ * `mnist:test:12`) and a PNG thumbnail.
  */
-import { UMAP } from 'umap-js';
 import { check } from '../errors.js';
+import { embeddingMap } from '../report/projection.js';
 import { Rng } from '../util/rng.js';
 import { exampleSize } from '../data/index.js';
 import { isPairDataset } from '../data/types.js';
@@ -14,7 +15,7 @@ import { pixelsToPng } from './example-picture.js';
 import { bundleSplit, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 
 /** Options of {@link embeddingMap}. */
-export interface EmbeddingMapOptions {
+export interface SplitMapOptions {
   /** Dataset spec; default the bundle's training dataset. */
   dataset?: string;
   /** Split of the training run; default 'test'. */
@@ -28,7 +29,7 @@ export interface EmbeddingMapOptions {
 }
 
 /** One point of the map. */
-export interface EmbeddingMapPoint {
+export interface SplitMapPoint {
   x: number;
   y: number;
   label: number;
@@ -37,50 +38,17 @@ export interface EmbeddingMapPoint {
 }
 
 /** What {@link embeddingMap} returns. */
-export interface EmbeddingMap {
+export interface SplitMap {
   dataset: string;
   split: SplitName;
   method: 'umap' | 'pca';
-  points: EmbeddingMapPoint[];
+  points: SplitMapPoint[];
   /** One PNG per point (same order), the example as the model sees it before scaling. */
   thumbnails: Uint8Array[];
 }
 
-const FN = 'embeddingMap';
+const FN = 'splitEmbeddingMap';
 const UMAP_LIMIT = 2000;
-
-/** Top-2 principal components by power iteration on the centred rows (deterministic start). */
-export function pca2(emb: Float32Array, n: number, dim: number): Array<[number, number]> {
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) mean[k] += emb[i * dim + k] / n;
-  const c = new Float64Array(n * dim);
-  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) c[i * dim + k] = emb[i * dim + k] - mean[k];
-  const components: Float64Array[] = [];
-  for (let comp = 0; comp < 2; comp++) {
-    let v = Float64Array.from({ length: dim }, (_, k) => 1 / Math.sqrt(dim) + (k % 2 ? 1e-3 : -1e-3));
-    for (let iter = 0; iter < 200; iter++) {
-      const w = new Float64Array(dim);
-      for (let i = 0; i < n; i++) {
-        let dot = 0;
-        for (let k = 0; k < dim; k++) dot += c[i * dim + k] * v[k];
-        for (let k = 0; k < dim; k++) w[k] += dot * c[i * dim + k];
-      }
-      for (const u of components) {
-        let d = 0;
-        for (let k = 0; k < dim; k++) d += w[k] * u[k];
-        for (let k = 0; k < dim; k++) w[k] -= d * u[k];
-      }
-      const norm = Math.hypot(...w) || 1;
-      v = w.map((x) => x / norm);
-    }
-    components.push(v);
-  }
-  return Array.from({ length: n }, (_, i) => {
-    const p = [0, 0];
-    for (let j = 0; j < 2; j++) for (let k = 0; k < dim; k++) p[j] += c[i * dim + k] * components[j][k];
-    return [p[0], p[1]] as [number, number];
-  });
-}
 
 /**
  * Embeds a seeded sample of a split with `bundle` and lays it out in 2-D.
@@ -89,7 +57,7 @@ export function pca2(emb: Float32Array, n: number, dim: number): Array<[number, 
  *   none is given, the dataset is a pairs dataset (no classes to colour), or
  *   its examples do not fit the bundle.
  */
-export async function embeddingMap(bundle: OpenBundle, options: EmbeddingMapOptions = {}): Promise<EmbeddingMap> {
+export async function splitEmbeddingMap(bundle: OpenBundle, options: SplitMapOptions = {}): Promise<SplitMap> {
   const dataset = options.dataset ?? bundle.manifest.training?.dataset;
   check(typeof dataset === 'string', FN, `the bundle ${bundle.dir} records no training dataset; name one (e.g. --map-dataset mnist)`);
   const split = options.split ?? 'test';
@@ -109,16 +77,10 @@ export async function embeddingMap(bundle: OpenBundle, options: EmbeddingMapOpti
   const emb = await bundle.network.embedBatched(toModelInput(raw, bundle.manifest.input.preprocessing));
   const dim = bundle.network.embeddingDim;
 
-  const method = options.method ?? (n <= UMAP_LIMIT ? 'umap' : 'pca');
-  let xy: Array<[number, number]>;
-  if (method === 'umap') {
-    const rng = new Rng(seed ^ 0x0a11);
-    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, n - 1), random: () => rng.next() });
-    const vectors = Array.from({ length: n }, (_, i) => Array.from(emb.subarray(i * dim, (i + 1) * dim)));
-    xy = umap.fit(vectors).map((p) => [p[0], p[1]] as [number, number]);
-  } else {
-    xy = pca2(emb, n, dim);
-  }
+  // Every sampled point is mapped (the sample is the subsample), UMAP up to UMAP_LIMIT points.
+  const map = embeddingMap(emb, dim, { seed, method: options.method, umapLimit: UMAP_LIMIT, umapPoints: UMAP_LIMIT, maxPoints: n });
+  const method = map.method;
+  const xy = Array.from({ length: n }, (_, i) => [map.x[i], map.y[i]] as [number, number]);
 
   // Rows of the datasets verify reads are named its way (DATASET:SPLIT:INDEX is a row of the run's split).
   const rowName = (r: number): string =>
