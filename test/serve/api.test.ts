@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { initBackend } from '../../src/engine/backend.js';
 import { verifyPair, readPairInput } from '../../src/jobs/verify-pair.js';
 import { createServeApp } from '../../src/serve/index.js';
-import { loadBrowserBundle, preprocessPixels } from '../../src/models/browser-bundle.js';
+import { loadBrowserBundle } from '../../src/models/browser-bundle.js';
 import * as tf from '@tensorflow/tfjs';
 import { serveFixture, type ServeFixture } from './fixture.js';
 import { buildIndexFromDataset } from '../../src/jobs/index-build.js';
@@ -231,17 +231,6 @@ test('loadBrowserBundle (fetching from the server) verifies as the CLI does; raw
     bundle.dispose();
   }
   await assert.rejects(loadBrowserBundle(`${url}/nowhere`), /manifest\.json answered HTTP 404/);
-});
-
-test('preprocessPixels: an image at twice the size comes back to the original; grey by luminance', () => {
-  tf.tidy(() => {
-    const small = tf.tensor3d(Array.from({ length: 4 * 6 * 3 }, (_, i) => (i * 37) % 256), [4, 6, 3]);
-    const big = tf.image.resizeNearestNeighbor(small, [8, 12]);
-    const p = { kind: 'image' as const, width: 6, height: 4, channels: 3, scale: 1, mean: 0, std: 1 };
-    assertClose(preprocessPixels(big, p).dataSync(), small.dataSync(), 1e-4, 'downscaled');
-    const grey = preprocessPixels(tf.tensor3d([255, 0, 0, 0, 255, 0], [1, 2, 3]), { ...p, width: 2, height: 1, channels: 1, scale: 1 / 255, mean: 0.5, std: 0.25 });
-    assertClose(grey.dataSync(), [(0.2126 - 0.5) / 0.25, (0.7152 - 0.5) / 0.25], 1e-5, 'grey');
-  });
 });
 
 test('POST /api/search: an image, or an embedding from the browser, answers what contrastive index search answers', async () => {
