@@ -11,19 +11,7 @@ import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { KnnGallery } from '../eval/knn.js';
 import { PgStore, type HnswOptions } from './pg-store.js';
 import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
-import { INDEX_FORMAT, INDEX_FORMAT_VERSION, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
-
-/**
- * How {@link EmbeddingIndex.search} searches:
- * - 'exact' (default): exact k-NN in memory over the stored vectors;
- * - 'database': exact, inside the database (sqlite-vec's distance functions, or a
- *   pgvector sequential scan); nothing held in memory;
- * - 'approximate': pgvector's HNSW index (PostgreSQL indexes built with one only).
- */
-export type SearchMode = 'exact' | 'database' | 'approximate';
-
-/** The search modes, for option checks and help texts. */
-export const SEARCH_MODES: readonly SearchMode[] = ['exact', 'database', 'approximate'];
+import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
 
 /** Options of {@link EmbeddingIndex.search}. */
 export interface IndexSearchOptions {

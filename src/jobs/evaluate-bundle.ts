@@ -18,10 +18,11 @@ import { verificationMetrics, accuracyAtThreshold, type RocCurve } from '../eval
 import { retrievalMetrics, type RetrievalMetrics } from '../eval/retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from '../eval/calibration.js';
 import { toModelInput } from '../models/model-input.js';
+import { evaluationReport, writeReport } from '../report/index.js';
 
-/** A split of the training run's data, or 'all' of the dataset. */
-export type SplitName = 'train' | 'validation' | 'test' | 'all';
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test', 'all'];
+import { SPLIT_NAMES, type SplitName } from './choices.js';
+
+export { SPLIT_NAMES, type SplitName };
 
 /** A loaded bundle and the directory it came from. */
 export interface OpenBundle {
@@ -37,7 +38,7 @@ export interface RunSplit {
   test: number;
   holdoutClasses: number[];
   /** Where these figures were read: the manifest's training section, the run's metrics.json, or library defaults. */
-  source: 'manifest' | 'metrics.json' | 'defaults';
+  source: 'manifest' | 'metrics.json' | 'defaults' | 'options';
 }
 
 /** Options shared by {@link evaluateBundle} and {@link calibrateBundle}. */
@@ -50,6 +51,11 @@ export interface BundleDataOptions {
   pairs?: number;
   /** Seed of the pair draw; default the one the training run used for that split, so figures match its metrics.json. */
   seed?: number;
+  /**
+   * How the training data was split, for a bundle that does not record it (or
+   * to override what it records): seed, validation and test fractions, held-out classes.
+   */
+  runSplit?: Partial<Omit<RunSplit, 'source'>>;
 }
 
 /** What {@link evaluateBundle} returns. */
@@ -77,6 +83,8 @@ export interface BundleEvaluation {
   };
   /** Retrieval metrics on the split's embeddings; null for a pairs dataset. */
   retrieval: RetrievalMetrics | null;
+  /** The HTML report written (with `report`), or null. */
+  reportFile: string | null;
 }
 
 /** What {@link calibrateBundle} returns (and wrote into the bundle). */
@@ -113,7 +121,14 @@ function isNumberList(v: unknown): v is number[] {
  * `training.split` when present, else the run's metrics.json beside the bundle
  * (holdoutClasses), else runTraining's defaults (validation 0.1, test 0.2, no holdout).
  */
-export async function runSplitOf(bundle: OpenBundle): Promise<RunSplit> {
+export async function runSplitOf(bundle: OpenBundle, override?: Partial<Omit<RunSplit, 'source'>>): Promise<RunSplit> {
+  const recorded = await recordedRunSplit(bundle);
+  if (!override || Object.values(override).every((v) => v === undefined)) return recorded;
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  return { ...recorded, ...defined, source: 'options' };
+}
+
+async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
   const training = bundle.manifest.training;
   const seed = training?.seed ?? 42;
   const stored = (training as { split?: { validation?: unknown; test?: unknown; holdoutClasses?: unknown } } | null)?.split;
@@ -153,9 +168,29 @@ export interface BundleSplitData {
  * fractions and, for the run's own dataset, held-out classes); 'all' is the
  * whole dataset. Examples must have the bundle's input size.
  */
-export async function bundleSplit(bundle: OpenBundle, spec: string, split: SplitName, load?: LoadDatasetOptions, fn = 'bundleSplit'): Promise<BundleSplitData> {
+export async function bundleSplit(
+  bundle: OpenBundle,
+  spec: string,
+  split: SplitName,
+  load?: LoadDatasetOptions,
+  fn = 'bundleSplit',
+  runSplitOverride?: Partial<Omit<RunSplit, 'source'>>,
+): Promise<BundleSplitData> {
   check(SPLIT_NAMES.includes(split), fn, `split must be one of ${SPLIT_NAMES.join(', ')}, got '${String(split)}'`);
-  const data = await loadDataset(spec, loadOptionsFor(bundle, spec, load));
+  let data: LabelledDataset | PairDataset;
+  try {
+    data = await loadDataset(spec, loadOptionsFor(bundle, spec, load));
+  } catch (err) {
+    // A path read from the manifest is not one the user typed: say where it came from.
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND' && bundle.manifest.training?.dataset === spec) {
+      throw new ContrastiveError(
+        'NOT_FOUND',
+        `${err.message} (dataset '${spec}' as recorded in ${path.join(bundle.dir, 'manifest.json')}; pass --dataset to use data elsewhere)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const want = bundle.manifest.input.shape;
   if (want.every((d) => d !== null) && exampleSize(data.inputShape) !== exampleSize(want as number[])) {
     throw new ContrastiveError(
@@ -163,12 +198,12 @@ export async function bundleSplit(bundle: OpenBundle, spec: string, split: Split
       `${fn}: dataset '${spec}' has examples of shape ${JSON.stringify(data.inputShape)} but the bundle ${bundle.dir} takes ${JSON.stringify(want)}`,
     );
   }
-  const runSplit = await runSplitOf(bundle);
+  const runSplit = await runSplitOf(bundle, runSplitOverride);
   if (split === 'all') return { data, runSplit };
   const fractions = { seed: runSplit.seed, validation: runSplit.validation, test: runSplit.test };
   if (isPairDataset(data)) return { data: splitPairs(data, fractions)[split], runSplit };
   // Held-out classes belong to the run's own dataset; on another dataset they mean nothing.
-  const holdoutClasses = bundle.manifest.training?.dataset === spec ? runSplit.holdoutClasses : [];
+  const holdoutClasses = runSplitOverride?.holdoutClasses ?? (bundle.manifest.training?.dataset === spec ? runSplit.holdoutClasses : []);
   const parts = splitDataset(data, { ...fractions, holdoutClasses });
   return { data: parts[split], runSplit: { ...runSplit, holdoutClasses } };
 }
@@ -230,10 +265,10 @@ function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, runSeed
  * @param dataset a dataset spec (see loadDataset).
  * @throws ContrastiveError for a bad bundle or dataset, a split without both kinds of pair, or examples of the wrong size.
  */
-export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions = {}): Promise<BundleEvaluation> {
+export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions & { report?: string } = {}): Promise<BundleEvaluation> {
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   const split = options.split ?? 'test';
-  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL);
+  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_EVAL);
   const scorer = scorerOf(b, FN_EVAL);
   try {
@@ -246,7 +281,7 @@ export async function evaluateBundle(bundle: string | OpenBundle, dataset: strin
       // A head scores pairs, not neighbours: retrieval ranks by the embedding's euclidean distance, as runTraining does.
       retrieval = retrievalMetrics(embeddings, data.labels, { dim: b.network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
     }
-    return {
+    const result: BundleEvaluation = {
       dataset,
       split,
       examples: data.labels.length,
@@ -266,10 +301,64 @@ export async function evaluateBundle(bundle: string | OpenBundle, dataset: strin
         roc: vm.roc,
       },
       retrieval,
+      reportFile: options.report === undefined ? null : path.resolve(options.report),
     };
+    if (result.reportFile) await writeReport(result.reportFile, await evaluationDocument(b, result, distances, pairs.labels, isPairDataset(data) ? undefined : data, embeddings));
+    return result;
   } finally {
     scorer.head?.dispose();
   }
+}
+
+/** The evaluation report's document: figures, ROC, histogram, and the embedding map and neighbour grid of labelled data. */
+function evaluationDocument(
+  b: OpenBundle,
+  r: BundleEvaluation,
+  distances: Float32Array,
+  labels: Uint8Array,
+  data: LabelledDataset | undefined,
+  embeddings: Float32Array | undefined,
+): ReturnType<typeof evaluationReport> {
+  const v = r.verification;
+  const m = r.retrieval;
+  const margin = (b.manifest.loss as { margin?: number | null } | null)?.margin ?? null;
+  const splitText = r.split === 'all' ? 'all examples' : `the ${r.split} split as the training run made it (seed ${r.runSplit.seed})`;
+  return evaluationReport({
+    subtitle: `${b.dir} on ${r.dataset}, ${splitText}`,
+    summary: [
+      ['bundle', b.dir],
+      ['dataset, split', `${r.dataset}, ${r.split} (${r.examples} examples)`],
+      ['held-out classes of the run', r.runSplit.holdoutClasses.length ? r.runSplit.holdoutClasses.join(', ') : 'none'],
+      ['AUC / EER', `${v.auc.toFixed(4)} / ${v.eer.toFixed(4)}`],
+      ["accuracy at the bundle's threshold", v.accuracy],
+      ['best accuracy (threshold)', `${v.bestAccuracy.toFixed(4)} (${v.bestThreshold.toFixed(4)})`],
+    ],
+    distances,
+    labels,
+    threshold: v.threshold,
+    accuracy: v.accuracy,
+    margin,
+    retrieval: m ? [['P@1', m.precisionAt1], ['R-precision', m.rPrecision], ['MAP@R', m.mapAtR], ...Object.entries(m.recallAtK).map(([k, x]): [string, number] => [`recall@${k}`, x])] : undefined,
+    embeddings:
+      data && embeddings
+        ? {
+            embeddings,
+            dim: b.network.embeddingDim,
+            labels: data.labels,
+            // a head scores pairs, not neighbours: rank by the embedding's euclidean distance, as retrieval does
+            distance: (b.manifest.loss as { head?: unknown } | null)?.head != null ? 'euclidean' : b.network.distanceName,
+            images: { x: data.x, inputShape: data.inputShape },
+            classNames: data.classNames,
+            map: { seed: r.runSplit.seed },
+            grid: { seed: r.runSplit.seed },
+          }
+        : undefined,
+  });
+}
+
+/** Where `contrastive eval` writes its report by default: beside the bundle directory, named after the dataset and split. */
+export function defaultEvaluationReportFile(bundleDir: string, dataset: string, split: SplitName): string {
+  return path.join(path.dirname(path.resolve(bundleDir)), `eval-${dataset.replace(/[^A-Za-z0-9_-]+/g, '_')}-${split}.html`);
 }
 
 /** The manifest's name of a target: 'accuracy', 'eer' or 'far=<rate>'. */
@@ -294,7 +383,7 @@ export async function calibrateBundle(
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   const split = options.split ?? 'validation';
   const target = options.target ?? { kind: 'accuracy' };
-  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_CAL);
+  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_CAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_CAL);
   const scorer = scorerOf(b, FN_CAL);
   let distances: Float32Array;

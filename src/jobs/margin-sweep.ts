@@ -25,6 +25,7 @@
 import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { prepareOutputDir, refuseExistingOutput } from '../util/output-dir.js';
 import { finiteOrNull, fixed } from '../util/format.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
 import { loadDataset, splitDataset, splitPairs } from '../data/index.js';
@@ -37,14 +38,11 @@ import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type 
 import { type TrainConfig, type TrainEvent } from '../train/trainer.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
+import { marginReport, writeReport } from '../report/index.js';
 
-/** Margins tried by default with unnormalised embeddings (Euclidean distance). */
-export const DEFAULT_MARGINS_UNNORMALIZED: readonly number[] = [0.25, 0.5, 1, 2, 4];
-/** Margins tried by default with L2-normalised embeddings or cosine distance (D in [0, 2]). */
-export const DEFAULT_MARGINS_NORMALIZED: readonly number[] = [0.1, 0.2, 0.5, 1.0, 1.5];
+import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
 
-/** Budget of each sweep run unless `train.epochs` says otherwise. */
-const DEFAULT_SWEEP_EPOCHS = 3;
+export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS };
 
 /** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. */
 export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
@@ -58,6 +56,8 @@ export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'tr
   out?: string;
   /** Scores closer than this count as tied in {@link recommendMargin}. Default 0.005. */
   tieTolerance?: number;
+  /** The HTML report (table and curves side by side): a file path, default `<out>/report.html`; false writes none. Runs write no report of their own. */
+  report?: string | false;
 }
 
 /** One margin's run. Validation figures are at the run's best epoch. */
@@ -114,6 +114,8 @@ export interface MarginSweepResult {
   ruleOfThumb: string;
   /** The sweep directory. */
   outDir: string;
+  /** The HTML report written, or null. */
+  reportFile: string | null;
 }
 
 /** The default margins for a normalisation: D in [0, 2] when L2-normalised or cosine. */
@@ -213,6 +215,8 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const testFraction = options.testFraction ?? 0.2;
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = path.resolve(options.out ?? path.join('runs', `margin-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // The same split runTraining makes (same seed and fractions), for validation MAP@R and the initial scale.
   await initBackend(options.backend ?? 'auto');
@@ -231,7 +235,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     initial.dispose();
   }
 
-  const { margins: _m, loss: _l, out: _o, tieTolerance: _t, train: _tr, ...job } = options;
+  const { margins: _m, loss: _l, out: _o, tieTolerance: _t, train: _tr, report: _r, ...job } = options;
   const rows: MarginSweepRow[] = [];
   for (const margin of margins) {
     const runDir = path.join(outDir, `margin-${margin}`);
@@ -244,6 +248,8 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
           validationFraction,
           testFraction,
           out: runDir,
+          report: false,
+          force: true,
           train: { ...trainCfg, loss, margin, seed, epochs, distance },
         },
         onEvent ? (e) => onEvent(margin, e) : undefined,
@@ -311,7 +317,9 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     initialDistances,
     ruleOfThumb: marginRuleOfThumb({ normalize, distance, initialMeanNegative: initialDistances.meanNegative }),
     outDir,
+    reportFile: options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html')),
   };
+  if (result.reportFile) await writeReport(result.reportFile, await marginReport(result));
   await writeFileAtomic(path.join(outDir, 'sweep.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
   return result;
 }

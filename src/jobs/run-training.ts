@@ -6,37 +6,21 @@
 import path from 'node:path';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { prepareOutputDir, refuseExistingOutput } from '../util/output-dir.js';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend.js';
 import type { LabelledDataset, PairDataset } from '../data/types.js';
-import { loadDataset, splitDataset, splitPairs, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
+import { loadDataset, splitDataset, splitPairs, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '../data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
 import type { DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainingReport, writeReport } from '../report/index.js';
 
-/**
- * Defaults of a training job (`contrastive train` with no options), chosen on
- * MNIST: see the README's results. The library's own defaults (margin 1, no
- * normalisation, no augmentation) stay those of the loss and the trainer.
- */
-export const RUN_DEFAULTS = {
-  normalize: true,
-  marginNormalized: 0.5,
-  marginUnnormalized: 1,
-  epochs: 40,
-  /** Early stopping: epochs without a better validation AUC. */
-  patience: 10,
-  /** Hidden widths of the default mlp encoder. */
-  hidden: [512, 256],
-  /** Random shift in pixels for labelled image datasets. */
-  augmentShift: 1,
-} as const;
+import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
 
-/** Encoders `contrastive train --encoder` offers. */
-export type EncoderName = 'mlp' | 'cnn' | 'sequence';
-export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
+export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -70,8 +54,16 @@ export interface RunTrainingOptions {
   backend?: BackendChoice;
   /** Output directory. Default `runs/<dataset>-<timestamp>`. */
   out?: string;
+  /**
+   * Write into an `out` that already holds files without resuming (they are
+   * replaced as the run writes its own). Default false: such an `out` is refused
+   * unless `train.resume` continues the run in it.
+   */
+  force?: boolean;
   /** Trainer settings (loss, margin, epochs, ...). */
   train?: Partial<TrainConfig>;
+  /** The HTML report: a file path, default `<out>/report.html`; false writes none. */
+  report?: string | false;
 }
 
 /** The metrics of one run, as written to metrics.json. */
@@ -91,10 +83,14 @@ export interface RunMetrics {
   seed: number;
   holdoutClasses: number[];
   split: { train: number; validation: number; test: number };
+  /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
+  skippedImages?: string[];
 }
 
 export interface RunTrainingResult {
   outDir: string;
+  /** The HTML report written, or null with `report: false`. */
+  reportFile: string | null;
   bundleDir: string;
   metrics: RunMetrics;
   result: TrainResult;
@@ -107,7 +103,7 @@ function timestamp(): string {
 
 /** The encoder a training job builds (freshly initialised from `seed`). */
 export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
-  const embeddingDim = o.embeddingDim ?? 64;
+  const embeddingDim = o.embeddingDim ?? RUN_DEFAULTS.embeddingDim;
   switch (name) {
     case 'mlp':
       return mlpEncoder({ inputShape, hidden: o.hidden ?? [...RUN_DEFAULTS.hidden], embeddingDim, dropout: o.dropout ?? 0, seed });
@@ -115,8 +111,8 @@ export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrai
       check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
       return cnnEncoder({
         inputShape: inputShape as [number, number, number],
-        filters: o.filters ?? [32, 64],
-        dense: o.dense ?? 128,
+        filters: o.filters ?? [...RUN_DEFAULTS.filters],
+        dense: o.dense ?? RUN_DEFAULTS.dense,
         batchNorm: o.batchNorm ?? false,
         embeddingDim,
         seed,
@@ -144,7 +140,9 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
 
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
-  const datasetSpec = options.dataset ?? 'mnist';
+  const givenSpec = options.dataset ?? 'mnist';
+  // Recorded with an absolute path: eval and verify may run from another directory.
+  const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
@@ -153,10 +151,13 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
+  const outDir = path.resolve(options.out ?? path.join('runs', `${givenSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});
-  const outDir = path.resolve(options.out ?? path.join('runs', `${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
   const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
@@ -198,13 +199,14 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const testDist = await scoreSplit(network, split.test, testPairs, scorer);
   const vm = verificationMetrics(testDist, testPairs.labels);
   let retrieval: RunMetrics['retrieval'] = null;
+  let testEmb: Float32Array | undefined;
   if (!isPairDataset(split.test) && !result.head) {
-    const emb = await network.embedBatched(split.test.x);
+    const emb = (testEmb = await network.embedBatched(split.test.x));
     const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   } else if (!isPairDataset(split.test) && result.head) {
     // The cross-entropy baseline is compared on the embedding distance for retrieval.
-    const emb = await network.embedBatched(split.test.x);
+    const emb = (testEmb = await network.embedBatched(split.test.x));
     const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: 'euclidean' });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   }
@@ -233,6 +235,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     seed,
     holdoutClasses: options.holdoutClasses ?? [],
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
+    ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
   };
 
   const bundleDir = path.join(outDir, 'model');
@@ -256,5 +259,51 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   });
   await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');
-  return { outDir, bundleDir, metrics, result, network };
+  const reportFile = options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html'));
+  if (reportFile) {
+    const test = { distances: testDist, labels: testPairs.labels, accuracy: metrics.verification.accuracy };
+    const labelled = isPairDataset(split.test) ? undefined : split.test;
+    await writeReport(reportFile, await runReport(metrics, result, test, labelled && testEmb ? { data: labelled, embeddings: testEmb, dim: network.embeddingDim } : undefined));
+  }
+  return { outDir, reportFile, bundleDir, metrics, result, network };
+}
+
+/** The training report's document: settings and results, curves, histograms, test ROC and embeddings. */
+function runReport(
+  m: RunMetrics,
+  result: TrainResult,
+  test: { distances: Float32Array; labels: Uint8Array; accuracy: number },
+  emb?: { data: LabelledDataset; embeddings: Float32Array; dim: number },
+): ReturnType<typeof trainingReport> {
+  const f4 = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(4)));
+  return trainingReport({
+    subtitle: `${m.dataset}, ${m.encoder} encoder, ${m.loss} loss${m.miner ? ` (${m.miner} miner)` : ''}, ${m.distance} distance, seed ${m.seed}, ${m.backend} backend`,
+    summary: [
+      ['dataset', m.dataset],
+      ['split (train / validation / test examples)', `${m.split.train} / ${m.split.validation} / ${m.split.test}`],
+      ['held-out classes (test only)', m.holdoutClasses.length ? m.holdoutClasses.join(', ') : 'none'],
+      ['loss, margin', m.loss === 'cross-entropy' ? 'cross-entropy (no margin)' : `${m.loss}, m = ${m.margin}`],
+      ['epochs (best)', `${m.epochs} (${m.bestEpoch})${result.stoppedEarly ? ', stopped early' : ''}`],
+      ['training time', `${m.trainSeconds} s`],
+      ['test accuracy at the calibrated threshold', f4(m.verification.accuracy)],
+      ['calibrated threshold (best accuracy on validation pairs)', f4(m.verification.threshold)],
+      ['test AUC / EER', `${f4(m.verification.auc)} / ${f4(m.verification.eer)}`],
+      ['test P@1 / MAP@R', m.retrieval ? `${f4(m.retrieval.precisionAt1)} / ${f4(m.retrieval.mapAtR)}` : '- (no class labels)'],
+    ],
+    history: result.history,
+    bestEpoch: result.bestEpoch,
+    margin: m.loss === 'cross-entropy' ? null : m.margin,
+    threshold: m.verification.threshold,
+    test,
+    embeddings: emb && {
+      embeddings: emb.embeddings,
+      dim: emb.dim,
+      labels: emb.data.labels,
+      distance: result.head ? 'euclidean' : m.distance,
+      images: { x: emb.data.x, inputShape: emb.data.inputShape },
+      classNames: emb.data.classNames,
+      map: { seed: m.seed },
+      grid: { seed: m.seed },
+    },
+  });
 }
