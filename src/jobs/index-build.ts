@@ -75,7 +75,8 @@ export async function indexRows(bundle: OpenBundle, spec: string, split: SplitNa
   if (want.every((d) => d !== null) && size !== (want as number[]).reduce((a, b) => a * b, 1)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: dataset '${spec}' has examples of shape ${JSON.stringify(data.inputShape)} but the bundle ${bundle.dir} takes ${JSON.stringify(want)}`);
   }
-  data.sources ??= rowNames(spec, options, data.labels.length);
+  // rows of the built-in datasets are named so that search and verify read them back; files keep their paths
+  if (spec === 'mnist' || spec === 'fashion-mnist' || !data.sources) data.sources = rowNames(spec, options, data.labels.length);
   let rows = data;
   if (split !== 'all') {
     const s = await runSplitOf(bundle);
