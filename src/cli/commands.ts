@@ -9,8 +9,8 @@ import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
-import { registerServeCommand } from './serve.js';
 import { registerIndexCommand } from './index.js';
+import { registerServeCommand } from './serve.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -22,6 +22,6 @@ export function registerCommands(program: Command): void {
   registerCompareCommand(program);
   registerEmbedCommand(program);
   registerExportCommand(program);
-  registerServeCommand(program);
   registerIndexCommand(program);
+  registerServeCommand(program);
 }

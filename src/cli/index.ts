@@ -1,19 +1,27 @@
 /**
  * `contrastive index build|add|search|stats|remove|eval`: an embedding index
  * in a SQLite file (the default) or PostgreSQL + pgvector (a postgres:// URL).
- * Parsing and printing only; the work is in src/jobs/index-*.ts and src/index/.
+ * Parsing and printing only; the work is in src/jobs/index-*.ts and
+ * src/index/, imported when a command runs (so `--help` loads no TensorFlow.js).
  */
 import cliProgress from 'cli-progress';
-import { type Command } from 'commander';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
-import { EmbeddingIndex, SEARCH_MODES, type SearchHit, type SearchMode } from '../index/index.js';
-import { SPLIT_NAMES, type SplitName } from '../jobs/evaluate-bundle.js';
-import { buildIndexFromDataset } from '../jobs/index-build.js';
-import { addFilesToIndex } from '../jobs/index-add.js';
-import { searchIndexWith } from '../jobs/index-search.js';
-import { indexRetrievalMetrics } from '../jobs/index-retrieval.js';
+import type { Command } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/names.js';
+import { SEARCH_MODES, type SearchHit, type SearchMode } from '../index/store.js';
+import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
 import { intList, oneOf, positiveInt } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
+import { resolveModelDir } from './bundle-options.js';
+
+async function initBackend(choice: BackendChoice): Promise<void> {
+  const { initBackend: init } = await import('../engine/backend.js');
+  await init(choice);
+}
+
+async function openIndex(target: string, connectTimeoutMs: number | undefined): Promise<import('../index/embedding-index.js').EmbeddingIndex> {
+  const { EmbeddingIndex } = await import('../index/embedding-index.js');
+  return EmbeddingIndex.open(target, { connectTimeoutMs });
+}
 
 const TARGET = 'index file (SQLite) or postgres://USER@HOST/DB[?table=NAME] (pgvector)';
 
@@ -52,7 +60,7 @@ export function registerIndexCommand(program: Command): void {
     index
       .command('build')
       .description('embed a dataset split with a bundle and write a new index (replaces the target when done)')
-      .requiredOption('--model <dir>', 'model bundle directory')
+      .requiredOption('--model <dir>', 'model bundle directory, or a run directory (its model/ bundle is used)')
       .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:DIR | folder:DIR')
       .requiredOption('--out <target>', TARGET)
       .option('--split <name>', `${SPLIT_NAMES.join(' | ')}: a split as the training run made it, or the whole dataset`, oneOf(SPLIT_NAMES), 'test')
@@ -64,10 +72,11 @@ export function registerIndexCommand(program: Command): void {
   ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number }) => {
     await initBackend(o.backend);
     const bar = progressBar('embedding');
-    let r;
+    let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
     try {
+      const { buildIndexFromDataset } = await import('../jobs/index-build.js');
       r = await buildIndexFromDataset({
-        model: o.model,
+        model: resolveModelDir(o.model),
         dataset: o.dataset,
         split: o.split,
         classes: o.classes,
@@ -91,15 +100,16 @@ export function registerIndexCommand(program: Command): void {
       .description('embed image files and add them (all or nothing); id and source are the absolute paths')
       .argument('<files...>', 'image files')
       .requiredOption('--index <target>', TARGET)
-      .requiredOption('--model <dir>', 'the model bundle that built the index')
+      .requiredOption('--model <dir>', 'the model bundle (or run directory) that built the index')
       .option('--label <label>', 'label of every file added')
       .option('--json', 'print one JSON object'),
   ).action(async (files: string[], o: CommonOptions & { index: string; model: string; label?: string }) => {
     await initBackend(o.backend);
     const bar = progressBar('embedding');
-    let r;
+    let r: Awaited<ReturnType<typeof import('../jobs/index-add.js').addFilesToIndex>>;
     try {
-      r = await addFilesToIndex({ index: o.index, model: o.model, files, label: o.label, connectTimeoutMs: o.connectTimeout, onProgress: bar.update });
+      const { addFilesToIndex } = await import('../jobs/index-add.js');
+      r = await addFilesToIndex({ index: o.index, model: resolveModelDir(o.model), files, label: o.label, connectTimeoutMs: o.connectTimeout, onProgress: bar.update });
     } finally {
       bar.stop();
     }
@@ -113,7 +123,7 @@ export function registerIndexCommand(program: Command): void {
       .description(`the nearest items of each query, an image file or a dataset row (${ROW_FORMS})`)
       .argument('<queries...>', 'image files or dataset rows')
       .requiredOption('--index <target>', TARGET)
-      .requiredOption('--model <dir>', 'the model bundle that built the index')
+      .requiredOption('--model <dir>', 'the model bundle (or run directory) that built the index')
       .option('-k, --k <n>', 'neighbours per query', positiveInt, 10)
       .option('--label <label>', 'only items with this label')
       .option('--mode <mode>', `${SEARCH_MODES.join(' | ')}: in memory, inside the database, or pgvector HNSW`, oneOf(SEARCH_MODES), 'exact')
@@ -123,7 +133,8 @@ export function registerIndexCommand(program: Command): void {
   ).action(async (queries: string[], o: CommonOptions & { index: string; model: string; k: number; label?: string; mode: SearchMode; efSearch?: number; dataDir?: string }) => {
     const inputs = queries.map((q, i) => parsePairInput(q, `query ${i + 1}`));
     await initBackend(o.backend);
-    const answers = await searchIndexWith({ index: o.index, model: o.model, queries: inputs, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, dataDir: o.dataDir, connectTimeoutMs: o.connectTimeout });
+    const { searchIndexWith } = await import('../jobs/index-search.js');
+    const answers = await searchIndexWith({ index: o.index, model: resolveModelDir(o.model), queries: inputs, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, dataDir: o.dataDir, connectTimeoutMs: o.connectTimeout });
     for (const a of answers) {
       if (o.json) {
         const results = a.results.map(({ id, label, source, distance }) => ({ id, label, source, distance }));
@@ -141,7 +152,7 @@ export function registerIndexCommand(program: Command): void {
     .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
     .option('--json', 'print one JSON object')
     .action(async (o: { index: string; connectTimeout?: number; json?: boolean }) => {
-      const ix = await EmbeddingIndex.open(o.index, { connectTimeoutMs: o.connectTimeout });
+      const ix = await openIndex(o.index, o.connectTimeout);
       try {
         const s = await ix.stats();
         if (o.json) {
@@ -169,7 +180,7 @@ export function registerIndexCommand(program: Command): void {
     .requiredOption('--index <target>', TARGET)
     .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
     .action(async (ids: string[], o: { index: string; connectTimeout?: number }) => {
-      const ix = await EmbeddingIndex.open(o.index, { connectTimeoutMs: o.connectTimeout });
+      const ix = await openIndex(o.index, o.connectTimeout);
       try {
         await ix.remove(ids);
         process.stdout.write(`removed ${ids.length} items; the index holds ${(await ix.stats()).items}\n`);
@@ -187,6 +198,7 @@ export function registerIndexCommand(program: Command): void {
     .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
     .option('--json', 'print one JSON object')
     .action(async (o: { index: string; mode: SearchMode; efSearch?: number; connectTimeout?: number; json?: boolean }) => {
+      const { indexRetrievalMetrics } = await import('../jobs/index-retrieval.js');
       const r = await indexRetrievalMetrics(o.index, { mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout });
       if (o.json) {
         process.stdout.write(JSON.stringify(r) + '\n');

@@ -11,19 +11,7 @@ import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { KnnGallery } from '../eval/knn.js';
 import { PgStore, type HnswOptions } from './pg-store.js';
 import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
-import { INDEX_FORMAT, INDEX_FORMAT_VERSION, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
-
-/**
- * How {@link EmbeddingIndex.search} searches:
- * - 'exact' (default): exact k-NN in memory over the stored vectors;
- * - 'database': exact, inside the database (sqlite-vec's distance functions, or a
- *   pgvector sequential scan); nothing held in memory;
- * - 'approximate': pgvector's HNSW index (PostgreSQL indexes built with one only).
- */
-export type SearchMode = 'exact' | 'database' | 'approximate';
-
-/** The search modes, for option checks and help texts. */
-export const SEARCH_MODES: readonly SearchMode[] = ['exact', 'database', 'approximate'];
+import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
 
 /** Options of {@link EmbeddingIndex.search}. */
 export interface IndexSearchOptions {
@@ -321,40 +309,62 @@ export class EmbeddingIndex {
       throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search needs a postgres:// index with an HNSW index; the SQLite store searches exactly (mode 'exact' or 'database')`);
     }
     if (mode !== 'exact') return store.searchInStore(queries, n, { k, label: options.label, approximate: mode === 'approximate', efSearch: options.efSearch });
-    const m = await this.loadMirror(fn);
-    let rows: number[] | null = null;
-    let gallery: KnnGallery | null;
-    if (options.label === undefined) {
-      gallery = m.gallery ??= m.items.length > 0 ? new KnnGallery(m.vectors, this.distance, { dim: this.dim }) : null;
-    } else {
-      let sub = m.byLabel.get(options.label);
-      if (!sub) {
-        const picked: number[] = [];
-        m.items.forEach((it, i) => {
-          if (it.label === options.label) picked.push(i);
-        });
-        const v = new Float32Array(picked.length * this.dim);
-        picked.forEach((r, j) => v.set(m.vectors.subarray(r * this.dim, (r + 1) * this.dim), j * this.dim));
-        sub = { rows: picked, gallery: picked.length > 0 ? new KnnGallery(v, this.distance, { dim: this.dim }) : null };
-        m.byLabel.set(options.label, sub);
-      }
-      rows = sub.rows;
-      gallery = sub.gallery;
-    }
-    if (!gallery) return Array.from({ length: n }, () => []);
-    const kk = Math.min(k, gallery.rows);
-    const r = gallery.search(queries, kk, { dim: this.dim });
+    const r = await this.nearestRows(queries, n, k, options.label, fn);
     const out: SearchHit[][] = [];
     for (let q = 0; q < n; q++) {
       const hits: SearchHit[] = [];
-      for (let j = 0; j < kk; j++) {
-        const local = r.indices[q * kk + j];
-        const item = m.items[rows ? rows[local] : local];
-        hits.push({ id: item.id, label: item.label, source: item.source, distance: r.distances[q * kk + j] });
+      for (let j = 0; j < r.k; j++) {
+        const item = r.items[r.rows[q * r.k + j]];
+        hits.push({ id: item.id, label: item.label, source: item.source, distance: r.distances[q * r.k + j] });
       }
       out.push(hits);
     }
     return out;
+  }
+
+  /**
+   * Exact search in memory, answered as positions instead of objects (for
+   * large k, e.g. retrieval metrics over a whole class): `rows[q * k + j]` is
+   * the position in `items` (a snapshot of the index) of query q's j-th
+   * nearest item, `distances` its distance; k = min(options.k, items available).
+   *
+   * @throws ContrastiveError as {@link EmbeddingIndex.searchMany}.
+   */
+  async searchRows(queries: Float32Array, n: number, options: { k?: number; label?: string } = {}): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
+    const fn = 'EmbeddingIndex.searchRows';
+    const k = options.k ?? 10;
+    check(Number.isInteger(n) && n >= 0, fn, `n must be a non-negative integer, got ${n}`);
+    check(queries instanceof Float32Array && queries.length === n * this.dim, fn, `queries must be a Float32Array of n x dim = ${n} x ${this.dim} values, got ${queries?.length}`);
+    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
+    return this.nearestRows(queries, n, k, options.label, fn);
+  }
+
+  private async nearestRows(queries: Float32Array, n: number, k: number, label: string | undefined, fn: string): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
+    const m = await this.loadMirror(fn);
+    let rows: number[] | null = null;
+    let gallery: KnnGallery | null;
+    if (label === undefined) {
+      gallery = m.gallery ??= m.items.length > 0 ? new KnnGallery(m.vectors, this.distance, { dim: this.dim }) : null;
+    } else {
+      let sub = m.byLabel.get(label);
+      if (!sub) {
+        const picked: number[] = [];
+        m.items.forEach((it, i) => {
+          if (it.label === label) picked.push(i);
+        });
+        const v = new Float32Array(picked.length * this.dim);
+        picked.forEach((r, j) => v.set(m.vectors.subarray(r * this.dim, (r + 1) * this.dim), j * this.dim));
+        sub = { rows: picked, gallery: picked.length > 0 ? new KnnGallery(v, this.distance, { dim: this.dim }) : null };
+        m.byLabel.set(label, sub);
+      }
+      rows = sub.rows;
+      gallery = sub.gallery;
+    }
+    if (!gallery || n === 0) return { items: m.items, rows: new Int32Array(0), distances: new Float64Array(0), k: 0 };
+    const kk = Math.min(k, gallery.rows);
+    const r = gallery.search(queries, kk, { dim: this.dim });
+    if (rows) for (let i = 0; i < r.indices.length; i++) r.indices[i] = rows[r.indices[i]];
+    return { items: m.items, rows: r.indices, distances: r.distances, k: kk };
   }
 
   /** The in-memory copy, reloaded when any writer committed since it was read. */

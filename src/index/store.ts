@@ -33,6 +33,18 @@ export interface IndexMeta {
   createdAt: string;
 }
 
+/**
+ * How an index searches:
+ * - 'exact' (default): exact k-NN in memory over the stored vectors;
+ * - 'database': exact, inside the database (sqlite-vec's distance functions, or a
+ *   pgvector sequential scan); nothing held in memory;
+ * - 'approximate': pgvector's HNSW index (PostgreSQL indexes built with one only).
+ */
+export type SearchMode = 'exact' | 'database' | 'approximate';
+
+/** The search modes, for option checks and help texts. */
+export const SEARCH_MODES: readonly SearchMode[] = ['exact', 'database', 'approximate'];
+
 /** One stored embedding's description. */
 export interface IndexItem {
   /** Unique within the index. */

@@ -49,10 +49,14 @@ export interface IndexBuildResult {
 
 const FN = 'index build';
 
-/** The stable name of each row of a dataset as loaded whole (what `contrastive verify` and `index search` read back). */
+/**
+ * The stable name of each row of a dataset as loaded whole, in the forms
+ * `contrastive verify` and `index search` read back: mnist:INDEX,
+ * fashion-mnist:INDEX (train file), fashion-mnist:t10k:INDEX (test file).
+ */
 function rowNames(spec: string, load: LoadDatasetOptions, count: number): string[] {
   const file = load.split ?? 'train';
-  const prefix = spec === 'mnist' ? 'mnist' : spec === 'fashion-mnist' ? `fashion-mnist:${file}` : `${spec}:${file}`;
+  const prefix = spec === 'mnist' ? 'mnist' : spec === 'fashion-mnist' ? (file === 'test' ? 'fashion-mnist:t10k' : 'fashion-mnist') : `${spec}:${file}`;
   return Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
 }
 
@@ -71,7 +75,8 @@ export async function indexRows(bundle: OpenBundle, spec: string, split: SplitNa
   if (want.every((d) => d !== null) && size !== (want as number[]).reduce((a, b) => a * b, 1)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: dataset '${spec}' has examples of shape ${JSON.stringify(data.inputShape)} but the bundle ${bundle.dir} takes ${JSON.stringify(want)}`);
   }
-  data.sources ??= rowNames(spec, options, data.labels.length);
+  // rows of the built-in datasets are named so that search and verify read them back; files keep their paths
+  if (spec === 'mnist' || spec === 'fashion-mnist' || !data.sources) data.sources = rowNames(spec, options, data.labels.length);
   let rows = data;
   if (split !== 'all') {
     const s = await runSplitOf(bundle);
@@ -97,7 +102,7 @@ export function labelText(data: LabelledDataset, c: number): string {
 /**
  * Embeds one split of a dataset with a bundle (ONNX where possible) and writes
  * a new index at `out`: id and source = the row's source (file path, or a row
- * name such as 'mnist:123' or 'fashion-mnist:train:42'), label = the class.
+ * name such as 'mnist:123' or 'fashion-mnist:42'), label = the class.
  * The target is replaced only when the whole build succeeded.
  *
  * @throws ContrastiveError for a bad bundle, dataset or target.

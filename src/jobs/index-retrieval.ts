@@ -56,16 +56,30 @@ export async function indexRetrievalMetrics(target: string, options: IndexRetrie
       chunk.forEach((r, j) => q.set(vectors.subarray(r * dim, (r + 1) * dim), j * dim));
       // R + 1 (the item itself comes back too), and at least 11 for Recall@10
       const k = Math.min(items.length, Math.max(11, ...chunk.map((r) => (counts.get(items[r].label!) as number))));
-      const answers = await index.searchMany(q, chunk.length, { k, mode: options.mode, efSearch: options.efSearch });
+      // each answer as the labels of the neighbours, the query itself left out
+      let answers: (string | null)[][];
+      if ((options.mode ?? 'exact') === 'exact') {
+        const r = await index.searchRows(q, chunk.length, { k });
+        answers = chunk.map((self, j) => {
+          const out: (string | null)[] = [];
+          for (let t = 0; t < r.k; t++) {
+            const row = r.rows[j * r.k + t];
+            if (row !== self) out.push(r.items[row].label);
+          }
+          return out;
+        });
+      } else {
+        const hits = await index.searchMany(q, chunk.length, { k, mode: options.mode, efSearch: options.efSearch });
+        answers = chunk.map((self, j) => hits[j].filter((h) => h.id !== items[self].id).map((h) => h.label));
+      }
       chunk.forEach((r, j) => {
         const label = items[r].label!;
         const R = (counts.get(label) as number) - 1;
-        const hitsList = answers[j].filter((h) => h.id !== items[r].id);
         let hits = 0;
         let ap = 0;
         let first = -1;
-        hitsList.forEach((h, t) => {
-          if (h.label !== label) return;
+        answers[j].forEach((l, t) => {
+          if (l !== label) return;
           if (first < 0) first = t;
           if (t < R) {
             hits++;

@@ -109,7 +109,7 @@ test('index build, search by row and by file, add, remove, stats on a SQLite fil
 });
 
 test('index bad inputs are one line on stderr', async () => {
-  assertOneLineError(cli('index', 'search', '--index', db, '--model', other, 'mnist:3', '--json'), 'another model');
+  assertOneLineError(cli('index', 'search', '--index', db, '--model', other, 'mnist:3'), 'another model');
   const garbage = path.join(tmp, 'broken.png');
   await fs.writeFile(garbage, 'not an image at all');
   assertOneLineError(cli('index', 'add', '--index', db, '--model', model, garbage), 'broken.png');
