@@ -28,6 +28,7 @@ interface ServeCliOptions {
   backend: BackendChoice;
 }
 
+/** Adds `contrastive serve` to `program`. */
 export function registerServeCommand(program: Command): void {
   const cmd = program.command('serve').description('web page (verify on the server or in the browser, embedding map) and JSON API over a model bundle');
   addModelOptions(cmd)

@@ -26,7 +26,7 @@ export class ApiError extends Error {
 }
 
 /** What a multipart request held. */
-export interface FormData {
+export interface UploadedForm {
   files: Upload[];
   fields: Record<string, string>;
 }
@@ -40,7 +40,7 @@ function isImageType(mimetype: string): boolean {
  * Reads every part of a multipart request. Files over the cap, non-image
  * content types and non-multipart requests become {@link ApiError}s.
  */
-export async function readForm(request: FastifyRequest, maxBytes: number): Promise<FormData> {
+export async function readForm(request: FastifyRequest, maxBytes: number): Promise<UploadedForm> {
   if (!request.isMultipart()) {
     throw new ApiError(415, 'NOT_MULTIPART', `send multipart/form-data with image files (got ${request.headers['content-type'] ?? 'no content type'})`);
   }
@@ -69,7 +69,7 @@ export async function readForm(request: FastifyRequest, maxBytes: number): Promi
 }
 
 /** The one file of `field`, or a 400 naming the missing field. */
-export function oneFile(form: FormData, field: string): Upload {
+export function oneFile(form: UploadedForm, field: string): Upload {
   const found = form.files.filter((f) => f.field === field);
   const sent = form.files.map((f) => f.field);
   if (found.length === 0) {
