@@ -9,6 +9,7 @@ import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
+import { registerSignatureCommand } from './signature.js';
 import { registerIndexCommand } from './index.js';
 import { registerServeCommand } from './serve.js';
 
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerCompareCommand(program);
   registerEmbedCommand(program);
   registerExportCommand(program);
+  registerSignatureCommand(program);
   registerIndexCommand(program);
   registerServeCommand(program);
 }
