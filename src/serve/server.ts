@@ -15,6 +15,7 @@
  * this module only maps HTTP to calls and errors to 4xx JSON.
  */
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -40,7 +41,16 @@ export interface ServeOptions {
   index?: EmbeddingIndex;
   /** The projector's data (default: the bundle's training dataset, test split, 300 points), or false for no projector. */
   map?: SplitMapOptions | false;
+  /**
+   * Longest a client may take to send a whole request, and longest a connection
+   * may sit idle, in ms; default 30,000. A slow or silent client is cut off
+   * instead of holding a connection for ever.
+   */
+  requestTimeoutMs?: number;
 }
+
+/** Default limit on receiving one request (and on an idle connection): 30 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Default per-file upload cap: 10 MiB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -97,7 +107,18 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
     return map;
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  check(Number.isInteger(timeout) && timeout > 0, fn, `requestTimeoutMs must be a positive integer, got ${timeout}`);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    // Node enforces requestTimeout/headersTimeout only at its checking interval (30 s by default): check every second.
+    serverFactory: (handler) => {
+      const server = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout) }, handler);
+      server.setTimeout(timeout); // idle sockets (fastify's connectionTimeout, which a server factory must set itself)
+      return server;
+    },
+  });
   await app.register(multipart, { limits: { fileSize: maxBytes, files: maxFiles, fields: 16, parts: maxFiles + 16 } });
 
   app.setErrorHandler((err, _request, reply) => {

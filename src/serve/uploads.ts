@@ -63,7 +63,8 @@ export async function readForm(request: FastifyRequest, maxBytes: number): Promi
     const e = err as { code?: string; statusCode?: number; message: string };
     if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError(413, 'TOO_LARGE', `an uploaded file is larger than the ${maxBytes}-byte limit`);
     if (typeof e.statusCode === 'number' && e.statusCode < 500) throw new ApiError(e.statusCode, e.code ?? 'BAD_REQUEST', e.message);
-    throw err;
+    // anything else the multipart parser throws (a boundary that never comes, a cut body) is the client's malformed request
+    throw new ApiError(400, 'MALFORMED_MULTIPART', `the multipart body cannot be read (${e.message})`);
   }
   return { files, fields };
 }
