@@ -21,4 +21,5 @@ export * from './data/index.js';
 export * from './train/index.js';
 export * from './eval/index.js';
 export * from './export/index.js';
+export * from './faces/index.js';
 export * from './jobs/index.js';

@@ -7,6 +7,7 @@ import { registerVerifyCommand } from './verify.js';
 import { registerCalibrateCommand } from './calibrate.js';
 import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
+import { registerFaceCommand } from './face.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerCalibrateCommand(program);
   registerMarginCommand(program);
   registerCompareCommand(program);
+  registerFaceCommand(program);
 }

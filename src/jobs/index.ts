@@ -5,3 +5,4 @@ export { evaluateBundle, calibrateBundle, openBundle, bundleSplit, runSplitOf, c
 export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
 export { compareLosses, compareMarkdown, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
+export { trainFaceModel, splitIdentities, FACE_TRAIN_DEFAULTS, type FaceTrainingOptions, type FaceRunMetrics, type FaceScores } from './face-train.js';

@@ -15,6 +15,7 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainFaceModel } from './face-train.js';
 
 /**
  * Defaults of a training job (`contrastive train` with no options), chosen on
@@ -40,7 +41,7 @@ export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
-  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'. */
+  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
   dataset?: string;
   /** Loader options (data directory, image size, ...). */
   load?: LoadDatasetOptions;
@@ -145,6 +146,12 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const datasetSpec = options.dataset ?? 'mnist';
+  // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
+  if (datasetSpec.startsWith('faces:')) {
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    return trainFaceModel({ dir: datasetSpec.slice('faces:'.length), out: options.out, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
+  }
   const encoderName = options.encoder ?? 'mlp';
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
