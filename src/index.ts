@@ -22,4 +22,5 @@ export * from './train/index.js';
 export * from './eval/index.js';
 export * from './export/index.js';
 export * from './faces/index.js';
+export * from './index/index.js';
 export * from './jobs/index.js';

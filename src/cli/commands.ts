@@ -8,6 +8,7 @@ import { registerCalibrateCommand } from './calibrate.js';
 import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerFaceCommand } from './face.js';
+import { registerIndexCommand } from './index.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerMarginCommand(program);
   registerCompareCommand(program);
   registerFaceCommand(program);
+  registerIndexCommand(program);
 }

@@ -6,3 +6,7 @@ export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, margin
 export { compareLosses, compareMarkdown, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
 export { trainFaceModel, splitIdentities, FACE_TRAIN_DEFAULTS, type FaceTrainingOptions, type FaceRunMetrics, type FaceScores } from './face-train.js';
+export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBuildResult } from './index-build.js';
+export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
+export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
+export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from '../errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic.js';
+import { writeDirAtomic, writeFileAtomic, recoverDirAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 import {
   BUNDLE_FORMAT,
@@ -164,6 +164,7 @@ async function readJson(file: string, fn: string, what: string): Promise<unknown
 }
 
 async function readManifestFor(dir: string, fn: string): Promise<BundleManifest> {
+  await recoverDirAtomic(dir);
   const file = path.join(dir, MANIFEST_FILE);
   const raw = await readJson(file, fn, 'every bundle has a manifest.json');
   const head = (typeof raw === 'object' && raw !== null ? raw : {}) as { format?: unknown; formatVersion?: unknown };
