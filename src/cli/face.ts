@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
 import { FACE_DETECTORS, FaceCache, loadFaceModel, pretrainedFaceModel, verifyFaces, type FaceDetectorName, type FaceModel } from '../faces/index.js';
-import { nonNegativeInt, oneOf, positiveNumber } from './options.js';
+import { enrollFaces, identifyFace } from '../jobs/face-identify.js';
+import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 
 interface FaceVerifyCliOptions {
   model?: string;
@@ -51,6 +52,49 @@ export function registerFaceCommand(program: Command): void {
         }
       } finally {
         model.dispose();
+      }
+    });
+
+  face
+    .command('enroll')
+    .description('enrol the face in each photo under NAME in an embedding index (a SQLite file, created when missing, or a postgres:// URL)')
+    .argument('<images...>', 'photos of the person, one face each')
+    .requiredOption('--index <file>', 'index file (or postgres:// URL)')
+    .requiredOption('--name <name>', "the person's name")
+    .option('--model <dir>', 'face bundle (default: the pretrained descriptor); identify must use the same')
+    .option('--face <n>', 'which face of each photo, counted from 0 left to right, when they hold several', nonNegativeInt)
+    .option('--no-cache', 'do not read or write the descriptor cache')
+    .option('--cache-dir <dir>', 'descriptor cache folder (default ~/.cache/contrastive/faces)')
+    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
+    .option('--json', 'print one JSON object')
+    .action(async (images: string[], o: { index: string; name: string; model?: string; face?: number; cache: boolean; cacheDir?: string; backend: BackendChoice; json?: boolean }) => {
+      await initBackend(o.backend);
+      const r = await enrollFaces(o.index, o.name, images, { model: o.model, face: o.face, cache: o.cache ? new FaceCache(o.cacheDir) : false });
+      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else process.stdout.write(`enrolled ${r.added.length} face${r.added.length === 1 ? '' : 's'} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}\n`);
+    });
+  face
+    .command('identify')
+    .description('who is the face in PHOTO? the nearest enrolled person within the threshold, else unknown')
+    .argument('<image>', 'photo')
+    .requiredOption('--index <file>', 'index file (or postgres:// URL)')
+    .option('--model <dir>', 'face bundle the index was enrolled with (default: the pretrained descriptor)')
+    .option('--face <n>', 'which face of the photo when it holds several', nonNegativeInt)
+    .option('--threshold <t>', "unknown beyond this distance (default: the model's calibrated threshold)", positiveNumber)
+    .option('-k, --k <n>', 'nearest enrolled faces to list (default 5)', positiveInt)
+    .option('--no-cache', 'do not read or write the descriptor cache')
+    .option('--cache-dir <dir>', 'descriptor cache folder (default ~/.cache/contrastive/faces)')
+    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
+    .option('--json', 'print one JSON object { name, distance, threshold, probability, neighbours, faces, chosen }')
+    .action(async (image: string, o: { index: string; model?: string; face?: number; threshold?: number; k?: number; cache: boolean; cacheDir?: string; backend: BackendChoice; json?: boolean }) => {
+      await initBackend(o.backend);
+      const r = await identifyFace(o.index, image, { model: o.model, face: o.face, threshold: o.threshold, k: o.k, cache: o.cache ? new FaceCache(o.cacheDir) : false });
+      if (o.json) {
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } else {
+        const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
+        const who = r.name === null ? `unknown (nearest: ${r.neighbours[0].name ?? '?'})` : r.name;
+        process.stdout.write(`${who}: distance ${r.distance.toFixed(4)} ${r.name === null ? '>' : '<='} threshold ${r.threshold.toFixed(4)}${p}\n`);
       }
     });
 }

@@ -18,7 +18,7 @@ import { SiameseNetwork, mlpEncoder, saveBundle } from '../models/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
 import { scorePairs, scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
-import { loadFaceDataset, loadFaceEngine, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceDetectorName } from '../faces/index.js';
+import { loadFaceDataset, loadFaceEngine, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '../faces/index.js';
 import type { RunMetrics, RunTrainingResult } from './run-training.js';
 
 /** Defaults of face training. */
@@ -37,8 +37,8 @@ export const FACE_TRAIN_DEFAULTS = {
 export interface FaceTrainingOptions {
   /** The folder: one sub-folder per person. */
   dir: string;
-  /** Detector of the face pipeline; default 'ssd'. */
-  detector?: FaceDetectorName;
+  /** Settings of the face pipeline (detector, ...); default the SSD detector. */
+  engine?: Partial<FaceEngineSettings>;
   /** Longest side photos are reduced to; default 1920. */
   maxSide?: number;
   /** Descriptor cache folder; default ~/.cache/contrastive/faces ($CONTRASTIVE_CACHE_DIR/faces). */
@@ -137,7 +137,7 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   const seed = cfg.seed ?? 42;
   const margin = cfg.margin ?? FACE_TRAIN_DEFAULTS.margin;
   const backend = await initBackend(options.backend ?? 'auto');
-  const engine = await loadFaceEngine({ detector: options.detector });
+  const engine = await loadFaceEngine(options.engine ?? {});
   const data = await loadFaceDataset(options.dir, {
     engine,
     maxSide: options.maxSide,

@@ -10,3 +10,4 @@ export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBui
 export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
 export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
 export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
+export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
