@@ -126,7 +126,7 @@ test('bad inputs: no face, several faces, not an image, tiny image, missing file
   await assert.rejects(verifyFaces(path.join(tmp, 'none.jpg'), face, opts), (e: Error) => e instanceof ContrastiveError && e.code === 'NOT_FOUND');
   // Several faces: the choice is required, and the message lists the boxes.
   const photo = samplePhotos()[0];
-  const found = await describeFaces(photo, { engine: await loadFaceEngine(), cache: set.cache, maxSide: 960 });
+  const found = await describeFaces(photo, { engine: await loadFaceEngine(), cache: set.cache });
   assert.throws(() => chooseFace(found, undefined, '--face-a'), (e: Error) => /3 faces found, choose one with --face-a N/.test(e.message) && e.message.includes(photo) && /0: \d+,\d+ \d+x\d+/.test(e.message));
   assert.throws(() => chooseFace(found, 3, '--face-a'), /--face-a 3 is out of range: 3 faces found/);
   assert.equal(chooseFace(found, 2).box.x, found.faces[2].box.x);

@@ -114,11 +114,11 @@ export interface TestFaceSet extends FaceSet {
   /** Descriptor cache shared by every test file of one run. */
   cache: FaceCache;
   cacheDir: string;
-  /** Faces found in each sample photo by the SSD detector (photos reduced to 960 px). */
+  /** Faces found in each sample photo by the SSD detector (the default pipeline). */
   sampleFaces: number[];
 }
 
-const TEST_SET = { perIdentity: 3, seed: 7, size: 160, maxSide: 960 } as const;
+const TEST_SET = { perIdentity: 3, seed: 7, size: 160, maxSide: 1920 } as const;
 
 /**
  * The face set of the tests: 22 identities x 3 images (one plain crop, two
