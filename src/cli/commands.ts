@@ -1,4 +1,4 @@
-/** Registers every subcommand; each lives in its own file under src/cli/. */
+/** Registers every subcommand; each lives in its own file under src/cli/ and imports the library only when it runs. */
 import type { Command } from 'commander';
 import { registerBackendCommand } from './backend.js';
 import { registerTrainCommand } from './train.js';
@@ -9,6 +9,8 @@ import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerFaceCommand } from './face.js';
 import { registerIndexCommand } from './index.js';
+import { registerEmbedCommand } from './embed.js';
+import { registerExportCommand } from './export.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerCompareCommand(program);
   registerFaceCommand(program);
   registerIndexCommand(program);
+  registerEmbedCommand(program);
+  registerExportCommand(program);
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { refuseExistingOutput, prepareOutputDir } from '../util/output-dir.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { subsetDataset } from '../data/index.js';
 import type { IndexPairs, LabelledDataset } from '../data/types.js';
@@ -53,8 +54,9 @@ export interface FaceTrainingOptions {
   /** Embedding size of the head; default 64. */
   embeddingDim?: number;
   backend?: BackendChoice;
-  /** Output directory; default runs/faces-<timestamp>. */
+  /** Output directory; default runs/faces-<timestamp>. An existing non-empty one is refused unless `force` (or `train.resume`). */
   out?: string;
+  force?: boolean;
   /** Trainer settings (margin, epochs, ...). */
   train?: Partial<TrainConfig>;
   /** Called after each image is described. */
@@ -136,6 +138,9 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   const cfg = options.train ?? {};
   const seed = cfg.seed ?? 42;
   const margin = cfg.margin ?? FACE_TRAIN_DEFAULTS.margin;
+  const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
   const engine = await loadFaceEngine(options.engine ?? {});
   const data = await loadFaceDataset(options.dir, {
@@ -147,8 +152,8 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   });
   const fractions = { seed, validationFraction: options.validationFraction ?? FACE_TRAIN_DEFAULTS.validationFraction, testFraction: options.testFraction ?? FACE_TRAIN_DEFAULTS.testFraction };
   const split = splitIdentities(data, fractions);
-  const spec = `faces:${options.dir}`;
-  const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
+  // Recorded with an absolute path: the bundle may be used from another directory.
+  const spec = `faces:${path.resolve(options.dir)}`;
 
   const encoder = mlpEncoder({ inputShape: [128], hidden: options.hidden ?? [...FACE_TRAIN_DEFAULTS.hidden], embeddingDim: options.embeddingDim ?? FACE_TRAIN_DEFAULTS.embeddingDim, seed });
   const network = new SiameseNetwork(encoder, { distance: 'euclidean', normalize: true });

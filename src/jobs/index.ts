@@ -1,5 +1,6 @@
 // Public API of src/jobs: whole workflows (each loads data, trains or evaluates, writes files). Re-exports only.
-export { runTraining, ENCODER_NAMES } from './run-training.js';
+export { runTraining, ENCODER_NAMES, RUN_DEFAULTS } from './run-training.js';
+export { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName } from './run-training.js';
 export { evaluateBundle, calibrateBundle, openBundle, bundleSplit, runSplitOf, calibrationTargetName, SPLIT_NAMES, type SplitName, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleEvaluation, type BundleCalibration } from './evaluate-bundle.js';
 export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
@@ -11,3 +12,5 @@ export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './in
 export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
 export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
 export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
+export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
+export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';

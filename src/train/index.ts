@@ -7,6 +7,7 @@ export {
   LOSS_NAMES,
   OPTIMIZER_NAMES,
   LR_SCHEDULES,
+  MONITOR_NAMES,
   learningRateAt,
 } from './trainer.js';
 export type { TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName, LrSchedule } from './trainer.js';

@@ -16,22 +16,17 @@ import { contrastiveLoss, tripletLossFromIndices, pairLossFromIndices } from '..
 import { pairDistances, pairwiseDistanceMatrix, type DistanceName } from '../distances/index.js';
 import { makePairs, mPerClassSampler } from '../samplers/index.js';
 import { createPairMiner, createTripletMiner } from '../miners/index.js';
+import { DEFAULT_TRIPLET_MINER } from '../miners/names.js';
+import { trainingRecordOf } from './training-record.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
 import { KochHead, type KochHeadWeights } from './koch-head.js';
 import { pairBatchTensor, batchTensor, gatherRows, shiftImages } from './batches.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 import { HELD_OUT_PAIRS, drawHeldOutPairs, scoreSplit } from './held-out-pairs.js';
+import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS, type LossName, type OptimizerName, type LrSchedule, type MonitorName } from './choices.js';
 
-/** Losses the trainer can optimise. */
-export type LossName = 'contrastive' | 'triplet' | 'cross-entropy';
-export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
-/** Optimisers the trainer can use. */
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
-/** Learning-rate schedules. */
-export type LrSchedule = 'constant' | 'cosine';
-export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, type LossName, type OptimizerName, type LrSchedule, type MonitorName };
 
 /** The learning rate of `epoch` (0-based) of `epochs`: depends on nothing else, so resuming keeps it. */
 export function learningRateAt(base: number, schedule: LrSchedule, epoch: number, epochs: number): number {
@@ -46,8 +41,6 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   else o.learningRate = lr;
 }
 
-/** Validation metrics early stopping can watch (higher is better for all but 'loss'). */
-export type MonitorName = 'auc' | 'accuracy' | 'eer';
 
 /** Everything that shapes a training run. */
 export interface TrainConfig {
@@ -95,23 +88,7 @@ export interface TrainConfig {
   resume: boolean;
 }
 
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  loss: 'contrastive',
-  margin: 1,
-  distance: 'euclidean',
-  epochs: 10,
-  batchSize: 128,
-  positiveFraction: 0.5,
-  optimizer: 'adam',
-  learningRate: 1e-3,
-  lrSchedule: 'constant',
-  seed: 42,
-  validationPairs: HELD_OUT_PAIRS.validation,
-  monitor: 'auc',
-  patience: 5,
-  augmentShift: 0,
-  resume: false,
-};
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = { ...TRAIN_DEFAULTS };
 
 /** The validation figures of one epoch. */
 export interface ValidationRecord {
@@ -212,6 +189,21 @@ function configKey(c: TrainConfig): string {
   return JSON.stringify({ loss, margin, distance, miner, batchSize, mPerClass, pairsPerEpoch, positiveFraction, optimizer, learningRate, lrSchedule, scheduleEpochs, seed, validationPairs, augmentShift });
 }
 
+/** The settings that differ between two configKeys, as 'name: was -> now' (for the refused-resume message). */
+export function changedSettings(before: string, now: string): string {
+  let a: Record<string, unknown> = {};
+  let b: Record<string, unknown> = {};
+  try {
+    a = JSON.parse(before) as Record<string, unknown>;
+    b = JSON.parse(now) as Record<string, unknown>;
+  } catch {
+    return 'settings unreadable';
+  }
+  const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v));
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => show(a[k]) !== show(b[k]));
+  return keys.length === 0 ? 'settings changed' : keys.map((k) => `${k === 'scheduleEpochs' ? 'epochs' : k}: ${show(a[k])} -> ${show(b[k])}`).join(', ');
+}
+
 function monitorScore(v: ValidationRecord, monitor: MonitorName): number {
   return monitor === 'eer' ? -v.eer : monitor === 'accuracy' ? v.accuracy : v.auc;
 }
@@ -230,7 +222,7 @@ export async function trainSiamese(
   validateConfig(config, data);
   const train = data.train;
   const pairsMode = isPairDataset(train) || (config.loss !== 'triplet' && config.miner === undefined);
-  const tripletMiner = config.loss === 'triplet' ? createTripletMiner(config.miner ?? 'semi-hard', { margin: config.margin }) : undefined;
+  const tripletMiner = config.loss === 'triplet' ? createTripletMiner(config.miner ?? DEFAULT_TRIPLET_MINER, { margin: config.margin }) : undefined;
   const pairMiner = config.loss !== 'triplet' && config.miner !== undefined ? createPairMiner(config.miner, { margin: config.margin }) : undefined;
 
   const pairsPerEpoch = config.pairsPerEpoch ?? train.labels.length;
@@ -277,7 +269,10 @@ export async function trainSiamese(
     const ck = await loadCheckpoint<TrainerState>(config.checkpointDir);
     if (ck.state.configKey !== state.configKey) {
       for (const g of Object.values(ck.groups)) g.forEach((t) => t.tensor.dispose());
-      throw new ContrastiveError('STATE', `train: the checkpoint in ${config.checkpointDir} was made with other settings; resume with the same options or start a new --out`);
+      throw new ContrastiveError(
+        'STATE',
+        `train: the checkpoint in ${config.checkpointDir} was made with other settings (${changedSettings(ck.state.configKey, state.configKey)}); resume with the same options or start a new --out`,
+      );
     }
     state = ck.state;
     network.setWeights((ck.groups.model ?? []).map((t) => t.tensor));
@@ -418,6 +413,8 @@ export async function trainSiamese(
         ...adamPowers(optimizer),
         ...(bestWeights ? { best: bestWeights.map((tensor, k) => ({ name: `w${k}`, tensor })) } : {}),
       });
+      // getWeights() makes a fresh scalar of the iteration count; the rest are the optimizer's own variables
+      optWeights.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
     }
   }
 
@@ -430,8 +427,16 @@ export async function trainSiamese(
     }
   }
   bestWeights?.forEach((t) => t.dispose());
-  optimizer.dispose();
+  disposeOptimizer(optimizer);
+  network.training = trainingRecordOf(train, { ...config, epochs: state.history.length, bestEpoch: state.bestEpoch });
   return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
+}
+
+/** Disposes an optimizer; TF.js's momentum optimizer forgets the -lr scalar it inherits from SGD. */
+function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (c && !c.isDisposed) c.dispose();
 }
 
 /**
