@@ -1,5 +1,6 @@
 /** `contrastive face ...`: face verification with the pretrained pipeline or a trained face bundle. */
 import type { Command } from 'commander';
+import { ContrastiveError } from '../errors.js';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
 import { FACE_DETECTORS, FaceCache, loadFaceModel, pretrainedFaceModel, verifyFaces, type FaceDetectorName, type FaceModel } from '../faces/index.js';
 import { enrollFaces, identifyFace } from '../jobs/face-identify.js';
@@ -18,6 +19,7 @@ interface FaceVerifyCliOptions {
 }
 
 function modelOf(o: { model?: string; threshold?: number; detector?: FaceDetectorName }): Promise<FaceModel> {
+  if (o.model && o.detector) throw new ContrastiveError('INVALID_ARGUMENT', `--detector applies to the pretrained descriptor only; the bundle ${o.model} uses the detector it was trained with`);
   if (o.model) return loadFaceModel(o.model, { threshold: o.threshold });
   return Promise.resolve(pretrainedFaceModel({ threshold: o.threshold, pipeline: o.detector ? { detector: o.detector } : {} }));
 }

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../src/engine/backend.js';
-import { loadFaceEngine, describeFaces, type FaceEngine } from '../../src/faces/index.js';
+import { loadFaceEngine, describeFaces, verifyFaces, pretrainedFaceModel, type FaceEngine } from '../../src/faces/index.js';
 import { enrollFaces, identifyFace } from '../../src/jobs/face-identify.js';
 import { ContrastiveError } from '../../src/errors.js';
 import { testFaceSet, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
@@ -42,6 +42,10 @@ test('enrol three people, identify a new photo of one, and an unenrolled person 
   assert.equal(who.name, set.identities[people[1]], `nearest ${JSON.stringify(who.neighbours)}`);
   assert.ok(who.distance <= who.threshold && who.probability! > 0.5);
   assert.equal(who.neighbours.length, 3);
+  // The index ranks by the same Euclidean distance verification uses.
+  const nearestFile = who.neighbours[0].source!;
+  const v = await verifyFaces(set.files[people[1]][2], nearestFile, { model: pretrainedFaceModel(), engine, cache: set.cache });
+  assert.ok(Math.abs(v.distance - who.distance) < 1e-5, `${v.distance} vs ${who.distance}`);
   assert.ok(who.neighbours[0].distance <= who.neighbours[1].distance);
   const stranger = await identifyFace(index, set.files[people[3]][0], opts);
   assert.equal(stranger.name, null, `a person never enrolled is unknown (distance ${stranger.distance})`);
