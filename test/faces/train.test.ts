@@ -7,6 +7,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { loadFaceDataset, loadFaceEngine, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../src/faces/index.js';
 import { trainFaceModel, splitIdentities } from '../../src/jobs/face-train.js';
 import { runTraining } from '../../src/jobs/run-training.js';
+import { loadDataset } from '../../src/data/index.js';
 import { readManifest } from '../../src/models/index.js';
 import { testFaceSet, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 
@@ -79,4 +80,6 @@ test('runTraining dispatches faces:DIR and refuses options that do not apply', a
   await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, encoder: 'cnn' }), /--encoder cnn does not apply/);
   await assert.rejects(runTraining({ dataset: `faces:${path.join(tmp, 'absent')}`, out: path.join(tmp, 'x') }), /no such folder/);
   assert.ok(!existsSync(path.join(tmp, 'x', 'model')));
+  // The generic loader (eval, calibrate) points to the face commands instead of splitting people by image.
+  await assert.rejects(loadDataset(`faces:${set.dir}`), /is a face dataset: train on it with 'contrastive train --dataset faces:/);
 });
