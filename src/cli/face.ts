@@ -24,6 +24,7 @@ function modelOf(o: { model?: string; threshold?: number; detector?: FaceDetecto
   return Promise.resolve(pretrainedFaceModel({ threshold: o.threshold, pipeline: o.detector ? { detector: o.detector } : {} }));
 }
 
+/** Registers `contrastive face verify|enroll|identify`. */
 export function registerFaceCommand(program: Command): void {
   const face = program.command('face').description('face verification: pretrained face-api descriptor, or a head trained with train --dataset faces:DIR');
   face
