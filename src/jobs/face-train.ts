@@ -20,6 +20,7 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
 import { scorePairs, scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { loadFaceDataset, loadFaceEngine, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '../faces/index.js';
+import { trainingReport, writeReport } from '../report/index.js';
 import type { RunMetrics, RunTrainingResult } from './run-training.js';
 
 /** Defaults of face training. */
@@ -57,6 +58,8 @@ export interface FaceTrainingOptions {
   /** Output directory; default runs/faces-<timestamp>. An existing non-empty one is refused unless `force` (or `train.resume`). */
   out?: string;
   force?: boolean;
+  /** HTML report file; default out/report.html; false for none. */
+  report?: string | false;
   /** Trainer settings (margin, epochs, ...). */
   train?: Partial<TrainConfig>;
   /** Called after each image is described. */
@@ -238,5 +241,29 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   });
   await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');
-  return { outDir, bundleDir, metrics, result, network, data };
+  const reportFile = options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html'));
+  if (reportFile) {
+    const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '-');
+    const p = metrics.faces.people;
+    const doc = await trainingReport({
+      subtitle: `${spec}: contrastive head on ${data.pipelineId} descriptors, seed ${seed}, ${backend} backend`,
+      summary: [
+        ['people (train / validation / test, disjoint)', `${p.train} / ${p.validation} / ${p.test}`],
+        ['images (used / without a usable face)', `${data.labels.length} / ${data.skipped.length}`],
+        ['loss, margin', `contrastive, m = ${margin}`],
+        ['epochs (best)', `${metrics.epochs} (${result.bestEpoch})${result.stoppedEarly ? ', stopped early' : ''}`],
+        ['head: test accuracy at its threshold / AUC / EER / P@1', `${f4(head.accuracy)} at ${f4(head.threshold)} / ${f4(head.auc)} / ${f4(head.eer)} / ${f4(head.precisionAt1)}`],
+        ['raw descriptor, same pairs: accuracy / AUC / EER / P@1', `${f4(descriptor.accuracy)} at ${f4(descriptor.threshold)} / ${f4(descriptor.auc)} / ${f4(descriptor.eer)} / ${f4(descriptor.precisionAt1)}`],
+        ['raw descriptor at the default threshold', `${f4(descriptorAtDefault.accuracy)} at ${descriptorAtDefault.threshold}`],
+      ],
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      margin,
+      threshold: head.threshold,
+      test: { distances: testHead, labels: testPairs.labels, accuracy: head.accuracy },
+      embeddings: { embeddings: testEmb, dim: network.embeddingDim, labels: split.test.labels, distance: 'euclidean', classNames: split.test.classNames, map: { seed }, grid: { seed } },
+    });
+    await writeReport(reportFile, doc);
+  }
+  return { outDir, reportFile, bundleDir, metrics, result, network, data };
 }

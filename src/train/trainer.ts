@@ -20,6 +20,7 @@ import { DEFAULT_TRIPLET_MINER } from '../miners/names.js';
 import { trainingRecordOf } from './training-record.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm, type PairDiagnostics } from './diagnostics.js';
+import { distanceHistogram, type DistanceHistogram } from './distance-histogram.js';
 import { KochHead, type KochHeadWeights } from './koch-head.js';
 import { pairBatchTensor, batchTensor, gatherRows, shiftImages } from './batches.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
@@ -106,6 +107,8 @@ export interface EpochRecord {
   validation?: ValidationRecord;
   diagnostics?: PairDiagnostics;
   alarm?: string | null;
+  /** Validation pair distances, similar and dissimilar, as histogram counts (for the report). */
+  histogram?: DistanceHistogram;
 }
 
 /** Progress events, for a progress bar or JSON lines. */
@@ -382,6 +385,7 @@ export async function trainSiamese(
       if (!head) {
         record.diagnostics = pairDiagnostics(d, valPairs.labels, config.margin);
         record.alarm = collapseAlarm(record.diagnostics, config.margin);
+        record.histogram = distanceHistogram(d, valPairs.labels);
       }
       const score = monitorScore(record.validation, config.monitor);
       if (score > state.bestScore) {

@@ -53,6 +53,8 @@ test('training a head on faces:DIR writes a face bundle measured on unseen peopl
   assert.equal(f.descriptorAtDefault.threshold, PRETRAINED_FACE_CALIBRATION.threshold);
   assert.equal(run.metrics.verification.accuracy, f.head.accuracy);
   const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(run.reportFile, path.join(out, 'report.html'));
+  assert.match(await fs.readFile(run.reportFile!, 'utf8'), /raw descriptor, same pairs/);
   assert.equal(metrics.faces.descriptor.auc, f.descriptor.auc);
   // The bundle records the whole pipeline, the threshold and the Platt fit.
   const manifest = await readManifest(run.bundleDir);

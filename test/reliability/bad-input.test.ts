@@ -54,7 +54,7 @@ before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-bad-input-'));
   const idxDir = path.join(dir, 'valid-idx');
   await writeIdxSet(idxDir, 200, 3);
-  const run = await runTraining({ dataset: `idx:${idxDir}`, hidden: [16], embeddingDim: 4, out: path.join(dir, 'valid-run'), backend: 'wasm', train: { epochs: 1, pairsPerEpoch: 200, batchSize: 40 } });
+  const run = await runTraining({ report: false, dataset: `idx:${idxDir}`, hidden: [16], embeddingDim: 4, out: path.join(dir, 'valid-run'), backend: 'wasm', train: { epochs: 1, pairsPerEpoch: 200, batchSize: 40 } });
   run.network.dispose();
   const image = (v: number) => sharp(Buffer.alloc(64, v), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer();
   const valid: Valid = { bundle: run.bundleDir, idxDir, imageA: path.join(dir, 'a.png'), imageB: path.join(dir, 'b.png') };
