@@ -118,6 +118,7 @@ export interface TestFaceSet extends FaceSet {
   sampleFaces: number[];
 }
 
+const FACE_SET_VERSION = 1;
 const TEST_SET = { perIdentity: 3, seed: 7, size: 160, maxSide: 1920 } as const;
 
 /**
@@ -130,7 +131,8 @@ const TEST_SET = { perIdentity: 3, seed: 7, size: 160, maxSide: 1920 } as const;
 export async function testFaceSet(): Promise<TestFaceSet> {
   const os = await import('node:os');
   const { loadFaceEngine } = await import('../../src/faces/index.js');
-  const root = path.join(os.tmpdir(), `contrastive-test-faces-${TEST_SET.perIdentity}-${TEST_SET.seed}-${TEST_SET.size}-${TEST_SET.maxSide}`);
+  // Bump FACE_SET_VERSION when the augmentations change, so a stale set from an earlier run is not reused.
+  const root = path.join(os.tmpdir(), `contrastive-test-faces-v${FACE_SET_VERSION}-${TEST_SET.perIdentity}-${TEST_SET.seed}-${TEST_SET.size}-${TEST_SET.maxSide}`);
   const cacheDir = path.join(os.tmpdir(), 'contrastive-test-faces-cache');
   const cache = new FaceCache(cacheDir);
   const ssd = await loadFaceEngine();
