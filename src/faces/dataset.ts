@@ -11,9 +11,9 @@ import { isImageFile } from '../data/index.js';
 import type { LabelledDataset } from '../data/types.js';
 import { describeFaces, facePipelineId, type FaceReadOptions } from './describe.js';
 import type { DescribedFace } from './engine.js';
-import { DEFAULT_FACE_MAX_SIDE } from './image.js';
+import { DEFAULT_FACE_MAX_SIDE } from './engine.js';
 import { loadFaceEngine } from './node-engine.js';
-import type { FacePipelineSpec } from './model.js';
+import type { FacePipelineSpec } from './pretrained.js';
 
 /** Options of {@link loadFaceDataset}. */
 export interface FaceDatasetOptions extends FaceReadOptions {

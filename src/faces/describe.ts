@@ -5,7 +5,8 @@
 import { ContrastiveError, check } from '../errors.js';
 import { FaceCache, sha256 } from './cache.js';
 import type { DescribedFace, FaceBox, FaceEngine, RgbImage } from './engine.js';
-import { DEFAULT_FACE_MAX_SIDE, checkMaxSide, decodeFaceImage, readFileBytes } from './image.js';
+import { checkMaxSide, decodeFaceImage, readFileBytes } from './image.js';
+import { DEFAULT_FACE_MAX_SIDE } from './engine.js';
 import { loadFaceEngine } from './node-engine.js';
 
 /** Options shared by the functions that read photos. */

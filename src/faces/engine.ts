@@ -46,6 +46,9 @@ export interface FaceEngineSettings {
   tinyInputSize: number;
 }
 
+/** Default longest side of a photo given to the detector (larger photos are reduced). */
+export const DEFAULT_FACE_MAX_SIDE = 1920;
+
 /** Default engine settings. */
 export const DEFAULT_FACE_ENGINE: FaceEngineSettings = { detector: 'ssd', minConfidence: 0.5, tinyInputSize: 416 };
 

@@ -7,10 +7,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { ContrastiveError, check } from '../errors.js';
-import type { RgbImage } from './engine.js';
-
-/** Default longest side of a photo given to the detector. */
-export const DEFAULT_FACE_MAX_SIDE = 1920;
+import { DEFAULT_FACE_MAX_SIDE, type RgbImage } from './engine.js';
 /** Images smaller than this on either side cannot hold a detectable face. */
 export const MIN_FACE_IMAGE_SIDE = 32;
 

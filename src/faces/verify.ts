@@ -1,11 +1,10 @@
 /**
  * Face verification of two photos: detect, align, describe, embed, compare.
  */
-import { ContrastiveError } from '../errors.js';
-import { probabilitySame } from '../eval/index.js';
+import { compareFaces } from './compare.js';
 import { chooseFace, describeFaces, type FaceReadOptions } from './describe.js';
 import type { FaceBox, FaceEngine, RgbImage } from './engine.js';
-import { pretrainedFaceModel, type FaceModel } from './model.js';
+import { pretrainedFaceModel, type FaceModel } from './pretrained.js';
 import { loadFaceEngine } from './node-engine.js';
 
 /** Options of {@link verifyFaces}. */
@@ -51,17 +50,9 @@ export async function verifyFaces(a: string | RgbImage, b: string | RgbImage, op
   const fb = await describeFaces(b, read);
   const faceA = chooseFace(fa, options.faceA, '--face-a');
   const faceB = chooseFace(fb, options.faceB, '--face-b');
-  const x = new Float32Array(256);
-  x.set(faceA.descriptor, 0);
-  x.set(faceB.descriptor, 128);
-  const e = await model.embed(x);
-  const distance = model.distance(e.subarray(0, model.dim), e.subarray(model.dim, 2 * model.dim));
-  if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `verifyFaces: the distance of ${fa.source} and ${fb.source} is ${distance}`);
+  const c = await compareFaces(faceA.descriptor, faceB.descriptor, model);
   return {
-    distance,
-    threshold: model.threshold,
-    same: distance <= model.threshold,
-    probability: model.platt ? probabilitySame(distance, model.platt) : null,
+    ...c,
     faces: { a: fa.faces.map((f) => f.box), b: fb.faces.map((f) => f.box) },
     chosen: { a: fa.faces.indexOf(faceA), b: fb.faces.indexOf(faceB) },
   };
