@@ -1,9 +1,11 @@
 /** `contrastive face ...`: face verification with the pretrained pipeline or a trained face bundle. */
 import type { Command } from 'commander';
 import { ContrastiveError } from '../errors.js';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
-import { FACE_DETECTORS, FaceCache, loadFaceModel, pretrainedFaceModel, verifyFaces, type FaceDetectorName, type FaceModel } from '../faces/index.js';
-import { enrollFaces, identifyFace } from '../jobs/face-identify.js';
+// Only modules without TF.js at the top: the help is built without loading a tensor engine; actions import the rest.
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/names.js';
+import { FACE_DETECTORS, type FaceDetectorName } from '../faces/engine.js';
+import type { FaceModel } from '../faces/pretrained.js';
+import type { FaceCache } from '../faces/cache.js';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 
 interface FaceVerifyCliOptions {
@@ -18,10 +20,19 @@ interface FaceVerifyCliOptions {
   json?: boolean;
 }
 
-function modelOf(o: { model?: string; threshold?: number; detector?: FaceDetectorName }): Promise<FaceModel> {
+async function modelOf(o: { model?: string; threshold?: number; detector?: FaceDetectorName }): Promise<FaceModel> {
   if (o.model && o.detector) throw new ContrastiveError('INVALID_ARGUMENT', `--detector applies to the pretrained descriptor only; the bundle ${o.model} uses the detector it was trained with`);
-  if (o.model) return loadFaceModel(o.model, { threshold: o.threshold });
-  return Promise.resolve(pretrainedFaceModel({ threshold: o.threshold, pipeline: o.detector ? { detector: o.detector } : {} }));
+  if (o.model) return (await import('../faces/model.js')).loadFaceModel(o.model, { threshold: o.threshold });
+  return (await import('../faces/pretrained.js')).pretrainedFaceModel({ threshold: o.threshold, pipeline: o.detector ? { detector: o.detector } : {} });
+}
+
+/** The backend, chosen before any face-api call. */
+async function start(backend: BackendChoice): Promise<void> {
+  await (await import('../engine/backend.js')).initBackend(backend);
+}
+
+async function cacheOf(o: { cache: boolean; cacheDir?: string }): Promise<FaceCache | false> {
+  return o.cache ? new (await import('../faces/cache.js')).FaceCache(o.cacheDir) : false;
 }
 
 /** Registers `contrastive face verify|enroll|identify`. */
@@ -42,10 +53,11 @@ export function registerFaceCommand(program: Command): void {
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print one JSON object { distance, threshold, same, probability, faces: { a, b } }')
     .action(async (a: string, b: string, o: FaceVerifyCliOptions) => {
-      await initBackend(o.backend);
+      await start(o.backend);
+      const { verifyFaces } = await import('../faces/verify.js');
       const model = await modelOf(o);
       try {
-        const r = await verifyFaces(a, b, { model, faceA: o.faceA, faceB: o.faceB, cache: o.cache ? new FaceCache(o.cacheDir) : false });
+        const r = await verifyFaces(a, b, { model, faceA: o.faceA, faceB: o.faceB, cache: await cacheOf(o) });
         if (o.json) {
           process.stdout.write(JSON.stringify({ distance: r.distance, threshold: r.threshold, same: r.same, probability: r.probability, faces: r.faces, chosen: r.chosen }) + '\n');
         } else {
@@ -71,8 +83,9 @@ export function registerFaceCommand(program: Command): void {
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print one JSON object')
     .action(async (images: string[], o: { index: string; name: string; model?: string; face?: number; cache: boolean; cacheDir?: string; backend: BackendChoice; json?: boolean }) => {
-      await initBackend(o.backend);
-      const r = await enrollFaces(o.index, o.name, images, { model: o.model, face: o.face, cache: o.cache ? new FaceCache(o.cacheDir) : false });
+      await start(o.backend);
+      const { enrollFaces } = await import('../jobs/face-identify.js');
+      const r = await enrollFaces(o.index, o.name, images, { model: o.model, face: o.face, cache: await cacheOf(o) });
       if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
       else process.stdout.write(`enrolled ${r.added.length} face${r.added.length === 1 ? '' : 's'} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}\n`);
     });
@@ -90,8 +103,9 @@ export function registerFaceCommand(program: Command): void {
     .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print one JSON object { name, distance, threshold, probability, neighbours, faces, chosen }')
     .action(async (image: string, o: { index: string; model?: string; face?: number; threshold?: number; k?: number; cache: boolean; cacheDir?: string; backend: BackendChoice; json?: boolean }) => {
-      await initBackend(o.backend);
-      const r = await identifyFace(o.index, image, { model: o.model, face: o.face, threshold: o.threshold, k: o.k, cache: o.cache ? new FaceCache(o.cacheDir) : false });
+      await start(o.backend);
+      const { identifyFace } = await import('../jobs/face-identify.js');
+      const r = await identifyFace(o.index, image, { model: o.model, face: o.face, threshold: o.threshold, k: o.k, cache: await cacheOf(o) });
       if (o.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
       } else {
