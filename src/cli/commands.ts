@@ -11,6 +11,7 @@ import { registerFaceCommand } from './face.js';
 import { registerIndexCommand } from './index.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
+import { registerSignatureCommand } from './signature.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerIndexCommand(program);
   registerEmbedCommand(program);
   registerExportCommand(program);
+  registerSignatureCommand(program);
 }

@@ -14,3 +14,5 @@ export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval 
 export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
+export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type SignatureDemoResult } from './signature-demo.js';
+export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';
