@@ -7,6 +7,7 @@ import { FACE_DETECTORS, type FaceDetectorName } from '../faces/engine.js';
 import type { FaceModel } from '../faces/pretrained.js';
 import type { FaceCache } from '../faces/cache.js';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
+import { resolveModelDir } from './bundle-options.js';
 
 interface FaceVerifyCliOptions {
   model?: string;
@@ -22,7 +23,7 @@ interface FaceVerifyCliOptions {
 
 async function modelOf(o: { model?: string; threshold?: number; detector?: FaceDetectorName }): Promise<FaceModel> {
   if (o.model && o.detector) throw new ContrastiveError('INVALID_ARGUMENT', `--detector applies to the pretrained descriptor only; the bundle ${o.model} uses the detector it was trained with`);
-  if (o.model) return (await import('../faces/model.js')).loadFaceModel(o.model, { threshold: o.threshold });
+  if (o.model) return (await import('../faces/model.js')).loadFaceModel(resolveModelDir(o.model), { threshold: o.threshold });
   return (await import('../faces/pretrained.js')).pretrainedFaceModel({ threshold: o.threshold, pipeline: o.detector ? { detector: o.detector } : {} });
 }
 
@@ -43,7 +44,7 @@ export function registerFaceCommand(program: Command): void {
     .description('are the faces in photos A and B the same person? (detect, align, describe, compare)')
     .argument('<A>', 'photo A')
     .argument('<B>', 'photo B')
-    .option('--model <dir>', 'face bundle from train --dataset faces:DIR (default: the pretrained descriptor with its calibrated threshold)')
+    .option('--model <dir>', 'face bundle from train --dataset faces:DIR, or its run directory (default: the pretrained descriptor with its calibrated threshold)')
     .option('--face-a <n>', 'which face of A, counted from 0 left to right, when it holds several', nonNegativeInt)
     .option('--face-b <n>', 'which face of B when it holds several', nonNegativeInt)
     .option('--threshold <t>', "accept as same when distance <= t (default: the model's calibrated threshold)", positiveNumber)
@@ -85,7 +86,7 @@ export function registerFaceCommand(program: Command): void {
     .action(async (images: string[], o: { index: string; name: string; model?: string; face?: number; cache: boolean; cacheDir?: string; backend: BackendChoice; json?: boolean }) => {
       await start(o.backend);
       const { enrollFaces } = await import('../jobs/face-identify.js');
-      const r = await enrollFaces(o.index, o.name, images, { model: o.model, face: o.face, cache: await cacheOf(o) });
+      const r = await enrollFaces(o.index, o.name, images, { model: o.model && resolveModelDir(o.model), face: o.face, cache: await cacheOf(o) });
       if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
       else process.stdout.write(`enrolled ${r.added.length} face${r.added.length === 1 ? '' : 's'} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}\n`);
     });
@@ -105,7 +106,7 @@ export function registerFaceCommand(program: Command): void {
     .action(async (image: string, o: { index: string; model?: string; face?: number; threshold?: number; k?: number; cache: boolean; cacheDir?: string; backend: BackendChoice; json?: boolean }) => {
       await start(o.backend);
       const { identifyFace } = await import('../jobs/face-identify.js');
-      const r = await identifyFace(o.index, image, { model: o.model, face: o.face, threshold: o.threshold, k: o.k, cache: await cacheOf(o) });
+      const r = await identifyFace(o.index, image, { model: o.model && resolveModelDir(o.model), face: o.face, threshold: o.threshold, k: o.k, cache: await cacheOf(o) });
       if (o.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
       } else {

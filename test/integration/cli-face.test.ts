@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { cli, assertOneLineError } from '../support/cli.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { testFaceSet, samplePhotos, type TestFaceSet } from '../support/face-set.js';
+import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
+import { trainFaceModel } from '../../src/jobs/face-train.js';
 
 // The sample photos' descriptors (default SSD pipeline) are in the test set's cache, so each run is mostly start-up.
 let set: TestFaceSet;
@@ -52,4 +53,17 @@ test('face enroll and identify: a known face by name, another as unknown', () =>
   assert.equal(unknown.code, 0, unknown.stderr);
   assert.match(unknown.stdout, /^unknown \(nearest: left-one\): distance \d\.\d{4} > threshold 0\.4749/);
   assertOneLineError(cli('face', 'identify', '--index', path.join(tmp, 'absent.sqlite'), photo1, '--face', '0', '--cache-dir', set.cacheDir), 'absent.sqlite');
+});
+
+test('face verify --model RUN: a face bundle (here its run directory) decides with its own pipeline and threshold', async () => {
+  const out = path.join(tmp, 'run');
+  const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, report: false, train: { epochs: 2, seed: 5 } });
+  run.network.dispose();
+  const [a, b] = set.files.find((files) => files.every((f) => run.data.sources!.includes(f)))!;
+  const r = cli('face', 'verify', a, b, '--model', out, '--json', '--cache-dir', set.cacheDir);
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout);
+  assert.equal(v.threshold, run.metrics.verification.threshold);
+  assert.ok(Number.isFinite(v.distance) && v.probability !== null);
+  assertOneLineError(cli('face', 'verify', a, b, '--model', out, '--detector', 'ssd'), '--detector applies to the pretrained descriptor only');
 });
