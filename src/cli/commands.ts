@@ -12,6 +12,7 @@ import { registerExportCommand } from './export.js';
 import { registerSignatureCommand } from './signature.js';
 import { registerIndexCommand } from './index.js';
 import { registerServeCommand } from './serve.js';
+import { registerFaceCommand } from './face.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerSignatureCommand(program);
   registerIndexCommand(program);
   registerServeCommand(program);
+  registerFaceCommand(program);
 }
