@@ -21,6 +21,7 @@ export * from './data/index.js';
 export * from './train/index.js';
 export * from './eval/index.js';
 export * from './export/index.js';
+export * from './signatures/index.js';
 export * from './report/index.js';
 export * from './index/index.js';
 export * from './jobs/index.js';

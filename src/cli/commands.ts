@@ -9,6 +9,7 @@ import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
+import { registerSignatureCommand } from './signature.js';
 import { registerIndexCommand } from './index.js';
 
 export function registerCommands(program: Command): void {
@@ -21,5 +22,6 @@ export function registerCommands(program: Command): void {
   registerCompareCommand(program);
   registerEmbedCommand(program);
   registerExportCommand(program);
+  registerSignatureCommand(program);
   registerIndexCommand(program);
 }

@@ -8,6 +8,8 @@ export { compareLosses, compareMarkdown, compareBudget, type CompareLossesOption
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
+export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type SignatureDemoResult } from './signature-demo.js';
+export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';
 export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBuildResult } from './index-build.js';
 export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
 export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
