@@ -25,3 +25,4 @@ export * from './signatures/index.js';
 export * from './report/index.js';
 export * from './index/index.js';
 export * from './jobs/index.js';
+export * from './serve/index.js';

@@ -11,6 +11,7 @@ import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
 import { registerSignatureCommand } from './signature.js';
 import { registerIndexCommand } from './index.js';
+import { registerServeCommand } from './serve.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerSignatureCommand(program);
   registerIndexCommand(program);
+  registerServeCommand(program);
 }
