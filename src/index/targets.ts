@@ -3,7 +3,7 @@
  * URL (the pgvector store). Every operation takes either and gets the same
  * {@link IndexStore} interface back.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -66,6 +66,14 @@ export async function stageStore(target: string, meta: IndexMeta, options: Targe
   checkTarget(target, fn);
   if (isPostgresTarget(target)) return PgStore.stage(target, meta, options, fn);
   const file = path.resolve(target);
+  if (existsSync(file)) {
+    // replace an index, never some other file that happens to be there
+    try {
+      await (await SqliteStore.open(target, fn)).close();
+    } catch (err) {
+      throw new ContrastiveError('STATE', `${fn}: '${target}' exists and is not an index (${(err as Error).message}); remove it or choose another --out`, { cause: err });
+    }
+  }
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${process.pid}-${Date.now().toString(36)}`);
   const store = SqliteStore.create(tmp, meta, fn);

@@ -48,6 +48,14 @@ test('sqlite: a missing file, a file that is not an index, a foreign database an
   );
 });
 
+test('sqlite: build never replaces a file that is not an index', async () => {
+  const notes = path.join(dir, 'precious.txt');
+  await fs.writeFile(notes, 'my notes\n'.repeat(100));
+  await rejectsWith(buildIndex(notes, entries(5, 6)), 'STATE', 'precious.txt', 'not an index');
+  assert.equal(await fs.readFile(notes, 'utf8'), 'my notes\n'.repeat(100));
+  assert.deepEqual((await fs.readdir(dir)).filter((f) => f.includes('precious')), ['precious.txt']);
+});
+
 test('sqlite: approximate search is not offered; the in-database search uses sqlite-vec', async () => {
   const file = newFile();
   await buildIndex(file, entries(50, 4));
