@@ -8,7 +8,7 @@
  * no vector kept in memory. The fast exact search runs in memory (see
  * EmbeddingIndex), over the vectors loaded from here.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ContrastiveError } from '../errors.js';
@@ -46,6 +46,11 @@ function openDatabase(file: string, mustExist: boolean, fn: string): Database {
     throw new ContrastiveError('INVALID_DATA', `${fn}: cannot open '${file}' as an index (${(err as Error).message})`, { cause: err });
   }
   try {
+    // An existing file must be an index before anything is set on it: the WAL pragma would rewrite
+    // the header of an empty file or of someone else's database.
+    if (mustExist && !db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(META_TABLE)) {
+      throw new ContrastiveError('INVALID_DATA', `${fn}: '${file}' is ${statSync(file).size === 0 ? 'an empty file' : 'a SQLite database'} but not a contrastive index (no ${META_TABLE} table)`);
+    }
     sqliteVec.load(db);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
