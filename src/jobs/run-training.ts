@@ -16,6 +16,7 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainFaceModel } from './face-train.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '../signatures/index.js';
 import { trainingReport, writeReport } from '../report/index.js';
 
@@ -25,7 +26,7 @@ export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
-  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'. */
+  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
   dataset?: string;
   /** Loader options (data directory, image size, ...). */
   load?: LoadDatasetOptions;
@@ -76,7 +77,7 @@ export interface RunTrainingOptions {
 /** The metrics of one run, as written to metrics.json. */
 export interface RunMetrics {
   /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
-  verification: { accuracy: number; bestAccuracy: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
+  verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
   retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
   dataset: string;
   encoder: EncoderName;
@@ -90,8 +91,8 @@ export interface RunMetrics {
   trainSeconds: number;
   seed: number;
   holdoutClasses: number[];
-  /** Class-disjoint validation classes (empty when validation shares the training classes). */
-  validationClasses: number[];
+  /** Class-disjoint validation classes (empty or absent when validation shares the training classes). */
+  validationClasses?: number[];
   /**
    * With held-out classes: the figures on their examples only (never seen in
    * training, nor in validation), at the threshold calibrated on validation
@@ -195,6 +196,12 @@ async function scoreHeldOutClasses(
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const givenSpec = options.dataset ?? 'mnist';
+  // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
+  if (givenSpec.startsWith('faces:')) {
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    return trainFaceModel({ dir: givenSpec.slice('faces:'.length), out: options.out, force: options.force, report: options.report, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
+  }
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
