@@ -141,7 +141,7 @@ async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
       validation: stored.validation,
       test: stored.test,
       holdoutClasses: isNumberList(stored.holdoutClasses) ? stored.holdoutClasses : [],
-      validationClasses: isNumberList(stored.validationClasses) ? stored.validationClasses : [],
+      ...(isNumberList(stored.validationClasses) && stored.validationClasses.length > 0 ? { validationClasses: stored.validationClasses } : {}),
       source: 'manifest',
     };
   }
@@ -149,12 +149,12 @@ async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
   try {
     const m = JSON.parse(await fs.readFile(metricsFile, 'utf8')) as { holdoutClasses?: unknown; seed?: unknown; dataset?: unknown };
     if (m.dataset === training?.dataset && m.seed === seed && isNumberList(m.holdoutClasses)) {
-      return { seed, validation: 0.1, test: 0.2, holdoutClasses: m.holdoutClasses, validationClasses: [], source: 'metrics.json' };
+      return { seed, validation: 0.1, test: 0.2, holdoutClasses: m.holdoutClasses, source: 'metrics.json' };
     }
   } catch {
     // no run directory around the bundle: fall through to the defaults
   }
-  return { seed, validation: 0.1, test: 0.2, holdoutClasses: [], validationClasses: [], source: 'defaults' };
+  return { seed, validation: 0.1, test: 0.2, holdoutClasses: [], source: 'defaults' };
 }
 
 /** Loader options for `spec`: the bundle's image size, the run's own loader options for its dataset, then `override`. */
@@ -219,7 +219,7 @@ export async function bundleSplit(
   const holdoutClasses = runSplitOverride?.holdoutClasses ?? (ownData ? runSplit.holdoutClasses : []);
   const validationClasses = runSplitOverride?.validationClasses ?? (ownData && holdoutClasses.length > 0 ? (runSplit.validationClasses ?? []) : []);
   const parts = splitDataset(data, { ...fractions, holdoutClasses, ...(validationClasses.length > 0 ? { validationClasses } : {}) });
-  return { data: parts[split], runSplit: { ...runSplit, holdoutClasses, validationClasses } };
+  return { data: parts[split], runSplit: { ...runSplit, holdoutClasses, ...(validationClasses.length > 0 ? { validationClasses } : {}) } };
 }
 
 /** The cross-entropy head stored in manifest.loss.head, if any. */

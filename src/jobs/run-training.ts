@@ -335,7 +335,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       loss: metrics.loss,
       miner: metrics.miner,
       // What `contrastive eval` needs to re-split the data exactly as this run did.
-      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: holdout, validationClasses },
+      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: holdout, ...(validationClasses.length > 0 ? { validationClasses } : {}) },
       load: options.load ?? {},
     },
     metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
