@@ -1,7 +1,7 @@
 /** `contrastive compare`: trains several losses on the same budget and prints one Markdown table. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { compareLosses, compareMarkdown } from '../jobs/compare-losses.js';
-import { LOSS_NAMES, type LossName } from '../train/trainer.js';
+import { LOSS_NAMES, type LossName } from '../train/index.js';
 import { addTrainingOptions, runOptionsOf, type TrainCliOptions } from './train.js';
 import { oneOf, positiveNumber } from './options.js';
 import { progressMode, trainProgress } from './progress.js';

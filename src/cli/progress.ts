@@ -3,7 +3,7 @@
  * terminal, one line per epoch otherwise, or JSON lines with --json.
  */
 import cliProgress from 'cli-progress';
-import type { TrainEvent } from '../train/trainer.js';
+import type { TrainEvent } from '../train/index.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'json';
 

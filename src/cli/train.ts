@@ -1,7 +1,7 @@
 /** `contrastive train`: trains a Siamese network and writes a run directory. */
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
-import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/trainer.js';
+import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, type LrSchedule, type LossName, type OptimizerName, type MonitorName } from '../train/index.js';
 import { ENCODER_NAMES, runTraining, type EncoderName, type RunMetrics, type RunTrainingOptions } from '../jobs/run-training.js';
 import type { DistanceName } from '../distances/index.js';
 import { fraction, imageSize, intList, nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';

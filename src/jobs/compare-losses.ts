@@ -23,7 +23,7 @@ import { verificationMetrics, accuracyAtThreshold } from '../eval/verification.j
 import { retrievalMetrics } from '../eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName } from './run-training.js';
-import { type LossName, type TrainConfig, type TrainEvent } from '../train/trainer.js';
+import { type LossName, type TrainConfig, type TrainEvent } from '../train/index.js';
 import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 
 /** The losses {@link compareLosses} can train. */

@@ -34,7 +34,7 @@ import type { DistanceName } from '../distances/index.js';
 import { retrievalMetrics } from '../eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName } from './run-training.js';
-import { type TrainConfig, type TrainEvent } from '../train/trainer.js';
+import { type TrainConfig, type TrainEvent } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
 

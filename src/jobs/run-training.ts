@@ -13,7 +13,7 @@ import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, ty
 import type { DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { isPairDataset } from '../data/types.js';
-import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
+import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 
 /**
@@ -142,6 +142,11 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
   return undefined;
 }
 
+/** How a loss or miner given as a name or as a function is recorded in metrics.json and the manifest. */
+function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined): string | undefined {
+  return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
+}
+
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const datasetSpec = options.dataset ?? 'mnist';
@@ -222,8 +227,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     retrieval,
     dataset: datasetSpec,
     encoder: encoderName,
-    loss: trainCfg.loss ?? 'contrastive',
-    miner: trainCfg.miner ?? null,
+    loss: pieceLabel(trainCfg.loss) ?? 'contrastive',
+    miner: pieceLabel(trainCfg.miner) ?? null,
     margin,
     distance,
     epochs: result.history.length,

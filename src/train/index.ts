@@ -1,15 +1,20 @@
 // Public API of src/train: re-exports only.
 export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnostics.js';
 export type { PairDiagnostics, CollapseAlarmOptions } from './diagnostics.js';
-export {
-  trainSiamese,
-  DEFAULT_TRAIN_CONFIG,
-  LOSS_NAMES,
-  OPTIMIZER_NAMES,
-  LR_SCHEDULES,
-  learningRateAt,
-} from './trainer.js';
-export type { TrainConfig, TrainData, TrainEvent, TrainResult, EpochRecord, ValidationRecord, LossName, OptimizerName, MonitorName, LrSchedule } from './trainer.js';
+export { trainSiamese } from './trainer.js';
+export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, LOSS_NAMES, MONITOR_NAMES, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
+export type { TrainConfig, TrainData, LossName, MonitorName, BatchLoss } from './config.js';
+export { OPTIMIZER_NAMES, LR_SCHEDULES, learningRateAt, makeOptimizer, setLearningRate, currentLearningRate } from './optimizer.js';
+export type { OptimizerName, LrSchedule } from './optimizer.js';
+export { eventCallbacks } from './callbacks.js';
+export type { TrainCallbacks, TrainBeginInfo, BatchInfo, TrainEvent } from './callbacks.js';
+export type { EpochRecord, ValidationRecord, TrainResult } from './history.js';
+export type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
+export { offlinePairBatches } from './pair-batches.js';
+export { classBatches, classBatchShape } from './class-batches.js';
+export type { ClassBatchShape } from './class-batches.js';
+export { minedContrastiveLoss, minedTripletLoss } from './mined-loss.js';
+export type { MinedLossOptions } from './mined-loss.js';
 export { KochHead } from './koch-head.js';
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';

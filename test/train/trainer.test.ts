@@ -8,7 +8,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import type { LabelledDataset, PairDataset } from '../../src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
-import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/trainer.js';
+import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/index.js';
 import { drawHeldOutPairs } from '../../src/train/held-out-pairs.js';
 import { ContrastiveError } from '../../src/errors.js';
 
@@ -128,7 +128,7 @@ test('bad settings are named', async () => {
   await assert.rejects(trainSiamese(network(), { train }, { margin: -1 }), /margin must be a positive number/);
   await assert.rejects(trainSiamese(network(), { train }, { loss: 'hinge' as never }), /unknown loss 'hinge'/);
   await assert.rejects(trainSiamese(network(), { train }, { optimizer: 'lbfgs' as never }), /unknown optimizer 'lbfgs'/);
-  await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /--resume needs a checkpoint directory/);
+  await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /resume needs a checkpoint directory/);
   tf.disposeVariables();
 });
 
