@@ -8,14 +8,19 @@ import { checkDistanceName, checkSameMatrixShape, pairDistances, type DistanceNa
 import { conventionRule, type ConventionRule, type ContrastiveConvention } from './conventions.js';
 import { fusedContrastiveLoss } from './fused-contrastive.js';
 import { asFloat, checkFiniteValues, checkMargin, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
-import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
+import { checkReduction, readWeights, reduceLoss, type PairWeights, type Reduction } from './reduction.js';
 
 /** Options of {@link contrastiveLoss}. */
 export interface ContrastiveLossOptions {
   /** Margin m beyond which a dissimilar pair costs nothing; >= 0, default 1. */
   margin?: number;
-  /** Default 'mean'; 'none' returns the [N] per-pair losses. */
+  /** Default 'mean'; 'none' returns the [N] per-pair losses; 'mean-nonzero' averages over the pairs with a non-zero loss. */
   reduction?: Reduction;
+  /**
+   * Per-pair weights w_i (Keras / TensorFlow Addons `sample_weight`): the loss of pair i is
+   * multiplied by w_i, and 'mean' is sum(w_i L_i) / N. One number scales every pair. Default: all 1.
+   */
+  weights?: PairWeights;
   /** Distance D between the two rows; default 'euclidean'. */
   distance?: DistanceName;
   /** Label meaning and scale, see {@link ContrastiveConvention}; default 'hadsell'. */
@@ -29,7 +34,7 @@ export interface ContrastiveLossOptions {
 }
 
 /** Options of {@link contrastiveLossFromDistance} and {@link contrastiveLossFn}. */
-export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'reduction' | 'convention'>;
+export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'reduction' | 'convention' | 'weights'>;
 
 interface Resolved {
   margin: number;
@@ -38,19 +43,20 @@ interface Resolved {
   rule: ConventionRule;
   convention: ContrastiveConvention;
   implementation: 'fused' | 'ops';
+  weights?: PairWeights;
 }
 
-const OPTION_KEYS = ['margin', 'reduction', 'distance', 'convention', 'implementation'] as const;
+const OPTION_KEYS = ['margin', 'reduction', 'distance', 'convention', 'implementation', 'weights'] as const;
 
 function resolve(options: ContrastiveLossOptions | undefined, fn: string, keys: readonly string[] = OPTION_KEYS): Resolved {
   checkOptionKeys(options, keys, fn);
-  const { margin = 1, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused' } = options ?? {};
+  const { margin = 1, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused', weights } = options ?? {};
   checkMargin(margin, fn);
   checkReduction(reduction, fn);
   checkDistanceName(distance, fn);
   const rule = conventionRule(convention, fn);
   check(implementation === 'fused' || implementation === 'ops', fn, `unknown implementation '${String(implementation)}' (expected fused or ops)`);
-  return { margin, reduction, distance, rule, convention, implementation };
+  return { margin, reduction, distance, rule, convention, implementation, weights };
 }
 
 function labelMeaning(rule: ConventionRule, convention: ContrastiveConvention): string {
@@ -114,21 +120,25 @@ export function contrastiveLoss(emb1: tf.Tensor2D, emb2: tf.Tensor2D, labels: La
   checkSameMatrixShape(emb1, emb2, fn, ['emb1', 'emb2']);
   const y = readBinaryLabels(labels, emb1.shape[0], fn, labelMeaning(o.rule, o.convention));
   const similar = similarMask(y, o.rule);
-  return lossFromMask(emb1, emb2, similar, o, fn);
+  const weights = o.weights === undefined ? undefined : readWeights(o.weights, emb1.shape[0], fn);
+  return lossFromMask(emb1, emb2, similar, o, fn, weights);
 }
 
-/** Shared by {@link contrastiveLoss} and the index-based pair loss: inputs checked, `similar` mapped. */
-export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint8Array, o: Resolved, fn: string): tf.Tensor {
+/** Shared by {@link contrastiveLoss} and the index-based pair loss: inputs checked, `similar` mapped, weights read. */
+export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint8Array, o: Resolved, fn: string, weights?: number | Float32Array): tf.Tensor {
   const e1 = asFloat(emb1);
   const e2 = asFloat(emb2);
   try {
     if (o.distance === 'euclidean' && o.implementation === 'fused') {
-      return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
+      if (weights === undefined && o.reduction !== 'mean-nonzero') return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
+      // Weights and 'mean-nonzero' reduce the fused per-pair losses; their backward pass scales
+      // each pair's fused gradient by its upstream gradient w_i / N (the kernels stay as they are).
+      return tf.tidy(() => reduceLoss(fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, 'none', fn) as tf.Tensor1D, o.reduction, weights));
     }
     return tf.tidy(() => {
       const dist = pairDistances(e1, e2, o.distance);
       checkDistancesFinite(dist, fn);
-      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction);
+      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction, weights);
     });
   } finally {
     if (e1 !== emb1) e1.dispose();
@@ -152,7 +162,7 @@ export function resolveContrastiveOptions(options: ContrastiveLossOptions | unde
  */
 export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.Tensor, options?: ContrastiveLossFromDistanceOptions): tf.Tensor {
   const fn = 'contrastiveLossFromDistance';
-  const o = resolve(options, fn, ['margin', 'reduction', 'convention']);
+  const o = resolve(options, fn, ['margin', 'reduction', 'convention', 'weights']);
   check(distances instanceof tf.Tensor, fn, 'distances must be a tf.Tensor1D');
   check(
     distances.rank === 1 || (distances.rank === 2 && distances.shape[1] === 1),
@@ -165,21 +175,22 @@ export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.T
   checkFiniteValues(dv, fn, 'distances');
   for (let i = 0; i < n; i++) check(dv[i] >= 0, fn, `distances[${i}] = ${dv[i]} is negative`);
   const similar = similarMask(y, o.rule);
+  const weights = o.weights === undefined ? undefined : readWeights(o.weights, n, fn);
   return tf.tidy(() => {
     const dist = tf.reshape(asFloat(distances), [n]) as tf.Tensor1D;
-    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction);
+    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin), o.reduction, weights);
   });
 }
 
 /**
  * A Keras-style loss `(yTrue, yPred) => scalar` for `model.compile({ loss })`,
  * where the model outputs the distance of each pair ([N] or [N, 1]) and
- * `yTrue` holds the 0/1 labels. Reduction 'mean' (default) or 'sum'.
+ * `yTrue` holds the 0/1 labels. Reduction 'mean' (default), 'sum' or 'mean-nonzero'.
  */
-export function contrastiveLossFn(options?: ContrastiveLossFromDistanceOptions): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+export function contrastiveLossFn(options?: Omit<ContrastiveLossFromDistanceOptions, 'weights'>): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
   const fn = 'contrastiveLossFn';
   const o = resolve(options, fn, ['margin', 'reduction', 'convention']);
-  check(o.reduction !== 'none', fn, "reduction 'none' is not a Keras loss (it must return a scalar); use 'mean' or 'sum'");
+  check(o.reduction !== 'none', fn, "reduction 'none' is not a Keras loss (it must return a scalar); use 'mean', 'sum' or 'mean-nonzero'");
   const opts: ContrastiveLossFromDistanceOptions = { margin: o.margin, reduction: o.reduction, convention: o.convention };
   return (yTrue, yPred) => contrastiveLossFromDistance(yTrue, yPred, opts) as tf.Scalar;
 }
