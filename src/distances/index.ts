@@ -4,3 +4,6 @@ export type { DistanceName } from './names.js';
 export { pairDistances, checkSameMatrixShape, COSINE_EPS } from './pair-distances.js';
 export { pairwiseDistanceMatrix } from './pairwise-matrix.js';
 export { indexPairDistances } from './index-pair-distances.js';
+export { checkDistance, isDistanceObject, distanceName, matrixFromPairs } from './distance.js';
+export type { Distance, DistanceLike } from './distance.js';
+export { DISTANCES, distanceOf } from './builtin.js';

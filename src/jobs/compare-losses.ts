@@ -22,8 +22,8 @@ import { initBackend } from '../engine/backend.js';
 import { verificationMetrics, accuracyAtThreshold } from '../eval/verification.js';
 import { retrievalMetrics } from '../eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
-import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName } from './run-training.js';
-import { type LossName, type TrainConfig, type TrainEvent } from '../train/index.js';
+import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName, type JobTrainConfig } from './run-training.js';
+import { type LossName, type TrainEvent } from '../train/index.js';
 import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 
 /** The losses {@link compareLosses} can train. */
@@ -35,7 +35,7 @@ export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | '
   /** Losses to train, in table order. Default: contrastive, triplet, cross-entropy. */
   losses?: LossName[];
   /** Trainer settings shared by every loss (epochs, pairsPerEpoch, batchSize, seed, ...). */
-  train?: Partial<Omit<TrainConfig, 'loss' | 'miner'>>;
+  train?: Omit<JobTrainConfig, 'loss' | 'miner'>;
   /** Margin of the triplet loss. Default: `train.margin` (the contrastive margin; default as `runTraining`'s: 0.5 normalised, 1 not). */
   tripletMargin?: number;
   /** In-batch pair miner of the contrastive loss. Default: none (offline balanced pairs). */

@@ -1,6 +1,6 @@
 // Public API of src/jobs: whole workflows (each loads data, trains or evaluates, writes files). Re-exports only.
 export { runTraining, ENCODER_NAMES } from './run-training.js';
-export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName } from './run-training.js';
+export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName, JobTrainConfig } from './run-training.js';
 export { evaluateBundle, calibrateBundle, openBundle, bundleSplit, runSplitOf, calibrationTargetName, SPLIT_NAMES, type SplitName, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleEvaluation, type BundleCalibration } from './evaluate-bundle.js';
 export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
 export { compareLosses, compareMarkdown, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';

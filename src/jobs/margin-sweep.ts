@@ -33,8 +33,8 @@ import { initBackend } from '../engine/backend.js';
 import type { DistanceName } from '../distances/index.js';
 import { retrievalMetrics } from '../eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
-import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName } from './run-training.js';
-import { type TrainConfig, type TrainEvent } from '../train/index.js';
+import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type EncoderName, type JobTrainConfig } from './run-training.js';
+import { type TrainEvent } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
 
@@ -51,7 +51,7 @@ export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'tr
   /** Margins to try (positive, distinct). Default: {@link defaultMargins} for the normalisation. */
   margins?: number[];
   /** Trainer settings shared by every run; `margin` is set per run. Default epochs: 3. */
-  train?: Partial<Omit<TrainConfig, 'margin'>>;
+  train?: Omit<JobTrainConfig, 'margin'>;
   /** Loss whose margin is swept: 'contrastive' (default) or 'triplet'. */
   loss?: 'contrastive' | 'triplet';
   /** Sweep directory: one sub-folder per margin, plus sweep.json. Default `runs/margin-<dataset>-<timestamp>`. */

@@ -10,7 +10,7 @@ import { initBackend, type BackendChoice, type BackendName } from '../engine/bac
 import type { LabelledDataset, PairDataset } from '../data/types.js';
 import { loadDataset, splitDataset, splitPairs, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
-import type { DistanceName } from '../distances/index.js';
+import { checkDistanceName, type DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
@@ -37,6 +37,12 @@ export const RUN_DEFAULTS = {
 /** Encoders `contrastive train --encoder` offers. */
 export type EncoderName = 'mlp' | 'cnn' | 'sequence';
 export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
+
+/**
+ * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
+ * so the distance is one of the built-in names here (a distance object goes to `trainSiamese`).
+ */
+export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance?: DistanceName };
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -70,8 +76,8 @@ export interface RunTrainingOptions {
   backend?: BackendChoice;
   /** Output directory. Default `runs/<dataset>-<timestamp>`. */
   out?: string;
-  /** Trainer settings (loss, margin, epochs, ...). */
-  train?: Partial<TrainConfig>;
+  /** Trainer settings (loss, margin, epochs, ...); the distance by name, as the bundle records it. */
+  train?: JobTrainConfig;
 }
 
 /** The metrics of one run, as written to metrics.json. */
@@ -158,6 +164,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
+  checkDistanceName(distance, 'runTraining');
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});

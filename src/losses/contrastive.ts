@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, ContrastiveError } from '../errors.js';
-import { checkDistanceName, checkSameMatrixShape, pairDistances, type DistanceName } from '../distances/index.js';
+import { checkDistance, checkSameMatrixShape, pairDistances, type DistanceLike } from '../distances/index.js';
 import { conventionRule, type ConventionRule, type ContrastiveConvention } from './conventions.js';
 import { fusedContrastiveLoss } from './fused-contrastive.js';
 import { asFloat, checkFiniteValues, checkMargin, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
@@ -21,8 +21,8 @@ export interface ContrastiveLossOptions {
    * multiplied by w_i, and 'mean' is sum(w_i L_i) / N. One number scales every pair. Default: all 1.
    */
   weights?: PairWeights;
-  /** Distance D between the two rows; default 'euclidean'. */
-  distance?: DistanceName;
+  /** Distance D between the two rows: a name (default 'euclidean') or a {@link Distance} object. */
+  distance?: DistanceLike;
   /** Label meaning and scale, see {@link ContrastiveConvention}; default 'hadsell'. */
   convention?: ContrastiveConvention;
   /**
@@ -39,7 +39,7 @@ export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'm
 interface Resolved {
   margin: number;
   reduction: Reduction;
-  distance: DistanceName;
+  distance: DistanceLike;
   rule: ConventionRule;
   convention: ContrastiveConvention;
   implementation: 'fused' | 'ops';
@@ -53,7 +53,7 @@ function resolve(options: ContrastiveLossOptions | undefined, fn: string, keys: 
   const { margin = 1, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused', weights } = options ?? {};
   checkMargin(margin, fn);
   checkReduction(reduction, fn);
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   const rule = conventionRule(convention, fn);
   check(implementation === 'fused' || implementation === 'ops', fn, `unknown implementation '${String(implementation)}' (expected fused or ops)`);
   return { margin, reduction, distance, rule, convention, implementation, weights };

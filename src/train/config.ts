@@ -5,7 +5,7 @@
  */
 import { ContrastiveError, check } from '../errors.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
-import { checkDistanceName, type DistanceName } from '../distances/index.js';
+import { checkDistance, type DistanceLike } from '../distances/index.js';
 import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, type PairMiner, type TripletMiner } from '../miners/index.js';
 import { LR_SCHEDULES, OPTIMIZER_NAMES, type LrSchedule, type OptimizerName } from './optimizer.js';
 import type { TrainCallbacks } from './callbacks.js';
@@ -38,8 +38,11 @@ export interface TrainConfig {
   loss: LossName | BatchLoss;
   /** Margin m of the contrastive or triplet loss. Default 1. */
   margin: number;
-  /** Distance between embeddings. Default 'euclidean'. */
-  distance: DistanceName;
+  /**
+   * Distance between embeddings: a name (default 'euclidean') or a {@link Distance}
+   * object, used by the loss, the miners' distance matrices and validation alike.
+   */
+  distance: DistanceLike;
   /**
    * In-batch miner. With the contrastive loss: a pair miner, by name ('all' |
    * 'hard-negative' | 'semi-hard' | 'pair-margin') or a {@link PairMiner} function;
@@ -163,7 +166,7 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   const customLoss = typeof c.loss === 'function';
   check(customLoss || LOSS_NAMES.includes(c.loss as LossName), fn, `unknown loss '${String(c.loss)}' (expected ${LOSS_NAMES.join(', ')}, or a function (embeddings, labels) => scalar)`);
   check(Number.isFinite(c.margin) && c.margin > 0, fn, `margin must be a positive number, got ${c.margin}`);
-  checkDistanceName(c.distance, fn);
+  checkDistance(c.distance, fn);
   check(Number.isInteger(c.epochs) && c.epochs >= 1, fn, `epochs must be a positive integer, got ${c.epochs}`);
   check(Number.isInteger(c.batchSize) && c.batchSize >= 2, fn, `batch size must be an integer >= 2, got ${c.batchSize}`);
   check(OPTIMIZER_NAMES.includes(c.optimizer), fn, `unknown optimizer '${String(c.optimizer)}' (expected ${OPTIMIZER_NAMES.join(', ')})`);
@@ -212,7 +215,9 @@ export function usesClassBatches(c: Pick<TrainConfig, 'loss' | 'miner'>): boolea
 
 /** How a name-or-function option is recorded in a checkpoint's settings key. */
 function pieceName(piece: unknown): unknown {
-  return typeof piece === 'function' ? `function ${piece.name || '(anonymous)'}` : piece;
+  if (typeof piece === 'function') return `function ${piece.name || '(anonymous)'}`;
+  if (typeof piece === 'object' && piece !== null && 'name' in piece) return `distance ${String(piece.name)}`;
+  return piece;
 }
 
 /** The settings a checkpoint must agree with to be resumed, by name. */
@@ -223,7 +228,7 @@ export function resumeSettings(c: TrainConfig): Record<string, unknown> {
   return {
     loss: pieceName(c.loss),
     margin,
-    distance,
+    distance: pieceName(distance),
     miner: pieceName(c.miner),
     batchSize,
     mPerClass,

@@ -4,7 +4,7 @@
  */
 import type { LabelledDataset, PairDataset, IndexPairs } from '../data/types.js';
 import type { SiameseNetwork } from '../models/index.js';
-import type { DistanceName } from '../distances/index.js';
+import type { DistanceLike } from '../distances/index.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm } from './diagnostics.js';
 import type { KochHead } from './koch-head.js';
@@ -22,7 +22,7 @@ export async function validateEpoch(
   network: SiameseNetwork,
   validation: LabelledDataset | PairDataset,
   pairs: IndexPairs,
-  scorer: { distance: DistanceName; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: KochHead },
   margin: number,
   record: EpochRecord,
 ): Promise<ValidationRecord> {

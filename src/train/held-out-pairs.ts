@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isPairDataset, type LabelledDataset, type PairDataset, type IndexPairs } from '../data/types.js';
 import type { SiameseNetwork } from '../models/index.js';
-import { pairDistances, type DistanceName } from '../distances/index.js';
+import { pairDistances, type DistanceLike } from '../distances/index.js';
 import { makePairs } from '../samplers/index.js';
 import type { KochHead } from './koch-head.js';
 import { gatherRows } from './batches.js';
@@ -28,7 +28,7 @@ export function scorePairs(
   dim: number,
   ia: ArrayLike<number>,
   ib: ArrayLike<number>,
-  scorer: { distance: DistanceName; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: KochHead },
 ): Float32Array {
   return tf.tidy(() => {
     const e1 = tf.tensor2d(gatherRows(embA, dim, ia), [ia.length, dim]);
@@ -63,7 +63,7 @@ export async function scoreSplit(
   network: SiameseNetwork,
   data: LabelledDataset | PairDataset,
   pairs: IndexPairs,
-  scorer: { distance: DistanceName; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: KochHead },
   embed: EmbedRows = (x) => network.embedBatched(x),
   embeddings?: Float32Array,
 ): Promise<Float32Array> {

@@ -4,7 +4,7 @@
  * tuples from it, and the contrastive or triplet loss over those tuples.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { pairwiseDistanceMatrix, type DistanceName } from '../distances/index.js';
+import { pairwiseDistanceMatrix, type DistanceLike } from '../distances/index.js';
 import { pairLossFromIndices, tripletLossFromIndices } from '../losses/index.js';
 import { createPairMiner, createTripletMiner, type PairMiner, type TripletMiner } from '../miners/index.js';
 import { check } from '../errors.js';
@@ -26,7 +26,7 @@ function checkedMiner<T extends object>(miner: (d: Float32Array, l: ArrayLike<nu
 /** Options of the mined losses. */
 export interface MinedLossOptions {
   margin: number;
-  distance: DistanceName;
+  distance: DistanceLike;
 }
 
 /**

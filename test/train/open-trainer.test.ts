@@ -187,3 +187,25 @@ test('the cosine schedule changes the rate the optimiser steps with (not only th
   // Epoch 0 of either schedule runs at the base rate: one epoch gives identical weights.
   assert.deepEqual(await run('cosine', 0.02, 1), await run('constant', 0.02, 1));
 });
+
+test('a distance object trains through the miner, the loss and validation', async () => {
+  await initBackend('wasm');
+  const train = clusters(4, 40, 8, 9);
+  const validation = clusters(4, 15, 8, 9);
+  let matrices = 0;
+  let pairCalls = 0;
+  const manhattan = {
+    name: 'manhattan',
+    pairs: (a: tf.Tensor2D, b: tf.Tensor2D) => {
+      pairCalls++;
+      return tf.tidy(() => tf.sum(tf.sqrt(tf.add(tf.square(tf.sub(a, b)), 1e-12)), 1) as tf.Tensor1D);
+    },
+    matrix: (x: tf.Tensor2D, y: tf.Tensor2D) => {
+      matrices++;
+      return tf.tidy(() => tf.sum(tf.sqrt(tf.add(tf.square(tf.sub(tf.expandDims(x, 1), tf.expandDims(y, 0))), 1e-12)), 2) as tf.Tensor2D);
+    },
+  };
+  const r = await trainSiamese(network(), { train, validation }, { ...base, distance: manhattan, miner: 'semi-hard', margin: 2 });
+  assert.ok(matrices > 0 && pairCalls >= 3, `matrix ${matrices}, pairs ${pairCalls}`);
+  assert.ok(r.history.at(-1)!.validation!.auc > 0.85, `auc ${r.history.at(-1)!.validation!.auc}`);
+});
