@@ -12,6 +12,7 @@ export type { ErrorCode } from './errors.js';
 export { Rng } from './util/rng.js';
 export { writeFileAtomic, writeDirAtomic } from './util/atomic.js';
 export * from './engine/index.js';
+export * from './onnx/index.js';
 export * from './distances/index.js';
 export * from './losses/index.js';
 export * from './miners/index.js';
