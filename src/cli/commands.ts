@@ -1,4 +1,4 @@
-/** Registers every subcommand; each lives in its own file under src/cli/. */
+/** Registers every subcommand; each lives in its own file under src/cli/ and imports the library only when it runs. */
 import type { Command } from 'commander';
 import { registerBackendCommand } from './backend.js';
 import { registerTrainCommand } from './train.js';
@@ -7,6 +7,8 @@ import { registerVerifyCommand } from './verify.js';
 import { registerCalibrateCommand } from './calibrate.js';
 import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
+import { registerEmbedCommand } from './embed.js';
+import { registerExportCommand } from './export.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -16,4 +18,6 @@ export function registerCommands(program: Command): void {
   registerCalibrateCommand(program);
   registerMarginCommand(program);
   registerCompareCommand(program);
+  registerEmbedCommand(program);
+  registerExportCommand(program);
 }

@@ -3,11 +3,11 @@
  * dataset named as the loaders name their examples.
  *
  *     path/to/image.png          an image file (any form decodeImage reads)
- *     mnist:INDEX                example INDEX of the 10,000 MNIST digits (0..9999, ordered by digit)
- *     mnist:SPLIT:INDEX          example INDEX of the train | validation | test split of MNIST
- *                                as the bundle's training run split it (bundles trained on mnist)
- *     fashion-mnist:train:INDEX  row INDEX of the Fashion-MNIST train file (0..59999)
- *     fashion-mnist:test:INDEX   row INDEX of the Fashion-MNIST test file (0..9999)
+ *     DATASET:INDEX              row INDEX of the dataset as loaded (mnist: the 10,000 digits;
+ *                                fashion-mnist: the 60,000 rows of its train file)
+ *     DATASET:SPLIT:INDEX        row INDEX of the train | validation | test split of DATASET as the
+ *                                bundle's training run split it (one meaning for every dataset)
+ *     fashion-mnist:t10k:INDEX   row INDEX of the Fashion-MNIST test file (0..9999)
  *
  * An existing file always wins, so a file that happens to be called 'mnist:3' is read as a file.
  */
@@ -16,9 +16,9 @@ import { ContrastiveError } from '../errors.js';
 import type { PairInput } from '../jobs/verify-pair.js';
 
 /** The row forms, for help texts and messages. */
-export const ROW_FORMS = 'mnist:INDEX, mnist:train|validation|test:INDEX, fashion-mnist:train|test:INDEX';
+export const ROW_FORMS = 'mnist:INDEX, fashion-mnist:INDEX, DATASET:train|validation|test:INDEX (a split of the bundle\'s training run), fashion-mnist:t10k:INDEX';
 
-const ROW = /^(mnist|fashion-mnist)(?::([a-z]+))?:([^:]*)$/;
+const ROW = /^(mnist|fashion-mnist)(?::([a-z0-9]+))?:([^:]*)$/;
 
 /** Parses one verify argument (`which` is 'A' or 'B', for messages). */
 export function parsePairInput(text: string, which: string): PairInput {
@@ -29,12 +29,9 @@ export function parsePairInput(text: string, which: string): PairInput {
   if (!/^\d+$/.test(index)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': the row index must be a non-negative integer, got '${index}' (forms: ${ROW_FORMS})`);
   }
-  const parts = dataset === 'mnist' ? ['train', 'validation', 'test'] : ['train', 'test'];
-  if (dataset === 'fashion-mnist' && part === undefined) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': name the Fashion-MNIST file, fashion-mnist:train:INDEX or fashion-mnist:test:INDEX`);
-  }
+  const parts = dataset === 'mnist' ? ['train', 'validation', 'test'] : ['train', 'validation', 'test', 't10k'];
   if (part !== undefined && !parts.includes(part)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': unknown part '${part}' of ${dataset} (expected ${parts.join(', ')}; forms: ${ROW_FORMS})`);
   }
-  return { kind: 'row', dataset, part: part as 'train' | 'validation' | 'test' | undefined, index: Number(index) };
+  return { kind: 'row', dataset, part: part as 'train' | 'validation' | 'test' | 't10k' | undefined, index: Number(index) };
 }

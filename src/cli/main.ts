@@ -1,21 +1,41 @@
 #!/usr/bin/env node
 /**
  * The `contrastive` command. It only parses arguments, calls the library and
- * prints; a {@link ContrastiveError} becomes one line on stderr and exit code 1.
+ * prints. Every error is one line in one style, `contrastive: error: ...`
+ * (with --json: one JSON object `{ "type": "error", ... }` on stdout), exit 1.
+ * Commands import the library in their actions, so `--help` loads no TensorFlow.js.
  */
 import { Command, CommanderError } from 'commander';
 import { ContrastiveError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerCommands } from './commands.js';
 
+/**
+ * A library message without the internal function name it starts with
+ * ('loadBundle: x is missing' -> 'x is missing'): users type commands, not functions.
+ */
+export function userMessage(message: string): string {
+  return message.replace(/^(?:[a-z]+[A-Z][A-Za-z0-9]*: )+/, '');
+}
+
+function report(json: boolean, code: string, message: string): void {
+  if (json) process.stdout.write(JSON.stringify({ type: 'error', code, message }) + '\n');
+  else process.stderr.write(`contrastive: error: ${message}\n`);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
   const program = new Command();
   program
     .name('contrastive')
     .description('Metric learning for TypeScript: train, evaluate and use Siamese networks')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // commander's own messages ("error: unknown option ...") in the one style
+      outputError: (s) => report(json, 'INVALID_ARGUMENT', s.trim().replace(/^error: /, '')),
+    });
   registerCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -26,12 +46,12 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof ContrastiveError) {
-      process.stderr.write(`contrastive: error: ${err.message}\n`);
+      report(json, err.code, userMessage(err.message));
       return 1;
     }
     if (process.env.CONTRASTIVE_DEBUG) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`contrastive: unexpected error: ${message} (set CONTRASTIVE_DEBUG=1 for a stack trace)\n`);
+    report(json, 'UNEXPECTED', `unexpected error: ${message} (set CONTRASTIVE_DEBUG=1 for a stack trace)`);
     return 2;
   }
 }

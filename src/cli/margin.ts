@@ -1,14 +1,18 @@
 /** `contrastive margin`: sweeps the margin of the contrastive (or triplet) loss and recommends one. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { marginSweep, marginSweepTable, type MarginSweepResult } from '../jobs/margin-sweep.js';
-import { addTrainingOptions, runOptionsOf, type TrainCliOptions } from './train.js';
-import { oneOf } from './options.js';
-import { progressMode, trainProgress } from './progress.js';
+import type { MarginSweepResult } from '../jobs/margin-sweep.js';
+import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from '../jobs/choices.js';
+import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, type TrainCliOptions } from './training-options.js';
+import { oneOf, optionWithDefault } from './options.js';
+import { multiRunProgress, progressMode } from './progress.js';
+import { plural } from './output.js';
 
 interface MarginCliOptions extends Omit<TrainCliOptions, 'loss' | 'margin' | 'resume'> {
   loss: 'contrastive' | 'triplet';
   margins?: number[];
 }
+
+const MARGIN_LOSSES = ['contrastive', 'triplet'] as const;
 
 /** Parses '0.25,0.5,1,2': positive numbers, no repeats. */
 export function marginList(value: string): number[] {
@@ -21,13 +25,13 @@ export function marginList(value: string): number[] {
   return out;
 }
 
-function printSweep(r: MarginSweepResult): void {
+function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => string): void {
   const init = r.initialDistances;
   const lines = [
-    `margin sweep: ${r.dataset}, ${r.encoder} encoder, ${r.loss} loss, ${r.normalize ? 'L2-normalised' : 'unnormalised'} embeddings, ${r.distance} distance, ${r.epochs} epoch${r.epochs === 1 ? "" : "s"}${r.pairsPerEpoch ? ` of ${r.pairsPerEpoch} pairs` : ''}, seed ${r.seed}`,
+    `margin sweep: ${r.dataset}, ${r.encoder} encoder, ${r.loss} loss, ${r.normalize ? 'L2-normalised' : 'unnormalised'} embeddings, ${r.distance} distance, ${plural(r.epochs, 'epoch')}${r.pairsPerEpoch ? ` of ${r.pairsPerEpoch} pairs` : ''}, seed ${r.seed}`,
     `distances at initialisation (validation pairs): similar ${init.meanPositive.toPrecision(3)}, dissimilar ${init.meanNegative.toPrecision(3)}`,
     '',
-    marginSweepTable(r).trimEnd(),
+    table(r).trimEnd(),
     '',
     `recommended margin: ${r.recommended} (${r.rule})`,
     `rule of thumb: ${r.ruleOfThumb}`,
@@ -38,15 +42,22 @@ function printSweep(r: MarginSweepResult): void {
 
 export function registerMarginCommand(program: Command): void {
   const cmd = program.command('margin').description('sweep the loss margin on a small budget, report AUC/EER/MAP@R per margin and recommend one');
-  addTrainingOptions(cmd)
-    .option('--margins <list>', 'margins to try, e.g. 0.25,0.5,1,2 (default depends on --normalize)', marginList)
-    .option('--loss <name>', 'contrastive | triplet (the losses with a margin)', oneOf(['contrastive', 'triplet'] as const), 'contrastive')
-    .option('--out <dir>', 'sweep directory (default runs/margin-<dataset>-<timestamp>)')
+  addTrainingOptions(cmd, { epochs: DEFAULT_SWEEP_EPOCHS })
+    .option(
+      '--margins <list>',
+      `margins to try (default: ${DEFAULT_MARGINS_NORMALIZED.join(',')} with normalised embeddings or cosine distance, ${DEFAULT_MARGINS_UNNORMALIZED.join(',')} otherwise)`,
+      marginList,
+    )
+    .addOption(optionWithDefault('--loss <name>', `${MARGIN_LOSSES.join(' | ')} (the losses with a margin)`, oneOf(MARGIN_LOSSES), 'contrastive' as MarginCliOptions['loss']))
+    .option('--out <dir>', 'sweep directory (default: runs/margin-<dataset>-<timestamp>)')
+    .option('--force', 'write into an --out that already holds files')
     .action(async (o: MarginCliOptions) => {
+      checkDatasetOptions(o);
+      checkEncoderOptions(o);
+      checkLossOptions(o.loss, o);
+      const { marginSweep, marginSweepTable } = await import('../jobs/margin-sweep.js');
       const json = o.json ?? false;
-      const mode = progressMode(json);
-      let progress: ReturnType<typeof trainProgress> | undefined;
-      let current: number | undefined;
+      const progress = multiRunProgress(progressMode(json), (margin: number) => `margin ${margin}`);
       try {
         const result = await marginSweep(
           {
@@ -55,20 +66,13 @@ export function registerMarginCommand(program: Command): void {
             margins: o.margins,
             loss: o.loss,
           },
-          (margin, e) => {
-            if (margin !== current) {
-              progress?.stop();
-              progress = trainProgress(mode, `margin ${margin}`);
-              current = margin;
-            }
-            progress!.onEvent(e);
-          },
+          progress.onEvent,
         );
-        progress?.stop();
+        progress.stop();
         if (json) process.stdout.write(JSON.stringify({ type: 'done', ...result }) + '\n');
-        else printSweep(result);
+        else printSweep(result, marginSweepTable);
       } finally {
-        progress?.stop();
+        progress.stop();
       }
     });
 }

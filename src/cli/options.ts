@@ -1,27 +1,50 @@
-/** Shared option parsers: commander turns their InvalidArgumentError into one clear line. */
-import { InvalidArgumentError } from 'commander';
+/**
+ * Shared option parsers and help helpers. A parser throws commander's
+ * InvalidArgumentError, which becomes one line naming the option; every
+ * numeric option goes through one of these, so a bad number never reaches the
+ * library. Defaults in help texts are written one way, `(default: X)`, from
+ * the constants the code uses.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+
+function number(value: string): number {
+  return value.trim() === '' ? NaN : Number(value);
+}
 
 export function positiveInt(value: string): number {
-  const n = Number(value);
+  const n = number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
-  const n = Number(value);
+  const n = number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
   return n;
 }
 
 export function positiveNumber(value: string): number {
-  const n = Number(value);
+  const n = number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
   return n;
 }
 
+export function finiteNumber(value: string): number {
+  const n = number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
+  return n;
+}
+
 export function fraction(value: string): number {
-  const n = Number(value);
+  const n = number(value);
   if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
+  return n;
+}
+
+/** A fraction of a split: in (0, 1). */
+export function openFraction(value: string): number {
+  const n = number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a number in (0, 1), got '${value}'`);
   return n;
 }
 
@@ -34,11 +57,25 @@ export function intList(value: string): number[] {
   return out;
 }
 
+/** A comma-separated list of positive integers (layer widths). */
+export function widthList(value: string): number[] {
+  const out = intList(value);
+  if (out.some((n) => n < 1)) throw new InvalidArgumentError(`expected a comma-separated list of positive integers, got '${value}'`);
+  return out;
+}
+
 export function oneOf<T extends string>(names: readonly T[]): (value: string) => T {
   return (value: string) => {
     if (!(names as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${names.join(', ')}, got '${value}'`);
     return value as T;
   };
+}
+
+/** 1 (grayscale) or 3 (RGB). */
+export function channelCount(value: string): 1 | 3 {
+  const n = number(value);
+  if (n !== 1 && n !== 3) throw new InvalidArgumentError(`expected 1 (grayscale) or 3 (RGB), got '${value}'`);
+  return n;
 }
 
 /** Parses 'WxH' or 'N' (square) into [height, width]. */
@@ -49,4 +86,25 @@ export function imageSize(value: string): [number, number] {
   const h = Number(m[2] ?? m[1]);
   if (w < 1 || h < 1) throw new InvalidArgumentError(`image size must be positive, got '${value}'`);
   return [h, w];
+}
+
+/** Choices for help: 'a | b | c'. */
+export function choices(names: readonly string[]): string {
+  return names.join(' | ');
+}
+
+/** A default for help texts, written the one way: '(default: X)'. */
+export function dflt(value: string | number | boolean | readonly (string | number)[]): string {
+  return `(default: ${Array.isArray(value) ? value.join(',') : String(value)})`;
+}
+
+/**
+ * An option whose default commander applies, shown as `(default: X)` like the
+ * defaults written into descriptions (commander would print strings quoted and
+ * objects as JSON).
+ */
+export function optionWithDefault<T>(flags: string, description: string, parse: ((value: string) => T) | undefined, value: T, shown?: string): Option {
+  const o = new Option(flags, description);
+  if (parse) o.argParser((v: string) => parse(v));
+  return o.default(value, shown ?? (Array.isArray(value) ? value.join(',') : String(value)));
 }

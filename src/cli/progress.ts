@@ -1,6 +1,7 @@
 /**
  * Progress output for long work: a progress bar with loss and ETA on a
- * terminal, one line per epoch otherwise, or JSON lines with --json.
+ * terminal, one line per epoch otherwise, or JSON lines with --json. Epochs
+ * are counted from 1 everywhere (step events and epoch records alike).
  */
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/index.js';
@@ -17,8 +18,20 @@ function fmt(x: number | undefined, digits = 4): string {
   return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }
 
+/** A trainer event as a JSON line: step events count epochs from 1, as epoch records do. */
+export function eventJson(e: TrainEvent, run?: string): string {
+  const shown = e.type === 'step' ? { ...e, epoch: e.epoch + 1, step: e.step + 1 } : e;
+  return JSON.stringify(run === undefined ? shown : { run, ...shown });
+}
+
 /** A listener for trainer events that prints them in `mode`, with `label` before each line. */
-export function trainProgress(mode: ProgressMode, label = ''): { onEvent: (e: TrainEvent) => void; stop: () => void } {
+export interface TrainProgress {
+  onEvent: (e: TrainEvent) => void;
+  stop: () => void;
+}
+
+/** A listener for one training run's events, printed in `mode`, each line starting with `label` when given. */
+export function trainProgress(mode: ProgressMode, label = ''): TrainProgress {
   let bar: cliProgress.SingleBar | undefined;
   let epochs = 0;
   const prefix = label ? `[${label}] ` : '';
@@ -29,7 +42,7 @@ export function trainProgress(mode: ProgressMode, label = ''): { onEvent: (e: Tr
   const onEvent = (e: TrainEvent): void => {
     if (mode === 'json') {
       if (e.type === 'step' && e.step % 10 !== 0 && e.step !== e.steps - 1) return;
-      process.stdout.write(JSON.stringify(label ? { run: label, ...e } : e) + '\n');
+      process.stdout.write(eventJson(e, label || undefined) + '\n');
       return;
     }
     switch (e.type) {
@@ -72,4 +85,23 @@ export function trainProgress(mode: ProgressMode, label = ''): { onEvent: (e: Tr
     }
   };
   return { onEvent, stop };
+}
+
+/**
+ * Progress of a command that trains several runs one after another (compare,
+ * margin): a fresh {@link trainProgress} labelled `labelOf(key)` whenever the
+ * run key changes. `onEvent(key, e)` is the job's listener; call `stop()` in a finally.
+ */
+export function multiRunProgress<K>(mode: ProgressMode, labelOf: (key: K) => string): { onEvent: (key: K, e: TrainEvent) => void; stop: () => void } {
+  let current: { key: K; progress: TrainProgress } | undefined;
+  return {
+    onEvent: (key, e) => {
+      if (!current || current.key !== key) {
+        current?.progress.stop();
+        current = { key, progress: trainProgress(mode, labelOf(key)) };
+      }
+      current.progress.onEvent(e);
+    },
+    stop: () => current?.progress.stop(),
+  };
 }

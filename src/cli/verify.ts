@@ -1,41 +1,32 @@
 /** `contrastive verify`: are A and B the same? (image files or dataset rows) */
-import { InvalidArgumentError, type Command } from 'commander';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../engine/backend.js';
-import { openBundle } from '../jobs/evaluate-bundle.js';
-import { verifyPair } from '../jobs/verify-pair.js';
-import { oneOf } from './options.js';
+import type { Command } from 'commander';
+import { finiteNumber } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
-
-function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
-  return n;
-}
+import { addModelOptions, openModel } from './bundle-options.js';
 
 interface VerifyCliOptions {
   model: string;
   threshold?: number;
   dataDir?: string;
-  backend: BackendChoice;
+  backend: import('../engine/names.js').BackendChoice;
   json?: boolean;
 }
 
 export function registerVerifyCommand(program: Command): void {
-  program
+  const cmd = program
     .command('verify')
     .description(`decide whether A and B are the same, each an image file or a dataset row (${ROW_FORMS})`)
     .argument('<A>', 'image file or dataset row')
-    .argument('<B>', 'image file or dataset row')
-    .requiredOption('--model <dir>', 'model bundle directory')
+    .argument('<B>', 'image file or dataset row');
+  addModelOptions(cmd)
     .option('--threshold <t>', "accept as same when distance <= t (default: the bundle's calibrated threshold)", finiteNumber)
     .option('--data-dir <dir>', 'folder of the Fashion-MNIST files for fashion-mnist rows')
-    .option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto')
     .option('--json', 'print one JSON object { distance, threshold, same, probability }')
     .action(async (a: string, b: string, o: VerifyCliOptions) => {
       const inputA = parsePairInput(a, 'A');
       const inputB = parsePairInput(b, 'B');
-      await initBackend(o.backend);
-      const bundle = await openBundle(o.model);
+      const { verifyPair } = await import('../jobs/verify-pair.js');
+      const bundle = await openModel(o);
       try {
         const r = await verifyPair(bundle, inputA, inputB, { threshold: o.threshold, dataDir: o.dataDir });
         if (o.json) {

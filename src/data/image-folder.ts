@@ -16,6 +16,11 @@ export interface ImageFolderOptions extends ImageOptions {
   minPerClass?: number;
   /** How many images are decoded at a time; default 8. */
   concurrency?: number;
+  /**
+   * Leave out images that cannot be decoded instead of failing; they are listed
+   * in the result's `skipped`. Default false: one bad image fails the load, naming it.
+   */
+  skipBadImages?: boolean;
 }
 
 /**
@@ -73,18 +78,34 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
     throw new ContrastiveError('INVALID_DATA', `${fn}: ${dir} has ${why} (expected ${dir}/<class>/<image>, one sub-folder per class)`);
   }
 
-  const files = classes.flatMap((c) => c.files);
-  const labels = new Int32Array(files.length);
-  let at = 0;
-  classes.forEach((c, k) => {
-    labels.fill(k, at, at + c.files.length);
-    at += c.files.length;
-  });
+  const all = classes.flatMap((c, k) => c.files.map((file) => ({ file, label: k })));
   const size = image.width * image.height * image.channels;
-  const x = new Float32Array(files.length * size);
-  await mapLimit(files, concurrency, async (file, i) => {
-    x.set(await decodeImage(file, image, fn), i * size);
+  const decoded: (Float32Array | null)[] = new Array(all.length).fill(null);
+  const skipped: { file: string; reason: string }[] = [];
+  await mapLimit(all, concurrency, async ({ file }, i) => {
+    try {
+      decoded[i] = await decodeImage(file, image, fn);
+    } catch (err) {
+      if (!options.skipBadImages || !(err instanceof ContrastiveError) || err.code === 'INVALID_ARGUMENT') throw err;
+      skipped.push({ file, reason: err.message });
+    }
   });
+  const kept = all.filter((_, i) => decoded[i] !== null);
+  const counts = classes.map((_, k) => kept.filter((e) => e.label === k).length);
+  const empty = counts.findIndex((n) => n < minPerClass);
+  if (empty >= 0) {
+    throw new ContrastiveError(
+      'INVALID_DATA',
+      `${fn}: class folder ${path.join(dir, classes[empty].name)} keeps ${counts[empty]} decodable image(s) after skipping ${skipped.length} bad one(s) (needs ${minPerClass})`,
+    );
+  }
+  const labels = Int32Array.from(kept, (e) => e.label);
+  const x = new Float32Array(kept.length * size);
+  let row = 0;
+  decoded.forEach((d) => {
+    if (d) x.set(d, row++ * size);
+  });
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return {
     name: `folder:${dir}`,
     inputShape: [image.height, image.width, image.channels],
@@ -92,7 +113,8 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
     labels,
     numClasses: classes.length,
     classNames: classes.map((c) => c.name),
-    sources: files,
+    sources: kept.map((e) => e.file),
+    ...(options.skipBadImages ? { skipped } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Public API of src/data: re-exports only.
 export { exampleSize } from './types.js';
 // isPairDataset (types.ts) is not re-exported here: src/train exports a guard of the same name.
-export type { LabelledDataset, PairDataset, IndexPairs } from './types.js';
+export type { LabelledDataset, PairDataset, IndexPairs, DataOrigin } from './types.js';
 export { loadMnist } from './mnist.js';
 export { readIdx, loadIdxDataset } from './idx.js';
 export type { IdxArray, IdxData, IdxType, IdxSplit, IdxDatasetOptions } from './idx.js';
@@ -16,6 +16,7 @@ export type { ImageFolderOptions } from './image-folder.js';
 export { loadPairsCsv } from './pairs-csv.js';
 export type { PairsCsvOptions } from './pairs-csv.js';
 export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './load.js';
+export { datasetKind, absoluteDatasetSpec, RESIZED_DATASET_KINDS, DATA_DIR_DATASET_KINDS, PATH_DATASET_KINDS } from './specs.js';
 export type { LoadDatasetOptions } from './load.js';
 export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from './split.js';
 export type { SplitOptions, DatasetSplitOptions, DatasetSplit, Split, SplitIndices } from './split.js';

@@ -11,11 +11,9 @@ import { loadMnist } from './mnist.js';
 import { loadPairsCsv } from './pairs-csv.js';
 import type { LabelledDataset, PairDataset } from './types.js';
 
-/** The spec forms {@link loadDataset} accepts. */
-export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
+import { DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './specs.js';
 
-/** Default image size for folder: and pairs: datasets when none is given. */
-export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
+export { DATASET_SPECS, DEFAULT_IMAGE_SIZE };
 
 /** Options of {@link loadDataset}; each applies to the spec forms named. */
 export interface LoadDatasetOptions {
@@ -37,6 +35,8 @@ export interface LoadDatasetOptions {
   minPerClass?: number;
   /** folder, pairs: images decoded at a time; default 8. */
   concurrency?: number;
+  /** folder: leave out undecodable images (listed in the result's `skipped`) instead of failing; default false. */
+  skipBadImages?: boolean;
 }
 
 /**
@@ -79,7 +79,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     case 'idx':
       return loadIdxDataset(needArg(), { split: options.split });
     case 'folder':
-      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass });
+      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
   }

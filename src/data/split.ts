@@ -178,13 +178,12 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
     }
   }
   const indices: SplitIndices = { train: sortedIndices(parts.train), validation: sortedIndices(parts.validation), test: sortedIndices(parts.test) };
-  return {
-    train: subsetDataset(dataset, indices.train),
-    validation: subsetDataset(dataset, indices.validation),
-    test: subsetDataset(dataset, indices.test),
-    indices,
-    holdoutClasses: [...held].sort((p, q) => p - q),
-  };
+  const holdoutClasses = [...held].sort((p, q) => p - q);
+  const part = (name: 'train' | 'validation' | 'test'): LabelledDataset => ({
+    ...subsetDataset(dataset, indices[name]),
+    origin: { dataset: dataset.name, split: { part: name, seed, validation, test, holdoutClasses } },
+  });
+  return { train: part('train'), validation: part('validation'), test: part('test'), indices, holdoutClasses };
 }
 
 /**
@@ -206,12 +205,11 @@ export function splitPairs(pairs: PairDataset, options: SplitOptions): Split<Pai
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
   for (const g of groups) splitGroup(g, rng, validation, test, parts);
   const indices: SplitIndices = { train: sortedIndices(parts.train), validation: sortedIndices(parts.validation), test: sortedIndices(parts.test) };
-  return {
-    train: subsetPairs(pairs, indices.train),
-    validation: subsetPairs(pairs, indices.validation),
-    test: subsetPairs(pairs, indices.test),
-    indices,
-  };
+  const part = (name: 'train' | 'validation' | 'test'): PairDataset => ({
+    ...subsetPairs(pairs, indices[name]),
+    origin: { dataset: pairs.name, split: { part: name, seed, validation, test, holdoutClasses: [] } },
+  });
+  return { train: part('train'), validation: part('validation'), test: part('test'), indices };
 }
 
 /**

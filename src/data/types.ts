@@ -19,6 +19,17 @@ export interface LabelledDataset {
   classNames?: string[];
   /** Optional source of each example (file path or 'mnist:test:123'), for messages and reports. */
   sources?: string[];
+  /** Files a loader left out because they could not be decoded (only when asked to skip them), with the reason. */
+  skipped?: { file: string; reason: string }[];
+  /** Which split of which dataset these examples are (set by splitDataset), so a trained model can record it. */
+  origin?: DataOrigin;
+}
+
+/** Where a split's examples came from: the dataset, and how splitDataset / splitPairs split it. */
+export interface DataOrigin {
+  /** The dataset's name (its spec, e.g. 'mnist' or 'folder:/data/faces'). */
+  dataset: string;
+  split: { part: 'train' | 'validation' | 'test'; seed: number; validation: number; test: number; holdoutClasses: number[] };
 }
 
 /**
@@ -36,6 +47,8 @@ export interface PairDataset {
   labels: Uint8Array;
   /** Optional source description of each pair (e.g. 'pairs.csv:12'). */
   sources?: string[];
+  /** Which split of which dataset these pairs are (set by splitPairs). */
+  origin?: DataOrigin;
 }
 
 // Index pairs live with the samplers that draw them (a layer below data); re-exported for the datasets' users.

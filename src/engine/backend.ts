@@ -11,12 +11,9 @@ import path from 'node:path';
 import { ContrastiveError } from '../errors.js';
 import { registerWasmKernels } from './kernels/index.js';
 
-/** Backends the library can run on. 'tensorflow' is the tfjs-node native backend. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-/** A backend choice: a concrete backend, or 'auto' for the fastest one available. */
-export type BackendChoice = BackendName | 'auto';
+import { BACKEND_CHOICES, type BackendChoice, type BackendName } from './names.js';
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export { BACKEND_CHOICES, type BackendChoice, type BackendName };
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 let wasmPathsSet = false;

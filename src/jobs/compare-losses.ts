@@ -15,6 +15,7 @@
 import path from 'node:path';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { prepareOutputDir, refuseExistingOutput } from '../util/output-dir.js';
 import { finiteOrNull, fixed } from '../util/format.js';
 import { isPairDataset, type LabelledDataset } from '../data/types.js';
 import { loadDataset, splitDataset, subsetDataset } from '../data/index.js';
@@ -150,6 +151,8 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = path.resolve(options.out ?? path.join('runs', `compare-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // With held-out classes, re-make the workflow's split (same seed and fractions) to score them apart.
   let heldOut: LabelledDataset | undefined;
@@ -178,6 +181,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
         testFraction,
         testPairs,
         out: runDir,
+        force: true,
         train: { ...trainCfg, loss, miner, margin: lossMargin, seed, distance, batchSize },
       },
       (e) => {
@@ -238,9 +242,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     evaluatedOn: heldOut
       ? `held-out classes ${[...holdout].sort((a, b) => a - b).join(', ')} only (never seen in training or validation): ${heldOut.labels.length} examples`
       : `the test split (${last?.split.test ?? 0} examples)`,
-    budget:
-      `${epochs} epoch${epochs === 1 ? '' : 's'} of ${pairsText} (${ppe === null ? 'two images per pair' : `${2 * ppe} images`}) per epoch in batches of ${batchSize} pairs for the pair losses; ` +
-      `the triplet loss sees the same number of images per epoch in m-per-class batches of about ${2 * batchSize} images, mining its triplets inside each batch`,
+    budget: budgetText(losses, options.pairMiner, epochs, pairsText, ppe, batchSize),
     split: last!.split,
     backend: last!.backend,
     rows,
@@ -249,6 +251,21 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   await writeFileAtomic(path.join(outDir, 'compare.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'compare.md'), compareMarkdown(result));
   return result;
+}
+
+/** What each loss saw per epoch, naming only the losses that ran (a footnote about the triplet loss when it did not run misleads). */
+function budgetText(losses: readonly LossName[], pairMiner: string | undefined, epochs: number, pairsText: string, ppe: number | null, batchSize: number): string {
+  const offline = losses.filter((l) => l === 'cross-entropy' || (l === 'contrastive' && pairMiner === undefined));
+  const mined = losses.filter((l) => l === 'triplet' || (l === 'contrastive' && pairMiner !== undefined));
+  const parts: string[] = [];
+  if (offline.length > 0) {
+    parts.push(`${pairsText} (${ppe === null ? 'two images per pair' : `${2 * ppe} images`}) per epoch in batches of ${batchSize} pairs for ${offline.join(' and ')}`);
+  }
+  if (mined.length > 0) {
+    const what = mined.map((l) => (l === 'triplet' ? 'triplets (triplet loss)' : 'pairs (contrastive loss)')).join(' and ');
+    parts.push(`${offline.length > 0 ? 'the same number of images' : `${pairsText === 'one pair per training example' ? 'two images per training example' : `${2 * (ppe ?? 0)} images`}`} per epoch in m-per-class batches of about ${2 * batchSize} images for ${mined.join(' and ')}, mining ${what} inside each batch`);
+  }
+  return `${epochs} epoch${epochs === 1 ? '' : 's'}: ${parts.join('; ')}`;
 }
 
 /** The comparison as one Markdown table (ready for the README), with a line on what it measures. */

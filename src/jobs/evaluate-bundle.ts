@@ -19,9 +19,9 @@ import { retrievalMetrics, type RetrievalMetrics } from '../eval/retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from '../eval/calibration.js';
 import { toModelInput } from '../models/model-input.js';
 
-/** A split of the training run's data, or 'all' of the dataset. */
-export type SplitName = 'train' | 'validation' | 'test' | 'all';
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test', 'all'];
+import { SPLIT_NAMES, type SplitName } from './choices.js';
+
+export { SPLIT_NAMES, type SplitName };
 
 /** A loaded bundle and the directory it came from. */
 export interface OpenBundle {
@@ -37,7 +37,7 @@ export interface RunSplit {
   test: number;
   holdoutClasses: number[];
   /** Where these figures were read: the manifest's training section, the run's metrics.json, or library defaults. */
-  source: 'manifest' | 'metrics.json' | 'defaults';
+  source: 'manifest' | 'metrics.json' | 'defaults' | 'options';
 }
 
 /** Options shared by {@link evaluateBundle} and {@link calibrateBundle}. */
@@ -50,6 +50,11 @@ export interface BundleDataOptions {
   pairs?: number;
   /** Seed of the pair draw; default the one the training run used for that split, so figures match its metrics.json. */
   seed?: number;
+  /**
+   * How the training data was split, for a bundle that does not record it (or
+   * to override what it records): seed, validation and test fractions, held-out classes.
+   */
+  runSplit?: Partial<Omit<RunSplit, 'source'>>;
 }
 
 /** What {@link evaluateBundle} returns. */
@@ -113,7 +118,14 @@ function isNumberList(v: unknown): v is number[] {
  * `training.split` when present, else the run's metrics.json beside the bundle
  * (holdoutClasses), else runTraining's defaults (validation 0.1, test 0.2, no holdout).
  */
-export async function runSplitOf(bundle: OpenBundle): Promise<RunSplit> {
+export async function runSplitOf(bundle: OpenBundle, override?: Partial<Omit<RunSplit, 'source'>>): Promise<RunSplit> {
+  const recorded = await recordedRunSplit(bundle);
+  if (!override || Object.values(override).every((v) => v === undefined)) return recorded;
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  return { ...recorded, ...defined, source: 'options' };
+}
+
+async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
   const training = bundle.manifest.training;
   const seed = training?.seed ?? 42;
   const stored = (training as { split?: { validation?: unknown; test?: unknown; holdoutClasses?: unknown } } | null)?.split;
@@ -153,9 +165,29 @@ export interface BundleSplitData {
  * fractions and, for the run's own dataset, held-out classes); 'all' is the
  * whole dataset. Examples must have the bundle's input size.
  */
-export async function bundleSplit(bundle: OpenBundle, spec: string, split: SplitName, load?: LoadDatasetOptions, fn = 'bundleSplit'): Promise<BundleSplitData> {
+export async function bundleSplit(
+  bundle: OpenBundle,
+  spec: string,
+  split: SplitName,
+  load?: LoadDatasetOptions,
+  fn = 'bundleSplit',
+  runSplitOverride?: Partial<Omit<RunSplit, 'source'>>,
+): Promise<BundleSplitData> {
   check(SPLIT_NAMES.includes(split), fn, `split must be one of ${SPLIT_NAMES.join(', ')}, got '${String(split)}'`);
-  const data = await loadDataset(spec, loadOptionsFor(bundle, spec, load));
+  let data: LabelledDataset | PairDataset;
+  try {
+    data = await loadDataset(spec, loadOptionsFor(bundle, spec, load));
+  } catch (err) {
+    // A path read from the manifest is not one the user typed: say where it came from.
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND' && bundle.manifest.training?.dataset === spec) {
+      throw new ContrastiveError(
+        'NOT_FOUND',
+        `${err.message} (dataset '${spec}' as recorded in ${path.join(bundle.dir, 'manifest.json')}; pass --dataset to use data elsewhere)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const want = bundle.manifest.input.shape;
   if (want.every((d) => d !== null) && exampleSize(data.inputShape) !== exampleSize(want as number[])) {
     throw new ContrastiveError(
@@ -163,12 +195,12 @@ export async function bundleSplit(bundle: OpenBundle, spec: string, split: Split
       `${fn}: dataset '${spec}' has examples of shape ${JSON.stringify(data.inputShape)} but the bundle ${bundle.dir} takes ${JSON.stringify(want)}`,
     );
   }
-  const runSplit = await runSplitOf(bundle);
+  const runSplit = await runSplitOf(bundle, runSplitOverride);
   if (split === 'all') return { data, runSplit };
   const fractions = { seed: runSplit.seed, validation: runSplit.validation, test: runSplit.test };
   if (isPairDataset(data)) return { data: splitPairs(data, fractions)[split], runSplit };
   // Held-out classes belong to the run's own dataset; on another dataset they mean nothing.
-  const holdoutClasses = bundle.manifest.training?.dataset === spec ? runSplit.holdoutClasses : [];
+  const holdoutClasses = runSplitOverride?.holdoutClasses ?? (bundle.manifest.training?.dataset === spec ? runSplit.holdoutClasses : []);
   const parts = splitDataset(data, { ...fractions, holdoutClasses });
   return { data: parts[split], runSplit: { ...runSplit, holdoutClasses } };
 }
@@ -233,7 +265,7 @@ function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, runSeed
 export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions = {}): Promise<BundleEvaluation> {
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   const split = options.split ?? 'test';
-  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL);
+  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_EVAL);
   const scorer = scorerOf(b, FN_EVAL);
   try {
@@ -294,7 +326,7 @@ export async function calibrateBundle(
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   const split = options.split ?? 'validation';
   const target = options.target ?? { kind: 'accuracy' };
-  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_CAL);
+  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_CAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_CAL);
   const scorer = scorerOf(b, FN_CAL);
   let distances: Float32Array;

@@ -25,6 +25,7 @@
 import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { prepareOutputDir, refuseExistingOutput } from '../util/output-dir.js';
 import { finiteOrNull, fixed } from '../util/format.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
 import { loadDataset, splitDataset, splitPairs } from '../data/index.js';
@@ -38,13 +39,9 @@ import { type TrainEvent } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
 
-/** Margins tried by default with unnormalised embeddings (Euclidean distance). */
-export const DEFAULT_MARGINS_UNNORMALIZED: readonly number[] = [0.25, 0.5, 1, 2, 4];
-/** Margins tried by default with L2-normalised embeddings or cosine distance (D in [0, 2]). */
-export const DEFAULT_MARGINS_NORMALIZED: readonly number[] = [0.1, 0.2, 0.5, 1.0, 1.5];
+import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
 
-/** Budget of each sweep run unless `train.epochs` says otherwise. */
-const DEFAULT_SWEEP_EPOCHS = 3;
+export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS };
 
 /** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. */
 export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
@@ -213,6 +210,8 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const testFraction = options.testFraction ?? 0.2;
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = path.resolve(options.out ?? path.join('runs', `margin-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // The same split runTraining makes (same seed and fractions), for validation MAP@R and the initial scale.
   await initBackend(options.backend ?? 'auto');
@@ -244,6 +243,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
           validationFraction,
           testFraction,
           out: runDir,
+          force: true,
           train: { ...trainCfg, loss, margin, seed, epochs, distance },
         },
         onEvent ? (e) => onEvent(margin, e) : undefined,

@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { prepareOutputDir, refuseExistingOutput } from '../util/output-dir.js';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend.js';
 import type { LabelledDataset, PairDataset } from '../data/types.js';
-import { loadDataset, splitDataset, splitPairs, requireTwoClasses, type LoadDatasetOptions } from '../data/index.js';
+import { loadDataset, splitDataset, splitPairs, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '../data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
 import { checkDistanceName, type DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
@@ -16,27 +17,9 @@ import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 
-/**
- * Defaults of a training job (`contrastive train` with no options), chosen on
- * MNIST: see the README's results. The library's own defaults (margin 1, no
- * normalisation, no augmentation) stay those of the loss and the trainer.
- */
-export const RUN_DEFAULTS = {
-  normalize: true,
-  marginNormalized: 0.5,
-  marginUnnormalized: 1,
-  epochs: 40,
-  /** Early stopping: epochs without a better validation AUC. */
-  patience: 10,
-  /** Hidden widths of the default mlp encoder. */
-  hidden: [512, 256],
-  /** Random shift in pixels for labelled image datasets. */
-  augmentShift: 1,
-} as const;
+import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
 
-/** Encoders `contrastive train --encoder` offers. */
-export type EncoderName = 'mlp' | 'cnn' | 'sequence';
-export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
+export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
 /**
  * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
@@ -76,6 +59,12 @@ export interface RunTrainingOptions {
   backend?: BackendChoice;
   /** Output directory. Default `runs/<dataset>-<timestamp>`. */
   out?: string;
+  /**
+   * Write into an `out` that already holds files without resuming (they are
+   * replaced as the run writes its own). Default false: such an `out` is refused
+   * unless `train.resume` continues the run in it.
+   */
+  force?: boolean;
   /** Trainer settings (loss, margin, epochs, ...); the distance by name, as the bundle records it. */
   train?: JobTrainConfig;
 }
@@ -97,6 +86,8 @@ export interface RunMetrics {
   seed: number;
   holdoutClasses: number[];
   split: { train: number; validation: number; test: number };
+  /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
+  skippedImages?: string[];
 }
 
 export interface RunTrainingResult {
@@ -113,7 +104,7 @@ function timestamp(): string {
 
 /** The encoder a training job builds (freshly initialised from `seed`). */
 export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
-  const embeddingDim = o.embeddingDim ?? 64;
+  const embeddingDim = o.embeddingDim ?? RUN_DEFAULTS.embeddingDim;
   switch (name) {
     case 'mlp':
       return mlpEncoder({ inputShape, hidden: o.hidden ?? [...RUN_DEFAULTS.hidden], embeddingDim, dropout: o.dropout ?? 0, seed });
@@ -121,8 +112,8 @@ export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrai
       check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
       return cnnEncoder({
         inputShape: inputShape as [number, number, number],
-        filters: o.filters ?? [32, 64],
-        dense: o.dense ?? 128,
+        filters: o.filters ?? [...RUN_DEFAULTS.filters],
+        dense: o.dense ?? RUN_DEFAULTS.dense,
         batchNorm: o.batchNorm ?? false,
         embeddingDim,
         seed,
@@ -155,7 +146,9 @@ function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined)
 
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
-  const datasetSpec = options.dataset ?? 'mnist';
+  const givenSpec = options.dataset ?? 'mnist';
+  // Recorded with an absolute path: eval and verify may run from another directory.
+  const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
@@ -165,10 +158,13 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
   checkDistanceName(distance, 'runTraining');
+  const outDir = path.resolve(options.out ?? path.join('runs', `${givenSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});
-  const outDir = path.resolve(options.out ?? path.join('runs', `${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
   const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
@@ -245,6 +241,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     seed,
     holdoutClasses: options.holdoutClasses ?? [],
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
+    ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
   };
 
   const bundleDir = path.join(outDir, 'model');

@@ -12,17 +12,19 @@ import { toModelInput } from '../models/model-input.js';
 import { headOf, runSplitOf, type OpenBundle } from './evaluate-bundle.js';
 
 /**
- * One side of a pair:
+ * One side of a pair. A row named with a split has one meaning for every dataset:
+ * row `index` of that split as the bundle's training run split the dataset.
  * - `{ kind: 'file', path }`: an image file, decoded and resized as the bundle's preprocessing says;
- * - `{ kind: 'row', dataset: 'mnist', index }`: example `index` of the 10,000 MNIST digits (loadMnist's 'mnist:<index>');
- * - `{ kind: 'row', dataset: 'mnist', part: 'train' | 'validation' | 'test', index }`: example `index` of that
- *   split of MNIST as the bundle's training run split it (the bundle must have been trained on mnist);
- * - `{ kind: 'row', dataset: 'fashion-mnist', part: 'train' | 'test', index }`: row `index` of that
- *   Fashion-MNIST file (loadFashionMnist's 'fashion-mnist:<part>:<index>').
+ * - `{ kind: 'row', dataset, index }`: row `index` of the dataset as loadDataset loads it
+ *   (mnist: the 10,000 digits; fashion-mnist: the 60,000 rows of its train file);
+ * - `{ kind: 'row', dataset, part: 'train' | 'validation' | 'test', index }`: row `index` of that
+ *   split of the dataset as the bundle's training run split it (the bundle must have been trained on it);
+ * - `{ kind: 'row', dataset: 'fashion-mnist', part: 't10k', index }`: row `index` of the
+ *   Fashion-MNIST test file (t10k-images-idx3-ubyte, 10,000 rows).
  */
 export type PairInput =
   | { kind: 'file'; path: string }
-  | { kind: 'row'; dataset: 'mnist' | 'fashion-mnist'; part?: 'train' | 'validation' | 'test'; index: number };
+  | { kind: 'row'; dataset: 'mnist' | 'fashion-mnist'; part?: 'train' | 'validation' | 'test' | 't10k'; index: number };
 
 /** What {@link verifyPair} returns. */
 export interface VerifyResult {
@@ -53,23 +55,23 @@ export function describePairInput(input: PairInput): string {
 
 async function datasetRows(bundle: OpenBundle, input: Extract<PairInput, { kind: 'row' }>, options: VerifyOptions): Promise<LabelledDataset> {
   const name = describePairInput(input);
-  if (input.dataset === 'fashion-mnist') {
-    check(input.part === 'train' || input.part === 'test', FN, `'${name}': Fashion-MNIST rows are named fashion-mnist:train:INDEX or fashion-mnist:test:INDEX`);
-    const training = bundle.manifest.training as { dataset?: string; load?: { dataDir?: string } } | null;
-    const dataDir = options.dataDir ?? (training?.dataset === 'fashion-mnist' ? training.load?.dataDir : undefined);
-    return (await loadDataset('fashion-mnist', { dataDir, split: input.part })) as LabelledDataset;
+  const training = bundle.manifest.training as { dataset?: string; load?: { dataDir?: string } } | null;
+  const dataDir = input.dataset === 'fashion-mnist' ? (options.dataDir ?? (training?.dataset === 'fashion-mnist' ? training.load?.dataDir : undefined)) : undefined;
+  if (input.part === 't10k') {
+    check(input.dataset === 'fashion-mnist', FN, `'${name}': only fashion-mnist has a t10k file; name an MNIST row as mnist:INDEX or mnist:SPLIT:INDEX`);
+    return (await loadDataset('fashion-mnist', { dataDir, split: 'test' })) as LabelledDataset;
   }
-  const mnist = (await loadDataset('mnist')) as LabelledDataset;
-  if (input.part === undefined) return mnist;
-  const trainedOn = bundle.manifest.training?.dataset;
-  if (trainedOn !== 'mnist') {
+  const whole = (await loadDataset(input.dataset, dataDir === undefined ? {} : { dataDir })) as LabelledDataset;
+  if (input.part === undefined) return whole;
+  const trainedOn = training?.dataset;
+  if (trainedOn !== input.dataset) {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
-      `${FN}: '${name}' names a row of the ${input.part} split of the bundle's training run, but the bundle was trained on ${trainedOn ? `'${trainedOn}'` : 'unknown data'}; name the row as mnist:INDEX`,
+      `${FN}: '${name}' names a row of the ${input.part} split of the bundle's training run, but the bundle was trained on ${trainedOn ? `'${trainedOn}'` : 'unknown data'}; name the row as ${input.dataset}:INDEX${input.dataset === 'fashion-mnist' ? ' or fashion-mnist:t10k:INDEX' : ''}`,
     );
   }
   const s = await runSplitOf(bundle);
-  return splitDataset(mnist, { seed: s.seed, validation: s.validation, test: s.test, holdoutClasses: s.holdoutClasses })[input.part];
+  return splitDataset(whole, { seed: s.seed, validation: s.validation, test: s.test, holdoutClasses: s.holdoutClasses })[input.part];
 }
 
 /**
@@ -121,6 +123,14 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
     );
   }
   check(Number.isFinite(threshold), FN, `threshold must be a finite number, got ${threshold}`);
+  // A distance is never negative: a negative threshold would call every pair different whatever p(same) says.
+  // (A cross-entropy bundle scores with the head's negated logit, which may be negative.)
+  if (options.threshold !== undefined && threshold < 0 && !bundle.manifest.loss?.head) {
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${FN}: threshold ${threshold} is negative, but ${bundle.network.distanceName} distances are >= 0, so no pair could be the same; pass a threshold >= 0 (the bundle's is ${bundle.manifest.threshold ?? 'not set'})`,
+    );
+  }
   const xa = await readPairInput(bundle, a, options);
   const xb = await readPairInput(bundle, b, options);
   const x = new Float32Array(xa.length * 2);

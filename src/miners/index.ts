@@ -7,3 +7,4 @@ export type { TripletMinerOptions } from './triplet-miners.js';
 export { allTripletsMiner, batchHardTripletMiner, semiHardTripletMiner } from './triplet-miners.js';
 export type { PairMinerName, TripletMinerName } from './registry.js';
 export { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, createPairMiner, createTripletMiner } from './registry.js';
+export { DEFAULT_TRIPLET_MINER } from './names.js';

@@ -19,13 +19,9 @@ import {
 } from './triplet-miners.js';
 import { checkFinite, checkMargin } from './batch-check.js';
 
-/** Names of the pair miners. */
-export const PAIR_MINER_NAMES = ['all', 'hard-negative', 'semi-hard', 'pair-margin'] as const;
-/** Names of the triplet miners. */
-export const TRIPLET_MINER_NAMES = ['all', 'hard', 'semi-hard'] as const;
+import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, type PairMinerName, type TripletMinerName } from './names.js';
 
-export type PairMinerName = (typeof PAIR_MINER_NAMES)[number];
-export type TripletMinerName = (typeof TRIPLET_MINER_NAMES)[number];
+export { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, type PairMinerName, type TripletMinerName };
 
 const quoted = (names: readonly string[]): string => names.map((s) => `'${s}'`).join(', ');
 

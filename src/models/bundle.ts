@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from '../errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic.js';
+import { writeDirAtomic, writeFileAtomic, recoverDirAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 import {
   BUNDLE_FORMAT,
@@ -54,7 +54,8 @@ export type ManifestPatch = Partial<Pick<BundleManifest, 'loss' | 'threshold' | 
 function defaultPreprocessing(shape: (number | null)[]): Preprocessing {
   if (shape.length === 3 && shape.every((d) => d !== null)) {
     const [height, width, channels] = shape as number[];
-    return { kind: 'image', width, height, channels, scale: 1, mean: 0, std: 1 };
+    // Every loader gives pixel / 255, so a network trained on their data takes 8-bit pixels scaled by 1/255.
+    return { kind: 'image', width, height, channels, scale: 1 / 255, mean: 0, std: 1 };
   }
   if (shape.length === 2 && shape[0] === null && shape[1] !== null) {
     return { kind: 'sequence', features: shape[1], normalize: 'none' };
@@ -99,10 +100,11 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
     input: { shape, preprocessing: info.preprocessing ?? defaultPreprocessing(shape) },
     embedding: { dim: network.embeddingDim, normalize: network.normalize, distance: network.distanceName },
     encoder: network.encoderSpec,
-    loss: info.loss ?? null,
+    // What trainSiamese recorded on the network, unless info says otherwise: a bundle saved the library way says what it was trained on.
+    loss: info.loss ?? (network.training ? { name: network.training.loss, convention: 'hadsell', margin: network.training.margin } : null),
     threshold: info.threshold ?? null,
     calibration: info.calibration ?? null,
-    training: info.training ?? null,
+    training: info.training ?? network.training ?? null,
     metrics: info.metrics ?? {},
   };
   const parsed = bundleManifestSchema.safeParse(candidate);
@@ -164,6 +166,7 @@ async function readJson(file: string, fn: string, what: string): Promise<unknown
 }
 
 async function readManifestFor(dir: string, fn: string): Promise<BundleManifest> {
+  await recoverDirAtomic(dir);
   const file = path.join(dir, MANIFEST_FILE);
   const raw = await readJson(file, fn, 'every bundle has a manifest.json');
   const head = (typeof raw === 'object' && raw !== null ? raw : {}) as { format?: unknown; formatVersion?: unknown };

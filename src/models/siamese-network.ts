@@ -30,6 +30,24 @@ function isEncoder(x: unknown): x is Encoder {
 }
 
 /** A Siamese network over one shared encoder. */
+/** What a network was trained on, as saveBundle records it in manifest.training. */
+export interface NetworkTrainingRecord {
+  /** Dataset spec, with an absolute path for folder:, idx: and pairs: data. */
+  dataset: string;
+  /** Seed of the data split (the trainer's seed when the data did not come from splitDataset). */
+  seed: number;
+  /** How the data was split (fractions, held-out classes); absent when unknown. */
+  split?: { validation: number; test: number; holdoutClasses: number[] };
+  epochs: number;
+  bestEpoch: number;
+  /** The trainer's seed (initial batches, pairs, mining). */
+  trainSeed: number;
+  loss: string;
+  miner: string | null;
+  margin: number | null;
+  [key: string]: unknown;
+}
+
 export class SiameseNetwork {
   /** The shared encoder: input [batch, ...inputShape] -> embedding [batch, embeddingDim]. */
   readonly encoder: tf.LayersModel;
@@ -43,6 +61,12 @@ export class SiameseNetwork {
   readonly inputShape: (number | null)[];
   /** Size of one embedding. */
   readonly embeddingDim: number;
+  /**
+   * What the network was last trained on (set by trainSiamese: dataset, split
+   * and seed, epochs, loss), or null. saveBundle records it in the manifest, so
+   * `contrastive eval` can re-split the data exactly as training did.
+   */
+  training: NetworkTrainingRecord | null = null;
 
   /**
    * @param encoder a ready {@link Encoder} or any single-input `tf.LayersModel`

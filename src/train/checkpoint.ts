@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from '../errors.js';
-import { writeDirAtomic } from '../util/atomic.js';
+import { writeDirAtomic, recoverDirAtomic } from '../util/atomic.js';
 
 const FORMAT = 'contrastive-checkpoint';
 const FORMAT_VERSION = 1;
@@ -58,6 +58,7 @@ export async function saveCheckpoint<S>(dir: string, state: S, groups: TensorGro
 
 /** Whether `dir` holds a checkpoint. */
 export async function hasCheckpoint(dir: string): Promise<boolean> {
+  await recoverDirAtomic(dir);
   try {
     await fs.access(path.join(dir, 'state.json'));
     return true;
@@ -68,6 +69,7 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
 
 /** Reads a checkpoint written by {@link saveCheckpoint}; the caller disposes the tensors. */
 export async function loadCheckpoint<S>(dir: string): Promise<{ state: S; groups: TensorGroups }> {
+  await recoverDirAtomic(dir);
   const stateFile = path.join(dir, 'state.json');
   const binFile = path.join(dir, 'tensors.bin');
   let file: CheckpointFile<S>;

@@ -7,15 +7,9 @@ import { ContrastiveError, check } from '../errors.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
 import { checkDistance, type DistanceLike } from '../distances/index.js';
 import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, type PairMiner, type TripletMiner } from '../miners/index.js';
-import { LR_SCHEDULES, OPTIMIZER_NAMES, type LrSchedule, type OptimizerName } from './optimizer.js';
+import { LOSS_NAMES, LR_SCHEDULES, MONITOR_NAMES, OPTIMIZER_NAMES, TRAIN_DEFAULTS, type LossName, type LrSchedule, type MonitorName, type OptimizerName } from './choices.js';
 import type { TrainCallbacks } from './callbacks.js';
-import { HELD_OUT_PAIRS } from './held-out-pairs.js';
 import type * as tf from '@tensorflow/tfjs';
-
-/** Losses the trainer knows by name. */
-export type LossName = 'contrastive' | 'triplet' | 'cross-entropy';
-/** Every {@link LossName}. */
-export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
 
 /**
  * A loss of your own: called on each class-labelled mining batch (drawn by the
@@ -23,11 +17,6 @@ export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross
  * it returns a scalar that the trainer differentiates. It does its own mining.
  */
 export type BatchLoss = (embeddings: tf.Tensor2D, labels: Int32Array) => tf.Scalar;
-
-/** Validation metrics early stopping can watch (higher is better for 'auc' and 'accuracy', lower for 'eer'). */
-export type MonitorName = 'auc' | 'accuracy' | 'eer';
-/** Every {@link MonitorName}. */
-export const MONITOR_NAMES: readonly MonitorName[] = ['auc', 'accuracy', 'eer'];
 
 /** Everything that shapes a training run. */
 export interface TrainConfig {
@@ -90,24 +79,8 @@ export interface TrainConfig {
   callbacks?: TrainCallbacks | TrainCallbacks[];
 }
 
-/** The defaults of {@link TrainConfig}. */
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  loss: 'contrastive',
-  margin: 1,
-  distance: 'euclidean',
-  epochs: 10,
-  batchSize: 128,
-  positiveFraction: 0.5,
-  optimizer: 'adam',
-  learningRate: 1e-3,
-  lrSchedule: 'constant',
-  seed: 42,
-  validationPairs: HELD_OUT_PAIRS.validation,
-  monitor: 'auc',
-  patience: 5,
-  augmentShift: 0,
-  resume: false,
-};
+/** The defaults of {@link TrainConfig} (the names and numbers live in choices.ts, which the CLI reads without TF.js). */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = { ...TRAIN_DEFAULTS };
 
 /** Every option `trainSiamese` knows; any other key is an error naming it. */
 export const TRAIN_CONFIG_KEYS: readonly (keyof TrainConfig)[] = [

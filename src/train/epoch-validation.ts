@@ -9,7 +9,7 @@ import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm } from './diagnostics.js';
 import type { KochHead } from './koch-head.js';
 import type { EpochRecord, ValidationRecord } from './history.js';
-import type { MonitorName } from './config.js';
+import type { MonitorName } from './choices.js';
 import { scoreSplit } from './held-out-pairs.js';
 
 /** The score early stopping maximises for `monitor`. */

@@ -11,12 +11,9 @@ import { makePairs } from '../samplers/index.js';
 import type { KochHead } from './koch-head.js';
 import { gatherRows } from './batches.js';
 
-/**
- * How many held-out pairs are drawn, and the salts (xor-ed into the run's seed)
- * of their draws. Training, `contrastive eval` and `calibrate` use the same
- * numbers, so they score exactly the same pairs.
- */
-export const HELD_OUT_PAIRS = { validation: 10000, test: 10000, validationSalt: 0x5eed, testSalt: 0x7e57 } as const;
+import { HELD_OUT_PAIRS } from './choices.js';
+
+export { HELD_OUT_PAIRS };
 
 /**
  * Distances of pairs of embedding rows: the network's distance, or for the

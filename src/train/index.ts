@@ -2,10 +2,11 @@
 export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnostics.js';
 export type { PairDiagnostics, CollapseAlarmOptions } from './diagnostics.js';
 export { trainSiamese } from './trainer.js';
-export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, LOSS_NAMES, MONITOR_NAMES, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
-export type { TrainConfig, TrainData, LossName, MonitorName, BatchLoss } from './config.js';
-export { OPTIMIZER_NAMES, LR_SCHEDULES, learningRateAt, makeOptimizer, setLearningRate, currentLearningRate } from './optimizer.js';
-export type { OptimizerName, LrSchedule } from './optimizer.js';
+export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
+export type { TrainConfig, TrainData, BatchLoss } from './config.js';
+export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS } from './choices.js';
+export type { LossName, OptimizerName, LrSchedule, MonitorName } from './choices.js';
+export { learningRateAt, makeOptimizer, setLearningRate, currentLearningRate, disposeOptimizer } from './optimizer.js';
 export { eventCallbacks } from './callbacks.js';
 export type { TrainCallbacks, TrainBeginInfo, BatchInfo, TrainEvent } from './callbacks.js';
 export type { EpochRecord, ValidationRecord, TrainResult } from './history.js';

@@ -5,15 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
-
-/** Optimisers the trainer can use. */
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
-/** Every {@link OptimizerName}. */
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
-/** Learning-rate schedules: 'constant', or 'cosine' decay to 0 at the last epoch. */
-export type LrSchedule = 'constant' | 'cosine';
-/** Every {@link LrSchedule}. */
-export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+import { OPTIMIZER_NAMES, type LrSchedule, type OptimizerName } from './choices.js';
 
 /** The learning rate of `epoch` (0-based) of `epochs`: depends on nothing else, so resuming keeps it. */
 export function learningRateAt(base: number, schedule: LrSchedule, epoch: number, epochs: number): number {
@@ -33,6 +25,13 @@ export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
     default:
       throw new ContrastiveError('INVALID_ARGUMENT', `train: unknown optimizer '${String(name)}' (expected ${OPTIMIZER_NAMES.join(', ')})`);
   }
+}
+
+/** Disposes an optimiser; TF.js's momentum optimiser forgets the -lr scalar it inherits from SGD. */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (c && !c.isDisposed) c.dispose();
 }
 
 /** Sets the learning rate an optimiser uses from its next step on. */

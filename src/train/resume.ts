@@ -48,7 +48,7 @@ function changedSettings(saved: string, now: string): string[] {
   }
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
   const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v));
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k}: ${show(a[k])} -> ${show(b[k])}`);
+  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k === 'scheduleEpochs' ? 'epochs' : k}: ${show(a[k])} -> ${show(b[k])}`);
 }
 
 /**
@@ -91,4 +91,6 @@ export async function writeCheckpoint(dir: string, state: TrainerState, parts: T
     ...adamPowers(optimizer),
     ...(bestWeights ? { best: bestWeights.map((tensor, k) => ({ name: `w${k}`, tensor })) } : {}),
   });
+  // getWeights() makes a fresh scalar of the iteration count; the rest are the optimizer's own variables
+  optWeights.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
 }

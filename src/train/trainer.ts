@@ -25,7 +25,9 @@ import { HELD_OUT_PAIRS, drawHeldOutPairs } from './held-out-pairs.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { KochHead } from './koch-head.js';
 import { minedContrastiveLoss, minedTripletLoss } from './mined-loss.js';
-import { learningRateAt, makeOptimizer, setLearningRate } from './optimizer.js';
+import { disposeOptimizer, learningRateAt, makeOptimizer, setLearningRate } from './optimizer.js';
+import { trainingRecordOf } from './training-record.js';
+import { DEFAULT_TRIPLET_MINER } from '../miners/index.js';
 import { offlinePairBatches } from './pair-batches.js';
 import { freshState, restoreCheckpoint, writeCheckpoint, type TrainerState } from './resume.js';
 
@@ -43,8 +45,13 @@ function batchStrategy(network: SiameseNetwork, data: TrainData, c: TrainConfig,
   const shape = classBatchShape(train, c);
   const lossOptions = { margin: c.margin, distance: c.distance };
   if (typeof c.loss === 'function') return classBatches(network, train, shape, c.loss);
-  if (c.loss === 'triplet') return classBatches(network, train, shape, minedTripletLoss((c.miner ?? 'semi-hard') as string | TripletMiner, lossOptions));
+  if (c.loss === 'triplet') return classBatches(network, train, shape, minedTripletLoss((c.miner ?? DEFAULT_TRIPLET_MINER) as string | TripletMiner, lossOptions));
   return classBatches(network, train, shape, minedContrastiveLoss(c.miner as string | PairMiner, lossOptions));
+}
+
+/** How a loss or miner given as a function is named in the network's training record. */
+function pieceLabel(piece: string | ((...args: never[]) => unknown)): string {
+  return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
 }
 
 const CALLBACK_KEYS = ['onTrainBegin', 'onBatchEnd', 'onEpochEnd'];
@@ -164,6 +171,13 @@ export async function trainSiamese(
     }
   }
   bestWeights?.forEach((t) => t.dispose());
-  optimizer.dispose();
+  disposeOptimizer(optimizer);
+  network.training = trainingRecordOf(train, {
+    ...config,
+    loss: pieceLabel(config.loss),
+    miner: config.miner === undefined ? undefined : pieceLabel(config.miner),
+    epochs: state.history.length,
+    bestEpoch: state.bestEpoch,
+  });
   return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
 }

@@ -37,11 +37,14 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * Writes a whole directory atomically: `fill` writes into a fresh temporary
  * directory, which then replaces `dir`. If `dir` existed, the old copy is moved
  * aside first and removed only after the new one is in place, so at every moment
- * either the old or the new complete directory exists.
+ * either the old or the new complete directory exists. A process killed between
+ * the two renames leaves only the old copy, under its aside name: readers call
+ * {@link recoverDirAtomic} first, which puts it back.
  */
 export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   const target = path.resolve(dir);
   await fs.mkdir(path.dirname(target), { recursive: true });
+  await recoverDirAtomic(target); // a crashed earlier write must not leave its old copy aside for good
   const tmp = tmpSibling(target);
   await fs.mkdir(tmp);
   try {
@@ -60,4 +63,42 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   }
   await fs.rename(tmp, target);
   if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}
+
+const TMP_NAME = /^\.tmp-(.+)-(\d+)-[0-9a-z]+(-old)?$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Repairs what a crash (SIGKILL, power loss) during {@link writeDirAtomic} or
+ * {@link writeFileAtomic} can leave beside `target`: when `target` is missing
+ * but the complete old copy was moved aside, it is renamed back; temporary
+ * siblings of writers that are no longer running are removed. Safe to call
+ * before every read; does nothing when there is nothing to repair.
+ */
+export async function recoverDirAtomic(target: string): Promise<void> {
+  const abs = path.resolve(target);
+  const parent = path.dirname(abs);
+  const base = path.basename(abs);
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  const stale = names.filter((n) => {
+    const m = TMP_NAME.exec(n);
+    return m !== null && m[1] === base && !processAlive(Number(m[2]));
+  });
+  if (stale.length === 0) return;
+  const exists = await fs.stat(abs).then(() => true, () => false);
+  if (!exists) {
+    // The aside copy (suffix -old) is complete by construction; a plain temporary may be half-filled.
+    const aside = stale.filter((n) => n.endsWith('-old')).sort();
+    if (aside.length > 0) await fs.rename(path.join(parent, aside[aside.length - 1]), abs);
+  }
+  for (const n of stale) await fs.rm(path.join(parent, n), { recursive: true, force: true });
 }

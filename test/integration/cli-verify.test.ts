@@ -120,10 +120,12 @@ test('dataset rows: mnist:test:I is row I of the run test split, mnist:N the sam
   assert.match(human.stdout, /^same: distance 0(\.0+)? <= threshold [\d.]+, p\(same\) [\d.]+\n$/);
 });
 
-test('fashion-mnist:test:I rows decode with an MNIST-sized bundle', { skip: !existsSync(FASHION_MNIST_DEBIAN_DIR) && 'no Fashion-MNIST files' }, () => {
-  const r = cli('verify', '--model', model, '--backend', 'wasm', '--json', 'fashion-mnist:test:0', 'fashion-mnist:test:0');
+test('fashion-mnist:t10k:I rows (the test file) decode with an MNIST-sized bundle; fashion-mnist:test:I is the run\'s test split, as for mnist', { skip: !existsSync(FASHION_MNIST_DEBIAN_DIR) && 'no Fashion-MNIST files' }, () => {
+  const r = cli('verify', '--model', model, '--backend', 'wasm', '--json', 'fashion-mnist:t10k:0', 'fashion-mnist:t10k:0');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).distance, 0);
+  // one meaning for DATASET:SPLIT:INDEX: this bundle was trained on mnist, so it has no fashion-mnist test split
+  assertOneLineError(cli('verify', '--model', model, '--backend', 'wasm', 'fashion-mnist:test:0', 'fashion-mnist:t10k:0'), 'fashion-mnist:test:0', "trained on 'mnist'", 'fashion-mnist:t10k:INDEX');
 });
 
 test('verify errors: missing file, undecodable image, index out of range, shape mismatch, no threshold', async () => {

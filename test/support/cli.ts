@@ -2,8 +2,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** tsx's loader as a URL, so that a CLI run from another directory finds it. */
+const TSX = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number;
@@ -13,8 +16,13 @@ export interface CliResult {
 
 /** Runs `contrastive ...args` from the sources and returns its exit code and output. */
 export function cli(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
+  return cliIn(ROOT, ...args);
+}
+
+/** Runs `contrastive ...args` with `cwd` as the working directory (the sources are found from ROOT). */
+export function cliIn(cwd: string, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'src/cli/main.ts'), ...args], {
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, CONTRASTIVE_DEBUG: '' },
   });

@@ -1,0 +1,20 @@
+/** `contrastive export`: a bundle as ONNX (model.onnx) and/or a self-contained copy to serve. */
+import type { Command } from 'commander';
+import { MODEL_HELP, resolveModelDir } from './bundle-options.js';
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description('export a bundle: model.onnx for onnxruntime (--onnx), and/or a copy of the bundle to serve (--out DIR)')
+    .requiredOption('--model <dir>', MODEL_HELP)
+    .option('--onnx', 'write model.onnx (the encoder with the bundle\'s L2 normalisation; preprocessing stays in manifest.json)')
+    .option('--out <dir>', 'copy the bundle (model.json, weights.bin, manifest.json, and model.onnx with --onnx) to this folder (default: model.onnx goes into the bundle)')
+    .option('--force', 'replace an --out that already holds files')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { model: string; onnx?: boolean; out?: string; force?: boolean; json?: boolean }) => {
+      const { exportBundle } = await import('../jobs/export-bundle.js');
+      const r = await exportBundle(resolveModelDir(o.model), { onnx: o.onnx, out: o.out, force: o.force });
+      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else process.stdout.write(`wrote ${r.files.join(', ')} in ${r.dir}\n`);
+    });
+}

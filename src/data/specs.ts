@@ -1,0 +1,33 @@
+import path from 'node:path';
+
+/** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
+
+/** The spec forms loadDataset accepts. */
+export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
+
+/** Default image size for folder: and pairs: datasets when none is given. */
+export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
+
+/** The kind of a spec: 'mnist', 'fashion-mnist', 'idx', 'folder' or 'pairs' (or whatever precedes the first ':'). */
+export function datasetKind(spec: string): string {
+  const colon = spec.indexOf(':');
+  return colon < 0 ? spec : spec.slice(0, colon);
+}
+
+/** Spec kinds whose images are decoded and resized (they take width, height, channels, fit). */
+export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs'];
+/** Spec kinds that read a data directory option (`dataDir`). */
+export const DATA_DIR_DATASET_KINDS: readonly string[] = ['fashion-mnist'];
+
+/** Spec kinds followed by a path. */
+export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs'];
+
+/**
+ * The spec with its path made absolute (against `cwd`), so a spec recorded in
+ * a bundle means the same data from any working directory.
+ */
+export function absoluteDatasetSpec(spec: string, cwd = process.cwd()): string {
+  const kind = datasetKind(spec);
+  if (!PATH_DATASET_KINDS.includes(kind) || spec.length === kind.length + 1) return spec;
+  return `${kind}:${path.resolve(cwd, spec.slice(kind.length + 1))}`;
+}

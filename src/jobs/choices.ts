@@ -1,0 +1,49 @@
+/**
+ * The jobs' named choices and defaults, apart from the jobs so that the CLI
+ * can list and check them (and show them in --help) without loading TensorFlow.js.
+ */
+
+/**
+ * Defaults of a training job (`contrastive train` with no options), chosen on
+ * MNIST: see the README's results. The library's own defaults (margin 1, no
+ * normalisation, no augmentation) stay those of the loss and the trainer.
+ */
+export const RUN_DEFAULTS = {
+  normalize: true,
+  marginNormalized: 0.5,
+  marginUnnormalized: 1,
+  epochs: 40,
+  /** Early stopping: epochs without a better validation AUC. */
+  patience: 10,
+  /** Embedding size. */
+  embeddingDim: 64,
+  /** Hidden widths of the default mlp encoder. */
+  hidden: [512, 256],
+  /** Conv widths and dense width of the cnn encoder. */
+  filters: [32, 64],
+  dense: 128,
+  /** Random shift in pixels for labelled image datasets. */
+  augmentShift: 1,
+  /** The seed of the split, the initial weights and the data order. */
+  seed: 42,
+  /** Fractions of each seen class for validation and test. */
+  validationFraction: 0.1,
+  testFraction: 0.2,
+} as const;
+
+/** Encoders `contrastive train --encoder` offers. */
+export type EncoderName = 'mlp' | 'cnn' | 'sequence';
+/** Every {@link EncoderName}. */
+export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
+
+/** A split of the training run's data, or 'all' of the dataset. */
+export type SplitName = 'train' | 'validation' | 'test' | 'all';
+/** Every {@link SplitName}. */
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test', 'all'];
+
+/** Margins a margin sweep tries by default with unnormalised embeddings (Euclidean distance). */
+export const DEFAULT_MARGINS_UNNORMALIZED: readonly number[] = [0.25, 0.5, 1, 2, 4];
+/** Margins a margin sweep tries by default with L2-normalised embeddings or cosine distance (D in [0, 2]). */
+export const DEFAULT_MARGINS_NORMALIZED: readonly number[] = [0.1, 0.2, 0.5, 1.0, 1.5];
+/** Budget of each margin-sweep run unless `train.epochs` says otherwise. */
+export const DEFAULT_SWEEP_EPOCHS = 3;

@@ -1,0 +1,47 @@
+/**
+ * The trainer's named choices and default settings, apart from the trainer so
+ * that the CLI can list and check them without loading TensorFlow.js.
+ */
+
+/** Losses the trainer can optimise. */
+export type LossName = 'contrastive' | 'triplet' | 'cross-entropy';
+/** Every {@link LossName}. */
+export const LOSS_NAMES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
+/** Optimisers the trainer can use. */
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+/** Every {@link OptimizerName}. */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+/** Learning-rate schedules. */
+export type LrSchedule = 'constant' | 'cosine';
+/** Every {@link LrSchedule}. */
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+/** Validation metrics early stopping can watch. */
+export type MonitorName = 'auc' | 'accuracy' | 'eer';
+/** Every {@link MonitorName}. */
+export const MONITOR_NAMES: readonly MonitorName[] = ['auc', 'accuracy', 'eer'];
+
+/**
+ * How many held-out pairs are drawn, and the salts (xor-ed into the run's seed)
+ * of their draws. Training, `contrastive eval` and `calibrate` use the same
+ * numbers, so they score exactly the same pairs.
+ */
+export const HELD_OUT_PAIRS = { validation: 10000, test: 10000, validationSalt: 0x5eed, testSalt: 0x7e57 } as const;
+
+/** The trainer's defaults (see TrainConfig for what each means). */
+export const TRAIN_DEFAULTS = {
+  loss: 'contrastive' as LossName,
+  margin: 1,
+  distance: 'euclidean' as const,
+  epochs: 10,
+  batchSize: 128,
+  positiveFraction: 0.5,
+  optimizer: 'adam' as OptimizerName,
+  learningRate: 1e-3,
+  lrSchedule: 'constant' as LrSchedule,
+  seed: 42,
+  validationPairs: HELD_OUT_PAIRS.validation as number,
+  monitor: 'auc' as MonitorName,
+  patience: 5,
+  augmentShift: 0,
+  resume: false,
+};

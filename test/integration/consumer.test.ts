@@ -1,0 +1,47 @@
+/**
+ * The library from a fresh TypeScript project, with the tsconfig the README
+ * shows (module nodenext, skipLibCheck): an ESM project imports it statically
+ * with top-level await, a CommonJS project (`npm init -y`) loads it with a
+ * dynamic import. One tsc run type-checks both against the sources (issue 8 item 13).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { ROOT } from '../support/cli.js';
+
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** The first ```KIND block after `marker` in the README. */
+function block(marker: string, kind: string): string {
+  const at = readme.indexOf(marker);
+  assert.ok(at >= 0, `README has '${marker}'`);
+  const m = new RegExp('```' + kind + '\\n([\\s\\S]*?)```').exec(readme.slice(at));
+  assert.ok(m, `a ${kind} block after '${marker}'`);
+  return m![1];
+}
+
+test("the README's tsconfig type-checks an ESM and a CommonJS consumer project", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'consumer-'));
+  const tsconfig = JSON.parse(block('tsconfig.json that works', 'json')) as { compilerOptions: Record<string, unknown> };
+  assert.equal(String(tsconfig.compilerOptions.module).toLowerCase(), 'nodenext');
+  assert.equal(tsconfig.compilerOptions.skipLibCheck, true);
+  // 'contrastive' resolves to the sources here (the package's types are built from them); @types/node from this checkout.
+  tsconfig.compilerOptions.paths = { contrastive: [path.join(ROOT, 'src/index.ts')] };
+  tsconfig.compilerOptions.typeRoots = [path.join(ROOT, 'node_modules/@types')];
+  tsconfig.compilerOptions.types = ['node'];
+  tsconfig.compilerOptions.noEmit = true;
+  await fs.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['*.ts', 'cjs/*.ts'] }));
+  await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'esm-consumer', type: 'module' }));
+  await fs.writeFile(path.join(dir, 'main.ts'), block('An ES module project', 'ts'));
+  await fs.mkdir(path.join(dir, 'cjs'));
+  await fs.writeFile(path.join(dir, 'cjs', 'package.json'), JSON.stringify({ name: 'cjs-consumer', type: 'commonjs' }));
+  await fs.writeFile(path.join(dir, 'cjs', 'main.ts'), block('A CommonJS project', 'ts'));
+
+  const tsc = createRequire(path.join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}`);
+});

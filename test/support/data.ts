@@ -1,0 +1,28 @@
+/** Small generated datasets for tests. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Rng } from '../../src/util/rng.js';
+
+const SIDE = 8;
+
+/** A small IDX image set: 4 classes, each a noisy copy of its own 8x8 prototype. */
+export async function writeIdxSet(dir: string, count: number, seed: number): Promise<void> {
+  const rng = new Rng(seed);
+  const protos = Array.from({ length: 4 }, () => Array.from({ length: SIDE * SIDE }, () => rng.int(256)));
+  const images = Buffer.alloc(16 + count * SIDE * SIDE);
+  images.writeUInt32BE(0x00000803, 0);
+  images.writeUInt32BE(count, 4);
+  images.writeUInt32BE(SIDE, 8);
+  images.writeUInt32BE(SIDE, 12);
+  const labels = Buffer.alloc(8 + count);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(count, 4);
+  for (let i = 0; i < count; i++) {
+    const c = i % 4;
+    labels[8 + i] = c;
+    for (let p = 0; p < SIDE * SIDE; p++) images[16 + i * SIDE * SIDE + p] = Math.max(0, Math.min(255, protos[c][p] + Math.round(rng.normal() * 40)));
+  }
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'train-images-idx3-ubyte'), images);
+  await fs.writeFile(path.join(dir, 'train-labels-idx1-ubyte'), labels);
+}
