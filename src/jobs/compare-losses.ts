@@ -26,6 +26,7 @@ import { retrievalMetrics } from '../eval/retrieval.js';
 import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName, type JobTrainConfig } from './run-training.js';
 import { type LossName, type TrainEvent } from '../train/index.js';
 import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 
 /** The losses {@link compareLosses} can train. */
 const COMPARE_LOSSES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
@@ -92,10 +93,6 @@ export interface CompareResult {
   outDir: string;
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
-}
-
 function checkLosses(fn: string, losses: unknown): LossName[] {
   check(Array.isArray(losses) && losses.length > 0, fn, `losses must be a non-empty array of ${COMPARE_LOSSES.join(', ')}`);
   const seen = new Set<string>();
@@ -138,19 +135,18 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const trainCfg = options.train ?? {};
   check((trainCfg as { loss?: unknown }).loss === undefined, fn, 'set the losses with options.losses, not options.train.loss');
   check((trainCfg as { miner?: unknown }).miner === undefined, fn, 'set miners with options.pairMiner (contrastive) and options.tripletMiner, not options.train.miner');
-  const seed = trainCfg.seed ?? 42;
+  const seed = jobSeed(trainCfg.seed);
   const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const tripletMargin = options.tripletMargin ?? margin;
   check(Number.isFinite(tripletMargin) && tripletMargin > 0, fn, `tripletMargin must be a positive number, got ${tripletMargin}`);
   const distance = trainCfg.distance ?? 'euclidean';
   const batchSize = trainCfg.batchSize ?? 128;
-  const validationFraction = options.validationFraction ?? 0.1;
-  const testFraction = options.testFraction ?? 0.2;
+  const { validation: validationFraction, test: testFraction } = splitFractions(options);
   const testPairs = options.testPairs ?? HELD_OUT_PAIRS.test;
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
-  const outDir = path.resolve(options.out ?? path.join('runs', `compare-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  const outDir = runDirectory(options.out, datasetSpec, 'compare-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 

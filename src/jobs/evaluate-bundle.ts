@@ -20,6 +20,7 @@ import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParamet
 import { toModelInput } from '../models/model-input.js';
 
 import { SPLIT_NAMES, type SplitName } from './choices.js';
+import { jobSeed, splitFractions } from './defaults.js';
 
 export { SPLIT_NAMES, type SplitName };
 
@@ -127,7 +128,7 @@ export async function runSplitOf(bundle: OpenBundle, override?: Partial<Omit<Run
 
 async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
   const training = bundle.manifest.training;
-  const seed = training?.seed ?? 42;
+  const seed = jobSeed(training?.seed);
   const stored = (training as { split?: { validation?: unknown; test?: unknown; holdoutClasses?: unknown } } | null)?.split;
   if (stored && typeof stored.validation === 'number' && typeof stored.test === 'number') {
     return { seed, validation: stored.validation, test: stored.test, holdoutClasses: isNumberList(stored.holdoutClasses) ? stored.holdoutClasses : [], source: 'manifest' };
@@ -136,12 +137,12 @@ async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
   try {
     const m = JSON.parse(await fs.readFile(metricsFile, 'utf8')) as { holdoutClasses?: unknown; seed?: unknown; dataset?: unknown };
     if (m.dataset === training?.dataset && m.seed === seed && isNumberList(m.holdoutClasses)) {
-      return { seed, validation: 0.1, test: 0.2, holdoutClasses: m.holdoutClasses, source: 'metrics.json' };
+      return { seed, ...splitFractions(), holdoutClasses: m.holdoutClasses, source: 'metrics.json' };
     }
   } catch {
     // no run directory around the bundle: fall through to the defaults
   }
-  return { seed, validation: 0.1, test: 0.2, holdoutClasses: [], source: 'defaults' };
+  return { seed, ...splitFractions(), holdoutClasses: [], source: 'defaults' };
 }
 
 /** Loader options for `spec`: the bundle's image size, the run's own loader options for its dataset, then `override`. */

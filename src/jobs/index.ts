@@ -8,3 +8,4 @@ export { compareLosses, compareMarkdown, type CompareLossesOptions, type Compare
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
+export { jobSeed, splitFractions, runDirectory, runTimestamp, type SplitFractions } from './defaults.js';

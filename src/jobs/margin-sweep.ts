@@ -40,6 +40,7 @@ import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-
 import { pairDiagnostics } from '../train/diagnostics.js';
 
 import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
+import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 
 export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS };
 
@@ -170,10 +171,6 @@ export function recommendMargin(rows: readonly MarginSweepRow[], tieTolerance = 
   return Math.min(...candidates.map((r) => r.margin));
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
-}
-
 /**
  * The untrained encoder of a run, built as `runTraining` builds it (same kind,
  * sizes and seed), to measure the distance scale before any training.
@@ -204,12 +201,11 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const margins = checkMargins(fn, options.margins ?? defaultMargins({ normalize, distance }));
   const tieTolerance = options.tieTolerance ?? 0.005;
   check(Number.isFinite(tieTolerance) && tieTolerance >= 0, fn, `tieTolerance must be a finite number >= 0, got ${tieTolerance}`);
-  const seed = trainCfg.seed ?? 42;
+  const seed = jobSeed(trainCfg.seed);
   const epochs = trainCfg.epochs ?? DEFAULT_SWEEP_EPOCHS;
-  const validationFraction = options.validationFraction ?? 0.1;
-  const testFraction = options.testFraction ?? 0.2;
+  const { validation: validationFraction, test: testFraction } = splitFractions(options);
   const datasetSpec = options.dataset ?? 'mnist';
-  const outDir = path.resolve(options.out ?? path.join('runs', `margin-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  const outDir = runDirectory(options.out, datasetSpec, 'margin-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 

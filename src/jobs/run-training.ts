@@ -18,6 +18,7 @@ import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } fro
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 
 import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
+import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 
 export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
@@ -98,10 +99,6 @@ export interface RunTrainingResult {
   network: SiameseNetwork;
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
-}
-
 /** The encoder a training job builds (freshly initialised from `seed`). */
 export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
   const embeddingDim = o.embeddingDim ?? RUN_DEFAULTS.embeddingDim;
@@ -152,20 +149,20 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const encoderName = options.encoder ?? 'mlp';
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
-  const seed = trainCfg.seed ?? 42;
+  const seed = jobSeed(trainCfg.seed);
   const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
   // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
   checkDistanceName(distance, 'runTraining');
-  const outDir = path.resolve(options.out ?? path.join('runs', `${givenSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  const outDir = runDirectory(options.out, givenSpec);
   // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});
-  const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
+  const fractions = { seed, ...splitFractions(options) };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
   if (isPairDataset(data)) {
