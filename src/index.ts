@@ -10,7 +10,7 @@ export { VERSION } from './version.js';
 export { ContrastiveError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { Rng } from './util/rng.js';
-export { writeFileAtomic, writeDirAtomic } from './util/atomic.js';
+export { writeFileAtomic, writeDirAtomic, recoverDirAtomic } from './util/atomic.js';
 export * from './engine/index.js';
 export * from './onnx/index.js';
 export * from './distances/index.js';

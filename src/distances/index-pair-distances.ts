@@ -15,7 +15,8 @@ import { callDistance, checkDistance, isDistanceObject, type Distance, type Dist
 import { COSINE_EPS } from './pair-distances.js';
 import { squaredDifference } from './squared-difference.js';
 
-type Indices = Int32Array | Uint32Array | ArrayLike<number>;
+/** Row indices into a batch: an Int32Array, a Uint32Array or an array of integers. */
+export type Indices = Int32Array | Uint32Array | ArrayLike<number>;
 
 /**
  * The distances of every row pair that appears in `flat` (entries a * B + b),

@@ -10,7 +10,8 @@ import { callDistance, checkDistance, isDistanceObject, type DistanceLike } from
 import { COSINE_EPS } from './pair-distances.js';
 import { squaredDifference } from './squared-difference.js';
 
-type Rows = tf.Tensor2D | Float32Array;
+/** Embedding rows: an [N, d] tensor, or a row-major Float32Array (with its row length given apart). */
+export type Rows = tf.Tensor2D | Float32Array;
 
 function readRows(x: Rows, dim: number | undefined, fn: string, name: string): { data: Float32Array; n: number; d: number } {
   if (x instanceof tf.Tensor) {

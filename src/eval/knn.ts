@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError, check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { readEmbeddings, type EmbeddingMatrix, type EmbeddingsInput } from './inputs.js';
-import { nativeOrt, nativeOrtError } from '../onnx/index.js';
+import { nativeOrt, nativeOrtError } from '../onnx/runtime.js';
 import { OnnxScorer } from './onnx-scores.js';
 import { selectRow, sortBuffers, type SortBuffers } from './row-select.js';
 import { availableHelpers, ParallelRowSelector } from './parallel-select.js';

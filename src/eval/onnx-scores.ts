@@ -13,7 +13,8 @@
  */
 import { createRequire } from 'node:module';
 import { ContrastiveError } from '../errors.js';
-import { encodeOnnxModel, type NativeOrt, type NativeSession, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx/index.js';
+import { encodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx/proto.js';
+import type { NativeOrt, NativeSession } from '../onnx/runtime.js';
 
 /** Threads of the GEMM: the cores Node may use. */
 function defaultThreads(): number {

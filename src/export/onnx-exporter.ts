@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError, check } from '../errors.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { encodeOnnxModel, type OnnxAttributeValue, type OnnxNode, type OnnxTensor } from '../onnx/index.js';
+import { encodeOnnxModel, type OnnxAttributeValue, type OnnxNode, type OnnxTensor } from '../onnx/proto.js';
 
 /** ONNX operator set the exporter targets (reductions still take `axes` as an attribute). */
 export const ONNX_OPSET = 13;

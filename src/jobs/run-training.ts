@@ -91,6 +91,7 @@ export interface RunMetrics {
   skippedImages?: string[];
 }
 
+/** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
 export interface RunTrainingResult {
   outDir: string;
   bundleDir: string;

@@ -1,5 +1,4 @@
-// Public API of src/onnx (the ONNX protobuf writer and loading onnxruntime-node): re-exports only.
-export { encodeOnnxModel } from './proto.js';
-export type { OnnxNode, OnnxTensor, OnnxValueInfo, OnnxAttributeValue } from './proto.js';
-export { loadOnnxRuntime, nativeOrt, nativeOrtError } from './runtime.js';
-export type { OrtModule, NativeOrt, NativeSession } from './runtime.js';
+// Public API of src/onnx: re-exports only. (The ONNX protobuf writer, proto.ts, and the synchronous
+// native session of the k-NN search, nativeOrt in runtime.ts, are internal: imported from their files.)
+export { loadOnnxRuntime } from './runtime.js';
+export type { OrtModule } from './runtime.js';

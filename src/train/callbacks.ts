@@ -29,8 +29,11 @@ export interface BatchInfo {
  * recorded and checkpointed, and the best weights are restored as usual.
  */
 export interface TrainCallbacks {
+  /** Called once before the first epoch (after a resume, before the first epoch still to run). */
   onTrainBegin?(info: TrainBeginInfo): void | Promise<void>;
+  /** Called after every optimiser step with the batch's loss. */
   onBatchEnd?(info: BatchInfo): void | Promise<void>;
+  /** Called after every epoch's validation with its record; return 'stop' to end training there. */
   onEpochEnd?(record: EpochRecord): void | 'stop' | Promise<void | 'stop'>;
 }
 

@@ -19,5 +19,6 @@ export type { MinedLossOptions } from './mined-loss.js';
 export { KochHead } from './koch-head.js';
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
+export type { TensorGroups } from './checkpoint.js';
 export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit } from './held-out-pairs.js';
 export type { EmbedRows } from './held-out-pairs.js';
