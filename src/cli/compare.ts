@@ -76,7 +76,7 @@ export function registerCompareCommand(program: Command): void {
         );
         progress.stop();
         if (json) process.stdout.write(JSON.stringify({ type: 'done', ...result }) + '\n');
-        else process.stdout.write(compareMarkdown(result) + `\nwritten: ${result.outDir}/compare.md, ${result.outDir}/compare.json\n`);
+        else process.stdout.write(compareMarkdown(result) + `\nwritten: ${result.outDir}/compare.md, ${result.outDir}/compare.json${result.reportFile ? `, ${result.reportFile}` : ''}\n`);
       } finally {
         progress.stop();
       }

@@ -48,6 +48,7 @@ function printTable(model: string, r: BundleEvaluation): void {
   } else {
     lines.push('', 'retrieval: - (a pairs dataset has no class labels)');
   }
+  if (r.reportFile) lines.push('', `report: ${r.reportFile}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -55,11 +56,14 @@ export function registerEvalCommand(program: Command): void {
   const cmd = program.command('eval').description('verification (AUC, EER, accuracy, TAR@FAR) and retrieval (P@1, MAP@R, ...) metrics of a bundle on a dataset split');
   addBundleDataOptions(cmd, 'test')
     .option('--roc', 'include the ROC curve (fpr, tpr, thresholds) in the JSON output')
-    .action(async (o: BundleDataCliOptions & { roc?: boolean }) => {
-      const { evaluateBundle } = await import('../jobs/evaluate-bundle.js');
+    .option('--report <file>', 'HTML report file (default: eval-<dataset>-<split>.html beside the bundle directory)')
+    .option('--no-report', 'write no HTML report')
+    .action(async (o: BundleDataCliOptions & { roc?: boolean; report?: string | false }) => {
+      const { evaluateBundle, defaultEvaluationReportFile } = await import('../jobs/evaluate-bundle.js');
       const { bundle, dataset, data } = await openForData(o, 'eval');
       try {
-        const r = await evaluateBundle(bundle, dataset, data);
+        const report = o.report === false ? undefined : (o.report ?? defaultEvaluationReportFile(bundle.dir, dataset, data.split ?? 'test'));
+        const r = await evaluateBundle(bundle, dataset, { ...data, report });
         const warnings = [splitWarning(r.split, r.runSplit), ...tarAtFarWarnings(r.verification.tarAtFar, r.verification.negatives)].filter((w): w is string => w !== null);
         if (o.json) {
           const { roc, ...verification } = r.verification;
@@ -74,3 +78,7 @@ export function registerEvalCommand(program: Command): void {
       }
     });
 }
+
+// Moved to bundle-options.ts and output.ts; re-exported for command files written against the old place.
+export { addBundleDataOptions, openForData, type BundleDataCliOptions } from './bundle-options.js';
+export { toJson } from './output.js';

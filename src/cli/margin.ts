@@ -36,6 +36,7 @@ function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => strin
     `recommended margin: ${r.recommended} (${r.rule})`,
     `rule of thumb: ${r.ruleOfThumb}`,
     `sweep: ${r.outDir}/sweep.json`,
+    ...(r.reportFile ? [`report: ${r.reportFile}`] : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -8,7 +8,7 @@ import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLoss
 import { progressMode, trainProgress } from './progress.js';
 import { plural } from './output.js';
 
-function printSummary(outDir: string, m: RunMetrics): void {
+function printSummary(outDir: string, m: RunMetrics, reportFile: string | null): void {
   const v = m.verification;
   const lines = [
     `run: ${outDir}`,
@@ -20,6 +20,7 @@ function printSummary(outDir: string, m: RunMetrics): void {
     lines.push(`retrieval on ${m.retrieval.queries} test queries: P@1 ${m.retrieval.precisionAt1.toFixed(4)}, MAP@R ${m.retrieval.mapAtR.toFixed(4)}`);
   }
   lines.push(`model bundle: ${outDir}/model`);
+  if (reportFile) lines.push(`report: ${reportFile}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -45,15 +46,18 @@ export function registerTrainCommand(program: Command): void {
       const { runTraining } = await import('../jobs/run-training.js');
       const progress = trainProgress(progressMode(o.json));
       try {
-        const { outDir, metrics } = await runTraining(runOptionsOf(o), progress.onEvent);
+        const { outDir, metrics, reportFile } = await runTraining(runOptionsOf(o), progress.onEvent);
         progress.stop();
         if (metrics.skippedImages?.length) {
           process.stderr.write(`skipped ${plural(metrics.skippedImages.length, 'image')} that could not be decoded: ${metrics.skippedImages.slice(0, 5).join(', ')}${metrics.skippedImages.length > 5 ? ', ...' : ''} (all in ${outDir}/metrics.json)\n`);
         }
-        if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics }) + '\n');
-        else printSummary(outDir, metrics);
+        if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics, reportFile }) + '\n');
+        else printSummary(outDir, metrics, reportFile);
       } finally {
         progress.stop();
       }
     });
 }
+
+// Moved to training-options.ts; re-exported for command files written against the old place.
+export { addTrainingOptions, runOptionsOf, loadOptionsOf, type TrainCliOptions } from './training-options.js';

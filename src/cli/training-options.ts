@@ -53,6 +53,8 @@ export interface TrainCliOptions {
   resume?: boolean;
   force?: boolean;
   json?: boolean;
+  /** An HTML report file, false for none (--no-report), undefined for the default. */
+  report?: string | false;
 }
 
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
@@ -107,7 +109,9 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
     )
     .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
-    .option('--json', 'print machine-readable JSON lines instead of a progress bar');
+    .option('--json', 'print machine-readable JSON lines instead of a progress bar')
+    .option('--report <file>', 'HTML report file (default: report.html in the output directory)')
+    .option('--no-report', 'write no HTML report');
 }
 
 /** The help text of a margin option: its default depends on --no-normalize. */
@@ -199,6 +203,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     backend: o.backend,
     out: o.out,
     force: o.force,
+    report: o.report,
     train: {
       loss: o.loss,
       miner: o.miner,

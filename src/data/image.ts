@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { oneLine } from '../util/format.js';
 import { ContrastiveError, check } from '../errors.js';
 import { decodeNetpbm, looksLikeNetpbm } from './netpbm.js';
 
@@ -102,7 +103,7 @@ export async function decodeImage(file: string, options: ImageOptions, fn = 'dec
     pixels = out.data;
     got = out.info.channels;
   } catch (err) {
-    throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}: cannot decode image (${(err as Error).message})`, { cause: err });
+    throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}: cannot decode image (${oneLine((err as Error).message)})`, { cause: err });
   }
 
   // sharp normally returns exactly the channels asked for; convert defensively otherwise.

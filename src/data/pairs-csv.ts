@@ -27,7 +27,7 @@ interface Row {
 
 /**
  * Loads a pairs CSV. Each row is `path_a,path_b,label`; an optional header row
- * is recognised by a third field that is not a number (e.g. `label`). Paths are
+ * is recognised by a third field that is a word (e.g. `label`). Paths are
  * relative to the CSV's folder (absolute paths are kept). Fields are trimmed,
  * empty lines skipped, a UTF-8 BOM ignored. Each distinct image is decoded once
  * (see decodeImage for formats and `fit`). Sources are `<file>:<line>`.
@@ -55,7 +55,8 @@ export async function loadPairsCsv(file: string, options: PairsCsvOptions): Prom
     let first = true;
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const line = info.lines;
-      const isHeader = first && record.length === 3 && !/^[+-]?\d+(\.\d*)?$/.test(record[2]);
+      // a header names its third column (e.g. 'label'); an empty or numeric third field is a data row
+      const isHeader = first && record.length === 3 && /^[A-Za-z_]/.test(record[2]);
       first = false;
       if (isHeader) continue;
       if (record.length !== 3) {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic, writeChunksAtomic } from '../util/atomic.js';
 import { npyBytes } from './npy.js';
 
 /** File formats {@link writeEmbeddingsFile} writes. */
@@ -33,10 +33,9 @@ export function embeddingsFormatOf(file: string): EmbeddingsFormat | null {
   return null;
 }
 
-/** The JSON-lines text of an embedding set: `{ index, source?, label?, className?, embedding }` per line. */
-export function embeddingsJsonLines(set: EmbeddingSet): string {
+/** The JSON lines of an embedding set, one at a time: `{ index, source?, label?, className?, embedding }\n` per row. */
+export function* embeddingsJsonLines(set: EmbeddingSet): Generator<string> {
   const rows = set.embeddings.length / set.dim;
-  const lines: string[] = [];
   for (let i = 0; i < rows; i++) {
     const row: Record<string, unknown> = { index: i };
     if (set.sources) row.source = set.sources[i];
@@ -45,9 +44,8 @@ export function embeddingsJsonLines(set: EmbeddingSet): string {
       if (set.classNames) row.className = set.classNames[set.labels[i]];
     }
     row.embedding = Array.from(set.embeddings.subarray(i * set.dim, (i + 1) * set.dim));
-    lines.push(JSON.stringify(row));
+    yield JSON.stringify(row) + '\n';
   }
-  return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
 /**
@@ -65,6 +63,8 @@ export async function writeEmbeddingsFile(file: string, set: EmbeddingSet, forma
   const rows = set.embeddings.length / set.dim;
   check(!set.sources || set.sources.length === rows, fn, `${set.sources?.length} sources for ${rows} rows`);
   check(!set.labels || set.labels.length === rows, fn, `${set.labels?.length} labels for ${rows} rows`);
-  await writeFileAtomic(file, f === 'npy' ? npyBytes(set.embeddings, [rows, set.dim]) : embeddingsJsonLines(set));
+  // JSON lines are streamed: 60,000 rows of 64 numbers are ~50 MB of text, more than a capped heap holds
+  if (f === 'npy') await writeFileAtomic(file, npyBytes(set.embeddings, [rows, set.dim]));
+  else await writeChunksAtomic(file, embeddingsJsonLines(set));
   return f;
 }

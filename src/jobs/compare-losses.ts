@@ -27,6 +27,7 @@ import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, ty
 import { type LossName, type TrainEvent } from '../train/index.js';
 import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { compareReport, writeReport } from '../report/index.js';
 
 /** The losses {@link compareLosses} can train. */
 const COMPARE_LOSSES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
@@ -46,6 +47,8 @@ export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | '
   tripletMiner?: string;
   /** Comparison directory: one sub-folder per loss, plus compare.json and compare.md. Default `runs/compare-<dataset>-<timestamp>`. */
   out?: string;
+  /** The HTML report (table, scores and curves side by side): a file path, default `<out>/report.html`; false writes none. Runs write no report of their own. */
+  report?: string | false;
 }
 
 /** Verification and retrieval figures of one loss on the evaluated classes. */
@@ -91,6 +94,8 @@ export interface CompareResult {
   backend: string;
   rows: CompareRow[];
   outDir: string;
+  /** The HTML report written, or null. */
+  reportFile: string | null;
 }
 
 function checkLosses(fn: string, losses: unknown): LossName[] {
@@ -160,7 +165,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     heldOut = examplesOf(split.test, new Set(split.holdoutClasses));
   }
 
-  const { losses: _l, train: _tr, tripletMargin: _tm, pairMiner: _pm, tripletMiner: _tmi, out: _o, ...job } = options;
+  const { losses: _l, train: _tr, tripletMargin: _tm, pairMiner: _pm, tripletMiner: _tmi, out: _o, report: _r, ...job } = options;
   const rows: CompareRow[] = [];
   let last: RunMetrics | undefined;
   for (const loss of losses) {
@@ -177,6 +182,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
         testFraction,
         testPairs,
         out: runDir,
+        report: false,
         force: true,
         train: { ...trainCfg, loss, miner, margin: lossMargin, seed, distance, batchSize },
       },
@@ -238,19 +244,21 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
     evaluatedOn: heldOut
       ? `held-out classes ${[...holdout].sort((a, b) => a - b).join(', ')} only (never seen in training or validation): ${heldOut.labels.length} examples`
       : `the test split (${last?.split.test ?? 0} examples)`,
-    budget: budgetText(losses, options.pairMiner, epochs, pairsText, ppe, batchSize),
+    budget: compareBudget(losses, options.pairMiner, epochs, pairsText, ppe, batchSize),
     split: last!.split,
     backend: last!.backend,
     rows,
     outDir,
+    reportFile: options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html')),
   };
+  if (result.reportFile) await writeReport(result.reportFile, await compareReport(result));
   await writeFileAtomic(path.join(outDir, 'compare.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'compare.md'), compareMarkdown(result));
   return result;
 }
 
 /** What each loss saw per epoch, naming only the losses that ran (a footnote about the triplet loss when it did not run misleads). */
-function budgetText(losses: readonly LossName[], pairMiner: string | undefined, epochs: number, pairsText: string, ppe: number | null, batchSize: number): string {
+export function compareBudget(losses: readonly LossName[], pairMiner: string | undefined, epochs: number, pairsText: string, ppe: number | null, batchSize: number): string {
   const offline = losses.filter((l) => l === 'cross-entropy' || (l === 'contrastive' && pairMiner === undefined));
   const mined = losses.filter((l) => l === 'triplet' || (l === 'contrastive' && pairMiner !== undefined));
   const parts: string[] = [];

@@ -18,6 +18,7 @@ import { verificationMetrics, accuracyAtThreshold, type RocCurve } from '../eval
 import { retrievalMetrics, type RetrievalMetrics } from '../eval/retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from '../eval/calibration.js';
 import { toModelInput } from '../models/model-input.js';
+import { evaluationReport, writeReport } from '../report/index.js';
 
 import { SPLIT_NAMES, type SplitName } from './choices.js';
 import { jobSeed, splitFractions } from './defaults.js';
@@ -83,6 +84,8 @@ export interface BundleEvaluation {
   };
   /** Retrieval metrics on the split's embeddings; null for a pairs dataset. */
   retrieval: RetrievalMetrics | null;
+  /** The HTML report written (with `report`), or null. */
+  reportFile: string | null;
 }
 
 /** What {@link calibrateBundle} returns (and wrote into the bundle). */
@@ -263,7 +266,7 @@ function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, runSeed
  * @param dataset a dataset spec (see loadDataset).
  * @throws ContrastiveError for a bad bundle or dataset, a split without both kinds of pair, or examples of the wrong size.
  */
-export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions = {}): Promise<BundleEvaluation> {
+export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions & { report?: string } = {}): Promise<BundleEvaluation> {
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   const split = options.split ?? 'test';
   const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL, options.runSplit);
@@ -279,7 +282,7 @@ export async function evaluateBundle(bundle: string | OpenBundle, dataset: strin
       // A head scores pairs, not neighbours: retrieval ranks by the embedding's euclidean distance, as runTraining does.
       retrieval = retrievalMetrics(embeddings, data.labels, { dim: b.network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
     }
-    return {
+    const result: BundleEvaluation = {
       dataset,
       split,
       examples: data.labels.length,
@@ -299,10 +302,64 @@ export async function evaluateBundle(bundle: string | OpenBundle, dataset: strin
         roc: vm.roc,
       },
       retrieval,
+      reportFile: options.report === undefined ? null : path.resolve(options.report),
     };
+    if (result.reportFile) await writeReport(result.reportFile, await evaluationDocument(b, result, distances, pairs.labels, isPairDataset(data) ? undefined : data, embeddings));
+    return result;
   } finally {
     scorer.head?.dispose();
   }
+}
+
+/** The evaluation report's document: figures, ROC, histogram, and the embedding map and neighbour grid of labelled data. */
+function evaluationDocument(
+  b: OpenBundle,
+  r: BundleEvaluation,
+  distances: Float32Array,
+  labels: Uint8Array,
+  data: LabelledDataset | undefined,
+  embeddings: Float32Array | undefined,
+): ReturnType<typeof evaluationReport> {
+  const v = r.verification;
+  const m = r.retrieval;
+  const margin = (b.manifest.loss as { margin?: number | null } | null)?.margin ?? null;
+  const splitText = r.split === 'all' ? 'all examples' : `the ${r.split} split as the training run made it (seed ${r.runSplit.seed})`;
+  return evaluationReport({
+    subtitle: `${b.dir} on ${r.dataset}, ${splitText}`,
+    summary: [
+      ['bundle', b.dir],
+      ['dataset, split', `${r.dataset}, ${r.split} (${r.examples} examples)`],
+      ['held-out classes of the run', r.runSplit.holdoutClasses.length ? r.runSplit.holdoutClasses.join(', ') : 'none'],
+      ['AUC / EER', `${v.auc.toFixed(4)} / ${v.eer.toFixed(4)}`],
+      ["accuracy at the bundle's threshold", v.accuracy],
+      ['best accuracy (threshold)', `${v.bestAccuracy.toFixed(4)} (${v.bestThreshold.toFixed(4)})`],
+    ],
+    distances,
+    labels,
+    threshold: v.threshold,
+    accuracy: v.accuracy,
+    margin,
+    retrieval: m ? [['P@1', m.precisionAt1], ['R-precision', m.rPrecision], ['MAP@R', m.mapAtR], ...Object.entries(m.recallAtK).map(([k, x]): [string, number] => [`recall@${k}`, x])] : undefined,
+    embeddings:
+      data && embeddings
+        ? {
+            embeddings,
+            dim: b.network.embeddingDim,
+            labels: data.labels,
+            // a head scores pairs, not neighbours: rank by the embedding's euclidean distance, as retrieval does
+            distance: (b.manifest.loss as { head?: unknown } | null)?.head != null ? 'euclidean' : b.network.distanceName,
+            images: { x: data.x, inputShape: data.inputShape },
+            classNames: data.classNames,
+            map: { seed: r.runSplit.seed },
+            grid: { seed: r.runSplit.seed },
+          }
+        : undefined,
+  });
+}
+
+/** Where `contrastive eval` writes its report by default: beside the bundle directory, named after the dataset and split. */
+export function defaultEvaluationReportFile(bundleDir: string, dataset: string, split: SplitName): string {
+  return path.join(path.dirname(path.resolve(bundleDir)), `eval-${dataset.replace(/[^A-Za-z0-9_-]+/g, '_')}-${split}.html`);
 }
 
 /** The manifest's name of a target: 'accuracy', 'eer' or 'far=<rate>'. */

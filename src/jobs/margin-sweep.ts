@@ -38,6 +38,7 @@ import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type 
 import { type TrainEvent } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { pairDiagnostics } from '../train/diagnostics.js';
+import { marginReport, writeReport } from '../report/index.js';
 
 import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
@@ -56,6 +57,8 @@ export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'tr
   out?: string;
   /** Scores closer than this count as tied in {@link recommendMargin}. Default 0.005. */
   tieTolerance?: number;
+  /** The HTML report (table and curves side by side): a file path, default `<out>/report.html`; false writes none. Runs write no report of their own. */
+  report?: string | false;
 }
 
 /** One margin's run. Validation figures are at the run's best epoch. */
@@ -112,6 +115,8 @@ export interface MarginSweepResult {
   ruleOfThumb: string;
   /** The sweep directory. */
   outDir: string;
+  /** The HTML report written, or null. */
+  reportFile: string | null;
 }
 
 /** The default margins for a normalisation: D in [0, 2] when L2-normalised or cosine. */
@@ -226,7 +231,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     initial.dispose();
   }
 
-  const { margins: _m, loss: _l, out: _o, tieTolerance: _t, train: _tr, ...job } = options;
+  const { margins: _m, loss: _l, out: _o, tieTolerance: _t, train: _tr, report: _r, ...job } = options;
   const rows: MarginSweepRow[] = [];
   for (const margin of margins) {
     const runDir = path.join(outDir, `margin-${margin}`);
@@ -239,6 +244,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
           validationFraction,
           testFraction,
           out: runDir,
+          report: false,
           force: true,
           train: { ...trainCfg, loss, margin, seed, epochs, distance },
         },
@@ -307,7 +313,9 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     initialDistances,
     ruleOfThumb: marginRuleOfThumb({ normalize, distance, initialMeanNegative: initialDistances.meanNegative }),
     outDir,
+    reportFile: options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html')),
   };
+  if (result.reportFile) await writeReport(result.reportFile, await marginReport(result));
   await writeFileAtomic(path.join(outDir, 'sweep.json'), JSON.stringify(result, finiteOrNull, 2) + '\n');
   return result;
 }

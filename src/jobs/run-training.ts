@@ -16,6 +16,7 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainingReport, writeReport } from '../report/index.js';
 
 import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
@@ -68,6 +69,8 @@ export interface RunTrainingOptions {
   force?: boolean;
   /** Trainer settings (loss, margin, epochs, ...); the distance by name, as the bundle records it. */
   train?: JobTrainConfig;
+  /** The HTML report: a file path, default `<out>/report.html`; false writes none. */
+  report?: string | false;
 }
 
 /** The metrics of one run, as written to metrics.json. */
@@ -94,6 +97,8 @@ export interface RunMetrics {
 /** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
 export interface RunTrainingResult {
   outDir: string;
+  /** The HTML report written, or null with `report: false`. */
+  reportFile: string | null;
   bundleDir: string;
   metrics: RunMetrics;
   result: TrainResult;
@@ -204,13 +209,14 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const testDist = await scoreSplit(network, split.test, testPairs, scorer);
   const vm = verificationMetrics(testDist, testPairs.labels);
   let retrieval: RunMetrics['retrieval'] = null;
+  let testEmb: Float32Array | undefined;
   if (!isPairDataset(split.test) && !result.head) {
-    const emb = await network.embedBatched(split.test.x);
+    const emb = (testEmb = await network.embedBatched(split.test.x));
     const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   } else if (!isPairDataset(split.test) && result.head) {
     // The cross-entropy baseline is compared on the embedding distance for retrieval.
-    const emb = await network.embedBatched(split.test.x);
+    const emb = (testEmb = await network.embedBatched(split.test.x));
     const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: 'euclidean' });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   }
@@ -263,5 +269,51 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   });
   await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');
-  return { outDir, bundleDir, metrics, result, network };
+  const reportFile = options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html'));
+  if (reportFile) {
+    const test = { distances: testDist, labels: testPairs.labels, accuracy: metrics.verification.accuracy };
+    const labelled = isPairDataset(split.test) ? undefined : split.test;
+    await writeReport(reportFile, await runReport(metrics, result, test, labelled && testEmb ? { data: labelled, embeddings: testEmb, dim: network.embeddingDim } : undefined));
+  }
+  return { outDir, reportFile, bundleDir, metrics, result, network };
+}
+
+/** The training report's document: settings and results, curves, histograms, test ROC and embeddings. */
+function runReport(
+  m: RunMetrics,
+  result: TrainResult,
+  test: { distances: Float32Array; labels: Uint8Array; accuracy: number },
+  emb?: { data: LabelledDataset; embeddings: Float32Array; dim: number },
+): ReturnType<typeof trainingReport> {
+  const f4 = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(4)));
+  return trainingReport({
+    subtitle: `${m.dataset}, ${m.encoder} encoder, ${m.loss} loss${m.miner ? ` (${m.miner} miner)` : ''}, ${m.distance} distance, seed ${m.seed}, ${m.backend} backend`,
+    summary: [
+      ['dataset', m.dataset],
+      ['split (train / validation / test examples)', `${m.split.train} / ${m.split.validation} / ${m.split.test}`],
+      ['held-out classes (test only)', m.holdoutClasses.length ? m.holdoutClasses.join(', ') : 'none'],
+      ['loss, margin', m.loss === 'cross-entropy' ? 'cross-entropy (no margin)' : `${m.loss}, m = ${m.margin}`],
+      ['epochs (best)', `${m.epochs} (${m.bestEpoch})${result.stoppedEarly ? ', stopped early' : ''}`],
+      ['training time', `${m.trainSeconds} s`],
+      ['test accuracy at the calibrated threshold', f4(m.verification.accuracy)],
+      ['calibrated threshold (best accuracy on validation pairs)', f4(m.verification.threshold)],
+      ['test AUC / EER', `${f4(m.verification.auc)} / ${f4(m.verification.eer)}`],
+      ['test P@1 / MAP@R', m.retrieval ? `${f4(m.retrieval.precisionAt1)} / ${f4(m.retrieval.mapAtR)}` : '- (no class labels)'],
+    ],
+    history: result.history,
+    bestEpoch: result.bestEpoch,
+    margin: m.loss === 'cross-entropy' ? null : m.margin,
+    threshold: m.verification.threshold,
+    test,
+    embeddings: emb && {
+      embeddings: emb.embeddings,
+      dim: emb.dim,
+      labels: emb.data.labels,
+      distance: result.head ? 'euclidean' : m.distance,
+      images: { x: emb.data.x, inputShape: emb.data.inputShape },
+      classNames: emb.data.classNames,
+      map: { seed: m.seed },
+      grid: { seed: m.seed },
+    },
+  });
 }

@@ -7,6 +7,7 @@ import type { SiameseNetwork } from '../models/index.js';
 import type { DistanceLike } from '../distances/index.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm } from './diagnostics.js';
+import { distanceHistogram } from './distance-histogram.js';
 import type { KochHead } from './koch-head.js';
 import type { EpochRecord, ValidationRecord } from './history.js';
 import type { MonitorName } from './choices.js';
@@ -17,7 +18,7 @@ export function monitorScore(v: ValidationRecord, monitor: MonitorName): number 
   return monitor === 'eer' ? -v.eer : monitor === 'accuracy' ? v.accuracy : v.auc;
 }
 
-/** Scores `pairs` of the validation split and fills `record.validation` (and, without a head, the diagnostics and alarm). */
+/** Scores `pairs` of the validation split and fills `record.validation` (and, without a head, the diagnostics, alarm and distance histogram). */
 export async function validateEpoch(
   network: SiameseNetwork,
   validation: LabelledDataset | PairDataset,
@@ -32,6 +33,7 @@ export async function validateEpoch(
   if (!scorer.head) {
     record.diagnostics = pairDiagnostics(d, pairs.labels, margin);
     record.alarm = collapseAlarm(record.diagnostics, margin);
+    record.histogram = distanceHistogram(d, pairs.labels);
   }
   return record.validation;
 }

@@ -1,5 +1,6 @@
 /** What a training run records: one row per epoch, and the run's result. */
 import type { PairDiagnostics } from './diagnostics.js';
+import type { DistanceHistogram } from './distance-histogram.js';
 import type { KochHead } from './koch-head.js';
 
 /** The validation figures of one epoch. */
@@ -20,6 +21,8 @@ export interface EpochRecord {
   validation?: ValidationRecord;
   diagnostics?: PairDiagnostics;
   alarm?: string | null;
+  /** Validation pair distances, similar and dissimilar, as histogram counts (for the report). */
+  histogram?: DistanceHistogram;
 }
 
 /** What a training run produced. The network holds the best epoch's weights. */

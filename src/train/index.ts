@@ -1,6 +1,8 @@
 // Public API of src/train: re-exports only.
 export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnostics.js';
 export type { PairDiagnostics, CollapseAlarmOptions } from './diagnostics.js';
+export { distanceHistogram } from './distance-histogram.js';
+export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';
 export { trainSiamese } from './trainer.js';
 export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
 export type { TrainConfig, TrainData, BatchLoss } from './config.js';

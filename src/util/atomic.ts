@@ -13,11 +13,33 @@ function tmpSibling(target: string): string {
 
 /** Writes `data` to `file` atomically (temporary file, fsync, rename). */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await writeChunksAtomic(file, [data]);
+}
+
+/**
+ * Writes the chunks of `parts` to `file` atomically, one chunk at a time, so
+ * that output larger than the JS heap (e.g. JSON lines of 60,000 embeddings)
+ * never has to be held whole. Same guarantees as {@link writeFileAtomic}.
+ */
+export async function writeChunksAtomic(file: string, parts: Iterable<string | Uint8Array>): Promise<void> {
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = tmpSibling(path.resolve(file));
   const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
+    let pending: Array<string | Uint8Array> = [];
+    let size = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      await handle.writeFile(Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+      pending = [];
+      size = 0;
+    };
+    for (const part of parts) {
+      pending.push(part);
+      size += part.length;
+      if (size >= 1 << 20) await flush(); // about 1 MB per write
+    }
+    await flush();
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);

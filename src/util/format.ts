@@ -9,3 +9,12 @@ export function finiteOrNull(_key: string, value: unknown): unknown {
 export function fixed(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }
+
+/**
+ * A message from another library as one line: its lines trimmed, repeats dropped,
+ * joined with '; ' (libvips, for one, repeats each warning of a broken JPEG on its own line).
+ */
+export function oneLine(message: string): string {
+  const lines = message.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return [...new Set(lines)].join('; ');
+}

@@ -19,9 +19,12 @@ async function statOrNull(p: string): Promise<import('node:fs').Stats | null> {
 }
 
 /**
- * Makes sure `dir` exists and files can be created in it, creating missing
- * folders one level at a time (Node's recursive mkdir spins forever under
- * /proc). `label` starts the message (by default `--out DIR`).
+ * Makes sure `dir` can be created and files written in it, without creating
+ * anything: a command that then fails on its input leaves no empty output
+ * folder behind (the writers create it with their first file). The nearest
+ * existing folder is probed, so a location where nothing can be created
+ * (/proc, where Node's recursive mkdir spins forever) fails here at once.
+ * `label` starts the message (by default `--out DIR`).
  *
  * @returns the absolute path.
  * @throws ContrastiveError naming `dir` when a part of the path is a file, or
@@ -29,7 +32,6 @@ async function statOrNull(p: string): Promise<import('node:fs').Stats | null> {
  */
 export async function prepareOutputDir(dir: string, label = `--out ${dir}`): Promise<string> {
   const target = path.resolve(dir);
-  const missing: string[] = [];
   let existing = target;
   for (;;) {
     const s = await statOrNull(existing);
@@ -40,7 +42,6 @@ export async function prepareOutputDir(dir: string, label = `--out ${dir}`): Pro
       }
       break;
     }
-    missing.unshift(existing);
     const parent = path.dirname(existing);
     if (parent === existing) break;
     existing = parent;
@@ -55,13 +56,6 @@ export async function prepareOutputDir(dir: string, label = `--out ${dir}`): Pro
     await fs.rmdir(probe);
   } catch (err) {
     fail(existing, err);
-  }
-  for (const level of missing) {
-    try {
-      await fs.mkdir(level);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') fail(path.dirname(level), err);
-    }
   }
   return target;
 }

@@ -31,7 +31,7 @@ test('writeEmbeddingsFile: .npy that numpy loads, JSON lines with index, source,
   assert.equal(await writeEmbeddingsFile(file, set), 'npy');
   const r = spawnSync('python3', ['-c', `import numpy; a = numpy.load(${JSON.stringify(file)}); print(a.dtype, a.shape, a.tolist())`], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), 'float32 (2, 2) [[0.5, -1.0], [2.0, 0.25]]', r.stderr);
-  const lines = embeddingsJsonLines(set).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = [...embeddingsJsonLines(set)].join('').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines[0], { index: 0, source: 'a.png', label: 1, className: 'y', embedding: [0.5, -1] });
   await assert.rejects(writeEmbeddingsFile(path.join(tmp, 'emb.txt'), set), /cannot tell the format/);
 });

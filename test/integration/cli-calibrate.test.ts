@@ -32,7 +32,7 @@ function distance(i: number, j: number): number {
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-calibrate-'));
-  const run = await runTraining({
+  const run = await runTraining({ report: false,
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [64],

@@ -21,7 +21,7 @@ let metrics: RunMetrics;
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-eval-'));
-  const run = await runTraining({
+  const run = await runTraining({ report: false,
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [64],
@@ -63,7 +63,7 @@ test('eval --json on the test split reproduces the run (same split with held-out
 });
 
 test('a cross-entropy bundle is scored by its stored head, as the run scored it', async () => {
-  const run = await runTraining({
+  const run = await runTraining({ report: false,
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [32],
@@ -82,7 +82,7 @@ test('a cross-entropy bundle is scored by its stored head, as the run scored it'
 });
 
 test('eval --json --roc: both metric families with sane values and the ROC', () => {
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--seed', '3', '--roc');
+  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--pairs-seed', '3', '--roc');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.split, 'validation');

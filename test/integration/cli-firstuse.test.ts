@@ -78,9 +78,10 @@ test('the run is used from another directory, with --model naming the run direct
   assert.equal(out.runSplit.source, 'manifest');
   assert.ok(out.verification.negatives < 1000);
   assert.ok(out.warnings.some((w: string) => w.includes('TAR at FAR=1e-3') && w.includes('not measurable')), JSON.stringify(out.warnings));
-  const table = cliIn(elsewhere, 'eval', '--model', run, '--backend', 'wasm');
+  const table = cliIn(elsewhere, 'eval', '--model', run, '--backend', 'wasm', '--seed', '3');
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /TAR at FAR=1e-3\s+-\s+\(needs at least 1000 dissimilar pairs\)/);
+  assert.match(table.stdout, /split test \(seed 3, validation 0\.1, test 0\.2, held out none; from options\)/);
 });
 
 test('an existing run is refused without --resume or --force; a refused resume names the changed setting', () => {

@@ -46,7 +46,7 @@ function rowsOf(c: number, n: number): number[] {
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-verify-'));
-  const run = await runTraining({
+  const run = await runTraining({ report: false,
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [128],

@@ -28,9 +28,9 @@ function trainAndKill(out: string, killAfterStep: number, delayMs: number): Prom
     let armed = false;
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (armed || !line.startsWith('{')) return;
-      // --json prints every tenth step event: arm at the first one at or past the chosen step
+      // --json prints every tenth step event (epoch and step counted from 1): arm at the first one at or past the chosen step
       const event = JSON.parse(line) as { type: string; epoch?: number; step?: number; steps?: number };
-      if (event.type === 'step' && event.epoch! * event.steps! + event.step! + 1 >= killAfterStep) {
+      if (event.type === 'step' && (event.epoch! - 1) * event.steps! + event.step! >= killAfterStep) {
         armed = true;
         setTimeout(() => child.kill('SIGKILL'), delayMs);
       }

@@ -23,7 +23,7 @@ after(async () => {
 async function cycle(i: number): Promise<void> {
   const dataset = `idx:${path.join(root, 'data')}`;
   const out = path.join(root, `run-${i}`);
-  const run = await runTraining({ dataset, hidden: [16], embeddingDim: 4, out, backend: 'wasm', train: { epochs: 2, pairsPerEpoch: 400, batchSize: 40, patience: 0, seed: i } });
+  const run = await runTraining({ report: false, dataset, hidden: [16], embeddingDim: 4, out, backend: 'wasm', train: { epochs: 2, pairsPerEpoch: 400, batchSize: 40, patience: 0, seed: i } });
   run.network.dispose(); // the caller owns the trained network
   const bundle = await openBundle(path.join(out, 'model'));
   await evaluateBundle(bundle, dataset, { pairs: 200 });

@@ -13,12 +13,12 @@ const fails = (...needles: string[]) => (e: unknown): boolean => {
   return true;
 };
 
-test('prepareOutputDir creates missing levels and refuses a path under a regular file', async () => {
+test('prepareOutputDir checks missing levels without creating them, and refuses a path under a regular file', async () => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'outdir-'));
   const deep = path.join(tmp, 'a', 'b', 'run');
   assert.equal(await prepareOutputDir(deep), deep);
-  assert.ok(existsSync(deep));
-  assert.deepEqual(await fs.readdir(path.join(tmp, 'a', 'b')), ['run'], 'no probe left behind');
+  assert.deepEqual(await fs.readdir(tmp), [], 'nothing created, no probe left behind (a failing command leaves no empty folder)');
+  await fs.mkdir(path.join(tmp, 'a'));
   await fs.writeFile(path.join(tmp, 'notes.txt'), 'x');
   await assert.rejects(prepareOutputDir(path.join(tmp, 'notes.txt', 'run'), '--out notes.txt/run'), fails('--out notes.txt/run', 'notes.txt is a file'));
   await assert.rejects(prepareOutputDir(path.join(tmp, 'notes.txt')), fails('is a file'));

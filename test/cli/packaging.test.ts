@@ -1,0 +1,20 @@
+/** Packaging a new user checks first: a LICENSE matching package.json, the README's option lists matching the code (issue 8 items 11 and 14). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BACKEND_CHOICES } from '../../src/engine/names.js';
+import { ROOT } from '../support/cli.js';
+
+test('LICENSE is the MIT licence package.json names', () => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { license: string };
+  assert.equal(pkg.license, 'MIT');
+  const license = readFileSync(path.join(ROOT, 'LICENSE'), 'utf8');
+  assert.match(license, /^MIT License\n\nCopyright \(c\) \d{4} contrastive authors\n/);
+  assert.match(license, /THE SOFTWARE IS PROVIDED "AS IS"/);
+});
+
+test("the README's --backend list is the library's", () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.includes(`--backend ${BACKEND_CHOICES.join('|')}`), `README lists --backend ${BACKEND_CHOICES.join('|')}`);
+});

@@ -1,0 +1,255 @@
+/**
+ * A corpus of bad inputs for every CLI entry point that reads files or arguments:
+ * absurd option values, damaged IDX files, images, CSVs and bundles, non-finite
+ * values. Generated from a seed into a workspace; each case is a command line and
+ * what its one error line must name. Every case must fail cleanly (see bad-input.test.ts).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import sharp from 'sharp';
+import { Rng } from '../../src/util/rng.js';
+
+/** One bad invocation: the arguments, and what the error line must contain. */
+export interface BadCase {
+  id: string;
+  args: string[];
+  needles: Array<string | RegExp>;
+}
+
+/** What the corpus needs that is valid: a trained bundle, a valid IDX set, two valid images. */
+export interface Valid {
+  bundle: string;
+  idxDir: string;
+  imageA: string;
+  imageB: string;
+}
+
+const SIDE = 8;
+
+function idxImages(count: number, fill: (i: number) => number, header?: { magic?: number; dims?: number[] }): Buffer {
+  const dims = header?.dims ?? [count, SIDE, SIDE];
+  const values = dims.reduce((a, b) => a * b, 1);
+  const b = Buffer.alloc(4 + 4 * dims.length + (header?.dims ? Math.min(values, 64) : values));
+  b.writeUInt32BE(header?.magic ?? (0x0800 | dims.length), 0);
+  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+  for (let i = 4 + 4 * dims.length; i < b.length; i++) b[i] = fill(i);
+  return b;
+}
+
+function idxLabels(count: number, classes = 4): Buffer {
+  const b = Buffer.alloc(8 + count);
+  b.writeUInt32BE(0x0801, 0);
+  b.writeUInt32BE(count, 4);
+  for (let i = 0; i < count; i++) b[8 + i] = i % classes;
+  return b;
+}
+
+function float32Idx(count: number, poison: number): Buffer {
+  const b = Buffer.alloc(16 + count * SIDE * SIDE * 4);
+  b.writeUInt32BE(0x0d03, 0);
+  b.writeUInt32BE(count, 4);
+  b.writeUInt32BE(SIDE, 8);
+  b.writeUInt32BE(SIDE, 12);
+  for (let i = 0; i < count * SIDE * SIDE; i++) b.writeFloatBE(i === 37 ? poison : (i % 7) / 7, 16 + 4 * i);
+  return b;
+}
+
+async function pngBytes(seed: number): Promise<Buffer> {
+  const rng = new Rng(seed);
+  const raw = Buffer.from(Array.from({ length: SIDE * SIDE }, () => rng.int(256)));
+  return sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 1 } }).png().toBuffer();
+}
+
+async function jpegBytes(seed: number): Promise<Buffer> {
+  const rng = new Rng(seed);
+  const raw = Buffer.from(Array.from({ length: 32 * 32 * 3 }, () => rng.int(256)));
+  return sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).jpeg().toBuffer();
+}
+
+/** Writes the corpus's files under `dir` and returns its cases. */
+export async function buildCorpus(dir: string, valid: Valid, seed: number): Promise<BadCase[]> {
+  const rng = new Rng(seed);
+  const cases: BadCase[] = [];
+  const out = path.join(dir, 'never-written');
+  const add = (id: string, args: string[], ...needles: Array<string | RegExp>) => cases.push({ id, args, needles });
+  const file = async (rel: string, data: Buffer | string) => {
+    const p = path.join(dir, rel);
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    await fs.writeFile(p, data);
+    return p;
+  };
+  const train = (...extra: string[]) => ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--out', out, ...extra];
+
+  // --- absurd option values, named in the error
+  const positiveInts = ['--epochs', '--batch-size', '--embedding-dim', '--dense', '--m-per-class', '--pairs-per-epoch'];
+  for (const opt of positiveInts) for (const v of ['0', '-1', 'abc', '2.5', 'NaN', 'Infinity', '1e999', '']) add(`train ${opt} '${v}'`, train(opt, v), opt);
+  for (const opt of ['--patience', '--augment-shift', '--seed']) for (const v of ['-1', 'abc', '2.5', 'NaN', 'Infinity']) add(`train ${opt} '${v}'`, train(opt, v), opt);
+  for (const opt of ['--lr', '--margin']) for (const v of ['0', '-1', 'abc', 'NaN', 'Infinity', '1e999']) add(`train ${opt} '${v}'`, train(opt, v), opt);
+  for (const v of ['-0.1', '1', '1.5', 'abc', 'NaN']) add(`train --dropout '${v}'`, train('--dropout', v), '--dropout');
+  for (const v of ['0', '2', '4', 'abc']) add(`train --channels '${v}'`, train('--channels', v), '--channels');
+  for (const opt of ['--encoder', '--distance', '--miner', '--optimizer', '--lr-schedule', '--monitor', '--backend', '--loss']) add(`train ${opt} bogus`, train(opt, 'bogus'), opt);
+  for (const opt of ['--hidden', '--filters']) for (const v of ['0,5', 'a,b', '', '-3']) add(`train ${opt} '${v}'`, train(opt, v), opt);
+  for (const v of ['x', '-1', '1,,2']) add(`train --holdout-classes '${v}'`, train('--holdout-classes', v), '--holdout-classes');
+  for (const v of ['0x5', 'abc', '64', '-1x-1', '64x']) add(`train --image-size '${v}'`, train('--image-size', v), '--image-size');
+  add('train --loss cross-entropy --miner semi-hard', train('--loss', 'cross-entropy', '--miner', 'semi-hard'), '--miner');
+  add('train unknown option', train('--sample-weights', '1'), '--sample-weights');
+  for (const v of ['-1', 'abc', 'NaN', 'Infinity']) add(`verify --threshold '${v}'`, ['verify', '--model', valid.bundle, '--threshold', v, valid.imageA, valid.imageB], /threshold/);
+  for (const cmd of ['eval', 'calibrate']) {
+    const base = [cmd, '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`];
+    for (const v of ['0', '-5', 'abc']) add(`${cmd} --pairs '${v}'`, [...base, '--pairs', v], '--pairs');
+    for (const v of ['-1', 'x']) add(`${cmd} --seed '${v}'`, [...base, '--seed', v], '--seed');
+    for (const opt of ['--validation-fraction', '--test-fraction']) for (const v of ['0', '1', '1.5', '-0.1', 'x']) add(`${cmd} ${opt} '${v}'`, [...base, opt, v], opt);
+    add(`${cmd} --split bogus`, [...base, '--split', 'bogus'], '--split');
+  }
+  for (const v of ['far=0', 'far=2', 'far=x', 'bogus', 'far=']) add(`calibrate --target '${v}'`, ['calibrate', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--target', v], '--target');
+  for (const v of ['0,1', '-1', 'a', '', '1,,2']) add(`margin --margins '${v}'`, ['margin', '--dataset', `idx:${valid.idxDir}`, '--margins', v, '--out', out], '--margins');
+  for (const v of ['bogus', 'contrastive,bogus', '']) add(`compare --losses '${v}'`, ['compare', '--dataset', `idx:${valid.idxDir}`, '--losses', v, '--out', out], '--losses');
+
+  // --- IDX datasets: each damaged file is named
+  const good = await fs.readFile(path.join(valid.idxDir, 'train-images-idx3-ubyte'));
+  const labels = await fs.readFile(path.join(valid.idxDir, 'train-labels-idx1-ubyte'));
+  const count = labels.readUInt32BE(4);
+  const idxVariants: Array<[string, Buffer | 'dir' | 'missing', Buffer?]> = [
+    ['zero-byte', Buffer.alloc(0)],
+    ['wrong magic', Buffer.concat([Buffer.from([0x12, 0x34]), good.subarray(2)])],
+    ['truncated header', good.subarray(0, 3)],
+    ['truncated dims', good.subarray(0, 10)],
+    ['truncated payload', good.subarray(0, good.length - 1 - rng.int(50))],
+    ['trailing bytes', Buffer.concat([good, Buffer.alloc(5)])],
+    ['huge declared dims', idxImages(0, () => 0, { dims: [4_000_000_000, 4096, 4096] })],
+    ['unsupported type code', Buffer.concat([Buffer.from([0, 0, 0x07, 3]), good.subarray(4)])],
+    ['zero dimensions', Buffer.from([0, 0, 0x08, 0])],
+    ['label count mismatch', good, idxLabels(count - 3)],
+    ['label file wrong magic', good, Buffer.concat([Buffer.from([9, 9]), labels.subarray(2)])],
+    ['images file is a directory', 'dir'],
+    ['images file missing', 'missing'],
+    ['NaN pixel', float32Idx(count, Number.NaN)],
+    ['Infinity pixel', float32Idx(count, Number.POSITIVE_INFINITY)],
+  ];
+  let k = 0;
+  for (const [what, images, lab] of idxVariants) {
+    const d = path.join(dir, `idx-${k++}`);
+    await fs.mkdir(d, { recursive: true });
+    const imgPath = path.join(d, 'train-images-idx3-ubyte');
+    if (images === 'dir') await fs.mkdir(imgPath);
+    else if (images !== 'missing') await fs.writeFile(imgPath, images);
+    const labPath = path.join(d, 'train-labels-idx1-ubyte');
+    await fs.writeFile(labPath, lab ?? labels);
+    const named = lab && images === good ? labPath : images === 'missing' || images === 'dir' ? d : imgPath;
+    add(`train idx: ${what}`, ['train', '--dataset', `idx:${d}`, '--epochs', '1', '--out', out], named);
+    add(`eval idx: ${what}`, ['eval', '--model', valid.bundle, '--dataset', `idx:${d}`], named);
+  }
+  const gzDir = path.join(dir, 'idx-gz');
+  await file('idx-gz/train-images-idx3-ubyte.gz', Buffer.concat([gzipSync(good).subarray(0, 40), Buffer.from('garbage')]));
+  await file('idx-gz/train-labels-idx1-ubyte.gz', gzipSync(labels));
+  add('train idx: corrupt gzip', ['train', '--dataset', `idx:${gzDir}`, '--epochs', '1', '--out', out], 'train-images-idx3-ubyte.gz');
+  add('train idx: not a directory', ['train', '--dataset', `idx:${valid.imageA}`, '--epochs', '1', '--out', out], valid.imageA);
+  add('train idx: no such directory', ['train', '--dataset', `idx:${path.join(dir, 'nope')}`, '--epochs', '1', '--out', out], 'nope');
+
+  // --- images given to verify, in either position
+  const png = await pngBytes(seed);
+  const jpg = await jpegBytes(seed);
+  const ihdrBroken = Buffer.from(png);
+  ihdrBroken.fill(0xff, 16, 24); // width and height in IHDR
+  const imageVariants: Array<[string, Buffer | 'dir' | 'missing', string]> = [
+    ['zero-byte png', Buffer.alloc(0), 'png'],
+    ['png cut after signature', png.subarray(0, 8), 'png'],
+    ['png cut in IHDR', png.subarray(0, 20), 'png'],
+    ['png cut in data', png.subarray(0, Math.floor(png.length / 2)), 'png'],
+    ['png with broken IHDR', ihdrBroken, 'png'],
+    ['jpeg cut after SOI', jpg.subarray(0, 4), 'jpg'],
+    ['jpeg cut in header', jpg.subarray(0, 100), 'jpg'],
+    ['text named .png', Buffer.from('this is not an image\n'), 'png'],
+    ['directory named .png', 'dir', 'png'],
+    ['missing file', 'missing', 'png'],
+  ];
+  k = 0;
+  for (const [what, bytes, ext] of imageVariants) {
+    const p = path.join(dir, 'images', `bad-${k++}.${ext}`);
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    if (bytes === 'dir') await fs.mkdir(p);
+    else if (bytes !== 'missing') await fs.writeFile(p, bytes);
+    add(`verify A: ${what}`, ['verify', '--model', valid.bundle, p, valid.imageB], path.basename(p));
+    add(`verify B: ${what}`, ['verify', '--model', valid.bundle, valid.imageA, p], path.basename(p));
+  }
+  add('verify: dataset row out of range', ['verify', '--model', valid.bundle, 'mnist:test:99999999', valid.imageB], '99999999');
+
+  // --- folder: datasets
+  const oneClass = path.join(dir, 'folder-one-class');
+  await file('folder-one-class/a/1.png', png);
+  await file('folder-one-class/a/2.png', png);
+  add('train folder: one class', ['train', '--dataset', `folder:${oneClass}`, '--image-size', '8x8', '--epochs', '1', '--out', out], /class/);
+  const emptyFolder = path.join(dir, 'folder-empty');
+  await fs.mkdir(emptyFolder, { recursive: true });
+  add('train folder: empty', ['train', '--dataset', `folder:${emptyFolder}`, '--image-size', '8x8', '--epochs', '1', '--out', out], 'folder-empty');
+  const corrupt = path.join(dir, 'folder-corrupt');
+  for (const c of ['a', 'b']) for (let i = 0; i < 3; i++) await file(`folder-corrupt/${c}/${i}.png`, png);
+  await file('folder-corrupt/b/broken.png', png.subarray(0, 30));
+  add('train folder: a corrupt image', ['train', '--dataset', `folder:${corrupt}`, '--image-size', '8x8', '--epochs', '1', '--out', out], 'broken.png');
+  add('train folder: no such folder', ['train', '--dataset', `folder:${path.join(dir, 'nofolder')}`, '--epochs', '1', '--out', out], 'nofolder');
+  add('train folder: a file', ['train', '--dataset', `folder:${valid.imageA}`, '--epochs', '1', '--out', out], valid.imageA);
+
+  // --- pairs CSV: the file and, for a bad row, its line
+  await file('csv/a.png', png);
+  await file('csv/b.png', await pngBytes(seed + 1));
+  const csvVariants: Array<[string, string, RegExp | string]> = [
+    ['label 2', 'a.png,b.png,1\na.png,b.png,2\n', /line 2/],
+    ['label -1', 'a.png,b.png,-1\n', /line 1/],
+    ['label 0.5', 'a.png,b.png,0\na.png,b.png,0.5\n', /line 2/],
+    ['label x', 'path_a,path_b,label\na.png,b.png,0\na.png,b.png,x\n', /line 3/],
+    ['empty label', 'a.png,b.png,\n', /line 1/],
+    ['two columns', 'a.png,b.png,0\na.png,1\n', /line 2/],
+    ['four columns', 'a.png,b.png,0,extra\n', /line 1/],
+    ['missing image', 'a.png,b.png,0\na.png,missing.png,1\n', 'missing.png'],
+    ['BOM and a bad label', '\ufeffa.png,b.png,0\na.png,b.png,7\n', /line 2/],
+    ['CRLF and a bad label', 'a.png,b.png,0\r\na.png,b.png,1\r\na.png,b.png,9\r\n', /line 3/],
+    ['empty', '', 'no pairs'],
+    ['header only', 'path_a,path_b,label\n', 'no pairs'],
+  ];
+  k = 0;
+  for (const [what, text, needle] of csvVariants) {
+    const p = await file(`csv/pairs-${k++}.csv`, text);
+    add(`train pairs: ${what}`, ['train', '--dataset', `pairs:${p}`, '--image-size', '8x8', '--epochs', '1', '--out', out], path.basename(p), needle);
+  }
+  await fs.mkdir(path.join(dir, 'csv', 'dir.csv'), { recursive: true });
+  add('train pairs: csv is a directory', ['train', '--dataset', `pairs:${path.join(dir, 'csv', 'dir.csv')}`, '--epochs', '1', '--out', out], 'dir.csv');
+  add('train pairs: no such csv', ['train', '--dataset', `pairs:${path.join(dir, 'csv', 'none.csv')}`, '--epochs', '1', '--out', out], 'none.csv');
+
+  // --- damaged bundles, for every command that reads one
+  const modelJson = await fs.readFile(path.join(valid.bundle, 'model.json'), 'utf8');
+  const weights = await fs.readFile(path.join(valid.bundle, 'weights.bin'));
+  const manifest = JSON.parse(await fs.readFile(path.join(valid.bundle, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const bundleVariants: Array<[string, Record<string, Buffer | string | null>, string]> = [
+    ['model.json truncated', { 'model.json': modelJson.slice(0, Math.floor(modelJson.length / 2)) }, 'model.json'],
+    ['model.json not JSON', { 'model.json': 'not json' }, 'model.json'],
+    ['model.json without topology', { 'model.json': '{}' }, 'model.json'],
+    ['weights.bin missing', { 'weights.bin': null }, 'weights.bin'],
+    ['weights.bin short', { 'weights.bin': weights.subarray(0, weights.length - 8) }, 'weights.bin'],
+    ['weights.bin empty', { 'weights.bin': Buffer.alloc(0) }, 'weights.bin'],
+    ['manifest.json missing', { 'manifest.json': null }, 'manifest.json'],
+    ['manifest.json not JSON', { 'manifest.json': '{"format": ' }, 'manifest.json'],
+    ['manifest from the future', { 'manifest.json': JSON.stringify({ ...manifest, formatVersion: 999 }) }, 'manifest.json'],
+    ['manifest of another format', { 'manifest.json': JSON.stringify({ ...manifest, format: 'something-else' }) }, 'manifest.json'],
+    ['manifest with a string threshold', { 'manifest.json': JSON.stringify({ ...manifest, threshold: 'high' }) }, 'manifest.json'],
+    ['manifest with a negative embedding size', { 'manifest.json': JSON.stringify({ ...manifest, embedding: { ...(manifest.embedding as object), dim: -4 } }) }, 'manifest.json'],
+  ];
+  k = 0;
+  const bundleCommands = (b: string): Array<[string, string[]]> => [
+    ['verify', ['verify', '--model', b, valid.imageA, valid.imageB]],
+    ['eval', ['eval', '--model', b, '--dataset', `idx:${valid.idxDir}`]],
+    ['calibrate', ['calibrate', '--model', b, '--dataset', `idx:${valid.idxDir}`]],
+  ];
+  for (const [what, changes, needle] of bundleVariants) {
+    const b = path.join(dir, `bundle-${k++}`);
+    await fs.cp(valid.bundle, b, { recursive: true });
+    for (const [name, content] of Object.entries(changes)) {
+      if (content === null) await fs.rm(path.join(b, name));
+      else await fs.writeFile(path.join(b, name), content);
+    }
+    for (const [cmd, args] of bundleCommands(b)) add(`${cmd} bundle: ${what}`, args, needle);
+  }
+  for (const [cmd, args] of bundleCommands(path.join(dir, 'no-bundle'))) add(`${cmd} bundle: no such directory`, args, 'no-bundle');
+  for (const [cmd, args] of bundleCommands(valid.imageA)) add(`${cmd} bundle: a file`, args, path.basename(valid.imageA));
+  return cases;
+}
