@@ -7,7 +7,7 @@
 import { ContrastiveError, check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/names.js';
 import { readClassLabels, readEmbeddings, type EmbeddingsInput, type NumericInput } from './inputs.js';
-import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './knn.js';
+import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './neighbour-lists.js';
 
 /** Options of {@link retrievalMetrics}. */
 export interface RetrievalOptions {
