@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistanceName } from '../distances/names.js';
+import { callDistance, type Distance } from '../distances/distance.js';
 import type { EmbeddingMatrix } from './inputs.js';
 import { OnnxScorer } from './onnx-scores.js';
 import type { NativeOrt } from '../onnx/runtime.js';
@@ -109,6 +110,22 @@ export function onnxScoreBlocks(ort: NativeOrt, p: Prepared): ScoreBlocks {
   return {
     scores: (q0, rows) => scorer.run(p.q.subarray(q0 * p.width, (q0 + rows) * p.width), rows).scores,
     dispose: () => scorer.dispose(),
+  };
+}
+
+/**
+ * Scores of a user's {@link Distance}: its own `matrix` of each block of queries
+ * against every reference (the distances themselves rank the references).
+ */
+export function distanceObjectBlocks(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distance: Distance, fn: string): ScoreBlocks {
+  const r = tf.tensor2d(refs.data, [refs.rows, refs.dim]);
+  return {
+    scores: (q0, rows) =>
+      tf.tidy(() => {
+        const q = tf.tensor2d(queries.data.subarray(q0 * queries.dim, (q0 + rows) * queries.dim), [rows, queries.dim]);
+        return callDistance(distance, 'matrix', q, r, fn).dataSync() as Float32Array;
+      }),
+    dispose: () => r.dispose(),
   };
 }
 

@@ -14,9 +14,10 @@
  * sum((q - r)^2) and orders them by those.
  */
 import { check } from '../errors.js';
-import { checkDistanceName, type DistanceName } from '../distances/names.js';
+import { checkDistance, isDistanceObject, type DistanceLike } from '../distances/distance.js';
+import type { DistanceName } from '../distances/names.js';
 import { readEmbeddings, type EmbeddingsInput } from './inputs.js';
-import { exactDistance } from './exact-distance.js';
+import { exactDistance, objectDistances } from './exact-distance.js';
 import { forEachNeighbourList, type KnnEngine } from './neighbour-lists.js';
 
 
@@ -60,12 +61,13 @@ export interface KnnResult {
  * @param queries embeddings [nq, dim] (tensor, rows, or flat with `options.dim`).
  * @param references embeddings [nr, dim]; with `excludeSelf` the same set as `queries`.
  * @param k neighbours per query (1 <= k <= references, minus one with `excludeSelf`).
- * @param distance 'euclidean' (default), 'squaredEuclidean' or 'cosine'.
+ * @param distance 'euclidean' (default), 'squaredEuclidean' or 'cosine'; or a {@link Distance}
+ *   object, whose `matrix` ranks the references (on TF.js) and whose `pairs` gives the reported distances.
  * @throws ContrastiveError on shapes that do not match, non-finite values or a bad k.
  */
-export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: number, distance: DistanceName = 'euclidean', options: KnnOptions = {}): KnnResult {
+export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: number, distance: DistanceLike = 'euclidean', options: KnnOptions = {}): KnnResult {
   const fn = 'knn';
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   const excludeSelf = options.excludeSelf ?? false;
   const refs = readEmbeddings(references, fn, 'references', options.dim);
   const qs = queries === references ? refs : readEmbeddings(queries, fn, 'queries', options.dim);
@@ -87,9 +89,10 @@ export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: nu
     k,
     () => k,
     (row, idx) => {
+      const own = isDistanceObject(distance) ? objectDistances(qs.data, row, refs.data, idx.subarray(0, k), refs.dim, distance, fn) : null;
       for (let t = 0; t < k; t++) {
         order[t] = idx[t];
-        exact[t] = exactDistance(qs.data, row, refs.data, idx[t], refs.dim, distance);
+        exact[t] = own ? own[t] : exactDistance(qs.data, row, refs.data, idx[t], refs.dim, distance as DistanceName);
       }
       // re-sort the kept neighbours by exact distance, then index (insertion: nearly sorted already)
       for (let t = 1; t < k; t++) {

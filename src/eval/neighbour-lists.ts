@@ -7,12 +7,13 @@
  */
 import { ContrastiveError, check } from '../errors.js';
 import type { DistanceName } from '../distances/names.js';
+import { isDistanceObject, type DistanceLike } from '../distances/distance.js';
 import type { EmbeddingMatrix } from './inputs.js';
 import { nativeOrt, nativeOrtError } from '../onnx/runtime.js';
 import { OnnxScorer } from './onnx-scores.js';
 import { selectRow, sortBuffers, type SortBuffers } from './row-select.js';
 import { availableHelpers, ParallelRowSelector } from './parallel-select.js';
-import { onnxScoreBlocks, prepare, tfjsScoreBlocks, transposed, type ScoreBlocks } from './knn-scores.js';
+import { distanceObjectBlocks, onnxScoreBlocks, prepare, tfjsScoreBlocks, transposed, type ScoreBlocks } from './knn-scores.js';
 
 /** Bytes the distance block of one query block may take. */
 const BLOCK_BYTES = 64 * 1024 * 1024;
@@ -65,7 +66,7 @@ export type NeighbourVisit = (row: number, indices: Int32Array, k: number) => vo
 export function forEachNeighbourList(
   queries: EmbeddingMatrix,
   refs: EmbeddingMatrix,
-  distance: DistanceName,
+  distance: DistanceLike,
   excludeSelf: boolean,
   maxK: number,
   kForRow: (row: number) => number,
@@ -77,7 +78,21 @@ export function forEachNeighbourList(
   checkKnnEngine(engine, fn);
   const ort = engine === 'tfjs' ? null : nativeOrt();
   if (engine === 'onnxruntime' && !ort) throw new ContrastiveError('UNSUPPORTED', `${fn}: engine 'onnxruntime' is not available here: ${nativeOrtError()}; use engine 'tfjs'`);
-  const p = prepare(queries, refs, distance);
+  if (isDistanceObject(distance)) {
+    // A user's distance: its own matrix in blocks (TF.js), then the same selection.
+    const nr = refs.rows;
+    const cap = Math.max(1, Math.min(nr, maxK));
+    const sb = search.blockRows ?? Math.max(1, Math.min(1024, Math.floor(BLOCK_BYTES / 4 / nr)));
+    const kOf = (row: number): number => Math.min(kForRow(row), excludeSelf && row < nr ? nr - 1 : nr, cap);
+    const blocks = distanceObjectBlocks(queries, refs, distance, fn);
+    try {
+      selectOnMainThread({ blocks, nq: queries.rows, nr, sb, cap, excludeSelf, kOf, visit });
+    } finally {
+      blocks.dispose();
+    }
+    return;
+  }
+  const p = prepare(queries, refs, distance as DistanceName);
   const { width, nq, nr } = p;
   const bq = search.blockRows ?? Math.max(1, Math.min(1024, Math.floor(BLOCK_BYTES / 4 / nr)));
   const cap = Math.max(1, Math.min(nr, maxK));
