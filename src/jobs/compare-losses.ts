@@ -28,6 +28,7 @@ import { type LossName, type TrainEvent } from '../train/index.js';
 import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { compareReport, writeReport } from '../report/index.js';
+import { checkMargin } from '../losses/margin.js';
 
 /** The losses {@link compareLosses} can train. */
 const COMPARE_LOSSES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
@@ -144,7 +145,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const tripletMargin = options.tripletMargin ?? margin;
-  check(Number.isFinite(tripletMargin) && tripletMargin > 0, fn, `tripletMargin must be a positive number, got ${tripletMargin}`);
+  checkMargin(tripletMargin, fn, { name: 'tripletMargin', positive: true });
   const distance = trainCfg.distance ?? 'euclidean';
   const batchSize = trainCfg.batchSize ?? 128;
   const { validation: validationFraction, test: testFraction } = splitFractions(options);

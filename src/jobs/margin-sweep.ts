@@ -42,6 +42,7 @@ import { marginReport, writeReport } from '../report/index.js';
 
 import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { checkMargin } from '../losses/margin.js';
 
 export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS };
 
@@ -139,7 +140,7 @@ function checkMargins(fn: string, margins: unknown): number[] {
   check(Array.isArray(margins) && margins.length > 0, fn, 'margins must be a non-empty array of positive numbers');
   const seen = new Set<number>();
   for (const [k, m] of (margins as unknown[]).entries()) {
-    check(typeof m === 'number' && Number.isFinite(m) && m > 0, fn, `margins[${k}] = ${String(m)} is not a positive finite number`);
+    checkMargin(m, fn, { name: `margins[${k}]`, positive: true });
     check(!seen.has(m), fn, `margins: ${m} is listed twice`);
     seen.add(m);
   }

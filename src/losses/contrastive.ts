@@ -7,7 +7,8 @@ import { check, ContrastiveError } from '../errors.js';
 import { checkDistance, checkSameMatrixShape, pairDistances, type DistanceLike } from '../distances/index.js';
 import { conventionRule, type ConventionRule, type ContrastiveConvention } from './conventions.js';
 import { fusedContrastiveLoss } from './fused-contrastive.js';
-import { asFloat, checkFiniteValues, checkMargin, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
+import { asFloat, checkFiniteValues, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
+import { checkMargin } from './margin.js';
 import { checkReduction, readWeights, reduceLoss, type PairWeights, type Reduction } from './reduction.js';
 
 /** Options of {@link contrastiveLoss}. */

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkDistance, checkSameMatrixShape, pairDistances, type DistanceLike } from '../distances/index.js';
 import { ContrastiveError } from '../errors.js';
-import { asFloat, checkMargin, checkOptionKeys } from './inputs.js';
+import { asFloat, checkOptionKeys } from './inputs.js';
+import { checkMargin } from './margin.js';
 import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
 
 /** Options of {@link tripletLoss}. */

@@ -6,6 +6,7 @@
 import { ContrastiveError, check } from '../errors.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from '../data/types.js';
 import { checkDistance, type DistanceLike } from '../distances/index.js';
+import { checkMargin } from '../losses/margin.js';
 import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, type PairMiner, type TripletMiner } from '../miners/index.js';
 import { LOSS_NAMES, LR_SCHEDULES, MONITOR_NAMES, OPTIMIZER_NAMES, TRAIN_DEFAULTS, type LossName, type LrSchedule, type MonitorName, type OptimizerName } from './choices.js';
 import type { TrainCallbacks } from './callbacks.js';
@@ -138,7 +139,7 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   check(data !== null && typeof data === 'object' && data.train !== undefined, 'trainSiamese', 'data must be { train, validation? }');
   const customLoss = typeof c.loss === 'function';
   check(customLoss || LOSS_NAMES.includes(c.loss as LossName), fn, `unknown loss '${String(c.loss)}' (expected ${LOSS_NAMES.join(', ')}, or a function (embeddings, labels) => scalar)`);
-  check(Number.isFinite(c.margin) && c.margin > 0, fn, `margin must be a positive number, got ${c.margin}`);
+  checkMargin(c.margin, fn, { positive: true });
   checkDistance(c.distance, fn);
   check(Number.isInteger(c.epochs) && c.epochs >= 1, fn, `epochs must be a positive integer, got ${c.epochs}`);
   check(Number.isInteger(c.batchSize) && c.batchSize >= 2, fn, `batch size must be an integer >= 2, got ${c.batchSize}`);

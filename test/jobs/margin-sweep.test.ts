@@ -60,8 +60,8 @@ test('marginSweep: bad margins and losses are clear errors before any training',
     await assert.rejects(marginSweep(options), (e: unknown) => e instanceof ContrastiveError && re.test(e.message));
   };
   await bad({ margins: [] }, /marginSweep: margins must be a non-empty array/);
-  await bad({ margins: [1, -0.5] }, /margins\[1\] = -0\.5 is not a positive/);
-  await bad({ margins: [1, NaN] }, /margins\[1\] = NaN/);
+  await bad({ margins: [1, -0.5] }, /margins\[1\] must be a finite number > 0, got -0\.5/);
+  await bad({ margins: [1, NaN] }, /margins\[1\] must be a finite number > 0, got NaN/);
   await bad({ margins: [1, 1] }, /1 is listed twice/);
   await bad({ margins: [1], loss: 'cross-entropy' as 'triplet' }, /loss must be 'contrastive' or 'triplet'/);
 });

@@ -96,7 +96,7 @@ test('triplet and index-based losses reject bad input by name', () => {
   const e = t2([[0, 0], [1, 1]]);
   const cases: Array<[() => unknown, RegExp]> = [
     [() => tripletLoss(e, e, t2([[0, 0]])), /tripletLoss: anchor and negative must have the same number of rows N, got 2 and 1/],
-    [() => tripletLoss(e, e, e, { margin: -0.5 }), /tripletLoss: margin must be >= 0/],
+    [() => tripletLoss(e, e, e, { margin: -0.5 }), /tripletLoss: margin must be a finite number >= 0/],
     [() => tripletLoss(t2([[NaN, 0], [1, 1]]), e, e), /tripletLoss: d\(anchor, positive\) of triplet 0 is not finite/],
     [() => pairLossFromIndices(e, { a1: Int32Array.from([0]), p: Int32Array.from([2]), a2: new Int32Array(0), n: new Int32Array(0) }), /pairs.p\[0\] = 2 is not a row index in \[0, 2\)/],
     [() => pairLossFromIndices(e, { a1: Int32Array.from([0, 1]), p: Int32Array.from([1]), a2: new Int32Array(0), n: new Int32Array(0) }), /pairs.a1 has 2 indices but pairs.p has 1/],
