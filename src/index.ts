@@ -22,5 +22,6 @@ export * from './data/index.js';
 export * from './train/index.js';
 export * from './eval/index.js';
 export * from './export/index.js';
+export * from './signatures/index.js';
 export * from './report/index.js';
 export * from './jobs/index.js';

@@ -9,6 +9,7 @@ import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
+import { registerSignatureCommand } from './signature.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerCompareCommand(program);
   registerEmbedCommand(program);
   registerExportCommand(program);
+  registerSignatureCommand(program);
 }

@@ -15,8 +15,8 @@ export { loadImageFolder, requireTwoClasses, countClasses } from './image-folder
 export type { ImageFolderOptions } from './image-folder.js';
 export { loadPairsCsv } from './pairs-csv.js';
 export type { PairsCsvOptions } from './pairs-csv.js';
-export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './load.js';
+export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE, registerDatasetKind } from './load.js';
 export { datasetKind, absoluteDatasetSpec, RESIZED_DATASET_KINDS, DATA_DIR_DATASET_KINDS, PATH_DATASET_KINDS } from './specs.js';
-export type { LoadDatasetOptions } from './load.js';
+export type { LoadDatasetOptions, DatasetKind } from './load.js';
 export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from './split.js';
 export type { SplitOptions, DatasetSplitOptions, DatasetSplit, Split, SplitIndices } from './split.js';

@@ -9,3 +9,5 @@ export { verifyPair, readPairInput, describePairInput, type PairInput, type Veri
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
 export { jobSeed, splitFractions, runDirectory, runTimestamp, type SplitFractions } from './defaults.js';
+export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type SignatureDemoResult } from './signature-demo.js';
+export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';

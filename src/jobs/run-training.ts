@@ -16,6 +16,7 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '../signatures/index.js';
 import { trainingReport, writeReport } from '../report/index.js';
 
 import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
@@ -92,6 +93,8 @@ export interface RunMetrics {
   split: { train: number; validation: number; test: number };
   /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
   skippedImages?: string[];
+  /** signatures:DIR: EER for skilled and random forgeries, FAR/FRR at the threshold, on test writers. */
+  signature?: ForgeryMetrics;
 }
 
 /** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
@@ -124,7 +127,7 @@ export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrai
     }
     case 'sequence':
       check(inputShape.length === 2, 'train', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
-      return sequenceEncoder({ features: inputShape[1], embeddingDim, seed });
+      return sequenceEncoder({ features: inputShape[1], length: inputShape[0], embeddingDim, seed });
     default:
       check(false, 'train', `unknown encoder '${String(name)}' (expected ${ENCODER_NAMES.join(', ')})`);
   }
@@ -171,7 +174,11 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const fractions = { seed, ...splitFractions(options) };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
-  if (isPairDataset(data)) {
+  if (isSignatureDataset(data)) {
+    // Writer-independent: whole writers go to validation and test; pairs with skilled and random forgeries.
+    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; --holdout-classes does not apply');
+    split = signatureTrainingSplit(data, { ...fractions, pairs: trainCfg.pairsPerEpoch });
+  } else if (isPairDataset(data)) {
     check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
     split = splitPairs(data, fractions);
   } else {
@@ -247,10 +254,12 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
     ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
   };
+  const signature = isSignatureDataset(data) ? signatureRunExtras(data, split.test, testDist, calibration.threshold) : undefined;
+  if (signature) metrics.signature = signature.metrics;
 
   const bundleDir = path.join(outDir, 'model');
   await saveBundle(bundleDir, network, {
-    preprocessing: preprocessingOf(data.inputShape),
+    preprocessing: signature?.preprocessing ?? preprocessingOf(data.inputShape),
     loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
     threshold: calibration.threshold,
     calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs`, probability: { model: 'logistic', a: platt.a, b: platt.b } },

@@ -181,3 +181,13 @@ export async function trainSiamese(
   });
   return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
 }
+
+// What trainer.ts exported before the split, still importable from here (the code now lives in
+// config.ts, choices.ts, optimizer.ts, callbacks.ts and history.ts; the train barrel exports it all).
+export { DEFAULT_TRAIN_CONFIG } from './config.js';
+export type { TrainConfig, TrainData } from './config.js';
+export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES } from './choices.js';
+export type { LossName, OptimizerName, LrSchedule, MonitorName } from './choices.js';
+export { learningRateAt } from './optimizer.js';
+export type { TrainEvent } from './callbacks.js';
+export type { EpochRecord, ValidationRecord, TrainResult } from './history.js';

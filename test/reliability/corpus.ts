@@ -20,6 +20,9 @@ export interface BadCase {
 /** What the corpus needs that is valid: a trained bundle, a valid IDX set, two valid images. */
 export interface Valid {
   bundle: string;
+  /** A signature bundle (signature demo --out) and a readable signature file. */
+  signatureBundle: string;
+  signature: string;
   idxDir: string;
   imageA: string;
   imageB: string;
@@ -251,5 +254,20 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   }
   for (const [cmd, args] of bundleCommands(path.join(dir, 'no-bundle'))) add(`${cmd} bundle: no such directory`, args, 'no-bundle');
   for (const [cmd, args] of bundleCommands(valid.imageA)) add(`${cmd} bundle: a file`, args, path.basename(valid.imageA));
+  // --- signatures: every bad file of the fixtures, as reference and as questioned signature
+  const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'signatures', 'bad');
+  for (const name of (await fs.readdir(fixtures)).sort()) {
+    const bad = path.join(fixtures, name);
+    add(`signature verify questioned: ${name}`, ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, bad], name);
+    add(`signature verify reference: ${name}`, ['signature', 'verify', '--model', valid.signatureBundle, bad, valid.signature], name);
+  }
+  add('signature verify: one file only', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature], /QUESTIONED|reference/i);
+  add('signature verify: missing file', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, path.join(dir, 'nosig.txt')], 'nosig.txt');
+  add('signature verify: an image bundle', ['signature', 'verify', '--model', valid.bundle, valid.signature, valid.signature], /signature|sequence/i);
+  for (const [opt, values] of [['--writers', ['0', '-1', 'abc']], ['--genuine', ['0', 'x']], ['--forgeries', ['-1', 'x']], ['--test-writers', ['0']], ['--length', ['0', '-5']], ['--pairs', ['0', 'NaN']], ['--epochs', ['0', '2.5']]] as const) {
+    for (const v of values) add(`signature demo ${opt} '${v}'`, ['signature', 'demo', opt, v, '--out', out], opt);
+  }
+  add('signature demo: more test writers than writers', ['signature', 'demo', '--test-writers', '1000', '--out', out], /1000 test .*writers/);
+  add('train signatures: no such folder', ['train', '--dataset', `signatures:${path.join(dir, 'nosigs')}`, '--encoder', 'sequence', '--epochs', '1', '--out', out], 'nosigs');
   return cases;
 }
