@@ -2,7 +2,10 @@
 export { runTraining, ENCODER_NAMES, RUN_DEFAULTS } from './run-training.js';
 export { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName, JobTrainConfig } from './run-training.js';
-export { evaluateBundle, calibrateBundle, openBundle, bundleSplit, runSplitOf, defaultEvaluationReportFile, calibrationTargetName, SPLIT_NAMES, type SplitName, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleEvaluation, type BundleCalibration, type BundleSplitData } from './evaluate-bundle.js';
+export { evaluateBundle, defaultEvaluationReportFile, type BundleEvaluation } from './evaluate-bundle.js';
+export { calibrateBundle, calibrationTargetName, type BundleCalibration } from './calibrate-bundle.js';
+export { openBundle, bundleSplit, runSplitOf, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleSplitData } from './bundle-split.js';
+export { SPLIT_NAMES, type SplitName } from './choices.js';
 export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
 export { compareLosses, compareMarkdown, compareBudget, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
