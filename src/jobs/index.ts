@@ -6,7 +6,9 @@ export { evaluateBundle, defaultEvaluationReportFile, type BundleEvaluation } fr
 export { calibrateBundle, calibrationTargetName, type BundleCalibration } from './calibrate-bundle.js';
 export { openBundle, bundleSplit, runSplitOf, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleSplitData } from './bundle-split.js';
 export { SPLIT_NAMES, type SplitName } from './choices.js';
-export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
+export { marginSweep, type MarginSweepOptions } from './margin-sweep.js';
+export { recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
+export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED } from './choices.js';
 export { compareLosses, compareMarkdown, compareBudget, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
