@@ -25,7 +25,7 @@ import { retrievalMetrics } from '../eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName, type JobTrainConfig } from './run-training.js';
 import { type LossName, type TrainEvent } from '../train/index.js';
-import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { scorePairs, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { compareReport, writeReport } from '../report/index.js';
 import { checkMargin } from '../losses/margin.js';
@@ -205,8 +205,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
         const pairs = drawHeldOutPairs(heldOut, testPairs, seed ^ HELD_OUT_PAIRS.testSalt);
         const d = scorePairs(emb, emb, dim, pairs.i, pairs.j, { distance, head: run.result.head });
         const vm = verificationMetrics(d, pairs.labels);
-        // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.
-        const rm = retrievalMetrics(emb, heldOut.labels, { dim, distance: run.result.head ? 'euclidean' : distance });
+        const rm = retrievalMetrics(emb, heldOut.labels, { dim, distance: retrievalDistance({ distance, head: run.result.head }) });
         scores = {
           verification: { auc: vm.auc, eer: vm.eer, accuracy: accuracyAtThreshold(d, pairs.labels, m.verification.threshold), threshold: m.verification.threshold, pairs: pairs.labels.length },
           retrieval: { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, queries: rm.queries },

@@ -18,6 +18,7 @@ import { type SplitName } from './choices.js';
 
 import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
 import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
+import { retrievalDistance } from '../train/held-out-pairs.js';
 
 // What evaluate-bundle.ts exported before the split, still importable from here.
 export { SPLIT_NAMES, type SplitName } from './choices.js';
@@ -82,7 +83,7 @@ export async function evaluateBundle(bundle: string | OpenBundle, dataset: strin
     let retrieval: RetrievalMetrics | null = null;
     if (embeddings && !isPairDataset(data)) {
       // A head scores pairs, not neighbours: retrieval ranks by the embedding's euclidean distance, as runTraining does.
-      retrieval = retrievalMetrics(embeddings, data.labels, { dim: b.network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
+      retrieval = retrievalMetrics(embeddings, data.labels, { dim: b.network.embeddingDim, distance: retrievalDistance(scorer) });
     }
     const result: BundleEvaluation = {
       dataset,
@@ -148,8 +149,7 @@ function evaluationDocument(
             embeddings,
             dim: b.network.embeddingDim,
             labels: data.labels,
-            // a head scores pairs, not neighbours: rank by the embedding's euclidean distance, as retrieval does
-            distance: (b.manifest.loss as { head?: unknown } | null)?.head != null ? 'euclidean' : b.network.distanceName,
+            distance: retrievalDistance({ distance: b.network.distanceName, head: (b.manifest.loss as { head?: unknown } | null)?.head }),
             images: { x: data.x, inputShape: data.inputShape },
             classNames: data.classNames,
             map: { seed: r.runSplit.seed },

@@ -15,7 +15,7 @@ import { checkDistanceName, type DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
-import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '../signatures/index.js';
 import { trainingReport, writeReport } from '../report/index.js';
 
@@ -217,14 +217,9 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const vm = verificationMetrics(testDist, testPairs.labels);
   let retrieval: RunMetrics['retrieval'] = null;
   let testEmb: Float32Array | undefined;
-  if (!isPairDataset(split.test) && !result.head) {
+  if (!isPairDataset(split.test)) {
     const emb = (testEmb = await network.embedBatched(split.test.x));
-    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance });
-    retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
-  } else if (!isPairDataset(split.test) && result.head) {
-    // The cross-entropy baseline is compared on the embedding distance for retrieval.
-    const emb = (testEmb = await network.embedBatched(split.test.x));
-    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: 'euclidean' });
+    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: retrievalDistance(scorer) });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   }
 
@@ -318,7 +313,7 @@ function runReport(
       embeddings: emb.embeddings,
       dim: emb.dim,
       labels: emb.data.labels,
-      distance: result.head ? 'euclidean' : m.distance,
+      distance: retrievalDistance({ distance: m.distance, head: result.head }),
       images: { x: emb.data.x, inputShape: emb.data.inputShape },
       classNames: emb.data.classNames,
       map: { seed: m.seed },

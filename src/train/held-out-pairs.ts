@@ -35,6 +35,14 @@ export function scorePairs(
   });
 }
 
+/**
+ * The distance that ranks retrieval for a scorer: its own, or Euclidean for the
+ * cross-entropy baseline, whose head scores pairs (a logit), not neighbours.
+ */
+export function retrievalDistance<D extends DistanceLike>(scorer: { distance: D; head?: unknown }): D | 'euclidean' {
+  return scorer.head != null ? 'euclidean' : scorer.distance;
+}
+
 /** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. */
 export function drawHeldOutPairs(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
   if (isPairDataset(data)) {

@@ -22,5 +22,5 @@ export { KochHead } from './koch-head.js';
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint } from './checkpoint.js';
 export type { TensorGroups } from './checkpoint.js';
-export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit } from './held-out-pairs.js';
+export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
 export type { EmbedRows } from './held-out-pairs.js';

@@ -209,3 +209,11 @@ test('a distance object trains through the miner, the loss and validation', asyn
   assert.ok(matrices > 0 && pairCalls >= 3, `matrix ${matrices}, pairs ${pairCalls}`);
   assert.ok(r.history.at(-1)!.validation!.auc > 0.85, `auc ${r.history.at(-1)!.validation!.auc}`);
 });
+
+test('retrieval ranks by the scorer distance, or Euclidean for the cross-entropy head (one rule for every job)', async () => {
+  const { retrievalDistance, KochHead } = await import('../../src/train/index.js');
+  assert.equal(retrievalDistance({ distance: 'cosine' }), 'cosine');
+  const head = new KochHead(4);
+  assert.equal(retrievalDistance({ distance: 'cosine', head }), 'euclidean');
+  head.dispose();
+});
