@@ -24,4 +24,7 @@ export * from './eval/index.js';
 export * from './export/index.js';
 export * from './signatures/index.js';
 export * from './report/index.js';
+export * from './index/index.js';
+export * from './faces/index.js';
 export * from './jobs/index.js';
+export * from './serve/index.js';

@@ -10,6 +10,9 @@ import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
 import { registerSignatureCommand } from './signature.js';
+import { registerIndexCommand } from './index.js';
+import { registerServeCommand } from './serve.js';
+import { registerFaceCommand } from './face.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -22,4 +25,7 @@ export function registerCommands(program: Command): void {
   registerEmbedCommand(program);
   registerExportCommand(program);
   registerSignatureCommand(program);
+  registerIndexCommand(program);
+  registerServeCommand(program);
+  registerFaceCommand(program);
 }

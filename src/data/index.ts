@@ -7,7 +7,7 @@ export { readIdx, loadIdxDataset } from './idx.js';
 export type { IdxArray, IdxData, IdxType, IdxSplit, IdxDatasetOptions } from './idx.js';
 export { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_CLASSES } from './fashion-mnist.js';
 export type { FashionMnistOptions } from './fashion-mnist.js';
-export { decodeImage, isImageFile, IMAGE_EXTENSIONS } from './image.js';
+export { decodeImage, decodeImageBytes, isImageFile, IMAGE_EXTENSIONS } from './image.js';
 export type { ImageOptions, ImageFit } from './image.js';
 export { decodeNetpbm } from './netpbm.js';
 export type { RawImage } from './netpbm.js';

@@ -113,6 +113,12 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
+    case 'faces':
+      // The face pipeline sits above this layer (src/faces: loadFaceDataset); its split is by person, not by image.
+      throw new ContrastiveError(
+        'UNSUPPORTED',
+        `${fn}: '${spec}' is a face dataset: train on it with 'contrastive train --dataset ${spec}' (it reports figures on people never trained on), use the bundle with 'contrastive face verify|identify --model DIR', or load it with loadFaceDataset`,
+      );
   }
   const registered = registeredKinds.get(kind);
   if (registered) {

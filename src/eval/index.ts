@@ -8,6 +8,7 @@ export type { CalibrationTarget, CalibratedThreshold, PlattParameters } from './
 export { knn } from './knn.js';
 export type { KnnOptions, KnnResult } from './knn.js';
 export type { KnnEngine } from './neighbour-lists.js';
+export { KnnGallery } from './knn-gallery.js';
 export { retrievalMetrics } from './retrieval.js';
 export type { RetrievalOptions, RetrievalMetrics } from './retrieval.js';
 export type { NumericInput, EmbeddingsInput } from './inputs.js';

@@ -35,13 +35,22 @@ export interface Prepared {
 }
 
 export function prepare(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distance: DistanceName): Prepared {
-  const { dim } = refs;
-  const nq = queries.rows;
-  const nr = refs.rows;
+  const offset = distance === 'cosine' ? new Float64Array(refs.dim) : centringOffset(refs);
+  const r = prepareRows(refs, distance, offset, true);
+  return { q: prepareRows(queries, distance, offset, false), r, width: widthOf(refs.dim, distance), nq: queries.rows, nr: refs.rows };
+}
+
+/** Columns of a prepared row: the embedding, plus one for the norm term (not for cosine). */
+export function widthOf(dim: number, distance: DistanceName): number {
+  return distance === 'cosine' ? dim : dim + 1;
+}
+
+/** Rows of `m` as queries (isRef false) or references of the ranking GEMM, centred on `offset`. */
+export function prepareRows(m: EmbeddingMatrix, distance: DistanceName, offset: Float64Array, isRef: boolean): Float32Array {
+  const { dim } = m;
   const cosine = distance === 'cosine';
-  const width = cosine ? dim : dim + 1;
-  const offset = cosine ? new Float64Array(dim) : centringOffset(refs);
-  const build = (m: EmbeddingMatrix, isRef: boolean): Float32Array => {
+  const width = widthOf(dim, distance);
+  const build = (): Float32Array => {
     const out = new Float32Array(m.rows * width);
     for (let i = 0; i < m.rows; i++) {
       const o = i * width;
@@ -63,7 +72,7 @@ export function prepare(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distanc
     }
     return out;
   };
-  return { q: build(queries, false), r: build(refs, true), width, nq, nr };
+  return build();
 }
 
 /**
@@ -73,7 +82,7 @@ export function prepare(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distanc
  * offset is below the spread) and so that data on a coarse grid (integers)
  * stays exact after centring and exact ties stay ties.
  */
-function centringOffset(refs: EmbeddingMatrix): Float64Array {
+export function centringOffset(refs: EmbeddingMatrix): Float64Array {
   const { dim, rows, data } = refs;
   const mean = new Float64Array(dim);
   for (let i = 0; i < rows; i++) for (let c = 0; c < dim; c++) mean[c] += data[i * dim + c];

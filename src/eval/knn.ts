@@ -16,9 +16,9 @@
 import { check } from '../errors.js';
 import { checkDistance, isDistanceObject, type DistanceLike } from '../distances/distance.js';
 import type { DistanceName } from '../distances/names.js';
-import { readEmbeddings, type EmbeddingsInput } from './inputs.js';
+import { readEmbeddings, type EmbeddingMatrix, type EmbeddingsInput } from './inputs.js';
 import { exactDistance, objectDistances } from './exact-distance.js';
-import { forEachNeighbourList, type KnnEngine } from './neighbour-lists.js';
+import { forEachNeighbourList, type KnnEngine, type NeighbourVisit } from './neighbour-lists.js';
 
 
 /** Options of {@link knn}. */
@@ -79,38 +79,47 @@ export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: nu
   if (options.blockRows !== undefined) check(Number.isInteger(options.blockRows) && options.blockRows >= 1, fn, `blockRows must be a positive integer, got ${options.blockRows}`);
   const indices = new Int32Array(qs.rows * k);
   const distances = new Float64Array(qs.rows * k);
+  const rerank = exactReranker(qs, refs, distance, k, indices, distances, fn);
+  forEachNeighbourList(qs, refs, distance, excludeSelf, k, () => k, rerank, { blockRows: options.blockRows, engine: options.engine ?? 'auto', fn });
+  return { indices, distances, k, queries: qs.rows };
+}
+
+/**
+ * A visitor that recomputes each query's kept neighbours' distances exactly
+ * (float64; a distance object's own `pairs`) and writes them, ordered by
+ * distance then index, into row `row` of `indices` / `distances` ([queries, k]).
+ */
+export function exactReranker(
+  qs: EmbeddingMatrix,
+  refs: EmbeddingMatrix,
+  distance: DistanceLike,
+  k: number,
+  indices: Int32Array,
+  distances: Float64Array,
+  fn = 'knn',
+): NeighbourVisit {
   const order = new Int32Array(k);
   const exact = new Float64Array(k);
-  forEachNeighbourList(
-    qs,
-    refs,
-    distance,
-    excludeSelf,
-    k,
-    () => k,
-    (row, idx) => {
-      const own = isDistanceObject(distance) ? objectDistances(qs.data, row, refs.data, idx.subarray(0, k), refs.dim, distance, fn) : null;
-      for (let t = 0; t < k; t++) {
-        order[t] = idx[t];
-        exact[t] = own ? own[t] : exactDistance(qs.data, row, refs.data, idx[t], refs.dim, distance as DistanceName);
+  return (row, idx) => {
+    const own = isDistanceObject(distance) ? objectDistances(qs.data, row, refs.data, idx.subarray(0, k), refs.dim, distance, fn) : null;
+    for (let t = 0; t < k; t++) {
+      order[t] = idx[t];
+      exact[t] = own ? own[t] : exactDistance(qs.data, row, refs.data, idx[t], refs.dim, distance as DistanceName);
+    }
+    // re-sort the kept neighbours by exact distance, then index (insertion: nearly sorted already)
+    for (let t = 1; t < k; t++) {
+      const e = exact[t];
+      const o = order[t];
+      let u = t;
+      while (u > 0 && (exact[u - 1] > e || (exact[u - 1] === e && order[u - 1] > o))) {
+        exact[u] = exact[u - 1];
+        order[u] = order[u - 1];
+        u--;
       }
-      // re-sort the kept neighbours by exact distance, then index (insertion: nearly sorted already)
-      for (let t = 1; t < k; t++) {
-        const e = exact[t];
-        const o = order[t];
-        let u = t;
-        while (u > 0 && (exact[u - 1] > e || (exact[u - 1] === e && order[u - 1] > o))) {
-          exact[u] = exact[u - 1];
-          order[u] = order[u - 1];
-          u--;
-        }
-        exact[u] = e;
-        order[u] = o;
-      }
-      indices.set(order, row * k);
-      distances.set(exact, row * k);
-    },
-    { blockRows: options.blockRows, engine: options.engine ?? 'auto', fn },
-  );
-  return { indices, distances, k, queries: qs.rows };
+      exact[u] = e;
+      order[u] = o;
+    }
+    indices.set(order, row * k);
+    distances.set(exact, row * k);
+  };
 }

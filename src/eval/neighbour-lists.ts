@@ -16,7 +16,7 @@ import { availableHelpers, ParallelRowSelector } from './parallel-select.js';
 import { distanceObjectBlocks, onnxScoreBlocks, prepare, tfjsScoreBlocks, transposed, type ScoreBlocks } from './knn-scores.js';
 
 /** Bytes the distance block of one query block may take. */
-const BLOCK_BYTES = 64 * 1024 * 1024;
+export const BLOCK_BYTES = 64 * 1024 * 1024;
 
 /**
  * Which engine computes the ranking scores: 'onnxruntime' (onnxruntime-node's
@@ -34,13 +34,13 @@ export function checkKnnEngine(engine: unknown, fn: string): asserts engine is K
 }
 
 /** Up to this many neighbours per row (self included) onnxruntime's TopK selects them; above it JS does. */
-const ORT_TOPK_MAX = 256;
+export const ORT_TOPK_MAX = 256;
 /** Bytes of one score block returned by onnxruntime (about 128 rows of 60,000). */
 const ORT_SCORES_BYTES = 30 * 1024 * 1024;
 /** Searches with at least this many scores (queries x references) select on every core. */
 const PARALLEL_MIN_SCORES = 2 ** 24;
 /** Column indices come back from the TopK graph as float32: exact below this. */
-const FLOAT_EXACT_INDEX = 2 ** 24;
+export const FLOAT_EXACT_INDEX = 2 ** 24;
 
 /** How {@link forEachNeighbourList} searches (all optional). */
 export interface NeighbourSearch {

@@ -16,6 +16,7 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
 import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainFaceModel } from './face-train.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '../signatures/index.js';
 import { trainingReport, writeReport } from '../report/index.js';
 
@@ -32,7 +33,7 @@ export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
-  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'. */
+  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
   dataset?: string;
   /** Loader options (data directory, image size, ...). */
   load?: LoadDatasetOptions;
@@ -153,6 +154,12 @@ function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined)
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const givenSpec = options.dataset ?? 'mnist';
+  // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
+  if (givenSpec.startsWith('faces:')) {
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    return trainFaceModel({ dir: givenSpec.slice('faces:'.length), out: options.out, force: options.force, report: options.report, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
+  }
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
