@@ -605,3 +605,35 @@ void stream_copy2(const f32 *a, const f32 *b, f32 *ga, f32 *gb, int n) {
     gb[i] = b[i];
   }
 }
+
+/* ---------------------------------------------------------------- Adam update
+ * One pass for what tf.train.adam does with 12 kernels per variable, with the same float32
+ * operations in the same order (so the same bits):
+ *   m' = m b1 + g (1-b1);  v' = v b2 + g^2 (1-b2);
+ *   w' = (m' / c1) / (sqrt(v' / c2) + eps) * (-lr) + w,   c1 = 1 - b1^t, c2 = 1 - b2^t. */
+EXPORT("adam_update")
+void adam_update(const f32 *w, const f32 *g, const f32 *m, const f32 *v, f32 *w_out, f32 *m_out, f32 *v_out, int n,
+                 f32 b1, f32 omb1, f32 b2, f32 omb2, f32 c1, f32 c2, f32 eps, f32 neg_lr) {
+  const v128_t B1 = wasm_f32x4_splat(b1), OMB1 = wasm_f32x4_splat(omb1), B2 = wasm_f32x4_splat(b2),
+               OMB2 = wasm_f32x4_splat(omb2), C1 = wasm_f32x4_splat(c1), C2 = wasm_f32x4_splat(c2),
+               EPS = wasm_f32x4_splat(eps), NLR = wasm_f32x4_splat(neg_lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gv = wasm_v128_load(g + i);
+    const v128_t mn = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gv, OMB1));
+    const v128_t vn = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), OMB2));
+    const v128_t den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vn, C2)), EPS);
+    const v128_t step = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_div(mn, C1), den), NLR);
+    wasm_v128_store(m_out + i, mn);
+    wasm_v128_store(v_out + i, vn);
+    wasm_v128_store(w_out + i, wasm_f32x4_add(step, wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    const f32 gi = g[i];
+    const f32 mn = m[i] * b1 + gi * omb1;
+    const f32 vn = v[i] * b2 + (gi * gi) * omb2;
+    m_out[i] = mn;
+    v_out[i] = vn;
+    w_out[i] = ((mn / c1) / (__builtin_sqrtf(vn / c2) + eps)) * neg_lr + w[i];
+  }
+}

@@ -14,6 +14,7 @@ import { isPairDataset, type LabelledDataset, type PairDataset, type IndexPairs 
 import type { SiameseNetwork } from '../models/index.js';
 import { contrastiveLoss, tripletLossFromIndices, pairLossFromIndices } from '../losses/index.js';
 import { pairDistances, pairwiseDistanceMatrix, type DistanceName } from '../distances/index.js';
+import { adamOptimizer } from '../engine/index.js';
 import { makePairs, mPerClassSampler } from '../samplers/index.js';
 import { createPairMiner, createTripletMiner } from '../miners/index.js';
 import { DEFAULT_TRIPLET_MINER } from '../miners/names.js';
@@ -148,7 +149,7 @@ interface TrainerState {
 function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   switch (name) {
     case 'adam':
-      return tf.train.adam(lr);
+      return adamOptimizer(lr); // tf.train.adam with a one-pass update on wasm, same results
     case 'sgd':
       return tf.train.momentum(lr, 0.9);
     case 'rmsprop':

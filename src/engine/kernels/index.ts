@@ -9,9 +9,11 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { adamUpdateConfig } from './fused-adam.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
+export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
@@ -23,6 +25,7 @@ export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   unsortedSegmentSumConfig,
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
+  adamUpdateConfig,
 ];
 
 let registered = false;

@@ -48,6 +48,11 @@ export interface KernelExports {
   matmul(a: number, b: number, c: number, M: number, K: number, N: number, sI: number, sK: number, bias: number, relu: number): void;
   /** ga = a, gb = b over n floats (the streaming bound of bench/loss.ts). */
   stream_copy2(a: number, b: number, ga: number, gb: number, n: number): void;
+  /** One Adam step over n floats (see csrc/kernels.c). */
+  adam_update(
+    w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
+    b1: number, omb1: number, b2: number, omb2: number, c1: number, c2: number, eps: number, negLr: number,
+  ): void;
 }
 
 /** Path of the committed kernel binary (the same relative place from src/ and dist/). */
