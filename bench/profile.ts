@@ -49,6 +49,8 @@ async function profilePhase(f: () => void): Promise<Phase> {
   const wallMs = performance.now() - t0;
   const kernelsByName = new Map<string, { ms: number; n: number; shapes: string; top: number }>();
   for (const k of info.kernels) {
+    // An op recorded around its own kernels (e.g. fusedMatMul__op): its time is theirs.
+    if (k.name.endsWith('__op')) continue;
     const ms = Number(k.kernelTimeMs) || 0;
     const e = kernelsByName.get(k.name) ?? { ms: 0, n: 0, shapes: '', top: -1 };
     e.ms += ms;

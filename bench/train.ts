@@ -11,10 +11,10 @@
  * JSON line then carries the median ratio). Ends with one JSON line whose `ratio` is the
  * smaller of the two encoders' ratios.
  *
- *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --backend wasm]
+ *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --threads 2 --backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamOptimizer, initBackend, type BackendName } from '../src/engine/index.js';
+import { adamOptimizer, initBackend, setKernelThreads, type BackendName } from '../src/engine/index.js';
 import { cnnEncoder, mlpEncoder, SiameseNetwork } from '../src/models/index.js';
 import { contrastiveLoss } from '../src/losses/index.js';
 import { median, printTable, runTorchReference } from './lib/torch-reference.js';
@@ -30,7 +30,10 @@ const warmup = Number(opt('warmup', '3'));
 const rounds = Math.max(1, Number(opt('rounds', '1')));
 const models = opt('models', 'cnn,mlp').split(',') as ('cnn' | 'mlp')[];
 const backend = await initBackend(opt('backend', 'wasm') as BackendName);
-const threads = 2;
+// --threads 1: the project without its helper thread beside PyTorch on one thread (a per-core
+// comparison, less distorted than two threads when other processes load the machine).
+const threads = Number(opt('threads', '2'));
+setKernelThreads(threads);
 const images = 2 * pairs;
 
 interface Round { project: number; projectMs: number; torch: number | null; torchMs: number | null; note: string; firstLoss: number; lastLoss: number }
@@ -94,7 +97,7 @@ try {
 }
 
 const names = { cnn: 'CNN (conv32-conv64-fc128-fc64)', mlp: 'MLP (784-512-256-64)' };
-console.log(`train: Siamese step, ${pairs} pairs (${images} images), contrastive loss, Adam; median of ${iters} steps (warm-up ${warmup}); ${rounds} round(s), project then PyTorch back to back`);
+console.log(`train: Siamese step, ${threads} thread(s) each, ${pairs} pairs (${images} images), contrastive loss, Adam; median of ${iters} steps (warm-up ${warmup}); ${rounds} round(s), project then PyTorch back to back`);
 const rows: string[][] = [];
 const summary: Record<string, { project: number; torch: number | null; ratio: number | null }> = {};
 for (const model of models) {

@@ -637,3 +637,23 @@ void adam_update(const f32 *w, const f32 *g, const f32 *m, const f32 *v, f32 *w_
     w_out[i] = ((mn / c1) / (__builtin_sqrtf(vn / c2) + eps)) * neg_lr + w[i];
   }
 }
+
+/* ---------------------------------------------------------------- Relu gradient
+ * out = dy * step(x), step(x) = 1 for x > 0, NaN for NaN, else 0: what TF.js computes with
+ * three kernels (Step, Cast, Multiply), in one pass and with the same values. */
+EXPORT("relu_grad")
+void relu_grad(const f32 *dy, const f32 *x, f32 *out, int n) {
+  const v128_t one = wasm_f32x4_splat(1.f), zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t xv = wasm_v128_load(x + i);
+    v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(xv, zero));
+    s = wasm_v128_bitselect(xv, s, wasm_f32x4_ne(xv, xv));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
+  }
+  for (; i < n; i++) {
+    const f32 xi = x[i];
+    const f32 s = xi > 0.f ? 1.f : (xi != xi ? xi : 0.f);
+    out[i] = dy[i] * s;
+  }
+}

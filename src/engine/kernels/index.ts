@@ -10,6 +10,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
+import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
@@ -26,6 +27,7 @@ export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
   adamUpdateConfig,
+  reluGradKernelConfig,
 ];
 
 let registered = false;
@@ -47,4 +49,6 @@ export function registerWasmKernels(): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  // Relu's gradient for every backend: our one-pass kernel on wasm, TF.js's formula elsewhere.
+  tf.registerGradient(reluGradConfig);
 }

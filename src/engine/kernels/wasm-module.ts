@@ -48,6 +48,8 @@ export interface KernelExports {
   matmul(a: number, b: number, c: number, M: number, K: number, N: number, sI: number, sK: number, bias: number, relu: number): void;
   /** ga = a, gb = b over n floats (the streaming bound of bench/loss.ts). */
   stream_copy2(a: number, b: number, ga: number, gb: number, n: number): void;
+  /** out = dy * step(x) over n floats. */
+  relu_grad(dy: number, x: number, out: number, n: number): void;
   /** One Adam step over n floats (see csrc/kernels.c). */
   adam_update(
     w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
