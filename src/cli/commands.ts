@@ -9,6 +9,10 @@ import { registerMarginCommand } from './margin.js';
 import { registerCompareCommand } from './compare.js';
 import { registerEmbedCommand } from './embed.js';
 import { registerExportCommand } from './export.js';
+import { registerSignatureCommand } from './signature.js';
+import { registerIndexCommand } from './index.js';
+import { registerServeCommand } from './serve.js';
+import { registerFaceCommand } from './face.js';
 
 export function registerCommands(program: Command): void {
   registerTrainCommand(program);
@@ -20,4 +24,8 @@ export function registerCommands(program: Command): void {
   registerCompareCommand(program);
   registerEmbedCommand(program);
   registerExportCommand(program);
+  registerSignatureCommand(program);
+  registerIndexCommand(program);
+  registerServeCommand(program);
+  registerFaceCommand(program);
 }

@@ -1,5 +1,6 @@
 /** `contrastive train`: trains a Siamese network and writes a run directory. */
 import type { Command } from 'commander';
+import type { FaceRunMetrics } from '../jobs/face-train.js';
 import { ContrastiveError } from '../errors.js';
 import { LOSS_NAMES, TRAIN_DEFAULTS, type LossName } from '../train/choices.js';
 import type { RunMetrics } from '../jobs/run-training.js';
@@ -18,6 +19,12 @@ function printSummary(outDir: string, m: RunMetrics, reportFile: string | null):
   ];
   if (m.retrieval) {
     lines.push(`retrieval on ${m.retrieval.queries} test queries: P@1 ${m.retrieval.precisionAt1.toFixed(4)}, MAP@R ${m.retrieval.mapAtR.toFixed(4)}`);
+  }
+  const faces = (m as Partial<FaceRunMetrics>).faces;
+  if (faces) {
+    // faces:DIR: the head beside the raw pretrained descriptor, on the same pairs of people never trained on.
+    const d = faces.descriptor;
+    lines.push(`raw face descriptor on the same pairs: accuracy ${d.accuracy.toFixed(4)} at threshold ${d.threshold.toFixed(4)}, AUC ${d.auc.toFixed(4)}, EER ${d.eer.toFixed(4)}, P@1 ${d.precisionAt1.toFixed(4)} (people: ${faces.people.train} train, ${faces.people.validation} validation, ${faces.people.test} test; ${faces.skipped.length} of ${faces.images + faces.skipped.length} images without a usable face)`);
   }
   lines.push(`model bundle: ${outDir}/model`);
   if (reportFile) lines.push(`report: ${reportFile}`);

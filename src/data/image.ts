@@ -70,7 +70,7 @@ export function checkImageOptions(options: ImageOptions, fn: string): Required<I
  *   file for an undecodable one, UNSUPPORTED for BMP.
  */
 export async function decodeImage(file: string, options: ImageOptions, fn = 'decodeImage'): Promise<Float32Array> {
-  const { width, height, channels, fit, background } = checkImageOptions(options, fn);
+  checkImageOptions(options, fn);
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
@@ -79,6 +79,18 @@ export async function decodeImage(file: string, options: ImageOptions, fn = 'dec
     if (code === 'ENOENT') throw new ContrastiveError('NOT_FOUND', `${fn}: ${file}: no such file`, { cause: err });
     throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}: cannot read (${code ?? String(err)})`, { cause: err });
   }
+  return decodeImageBytes(bytes, options, fn, file);
+}
+
+/**
+ * Decodes an image held in memory (an upload, say) exactly as {@link decodeImage}
+ * decodes a file; `name` stands for the file in error messages.
+ *
+ * @throws ContrastiveError INVALID_DATA naming `name` for undecodable bytes, UNSUPPORTED for BMP.
+ */
+export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions, fn = 'decodeImageBytes', name = 'image'): Promise<Float32Array> {
+  const { width, height, channels, fit, background } = checkImageOptions(options, fn);
+  const file = name;
   if (bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d) {
     throw new ContrastiveError('UNSUPPORTED', `${fn}: ${file}: BMP images are not supported (sharp cannot decode them); convert them to PNG`);
   }

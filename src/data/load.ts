@@ -15,6 +15,33 @@ import { DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './specs.js';
 
 export { DATASET_SPECS, DEFAULT_IMAGE_SIZE };
 
+/** The kinds loadDataset loads itself; the other listed kinds register their loader (see {@link registerDatasetKind}). */
+const BUILT_IN_KINDS: readonly string[] = ['mnist', 'fashion-mnist', 'idx', 'folder', 'pairs'];
+
+/**
+ * A dataset kind whose loader lives above the data layer (signatures:DIR):
+ * `loadDataset('KIND:ARG')` calls `load(ARG, options)`.
+ */
+export interface DatasetKind {
+  /** The spec form for messages, e.g. 'signatures:DIR'. */
+  form: string;
+  load(arg: string, options: LoadDatasetOptions): Promise<LabelledDataset | PairDataset>;
+}
+
+const registeredKinds = new Map<string, DatasetKind>();
+
+/**
+ * Registers the loader of a dataset kind with {@link loadDataset}. Modules
+ * above the data layer register theirs when imported (the data layer cannot
+ * import them); importing the package's entry point registers them all.
+ *
+ * @throws ContrastiveError when `kind` is one loadDataset loads itself or is registered already.
+ */
+export function registerDatasetKind(kind: string, entry: DatasetKind): void {
+  check(/^[a-z][a-z0-9-]*$/.test(kind) && !BUILT_IN_KINDS.includes(kind) && !registeredKinds.has(kind), 'registerDatasetKind', `'${kind}' is not a new dataset kind name`);
+  registeredKinds.set(kind, entry);
+}
+
 /** Options of {@link loadDataset}; each applies to the spec forms named. */
 export interface LoadDatasetOptions {
   /** fashion-mnist: folder with the IDX files instead of the Debian location. */
@@ -37,6 +64,8 @@ export interface LoadDatasetOptions {
   concurrency?: number;
   /** folder: leave out undecodable images (listed in the result's `skipped`) instead of failing; default false. */
   skipBadImages?: boolean;
+  /** signatures: points per resampled online signature; default 64. */
+  sequenceLength?: number;
 }
 
 /**
@@ -45,7 +74,8 @@ export interface LoadDatasetOptions {
  * - 'fashion-mnist': Fashion-MNIST from the Debian location or `dataDir` (loadFashionMnist);
  * - 'idx:DIR': IDX files train-/t10k-images-idx3-ubyte(.gz) + labels in DIR (loadIdxDataset);
  * - 'folder:DIR': one sub-folder per class (loadImageFolder);
- * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset}.
+ * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset};
+ * - 'KIND:ARG' for a kind registered with {@link registerDatasetKind} (e.g. signatures:DIR).
  * Tell the two result kinds apart with `isPairDataset`.
  *
  * @throws ContrastiveError for an unknown spec (listing the valid forms) and
@@ -82,6 +112,20 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
+    case 'faces':
+      // The face pipeline sits above this layer (src/faces: loadFaceDataset); its split is by person, not by image.
+      throw new ContrastiveError(
+        'UNSUPPORTED',
+        `${fn}: '${spec}' is a face dataset: train on it with 'contrastive train --dataset ${spec}' (it reports figures on people never trained on), use the bundle with 'contrastive face verify|identify --model DIR', or load it with loadFaceDataset`,
+      );
+  }
+  const registered = registeredKinds.get(kind);
+  if (registered) {
+    if (arg === '') throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: '${spec}' needs an argument (form ${registered.form})`);
+    return registered.load(arg, options);
+  }
+  if (DATASET_SPECS.some((form) => form.startsWith(`${kind}:`))) {
+    throw new ContrastiveError('UNSUPPORTED', `${fn}: '${spec}': the ${kind} loader is not registered (import the package entry point, 'contrastive', rather than its data module alone)`);
   }
   throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: unknown dataset '${spec}' (valid forms: ${DATASET_SPECS.join(', ')})`);
 }

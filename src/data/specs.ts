@@ -3,7 +3,7 @@ import path from 'node:path';
 /** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
 
 /** The spec forms loadDataset accepts. */
-export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'];
+export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'signatures:DIR'];
 
 /** Default image size for folder: and pairs: datasets when none is given. */
 export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
@@ -14,13 +14,13 @@ export function datasetKind(spec: string): string {
   return colon < 0 ? spec : spec.slice(0, colon);
 }
 
-/** Spec kinds whose images are decoded and resized (they take width, height, channels, fit). */
-export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs'];
+/** Spec kinds whose images are decoded and resized (they take width, height, channels, fit; signatures: when they are images). */
+export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs', 'signatures'];
 /** Spec kinds that read a data directory option (`dataDir`). */
 export const DATA_DIR_DATASET_KINDS: readonly string[] = ['fashion-mnist'];
 
 /** Spec kinds followed by a path. */
-export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs'];
+export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs', 'signatures'];
 
 /**
  * The spec with its path made absolute (against `cwd`), so a spec recorded in

@@ -5,7 +5,7 @@ export { kFoldVerification } from './kfold.js';
 export type { KFoldOptions, KFoldResult } from './kfold.js';
 export { calibrateThreshold, fitPlatt, probabilitySame } from './calibration.js';
 export type { CalibrationTarget, CalibratedThreshold, PlattParameters } from './calibration.js';
-export { knn } from './knn.js';
+export { knn, KnnGallery } from './knn.js';
 export type { KnnOptions, KnnResult, KnnEngine } from './knn.js';
 export { retrievalMetrics } from './retrieval.js';
 export type { RetrievalOptions, RetrievalMetrics } from './retrieval.js';

@@ -72,13 +72,21 @@ interface Prepared {
 }
 
 function prepare(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distance: DistanceName): Prepared {
-  const { dim } = refs;
-  const nq = queries.rows;
-  const nr = refs.rows;
+  const offset = distance === 'cosine' ? new Float64Array(refs.dim) : centringOffset(refs);
+  const r = prepareRows(refs, distance, offset, true);
+  return { q: prepareRows(queries, distance, offset, false), r, width: widthOf(refs.dim, distance), nq: queries.rows, nr: refs.rows };
+}
+
+function widthOf(dim: number, distance: DistanceName): number {
+  return distance === 'cosine' ? dim : dim + 1;
+}
+
+/** Rows of `m` as queries (isRef false) or references of the ranking GEMM, centred on `offset`. */
+function prepareRows(m: EmbeddingMatrix, distance: DistanceName, offset: Float64Array, isRef: boolean): Float32Array {
+  const { dim } = m;
   const cosine = distance === 'cosine';
-  const width = cosine ? dim : dim + 1;
-  const offset = cosine ? new Float64Array(dim) : centringOffset(refs);
-  const build = (m: EmbeddingMatrix, isRef: boolean): Float32Array => {
+  const width = widthOf(dim, distance);
+  const build = (): Float32Array => {
     const out = new Float32Array(m.rows * width);
     for (let i = 0; i < m.rows; i++) {
       const o = i * width;
@@ -100,7 +108,7 @@ function prepare(queries: EmbeddingMatrix, refs: EmbeddingMatrix, distance: Dist
     }
     return out;
   };
-  return { q: build(queries, false), r: build(refs, true), width, nq, nr };
+  return build();
 }
 
 /**
@@ -399,37 +407,125 @@ export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: nu
   if (options.blockRows !== undefined) check(Number.isInteger(options.blockRows) && options.blockRows >= 1, fn, `blockRows must be a positive integer, got ${options.blockRows}`);
   const indices = new Int32Array(qs.rows * k);
   const distances = new Float64Array(qs.rows * k);
+  const rerank = exactReranker(qs, refs, distance, k, indices, distances);
+  forEachNeighbourList(qs, refs, distance, excludeSelf, k, () => k, rerank, { blockRows: options.blockRows, engine: options.engine ?? 'auto', fn });
+  return { indices, distances, k, queries: qs.rows };
+}
+
+/**
+ * A visitor that recomputes each query's kept neighbours' distances exactly
+ * (float64) and writes them, ordered by distance then index, into row `row`
+ * of `indices` / `distances` ([queries, k]).
+ */
+function exactReranker(qs: EmbeddingMatrix, refs: EmbeddingMatrix, distance: DistanceName, k: number, indices: Int32Array, distances: Float64Array): NeighbourVisit {
   const order = new Int32Array(k);
   const exact = new Float64Array(k);
-  forEachNeighbourList(
-    qs,
-    refs,
-    distance,
-    excludeSelf,
-    k,
-    () => k,
-    (row, idx) => {
-      for (let t = 0; t < k; t++) {
-        order[t] = idx[t];
-        exact[t] = exactDistance(qs.data, row, refs.data, idx[t], refs.dim, distance);
+  return (row, idx) => {
+    for (let t = 0; t < k; t++) {
+      order[t] = idx[t];
+      exact[t] = exactDistance(qs.data, row, refs.data, idx[t], refs.dim, distance);
+    }
+    // re-sort the kept neighbours by exact distance, then index (insertion: nearly sorted already)
+    for (let t = 1; t < k; t++) {
+      const e = exact[t];
+      const o = order[t];
+      let u = t;
+      while (u > 0 && (exact[u - 1] > e || (exact[u - 1] === e && order[u - 1] > o))) {
+        exact[u] = exact[u - 1];
+        order[u] = order[u - 1];
+        u--;
       }
-      // re-sort the kept neighbours by exact distance, then index (insertion: nearly sorted already)
-      for (let t = 1; t < k; t++) {
-        const e = exact[t];
-        const o = order[t];
-        let u = t;
-        while (u > 0 && (exact[u - 1] > e || (exact[u - 1] === e && order[u - 1] > o))) {
-          exact[u] = exact[u - 1];
-          order[u] = order[u - 1];
-          u--;
-        }
-        exact[u] = e;
-        order[u] = o;
+      exact[u] = e;
+      order[u] = o;
+    }
+    indices.set(order, row * k);
+    distances.set(exact, row * k);
+  };
+}
+
+/**
+ * A fixed set of references prepared once for many {@link knn} searches (an
+ * embedding index's gallery): the centring, the transposed GEMM operand and
+ * the onnxruntime session are built on the first search and reused, so one
+ * query costs one pass over the references instead of a copy of them. Gives
+ * the same neighbours and distances as `knn(queries, references, k, distance)`.
+ */
+export class KnnGallery {
+  /** Number of references. */
+  readonly rows: number;
+  /** Embedding size. */
+  readonly dim: number;
+  private readonly refs: EmbeddingMatrix;
+  private offset: Float64Array | null = null;
+  private rt: Float32Array | null = null;
+  private scorer: { topK: number; scorer: OnnxScorer } | null = null;
+
+  /**
+   * @param references embeddings [nr, dim] (tensor, rows, or flat with `dim`); copied when not a Float32Array.
+   * @param distance 'euclidean' (default), 'squaredEuclidean' or 'cosine'.
+   * @param engine score engine (default 'auto').
+   */
+  constructor(
+    references: EmbeddingsInput,
+    readonly distance: DistanceName = 'euclidean',
+    options: { dim?: number; engine?: KnnEngine } = {},
+  ) {
+    const fn = 'KnnGallery';
+    checkDistanceName(distance, fn);
+    this.engine = options.engine ?? 'auto';
+    checkKnnEngine(this.engine, fn);
+    this.refs = readEmbeddings(references, fn, 'references', options.dim);
+    this.rows = this.refs.rows;
+    this.dim = this.refs.dim;
+  }
+
+  private readonly engine: KnnEngine;
+
+  /**
+   * The k nearest references of each query, nearest first (ties by the smaller
+   * reference index), with exact distances.
+   *
+   * @throws ContrastiveError for queries of another dim, non-finite values or a bad k.
+   */
+  search(queries: EmbeddingsInput, k: number, options: { dim?: number } = {}): KnnResult {
+    const fn = 'KnnGallery.search';
+    const qs = readEmbeddings(queries, fn, 'queries', options.dim ?? this.dim);
+    check(qs.dim === this.dim, fn, `queries have dim ${qs.dim} but the references have dim ${this.dim}`);
+    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
+    check(k <= this.rows, fn, `k (${k}) exceeds the ${this.rows} references`);
+    const ort = this.engine === 'tfjs' ? null : nativeOrt();
+    if (!ort || k > ORT_TOPK_MAX || this.rows >= FLOAT_EXACT_INDEX) return knn(qs.data, this.refs.data, k, this.distance, { dim: this.dim, engine: this.engine });
+    const width = widthOf(this.dim, this.distance);
+    if (this.offset === null || this.rt === null) {
+      this.offset = this.distance === 'cosine' ? new Float64Array(this.dim) : centringOffset(this.refs);
+      const r = prepareRows(this.refs, this.distance, this.offset, true);
+      this.rt = transposed({ q: new Float32Array(0), r, width, nq: 0, nr: this.rows });
+    }
+    if (this.scorer?.topK !== k) {
+      this.scorer?.scorer.dispose();
+      this.scorer = null;
+      this.scorer = { topK: k, scorer: new OnnxScorer(ort, this.rt, width, this.rows, { kind: 'topK', k }) };
+    }
+    const q = prepareRows(qs, this.distance, this.offset, false);
+    const indices = new Int32Array(qs.rows * k);
+    const distances = new Float64Array(qs.rows * k);
+    const rerank = exactReranker(qs, this.refs, this.distance, k, indices, distances);
+    const bq = Math.max(1, Math.min(1024, Math.floor(BLOCK_BYTES / 4 / this.rows)));
+    const idx = new Int32Array(k);
+    for (let q0 = 0; q0 < qs.rows; q0 += bq) {
+      const rows = Math.min(bq, qs.rows - q0);
+      const nearest = this.scorer.scorer.run(q.subarray(q0 * width, (q0 + rows) * width), rows).index;
+      for (let i = 0; i < rows; i++) {
+        for (let t = 0; t < k; t++) idx[t] = nearest[i * k + t];
+        rerank(q0 + i, idx, k);
       }
-      indices.set(order, row * k);
-      distances.set(exact, row * k);
-    },
-    { blockRows: options.blockRows, engine: options.engine ?? 'auto', fn },
-  );
-  return { indices, distances, k, queries: qs.rows };
+    }
+    return { indices, distances, k, queries: qs.rows };
+  }
+
+  /** Frees the onnxruntime session (the gallery can still search: it rebuilds it). */
+  dispose(): void {
+    this.scorer?.scorer.dispose();
+    this.scorer = null;
+  }
 }

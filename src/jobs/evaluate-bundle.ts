@@ -17,6 +17,7 @@ import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-
 import { verificationMetrics, accuracyAtThreshold, type RocCurve } from '../eval/verification.js';
 import { retrievalMetrics, type RetrievalMetrics } from '../eval/retrieval.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from '../eval/calibration.js';
+import { isSignatureDataset, signatureTrainingSplit } from '../signatures/index.js';
 import { toModelInput } from '../models/model-input.js';
 import { evaluationReport, writeReport } from '../report/index.js';
 
@@ -202,6 +203,8 @@ export async function bundleSplit(
   if (split === 'all') return { data, runSplit };
   const fractions = { seed: runSplit.seed, validation: runSplit.validation, test: runSplit.test };
   if (isPairDataset(data)) return { data: splitPairs(data, fractions)[split], runSplit };
+  // Signatures split by writer, as runTraining does: the same seed gives the same writers and pairs.
+  if (isSignatureDataset(data)) return { data: signatureTrainingSplit(data, fractions)[split], runSplit };
   // Held-out classes belong to the run's own dataset; on another dataset they mean nothing.
   const holdoutClasses = runSplitOverride?.holdoutClasses ?? (bundle.manifest.training?.dataset === spec ? runSplit.holdoutClasses : []);
   const parts = splitDataset(data, { ...fractions, holdoutClasses });

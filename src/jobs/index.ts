@@ -5,6 +5,16 @@ export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName } f
 export { evaluateBundle, calibrateBundle, defaultEvaluationReportFile, openBundle, bundleSplit, runSplitOf, calibrationTargetName, SPLIT_NAMES, type SplitName, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleEvaluation, type BundleCalibration } from './evaluate-bundle.js';
 export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
 export { compareLosses, compareMarkdown, compareBudget, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
-export { verifyPair, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
+export { verifyPair, embedPairInputs, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
+export { trainFaceModel, splitIdentities, FACE_TRAIN_DEFAULTS, type FaceTrainingOptions, type FaceRunMetrics, type FaceScores } from './face-train.js';
+export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBuildResult } from './index-build.js';
+export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
+export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
+export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
+export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
+export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type SignatureDemoResult } from './signature-demo.js';
+export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';
+export { splitEmbeddingMap, type SplitMap, type SplitMapOptions, type SplitMapPoint } from './split-map.js';
+export { examplePicture, pixelsToPng, type ExamplePictureOptions } from './example-picture.js';

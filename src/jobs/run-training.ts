@@ -16,6 +16,8 @@ import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, ac
 import { isPairDataset } from '../data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
 import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainFaceModel } from './face-train.js';
+import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '../signatures/index.js';
 import { trainingReport, writeReport } from '../report/index.js';
 
 import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
@@ -24,7 +26,7 @@ export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
-  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv'. */
+  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
   dataset?: string;
   /** Loader options (data directory, image size, ...). */
   load?: LoadDatasetOptions;
@@ -85,6 +87,8 @@ export interface RunMetrics {
   split: { train: number; validation: number; test: number };
   /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
   skippedImages?: string[];
+  /** signatures:DIR: EER for skilled and random forgeries, FAR/FRR at the threshold, on test writers. */
+  signature?: ForgeryMetrics;
 }
 
 export interface RunTrainingResult {
@@ -120,7 +124,7 @@ export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrai
     }
     case 'sequence':
       check(inputShape.length === 2, 'train', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
-      return sequenceEncoder({ features: inputShape[1], embeddingDim, seed });
+      return sequenceEncoder({ features: inputShape[1], length: inputShape[0], embeddingDim, seed });
     default:
       check(false, 'train', `unknown encoder '${String(name)}' (expected ${ENCODER_NAMES.join(', ')})`);
   }
@@ -141,6 +145,12 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const givenSpec = options.dataset ?? 'mnist';
+  // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
+  if (givenSpec.startsWith('faces:')) {
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    return trainFaceModel({ dir: givenSpec.slice('faces:'.length), out: options.out, force: options.force, report: options.report, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
+  }
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
@@ -161,7 +171,11 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
-  if (isPairDataset(data)) {
+  if (isSignatureDataset(data)) {
+    // Writer-independent: whole writers go to validation and test; pairs with skilled and random forgeries.
+    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; --holdout-classes does not apply');
+    split = signatureTrainingSplit(data, { ...fractions, pairs: trainCfg.pairsPerEpoch });
+  } else if (isPairDataset(data)) {
     check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
     split = splitPairs(data, fractions);
   } else {
@@ -237,10 +251,12 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
     ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
   };
+  const signature = isSignatureDataset(data) ? signatureRunExtras(data, split.test, testDist, calibration.threshold) : undefined;
+  if (signature) metrics.signature = signature.metrics;
 
   const bundleDir = path.join(outDir, 'model');
   await saveBundle(bundleDir, network, {
-    preprocessing: preprocessingOf(data.inputShape),
+    preprocessing: signature?.preprocessing ?? preprocessingOf(data.inputShape),
     loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
     threshold: calibration.threshold,
     calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs`, probability: { model: 'logistic', a: platt.a, b: platt.b } },

@@ -4,7 +4,7 @@
  * distance, the threshold, the decision and p(same).
  */
 import { ContrastiveError, check } from '../errors.js';
-import { decodeImage, loadDataset, splitDataset, exampleSize } from '../data/index.js';
+import { decodeImage, decodeImageBytes, loadDataset, splitDataset, exampleSize } from '../data/index.js';
 import type { LabelledDataset } from '../data/types.js';
 import { scorePairs } from '../train/held-out-pairs.js';
 import { probabilitySame } from '../eval/calibration.js';
@@ -15,6 +15,7 @@ import { headOf, runSplitOf, type OpenBundle } from './evaluate-bundle.js';
  * One side of a pair. A row named with a split has one meaning for every dataset:
  * row `index` of that split as the bundle's training run split the dataset.
  * - `{ kind: 'file', path }`: an image file, decoded and resized as the bundle's preprocessing says;
+ * - `{ kind: 'bytes', bytes, name }`: an image held in memory (an upload), decoded like a file; `name` is for messages;
  * - `{ kind: 'row', dataset, index }`: row `index` of the dataset as loadDataset loads it
  *   (mnist: the 10,000 digits; fashion-mnist: the 60,000 rows of its train file);
  * - `{ kind: 'row', dataset, part: 'train' | 'validation' | 'test', index }`: row `index` of that
@@ -24,6 +25,7 @@ import { headOf, runSplitOf, type OpenBundle } from './evaluate-bundle.js';
  */
 export type PairInput =
   | { kind: 'file'; path: string }
+  | { kind: 'bytes'; bytes: Uint8Array; name: string }
   | { kind: 'row'; dataset: 'mnist' | 'fashion-mnist'; part?: 'train' | 'validation' | 'test' | 't10k'; index: number };
 
 /** What {@link verifyPair} returns. */
@@ -50,6 +52,7 @@ const FN = 'verify';
 
 /** The text form of an input, for messages. */
 export function describePairInput(input: PairInput): string {
+  if (input.kind === 'bytes') return input.name;
   return input.kind === 'file' ? input.path : [input.dataset, input.part, input.index].filter((p) => p !== undefined).join(':');
 }
 
@@ -85,12 +88,13 @@ export async function readPairInput(bundle: OpenBundle, input: PairInput, option
   const p = manifest.input.preprocessing;
   const shape = manifest.input.shape;
   const name = describePairInput(input);
-  if (input.kind === 'file') {
+  if (input.kind === 'file' || input.kind === 'bytes') {
     if (p.kind !== 'image') {
       throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: ${name}: the bundle ${bundle.dir} takes ${p.kind} inputs of shape ${JSON.stringify(shape)}, not images`);
     }
     check(p.channels === 1 || p.channels === 3, FN, `the bundle ${bundle.dir} takes images with ${p.channels} channels; only 1 or 3 can be decoded`);
-    const x = await decodeImage(input.path, { width: p.width, height: p.height, channels: p.channels }, FN);
+    const image = { width: p.width, height: p.height, channels: p.channels } as const;
+    const x = input.kind === 'file' ? await decodeImage(input.path, image, FN) : await decodeImageBytes(input.bytes, image, FN, input.name);
     return toModelInput(x, p);
   }
   const rows = await datasetRows(bundle, input, options);
@@ -104,6 +108,19 @@ export async function readPairInput(bundle: OpenBundle, input: PairInput, option
     throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: ${name} has shape ${JSON.stringify(rows.inputShape)} but the bundle ${bundle.dir} takes ${JSON.stringify(shape)}`);
   }
   return toModelInput(rows.x.slice(input.index * size, (input.index + 1) * size), p);
+}
+
+/**
+ * Embeddings of `inputs` (each read as {@link readPairInput} reads it), one
+ * row after another: `inputs.length * embeddingDim` values.
+ */
+export async function embedPairInputs(bundle: OpenBundle, inputs: PairInput[], options: VerifyOptions = {}): Promise<Float32Array> {
+  const rows: Float32Array[] = [];
+  for (const input of inputs) rows.push(await readPairInput(bundle, input, options));
+  const size = rows[0]?.length ?? 0;
+  const x = new Float32Array(size * rows.length);
+  rows.forEach((r, i) => x.set(r, i * size));
+  return bundle.network.embedBatched(x);
 }
 
 /**
@@ -131,13 +148,8 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
       `${FN}: threshold ${threshold} is negative, but ${bundle.network.distanceName} distances are >= 0, so no pair could be the same; pass a threshold >= 0 (the bundle's is ${bundle.manifest.threshold ?? 'not set'})`,
     );
   }
-  const xa = await readPairInput(bundle, a, options);
-  const xb = await readPairInput(bundle, b, options);
-  const x = new Float32Array(xa.length * 2);
-  x.set(xa, 0);
-  x.set(xb, xa.length);
   const { network } = bundle;
-  const emb = await network.embedBatched(x);
+  const emb = await embedPairInputs(bundle, [a, b], options);
   const dim = network.embeddingDim;
   const head = headOf(bundle, FN);
   let distance: number;

@@ -32,7 +32,7 @@ const WEIGHTS_FILE = 'weights.bin';
 
 /** What {@link saveBundle} cannot read off the network itself. Every field is optional. */
 export interface BundleInfo {
-  /** How raw inputs are prepared; default inferred from the input shape (image for [h, w, c], sequence for [null, f], else vector). */
+  /** How raw inputs are prepared; default inferred from the input shape (image for [h, w, c], sequence for [null or length, f], else vector). */
   preprocessing?: Preprocessing;
   /** The training loss (name, convention, margin); default null. */
   loss?: BundleManifest['loss'];
@@ -57,7 +57,7 @@ function defaultPreprocessing(shape: (number | null)[]): Preprocessing {
     // Every loader gives pixel / 255, so a network trained on their data takes 8-bit pixels scaled by 1/255.
     return { kind: 'image', width, height, channels, scale: 1 / 255, mean: 0, std: 1 };
   }
-  if (shape.length === 2 && shape[0] === null && shape[1] !== null) {
+  if (shape.length === 2 && shape[1] !== null) {
     return { kind: 'sequence', features: shape[1], normalize: 'none' };
   }
   return { kind: 'vector' };

@@ -41,6 +41,8 @@ export const cnnEncoderSpecSchema = z.object({
 export const sequenceEncoderSpecSchema = z.object({
   kind: z.literal('sequence'),
   features: positiveInt,
+  /** Fixed number of time steps, when inputs are resampled to one length; absent for any length. */
+  length: positiveInt.optional(),
   cell: z.enum(['conv1d', 'gru']),
   filters: z.array(positiveInt).min(1),
   kernelSize: positiveInt,

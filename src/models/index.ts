@@ -16,3 +16,4 @@ export {
   type Preprocessing,
 } from './manifest.js';
 export { saveBundle, loadBundle, readManifest, updateManifest, type BundleInfo, type ManifestPatch } from './bundle.js';
+export { loadBrowserBundle, browserBundle, preprocessPixels, type BrowserBundle, type BrowserBundleOptions, type BrowserVerifyResult, type PixelSource } from './browser-bundle.js';

@@ -38,6 +38,13 @@ export const preprocessingSchema = z.discriminatedUnion('kind', [
     features: z.number().int().positive(),
     /** Per-sequence normalisation applied before encoding: none, z-score per feature, or min-max per feature. */
     normalize: z.enum(['none', 'zscore', 'minmax']),
+    /**
+     * How raw recordings become these sequences, when that takes more than the
+     * normalisation: `kind` names the module that reads the other settings
+     * (e.g. 'online-signature': resampling, size and position, velocity and
+     * pressure features; see src/signatures).
+     */
+    rawInput: z.object({ kind: z.string() }).catchall(z.unknown()).optional(),
   }),
 ]);
 

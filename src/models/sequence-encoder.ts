@@ -8,6 +8,11 @@ import { parseWith } from './validate.js';
 export interface SequenceEncoderOptions {
   /** Values per time step (e.g. 3 for x, y, pressure). */
   features: number;
+  /**
+   * Fixed number of time steps (e.g. signatures resampled to 64 points). Default:
+   * any length (input shape [null, features]), which needs tensors, not flat arrays, to embed.
+   */
+  length?: number;
   /** 'conv1d': stacked 1-D convolutions; 'gru': one GRU layer (default 'conv1d'). */
   kind?: 'conv1d' | 'gru';
   /** Filters of each 1-D conv layer, kind 'conv1d' (default [64, 64]). */
@@ -26,8 +31,9 @@ export interface SequenceEncoderOptions {
 
 /**
  * Builds an encoder for sequences of shape [time, features] with any number of
- * time steps (input shape [null, features]): conv1d-relu layers or a GRU over
- * time, global average (or max) pooling over time, then dense(embeddingDim).
+ * time steps (input shape [null, features]) or exactly `length` of them:
+ * conv1d-relu layers or a GRU over time, global average (or max) pooling over
+ * time, then dense(embeddingDim).
  * A batch holds sequences of one length; padding with zeros shifts the pooled
  * value, so group sequences by length (or resample them) rather than pad.
  */
@@ -37,6 +43,7 @@ export function sequenceEncoder(options: SequenceEncoderOptions): Encoder<Sequen
     {
       kind: 'sequence',
       features: options?.features,
+      ...(options?.length !== undefined ? { length: options.length } : {}),
       cell: options?.kind ?? 'conv1d',
       filters: options?.filters ?? [64, 64],
       kernelSize: options?.kernelSize ?? 5,
@@ -53,7 +60,7 @@ export function sequenceEncoder(options: SequenceEncoderOptions): Encoder<Sequen
 
 function buildSequence(spec: SequenceEncoderSpec): tf.LayersModel {
   const init = new SeededInit(spec.seed);
-  const input = tf.input({ shape: [null, spec.features] });
+  const input = tf.input({ shape: [spec.length ?? null, spec.features] });
   let h: tf.SymbolicTensor = input;
   if (spec.cell === 'conv1d') {
     for (const filters of spec.filters) {

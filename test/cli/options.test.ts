@@ -104,7 +104,7 @@ test('help is built without TensorFlow.js: registering every command loads no te
       "const p = new Command(); registerCommands(p); const names = p.commands.map((c) => c.name()).join(',');" +
       "console.log(names + ' ' + typeof globalThis._tfengine);",
   );
-  assert.equal(out, 'train,backend,eval,verify,calibrate,margin,compare,embed,export undefined');
+  assert.equal(out, 'train,backend,eval,verify,calibrate,margin,compare,embed,export,signature,index,serve,face undefined');
   // the check itself works: importing TF.js creates the engine
   assert.equal(nodeEval("await import('@tensorflow/tfjs'); console.log(typeof globalThis._tfengine);"), 'object');
 });

@@ -1,6 +1,7 @@
-// Bounded memory: `contrastive embed` of 60,000 images streams - batches through the network,
-// JSON lines through the writer - so it finishes under a 96 MB heap cap (holding the ~50 MB
-// of JSON text at once, as the writer did before, aborted with an out-of-memory error).
+// Bounded memory: `contrastive embed` and `contrastive index build` of 60,000 images stream -
+// batches through the network, JSON lines through the writer, rows into the index - so they
+// finish under a 96 MB heap cap (holding the ~50 MB of JSON text at once, as the embeddings
+// writer did before, aborted with an out-of-memory error).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -42,4 +43,21 @@ test('embed 60,000 images to JSON lines with the heap capped at 96 MB', async ()
     rows++;
   }
   assert.equal(rows, 60_000);
+});
+
+test('index build of 60,000 images with the heap capped at 96 MB', async () => {
+  const out = path.join(root, 'index.sqlite');
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=96', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli/main.ts'), 'index', 'build', '--model', path.join(root, 'run'), '--dataset', `idx:${path.join(root, 'big')}`, '--split', 'all', '--out', out, '--json'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(-500)}`);
+  const { EmbeddingIndex } = await import('../../src/index/index.js');
+  const index = await EmbeddingIndex.open(out);
+  try {
+    assert.equal((await index.stats()).items, 60_000);
+  } finally {
+    await index.close();
+  }
 });

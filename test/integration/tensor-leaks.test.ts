@@ -1,4 +1,4 @@
-// TF.js tensors are released: train -> evaluate -> calibrate -> verify cycles leave
+// TF.js tensors are released: train -> evaluate -> calibrate -> verify -> index cycles leave
 // tf.memory().numTensors where it was (a leak would grow it with every cycle).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { runTraining, openBundle, evaluateBundle, calibrateBundle } from '../../src/jobs/index.js';
+import sharp from 'sharp';
+import { runTraining, openBundle, evaluateBundle, calibrateBundle, verifyPair, buildIndexFromDataset, searchIndexWith } from '../../src/jobs/index.js';
 import { writeIdxSet } from '../support/data.js';
 
 let root = '';
@@ -28,10 +29,16 @@ async function cycle(i: number): Promise<void> {
   const bundle = await openBundle(path.join(out, 'model'));
   await evaluateBundle(bundle, dataset, { pairs: 200 });
   await calibrateBundle(bundle, dataset, { target: { kind: 'eer' }, pairs: 200 });
+  const png = path.join(root, 'query.png');
+  await sharp(Buffer.alloc(64, 90), { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(png);
+  await verifyPair(bundle, { kind: 'file', path: png }, { kind: 'file', path: png });
   bundle.network.dispose();
+  const index = path.join(root, `index-${i}.sqlite`);
+  await buildIndexFromDataset({ model: path.join(out, 'model'), dataset, split: 'all', out: index });
+  await searchIndexWith({ index, model: path.join(out, 'model'), queries: [{ kind: 'file', path: png }], k: 3 });
 }
 
-test('train, evaluate, calibrate: no tensor left behind across cycles', async () => {
+test('train, evaluate, calibrate, verify, index build and search: no tensor left behind across cycles', async () => {
   await cycle(0); // warm-up: kernels and backend state created once
   const before = tf.memory().numTensors;
   await cycle(1);

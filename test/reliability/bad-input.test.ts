@@ -57,7 +57,16 @@ before(async () => {
   const run = await runTraining({ report: false, dataset: `idx:${idxDir}`, hidden: [16], embeddingDim: 4, out: path.join(dir, 'valid-run'), backend: 'wasm', train: { epochs: 1, pairsPerEpoch: 200, batchSize: 40 } });
   run.network.dispose();
   const image = (v: number) => sharp(Buffer.alloc(64, v), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer();
-  const valid: Valid = { bundle: run.bundleDir, idxDir, imageA: path.join(dir, 'a.png'), imageB: path.join(dir, 'b.png') };
+  const signatureBundle = path.join(dir, 'signature-model');
+  const demo = await runCli(['signature', 'demo', '--writers', '8', '--genuine', '4', '--forgeries', '2', '--test-writers', '2', '--validation-writers', '2', '--pairs', '200', '--epochs', '1', '--out', signatureBundle, '--json']);
+  assert.equal(demo.code, 0, demo.stderr);
+  const signature = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'signatures', 'svc2004', 'U1S1.TXT');
+  const other = await runTraining({ report: false, dataset: `idx:${idxDir}`, hidden: [16], embeddingDim: 4, out: path.join(dir, 'other-run'), backend: 'wasm', train: { epochs: 1, pairsPerEpoch: 200, batchSize: 40, seed: 9 } });
+  other.network.dispose();
+  const index = path.join(dir, 'valid.sqlite');
+  const built = await runCli(['index', 'build', '--model', run.bundleDir, '--dataset', `idx:${idxDir}`, '--split', 'all', '--out', index]);
+  assert.equal(built.code, 0, built.stderr);
+  const valid: Valid = { bundle: run.bundleDir, idxDir, imageA: path.join(dir, 'a.png'), imageB: path.join(dir, 'b.png'), signatureBundle, signature, index, otherBundle: other.bundleDir };
   await fs.writeFile(valid.imageA, await image(40));
   await fs.writeFile(valid.imageB, await image(200));
   cases = await buildCorpus(path.join(dir, 'corpus'), valid, 20261130);

@@ -20,6 +20,12 @@ export interface BadCase {
 /** What the corpus needs that is valid: a trained bundle, a valid IDX set, two valid images. */
 export interface Valid {
   bundle: string;
+  /** A signature bundle (signature demo --out) and a readable signature file. */
+  signatureBundle: string;
+  signature: string;
+  /** An index built with `bundle` (SQLite file), and a second bundle that did not build it. */
+  index: string;
+  otherBundle: string;
   idxDir: string;
   imageA: string;
   imageB: string;
@@ -251,5 +257,72 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   }
   for (const [cmd, args] of bundleCommands(path.join(dir, 'no-bundle'))) add(`${cmd} bundle: no such directory`, args, 'no-bundle');
   for (const [cmd, args] of bundleCommands(valid.imageA)) add(`${cmd} bundle: a file`, args, path.basename(valid.imageA));
+  // --- signatures: every bad file of the fixtures, as reference and as questioned signature
+  const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'signatures', 'bad');
+  for (const name of (await fs.readdir(fixtures)).sort()) {
+    const bad = path.join(fixtures, name);
+    add(`signature verify questioned: ${name}`, ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, bad], name);
+    add(`signature verify reference: ${name}`, ['signature', 'verify', '--model', valid.signatureBundle, bad, valid.signature], name);
+  }
+  add('signature verify: one file only', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature], /QUESTIONED|reference/i);
+  add('signature verify: missing file', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, path.join(dir, 'nosig.txt')], 'nosig.txt');
+  add('signature verify: an image bundle', ['signature', 'verify', '--model', valid.bundle, valid.signature, valid.signature], /signature|sequence/i);
+  for (const [opt, values] of [['--writers', ['0', '-1', 'abc']], ['--genuine', ['0', 'x']], ['--forgeries', ['-1', 'x']], ['--test-writers', ['0']], ['--length', ['0', '-5']], ['--pairs', ['0', 'NaN']], ['--epochs', ['0', '2.5']]] as const) {
+    for (const v of values) add(`signature demo ${opt} '${v}'`, ['signature', 'demo', opt, v, '--out', out], opt);
+  }
+  add('signature demo: more test writers than writers', ['signature', 'demo', '--test-writers', '1000', '--out', out], /1000 test .*writers/);
+  // --- embedding indexes: damaged or foreign files, the wrong bundle, absurd options, an unreachable server
+  const indexBytes = await fs.readFile(valid.index);
+  const indexVariants: Array<[string, Buffer | 'dir' | 'missing']> = [
+    ['zero-byte', Buffer.alloc(0)],
+    ['a text file', Buffer.from('id,label\n1,2\n')],
+    ['truncated', indexBytes.subarray(0, Math.floor(indexBytes.length / 3))],
+    ['sqlite header, garbage after', Buffer.concat([indexBytes.subarray(0, 100), Buffer.alloc(4096, 0xaa)])],
+    ['a directory', 'dir'],
+    ['missing', 'missing'],
+  ];
+  k = 0;
+  for (const [what, bytes] of indexVariants) {
+    const p = path.join(dir, 'indexes', `bad-${k++}.sqlite`);
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    if (bytes === 'dir') await fs.mkdir(p);
+    else if (bytes !== 'missing') await fs.writeFile(p, bytes);
+    add(`index search: ${what}`, ['index', 'search', '--index', p, '--model', valid.bundle, valid.imageA], path.basename(p));
+    add(`index stats: ${what}`, ['index', 'stats', '--index', p], path.basename(p));
+    add(`index add: ${what}`, ['index', 'add', '--index', p, '--model', valid.bundle, valid.imageA], path.basename(p));
+  }
+  const foreign = await file('indexes/foreign.sqlite', '');
+  {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE people (name TEXT); INSERT INTO people VALUES (\'x\');');
+    db.close();
+  }
+  add('index search: a SQLite database of something else', ['index', 'search', '--index', foreign, '--model', valid.bundle, valid.imageA], 'foreign.sqlite');
+  add('index search: another bundle', ['index', 'search', '--index', valid.index, '--model', valid.otherBundle, valid.imageA], /bundle|model/i);
+  add('index add: another bundle', ['index', 'add', '--index', valid.index, '--model', valid.otherBundle, valid.imageA], /bundle|model/i);
+  for (const v of ['0', '-1', 'abc', '2.5']) add(`index search -k '${v}'`, ['index', 'search', '--index', valid.index, '--model', valid.bundle, '-k', v, valid.imageA], /-k|--k/);
+  add('index search --mode bogus', ['index', 'search', '--index', valid.index, '--model', valid.bundle, '--mode', 'bogus', valid.imageA], '--mode');
+  add('index search: undecodable query image', ['index', 'search', '--index', valid.index, '--model', valid.bundle, path.join(dir, 'images', 'bad-3.png')], 'bad-3.png');
+  add('index remove: unknown id', ['index', 'remove', '--index', valid.index, 'no-such-id'], 'no-such-id');
+  add('index build: damaged dataset', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${path.join(dir, 'idx-4')}`, '--split', 'all', '--out', path.join(out, 'i.sqlite')], 'train-images-idx3-ubyte');
+  add('index build: --batch-size 0', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--batch-size', '0', '--out', path.join(out, 'i.sqlite')], '--batch-size');
+  add('index search: unreachable PostgreSQL', ['index', 'search', '--index', 'postgres://nobody@127.0.0.1:1/none', '--model', valid.bundle, '--connect-timeout', '2000', valid.imageA], /127\.0\.0\.1|PostgreSQL|connect/i);
+
+  // --- faces: no face, not an image, too small, missing, a directory
+  const grey = await file('faces/grey.png', await sharp({ create: { width: 160, height: 160, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer());
+  const faceBad: Array<[string, string]> = [
+    ['no face', grey],
+    ['not an image', await file('faces/notes.jpg', 'hello')],
+    ['too small', await file('faces/tiny.png', png)],
+    ['missing', path.join(dir, 'faces', 'nobody.jpg')],
+  ];
+  for (const [what, p] of faceBad) {
+    add(`face verify A: ${what}`, ['face', 'verify', p, grey], path.basename(p));
+    add(`face identify: ${what}`, ['face', 'identify', '--index', path.join(dir, 'faces', 'faces.sqlite'), p], /faces\.sqlite|nobody|notes|tiny|grey/);
+  }
+  add('face enroll: no images', ['face', 'enroll', '--index', path.join(out, 'f.sqlite'), '--name', 'x'], /image|argument/i);
+  add('face verify --face-a -1', ['face', 'verify', '--face-a', '-1', grey, grey], '--face-a');
+  add('train signatures: no such folder', ['train', '--dataset', `signatures:${path.join(dir, 'nosigs')}`, '--encoder', 'sequence', '--epochs', '1', '--out', out], 'nosigs');
   return cases;
 }

@@ -1,0 +1,82 @@
+/** `contrastive serve`: the web page and JSON API over a bundle. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { ContrastiveError } from '../errors.js';
+import type { BackendChoice } from '../engine/names.js';
+import { addModelOptions, openModel } from './bundle-options.js';
+import { optionWithDefault, positiveInt } from './options.js';
+
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+/** Defaults, shown in --help from the same constants the action uses. */
+const SERVE_DEFAULTS = { port: 8080, host: '127.0.0.1', maxUploadMb: 10, mapPoints: 300 };
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
+  return n;
+}
+
+interface ServeCliOptions {
+  model: string;
+  port: number;
+  host: string;
+  maxUploadMb: number;
+  map: boolean;
+  mapDataset?: string;
+  mapPoints: number;
+  index?: string;
+  connectTimeout?: number;
+  backend: BackendChoice;
+}
+
+/** Adds `contrastive serve` to `program`. */
+export function registerServeCommand(program: Command): void {
+  const cmd = program.command('serve').description('web page (verify on the server or in the browser, embedding map) and JSON API over a model bundle');
+  addModelOptions(cmd)
+    .addOption(optionWithDefault('--port <n>', 'port to listen on, 0 for any free port', port, SERVE_DEFAULTS.port))
+    .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', undefined, SERVE_DEFAULTS.host))
+    .addOption(optionWithDefault('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, SERVE_DEFAULTS.maxUploadMb))
+    .option('--index <target>', 'index built with this bundle (contrastive index build): SQLite file or postgres:// URL; enables search')
+    .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
+    .option('--map-dataset <spec>', "dataset of the embedding map (default: the bundle's training dataset; its test split)")
+    .addOption(optionWithDefault('--map-points <n>', 'points of the embedding map', positiveInt, SERVE_DEFAULTS.mapPoints))
+    .option('--no-map', 'no embedding map')
+    .action(async (o: ServeCliOptions) => {
+      const { createServeApp } = await import('../serve/index.js');
+      const { EmbeddingIndex, bundleIdentity } = await import('../index/index.js');
+      const bundle = await openModel(o);
+      let index: import('../index/index.js').EmbeddingIndex | undefined;
+      try {
+        // Opening with the bundle's identity refuses an index another model built.
+        if (o.index !== undefined) index = await EmbeddingIndex.open(o.index, { model: await bundleIdentity(bundle.dir), connectTimeoutMs: o.connectTimeout });
+      } catch (err) {
+        bundle.network.dispose();
+        throw err;
+      }
+      const close = async (): Promise<void> => {
+        await index?.close();
+        bundle.network.dispose();
+      };
+      const app = await createServeApp({
+        bundle,
+        index,
+        maxUploadBytes: o.maxUploadMb * 1024 * 1024,
+        map: o.map ? { dataset: o.mapDataset, count: o.mapPoints } : false,
+      });
+      const local = LOCAL_HOSTS.includes(o.host);
+      if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
+      let address: string;
+      try {
+        address = await app.listen({ port: o.port, host: o.host });
+      } catch (err) {
+        await close();
+        throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
+      }
+      if (index) process.stdout.write(`contrastive serve: searching ${index.where}\n`);
+      process.stdout.write(`contrastive serve: ${bundle.dir} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
+      const stop = (): void => {
+        void app.close().then(close);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

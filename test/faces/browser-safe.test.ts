@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { compareFaces, pretrainedFaceModel, PRETRAINED_FACE_CALIBRATION } from '../../src/faces/index.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** Bare module names reachable from `entry` through value imports (type-only imports vanish at build time). */
+function reachableModules(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
+      const spec = m[1];
+      if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
+      else bare.add(spec);
+    }
+  };
+  visit(path.join(root, entry));
+  return bare;
+}
+
+test('the face modules a browser page reuses import nothing of Node', () => {
+  for (const entry of ['src/faces/engine.ts', 'src/faces/pretrained.ts', 'src/faces/compare.ts']) {
+    const mods = [...reachableModules(entry)];
+    const nodeOnly = mods.filter((m) => m.startsWith('node:') || ['sharp', 'onnxruntime-node', 'better-sqlite3', 'pg', 'sqlite-vec', '@vladmandic/face-api'].includes(m));
+    assert.deepEqual(nodeOnly, [], `${entry} reaches ${mods.join(', ')}`);
+  }
+  // The walker does see Node imports where they are.
+  assert.ok(reachableModules('src/faces/node-engine.ts').has('node:module'));
+});
+
+test('compareFaces: the pretrained rule on descriptors, and bad descriptors named', async () => {
+  const model = pretrainedFaceModel();
+  const a = new Float32Array(128);
+  const b = new Float32Array(128);
+  b[0] = 0.3;
+  const near = await compareFaces(a, b, model);
+  assert.ok(Math.abs(near.distance - 0.3) < 1e-7);
+  assert.equal(near.same, true);
+  assert.equal(near.threshold, PRETRAINED_FACE_CALIBRATION.threshold);
+  assert.ok(near.probability! > 0.9);
+  b[1] = 0.5;
+  const far = await compareFaces(a, b, model);
+  assert.equal(far.same, false);
+  assert.ok(far.probability! < 0.1);
+  assert.equal((await compareFaces(a, b, pretrainedFaceModel({ threshold: 0.7 }))).same, true);
+  await assert.rejects(compareFaces(a, new Float32Array(64), model), /descriptor b must be a Float32Array of 128 values, got 64/);
+  b[2] = NaN;
+  await assert.rejects(compareFaces(a, b, model), /descriptor b has non-finite values/);
+  assert.throws(() => pretrainedFaceModel({ threshold: -1 }), /threshold must be a positive number/);
+});

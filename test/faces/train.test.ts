@@ -1,0 +1,88 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initBackend } from '../../src/engine/backend.js';
+import { loadFaceDataset, loadFaceEngine, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../src/faces/index.js';
+import { trainFaceModel, splitIdentities } from '../../src/jobs/face-train.js';
+import { runTraining } from '../../src/jobs/run-training.js';
+import { loadDataset } from '../../src/data/index.js';
+import { readManifest } from '../../src/models/index.js';
+import { testFaceSet, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
+
+let set: TestFaceSet;
+let tmp: string;
+
+before(async () => {
+  await initBackend('wasm');
+  set = await testFaceSet();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-face-train-'));
+});
+
+
+after(() => fs.rm(tmp, { recursive: true, force: true }));
+
+test('faces:DIR: one identity per folder, descriptors as examples, faceless images reported', async () => {
+  const engine = await loadFaceEngine(TEST_ENGINE);
+  const data = await loadFaceDataset(set.dir, { engine, cache: set.cache });
+  assert.deepEqual(data.inputShape, [128]);
+  assert.equal(data.classNames!.length, data.numClasses);
+  assert.equal(data.labels.length + data.skipped.length, set.files.flat().length, 'every image is used or reported');
+  for (const s of data.skipped) assert.match(s.reason, /no face found|faces found/);
+  assert.equal(data.pipeline.detector, 'tiny');
+  const split = splitIdentities(data, { seed: 1, validationFraction: 0.2, testFraction: 0.2 });
+  const people = (d: { labels: Int32Array }): Set<number> => new Set(d.labels);
+  const [tr, va, te] = [people(split.train), people(split.validation), people(split.test)];
+  for (const p of va) assert.ok(!tr.has(p) && !te.has(p), 'no person in two splits');
+  for (const p of te) assert.ok(!tr.has(p));
+  assert.equal(tr.size + va.size + te.size, data.numClasses);
+  await assert.rejects(loadFaceDataset(path.join(tmp, 'absent'), { engine }), /no such folder/);
+});
+
+test('training a head on faces:DIR writes a face bundle measured on unseen people beside the raw descriptor', async () => {
+  const out = path.join(tmp, 'run');
+  const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, train: { epochs: 6, seed: 3 } });
+  const f = run.metrics.faces;
+  assert.ok(f.people.test >= 2 && f.people.validation >= 2 && f.people.train >= 2);
+  for (const s of [f.head, f.descriptor]) {
+    assert.ok(s.auc > 0.8 && s.auc <= 1, `AUC ${s.auc}`);
+    assert.ok(s.accuracy > 0.6, `accuracy ${s.accuracy}`);
+    assert.ok(s.threshold > 0);
+  }
+  assert.equal(f.descriptorAtDefault.threshold, PRETRAINED_FACE_CALIBRATION.threshold);
+  assert.equal(run.metrics.verification.accuracy, f.head.accuracy);
+  const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(run.reportFile, path.join(out, 'report.html'));
+  assert.match(await fs.readFile(run.reportFile!, 'utf8'), /raw descriptor, same pairs/);
+  assert.equal(metrics.faces.descriptor.auc, f.descriptor.auc);
+  // The bundle records the whole pipeline, the threshold and the Platt fit.
+  const manifest = await readManifest(run.bundleDir);
+  const training = manifest.training as unknown as { facePipeline: { detector: string; tinyInputSize: number }; facePipelineId: string };
+  assert.equal(training.facePipeline.detector, 'tiny');
+  assert.match(training.facePipelineId, /^face-api@1\.7\.15\/tiny-face-detector/);
+  assert.ok(manifest.threshold! > 0 && manifest.calibration!.probability!.a > 0);
+  // The bundle verifies photos with the pipeline it records.
+  const model = await loadFaceModel(run.bundleDir);
+  try {
+    assert.equal(model.pipeline.detector, 'tiny');
+    const testPerson = set.files.find((files) => files.some((file) => run.data.sources!.includes(file)))!;
+    const r = await verifyFaces(testPerson[0], testPerson[1], { model, cache: set.cache });
+    assert.equal(r.threshold, manifest.threshold);
+    assert.ok(Number.isFinite(r.distance) && r.probability !== null);
+  } finally {
+    model.dispose();
+    run.network.dispose();
+  }
+  await assert.rejects(loadFaceModel(path.join(tmp, 'nothing')), /does not exist/);
+});
+
+test('runTraining dispatches faces:DIR and refuses options that do not apply', async () => {
+  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, holdoutClasses: [1] }), /splits by person/);
+  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, encoder: 'cnn' }), /--encoder cnn does not apply/);
+  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, out: path.join(tmp, 'y'), train: { loss: 'triplet' } }), /--loss triplet is not offered for faces:DIR/);
+  await assert.rejects(runTraining({ dataset: `faces:${path.join(tmp, 'absent')}`, out: path.join(tmp, 'x') }), /no such folder/);
+  assert.ok(!existsSync(path.join(tmp, 'x', 'model')));
+  // The generic loader (eval, calibrate) points to the face commands instead of splitting people by image.
+  await assert.rejects(loadDataset(`faces:${set.dir}`), /is a face dataset: train on it with 'contrastive train --dataset faces:/);
+});

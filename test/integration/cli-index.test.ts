@@ -1,0 +1,137 @@
+/**
+ * `contrastive index build|add|search|stats|remove|eval` end to end: a small
+ * MNIST bundle, an index in a SQLite file and one in pgvector (PGlite served
+ * on 127.0.0.1 by this test), queries by dataset row and by PNG file, and the
+ * bad inputs as one line on stderr.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { initBackend } from '../../src/engine/backend.js';
+import { loadMnist } from '../../src/data/index.js';
+import { mlpEncoder, saveBundle, SiameseNetwork } from '../../src/models/index.js';
+import { EmbeddingIndex } from '../../src/index/index.js';
+import { spawn } from 'node:child_process';
+import { assertOneLineError, cli, ROOT, type CliResult } from '../support/cli.js';
+import { freePort, startPgliteServer, type PgliteServer } from '../support/pglite-server.js';
+
+let tmp: string;
+let model: string;
+let other: string;
+let db: string;
+let pgServer: PgliteServer;
+
+async function bundle(dir: string, seed: number): Promise<string> {
+  const net = new SiameseNetwork(mlpEncoder({ inputShape: [28, 28, 1], hidden: [32], embeddingDim: 16, seed }), { normalize: true });
+  await saveBundle(dir, net);
+  net.dispose();
+  return dir;
+}
+
+async function png(row: number, name: string): Promise<string> {
+  const mnist = loadMnist();
+  const file = path.join(tmp, name);
+  const px = Buffer.from(Array.from(mnist.x.subarray(row * 784, (row + 1) * 784), (v) => Math.round(v * 255)));
+  await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
+  return file;
+}
+
+/** As cli(), without blocking this process (which serves PGlite to the child). */
+function cliAsync(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function json<T>(r: { code: number; stdout: string; stderr: string }): T {
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as T;
+}
+
+type Results = { results: { id: string; label: string | null; source: string | null; distance: number }[] };
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-index-'));
+  await initBackend('wasm');
+  model = await bundle(path.join(tmp, 'model'), 1);
+  other = await bundle(path.join(tmp, 'other'), 2);
+  db = path.join(tmp, 'gallery.db');
+  pgServer = await startPgliteServer();
+});
+
+after(async () => {
+  await pgServer?.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+test('index build, search by row and by file, add, remove, stats on a SQLite file', async () => {
+  const built = json<{ items: number; engine: string; where: string }>(cli('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'test', '--out', db, '--backend', 'wasm', '--json'));
+  assert.equal(built.items, 2000);
+  assert.equal(built.where, db);
+  // query by a dataset row that is in the index: itself first, at distance 0, then as the library ranks
+  const index = await EmbeddingIndex.open(db);
+  const { items } = await index.all();
+  const row = items[17].id; // 'mnist:INDEX'
+  const r = json<Results>(cli('index', 'search', '--index', db, '--model', model, row, '-k', '5', '--json'));
+  assert.equal(r.results.length, 5);
+  assert.equal(r.results[0].id, row);
+  assert.ok(r.results[0].distance < 1e-5);
+  const stored = await index.get(row);
+  const lib = await index.search(stored!.vector, { k: 5 });
+  assert.deepEqual(r.results.map((h) => h.id), lib.map((h) => h.id));
+  for (let i = 1; i < 5; i++) assert.ok(r.results[i - 1].distance <= r.results[i].distance);
+  await index.close();
+  const labelled = json<Results>(cli('index', 'search', '--index', db, '--model', model, row, '--label', '3', '--json'));
+  assert.equal(labelled.results.length, 10);
+  assert.ok(labelled.results.every((h) => h.label === '3'));
+
+  // add PNG files, find one by its own file, remove it
+  const a = await png(5, "it's a [test] file.png");
+  const b = await png(6, 'b.png');
+  const added = json<{ added: number; items: number; engine: string }>(cli('index', 'add', '--index', db, '--model', model, '--label', "new 'label'", a, b, '--json'));
+  assert.deepEqual([added.added, added.items], [2, 2002]);
+  const byFile = json<Results>(cli('index', 'search', '--index', db, '--model', model, a, '-k', '1', '--json'));
+  assert.deepEqual(byFile.results.map((h) => [h.id, h.label]), [[path.resolve(a), "new 'label'"]]);
+  const human = cli('index', 'remove', '--index', db, path.resolve(a));
+  assert.equal(human.code, 0, human.stderr);
+  const stats = json<{ items: number; labels: { label: string; count: number }[] }>(cli('index', 'stats', '--index', db, '--json'));
+  assert.equal(stats.items, 2001);
+  assert.equal(stats.labels.find((l) => l.label === "new 'label'")?.count, 1);
+});
+
+test('index bad inputs are one line on stderr', async () => {
+  assertOneLineError(cli('index', 'search', '--index', db, '--model', other, 'mnist:3'), 'another model');
+  const garbage = path.join(tmp, 'broken.png');
+  await fs.writeFile(garbage, 'not an image at all');
+  assertOneLineError(cli('index', 'add', '--index', db, '--model', model, garbage), 'broken.png');
+  assertOneLineError(cli('index', 'remove', '--index', db, 'no-such-id'), "'no-such-id'");
+  const notIndex = path.join(tmp, 'notes.db');
+  await fs.writeFile(notIndex, 'hello '.repeat(200));
+  assertOneLineError(cli('index', 'stats', '--index', notIndex), 'not an index');
+  const port = await freePort();
+  assertOneLineError(cli('index', 'stats', '--index', `postgres://u:pw@127.0.0.1:${port}/db`, '--connect-timeout', '1000'), 'cannot connect', /\*\*\*/);
+});
+
+test('index build --hnsw and search --mode approximate on PostgreSQL + pgvector', async () => {
+  const url = `${pgServer.url}?table=gallery`;
+  const built = json<{ items: number; store: string }>(await cliAsync('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'validation', '--out', url, '--hnsw', '--backend', 'wasm', '--json'));
+  assert.equal(built.store, 'postgres');
+  assert.ok(built.items >= 990 && built.items <= 1010, `validation split of ${built.items} rows`);
+  const index = await EmbeddingIndex.open(url);
+  const row = (await index.all()).items[3].id;
+  await index.close();
+  const exact = json<Results>(await cliAsync('index', 'search', '--index', url, '--model', model, row, '-k', '5', '--json'));
+  const approx = json<Results>(await cliAsync('index', 'search', '--index', url, '--model', model, row, '-k', '5', '--mode', 'approximate', '--ef-search', '100', '--json'));
+  assert.equal(exact.results[0].id, row);
+  assert.equal(approx.results[0].id, row);
+  assert.ok(approx.results.filter((h) => exact.results.some((e) => e.id === h.id)).length >= 4);
+});
