@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
+import { adamOptimizer } from '../engine/index.js';
 import { OPTIMIZER_NAMES, type LrSchedule, type OptimizerName } from './choices.js';
 
 /** The learning rate of `epoch` (0-based) of `epochs`: depends on nothing else, so resuming keeps it. */
@@ -17,7 +18,7 @@ export function learningRateAt(base: number, schedule: LrSchedule, epoch: number
 export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   switch (name) {
     case 'adam':
-      return tf.train.adam(lr);
+      return adamOptimizer(lr); // tf.train.adam with a one-pass update on wasm, same results
     case 'sgd':
       return tf.train.momentum(lr, 0.9);
     case 'rmsprop':
