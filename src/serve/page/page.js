@@ -42,7 +42,7 @@ function setFile(side, file) {
   files[side] = file;
   if (side in faceChoice) {
     faceChoice[side] = undefined;
-    $(`faces-${side}`).hidden = true;
+    $(`faces-${side}`).setAttribute('hidden', ''); // an SVG element has no .hidden property
   }
   const img = $(`preview-${side}`);
   img.src = URL.createObjectURL(file);
@@ -134,7 +134,7 @@ function drawFaces(side, boxes, image, chosenIndex) {
     })
     .join('');
   svg.dataset.boxes = String(boxes.length);
-  svg.hidden = false;
+  svg.removeAttribute('hidden');
   for (const rect of svg.querySelectorAll('rect')) {
     rect.addEventListener('click', (e) => {
       e.preventDefault(); // not the file picker of the label
