@@ -76,10 +76,10 @@ export function registerFaceVerify(app: FastifyInstance, faces: ServeFaces, maxB
     engine ??= loadFaceEngine({ detector, minConfidence, tinyInputSize });
     engine.catch(() => (engine = null));
     const e = await engine;
-    // One photo after the other: face-api runs on one engine.
+    // One photo after the other (face-api runs on one engine); a bad photo A answers before B is read.
     const fa = await read(a)(e);
-    const fb = await read(b)(e);
     const faceA = chosen(fa, 'a', choice.a);
+    const fb = await read(b)(e);
     const faceB = chosen(fb, 'b', choice.b);
     const c = await compareFaces(faceA.descriptor, faceB.descriptor, threshold === undefined ? model : { ...model, threshold });
     return {
