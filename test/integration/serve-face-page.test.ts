@@ -5,18 +5,21 @@
  * compare when a photo holds several, and then shows what `contrastive face
  * verify` prints, the chosen boxes highlighted. Screenshots go to
  * test-artifacts/serve/ (git-ignored). Skipped with a message when chromium is
- * not installed (CI installs it). The photos' descriptors come from the test
+ * not installed (CI installs it). Also: `serve --model` with a face run serves
+ * it as faces, and misused options are one-line errors. The photos' descriptors come from the test
  * face set's cache, so face-api hardly runs.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { cli, ROOT } from '../support/cli.js';
+import { cli, assertOneLineError, ROOT } from '../support/cli.js';
+import { trainFaceModel } from '../../src/jobs/face-train.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { testFaceSet, samplePhotos, type TestFaceSet } from '../support/face-set.js';
+import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 
 const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((f) => existsSync(f));
 const skip = CHROMIUM ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)';
@@ -28,23 +31,36 @@ let server: ChildProcess;
 let url: string;
 let browser: Browser;
 
+/** Starts `contrastive serve ARGS` and resolves with the child and the URL it prints. */
+function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /^contrastive serve: faces \(.*?\) on (http:\/\/\S+?)\/? \(/.exec(out);
+      if (m) resolve({ child, url: m[1], stdout: () => out });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<unknown> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGINT');
+  });
+}
+
 before(async () => {
   if (skip) return;
   await initBackend('wasm');
   set = await testFaceSet();
   await fs.mkdir(ARTIFACTS, { recursive: true });
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--faces', '--port', '0', '--cache-dir', set.cacheDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  server.stderr!.on('data', (d) => (err += d));
-  url = await new Promise((resolve, reject) => {
-    server.stdout!.on('data', (d) => {
-      out += d;
-      const m = /^contrastive serve: faces \(pretrained descriptor\) on (http:\/\/\S+?)\/? \(/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+  ({ child: server, url } = await startServe(['--faces', '--port', '0', '--cache-dir', set.cacheDir]));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -53,12 +69,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    await new Promise((resolve) => {
-      server.once('exit', resolve);
-      server.kill('SIGINT');
-    });
-  }
+  if (server) await stop(server);
 });
 
 test('face verify through the page: boxes drawn on both photos, a click chooses the face, the result is the CLI one', { skip }, async () => {
@@ -100,4 +111,29 @@ test('face verify through the page: boxes drawn on both photos, a click chooses 
   }
   await page.screenshot({ path: path.join(ARTIFACTS, 'verify-faces.png'), fullPage: true });
   await page.close();
+});
+
+test('serve --model FACE_RUN serves the face bundle; --faces and --model/--index misuse are one-line errors', async () => {
+  await initBackend('wasm');
+  set ??= await testFaceSet();
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'serve-face-cli-'));
+  try {
+    const out = path.join(tmp, 'run');
+    const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, report: false, train: { epochs: 2, seed: 5 } });
+    run.network.dispose();
+    const served = await startServe(['--model', out, '--port', '0', '--no-cache']);
+    try {
+      assert.match(served.stdout(), new RegExp(`^contrastive serve: faces \\(${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/model\\) on http`));
+      const info = (await (await fetch(`${served.url}/api/model`)).json()) as any;
+      assert.equal(info.faces.kind, 'face bundle');
+      assert.equal(info.faces.detector, TEST_ENGINE.detector);
+      assert.equal(info.features.faces, true);
+    } finally {
+      await stop(served.child);
+    }
+    assertOneLineError(cli('serve', '--port', '0'), 'give --model DIR', '--faces');
+    assertOneLineError(cli('serve', '--faces', '--index', path.join(tmp, 'x.sqlite'), '--port', '0'), '--index does not apply to face verification');
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
 });
