@@ -113,7 +113,10 @@ async function serveFaces(o: ServeCliOptions): Promise<void> {
   const manifest = dir === undefined ? undefined : await readManifest(dir);
   if (manifest && !facePipelineOf(manifest)) throw new ContrastiveError('INVALID_ARGUMENT', `serve: --faces needs a face bundle, and ${dir} is not one (drop --faces to serve it as it is)`);
   const model = dir === undefined ? pretrainedFaceModel() : await loadFaceModel(dir);
-  const app = await createServeApp({ faces: { model, manifest, cache: o.cache ? new FaceCache(o.cacheDir) : false }, maxUploadBytes: o.maxUploadMb * 1024 * 1024 });
+  // face-api is loaded before listening: a broken install fails here, and the first request is not the slow one.
+  const { detector, minConfidence, tinyInputSize } = model.pipeline;
+  const engine = await (await import('../faces/node-engine.js')).loadFaceEngine({ detector, minConfidence, tinyInputSize });
+  const app = await createServeApp({ faces: { model, manifest, engine, cache: o.cache ? new FaceCache(o.cacheDir) : false }, maxUploadBytes: o.maxUploadMb * 1024 * 1024 });
   const local = LOCAL_HOSTS.includes(o.host);
   if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
   let address: string;

@@ -45,7 +45,8 @@ export function facePipelineId(engine: FaceEngine, maxSide: number): string {
 
 /**
  * Finds every face in a photo and computes its descriptor (detection, 68-point
- * landmarks, alignment, 128-d descriptor). Files are cached by content hash.
+ * landmarks, alignment, 128-d descriptor). Files and encoded images
+ * (`{ bytes, name }`, e.g. an upload) are cached by content hash.
  *
  * @throws ContrastiveError naming the file when it is missing, not an image, or too small.
  */

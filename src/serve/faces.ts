@@ -62,6 +62,8 @@ export function registerFaceVerify(app: FastifyInstance, faces: ServeFaces, maxB
   const { model } = faces;
   const { detector, minConfidence, tinyInputSize, maxSide } = model.pipeline;
   let engine: Promise<FaceEngine> | null = faces.engine ? Promise.resolve(faces.engine) : null;
+  // Requests take turns on the one face-api engine: concurrent ones wait rather than interleave its tensors.
+  let turn: Promise<unknown> = Promise.resolve();
   const read = (u: Upload) => async (e: FaceEngine) => describeFaces({ bytes: u.bytes, name: `field '${u.field}' (${u.filename || 'no name'})` }, { engine: e, maxSide, cache: faces.cache ?? false });
 
   app.post('/api/verify', async (request) => {
@@ -76,11 +78,15 @@ export function registerFaceVerify(app: FastifyInstance, faces: ServeFaces, maxB
     engine ??= loadFaceEngine({ detector, minConfidence, tinyInputSize });
     engine.catch(() => (engine = null));
     const e = await engine;
-    // One photo after the other (face-api runs on one engine); a bad photo A answers before B is read.
-    const fa = await read(a)(e);
-    const faceA = chosen(fa, 'a', choice.a);
-    const fb = await read(b)(e);
-    const faceB = chosen(fb, 'b', choice.b);
+    // One photo after the other; a bad photo A answers before B is read.
+    const described = turn.then(async () => {
+      const fa = await read(a)(e);
+      const faceA = chosen(fa, 'a', choice.a);
+      const fb = await read(b)(e);
+      return { fa, faceA, fb, faceB: chosen(fb, 'b', choice.b) };
+    });
+    turn = described.catch(() => undefined);
+    const { fa, faceA, fb, faceB } = await described;
     const c = await compareFaces(faceA.descriptor, faceB.descriptor, threshold === undefined ? model : { ...model, threshold });
     return {
       ...c,

@@ -136,3 +136,16 @@ test('a face bundle: /api/model says so, and verify decides with its head and th
     model.dispose();
   }
 });
+
+test('concurrent requests each get their own answer (they take turns on the face engine)', async () => {
+  const [x, y] = [set.files[0][0], set.files[5][0]]; // plain 320-px crops of two faces, one face each
+  const [xy, xBlank, yx] = await Promise.all([verify(freshUrl, x, y), verify(freshUrl, x, blank), verify(freshUrl, y, x)]);
+  assert.equal(xy.status, 200, JSON.stringify(xy.json));
+  assert.equal(xBlank.status, 422);
+  assert.equal(xBlank.json.field, 'b');
+  assert.equal(yx.status, 200, JSON.stringify(yx.json));
+  assert.ok(Math.abs(xy.json.distance - yx.json.distance) < 1e-6, `${xy.json.distance} vs ${yx.json.distance}`);
+  assert.deepEqual(xy.json.faces.a, yx.json.faces.b);
+  const want = await verifyFaces(x, y, { cache: new FaceCache(set.cacheDir) });
+  assert.ok(Math.abs(xy.json.distance - want.distance) < 1e-6);
+});
