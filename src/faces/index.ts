@@ -5,7 +5,7 @@ export type { FaceEngine, FaceEngineSettings, FaceDetectorName, FaceBox, Describ
 export { loadFaceEngine, faceApiModelDir, type LoadFaceEngineOptions } from './node-engine.js';
 export { readFaceImage, decodeFaceImage, MIN_FACE_IMAGE_SIDE } from './image.js';
 export { FaceCache, defaultFaceCacheDir, type CachedFaces } from './cache.js';
-export { describeFaces, detectFaces, chooseFace, describeBox, facePipelineId, type FaceReadOptions, type FacesInImage } from './describe.js';
+export { describeFaces, detectFaces, chooseFace, describeBox, facePipelineId, type FaceReadOptions, type FacesInImage, type EncodedFaceImage } from './describe.js';
 export { calibrateFaceThreshold, balancedFacePairs, type FaceCalibration, type FaceCalibrationOptions } from './calibration.js';
 export { PRETRAINED_FACE_CALIBRATION, pretrainedFaceModel, DEFAULT_FACE_PIPELINE, type FaceModel, type FacePipelineSpec } from './pretrained.js';
 export { compareFaces, type FaceComparison } from './compare.js';
