@@ -47,6 +47,7 @@ interface AdamState {
  * state (getWeights / setWeights, checkpoints), same results.
  */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  /** Applies one Adam step to every variable: one fused kernel per variable on wasm, the stock update elsewhere. */
   override applyGradients(variableGradients: Gradients): void {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const gradientOf = (i: number): tf.Tensor | undefined =>
