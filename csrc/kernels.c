@@ -499,3 +499,161 @@ void max_pool(const f32 *x, f32 *y, int N, int H, int W, int C, int OH, int OW, 
     }
   }
 }
+
+/* ---------------------------------------------------------------- MatMul (dense layers)
+ * c[i,j] = act(sum_k A(i,k) * b[k,j] + bias[j]) for rows i in [0, M), A(i,k) = a[i*sI + k*sK]
+ * (sI = K, sK = 1 for a row-major A; sI = 1, sK = rows of the stored A for a transposed one),
+ * b row-major [K, N], c row-major [M, N]; bias may be 0, relu 0 or 1. Blocked GEMM: K in
+ * chunks of KC, an 8-column panel of b packed contiguously per chunk (it stays in L1 while
+ * every 4-row tile of A passes over it), 4x8 accumulators in registers (11 of the 16 SIMD
+ * registers: no spills). The caller splits M
+ * between threads; each thread's share is an independent call. */
+#define KC 256
+INLINE void mm_tile(const f32 *a, const f32 *pack, f32 *c, int MR, int kc, int N, int sI, int sK, int first,
+                    int last, const f32 *bias, int relu) {
+  v128_t acc[4][2];
+  /* Starting from the bias and adding the products in k order (no FMA in wasm SIMD) gives
+   * the stock XNNPACK kernel's float32 result bit for bit: training results do not change. */
+  const v128_t c0 = bias ? wasm_v128_load(bias) : wasm_f32x4_splat(0.f);
+  const v128_t c1 = bias ? wasm_v128_load(bias + 4) : wasm_f32x4_splat(0.f);
+  for (int i = 0; i < MR; i++) {
+    acc[i][0] = first ? c0 : wasm_v128_load(c + i * N);
+    acc[i][1] = first ? c1 : wasm_v128_load(c + i * N + 4);
+  }
+  for (int k = 0; k < kc; k++) {
+    const v128_t b0 = wasm_v128_load(pack + 8 * k), b1 = wasm_v128_load(pack + 8 * k + 4);
+    const f32 *ak = a + k * sK;
+    for (int i = 0; i < MR; i++) {
+      const v128_t av = wasm_f32x4_splat(ak[i * sI]);
+      acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(av, b0));
+      acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(av, b1));
+    }
+  }
+  if (last && relu) {
+    const v128_t z = wasm_f32x4_splat(0.f);
+    for (int i = 0; i < MR; i++) {
+      acc[i][0] = wasm_f32x4_pmax(z, acc[i][0]);
+      acc[i][1] = wasm_f32x4_pmax(z, acc[i][1]);
+    }
+  }
+  for (int i = 0; i < MR; i++) {
+    wasm_v128_store(c + i * N, acc[i][0]);
+    wasm_v128_store(c + i * N + 4, acc[i][1]);
+  }
+}
+
+EXPORT("matmul")
+void matmul(const f32 *a, const f32 *b, f32 *c, int M, int K, int N, int sI, int sK, const f32 *bias, int relu) {
+  f32 pack[KC * 8] __attribute__((aligned(16)));
+  const int N8 = N - N % 8;
+  if (K == 0) { /* an empty sum */
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) {
+        f32 s = bias ? bias[j] : 0.f;
+        c[i * N + j] = relu && !(s > 0.f) ? 0.f : s;
+      }
+    return;
+  }
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    const int first = k0 == 0, last = k0 + kc >= K;
+    const f32 *ak = a + k0 * sK;
+    for (int j = 0; j < N8; j += 8) {
+      for (int k = 0; k < kc; k++) {
+        const f32 *bp = b + (k0 + k) * N + j;
+        wasm_v128_store(pack + 8 * k, wasm_v128_load(bp));
+        wasm_v128_store(pack + 8 * k + 4, wasm_v128_load(bp + 4));
+      }
+      const f32 *bj = bias ? bias + j : 0;
+      int i = 0;
+      for (; i + 4 <= M; i += 4) mm_tile(ak + i * sI, pack, c + i * N + j, 4, kc, N, sI, sK, first, last, bj, relu);
+      for (; i < M; i++) mm_tile(ak + i * sI, pack, c + i * N + j, 1, kc, N, sI, sK, first, last, bj, relu);
+    }
+    for (int i = 0; i < M; i++)
+      for (int j = N8; j < N; j++) {
+        f32 s = first ? (bias ? bias[j] : 0.f) : c[i * N + j];
+        for (int k = 0; k < kc; k++) s += ak[i * sI + k * sK] * b[(k0 + k) * N + j];
+        if (last && relu) s = s > 0.f ? s : 0.f;
+        c[i * N + j] = s;
+      }
+  }
+}
+
+/* ---------------------------------------------------------------- Streaming bound
+ * ga = a, gb = b over n floats with 16-byte SIMD loads and stores, 4 vectors per stream per
+ * iteration: the least memory traffic of a loss pass that reads two inputs and writes two
+ * gradients, and nothing else, so no such pass can beat it (bench/loss.ts). */
+EXPORT("stream_copy2")
+void stream_copy2(const f32 *a, const f32 *b, f32 *ga, f32 *gb, int n) {
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v128_t a0 = wasm_v128_load(a + i), a1 = wasm_v128_load(a + i + 4), a2 = wasm_v128_load(a + i + 8),
+           a3 = wasm_v128_load(a + i + 12);
+    v128_t b0 = wasm_v128_load(b + i), b1 = wasm_v128_load(b + i + 4), b2 = wasm_v128_load(b + i + 8),
+           b3 = wasm_v128_load(b + i + 12);
+    wasm_v128_store(ga + i, a0);
+    wasm_v128_store(ga + i + 4, a1);
+    wasm_v128_store(ga + i + 8, a2);
+    wasm_v128_store(ga + i + 12, a3);
+    wasm_v128_store(gb + i, b0);
+    wasm_v128_store(gb + i + 4, b1);
+    wasm_v128_store(gb + i + 8, b2);
+    wasm_v128_store(gb + i + 12, b3);
+  }
+  for (; i < n; i++) {
+    ga[i] = a[i];
+    gb[i] = b[i];
+  }
+}
+
+/* ---------------------------------------------------------------- Adam update
+ * One pass for what tf.train.adam does with 12 kernels per variable, with the same float32
+ * operations in the same order (so the same bits):
+ *   m' = m b1 + g (1-b1);  v' = v b2 + g^2 (1-b2);
+ *   w' = (m' / c1) / (sqrt(v' / c2) + eps) * (-lr) + w,   c1 = 1 - b1^t, c2 = 1 - b2^t. */
+EXPORT("adam_update")
+void adam_update(const f32 *w, const f32 *g, const f32 *m, const f32 *v, f32 *w_out, f32 *m_out, f32 *v_out, int n,
+                 f32 b1, f32 omb1, f32 b2, f32 omb2, f32 c1, f32 c2, f32 eps, f32 neg_lr) {
+  const v128_t B1 = wasm_f32x4_splat(b1), OMB1 = wasm_f32x4_splat(omb1), B2 = wasm_f32x4_splat(b2),
+               OMB2 = wasm_f32x4_splat(omb2), C1 = wasm_f32x4_splat(c1), C2 = wasm_f32x4_splat(c2),
+               EPS = wasm_f32x4_splat(eps), NLR = wasm_f32x4_splat(neg_lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gv = wasm_v128_load(g + i);
+    const v128_t mn = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gv, OMB1));
+    const v128_t vn = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), OMB2));
+    const v128_t den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vn, C2)), EPS);
+    const v128_t step = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_div(mn, C1), den), NLR);
+    wasm_v128_store(m_out + i, mn);
+    wasm_v128_store(v_out + i, vn);
+    wasm_v128_store(w_out + i, wasm_f32x4_add(step, wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    const f32 gi = g[i];
+    const f32 mn = m[i] * b1 + gi * omb1;
+    const f32 vn = v[i] * b2 + (gi * gi) * omb2;
+    m_out[i] = mn;
+    v_out[i] = vn;
+    w_out[i] = ((mn / c1) / (__builtin_sqrtf(vn / c2) + eps)) * neg_lr + w[i];
+  }
+}
+
+/* ---------------------------------------------------------------- Relu gradient
+ * out = dy * step(x), step(x) = 1 for x > 0, NaN for NaN, else 0: what TF.js computes with
+ * three kernels (Step, Cast, Multiply), in one pass and with the same values. */
+EXPORT("relu_grad")
+void relu_grad(const f32 *dy, const f32 *x, f32 *out, int n) {
+  const v128_t one = wasm_f32x4_splat(1.f), zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t xv = wasm_v128_load(x + i);
+    v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(xv, zero));
+    s = wasm_v128_bitselect(xv, s, wasm_f32x4_ne(xv, xv));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
+  }
+  for (; i < n; i++) {
+    const f32 xi = x[i];
+    const f32 s = xi > 0.f ? 1.f : (xi != xi ? xi : 0.f);
+    out[i] = dy[i] * s;
+  }
+}

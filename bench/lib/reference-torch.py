@@ -1,10 +1,11 @@
-"""PyTorch CPU reference for bench/embed.ts and bench/train.ts: the same Siamese CNN.
+"""PyTorch CPU reference for bench/embed.ts and bench/train.ts: the same Siamese encoders.
 
-28x28x1 -> conv32 3x3 relu -> maxpool 2 -> conv64 3x3 relu -> maxpool 2 -> flatten
+cnn: 28x28x1 -> conv32 3x3 relu -> maxpool 2 -> conv64 3x3 relu -> maxpool 2 -> flatten
 -> dense128 relu -> dense64.
+mlp (the default `contrastive train` encoder): 784 -> dense512 relu -> dense256 relu -> dense64.
 
   python3 reference-torch.py embed --batch 1024 --warmup 2 --iters 8 --threads 2
-  python3 reference-torch.py train --pairs 128 --warmup 3 --iters 10 --threads 2
+  python3 reference-torch.py train --pairs 128 --warmup 3 --iters 10 --threads 2 [--model mlp]
 
 Prints one JSON line: {"mode", "images_per_s", "times_ms", "torch", "threads"}.
 Installs nothing; exits 3 when torch cannot be imported.
@@ -31,6 +32,12 @@ def encoder() -> nn.Module:
     )
 
 
+def mlp() -> nn.Module:
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 64),
+    )
+
+
 def contrastive(a, b, y, margin=1.0):
     # Hadsell et al.: Y = 0 similar, 1 dissimilar.
     d2 = ((a - b) ** 2).sum(1)
@@ -46,10 +53,11 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--iters", type=int, default=8)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = encoder()
+    model = mlp() if args.model == "mlp" else encoder()
     times = []
     if args.mode == "embed":
         model.eval()
@@ -79,6 +87,7 @@ def main() -> None:
     med = statistics.median(times)
     print(json.dumps({
         "mode": args.mode,
+        "model": args.model,
         "images_per_s": images / med,
         "times_ms": [round(t * 1000, 2) for t in times],
         "torch": torch.__version__,

@@ -41,11 +41,11 @@ export function torchEnv(threads: number): NodeJS.ProcessEnv {
 }
 
 /** Runs the reference in `mode` with `args`; null (and a reason on stderr) when unavailable. */
-export function runTorchReference(mode: 'embed' | 'train', args: Record<string, number>): { result: TorchResult | null; note: string } {
+export function runTorchReference(mode: 'embed' | 'train', args: Record<string, number | string>): { result: TorchResult | null; note: string } {
   const py = findTorchPython();
   if (!py) return { result: null, note: 'reference unavailable (no python3 with torch; apt-get install python3-torch libopenblas0-pthread)' };
   const argv = [SCRIPT, mode, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])];
-  const r = spawnSync(py, argv, { encoding: 'utf8', timeout: 600_000, env: torchEnv(args.threads ?? 2) });
+  const r = spawnSync(py, argv, { encoding: 'utf8', timeout: 600_000, env: torchEnv(Number(args.threads ?? 2)) });
   const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(line) as { images_per_s?: number; times_ms?: number[]; torch?: string; threads?: number; error?: string };

@@ -4,7 +4,7 @@
  * are counted from 1 everywhere (step events and epoch records alike).
  */
 import cliProgress from 'cli-progress';
-import type { TrainEvent } from '../train/trainer.js';
+import type { TrainEvent } from '../train/index.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'json';
 

@@ -2,8 +2,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ContrastiveError } from '../errors.js';
 import type { BackendChoice } from '../engine/names.js';
-import { addModelOptions, openModel } from './bundle-options.js';
-import { optionWithDefault, positiveInt } from './options.js';
+import { MODEL_HELP, openModel, resolveModelDir } from './bundle-options.js';
+import { BACKEND_CHOICES } from '../engine/names.js';
+import { oneOf, optionWithDefault, positiveInt } from './options.js';
 
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 /** Defaults, shown in --help from the same constants the action uses. */
@@ -16,7 +17,10 @@ function port(value: string): number {
 }
 
 interface ServeCliOptions {
-  model: string;
+  model?: string;
+  faces?: boolean;
+  cache: boolean;
+  cacheDir?: string;
   port: number;
   host: string;
   maxUploadMb: number;
@@ -31,7 +35,13 @@ interface ServeCliOptions {
 /** Adds `contrastive serve` to `program`. */
 export function registerServeCommand(program: Command): void {
   const cmd = program.command('serve').description('web page (verify on the server or in the browser, embedding map) and JSON API over a model bundle');
-  addModelOptions(cmd)
+  // --model is optional here: --faces alone serves the pretrained face descriptor.
+  cmd
+    .option('--model <dir>', `${MODEL_HELP}; a face bundle (train --dataset faces:DIR) verifies faces`)
+    .addOption(optionWithDefault('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
+    .option('--faces', 'verify faces with the pretrained descriptor and its calibrated threshold, as face verify does without --model')
+    .option('--no-cache', 'faces: do not read or write the descriptor cache')
+    .option('--cache-dir <dir>', 'faces: descriptor cache folder (default ~/.cache/contrastive/faces)')
     .addOption(optionWithDefault('--port <n>', 'port to listen on, 0 for any free port', port, SERVE_DEFAULTS.port))
     .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', undefined, SERVE_DEFAULTS.host))
     .addOption(optionWithDefault('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, SERVE_DEFAULTS.maxUploadMb))
@@ -41,9 +51,15 @@ export function registerServeCommand(program: Command): void {
     .addOption(optionWithDefault('--map-points <n>', 'points of the embedding map', positiveInt, SERVE_DEFAULTS.mapPoints))
     .option('--no-map', 'no embedding map')
     .action(async (o: ServeCliOptions) => {
+      if (o.faces || o.model === undefined) return serveFaces(o);
       const { createServeApp } = await import('../serve/index.js');
       const { EmbeddingIndex, bundleIdentity } = await import('../index/index.js');
-      const bundle = await openModel(o);
+      const bundle = await openModel({ model: o.model, backend: o.backend });
+      const { facePipelineOf } = await import('../faces/model.js');
+      if (facePipelineOf(bundle.manifest)) {
+        bundle.network.dispose();
+        return serveFaces(o);
+      }
       let index: import('../index/index.js').EmbeddingIndex | undefined;
       try {
         // Opening with the bundle's identity refuses an index another model built.
@@ -79,4 +95,41 @@ export function registerServeCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/** `serve --faces`, or `serve --model FACE_BUNDLE`: the page verifies faces. */
+async function serveFaces(o: ServeCliOptions): Promise<void> {
+  if (o.model === undefined && !o.faces) throw new ContrastiveError('INVALID_ARGUMENT', 'serve: give --model DIR (a bundle or a face bundle), or --faces for the pretrained face descriptor');
+  for (const [flag, given] of [['--index', o.index !== undefined], ['--map-dataset', o.mapDataset !== undefined]] as const) {
+    if (given) throw new ContrastiveError('INVALID_ARGUMENT', `serve: ${flag} does not apply to face verification (use contrastive face enroll/identify for an index of faces)`);
+  }
+  await (await import('../engine/backend.js')).initBackend(o.backend);
+  const { createServeApp } = await import('../serve/index.js');
+  const { loadFaceModel, facePipelineOf } = await import('../faces/model.js');
+  const { pretrainedFaceModel } = await import('../faces/pretrained.js');
+  const { FaceCache } = await import('../faces/cache.js');
+  const { readManifest } = await import('../models/bundle.js');
+  const dir = o.model === undefined ? undefined : resolveModelDir(o.model);
+  const manifest = dir === undefined ? undefined : await readManifest(dir);
+  if (manifest && !facePipelineOf(manifest)) throw new ContrastiveError('INVALID_ARGUMENT', `serve: --faces needs a face bundle, and ${dir} is not one (drop --faces to serve it as it is)`);
+  const model = dir === undefined ? pretrainedFaceModel() : await loadFaceModel(dir);
+  // face-api is loaded before listening: a broken install fails here, and the first request is not the slow one.
+  const { detector, minConfidence, tinyInputSize } = model.pipeline;
+  const engine = await (await import('../faces/node-engine.js')).loadFaceEngine({ detector, minConfidence, tinyInputSize });
+  const app = await createServeApp({ faces: { model, manifest, engine, cache: o.cache ? new FaceCache(o.cacheDir) : false }, maxUploadBytes: o.maxUploadMb * 1024 * 1024 });
+  const local = LOCAL_HOSTS.includes(o.host);
+  if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
+  let address: string;
+  try {
+    address = await app.listen({ port: o.port, host: o.host });
+  } catch (err) {
+    model.dispose();
+    throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
+  }
+  process.stdout.write(`contrastive serve: faces (${dir ?? 'pretrained descriptor'}) on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
+  const stop = (): void => {
+    void app.close().then(() => model.dispose());
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

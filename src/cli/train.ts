@@ -66,7 +66,7 @@ export function registerTrainCommand(program: Command): void {
       if (o.preset) {
         const p = PRESETS[o.preset];
         if (command.getOptionValueSource('encoder') === 'default' && p.encoder) o.encoder = p.encoder;
-        o.miner ??= p.train?.miner;
+        if (typeof p.train?.miner === 'string') o.miner ??= p.train.miner;
         if (o.holdoutClasses?.length) o.validationClasses ??= p.validationClasses;
       }
       checkTrainOptions(o);

@@ -25,6 +25,7 @@ const BUILT_IN_KINDS: readonly string[] = ['mnist', 'fashion-mnist', 'idx', 'fol
 export interface DatasetKind {
   /** The spec form for messages, e.g. 'signatures:DIR'. */
   form: string;
+  /** Loads the dataset named by the part of the spec after the colon. */
   load(arg: string, options: LoadDatasetOptions): Promise<LabelledDataset | PairDataset>;
 }
 

@@ -52,12 +52,8 @@ export interface PairDataset {
   origin?: DataOrigin;
 }
 
-/** Index pairs into a {@link LabelledDataset} with their similarity labels (0 similar, 1 dissimilar). */
-export interface IndexPairs {
-  i: Int32Array;
-  j: Int32Array;
-  labels: Uint8Array;
-}
+// Index pairs live with the samplers that draw them (a layer below data); re-exported for the datasets' users.
+export type { IndexPairs } from '../samplers/index-pairs.js';
 
 /** Number of floats in one example of the given shape. */
 export function exampleSize(inputShape: readonly number[]): number {

@@ -10,11 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, ContrastiveError } from '../errors.js';
-import { checkDistanceName, type DistanceName } from './names.js';
+import type { DistanceName } from './names.js';
+import { callDistance, checkDistance, isDistanceObject, type Distance, type DistanceLike } from './distance.js';
 import { COSINE_EPS } from './pair-distances.js';
 import { squaredDifference } from './squared-difference.js';
 
-type Indices = Int32Array | Uint32Array | ArrayLike<number>;
+/** Row indices into a batch: an Int32Array, a Uint32Array or an array of integers. */
+export type Indices = Int32Array | Uint32Array | ArrayLike<number>;
 
 /**
  * The distances of every row pair that appears in `flat` (entries a * B + b),
@@ -148,8 +150,38 @@ function embeddingGradient(e: Float32Array, rows: number, d: number, t: PairTabl
   return Float32Array.from(g);
 }
 
+/**
+ * Entries `flat` of a user distance's [B, B] matrix of the batch, differentiable:
+ * the backward pass adds each entry's upstream gradient into its cell and lets
+ * autodiff carry it through `matrix` (tf.gather has no gradient on wasm).
+ */
+function userFlatDistances(embeddings: tf.Tensor2D, flat: Int32Array, distance: Distance, fn: string): tf.Tensor1D {
+  const rows = embeddings.shape[0];
+  const pick = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const m = args[0] as tf.Tensor2D;
+    const values = m.dataSync();
+    const out = new Float32Array(flat.length);
+    for (let k = 0; k < flat.length; k++) {
+      out[k] = values[flat[k]];
+      if (!Number.isFinite(out[k])) throw new ContrastiveError('NUMERIC', `${fn}: distance '${distance.name}' of rows ${Math.floor(flat[k] / rows)} and ${flat[k] % rows} is ${out[k]}`);
+    }
+    return {
+      value: tf.tensor1d(out, 'float32'),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync();
+        const cells = new Float32Array(rows * rows);
+        for (let k = 0; k < flat.length; k++) cells[flat[k]] += g[k];
+        return tf.tensor2d(cells, [rows, rows]);
+      },
+    };
+  });
+  return tf.tidy(() => pick(callDistance(distance, 'matrix', embeddings, embeddings, fn) as tf.Tensor2D) as tf.Tensor1D);
+}
+
 /** {@link indexPairDistances} with the caller's name for messages; `flat[k] = first[k] * B + second[k]`, already checked. */
-export function flatPairDistances(embeddings: tf.Tensor2D, flat: Int32Array, distance: DistanceName, fn: string): tf.Tensor1D {
+export function flatPairDistances(embeddings: tf.Tensor2D, flat: Int32Array, distanceLike: DistanceLike, fn: string): tf.Tensor1D {
+  if (isDistanceObject(distanceLike)) return userFlatDistances(embeddings, flat, distanceLike, fn);
+  const distance = distanceLike as DistanceName;
   const [rows, d] = embeddings.shape;
   const x = embeddings.dtype === 'float32' ? embeddings : (tf.cast(embeddings, 'float32') as tf.Tensor2D);
   try {
@@ -217,13 +249,13 @@ export function checkIndexList(idx: unknown, name: string, rows: number, fn: str
  * @param embeddings - [B, d] batch embeddings (finite).
  * @param first - T row indices in [0, B).
  * @param second - T row indices in [0, B).
- * @param distance - default `'euclidean'`.
+ * @param distance - default `'euclidean'`; a {@link Distance} object's `matrix` of the batch is read instead.
  * @returns the [T] distances, differentiable with respect to `embeddings`.
  * @throws ContrastiveError on a bad shape, index or distance name, or a non-finite embedding.
  */
-export function indexPairDistances(embeddings: tf.Tensor2D, first: Indices, second: Indices, distance: DistanceName = 'euclidean'): tf.Tensor1D {
+export function indexPairDistances(embeddings: tf.Tensor2D, first: Indices, second: Indices, distance: DistanceLike = 'euclidean'): tf.Tensor1D {
   const fn = 'indexPairDistances';
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   check(embeddings instanceof tf.Tensor, fn, 'embeddings must be a tf.Tensor2D');
   check(embeddings.rank === 2, fn, `embeddings must be a 2-D [B, d] tensor, got shape [${embeddings.shape.join(', ')}]`);
   const rows = embeddings.shape[0];

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { checkDistanceName, type DistanceName } from './names.js';
+import type { DistanceName } from './names.js';
+import { callDistance, checkDistance, isDistanceObject, type DistanceLike } from './distance.js';
 
 /** Norm floor for the cosine distance: a zero vector gets finite gradients. Same value as PyTorch's cosine_similarity. */
 export const COSINE_EPS = 1e-8;
@@ -78,15 +79,16 @@ const euclideanWithSubgradient = tf.customGrad((...args: Array<tf.Tensor | tf.Gr
  *
  * @param a - [N, d] embeddings.
  * @param b - [N, d] embeddings.
- * @param distance - which distance, default `'euclidean'`.
+ * @param distance - which distance, default `'euclidean'`; or a {@link Distance} object (its `pairs`).
  * @returns the [N] distances.
  */
-export function pairDistances(a: tf.Tensor2D, b: tf.Tensor2D, distance: DistanceName = 'euclidean'): tf.Tensor1D {
+export function pairDistances(a: tf.Tensor2D, b: tf.Tensor2D, distance: DistanceLike = 'euclidean'): tf.Tensor1D {
   const fn = 'pairDistances';
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   checkSameMatrixShape(a, b, fn);
+  if (isDistanceObject(distance)) return callDistance(distance, 'pairs', a, b, fn) as tf.Tensor1D;
   return tf.tidy(() => {
-    switch (distance) {
+    switch (distance as DistanceName) {
       case 'euclidean':
         return euclideanWithSubgradient(a, b) as tf.Tensor1D;
       case 'squaredEuclidean':

@@ -5,11 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { checkDistanceName, type DistanceName } from './names.js';
+import type { DistanceName } from './names.js';
+import { callDistance, checkDistance, isDistanceObject, type DistanceLike } from './distance.js';
 import { COSINE_EPS } from './pair-distances.js';
 import { squaredDifference } from './squared-difference.js';
 
-type Rows = tf.Tensor2D | Float32Array;
+/** Embedding rows: an [N, d] tensor, or a row-major Float32Array (with its row length given apart). */
+export type Rows = tf.Tensor2D | Float32Array;
 
 function readRows(x: Rows, dim: number | undefined, fn: string, name: string): { data: Float32Array; n: number; d: number } {
   if (x instanceof tf.Tensor) {
@@ -43,16 +45,24 @@ function rowNorms(data: Float32Array, n: number, d: number): Float64Array {
  *
  * @param x - [N, d] rows, a tensor or a row-major Float32Array (then give `dim`).
  * @param y - optional [M, d] rows; omitted or null means `x` against itself.
- * @param distance - default `'euclidean'` (see {@link DistanceName}).
+ * @param distance - default `'euclidean'` (see {@link DistanceName}); or a {@link Distance}
+ *   object, whose `matrix` then computes the values (in float32).
  * @param dim - the row length d, required when `x` or `y` is a Float32Array.
  */
-export function pairwiseDistanceMatrix(x: Rows, y?: Rows | null, distance: DistanceName = 'euclidean', dim?: number): Float32Array {
+export function pairwiseDistanceMatrix(x: Rows, y?: Rows | null, distance: DistanceLike = 'euclidean', dim?: number): Float32Array {
   const fn = 'pairwiseDistanceMatrix';
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   const X = readRows(x, dim, fn, 'x');
   const self = y === undefined || y === null;
   const Y = self ? X : readRows(y, dim ?? X.d, fn, 'y');
   check(X.d === Y.d, fn, `x and y must have the same dimension d, got ${X.d} and ${Y.d}`);
+  if (isDistanceObject(distance)) {
+    return tf.tidy(() => {
+      const xt = tf.tensor2d(X.data, [X.n, X.d]);
+      const yt = self ? xt : tf.tensor2d(Y.data, [Y.n, Y.d]);
+      return callDistance(distance, 'matrix', xt, yt, fn).dataSync() as Float32Array;
+    });
+  }
   const { n, d } = X;
   const m = Y.n;
   const a = X.data;

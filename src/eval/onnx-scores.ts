@@ -7,66 +7,14 @@
  * when only a few neighbours per query are wanted, so only [b, K] indices come
  * back to JavaScript.
  *
- * The k-NN functions are synchronous, so this uses onnxruntime-node's
- * synchronous native session (`dist/binding.js`; the public `session.run`
- * calls the same method, only wrapped in a promise). It is loaded with a
- * synchronous `require` on first use; where that fails (a browser, the package
- * missing, another binding API) {@link nativeOrt} returns null and the caller
- * falls back to TF.js.
+ * The k-NN functions are synchronous, so this runs on onnxruntime-node's
+ * synchronous native session (see `nativeOrt` in src/onnx/runtime.ts); where
+ * that cannot be loaded the caller falls back to TF.js.
  */
 import { createRequire } from 'node:module';
 import { ContrastiveError } from '../errors.js';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../export/onnx-proto.js';
-
-/** The pieces of onnxruntime-node's native binding used here. */
-interface NativeSession {
-  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, { data: unknown }>;
-  dispose(): void;
-}
-
-interface NativeOrt {
-  InferenceSession: new () => NativeSession;
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
-}
-
-let loaded: NativeOrt | null | undefined;
-let loadError = '';
-
-/**
- * onnxruntime-node's synchronous session and its Tensor class, or null (with
- * the reason in {@link nativeOrtError}) where they cannot be loaded.
- */
-export function nativeOrt(): NativeOrt | null {
-  if (loaded !== undefined) return loaded;
-  loaded = null;
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    loadError = 'not running in Node.js';
-    return null;
-  }
-  try {
-    const require = createRequire(import.meta.url);
-    const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as {
-      binding?: { InferenceSession?: new () => NativeSession };
-      initOrt?: () => void;
-    };
-    const { Tensor } = require('onnxruntime-node') as { Tensor?: NativeOrt['Tensor'] };
-    if (typeof binding?.InferenceSession !== 'function' || typeof initOrt !== 'function' || typeof Tensor !== 'function') {
-      loadError = 'onnxruntime-node has no synchronous native session in dist/binding.js (another version?)';
-      return null;
-    }
-    initOrt();
-    loaded = { InferenceSession: binding.InferenceSession, Tensor };
-  } catch (err) {
-    loadError = `onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]})`;
-  }
-  return loaded;
-}
-
-/** Why {@link nativeOrt} returned null ('' when it did not). */
-export function nativeOrtError(): string {
-  return loadError;
-}
+import { encodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx/proto.js';
+import type { NativeOrt, NativeSession } from '../onnx/runtime.js';
 
 /** Threads of the GEMM: the cores Node may use. */
 function defaultThreads(): number {

@@ -5,9 +5,9 @@
  * embedding is a query against all the others (its own row excluded).
  */
 import { ContrastiveError, check } from '../errors.js';
-import { checkDistanceName, type DistanceName } from '../distances/names.js';
+import { checkDistance, type DistanceLike } from '../distances/distance.js';
 import { readClassLabels, readEmbeddings, type EmbeddingsInput, type NumericInput } from './inputs.js';
-import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './knn.js';
+import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './neighbour-lists.js';
 
 /** Options of {@link retrievalMetrics}. */
 export interface RetrievalOptions {
@@ -18,7 +18,7 @@ export interface RetrievalOptions {
    */
   k?: number;
   /** Distance that ranks the neighbours (default 'euclidean'). */
-  distance?: DistanceName;
+  distance?: DistanceLike;
   /** Embedding size when `embeddings` is a flat array. */
   dim?: number;
   /**
@@ -66,7 +66,7 @@ export interface RetrievalMetrics {
 export function retrievalMetrics(embeddings: EmbeddingsInput, labels: NumericInput, options: RetrievalOptions = {}): RetrievalMetrics {
   const fn = 'retrievalMetrics';
   const distance = options.distance ?? 'euclidean';
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   const m = readEmbeddings(embeddings, fn, 'embeddings', options.dim);
   const y = readClassLabels(labels, fn, m.rows);
   const engine = options.engine ?? 'auto';

@@ -1,6 +1,6 @@
 // Public API of src/export: re-exports only.
 export { exportOnnx, exportOnnxFile, ONNX_OPSET, ONNX_SUPPORTED_LAYERS, ONNX_SUPPORTED_ACTIVATIONS, type OnnxExportOptions } from './onnx-exporter.js';
-export { OnnxEmbedder, loadOnnxRuntime, type OnnxEmbedderOptions, type OrtModule } from './onnx-runtime.js';
+export { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-runtime.js';
 export { exportBundleOnnx, BUNDLE_ONNX_FILE } from './bundle-onnx.js';
 export { npyBytes, parseNpy } from './npy.js';
 export { writeEmbeddingsFile, embeddingsFormatOf, embeddingsJsonLines, EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EmbeddingSet } from './embeddings-file.js';

@@ -6,6 +6,9 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { ContrastiveError, check } from '../errors.js';
+import { loadOnnxRuntime, type OrtModule } from '../onnx/index.js';
+
+const FN = 'OnnxEmbedder';
 
 /** Options of {@link OnnxEmbedder.load}. */
 export interface OnnxEmbedderOptions {
@@ -18,26 +21,6 @@ export interface OnnxEmbedderOptions {
    * (e.g. onnxruntime-web in a browser; same API).
    */
   runtime?: OrtModule;
-}
-
-/** The parts of the onnxruntime module the embedder uses. */
-export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
-
-const FN = 'OnnxEmbedder';
-
-/** Imports onnxruntime-node, or says how to get it. */
-export async function loadOnnxRuntime(): Promise<OrtModule> {
-  // A variable specifier keeps bundlers from pulling the native package into browser builds.
-  const name = 'onnxruntime-node';
-  let mod: OrtModule & { default?: OrtModule };
-  try {
-    mod = (await import(name)) as OrtModule & { default?: OrtModule };
-  } catch (err) {
-    throw new ContrastiveError('UNSUPPORTED', `${FN}.load: the package onnxruntime-node could not be loaded (${(err as Error).message}); install it, or embed with TF.js`, { cause: err });
-  }
-  const ort = mod.InferenceSession ? mod : mod.default;
-  if (!ort?.InferenceSession) throw new ContrastiveError('UNSUPPORTED', `${FN}.load: onnxruntime-node did not export InferenceSession`);
-  return ort;
 }
 
 /** Runs an exported encoder: flat float32 examples in, flat embeddings out. */

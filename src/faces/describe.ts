@@ -19,9 +19,15 @@ export interface FaceReadOptions {
   cache?: FaceCache | false;
 }
 
+/** An encoded photo in memory (an upload): its bytes and a name for messages. Cached by content like a file. */
+export interface EncodedFaceImage {
+  bytes: Uint8Array;
+  name: string;
+}
+
 /** The faces found in one photo. */
 export interface FacesInImage {
-  /** The file path, or 'image' for an image passed in memory. */
+  /** The file path, the name of an encoded image, or 'image' for decoded pixels. */
   source: string;
   /** Size of the image the boxes refer to (after EXIF rotation and the size limit). */
   width: number;
@@ -39,29 +45,31 @@ export function facePipelineId(engine: FaceEngine, maxSide: number): string {
 
 /**
  * Finds every face in a photo and computes its descriptor (detection, 68-point
- * landmarks, alignment, 128-d descriptor). Files are cached by content hash.
+ * landmarks, alignment, 128-d descriptor). Files and encoded images
+ * (`{ bytes, name }`, e.g. an upload) are cached by content hash.
  *
  * @throws ContrastiveError naming the file when it is missing, not an image, or too small.
  */
-export async function describeFaces(input: string | RgbImage, options: FaceReadOptions = {}): Promise<FacesInImage> {
+export async function describeFaces(input: string | RgbImage | EncodedFaceImage, options: FaceReadOptions = {}): Promise<FacesInImage> {
   const fn = 'describeFaces';
   const maxSide = checkMaxSide(options.maxSide ?? DEFAULT_FACE_MAX_SIDE, fn);
   const engine = options.engine ?? (await loadFaceEngine());
-  if (typeof input !== 'string') {
-    check(input && typeof input === 'object', fn, 'input must be a file path or an RgbImage');
+  check(typeof input === 'string' || (input && typeof input === 'object'), fn, 'input must be a file path, an RgbImage or { bytes, name }');
+  if (typeof input !== 'string' && !('bytes' in input)) {
     return { source: 'image', width: input.width, height: input.height, faces: await engine.describe(input), cached: false };
   }
-  check(input.length > 0, fn, 'the file path is empty');
-  const bytes = await readFileBytes(input, fn);
+  if (typeof input === 'string') check(input.length > 0, fn, 'the file path is empty');
+  const bytes = typeof input === 'string' ? await readFileBytes(input, fn) : input.bytes;
+  const name = typeof input === 'string' ? input : input.name;
   const cache = options.cache === false ? undefined : (options.cache ?? new FaceCache());
   const pipeline = facePipelineId(engine, maxSide);
   const hash = sha256(bytes);
   const hit = await cache?.get(hash, pipeline);
-  if (hit) return { source: input, width: hit.width, height: hit.height, faces: hit.faces, cached: true };
-  const image = await decodeFaceImage(bytes, input, maxSide, fn);
+  if (hit) return { source: name, width: hit.width, height: hit.height, faces: hit.faces, cached: true };
+  const image = await decodeFaceImage(bytes, name, maxSide, fn);
   const faces = await engine.describe(image);
   await cache?.set(hash, { pipeline, width: image.width, height: image.height, faces });
-  return { source: input, width: image.width, height: image.height, faces, cached: false };
+  return { source: name, width: image.width, height: image.height, faces, cached: false };
 }
 
 /**

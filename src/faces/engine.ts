@@ -66,18 +66,32 @@ export interface FaceEngine {
 /** The part of a face-api module the engine uses (Node's node-wasm build or a browser build). */
 export interface FaceApiModule {
   version: string;
-  tf: { tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void } };
+  /** The TF.js face-api bundles (tensor3d makes the image input; dispose frees it). */
+  tf: {
+    /** An int32 [height, width, 3] image tensor. */
+    tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): {
+      /** Frees the tensor. */
+      dispose(): void;
+    };
+  };
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
   TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => unknown;
+  /** Detects every face of an image (a task that can add landmarks and descriptors). */
   detectAllFaces(input: unknown, options: unknown): FaceApiTask;
 }
 
-interface FaceApiDetection {
+/** One face face-api found: its box and score. */
+export interface FaceApiDetection {
   box: { x: number; y: number; width: number; height: number };
   score: number;
 }
-interface FaceApiTask extends PromiseLike<FaceApiDetection[]> {
-  withFaceLandmarks(): { withFaceDescriptors(): PromiseLike<{ detection: FaceApiDetection; descriptor: Float32Array }[]> };
+/** face-api's chainable detection task. */
+export interface FaceApiTask extends PromiseLike<FaceApiDetection[]> {
+  /** Adds the 68 landmarks to each detection. */
+  withFaceLandmarks(): {
+    /** Adds the 128-d descriptor to each detection. */
+    withFaceDescriptors(): PromiseLike<{ detection: FaceApiDetection; descriptor: Float32Array }[]>;
+  };
 }
 
 /** Checks and completes engine settings. */

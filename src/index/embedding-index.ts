@@ -8,7 +8,7 @@
  */
 import { ContrastiveError, check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/names.js';
-import { KnnGallery } from '../eval/knn.js';
+import { KnnGallery } from '../eval/knn-gallery.js';
 import { PgStore, type HnswOptions } from './pg-store.js';
 import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
 import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';

@@ -231,6 +231,7 @@ export class PgStore implements IndexStore {
     return r.rows[0].present as boolean;
   }
 
+  /** See {@link IndexStore.readMeta}. */
   async readMeta(fn = 'EmbeddingIndex.open'): Promise<IndexMeta> {
     if (this.meta) return this.meta;
     if (!(await this.exists(`${this.table}_meta`)) || !(await this.exists(this.table))) {
@@ -315,6 +316,7 @@ export class PgStore implements IndexStore {
     return row ? { item: { id: row.id, label: row.label, source: row.source }, vector: Float32Array.from(row.embedding) } : null;
   }
 
+  /** See {@link IndexStore.counts}. */
   async counts(): Promise<StoreCounts> {
     const r = await this.query<{ label: string | null; n: string }>('EmbeddingIndex.stats', `SELECT label, count(*) AS n FROM ${this.items} GROUP BY label ORDER BY label`);
     const labels = new Map<string | null, number>();
@@ -385,6 +387,7 @@ export class PgStore implements IndexStore {
     return Number(r.rows[0].n) > 0;
   }
 
+  /** See {@link IndexStore.close}. */
   async close(): Promise<void> {
     const c = this.client;
     this.client = null;

@@ -165,6 +165,7 @@ export class SqliteStore implements IndexStore {
     }
   }
 
+  /** See {@link IndexStore.readMeta}. */
   async readMeta(fn = 'EmbeddingIndex.open'): Promise<IndexMeta> {
     if (this.meta) return this.meta;
     const row = this.run(fn, (db) => {
@@ -251,6 +252,7 @@ export class SqliteStore implements IndexStore {
     return { item: { id: r.id, label: r.label, source: r.source }, vector };
   }
 
+  /** See {@link IndexStore.counts}. */
   async counts(): Promise<StoreCounts> {
     const rows = this.run('EmbeddingIndex.stats', (db) => db.prepare(`SELECT label, count(*) AS n FROM ${ITEMS_TABLE} GROUP BY label ORDER BY label`).all()) as { label: string | null; n: number }[];
     const labels = new Map<string | null, number>();
@@ -283,6 +285,7 @@ export class SqliteStore implements IndexStore {
     return false;
   }
 
+  /** See {@link IndexStore.close}. */
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;

@@ -91,6 +91,7 @@ export interface IndexStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The target for messages (a file path, or a URL without its password). */
   readonly where: string;
+  /** The index's metadata: embedding size, distance, model and counts as stored. */
   readMeta(): Promise<IndexMeta>;
   /** A number that changes whenever any writer commits (so readers can tell their copy is stale). */
   revision(): Promise<number>;
@@ -102,10 +103,12 @@ export interface IndexStore {
   loadAll(): Promise<StoredItems & { revision: number }>;
   /** One item and its vector, or null. */
   get(id: string): Promise<{ item: IndexItem; vector: Float32Array } | null>;
+  /** How many entries the store holds. */
   counts(): Promise<StoreCounts>;
   /** k nearest items of each of `n` queries (row-major in `queries`) searched inside the database. */
   searchInStore(queries: Float32Array, n: number, options: StoreSearchOptions): Promise<SearchHit[][]>;
   /** Whether the store has an approximate index (pgvector HNSW). */
   hasApproximateIndex(): Promise<boolean>;
+  /** Closes the connection or file; the store cannot be used afterwards. */
   close(): Promise<void>;
 }

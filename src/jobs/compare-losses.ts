@@ -23,10 +23,12 @@ import { initBackend } from '../engine/backend.js';
 import { verificationMetrics, accuracyAtThreshold } from '../eval/verification.js';
 import { retrievalMetrics } from '../eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
-import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName } from './run-training.js';
-import { type LossName, type TrainConfig, type TrainEvent } from '../train/trainer.js';
-import { scorePairs, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName, type JobTrainConfig } from './run-training.js';
+import { type LossName, type TrainEvent } from '../train/index.js';
+import { scorePairs, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { compareReport, writeReport } from '../report/index.js';
+import { checkMargin } from '../losses/margin.js';
 
 /** The losses {@link compareLosses} can train. */
 const COMPARE_LOSSES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
@@ -37,7 +39,7 @@ export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | '
   /** Losses to train, in table order. Default: contrastive, triplet, cross-entropy. */
   losses?: LossName[];
   /** Trainer settings shared by every loss (epochs, pairsPerEpoch, batchSize, seed, ...). */
-  train?: Partial<Omit<TrainConfig, 'loss' | 'miner'>>;
+  train?: Omit<JobTrainConfig, 'loss' | 'miner'>;
   /** Margin of the triplet loss. Default: `train.margin` (the contrastive margin; default as `runTraining`'s: 0.5 normalised, 1 not). */
   tripletMargin?: number;
   /** In-batch pair miner of the contrastive loss. Default: none (offline balanced pairs). */
@@ -97,10 +99,6 @@ export interface CompareResult {
   reportFile: string | null;
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
-}
-
 function checkLosses(fn: string, losses: unknown): LossName[] {
   check(Array.isArray(losses) && losses.length > 0, fn, `losses must be a non-empty array of ${COMPARE_LOSSES.join(', ')}`);
   const seen = new Set<string>();
@@ -143,19 +141,18 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const trainCfg = options.train ?? {};
   check((trainCfg as { loss?: unknown }).loss === undefined, fn, 'set the losses with options.losses, not options.train.loss');
   check((trainCfg as { miner?: unknown }).miner === undefined, fn, 'set miners with options.pairMiner (contrastive) and options.tripletMiner, not options.train.miner');
-  const seed = trainCfg.seed ?? 42;
+  const seed = jobSeed(trainCfg.seed);
   const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const tripletMargin = options.tripletMargin ?? margin;
-  check(Number.isFinite(tripletMargin) && tripletMargin > 0, fn, `tripletMargin must be a positive number, got ${tripletMargin}`);
+  checkMargin(tripletMargin, fn, { name: 'tripletMargin', positive: true });
   const distance = trainCfg.distance ?? 'euclidean';
   const batchSize = trainCfg.batchSize ?? 128;
-  const validationFraction = options.validationFraction ?? 0.1;
-  const testFraction = options.testFraction ?? 0.2;
+  const { validation: validationFraction, test: testFraction } = splitFractions(options);
   const testPairs = options.testPairs ?? HELD_OUT_PAIRS.test;
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
-  const outDir = path.resolve(options.out ?? path.join('runs', `compare-${datasetSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  const outDir = runDirectory(options.out, datasetSpec, 'compare-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
@@ -209,8 +206,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
         const pairs = drawHeldOutPairs(heldOut, testPairs, seed ^ HELD_OUT_PAIRS.testSalt);
         const d = scorePairs(emb, emb, dim, pairs.i, pairs.j, { distance, head: run.result.head });
         const vm = verificationMetrics(d, pairs.labels);
-        // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.
-        const rm = retrievalMetrics(emb, heldOut.labels, { dim, distance: run.result.head ? 'euclidean' : distance });
+        const rm = retrievalMetrics(emb, heldOut.labels, { dim, distance: retrievalDistance({ distance, head: run.result.head }) });
         scores = {
           verification: { auc: vm.auc, eer: vm.eer, accuracy: accuracyAtThreshold(d, pairs.labels, m.verification.threshold), threshold: m.verification.threshold, pairs: pairs.labels.length },
           retrieval: { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, queries: rm.queries },

@@ -201,7 +201,7 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
     dataset: spec,
     encoder: 'mlp',
     loss: 'contrastive',
-    miner: cfg.miner ?? null,
+    miner: typeof cfg.miner === 'function' ? `custom:${cfg.miner.name || 'anonymous'}` : (cfg.miner ?? null),
     margin,
     distance: 'euclidean',
     epochs: result.history.length,

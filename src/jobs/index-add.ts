@@ -22,6 +22,7 @@ export interface IndexAddOptions {
   batchSize?: number;
   engine?: EmbedEngine;
   connectTimeoutMs?: number;
+  /** Called after each batch with the files done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
 

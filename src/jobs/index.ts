@@ -1,9 +1,14 @@
 // Public API of src/jobs: whole workflows (each loads data, trains or evaluates, writes files). Re-exports only.
 export { runTraining, ENCODER_NAMES, RUN_DEFAULTS } from './run-training.js';
 export { DEFAULT_SWEEP_EPOCHS } from './choices.js';
-export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName } from './run-training.js';
-export { evaluateBundle, calibrateBundle, defaultEvaluationReportFile, openBundle, bundleSplit, runSplitOf, calibrationTargetName, SPLIT_NAMES, type SplitName, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleEvaluation, type BundleCalibration } from './evaluate-bundle.js';
-export { marginSweep, recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, type MarginSweepOptions, type MarginSweepRow, type MarginSweepResult } from './margin-sweep.js';
+export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName, JobTrainConfig } from './run-training.js';
+export { evaluateBundle, defaultEvaluationReportFile, type BundleEvaluation } from './evaluate-bundle.js';
+export { calibrateBundle, calibrationTargetName, type BundleCalibration } from './calibrate-bundle.js';
+export { openBundle, bundleSplit, runSplitOf, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleSplitData } from './bundle-split.js';
+export { SPLIT_NAMES, type SplitName } from './choices.js';
+export { marginSweep, type MarginSweepOptions } from './margin-sweep.js';
+export { recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
+export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED } from './choices.js';
 export { compareLosses, compareMarkdown, compareBudget, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, embedPairInputs, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
 export { PRESETS, PRESET_NAMES, withPreset, type PresetName } from './presets.js';
@@ -15,6 +20,7 @@ export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval 
 export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
+export { jobSeed, splitFractions, runDirectory, runTimestamp, type SplitFractions } from './defaults.js';
 export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type SignatureDemoResult } from './signature-demo.js';
 export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';
 export { splitEmbeddingMap, type SplitMap, type SplitMapOptions, type SplitMapPoint } from './split-map.js';

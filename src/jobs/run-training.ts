@@ -11,18 +11,25 @@ import { initBackend, type BackendChoice, type BackendName } from '../engine/bac
 import type { LabelledDataset, PairDataset } from '../data/types.js';
 import { loadDataset, splitDataset, splitPairs, subsetDataset, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '../data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, saveBundle, type Encoder, type Preprocessing } from '../models/index.js';
-import type { DistanceName } from '../distances/index.js';
+import { checkDistanceName, type DistanceName } from '../distances/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from '../eval/index.js';
 import { isPairDataset } from '../data/types.js';
-import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/trainer.js';
-import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
+import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from '../train/index.js';
+import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from '../train/held-out-pairs.js';
 import { trainFaceModel } from './face-train.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '../signatures/index.js';
 import { trainingReport, writeReport } from '../report/index.js';
 
 import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
+import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 
 export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
+
+/**
+ * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
+ * so the distance is one of the built-in names here (a distance object goes to `trainSiamese`).
+ */
+export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance?: DistanceName };
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -68,8 +75,8 @@ export interface RunTrainingOptions {
    * unless `train.resume` continues the run in it.
    */
   force?: boolean;
-  /** Trainer settings (loss, margin, epochs, ...). */
-  train?: Partial<TrainConfig>;
+  /** Trainer settings (loss, margin, epochs, ...); the distance by name, as the bundle records it. */
+  train?: JobTrainConfig;
   /** The HTML report: a file path, default `<out>/report.html`; false writes none. */
   report?: string | false;
 }
@@ -106,6 +113,7 @@ export interface RunMetrics {
   signature?: ForgeryMetrics;
 }
 
+/** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
 export interface RunTrainingResult {
   outDir: string;
   /** The HTML report written, or null with `report: false`. */
@@ -114,10 +122,6 @@ export interface RunTrainingResult {
   metrics: RunMetrics;
   result: TrainResult;
   network: SiameseNetwork;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
 }
 
 /** The encoder a training job builds (freshly initialised from `seed`). */
@@ -193,6 +197,11 @@ async function scoreHeldOutClasses(
   };
 }
 
+/** How a loss or miner given as a name or as a function is recorded in metrics.json and the manifest. */
+function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined): string | undefined {
+  return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
+}
+
 /** Runs a complete training job and writes its outputs. */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const givenSpec = options.dataset ?? 'mnist';
@@ -207,19 +216,20 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const encoderName = options.encoder ?? 'mlp';
   check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
-  const seed = trainCfg.seed ?? 42;
+  const seed = jobSeed(trainCfg.seed);
   const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
   // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
   const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
   const distance = trainCfg.distance ?? 'euclidean';
-  const outDir = path.resolve(options.out ?? path.join('runs', `${givenSpec.replace(/[^A-Za-z0-9_-]+/g, '_')}-${timestamp()}`));
+  checkDistanceName(distance, 'runTraining');
+  const outDir = runDirectory(options.out, givenSpec);
   // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});
-  const fractions = { seed, validation: options.validationFraction ?? 0.1, test: options.testFraction ?? 0.2 };
+  const fractions = { seed, ...splitFractions(options) };
 
   let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
   let validationClasses: number[] = [];
@@ -270,14 +280,9 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const vm = verificationMetrics(testDist, testPairs.labels);
   let retrieval: RunMetrics['retrieval'] = null;
   let testEmb: Float32Array | undefined;
-  if (!isPairDataset(split.test) && !result.head) {
+  if (!isPairDataset(split.test)) {
     const emb = (testEmb = await network.embedBatched(split.test.x));
-    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance });
-    retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
-  } else if (!isPairDataset(split.test) && result.head) {
-    // The cross-entropy baseline is compared on the embedding distance for retrieval.
-    const emb = (testEmb = await network.embedBatched(split.test.x));
-    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: 'euclidean' });
+    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: retrievalDistance(scorer) });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   }
 
@@ -302,8 +307,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     retrieval,
     dataset: datasetSpec,
     encoder: encoderName,
-    loss: trainCfg.loss ?? 'contrastive',
-    miner: trainCfg.miner ?? null,
+    loss: pieceLabel(trainCfg.loss) ?? 'contrastive',
+    miner: pieceLabel(trainCfg.miner) ?? null,
     margin,
     distance,
     epochs: result.history.length,
@@ -382,7 +387,7 @@ function runReport(
       embeddings: emb.embeddings,
       dim: emb.dim,
       labels: emb.data.labels,
-      distance: result.head ? 'euclidean' : m.distance,
+      distance: retrievalDistance({ distance: m.distance, head: result.head }),
       images: { x: emb.data.x, inputShape: emb.data.inputShape },
       classNames: emb.data.classNames,
       map: { seed: m.seed },

@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, ContrastiveError } from '../errors.js';
-import { checkDistanceName, checkSameMatrixShape, pairDistances, type DistanceName } from '../distances/index.js';
+import { checkDistance, checkSameMatrixShape, pairDistances, type DistanceLike } from '../distances/index.js';
 import { conventionRule, type ConventionRule, type ContrastiveConvention } from './conventions.js';
 import { fusedContrastiveLoss } from './fused-contrastive.js';
-import { asFloat, checkFiniteValues, checkMargin, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
-import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
+import { asFloat, checkFiniteValues, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
+import { checkMargin } from './margin.js';
+import { checkReduction, readWeights, reduceLoss, type PairWeights, type Reduction } from './reduction.js';
 
 /** Options of {@link contrastiveLoss}. */
 export interface ContrastiveLossOptions {
@@ -20,10 +21,15 @@ export interface ContrastiveLossOptions {
    * alone. 0 (the default) is exactly the seed's scale * D^2. Must be >= 0.
    */
   posMargin?: number;
-  /** Default 'mean'; 'none' returns the [N] per-pair losses. */
+  /** Default 'mean'; 'none' returns the [N] per-pair losses; 'mean-nonzero' averages over the pairs with a non-zero loss. */
   reduction?: Reduction;
-  /** Distance D between the two rows; default 'euclidean'. */
-  distance?: DistanceName;
+  /**
+   * Per-pair weights w_i (Keras / TensorFlow Addons `sample_weight`): the loss of pair i is
+   * multiplied by w_i, and 'mean' is sum(w_i L_i) / N. One number scales every pair. Default: all 1.
+   */
+  weights?: PairWeights;
+  /** Distance D between the two rows: a name (default 'euclidean') or a {@link Distance} object. */
+  distance?: DistanceLike;
   /** Label meaning and scale, see {@link ContrastiveConvention}; default 'hadsell'. */
   convention?: ContrastiveConvention;
   /**
@@ -35,30 +41,31 @@ export interface ContrastiveLossOptions {
 }
 
 /** Options of {@link contrastiveLossFromDistance} and {@link contrastiveLossFn}. */
-export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'posMargin' | 'reduction' | 'convention'>;
+export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'posMargin' | 'reduction' | 'convention' | 'weights'>;
 
 interface Resolved {
   margin: number;
   posMargin: number;
   reduction: Reduction;
-  distance: DistanceName;
+  distance: DistanceLike;
   rule: ConventionRule;
   convention: ContrastiveConvention;
   implementation: 'fused' | 'ops';
+  weights?: PairWeights;
 }
 
-const OPTION_KEYS = ['margin', 'posMargin', 'reduction', 'distance', 'convention', 'implementation'] as const;
+const OPTION_KEYS = ['margin', 'posMargin', 'reduction', 'distance', 'convention', 'implementation', 'weights'] as const;
 
 function resolve(options: ContrastiveLossOptions | undefined, fn: string, keys: readonly string[] = OPTION_KEYS): Resolved {
   checkOptionKeys(options, keys, fn);
-  const { margin = 1, posMargin = 0, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused' } = options ?? {};
+  const { margin = 1, posMargin = 0, reduction = 'mean', distance = 'euclidean', convention = 'hadsell', implementation = 'fused', weights } = options ?? {};
   checkMargin(margin, fn);
   check(typeof posMargin === 'number' && Number.isFinite(posMargin) && posMargin >= 0, fn, `posMargin must be a finite number >= 0, got ${String(posMargin)}`);
   checkReduction(reduction, fn);
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   const rule = conventionRule(convention, fn);
   check(implementation === 'fused' || implementation === 'ops', fn, `unknown implementation '${String(implementation)}' (expected fused or ops)`);
-  return { margin, posMargin, reduction, distance, rule, convention, implementation };
+  return { margin, posMargin, reduction, distance, rule, convention, implementation, weights };
 }
 
 function labelMeaning(rule: ConventionRule, convention: ContrastiveConvention): string {
@@ -127,22 +134,26 @@ export function contrastiveLoss(emb1: tf.Tensor2D, emb2: tf.Tensor2D, labels: La
   checkSameMatrixShape(emb1, emb2, fn, ['emb1', 'emb2']);
   const y = readBinaryLabels(labels, emb1.shape[0], fn, labelMeaning(o.rule, o.convention));
   const similar = similarMask(y, o.rule);
-  return lossFromMask(emb1, emb2, similar, o, fn);
+  const weights = o.weights === undefined ? undefined : readWeights(o.weights, emb1.shape[0], fn);
+  return lossFromMask(emb1, emb2, similar, o, fn, weights);
 }
 
-/** Shared by {@link contrastiveLoss} and the index-based pair loss: inputs checked, `similar` mapped. */
-export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint8Array, o: Resolved, fn: string): tf.Tensor {
+/** Shared by {@link contrastiveLoss} and the index-based pair loss: inputs checked, `similar` mapped, weights read. */
+export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint8Array, o: Resolved, fn: string, weights?: number | Float32Array): tf.Tensor {
   const e1 = asFloat(emb1);
   const e2 = asFloat(emb2);
   try {
     // The fused pass implements the seed's formula; a positive margin takes the ops path.
     if (o.distance === 'euclidean' && o.implementation === 'fused' && o.posMargin === 0) {
-      return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
+      if (weights === undefined && o.reduction !== 'mean-nonzero') return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
+      // Weights and 'mean-nonzero' reduce the fused per-pair losses; their backward pass scales
+      // each pair's fused gradient by its upstream gradient w_i / N (the kernels stay as they are).
+      return tf.tidy(() => reduceLoss(fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, 'none', fn) as tf.Tensor1D, o.reduction, weights));
     }
     return tf.tidy(() => {
       const dist = pairDistances(e1, e2, o.distance);
       checkDistancesFinite(dist, fn);
-      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin, o.posMargin), o.reduction);
+      return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin, o.posMargin), o.reduction, weights);
     });
   } finally {
     if (e1 !== emb1) e1.dispose();
@@ -166,7 +177,7 @@ export function resolveContrastiveOptions(options: ContrastiveLossOptions | unde
  */
 export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.Tensor, options?: ContrastiveLossFromDistanceOptions): tf.Tensor {
   const fn = 'contrastiveLossFromDistance';
-  const o = resolve(options, fn, ['margin', 'posMargin', 'reduction', 'convention']);
+  const o = resolve(options, fn, ['margin', 'posMargin', 'reduction', 'convention', 'weights']);
   check(distances instanceof tf.Tensor, fn, 'distances must be a tf.Tensor1D');
   check(
     distances.rank === 1 || (distances.rank === 2 && distances.shape[1] === 1),
@@ -179,21 +190,22 @@ export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.T
   checkFiniteValues(dv, fn, 'distances');
   for (let i = 0; i < n; i++) check(dv[i] >= 0, fn, `distances[${i}] = ${dv[i]} is negative`);
   const similar = similarMask(y, o.rule);
+  const weights = o.weights === undefined ? undefined : readWeights(o.weights, n, fn);
   return tf.tidy(() => {
     const dist = tf.reshape(asFloat(distances), [n]) as tf.Tensor1D;
-    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin, o.posMargin), o.reduction);
+    return reduceLoss(perPairFromDistances(dist, similar, o.rule, o.margin, o.posMargin), o.reduction, weights);
   });
 }
 
 /**
  * A Keras-style loss `(yTrue, yPred) => scalar` for `model.compile({ loss })`,
  * where the model outputs the distance of each pair ([N] or [N, 1]) and
- * `yTrue` holds the 0/1 labels. Reduction 'mean' (default) or 'sum'.
+ * `yTrue` holds the 0/1 labels. Reduction 'mean' (default), 'sum' or 'mean-nonzero'.
  */
-export function contrastiveLossFn(options?: ContrastiveLossFromDistanceOptions): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+export function contrastiveLossFn(options?: Omit<ContrastiveLossFromDistanceOptions, 'weights'>): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
   const fn = 'contrastiveLossFn';
   const o = resolve(options, fn, ['margin', 'posMargin', 'reduction', 'convention']);
-  check(o.reduction !== 'none', fn, "reduction 'none' is not a Keras loss (it must return a scalar); use 'mean' or 'sum'");
+  check(o.reduction !== 'none', fn, "reduction 'none' is not a Keras loss (it must return a scalar); use 'mean', 'sum' or 'mean-nonzero'");
   const opts: ContrastiveLossFromDistanceOptions = { margin: o.margin, posMargin: o.posMargin, reduction: o.reduction, convention: o.convention };
   return (yTrue, yPred) => contrastiveLossFromDistance(yTrue, yPred, opts) as tf.Scalar;
 }

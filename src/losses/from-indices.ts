@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { checkIndexList as checkIndices, flatPairDistances } from '../distances/index-pair-distances.js';
 import { pullTerm, resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
-import { reduceLoss } from './reduction.js';
+import { readWeights, reduceLoss } from './reduction.js';
 import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
 
 /** Mined pairs: positives (a1[k], p[k]) and negatives (a2[k], n[k]), row indices into the batch. */
@@ -63,8 +63,8 @@ function flatIndices(rows: number, first: ArrayLike<number>[], second: ArrayLike
  * distances come from the batch's pair table (see `indexPairDistances`), so the
  * cost grows with the number of distinct row pairs, not with P * d. No pairs
  * gives a zero loss (that still depends on `embeddings`). For 'none' the
- * [P + Q] losses list the positives first, then the negatives. The
- * `implementation` option has no effect here.
+ * [P + Q] losses list the positives first, then the negatives, and so do
+ * `weights` (P + Q of them, or one number). The `implementation` option has no effect here.
  *
  * @param embeddings - [N, d] batch embeddings.
  * @param pairs - the mined index tuples.
@@ -83,6 +83,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
   check(pairs.a2.length === pairs.n.length, fn, `pairs.a2 has ${pairs.a2.length} indices but pairs.n has ${pairs.n.length}`);
   const np = pairs.a1.length;
   const nn = pairs.a2.length;
+  const weights = o.weights === undefined ? undefined : readWeights(o.weights, np + nn, fn);
   if (np + nn === 0) return zeroLoss(embeddings, o.reduction);
   const flat = flatIndices(rows, [pairs.a1, pairs.a2], [pairs.p, pairs.n]);
   return tf.tidy(() => {
@@ -92,7 +93,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
     if (np > 0) parts.push(pullTerm(tf.slice(dist, 0, np), o.posMargin));
     if (nn > 0) parts.push(tf.square(tf.relu(tf.sub(o.margin, tf.slice(dist, np, nn)))) as tf.Tensor1D);
     const perPair = tf.mul(parts.length === 1 ? parts[0] : tf.concat(parts), o.rule.scale) as tf.Tensor1D;
-    return reduceLoss(perPair, o.reduction);
+    return reduceLoss(perPair, o.reduction, weights);
   });
 }
 

@@ -14,7 +14,7 @@ import { ContrastiveError } from '../errors.js';
 import type { ConventionRule } from './conventions.js';
 import { FloatBuffer, readFloat32 } from './float-buffer.js';
 import { runWasmLoss, wasmLossKernel } from './fused-contrastive-wasm.js';
-import { reductionWeight, type Reduction } from './reduction.js';
+import { reductionWeight } from './reduction.js';
 
 // Gradients computed by a forward pass whose backward pass has not run yet: freed
 // by `free` at the next call made outside any gradient computation if the tape
@@ -176,7 +176,7 @@ export function fusedContrastiveLoss(
   similar: Uint8Array,
   rule: ConventionRule,
   margin: number,
-  reduction: Reduction,
+  reduction: 'mean' | 'sum' | 'none',
   fn: string,
 ): tf.Tensor {
   if (tf.engine().state.gradientDepth === 0) freeOrphans();

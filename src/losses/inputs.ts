@@ -35,12 +35,6 @@ export function readBinaryLabels(labels: LabelsInput, n: number, fn: string, mea
   return values;
 }
 
-/** Checks that `margin` is a finite number >= 0. */
-export function checkMargin(margin: unknown, fn: string): asserts margin is number {
-  check(typeof margin === 'number' && Number.isFinite(margin), fn, `margin must be a finite number, got ${String(margin)}`);
-  check(margin >= 0, fn, `margin must be >= 0, got ${margin}`);
-}
-
 /** Throws a NUMERIC ContrastiveError naming the first non-finite value of `values` (rows of width `d`). */
 export function checkFiniteValues(values: ArrayLike<number>, fn: string, name: string, d = 1): void {
   for (let i = 0; i < values.length; i++) {

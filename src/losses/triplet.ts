@@ -1,23 +1,24 @@
 /** The triplet loss (Schroff, Kalenichenko, Philbin 2015, FaceNet) on a chosen distance. */
 import * as tf from '@tensorflow/tfjs';
-import { checkDistanceName, checkSameMatrixShape, pairDistances, type DistanceName } from '../distances/index.js';
+import { checkDistance, checkSameMatrixShape, pairDistances, type DistanceLike } from '../distances/index.js';
 import { ContrastiveError } from '../errors.js';
-import { asFloat, checkMargin, checkOptionKeys } from './inputs.js';
+import { asFloat, checkOptionKeys } from './inputs.js';
+import { checkMargin } from './margin.js';
 import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
 
 /** Options of {@link tripletLoss}. */
 export interface TripletLossOptions {
   /** Margin m by which a negative must be farther than the positive; >= 0, default 1. */
   margin?: number;
-  /** Default 'euclidean'. */
-  distance?: DistanceName;
+  /** A name (default 'euclidean') or a {@link Distance} object. */
+  distance?: DistanceLike;
   /** Default 'mean'; 'none' returns the [N] per-triplet losses. */
   reduction?: Reduction;
 }
 
 export interface ResolvedTripletOptions {
   margin: number;
-  distance: DistanceName;
+  distance: DistanceLike;
   reduction: Reduction;
 }
 
@@ -26,7 +27,7 @@ export function resolveTripletOptions(options: TripletLossOptions | undefined, f
   checkOptionKeys(options, ['margin', 'distance', 'reduction'], fn);
   const { margin = 1, distance = 'euclidean', reduction = 'mean' } = options ?? {};
   checkMargin(margin, fn);
-  checkDistanceName(distance, fn);
+  checkDistance(distance, fn);
   checkReduction(reduction, fn);
   return { margin, distance, reduction };
 }

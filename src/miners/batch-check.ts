@@ -28,11 +28,6 @@ export function checkMinerInputs(fn: string, distances: Float32Array, labels: Ar
   return n;
 }
 
-/** Checks that a margin option is a finite number >= 0. */
-export function checkMargin(fn: string, name: string, value: number): void {
-  check(typeof value === 'number' && Number.isFinite(value) && value >= 0, fn, `${name} must be a finite number >= 0, got ${value}`);
-}
-
 /** Checks that a threshold option is a finite number (may be negative, e.g. for similarities). */
 export function checkFinite(fn: string, name: string, value: number): void {
   check(typeof value === 'number' && Number.isFinite(value), fn, `${name} must be a finite number, got ${value}`);

@@ -9,7 +9,8 @@
  * simply counted twice, positives and negatives alike.
  */
 import type { PairIndices } from './types.js';
-import { checkFinite, checkMargin, checkMinerInputs } from './batch-check.js';
+import { checkFinite, checkMinerInputs } from './batch-check.js';
+import { checkMargin } from '../losses/margin.js';
 
 /** Options of the pair miners that use a margin. */
 export interface PairMinerOptions {
@@ -95,7 +96,7 @@ export function semiHardPairMiner(
 ): PairIndices {
   const fn = 'semiHardPairMiner';
   const margin = options.margin ?? 1;
-  checkMargin(fn, 'margin', margin);
+  checkMargin(margin, fn);
   const n = checkMinerInputs(fn, distances, labels);
   const { pos, neg } = splitPairs(n, labels);
   // Sorted positive distances per anchor: the largest D(a, p) below D(a, x) decides.
@@ -134,7 +135,7 @@ export function pairMarginMiner(
   const margin = options.margin ?? 1;
   const posMargin = options.posMargin ?? 0;
   const negMargin = options.negMargin ?? margin;
-  checkMargin(fn, 'margin', margin);
+  checkMargin(margin, fn);
   checkFinite(fn, 'posMargin', posMargin);
   checkFinite(fn, 'negMargin', negMargin);
   const n = checkMinerInputs(fn, distances, labels);

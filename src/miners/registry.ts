@@ -17,7 +17,8 @@ import {
   semiHardTripletMiner,
   type TripletMinerOptions,
 } from './triplet-miners.js';
-import { checkFinite, checkMargin } from './batch-check.js';
+import { checkFinite } from './batch-check.js';
+import { checkMargin } from '../losses/margin.js';
 
 import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, type PairMinerName, type TripletMinerName } from './names.js';
 
@@ -36,7 +37,7 @@ export function createPairMiner(name: string, options: PairMinerOptions = {}): P
     fn,
     `unknown pair miner '${name}', expected one of ${quoted(PAIR_MINER_NAMES)}`,
   );
-  if (options.margin !== undefined) checkMargin(fn, 'margin', options.margin);
+  if (options.margin !== undefined) checkMargin(options.margin, fn);
   if (options.posMargin !== undefined) checkFinite(fn, 'posMargin', options.posMargin);
   if (options.negMargin !== undefined) checkFinite(fn, 'negMargin', options.negMargin);
   const opts = { ...options };
@@ -63,7 +64,7 @@ export function createTripletMiner(name: string, options: TripletMinerOptions = 
     fn,
     `unknown triplet miner '${name}', expected one of ${quoted(TRIPLET_MINER_NAMES)}`,
   );
-  if (options.margin !== undefined) checkMargin(fn, 'margin', options.margin);
+  if (options.margin !== undefined) checkMargin(options.margin, fn);
   const opts = { ...options };
   switch (name as TripletMinerName) {
     case 'all':

@@ -5,7 +5,8 @@
  * different rows), the negative has another class.
  */
 import type { TripletIndices } from './types.js';
-import { checkMargin, checkMinerInputs } from './batch-check.js';
+import { checkMinerInputs } from './batch-check.js';
+import { checkMargin } from '../losses/margin.js';
 
 /** Options of the triplet miners that use a margin. */
 export interface TripletMinerOptions {
@@ -89,7 +90,7 @@ export function semiHardTripletMiner(
 ): TripletIndices {
   const fn = 'semiHardTripletMiner';
   const margin = options.margin ?? 1;
-  checkMargin(fn, 'margin', margin);
+  checkMargin(margin, fn);
   const n = checkMinerInputs(fn, distances, labels);
   const a: number[] = [];
   const p: number[] = [];

@@ -4,7 +4,7 @@
  * batch row, and returns index tuples into the batch, as pytorch-metric-learning
  * does: pair miners `{ a1, p, a2, n }`, triplet miners `{ anchor, positive, negative }`.
  */
-import type { IndexPairs } from '../data/types.js';
+import type { IndexPairs } from '../samplers/index-pairs.js';
 
 /**
  * Mined pairs: positive pairs `(a1[k], p[k])` (same class) and negative pairs

@@ -1,6 +1,6 @@
 // Public API of src/models: re-exports only.
 export type { Encoder, EncoderSpec, MlpEncoderSpec, CnnEncoderSpec, SequenceEncoderSpec, EncoderActivation } from './encoder-spec.js';
-export { encoderSpecSchema, ENCODER_ACTIVATIONS } from './encoder-spec.js';
+export { encoderSpecSchema, mlpEncoderSpecSchema, cnnEncoderSpecSchema, sequenceEncoderSpecSchema, ENCODER_ACTIVATIONS } from './encoder-spec.js';
 export { mlpEncoder, type MlpEncoderOptions } from './mlp-encoder.js';
 export { cnnEncoder, type CnnEncoderOptions } from './cnn-encoder.js';
 export { sequenceEncoder, type SequenceEncoderOptions } from './sequence-encoder.js';

@@ -48,6 +48,10 @@ export interface NetworkTrainingRecord {
   [key: string]: unknown;
 }
 
+/**
+ * One encoder applied with shared weights to both inputs of a pair: `embed` gives
+ * (optionally L2-normalised) embeddings, `distance` the distance of each pair.
+ */
 export class SiameseNetwork {
   /** The shared encoder: input [batch, ...inputShape] -> embedding [batch, embeddingDim]. */
   readonly encoder: tf.LayersModel;

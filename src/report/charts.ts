@@ -18,7 +18,8 @@ export function seriesColour(k: number): string {
   return k < PALETTE.length ? PALETTE[k] : `hsl(${(k * 137.508) % 360}, 65%, 45%)`;
 }
 
-type Point = { x: number; y: number };
+/** A point of a chart series. */
+export type Point = { x: number; y: number };
 
 function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { type: 'linear', title: { display: true, text: title }, ...extra };

@@ -5,7 +5,7 @@ export { writeReport } from './write-report.js';
 export { embeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './projection.js';
 export { thumbnails, type ThumbnailOptions } from './thumbnails.js';
 export { neighbourGrid, type NeighbourGridOptions } from './neighbour-grid.js';
-export { histogramChart, lineChart, rocChart, mapChart, seriesColour, SIMILAR_COLOUR, DISSIMILAR_COLOUR, type Series } from './charts.js';
+export { histogramChart, lineChart, rocChart, mapChart, seriesColour, SIMILAR_COLOUR, DISSIMILAR_COLOUR, type Series, type Point } from './charts.js';
 export { epochCurvesSection, epochHistogramsSection, verificationSection, embeddingSection, type EmbeddingSectionInput } from './sections.js';
 export { trainingReport, type TrainingReportInput } from './training-report.js';
 export { evaluationReport, type EvaluationReportInput } from './evaluation-report.js';

@@ -3,7 +3,7 @@
  * a fixed list of similar (label 0) and dissimilar (label 1) index pairs, with a
  * chosen positive:negative ratio, seeded.
  */
-import type { IndexPairs } from '../data/types.js';
+import type { IndexPairs } from './index-pairs.js';
 import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { checkSeed, groupByClass } from './classes.js';

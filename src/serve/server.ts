@@ -11,6 +11,9 @@
  *     GET  /api/map/N.png       thumbnail of point N
  *     GET  /bundle/...          manifest.json, model.json and weights, for the in-browser mode
  *
+ * Over a face model (option `faces`) only the page, /api/model and
+ * /api/verify (faces detected, described and compared; see faces.ts) exist.
+ *
  * Everything is computed by the library (jobs/verify-pair, jobs/embedding-map);
  * this module only maps HTTP to calls and errors to 4xx JSON.
  */
@@ -28,11 +31,14 @@ import { examplePicture } from '../jobs/example-picture.js';
 import type { EmbeddingIndex } from '../index/index.js';
 import { PageAssets } from './assets.js';
 import { ApiError, oneFile, readForm, type Upload } from './uploads.js';
+import { faceModelInfo, registerFaceVerify, type ServeFaces } from './faces.js';
 
 /** Options of {@link createServeApp}. */
 export interface ServeOptions {
-  /** The bundle to serve (see openBundle). */
-  bundle: OpenBundle;
+  /** The bundle to serve (see openBundle); give this or `faces`. */
+  bundle?: OpenBundle;
+  /** A face model to serve instead of a bundle: /api/verify compares the faces of two photos. */
+  faces?: ServeFaces;
   /** Largest accepted upload per file, in bytes; default 10 MiB. */
   maxUploadBytes?: number;
   /** Most files in one /api/embed request; default 64. */
@@ -71,8 +77,8 @@ export function publicManifest(manifest: BundleManifest): BundleManifest {
   return { ...manifest, training: t ? { dataset: dataset as string, epochs: t.epochs, seed: t.seed } : null };
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error: message, code });
+function sendError(reply: FastifyReply, status: number, code: string, message: string, details: Record<string, unknown> = {}): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send({ error: message, code, ...details });
 }
 
 function imageInput(u: Upload): PairInput {
@@ -86,27 +92,12 @@ function imageInput(u: Upload): PairInput {
  */
 export async function createServeApp(options: ServeOptions): Promise<FastifyInstance> {
   const fn = 'createServeApp';
-  const { bundle } = options;
-  check(bundle && bundle.network && bundle.manifest, fn, 'options.bundle must be an open bundle (openBundle(dir))');
+  const { bundle, faces } = options;
+  check(faces ? !bundle && typeof faces.model?.embed === 'function' : bundle && bundle.network && bundle.manifest, fn, 'give options.bundle (an open bundle: openBundle(dir)) or options.faces ({ model: a FaceModel }), one of them');
   const maxBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   check(Number.isInteger(maxBytes) && maxBytes > 0, fn, `maxUploadBytes must be a positive integer, got ${maxBytes}`);
   const maxFiles = options.maxFiles ?? 64;
   check(Number.isInteger(maxFiles) && maxFiles > 0, fn, `maxFiles must be a positive integer, got ${maxFiles}`);
-  const manifest = bundle.manifest;
-  const index = options.index;
-  if (index) {
-    check(index.dim === bundle.network.embeddingDim, fn, `the index holds ${index.dim}-d embeddings but the bundle makes ${bundle.network.embeddingDim}-d ones`);
-  }
-  const takesImages = manifest.input.preprocessing.kind === 'image';
-  const mapOptions = options.map === false ? null : (options.map ?? {});
-  const hasMap = mapOptions !== null && takesImages && (mapOptions.dataset !== undefined || manifest.training?.dataset !== undefined);
-  let map: Promise<SplitMap> | null = null;
-  const getMap = (): Promise<SplitMap> => {
-    map ??= splitEmbeddingMap(bundle, mapOptions ?? {});
-    map.catch(() => (map = null));
-    return map;
-  };
-
   const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   check(Number.isInteger(timeout) && timeout > 0, fn, `requestTimeoutMs must be a positive integer, got ${timeout}`);
   const app = Fastify({
@@ -122,7 +113,7 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
   await app.register(multipart, { limits: { fileSize: maxBytes, files: maxFiles, fields: 16, parts: maxFiles + 16 } });
 
   app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof ApiError) return sendError(reply, err.statusCode, err.code, err.message);
+    if (err instanceof ApiError) return sendError(reply, err.statusCode, err.code, err.message, err.details);
     if (err instanceof ContrastiveError) return sendError(reply, STATUS[err.code] ?? 400, err.code, err.message);
     const e = err as { statusCode?: number; code?: string; message: string };
     if (e.code === 'FST_REQ_FILE_TOO_LARGE') return sendError(reply, 413, 'TOO_LARGE', `an uploaded file is larger than the ${maxBytes}-byte limit`);
@@ -130,6 +121,36 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
     return sendError(reply, 500, 'INTERNAL', `internal error: ${e.message}`);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'NOT_FOUND', `no such path: ${request.method} ${request.url.split('?')[0]}`));
+  registerPage(app);
+
+  if (faces) {
+    check(options.index === undefined, fn, 'options.index does not apply to a face model (use contrastive face identify)');
+    app.get('/api/model', async () => ({
+      manifest: faces.manifest ? publicManifest(faces.manifest) : null,
+      faces: faceModelInfo(faces),
+      features: { verify: true, faces: true, embed: false, search: false, map: false, browser: false },
+      index: null,
+      limits: { maxUploadBytes: maxBytes, maxFiles },
+    }));
+    registerFaceVerify(app, faces, maxBytes);
+    return app;
+  }
+  check(bundle !== undefined, fn, 'options.bundle is missing');
+  const manifest = bundle.manifest;
+  const index = options.index;
+  if (index) {
+    check(index.dim === bundle.network.embeddingDim, fn, `the index holds ${index.dim}-d embeddings but the bundle makes ${bundle.network.embeddingDim}-d ones`);
+  }
+  const takesImages = manifest.input.preprocessing.kind === 'image';
+  const mapOptions = options.map === false ? null : (options.map ?? {});
+  const hasMap = mapOptions !== null && takesImages && (mapOptions.dataset !== undefined || manifest.training?.dataset !== undefined);
+  let map: Promise<SplitMap> | null = null;
+  const getMap = (): Promise<SplitMap> => {
+    map ??= splitEmbeddingMap(bundle, mapOptions ?? {});
+    map.catch(() => (map = null));
+    return map;
+  };
+
 
   app.get('/api/model', async () => ({
     manifest: publicManifest(manifest),
@@ -226,6 +247,11 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
     return reply.type(type).send(await fs.readFile(path.join(bundle.dir, file)));
   });
 
+  return app;
+}
+
+/** The page and its assets (/, /page.js, /vendor/..., /lib/...). */
+function registerPage(app: FastifyInstance): void {
   const assets = new PageAssets();
   const sendAsset = async (name: string, reply: FastifyReply): Promise<FastifyReply> => {
     const asset = assets.get(name);
@@ -235,5 +261,4 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
   };
   app.get('/', async (_request, reply) => sendAsset('index.html', reply));
   app.get<{ Params: { '*': string } }>('/*', async (request, reply) => sendAsset(request.params['*'], reply));
-  return app;
 }

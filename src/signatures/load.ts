@@ -114,6 +114,7 @@ export async function writeSignatureSet(dir: string, set: SignatureSet, options:
 /** The `signatures:DIR` dataset of loadDataset (registered by src/signatures/index.ts). */
 export const SIGNATURES_DATASET_KIND = {
   form: 'signatures:DIR',
+  /** Loads signatures:DIR with the loader options mapped onto loadSignatures'. */
   load: (dir: string, options: LoadDatasetOptions): Promise<SignatureDataset> =>
     loadSignatures(dir, {
       preprocessing: options.sequenceLength !== undefined ? { length: options.sequenceLength } : {},

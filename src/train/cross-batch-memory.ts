@@ -7,12 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { pairwiseDistanceMatrix, type DistanceName } from '../distances/index.js';
+import { pairwiseDistanceMatrix, type DistanceLike } from '../distances/index.js';
 import { pairLossFromIndices, type ContrastiveLossOptions, type MinedPairs } from '../losses/index.js';
 
 /** A ring buffer of the last `size` embeddings (rows of `dim` floats) and their class labels. */
 export class CrossBatchMemory {
+  /** Most embeddings held. */
   readonly size: number;
+  /** Floats per embedding. */
   readonly dim: number;
   private readonly rows: Float32Array;
   private readonly labels: Int32Array;
@@ -71,7 +73,7 @@ export function memoryPairs(
   memory: { rows: Float32Array; labels: ArrayLike<number> },
   dim: number,
   negMargin: number,
-  distance: DistanceName = 'euclidean',
+  distance: DistanceLike = 'euclidean',
 ): MinedPairs {
   const b = batchLabels.length;
   const m = memory.labels.length;

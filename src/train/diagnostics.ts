@@ -8,6 +8,7 @@
  * (Hadsell, Chopra, LeCun 2006): L = (1 - Y) * 1/2 * D^2 + Y * 1/2 * max(0, m - D)^2.
  */
 import { check } from '../errors.js';
+import { checkMargin } from '../losses/margin.js';
 
 /** Statistics of one set of pair distances (an epoch's validation pairs, a batch). */
 export interface PairDiagnostics {
@@ -39,9 +40,6 @@ export interface PairDiagnostics {
   loss: number;
 }
 
-function checkMarginValue(fn: string, margin: number): void {
-  check(typeof margin === 'number' && Number.isFinite(margin) && margin > 0, fn, `margin must be a finite number > 0, got ${margin}`);
-}
 
 /** Accumulates pairs one by one; shared by both entry points. */
 class Accumulator {
@@ -106,7 +104,7 @@ class Accumulator {
  */
 export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<number>, margin: number): PairDiagnostics {
   const fn = 'pairDiagnostics';
-  checkMarginValue(fn, margin);
+  checkMargin(margin, fn, { positive: true });
   check(distances != null && labels != null, fn, 'distances and labels are required');
   check(
     distances.length === labels.length,
@@ -136,7 +134,7 @@ export function batchPairDiagnostics(
   margin: number,
 ): PairDiagnostics {
   const fn = 'batchPairDiagnostics';
-  checkMarginValue(fn, margin);
+  checkMargin(margin, fn, { positive: true });
   check(distanceMatrix != null && classLabels != null, fn, 'distanceMatrix and classLabels are required');
   const n = classLabels.length;
   check(
@@ -177,7 +175,7 @@ export interface CollapseAlarmOptions {
  */
 export function collapseAlarm(diag: PairDiagnostics, margin: number, options: CollapseAlarmOptions = {}): string | null {
   const fn = 'collapseAlarm';
-  checkMarginValue(fn, margin);
+  checkMargin(margin, fn, { positive: true });
   const tolerance = options.tolerance ?? 0.05;
   check(Number.isFinite(tolerance) && tolerance > 0 && tolerance < 1, fn, `tolerance must be in (0, 1), got ${tolerance}`);
   check(diag != null && typeof diag.negativeCount === 'number', fn, 'diag must come from pairDiagnostics');

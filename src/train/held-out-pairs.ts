@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isPairDataset, type LabelledDataset, type PairDataset, type IndexPairs } from '../data/types.js';
 import type { SiameseNetwork } from '../models/index.js';
-import { pairDistances, type DistanceName } from '../distances/index.js';
+import { pairDistances, type DistanceLike } from '../distances/index.js';
 import { makePairs } from '../samplers/index.js';
 import type { KochHead } from './koch-head.js';
 import { gatherRows } from './batches.js';
@@ -25,7 +25,7 @@ export function scorePairs(
   dim: number,
   ia: ArrayLike<number>,
   ib: ArrayLike<number>,
-  scorer: { distance: DistanceName; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: KochHead },
 ): Float32Array {
   return tf.tidy(() => {
     const e1 = tf.tensor2d(gatherRows(embA, dim, ia), [ia.length, dim]);
@@ -33,6 +33,14 @@ export function scorePairs(
     if (scorer.head) return scorer.head.distances(e1, e2);
     return pairDistances(e1, e2, scorer.distance).dataSync() as Float32Array;
   });
+}
+
+/**
+ * The distance that ranks retrieval for a scorer: its own, or Euclidean for the
+ * cross-entropy baseline, whose head scores pairs (a logit), not neighbours.
+ */
+export function retrievalDistance<D extends DistanceLike>(scorer: { distance: D; head?: unknown }): D | 'euclidean' {
+  return scorer.head != null ? 'euclidean' : scorer.distance;
 }
 
 /** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. */
@@ -60,7 +68,7 @@ export async function scoreSplit(
   network: SiameseNetwork,
   data: LabelledDataset | PairDataset,
   pairs: IndexPairs,
-  scorer: { distance: DistanceName; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: KochHead },
   embed: EmbedRows = (x) => network.embedBatched(x),
   embeddings?: Float32Array,
 ): Promise<Float32Array> {

@@ -13,6 +13,7 @@ export interface KochHeadWeights {
   bias: number;
 }
 
+/** The cross-entropy baseline's head: p(same) = sigmoid(w . |e1 - e2| + b) on a pair's embeddings. */
 export class KochHead {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
@@ -46,10 +47,12 @@ export class KochHead {
     return [this.w, this.b];
   }
 
+  /** The head's weights as plain numbers (what a bundle manifest stores). */
   toJSON(): KochHeadWeights {
     return { weights: Array.from(this.w.dataSync()), bias: this.b.dataSync()[0] };
   }
 
+  /** Frees the head's variables. */
   dispose(): void {
     this.w.dispose();
     this.b.dispose();

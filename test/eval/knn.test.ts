@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { knn, type KnnEngine } from '../../src/eval/index.js';
-import { nativeOrt } from '../../src/eval/onnx-scores.js';
+import { nativeOrt } from '../../src/onnx/runtime.js';
 import { ParallelRowSelector } from '../../src/eval/parallel-select.js';
 import { selectRow, sortBuffers } from '../../src/eval/row-select.js';
 import type { DistanceName } from '../../src/distances/names.js';

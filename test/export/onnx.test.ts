@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { ContrastiveError } from '../../src/errors.js';
 import { Rng } from '../../src/util/rng.js';
-import { exportOnnx, exportOnnxFile, OnnxEmbedder, loadOnnxRuntime, ONNX_SUPPORTED_ACTIVATIONS } from '../../src/export/index.js';
+import { exportOnnx, exportOnnxFile, OnnxEmbedder, ONNX_SUPPORTED_ACTIVATIONS } from '../../src/export/index.js';
+import { loadOnnxRuntime } from '../../src/onnx/index.js';
 import { assertClose } from '../support/helpers.js';
 
 // The comparisons run on the cpu backend: the reference TF.js output in float32 without wasm's kernels.

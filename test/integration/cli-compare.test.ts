@@ -70,7 +70,7 @@ test('compareLosses: bad losses and options are clear errors before any training
   await bad({ losses: [] }, /compareLosses: losses must be a non-empty array/);
   await bad({ losses: ['contrastive', 'foo' as 'triplet'] }, /losses\[1\] = 'foo' is not a loss/);
   await bad({ losses: ['triplet', 'triplet'] }, /'triplet' is listed twice/);
-  await bad({ tripletMargin: -1 }, /tripletMargin must be a positive number/);
+  await bad({ tripletMargin: -1 }, /tripletMargin must be a finite number > 0/);
 });
 
 test('CLI: bad --margins and --losses lists exit non-zero with a clear message', () => {

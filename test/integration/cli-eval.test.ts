@@ -170,3 +170,43 @@ test('eval errors: one line naming the problem', async () => {
   assertOneLineError(cli('eval', '--model', small, '--backend', 'wasm', '--dataset', 'mnist'), 'shape [28,28,1]', 'takes [8,8,1]');
   assertOneLineError(cli('eval', '--model', small, '--backend', 'wasm'), '--dataset is required');
 });
+
+test("eval's verification figures match an independent scoring: plain float64 distances and a pair-counting AUC", async () => {
+  const { loadBundle } = await import('../../src/models/index.js');
+  const { splitDataset } = await import('../../src/data/index.js');
+  const { drawHeldOutPairs, HELD_OUT_PAIRS } = await import('../../src/train/held-out-pairs.js');
+  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout).verification;
+  const { network } = await loadBundle(model);
+  const { test: split } = splitDataset(loadMnist(), { seed: 7, validation: 0.1, test: 0.2, holdoutClasses: [8, 9] });
+  const pairs = drawHeldOutPairs(split, v.pairs, 7 ^ HELD_OUT_PAIRS.testSalt);
+  const emb = await network.embedBatched(split.x);
+  const d = network.embeddingDim;
+  const dist = Array.from(pairs.labels, (_, k) => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += (emb[pairs.i[k] * d + c] - emb[pairs.j[k] * d + c]) ** 2;
+    return Math.sqrt(s);
+  });
+  // AUC = P(a dissimilar pair is farther than a similar one), ties counting one half.
+  const pos = dist.filter((_, k) => pairs.labels[k] === 0).sort((a, b) => a - b);
+  const neg = dist.filter((_, k) => pairs.labels[k] === 1);
+  let wins = 0;
+  for (const x of neg) {
+    let lo = 0;
+    let hi = pos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pos[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    let eq = lo;
+    while (eq < pos.length && pos[eq] === x) eq++;
+    wins += lo + (eq - lo) / 2;
+  }
+  const auc = wins / (pos.length * neg.length);
+  assert.ok(Math.abs(auc - v.auc) < 1e-4, `independent AUC ${auc} vs eval ${v.auc}`);
+  const correct = dist.filter((x, k) => (x <= v.threshold ? 0 : 1) === pairs.labels[k]).length;
+  assert.ok(Math.abs(correct / dist.length - v.accuracy) < 2e-3, `independent accuracy ${correct / dist.length} vs eval ${v.accuracy}`);
+  network.dispose();
+});

@@ -180,7 +180,7 @@ test('bad input is a ContrastiveError that names the problem', () => {
     [() => contrastiveLoss(e, e, [0, 1, 1]), /labels has 3 values but the embeddings have N = 2 rows/],
     [() => contrastiveLoss(t2([[0, NaN], [1, 1]]), e, [0, 1]), /emb1 has a non-finite value \(NaN\) at row 0, column 1/],
     [() => contrastiveLoss(e, t2([[0, 0], [Infinity, 1]]), [0, 1], { implementation: 'ops' }), /distance of row 1 is/],
-    [() => contrastiveLoss(e, e, [0, 1], { margin: -1 }), /margin must be >= 0, got -1/],
+    [() => contrastiveLoss(e, e, [0, 1], { margin: -1 }), /margin must be a finite number >= 0, got -1/],
     [() => contrastiveLoss(e, e, [0, 1], { reduction: 'avg' as never }), /unknown reduction 'avg'/],
     [() => contrastiveLoss(e, e, [0, 1], { convention: 'pml' as never }), /unknown convention 'pml'/],
     [() => contrastiveLoss(e, e, [0, 1], { distance: 'manhattan' as never }), /unknown distance 'manhattan'/],

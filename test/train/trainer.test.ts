@@ -8,7 +8,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import type { LabelledDataset, PairDataset } from '../../src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
-import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/trainer.js';
+import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/index.js';
 import { drawHeldOutPairs } from '../../src/train/held-out-pairs.js';
 import { ContrastiveError } from '../../src/errors.js';
 
@@ -125,10 +125,10 @@ test('pairs-only datasets train; triplet and mining on them are clear errors', a
 test('bad settings are named', async () => {
   await initBackend('cpu');
   const train = clusters(2, 10, 8, 6);
-  await assert.rejects(trainSiamese(network(), { train }, { margin: -1 }), /margin must be a positive number/);
+  await assert.rejects(trainSiamese(network(), { train }, { margin: -1 }), /margin must be a finite number > 0/);
   await assert.rejects(trainSiamese(network(), { train }, { loss: 'hinge' as never }), /unknown loss 'hinge'/);
   await assert.rejects(trainSiamese(network(), { train }, { optimizer: 'lbfgs' as never }), /unknown optimizer 'lbfgs'/);
-  await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /--resume needs a checkpoint directory/);
+  await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /resume needs a checkpoint directory/);
   tf.disposeVariables();
 });
 

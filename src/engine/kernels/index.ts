@@ -9,9 +9,12 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d-
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
-import { batchMatMulOverride, conv2dOverride, identityOverride, sumOverride } from './stock-overrides.js';
+import { adamUpdateConfig } from './fused-adam.js';
+import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
+import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
+export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
@@ -23,6 +26,8 @@ export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   unsortedSegmentSumConfig,
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
+  adamUpdateConfig,
+  reluGradKernelConfig,
 ];
 
 let registered = false;
@@ -40,8 +45,10 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), conv2dOverride(), identityOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  // Relu's gradient for every backend: our one-pass kernel on wasm, TF.js's formula elsewhere.
+  tf.registerGradient(reluGradConfig);
 }

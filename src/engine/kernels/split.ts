@@ -29,18 +29,27 @@ export function planSplit(d: ConvDims): { worker: KernelWorker; N1: number; N2: 
   return { worker, N1, N2: d.N - N1 };
 }
 
+/** Time and bytes spent copying between the heap and the worker since last reset (bench/profile.ts reads them). */
+export const copyStats = { ms: 0, bytes: 0 };
+
 /** Copies images [from, N) of a per-image block of `per` floats at heap byte offset `ptr` into worker memory. */
 export function copyTail(backend: WasmBackendLike, worker: KernelWorker, ptr: number, per: number, from: number, N: number): number {
   const floats = (N - from) * per;
   const at = worker.alloc(floats);
   const start = ptr / 4 + from * per;
+  const t0 = performance.now();
   worker.view(at, floats).set(heapF32(backend).subarray(start, start + floats));
+  copyStats.ms += performance.now() - t0;
+  copyStats.bytes += 4 * floats;
   return at;
 }
 
 /** Copies worker floats back into the heap at byte offset `ptr` + `skip` floats. */
 export function copyBack(backend: WasmBackendLike, worker: KernelWorker, at: number, floats: number, ptr: number, skip: number): void {
+  const t0 = performance.now();
   heapF32(backend).set(worker.view(at, floats), ptr / 4 + skip);
+  copyStats.ms += performance.now() - t0;
+  copyStats.bytes += 4 * floats;
 }
 
 /** Starts `op` on the worker, runs `main` here, and always waits for the worker. */

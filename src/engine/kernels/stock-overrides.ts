@@ -8,14 +8,17 @@
  * - Identity (tf.clone, and the engine's copy of every tensor a gradient needs): the stock
  *   kernel copies the data; ours shares it, as the cpu backend and the wasm Reshape do.
  *   Safe because no kernel writes into an existing tensor's memory.
- * - BatchMatMul with a transposed operand (dense-layer gradients): the stock kernel takes a
- *   slow path for transposes; we transpose the operand (cheap) and take its fast one.
+ * - BatchMatMul and _FusedMatMul (dense layers, forward and gradients): split over two
+ *   threads (matmul.ts) when large enough; otherwise, with a transposed operand, the stock
+ *   kernel takes a slow path for transposes, so we transpose the operand (cheap) and take its
+ *   fast one.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { convDims } from './conv2d-backprop.js';
 import { WorkerOp } from './kernel-worker.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
+import { batchMatMulTwoThreads, fusedMatMulTwoThreads } from './matmul.js';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -48,7 +51,16 @@ export const sumOverride = override(tf.Sum, (args, fallback) => {
   return out;
 });
 
-export const batchMatMulOverride = override(tf.BatchMatMul, (args, fallback) => {
+export const fusedMatMulOverride = override(tf._FusedMatMul, (args, fallback) => fusedMatMulTwoThreads(args, (a) => stockTransposed(a, fallback)));
+
+export const batchMatMulOverride = override(tf.BatchMatMul, (args, fallback) => batchMatMulTwoThreads(args, (a) => stockTransposed(a, fallback)));
+
+/**
+ * The stock BatchMatMul or _FusedMatMul with a transposed operand transposed first: its fast
+ * path, and for _FusedMatMul the only right one (with transposeA and an activation other than
+ * relu/linear the stock kernel returns wrong values, test/engine/matmul.test.ts).
+ */
+function stockTransposed(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   if (!transposeA && !transposeB) return fallback(args);
   const backend = args.backend as unknown as { disposeData(dataId: object): void };
@@ -63,12 +75,12 @@ export const batchMatMulOverride = override(tf.BatchMatMul, (args, fallback) => 
   const a2 = transposeA ? flip(a) : a;
   const b2 = transposeB ? flip(b) : b;
   try {
-    return fallback({ ...args, inputs: { a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    return fallback({ ...args, inputs: { ...args.inputs, a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
   } finally {
     if (a2 !== a) backend.disposeData(a2.dataId);
     if (b2 !== b) backend.disposeData(b2.dataId);
   }
-});
+}
 
 export const conv2dOverride = override(tf.Conv2D, (args, fallback) => {
   const backend = args.backend as unknown as WasmBackendLike & { disposeData(dataId: object): void };

@@ -44,6 +44,17 @@ export interface KernelExports {
     x: number, w: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
     K: number, FH: number, FW: number, sh: number, sw: number, dh: number, dw_: number, pt: number, pl: number,
   ): number;
+  /** c = act(A b + bias) for M rows; A(i,k) = a[i*sI + k*sK]; bias 0 for none; relu 0 or 1. */
+  matmul(a: number, b: number, c: number, M: number, K: number, N: number, sI: number, sK: number, bias: number, relu: number): void;
+  /** ga = a, gb = b over n floats (the streaming bound of bench/loss.ts). */
+  stream_copy2(a: number, b: number, ga: number, gb: number, n: number): void;
+  /** out = dy * step(x) over n floats. */
+  relu_grad(dy: number, x: number, out: number, n: number): void;
+  /** One Adam step over n floats (see csrc/kernels.c). */
+  adam_update(
+    w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
+    b1: number, omb1: number, b2: number, omb2: number, c1: number, c2: number, eps: number, negLr: number,
+  ): void;
 }
 
 /** Path of the committed kernel binary (the same relative place from src/ and dist/). */

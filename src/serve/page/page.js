@@ -5,6 +5,7 @@ import { loadBrowserBundle } from '/lib/models/browser-bundle.js';
 const $ = (id) => document.getElementById(id);
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const files = { a: null, b: null, q: null };
+const faceChoice = { a: undefined, b: undefined }; // face mode: which face of each photo, when it holds several
 const page = { model: null, browserBundle: null, lastResult: null, mapPoints: [] };
 window.contrastivePage = page; // for tests and the curious
 
@@ -15,8 +16,14 @@ function fmt(x, digits = 6) {
 async function api(path, init) {
   const res = await fetch(path, init);
   const body = await res.json();
-  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  if (!res.ok) throw Object.assign(new Error(body.error ?? `HTTP ${res.status}`), { body });
   return body;
+}
+
+function faceSummary(model) {
+  const f = model.faces;
+  const what = f.kind === 'face bundle' ? `face bundle (${f.dim}-d head${model.manifest?.training ? ` trained on ${model.manifest.training.dataset}` : ''})` : 'pretrained face descriptor (face-api, 128-d)';
+  return `Faces: ${what}, ${f.detector} detector, threshold ${fmt(f.threshold, 4)}${f.calibrated ? '' : ', no probability calibration'}`;
 }
 
 function summary(m) {
@@ -33,6 +40,10 @@ function summary(m) {
 function setFile(side, file) {
   if (!file) return;
   files[side] = file;
+  if (side in faceChoice) {
+    faceChoice[side] = undefined;
+    $(`faces-${side}`).setAttribute('hidden', ''); // an SVG element has no .hidden property
+  }
   const img = $(`preview-${side}`);
   img.src = URL.createObjectURL(file);
   img.hidden = false;
@@ -74,6 +85,8 @@ async function verifyOnServer() {
   const form = new FormData();
   form.append('a', files.a, files.a.name);
   form.append('b', files.b, files.b.name);
+  if (faceChoice.a !== undefined) form.append('faceA', String(faceChoice.a));
+  if (faceChoice.b !== undefined) form.append('faceB', String(faceChoice.b));
   return api('/api/verify', { method: 'POST', body: form });
 }
 
@@ -107,6 +120,31 @@ function drawScale(r) {
     <text x="390" y="50" font-size="10" text-anchor="end" fill="#5b6575">${fmt(max, 3)}</text>`;
 }
 
+// Face mode: every box found in the photo (numbered left to right), the chosen one highlighted; click one to choose it.
+function drawFaces(side, boxes, image, chosenIndex) {
+  const svg = $(`faces-${side}`);
+  svg.setAttribute('viewBox', `0 0 ${image.width} ${image.height}`);
+  svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  const stroke = Math.max(image.width, image.height) / 75;
+  svg.innerHTML = boxes
+    .map((b, i) => {
+      const c = i === chosenIndex ? ' class="chosen"' : '';
+      return `<rect data-face="${i}"${c} x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" stroke-width="${stroke}"><title>face ${i} (score ${b.score.toFixed(2)})</title></rect>` +
+        `<text${c} x="${b.x}" y="${b.y - stroke}" font-size="${stroke * 6}">${i}</text>`;
+    })
+    .join('');
+  svg.dataset.boxes = String(boxes.length);
+  svg.removeAttribute('hidden');
+  for (const rect of svg.querySelectorAll('rect')) {
+    rect.addEventListener('click', (e) => {
+      e.preventDefault(); // not the file picker of the label
+      e.stopPropagation();
+      faceChoice[side] = Number(rect.dataset.face);
+      $('verify-btn').click();
+    });
+  }
+}
+
 function showResult(r, where) {
   page.lastResult = { ...r, mode: where };
   $('result').hidden = false;
@@ -119,6 +157,10 @@ function showResult(r, where) {
       ? `Computed in this browser with TF.js (${globalThis.tf.getBackend()} backend); the images were not sent to the server.`
       : 'Computed by the server (POST /api/verify).';
   $('result-mode').dataset.mode = where;
+  if (r.faces) {
+    for (const side of ['a', 'b']) drawFaces(side, r.faces[side], r.images[side], r.chosen[side]);
+    $('result-mode').textContent += ` Faces detected, described and compared on the server: A face ${r.chosen.a} of ${r.faces.a.length}, B face ${r.chosen.b} of ${r.faces.b.length}.`;
+  }
   drawScale(r);
 }
 
@@ -132,6 +174,11 @@ $('verify-btn').addEventListener('click', async () => {
   } catch (err) {
     $('verify-error').textContent = `${where === 'browser' ? 'in this browser' : 'server'}: ${err.message}`;
     $('verify-error').hidden = false;
+    const body = err.body;
+    if (body?.faces && body.image) {
+      drawFaces(body.field, body.faces, body.image, undefined);
+      if (body.faces.length > 1) $('verify-error').textContent += ' Click a face to choose it.';
+    }
   } finally {
     $('result').dataset.state = 'done';
     $('verify-btn').disabled = !(files.a && files.b);
@@ -263,7 +310,16 @@ async function drawMap() {
 
 try {
   page.model = await api('/api/model');
-  $('model-summary').textContent = summary(page.model.manifest);
+  $('model-summary').textContent = page.model.faces ? faceSummary(page.model) : summary(page.model.manifest);
+  if (page.model.features.faces) {
+    // face-api does not run in this page: the photos go to the server, and the page says so.
+    document.body.classList.add('faces');
+    $('verify-panel').querySelector('h2').textContent = 'Verify: the same person?';
+    $('mode-browser').disabled = true;
+    $('mode-browser').parentElement.title = 'faces are verified on the server';
+    $('faces-note').textContent = 'Faces are detected and verified on the server (face-api does not run in this page); pick photos with faces.';
+    $('faces-note').hidden = false;
+  }
   if (!page.model.features.verify) {
     $('verify-panel').innerHTML = '<h2>Verify</h2><p class="note">This bundle does not take images; use the JSON API.</p>';
   }

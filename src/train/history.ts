@@ -1,0 +1,38 @@
+/** What a training run records: one row per epoch, and the run's result. */
+import type { PairDiagnostics } from './diagnostics.js';
+import type { DistanceHistogram } from './distance-histogram.js';
+import type { KochHead } from './koch-head.js';
+
+/** The validation figures of one epoch. */
+export interface ValidationRecord {
+  auc: number;
+  eer: number;
+  accuracy: number;
+  threshold: number;
+}
+
+/** One row of the training history. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  trainLoss: number;
+  seconds: number;
+  validation?: ValidationRecord;
+  diagnostics?: PairDiagnostics;
+  alarm?: string | null;
+  /** Validation pair distances, similar and dissimilar, as histogram counts (for the report). */
+  histogram?: DistanceHistogram;
+}
+
+/** What a training run produced. The network holds the best epoch's weights. */
+export interface TrainResult {
+  history: EpochRecord[];
+  /** 1-based epoch whose weights the network holds. */
+  bestEpoch: number;
+  /** Whether training ended before `epochs`: patience ran out, or a callback returned 'stop'. */
+  stoppedEarly: boolean;
+  /** The cross-entropy head, for loss 'cross-entropy'. */
+  head?: KochHead;
+  seconds: number;
+}

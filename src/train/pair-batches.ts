@@ -1,0 +1,65 @@
+/**
+ * Offline pairs: balanced pairs drawn anew each epoch from a labelled split (or
+ * a pairs-only dataset, shuffled), trained with the contrastive loss or the
+ * cross-entropy head.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isPairDataset, type LabelledDataset, type PairDataset, type IndexPairs } from '../data/types.js';
+import type { SiameseNetwork } from '../models/index.js';
+import { contrastiveLoss } from '../losses/index.js';
+import { makePairs } from '../samplers/index.js';
+import type { Rng } from '../util/rng.js';
+import type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
+import { pairBatchTensor } from './batches.js';
+import type { TrainConfig } from './config.js';
+import type { KochHead } from './koch-head.js';
+
+function shuffledPairIndices(pairs: PairDataset, rng: Rng): IndexPairs {
+  const order = rng.shuffle(Int32Array.from({ length: pairs.labels.length }, (_, k) => k));
+  return { i: order, j: order, labels: Uint8Array.from(order, (k) => pairs.labels[k]) };
+}
+
+/**
+ * Batches of `batchSize` pairs, `pairsPerEpoch` pairs an epoch (a pairs-only
+ * dataset: all its pairs). The loss is the head's cross-entropy when a head is
+ * given, else the contrastive loss with the config's margin and distance.
+ */
+export function offlinePairBatches(
+  network: SiameseNetwork,
+  train: LabelledDataset | PairDataset,
+  config: Pick<TrainConfig, 'batchSize' | 'pairsPerEpoch' | 'positiveFraction' | 'margin' | 'posMargin' | 'distance'>,
+  head?: KochHead,
+): BatchStrategy {
+  const pairsPerEpoch = config.pairsPerEpoch ?? train.labels.length;
+  const pairCount = isPairDataset(train) ? train.labels.length : pairsPerEpoch;
+  const a = isPairDataset(train) ? train.a : train.x;
+  const b = isPairDataset(train) ? train.b : train.x;
+  return {
+    stepsPerEpoch: Math.ceil(pairCount / config.batchSize),
+    *epoch(rng: Rng, augment: Augment | undefined): Iterable<TrainingBatch> {
+      const pairs = isPairDataset(train)
+        ? shuffledPairIndices(train, rng)
+        : makePairs(train.labels, { count: pairCount, positiveFraction: config.positiveFraction, seed: rng.nextUint32() });
+      const n = pairs.labels.length;
+      for (let s = 0; s < n; s += config.batchSize) {
+        const e = Math.min(n, s + config.batchSize);
+        const y = tf.tensor1d(Float32Array.from(pairs.labels.subarray(s, e)));
+        const x = pairBatchTensor(a, b, train.inputShape, pairs.i.subarray(s, e), pairs.j.subarray(s, e), augment);
+        const B = e - s;
+        yield {
+          loss: () => {
+            const emb = network.embed(x, { training: true });
+            const e1 = emb.slice([0, 0], [B, -1]) as tf.Tensor2D;
+            const e2 = emb.slice([B, 0], [B, -1]) as tf.Tensor2D;
+            if (head) return head.loss(e1, e2, y);
+            return contrastiveLoss(e1, e2, y, { margin: config.margin, posMargin: config.posMargin ?? 0, distance: config.distance }) as tf.Scalar;
+          },
+          dispose: () => {
+            x.dispose();
+            y.dispose();
+          },
+        };
+      }
+    },
+  };
+}
