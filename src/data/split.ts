@@ -105,8 +105,8 @@ function pickValidationClasses(fn: string, spec: readonly number[] | number, can
   check(Array.isArray(spec) || ArrayBuffer.isView(spec), fn, 'validationClasses must be an array of class indices or a fraction in (0, 1)');
   for (const c of spec) {
     check(Number.isInteger(c) && c >= 0 && c < numClasses, fn, `validationClasses: ${c} is not a class index in [0, ${numClasses})`);
-    check(!out.has(c), fn, `validationClasses: class ${c} is listed twice`);
-    check(!held.has(c), fn, `validationClasses: class ${c} is also a held-out class; a class belongs to one split only`);
+    check(!out.has(c), fn, `validation classes: class ${c} is listed twice`);
+    check(!held.has(c), fn, `validation classes: class ${c} is also a held-out class; a class belongs to one split only`);
     check(candidates.includes(c), fn, `validationClasses: class ${c} has no examples in this dataset`);
     out.add(c);
   }
@@ -211,7 +211,7 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
   const held = new Set<number>();
   for (const c of holdout) {
     check(Number.isInteger(c) && c >= 0 && c < numClasses, fn, `holdoutClasses: ${c} is not a class index in [0, ${numClasses})`);
-    check(!held.has(c), fn, `holdoutClasses: class ${c} is listed twice`);
+    check(!held.has(c), fn, `held-out classes: class ${c} is listed twice`);
     held.add(c);
   }
   const present = [...groups.keys()].sort((p, q) => p - q);

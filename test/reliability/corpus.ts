@@ -98,6 +98,12 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   for (const opt of ['--hidden', '--filters']) for (const v of ['0,5', 'a,b', '', '-3']) add(`train ${opt} '${v}'`, train(opt, v), opt);
   for (const v of ['x', '-1', '1,,2']) add(`train --holdout-classes '${v}'`, train('--holdout-classes', v), '--holdout-classes');
   for (const v of ['0x5', 'abc', '64', '-1x-1', '64x']) add(`train --image-size '${v}'`, train('--image-size', v), '--image-size');
+  for (const v of ['x', '1,1', '2,3', '-0.2']) add(`train --validation-classes '${v}'`, train('--holdout-classes', '2,3', '--validation-classes', v), /validation.classes/);
+  add('train --validation-classes without --holdout-classes', train('--validation-classes', '0,1'), '--validation-classes');
+  for (const v of ['-0.1', 'abc', 'NaN']) add(`train --pos-margin '${v}'`, train('--pos-margin', v), '--pos-margin');
+  for (const v of ['-1', 'abc', '2.5']) add(`train --memory-size '${v}'`, train('--memory-size', v, '--miner', 'semi-hard'), '--memory-size');
+  for (const v of ['-0.1', '1.5', 'x']) add(`train --augment-erase '${v}'`, train('--augment-erase', v), '--augment-erase');
+  add('train --preset bogus', train('--preset', 'bogus'), '--preset');
   add('train --loss cross-entropy --miner semi-hard', train('--loss', 'cross-entropy', '--miner', 'semi-hard'), '--miner');
   add('train unknown option', train('--sample-weights', '1'), '--sample-weights');
   for (const v of ['-1', 'abc', 'NaN', 'Infinity']) add(`verify --threshold '${v}'`, ['verify', '--model', valid.bundle, '--threshold', v, valid.imageA, valid.imageB], /threshold/);
