@@ -23,6 +23,44 @@ export interface ImageFolderOptions extends ImageOptions {
   skipBadImages?: boolean;
 }
 
+/** A class (or person) sub-folder and its image files. */
+export interface ClassFolder {
+  name: string;
+  /** Full paths of the image files, sorted. */
+  files: string[];
+}
+
+/**
+ * The sub-folders of `dir` (sorted by name, hidden ones left out), each with its
+ * image files (sorted): the one-folder-per-class layout of ImageNet-style sets,
+ * LFW and AT&T/ORL. A sub-folder without images is listed with no files.
+ *
+ * @throws ContrastiveError naming `dir` when it is missing, not a folder or unreadable.
+ */
+export async function listClassFolders(dir: string, fn: string): Promise<ClassFolder[]> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ContrastiveError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_DATA', `${fn}: ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot read (${code})`}`, { cause: err });
+  }
+  const names = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  const folders: ClassFolder[] = [];
+  for (const name of names) {
+    const sub = path.join(dir, name);
+    const files = (await fs.readdir(sub, { withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.startsWith('.') && isImageFile(e.name))
+      .map((e) => path.join(sub, e.name))
+      .sort();
+    folders.push({ name, files });
+  }
+  return folders;
+}
+
 /**
  * Loads every image under `dir/<class>/`. Class sub-folders are sorted by name
  * (code-point order) and numbered from 0, so labels are stable across machines;
@@ -49,32 +87,16 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   const concurrency = options.concurrency ?? 8;
   check(Number.isInteger(concurrency) && concurrency >= 1, fn, `concurrency must be an integer >= 1, got ${concurrency}`);
 
-  let entries;
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ContrastiveError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_DATA', `${fn}: ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot read (${code})`}`, { cause: err });
-  }
-  const classDirs = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
-
-  const classes: { name: string; files: string[] }[] = [];
-  for (const name of classDirs) {
-    const sub = path.join(dir, name);
-    const files = (await fs.readdir(sub, { withFileTypes: true }))
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && isImageFile(e.name))
-      .map((e) => path.join(sub, e.name))
-      .sort();
-    if (files.length === 0) {
-      throw new ContrastiveError('INVALID_DATA', `${fn}: class folder ${sub} holds no image (expected files ending in .png, .jpg, .pgm, ...); remove it or add images`);
+  const listed = await listClassFolders(dir, fn);
+  const classes: ClassFolder[] = [];
+  for (const c of listed) {
+    if (c.files.length === 0) {
+      throw new ContrastiveError('INVALID_DATA', `${fn}: class folder ${path.join(dir, c.name)} holds no image (expected files ending in .png, .jpg, .pgm, ...); remove it or add images`);
     }
-    if (files.length >= minPerClass) classes.push({ name, files });
+    if (c.files.length >= minPerClass) classes.push(c);
   }
   if (classes.length === 0) {
-    const why = classDirs.length === 0 ? 'no class sub-folders' : `no class sub-folder with at least ${minPerClass} images`;
+    const why = listed.length === 0 ? 'no class sub-folders' : `no class sub-folder with at least ${minPerClass} images`;
     throw new ContrastiveError('INVALID_DATA', `${fn}: ${dir} has ${why} (expected ${dir}/<class>/<image>, one sub-folder per class)`);
   }
 

@@ -11,8 +11,8 @@ export { decodeImage, decodeImageBytes, isImageFile, IMAGE_EXTENSIONS } from './
 export type { ImageOptions, ImageFit } from './image.js';
 export { decodeNetpbm } from './netpbm.js';
 export type { RawImage } from './netpbm.js';
-export { loadImageFolder, requireTwoClasses, countClasses } from './image-folder.js';
-export type { ImageFolderOptions } from './image-folder.js';
+export { loadImageFolder, listClassFolders, requireTwoClasses, countClasses } from './image-folder.js';
+export type { ImageFolderOptions, ClassFolder } from './image-folder.js';
 export { loadPairsCsv } from './pairs-csv.js';
 export type { PairsCsvOptions } from './pairs-csv.js';
 export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE, registerDatasetKind } from './load.js';

@@ -4,10 +4,8 @@
  * by file hash). The examples are the frozen 128-d descriptors, so a head
  * trains on them in seconds.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { ContrastiveError, check } from '../errors.js';
-import { isImageFile } from '../data/index.js';
+import { listClassFolders } from '../data/index.js';
 import type { LabelledDataset } from '../data/types.js';
 import { describeFaces, facePipelineId, type FaceReadOptions } from './describe.js';
 import type { DescribedFace } from './engine.js';
@@ -56,23 +54,7 @@ export async function loadFaceDataset(dir: string, options: FaceDatasetOptions =
   const maxSide = options.maxSide ?? DEFAULT_FACE_MAX_SIDE;
   const engine = options.engine ?? (await loadFaceEngine());
 
-  let entries;
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ContrastiveError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_DATA', `${fn}: ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot read (${code})`}`, { cause: err });
-  }
-  const people = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  const listed: { name: string; files: string[] }[] = [];
-  for (const name of people) {
-    const sub = path.join(dir, name);
-    const files = (await fs.readdir(sub, { withFileTypes: true }))
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && isImageFile(e.name))
-      .map((e) => path.join(sub, e.name))
-      .sort();
-    if (files.length > 0) listed.push({ name, files });
-  }
+  const listed = (await listClassFolders(dir, fn)).filter((person) => person.files.length > 0);
   const total = listed.reduce((s, c) => s + c.files.length, 0);
   if (total === 0) throw new ContrastiveError('INVALID_DATA', `${fn}: ${dir} has no person sub-folder with images (expected ${dir}/<person>/<image>.jpg)`);
 
