@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Rng } from '../../src/util/rng.js';
+import type { LabelledDataset } from '../../src/data/types.js';
 
 const SIDE = 8;
 
@@ -25,4 +26,19 @@ export async function writeIdxSet(dir: string, count: number, seed: number): Pro
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'train-images-idx3-ubyte'), images);
   await fs.writeFile(path.join(dir, 'train-labels-idx1-ubyte'), labels);
+}
+
+/** Gaussian clusters: `classes` classes of `perClass` points in `dim` dimensions. */
+export function clusters(classes: number, perClass: number, dim: number, seed: number): LabelledDataset {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => rng.normal() * 2));
+  const n = classes * perClass;
+  const x = new Float32Array(n * dim);
+  const labels = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = k % classes;
+    labels[k] = c;
+    for (let j = 0; j < dim; j++) x[k * dim + j] = centres[c][j] + rng.normal() * 0.7;
+  }
+  return { name: 'clusters', inputShape: [dim], x, labels, numClasses: classes };
 }

@@ -6,26 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { Rng } from '../../src/util/rng.js';
-import type { LabelledDataset } from '../../src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
 import { allPairsMiner, type PairIndices } from '../../src/miners/index.js';
 import { trainSiamese, type TrainConfig, type BatchInfo, type EpochRecord } from '../../src/train/index.js';
 import { rejectsWith } from '../support/helpers.js';
+import { clusters } from '../support/data.js';
 
-function clusters(classes: number, perClass: number, dim: number, seed: number): LabelledDataset {
-  const rng = new Rng(seed);
-  const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => rng.normal() * 2));
-  const n = classes * perClass;
-  const x = new Float32Array(n * dim);
-  const labels = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const c = k % classes;
-    labels[k] = c;
-    for (let j = 0; j < dim; j++) x[k * dim + j] = centres[c][j] + rng.normal() * 0.7;
-  }
-  return { name: 'clusters', inputShape: [dim], x, labels, numClasses: classes };
-}
 
 const network = (seed = 1): SiameseNetwork => new SiameseNetwork(mlpEncoder({ inputShape: [8], hidden: [16], embeddingDim: 4, seed }));
 const base: Partial<TrainConfig> = { epochs: 3, batchSize: 32, learningRate: 0.01, seed: 7, validationPairs: 200, patience: 0 };

@@ -5,27 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { Rng } from '../../src/util/rng.js';
-import type { LabelledDataset, PairDataset } from '../../src/data/types.js';
+import type { PairDataset } from '../../src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
 import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/index.js';
 import { drawHeldOutPairs } from '../../src/train/held-out-pairs.js';
 import { ContrastiveError } from '../../src/errors.js';
+import { clusters } from '../support/data.js';
 
-/** Gaussian clusters: `classes` classes of `perClass` points in `dim` dimensions. */
-function clusters(classes: number, perClass: number, dim: number, seed: number): LabelledDataset {
-  const rng = new Rng(seed);
-  const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => rng.normal() * 2));
-  const n = classes * perClass;
-  const x = new Float32Array(n * dim);
-  const labels = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const c = k % classes;
-    labels[k] = c;
-    for (let j = 0; j < dim; j++) x[k * dim + j] = centres[c][j] + rng.normal() * 0.7;
-  }
-  return { name: 'clusters', inputShape: [dim], x, labels, numClasses: classes };
-}
 
 function network(seed = 1): SiameseNetwork {
   return new SiameseNetwork(mlpEncoder({ inputShape: [8], hidden: [16], embeddingDim: 4, seed }));
