@@ -78,23 +78,38 @@ export function registerServeCommand(program: Command): void {
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
         map: o.map ? { dataset: o.mapDataset, count: o.mapPoints } : false,
       });
-      const local = LOCAL_HOSTS.includes(o.host);
-      if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
-      let address: string;
-      try {
-        address = await app.listen({ port: o.port, host: o.host });
-      } catch (err) {
-        await close();
-        throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
-      }
-      if (index) process.stdout.write(`contrastive serve: searching ${index.where}\n`);
-      process.stdout.write(`contrastive serve: ${bundle.dir} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
-      const stop = (): void => {
-        void app.close().then(close);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      await listenUntilStopped(app, o, bundle.dir, close, index ? [`searching ${index.where}`] : []);
     });
+}
+
+/**
+ * Listens on --host/--port (warning when that is not a loopback address), prints
+ * the URL, and on Ctrl-C or SIGTERM closes the server, then `release`s what it
+ * served. A failed listen releases too, and is one error line.
+ */
+async function listenUntilStopped(
+  app: import('fastify').FastifyInstance,
+  o: ServeCliOptions,
+  what: string,
+  release: () => void | Promise<void>,
+  before: string[] = [],
+): Promise<void> {
+  const local = LOCAL_HOSTS.includes(o.host);
+  if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
+  let address: string;
+  try {
+    address = await app.listen({ port: o.port, host: o.host });
+  } catch (err) {
+    await release();
+    throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
+  }
+  for (const line of before) process.stdout.write(`contrastive serve: ${line}\n`);
+  process.stdout.write(`contrastive serve: ${what} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
+  const stop = (): void => {
+    void app.close().then(release);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 /** `serve --faces`, or `serve --model FACE_BUNDLE`: the page verifies faces. */
@@ -117,19 +132,5 @@ async function serveFaces(o: ServeCliOptions): Promise<void> {
   const { detector, minConfidence, tinyInputSize } = model.pipeline;
   const engine = await (await import('../faces/node-engine.js')).loadFaceEngine({ detector, minConfidence, tinyInputSize });
   const app = await createServeApp({ faces: { model, manifest, engine, cache: o.cache ? new FaceCache(o.cacheDir) : false }, maxUploadBytes: o.maxUploadMb * 1024 * 1024 });
-  const local = LOCAL_HOSTS.includes(o.host);
-  if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
-  let address: string;
-  try {
-    address = await app.listen({ port: o.port, host: o.host });
-  } catch (err) {
-    model.dispose();
-    throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
-  }
-  process.stdout.write(`contrastive serve: faces (${dir ?? 'pretrained descriptor'}) on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
-  const stop = (): void => {
-    void app.close().then(() => model.dispose());
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  await listenUntilStopped(app, o, `faces (${dir ?? 'pretrained descriptor'})`, () => model.dispose());
 }
