@@ -11,12 +11,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { cli, assertOneLineError, ROOT } from '../support/cli.js';
+import { cli, assertOneLineError, ROOT, startServe, stopServe } from '../support/cli.js';
 import { trainFaceModel } from '../../src/jobs/face-train.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
@@ -31,36 +31,15 @@ let server: ChildProcess;
 let url: string;
 let browser: Browser;
 
-/** Starts `contrastive serve ARGS` and resolves with the child and the URL it prints. */
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /^contrastive serve: faces \(.*?\) on (http:\/\/\S+?)\/? \(/.exec(out);
-      if (m) resolve({ child, url: m[1], stdout: () => out });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<unknown> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGINT');
-  });
-}
 
 before(async () => {
   if (skip) return;
   await initBackend('wasm');
   set = await testFaceSet();
   await fs.mkdir(ARTIFACTS, { recursive: true });
-  ({ child: server, url } = await startServe(['--faces', '--port', '0', '--cache-dir', set.cacheDir]));
+  const served = await startServe(['--faces', '--port', '0', '--cache-dir', set.cacheDir]);
+  ({ child: server, url } = served);
+  assert.match(served.stdout(), /^contrastive serve: faces \(pretrained descriptor\) on http/);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -69,7 +48,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server) await stop(server);
+  if (server) await stopServe(server);
 });
 
 test('face verify through the page: boxes drawn on both photos, a click chooses the face, the result is the CLI one', { skip }, async () => {
@@ -129,7 +108,7 @@ test('serve --model FACE_RUN serves the face bundle; --faces and --model/--index
       assert.equal(info.faces.detector, TEST_ENGINE.detector);
       assert.equal(info.features.faces, true);
     } finally {
-      await stop(served.child);
+      await stopServe(served.child);
     }
     assertOneLineError(cli('serve', '--port', '0'), 'give --model DIR', '--faces');
     assertOneLineError(cli('serve', '--faces', '--index', path.join(tmp, 'x.sqlite'), '--port', '0'), '--index does not apply to face verification');

@@ -9,14 +9,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { initBackend } from '../../src/engine/backend.js';
 import { serveFixture, type ServeFixture } from '../serve/fixture.js';
-import { cli, assertOneLineError, ROOT } from '../support/cli.js';
+import { cli, assertOneLineError, ROOT, startServe, stopServe } from '../support/cli.js';
 
 const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((f) => existsSync(f));
 const skip = CHROMIUM ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)';
@@ -30,28 +30,6 @@ let browser: Browser;
 let pair: { same: [string, string]; different: [string, string] };
 let indexFile: string;
 
-/** Starts `contrastive serve` and resolves with the URL it prints. */
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /on (http:\/\/\S+?)\/? \(.*\)\n/.exec(out);
-      if (m) resolve({ child, url: m[1], stdout: () => out, stderr: () => err });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGINT');
-  });
-}
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
@@ -104,7 +82,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) await stop(server);
+  if (server && server.exitCode === null) await stopServe(server);
   fx?.bundle.network.dispose();
   if (tmp) await fs.rm(tmp, { recursive: true, force: true });
 });
@@ -205,7 +183,7 @@ test('serve: another --host warns; a bad --port or missing bundle is one line', 
     assert.match(loud.stderr(), /warning: binding 0\.0\.0\.0 makes the model and its API reachable from other machines/);
     assert.equal((await fetch(`${loud.url}/api/model`)).status, 200);
   } finally {
-    assert.equal(await stop(loud.child), 0, 'Ctrl-C stops the server cleanly');
+    assert.equal(await stopServe(loud.child), 0, 'Ctrl-C stops the server cleanly');
   }
   assertOneLineError(cli('serve', '--model', fx.bundleDir, '--port', '70000'), '--port', '70000');
   assertOneLineError(cli('serve', '--model', path.join(tmp, 'nowhere'), '--port', '0'), 'nowhere');

@@ -1,6 +1,6 @@
 /** Running the CLI from tests: `node --import tsx src/cli/main.ts ...` in the repository root. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -39,4 +39,29 @@ export function assertOneLineError(r: CliResult, ...needles: Array<string | RegE
     if (typeof n === 'string') assert.ok(r.stderr.includes(n), `stderr names '${n}': ${r.stderr}`);
     else assert.match(r.stderr, n);
   }
+}
+
+/** Starts `contrastive serve ...args` and resolves with the child and the URL it prints (rejects if it exits first). */
+export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'src/cli/main.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /on (http:\/\/\S+?)\/? \(.*\)\n/.exec(out);
+      if (m) resolve({ child, url: m[1], stdout: () => out, stderr: () => err });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+}
+
+/** Stops a server started by {@link startServe} with Ctrl-C; resolves with its exit code. */
+export function stopServe(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
 }
