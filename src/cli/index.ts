@@ -5,7 +5,8 @@
  * src/index/, imported when a command runs (so `--help` loads no TensorFlow.js).
  */
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ContrastiveError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/names.js';
 import { SEARCH_MODES, type SearchHit, type SearchMode } from '../index/store.js';
 import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
@@ -24,6 +25,18 @@ async function openIndex(target: string, connectTimeoutMs: number | undefined): 
 }
 
 const TARGET = 'index file (SQLite) or postgres://USER@HOST/DB[?table=NAME] (pgvector)';
+
+/** What a query vector must be, for help texts. */
+const VECTOR_SPACE = "dim numbers in the index's embedding space, as the bundle that built the index embeds (L2-normalised when it normalises; `contrastive embed` writes them); searched as given";
+
+/** --vector: comma-separated finite numbers, collected over repeats. */
+function vectorList(value: string, previous: number[][] | undefined): number[][] {
+  const parts = value.split(',').map((s) => s.trim());
+  const out = parts.map((s) => (s === '' ? NaN : Number(s)));
+  const bad = out.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new InvalidArgumentError(`expected comma-separated finite numbers, value ${bad + 1} of ${parts.length} is '${parts[bad].slice(0, 20)}'`);
+  return [...(previous ?? []), out];
+}
 
 /** A progress bar on a terminal's stderr, nothing otherwise. */
 function progressBar(what: string): { update: (done: number, total: number) => void; stop: () => void } {
@@ -120,21 +133,42 @@ export function registerIndexCommand(program: Command): void {
   common(
     index
       .command('search')
-      .description(`the nearest items of each query, an image file or a dataset row (${ROW_FORMS})`)
-      .argument('<queries...>', 'image files or dataset rows')
+      .description(`the nearest items of each query: an image file, a dataset row (${ROW_FORMS}), or an embedding given as numbers (--vector, --vector-file)`)
+      .argument('[queries...]', 'image files or dataset rows (embedded with --model)')
       .requiredOption('--index <target>', TARGET)
-      .requiredOption('--model <dir>', 'the model bundle (or run directory) that built the index')
+      .option('--model <dir>', 'the model bundle (or run directory) that built the index: required for image and row queries; with --vector / --vector-file it is only checked against the index')
+      .option('--vector <numbers>', `a query embedding as comma-separated numbers (repeatable), e.g. --vector=0.12,-0.3,...: ${VECTOR_SPACE}`, vectorList)
+      .option('--vector-file <file>', `query embeddings, one per row: .npy ([rows, dim] or [dim], float32 or float64) or .jsonl (per line an array of numbers or { "embedding": [...] }, as \`contrastive embed\` writes), in the same space as --vector`)
       .option('-k, --k <n>', 'neighbours per query', positiveInt, 10)
       .option('--label <label>', 'only items with this label')
       .option('--mode <mode>', `${SEARCH_MODES.join(' | ')}: in memory, inside the database, or pgvector HNSW`, oneOf(SEARCH_MODES), 'exact')
       .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
       .option('--data-dir <dir>', 'folder of the Fashion-MNIST files for fashion-mnist rows')
-      .option('--json', 'print { "results": [ { id, label, source, distance } ] } (one query), or one such object per line'),
-  ).action(async (queries: string[], o: CommonOptions & { index: string; model: string; k: number; label?: string; mode: SearchMode; efSearch?: number; dataDir?: string }) => {
-    const inputs = queries.map((q, i) => parsePairInput(q, `query ${i + 1}`));
-    await initBackend(o.backend);
-    const { searchIndexWith } = await import('../jobs/index-search.js');
-    const answers = await searchIndexWith({ index: o.index, model: resolveModelDir(o.model), queries: inputs, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, dataDir: o.dataDir, connectTimeoutMs: o.connectTimeout });
+      .option('--json', 'print { "results": [ { id, label, source, distance } ] } (one query), or one { query, results } per line'),
+  ).action(async (queries: string[], o: CommonOptions & { index: string; model?: string; vector?: number[][]; vectorFile?: string; k: number; label?: string; mode: SearchMode; efSearch?: number; dataDir?: string }) => {
+    const given = o.vector ?? [];
+    const byVector = given.length > 0 || o.vectorFile !== undefined;
+    if (byVector && queries.length > 0) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: give image files / dataset rows or --vector / --vector-file, not both');
+    if (!byVector && queries.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: give a query: image files, dataset rows, --vector or --vector-file');
+    if (!byVector && o.model === undefined) throw new ContrastiveError('INVALID_ARGUMENT', "index search: --model is required to embed image and dataset-row queries (the bundle that built the index)");
+    const search = { index: o.index, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout };
+    let answers: import('../jobs/index-search.js').IndexSearchAnswer[];
+    if (byVector) {
+      const vectors = given.map((values, i) => ({ name: given.length > 1 ? `--vector ${i + 1}` : '--vector', values }));
+      if (o.vectorFile !== undefined) {
+        const { readEmbeddingsFile } = await import('../export/embeddings-file.js');
+        const f = await readEmbeddingsFile(o.vectorFile);
+        for (let r = 0; r < f.rows; r++) vectors.push({ name: `${o.vectorFile}:${r}`, values: Array.from(f.embeddings.subarray(r * f.dim, (r + 1) * f.dim)) });
+      }
+      await initBackend(o.backend);
+      const { searchIndexByVectors } = await import('../jobs/index-search.js');
+      answers = await searchIndexByVectors({ ...search, vectors, model: o.model === undefined ? undefined : resolveModelDir(o.model) });
+    } else {
+      const inputs = queries.map((q, i) => parsePairInput(q, `query ${i + 1}`));
+      await initBackend(o.backend);
+      const { searchIndexWith } = await import('../jobs/index-search.js');
+      answers = await searchIndexWith({ ...search, model: resolveModelDir(o.model!), queries: inputs, dataDir: o.dataDir });
+    }
     for (const a of answers) {
       if (o.json) {
         const results = a.results.map(({ id, label, source, distance }) => ({ id, label, source, distance }));

@@ -29,23 +29,32 @@ export function npyBytes(data: Float32Array, shape: readonly number[]): Uint8Arr
   return out;
 }
 
-/** Reads a float32 `.npy` file's bytes back (for tests and round trips): its shape and data. */
+/**
+ * Reads a `.npy` file's bytes back: its shape and data, as float32. Reads
+ * little-endian float32 (what {@link npyBytes} writes) and float64 (NumPy's
+ * default dtype, rounded to float32), C order.
+ */
 export function parseNpy(bytes: Uint8Array): { shape: number[]; data: Float32Array } {
   const fn = 'parseNpy';
   check(bytes.length >= 10 && MAGIC.every((b, i) => bytes[i] === b), fn, 'not a .npy file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = bytes[6] === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = bytes[6] === 1 ? 10 : 12;
+  check(bytes.length >= start + headerLength, fn, `header of ${headerLength} bytes runs past the end of the file (${bytes.length} bytes)`);
   const header = String.fromCharCode(...bytes.subarray(start, start + headerLength));
-  check(/'descr': '<f4'/.test(header), fn, `only little-endian float32 is read, header: ${header.trim()}`);
+  const descr = /'descr': '([^']*)'/.exec(header)?.[1];
+  check(descr === '<f4' || descr === '<f8', fn, `only little-endian float32 ('<f4') and float64 ('<f8') are read, header: ${header.trim()}`);
   check(/'fortran_order': False/.test(header), fn, 'only C order is read');
   const m = /'shape': \(([^)]*)\)/.exec(header);
   check(m !== null, fn, `no shape in header: ${header.trim()}`);
   const shape = m![1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  check(shape.every((d) => Number.isInteger(d) && d >= 0), fn, `bad shape in header: ${header.trim()}`);
   const count = shape.reduce((a, b) => a * b, 1);
+  const width = descr === '<f8' ? 8 : 4;
   const offset = start + headerLength;
-  check(bytes.length - offset === count * 4, fn, `data holds ${bytes.length - offset} bytes, shape ${JSON.stringify(shape)} needs ${count * 4}`);
+  check(bytes.length - offset === count * width, fn, `data holds ${bytes.length - offset} bytes, shape ${JSON.stringify(shape)} of ${descr} needs ${count * width}`);
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = view.getFloat32(offset + i * 4, true);
+  if (width === 8) for (let i = 0; i < count; i++) data[i] = view.getFloat64(offset + i * 8, true);
+  else for (let i = 0; i < count; i++) data[i] = view.getFloat32(offset + i * 4, true);
   return { shape, data };
 }

@@ -15,7 +15,7 @@ export { PRESETS, PRESET_NAMES, withPreset, type PresetName } from './presets.js
 export { trainFaceModel, splitIdentities, FACE_TRAIN_DEFAULTS, type FaceTrainingOptions, type FaceRunMetrics, type FaceScores } from './face-train.js';
 export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBuildResult } from './index-build.js';
 export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
-export { searchIndexWith, type IndexSearchJobOptions, type IndexSearchAnswer } from './index-search.js';
+export { searchIndexWith, searchIndexByVectors, type IndexSearchJobOptions, type IndexSearchAnswer, type IndexVectorSearchOptions, type QueryVector } from './index-search.js';
 export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
 export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';

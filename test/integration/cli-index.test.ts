@@ -14,6 +14,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { loadMnist } from '../../src/data/index.js';
 import { mlpEncoder, saveBundle, SiameseNetwork } from '../../src/models/index.js';
 import { EmbeddingIndex } from '../../src/index/index.js';
+import { npyBytes } from '../../src/export/npy.js';
 import { spawn } from 'node:child_process';
 import { assertOneLineError, cli, ROOT, type CliResult } from '../support/cli.js';
 import { freePort, startPgliteServer, type PgliteServer } from '../support/pglite-server.js';
@@ -106,6 +107,37 @@ test('index build, search by row and by file, add, remove, stats on a SQLite fil
   const stats = json<{ items: number; labels: { label: string; count: number }[] }>(cli('index', 'stats', '--index', db, '--json'));
   assert.equal(stats.items, 2001);
   assert.equal(stats.labels.find((l) => l.label === "new 'label'")?.count, 1);
+});
+
+test('index search by vector: --vector and --vector-file (.npy and JSON lines from contrastive embed), --model optional', async () => {
+  // the index of the test above: b.png was added with the bundle; embed it as `contrastive embed` does and search by its numbers
+  const b = path.join(tmp, 'b.png');
+  const jsonl = path.join(tmp, 'b.jsonl');
+  const embedded = cli('embed', '--model', model, '--out', jsonl, b, '--backend', 'wasm');
+  assert.equal(embedded.code, 0, embedded.stderr);
+  const byFile = json<Results>(cli('index', 'search', '--index', db, '--vector-file', jsonl, '-k', '3', '--json'));
+  assert.equal(byFile.results[0].id, path.resolve(b));
+  assert.ok(byFile.results[0].distance < 1e-4, `distance ${byFile.results[0].distance}`);
+
+  // --vector: the stored numbers of two rows give what the library gives, in order, each answer named
+  const index = await EmbeddingIndex.open(db);
+  const rows = (await index.all()).items.slice(40, 42).map((it) => it.id);
+  const vectors = await Promise.all(rows.map(async (id) => Array.from((await index.get(id))!.vector)));
+  const lib = await Promise.all(vectors.map((v) => index.search(v, { k: 4, label: '7' })));
+  await index.close();
+  const lines = cli('index', 'search', '--index', db, '--model', model, '--vector', vectors[0].join(','), `--vector=${vectors[1].join(',')}`, '-k', '4', '--label', '7', '--json');
+  assert.equal(lines.code, 0, lines.stderr);
+  const answers = lines.stdout.trim().split('\n').map((l) => JSON.parse(l) as Results & { query: string });
+  assert.deepEqual(answers.map((a) => a.query), ['--vector 1', '--vector 2']);
+  answers.forEach((a, i) => assert.deepEqual(a.results.map((h) => [h.id, h.label]), lib[i].map((h) => [h.id, h.label])));
+
+  // a .npy of both rows; the human output names each row
+  const npy = path.join(tmp, 'q.npy');
+  await fs.writeFile(npy, npyBytes(Float32Array.from(vectors.flat()), [2, vectors[0].length]));
+  const human = cli('index', 'search', '--index', db, '--vector-file', npy, '-k', '1');
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, new RegExp(`q\\.npy:0:\\n.*${rows[0]}\\n.*q\\.npy:1:\\n.*${rows[1]}`));
+  // (another bundle with --model, a wrong dim, bad numbers and damaged vector files: test/reliability/corpus.ts)
 });
 
 test('index bad inputs are one line on stderr', async () => {

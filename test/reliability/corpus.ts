@@ -9,6 +9,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { Rng } from '../../src/util/rng.js';
+import { npyBytes } from '../../src/export/npy.js';
 
 /** One bad invocation: the arguments, and what the error line must contain. */
 export interface BadCase {
@@ -314,6 +315,40 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   add('index build: damaged dataset', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${path.join(dir, 'idx-4')}`, '--split', 'all', '--out', path.join(out, 'i.sqlite')], 'train-images-idx3-ubyte');
   add('index build: --batch-size 0', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--batch-size', '0', '--out', path.join(out, 'i.sqlite')], '--batch-size');
   add('index search: unreachable PostgreSQL', ['index', 'search', '--index', 'postgres://nobody@127.0.0.1:1/none', '--model', valid.bundle, '--connect-timeout', '2000', valid.imageA], /127\.0\.0\.1|PostgreSQL|connect/i);
+  // query by vector (the valid index holds dim 4): bad numbers, wrong sizes, damaged vector files, mixed or missing queries
+  const search = (...a: string[]) => ['index', 'search', '--index', valid.index, ...a];
+  for (const v of ['abc', '1,,2,3', '1,2,3,NaN', 'Infinity,0,0,0', '', '0x,1,2,3']) add(`index search --vector '${v}'`, search('--vector', v), '--vector');
+  add('index search --vector: 3 values for dim 4', search('--vector', '0.5,0.5,0.5'), /3 values.*dim 4/);
+  add('index search --vector: 5 values for dim 4', search('--vector', '1,0,0,0', '--vector', '1,0,0,0,0'), /--vector 2.*5 values.*dim 4/);
+  add('index search --vector: beyond float32', search('--vector', '1e39,0,0,0'), /float32/);
+  add('index search --vector with another bundle', search('--vector', '1,0,0,0', '--model', valid.otherBundle), /bundle|model/i);
+  add('index search --vector and an image', search('--vector', '1,0,0,0', '--model', valid.bundle, valid.imageA), /not both/);
+  add('index search: no query', search('--model', valid.bundle), /give a query/);
+  add('index search: an image without --model', search(valid.imageA), '--model');
+  const npy = (data: number[], shape: number[]) => Buffer.from(npyBytes(Float32Array.from(data), shape));
+  const f8 = Buffer.from(npyBytes(Float32Array.from([0, 0]), [2]));
+  f8.write("'<f8'", f8.indexOf("'<f4'"), 'latin1'); // a float64 header over float32 data: the size no longer fits
+  const vectorFiles: Array<[string, string, Buffer | string, string | RegExp]> = [
+    ['missing', 'none.npy', '', 'none.npy'],
+    ['zero-byte .npy', 'zero.npy', Buffer.alloc(0), 'zero.npy'],
+    ['not a .npy', 'text.npy', 'hello, world', 'text.npy'],
+    ['truncated .npy', 'cut.npy', npy([1, 2, 3, 4, 5, 6, 7, 8], [2, 4]).subarray(0, 90), 'cut.npy'],
+    ['.npy of 3 dims', 'cube.npy', npy([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]), /cube\.npy.*shape/],
+    ['.npy of 0 rows', 'empty.npy', npy([], [0, 4]), /empty\.npy.*no embeddings/],
+    ['.npy dtype and size disagree', 'f8.npy', f8, 'f8.npy'],
+    ['.npy of 3 columns for dim 4', 'narrow.npy', npy([1, 2, 3], [1, 3]), /3 values.*dim 4/],
+    ['.npy with NaN', 'nan.npy', npy([1, 2, NaN, 4], [4]), /nan\.npy row 0.*column 2/],
+    ['JSON lines: a broken line', 'broken.jsonl', '[1,2,3,4]\n[1,2,\n', /broken\.jsonl line 2/],
+    ['JSON lines: rows of different sizes', 'ragged.jsonl', '[1,2,3,4]\n[1,2,3]\n', /ragged\.jsonl line 2.*3 values/],
+    ['JSON lines: strings', 'words.jsonl', '["a","b","c","d"]\n', /words\.jsonl.*"a"/],
+    ['JSON lines: no embedding field', 'objects.jsonl', '{"vector":[1,2,3,4]}\n', /objects\.jsonl.*embedding/],
+    ['JSON: overflow to Infinity', 'huge.json', '[[1,2,3,1e999]]', /huge\.json row 0.*non-finite/],
+    ['an unknown extension', 'vectors.txt', '1,2,3,4', /vectors\.txt.*\.npy/],
+  ];
+  for (const [what, name, bytes, needle] of vectorFiles) {
+    const p = what === 'missing' ? path.join(dir, 'vectors', name) : await file(`vectors/${name}`, bytes);
+    add(`index search --vector-file: ${what}`, search('--vector-file', p), needle);
+  }
 
   // --- faces: no face, not an image, too small, missing, a directory
   const grey = await file('faces/grey.png', await sharp({ create: { width: 160, height: 160, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer());
