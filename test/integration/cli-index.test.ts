@@ -138,6 +138,19 @@ test('index search by vector: --vector and --vector-file (.npy and JSON lines fr
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, new RegExp(`q\\.npy:0:\\n.*${rows[0]}\\n.*q\\.npy:1:\\n.*${rows[1]}`));
   // (another bundle with --model, a wrong dim, bad numbers and damaged vector files: test/reliability/corpus.ts)
+
+  // many queries into a reader that stops after the first chunk (`| head`): exit 0, nothing on stderr
+  const many = path.join(tmp, 'many.npy');
+  await fs.writeFile(many, npyBytes(Float32Array.from({ length: 3000 * vectors[0].length }, (_, i) => vectors[i % 2][i % vectors[0].length]), [3000, vectors[0].length]));
+  const head = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'index', 'search', '--index', db, '--vector-file', many, '-k', '50'], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stdout.once('data', () => p.stdout.destroy());
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+  assert.deepEqual(head, { code: 0, stderr: '' });
 });
 
 test('index bad inputs are one line on stderr', async () => {
