@@ -154,11 +154,11 @@ export function registerIndexCommand(program: Command): void {
     const search = { index: o.index, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout };
     let answers: import('../jobs/index-search.js').IndexSearchAnswer[];
     if (byVector) {
-      const vectors = given.map((values, i) => ({ name: given.length > 1 ? `--vector ${i + 1}` : '--vector', values }));
+      const vectors: { name: string; values: ArrayLike<number> }[] = given.map((values, i) => ({ name: given.length > 1 ? `--vector ${i + 1}` : '--vector', values }));
       if (o.vectorFile !== undefined) {
         const { readEmbeddingsFile } = await import('../export/embeddings-file.js');
         const f = await readEmbeddingsFile(o.vectorFile);
-        for (let r = 0; r < f.rows; r++) vectors.push({ name: `${o.vectorFile}:${r}`, values: Array.from(f.embeddings.subarray(r * f.dim, (r + 1) * f.dim)) });
+        for (let r = 0; r < f.rows; r++) vectors.push({ name: `${o.vectorFile}:${r}`, values: f.embeddings.subarray(r * f.dim, (r + 1) * f.dim) });
       }
       await initBackend(o.backend);
       const { searchIndexByVectors } = await import('../jobs/index-search.js');
