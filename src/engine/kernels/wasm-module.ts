@@ -35,6 +35,8 @@ export interface KernelExports {
     sh: number, sw: number, dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  /** out[i*inner + j] = x[i*inner + j] + b[j] for rows i. */
+  add_bias(x: number, b: number, out: number, rows: number, inner: number): void;
   max_pool(
     x: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number, sh: number, sw: number,
     dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
