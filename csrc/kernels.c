@@ -718,3 +718,54 @@ void relu_grad(const f32 *dy, const f32 *x, f32 *out, int n) {
     out[i] = dy[i] * s;
   }
 }
+
+/* out = dy * step(x) as relu_grad, over rows of `cols` values (cols <= SUM_BLOCK), and the
+ * row-order float32 sums of out's columns into sums: the bias gradient that the next kernel
+ * (Sum over the leading axes) would compute from out, got without reading out again. */
+EXPORT("relu_grad_sums")
+void relu_grad_sums(const f32 *dy, const f32 *x, f32 *out, f32 *sums, int rows, int cols) {
+  const v128_t one = wasm_f32x4_splat(1.f), z = wasm_f32x4_splat(0.f);
+#define RELU_GRAD4(o, d, xx)                                                             \
+  do {                                                                                   \
+    const v128_t xv_ = wasm_v128_load(xx);                                               \
+    v128_t s_ = wasm_v128_bitselect(one, z, wasm_f32x4_gt(xv_, z));                      \
+    s_ = wasm_v128_bitselect(xv_, s_, wasm_f32x4_ne(xv_, xv_));                          \
+    (o) = wasm_f32x4_mul(wasm_v128_load(d), s_);                                         \
+  } while (0)
+  if (cols == 32) { /* the usual conv layer: the sums live in registers */
+    v128_t a[8];
+    for (int v = 0; v < 8; v++) a[v] = z;
+    for (int i = 0; i < rows; i++) {
+      const int r = i * 32;
+      for (int v = 0; v < 8; v++) {
+        v128_t o;
+        RELU_GRAD4(o, dy + r + 4 * v, x + r + 4 * v);
+        wasm_v128_store(out + r + 4 * v, o);
+        a[v] = wasm_f32x4_add(a[v], o);
+      }
+    }
+    for (int v = 0; v < 8; v++) wasm_v128_store(sums + 4 * v, a[v]);
+    return;
+  }
+  f32 acc[SUM_BLOCK] __attribute__((aligned(16)));
+  const int c4 = cols - cols % 4;
+  zero(acc, cols);
+  for (int i = 0; i < rows; i++) {
+    const int r = i * cols;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      v128_t o;
+      RELU_GRAD4(o, dy + r + j, x + r + j);
+      wasm_v128_store(out + r + j, o);
+      wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), o));
+    }
+    for (; j < cols; j++) {
+      const f32 xi = x[r + j];
+      const f32 o = dy[r + j] * (xi > 0.f ? 1.f : (xi != xi ? xi : 0.f));
+      out[r + j] = o;
+      acc[j] += o;
+    }
+  }
+#undef RELU_GRAD4
+  for (int j = 0; j < cols; j++) sums[j] = acc[j];
+}

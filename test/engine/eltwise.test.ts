@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { biasInner } from '../../src/engine/kernels/bias-add.js';
+import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
 
 function randn(rng: Rng, shape: number[]): Float32Array {
   const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
@@ -151,5 +152,41 @@ test('the gradients of a conv layer with bias and relu (odd channels, batch 1 an
     const w = await grads('wasm');
     const c = await grads('cpu');
     for (const k of Object.keys(c)) assertClose(w[k], c[k], 1e-4, `N${N} C${C} K${K} grad ${k}`);
+  }
+});
+
+test('relu gradient with kept column sums: the same gradient bits as cpu, and the bias-gradient Sum takes the sums (the same bits as summing a copy)', async () => {
+  const rng = new Rng(24);
+  const special = [NaN, Infinity, -Infinity, 0, -0];
+  for (const shape of [[2, 3, 3, 32], [1, 4, 4, 5], [3, 33], [7, 1], [4, 2, 1030], [13]]) {
+    const n = shape.reduce((p, d) => p * d, 1);
+    const xd = randn(rng, shape);
+    const dyd = randn(rng, shape);
+    for (let i = 0; i < Math.min(n, 10); i++) { xd[i * 3 % n] = special[i % 5]; dyd[i * 7 % n] = special[(i + 2) % 5]; }
+    const cols = shape.length >= 2 ? shape[shape.length - 1] : n;
+    const rows = n / cols;
+    const leading = shape.slice(0, -1).map((_, i) => i);
+    const run = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
+      const x = tf.tensor(xd, shape);
+      const dy = tf.tensor(dyd, shape);
+      const g = tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy);
+      const sum = leading.length > 0 ? tf.sum(g, leading) : tf.sum(g);
+      const gv = (await g.data()) as Float32Array;
+      const copy = tf.tensor(gv, shape);
+      const sumOfCopy = leading.length > 0 ? tf.sum(copy, leading) : tf.sum(copy);
+      const kept = reluGradColumnSums((g as unknown as { dataId: object }).dataId, cols);
+      const out = { g: gv, sum: (await sum.data()) as Float32Array, sumOfCopy: (await sumOfCopy.data()) as Float32Array, kept };
+      tf.dispose([x, dy, g, sum, copy, sumOfCopy]);
+      return out;
+    });
+    const w = await run('wasm');
+    const c = await run('cpu');
+    assertSame(w.g, c.g, `relu grad ${shape}`);
+    assertSame(w.sum, w.sumOfCopy, `sum of the relu grad ${shape} vs sum of a copy`);
+    if (leading.length > 0) assertSame(w.sum, columnSums(w.g, rows, cols), `sum ${shape} vs float32 row-order sums`);
+    // Kept for a last axis of 1..1024 (rank >= 2) on wasm, and what Sum returned; never on cpu.
+    if (shape.length >= 2 && cols <= 1024) assertSame(w.kept!, w.sum, `kept sums ${shape}`);
+    else assert.equal(w.kept, undefined, `no kept sums for ${shape}`);
+    assert.equal(c.kept, undefined);
   }
 });

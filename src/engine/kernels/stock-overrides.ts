@@ -4,7 +4,8 @@
  * - Conv2D (float32, NHWC, large enough): split over two threads with our SIMD kernel. On one
  *   thread the stock XNNPACK kernel is a little faster than ours, so it keeps that case.
  * - Sum over the leading axes (bias gradients): the stock kernel transposes the whole input
- *   first; ours reads it once (sum_rows).
+ *   first; ours reads it once (sum_rows), or not at all where our relu gradient made the input
+ *   and kept its column sums (relu-grad.ts).
  * - Identity (tf.clone, and the engine's copy of every tensor a gradient needs): the stock
  *   kernel copies the data; ours shares it, as the cpu backend and the wasm Reshape do.
  *   Safe because no kernel writes into an existing tensor's memory.
@@ -19,7 +20,8 @@ import { convDims } from './conv2d-backprop.js';
 import { WorkerOp } from './kernel-worker.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
 import { batchMatMulTwoThreads, fusedMatMulTwoThreads } from './matmul.js';
-import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { reluGradColumnSums } from './relu-grad.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -47,7 +49,11 @@ export const sumOverride = override(tf.Sum, (args, fallback) => {
   const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
   const kept = x.shape.slice(axes.length);
   const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-  kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, tf.util.sizeFromShape(kept));
+  const cols = tf.util.sizeFromShape(kept);
+  // A bias gradient right after our relu gradient: that kernel already summed the columns.
+  const known = reluGradColumnSums(x.dataId, cols);
+  if (known) heapF32(backend).set(known, ptr(backend, out) / 4);
+  else kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
   return out;
 });
 

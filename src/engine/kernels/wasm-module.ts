@@ -52,6 +52,8 @@ export interface KernelExports {
   stream_copy2(a: number, b: number, ga: number, gb: number, n: number): void;
   /** out = dy * step(x) over n floats. */
   relu_grad(dy: number, x: number, out: number, n: number): void;
+  /** relu_grad over rows of `cols` (<= 1024) values, and the row-order column sums of out into sums. */
+  relu_grad_sums(dy: number, x: number, out: number, sums: number, rows: number, cols: number): void;
   /** One Adam step over n floats (see csrc/kernels.c). */
   adam_update(
     w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
