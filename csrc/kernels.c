@@ -186,7 +186,19 @@ void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *dx, f32 *wt, int N,
  * stores and no scatter. Pixels outside every window are zeroed first. */
 static void max_pool_grad_tiled(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, int C, int OH, int OW,
                                 int sh, int sw, int pt, int pl) {
-  if (pt != 0 || pl != 0 || OH * sh < H || OW * sw < W) zero(dx, N * H * W * C);
+  if (pt != 0 || pl != 0) {
+    zero(dx, N * H * W * C);
+  } else if (OH * sh < H || OW * sw < W) {
+    /* 'valid' pooling of an odd size: only the last rows / columns lie outside every window;
+     * zero just those (the windows below write every other pixel). */
+    const int hc = OH * sh < H ? OH * sh : H, wc = OW * sw < W ? OW * sw : W;
+    for (int n = 0; n < N; n++) {
+      f32 *dxn = dx + n * H * W * C;
+      if (wc < W)
+        for (int h = 0; h < hc; h++) zero(dxn + (h * W + wc) * C, (W - wc) * C);
+      zero(dxn + hc * W * C, (H - hc) * W * C);
+    }
+  }
   const int C4 = C - C % 4;
   const v128_t z = wasm_f32x4_splat(0.f);
   for (int n = 0; n < N; n++) {

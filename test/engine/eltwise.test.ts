@@ -190,3 +190,20 @@ test('relu gradient with kept column sums: the same gradient bits as cpu, and th
     assert.equal(c.kept, undefined);
   }
 });
+
+test('MaxPoolGrad 2x2 on odd sizes on wasm zeroes the rows and columns no window covers, even in reused memory', async () => {
+  const rng = new Rng(25);
+  for (const shape of [[1, 7, 6, 3], [2, 6, 7, 5], [3, 11, 11, 64], [1, 5, 5, 1]] as [number, number, number, number][]) {
+    const data = randn(rng, shape);
+    const grad = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
+      // Freed NaN-filled memory of the output's size: the allocator hands it out again.
+      tf.fill(shape, NaN).dispose();
+      const x = tf.tensor4d(data, shape);
+      const g = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'))(x);
+      const v = (await g.data()) as Float32Array;
+      tf.dispose([x, g]);
+      return v;
+    });
+    assertSame(await grad('wasm'), await grad('cpu'), `maxPool grad ${shape}`);
+  }
+});
