@@ -149,30 +149,9 @@ INLINE void bpi_row(const f32 *dyp, const f32 *wtap, f32 *dxp, int MB, int K, in
     }
 }
 
-int conv2d_forward_winograd(const f32 *x, const f32 *w, f32 *y, f32 *scratch, int N, int H, int W, int C, int OH,
-                            int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl);
-int conv2d_winograd_scratch(int C, int K);
-
-/* The input gradient of a 3x3 stride-1 conv is a 3x3 stride-1 conv of dy (padded 2 - pt,
- * 2 - pl) with the filter turned 180 degrees and its channels swapped, w'[2-fh, 2-fw, k, c]:
- * the Winograd kernel runs it with the swapped filter built in wt. Returns 0 where that does
- * not apply (the direct kernel below runs). */
-static int backprop_input_winograd(const f32 *dy, const f32 *w, f32 *dx, f32 *wt, int N, int H, int W, int C, int OH,
-                                   int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
-  if (FH != 3 || FW != 3 || sh != 1 || sw != 1 || dh != 1 || dwd != 1 || pt > 2 || pl > 2 || K % 4 != 0 || C % 8 != 0 || K < 8)
-    return 0;
-  for (int fh = 0; fh < 3; fh++)
-    for (int fw = 0; fw < 3; fw++)
-      for (int c = 0; c < C; c++)
-        for (int k = 0; k < K; k++) wt[(((2 - fh) * 3 + (2 - fw)) * K + k) * C + c] = w[((fh * 3 + fw) * C + c) * K + k];
-  return conv2d_forward_winograd(dy, wt, dx, wt + 9 * C * K, N, OH, OW, K, H, W, C, 3, 3, 1, 1, 1, 1, 2 - pt, 2 - pl);
-}
-
-/* wt: scratch of FH*FW*C*K + conv2d_winograd_scratch(K, C) floats. */
 EXPORT("conv2d_backprop_input")
 void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *dx, f32 *wt, int N, int H, int W, int C, int OH,
                            int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
-  if (backprop_input_winograd(dy, w, dx, wt, N, H, W, C, OH, OW, K, FH, FW, sh, sw, dh, dwd, pt, pl)) return;
   for (int t = 0; t < FH * FW; t++)
     for (int c = 0; c < C; c++)
       for (int k = 0; k < K; k++) wt[(t * K + k) * C + c] = w[(t * C + c) * K + k];
@@ -808,9 +787,25 @@ void relu_grad_sums(const f32 *dy, const f32 *x, f32 *out, f32 *sums, int rows, 
  * (else returns 0 and writes nothing). Each 2x2 output tile is A^T [ (G g G^T) . (B^T d B) ] A
  * with d the tile's 4x4 input patch: 16 products per tile and channel pair instead of 36,
  * as 16 small GEMMs (tiles x C times C x K) per block of tiles. Sums run in another order
- * than the direct kernel (results differ in the last bits, ~1e-6 relative).
+ * than the direct kernel (results differ in the last bits, ~1e-6 relative). Input or filter
+ * with a NaN or an infinity: the direct kernel instead (all_finite).
  * scratch: conv2d_winograd_scratch(C, K) floats (transformed filter, then one block of
  * transformed input and products, sized to stay in L2). */
+/* 1 if every value is finite: v * 0 is 0 for a finite v and NaN for NaN or an infinity. The
+ * Winograd transforms mix every value of a 4x4 patch into all four outputs of its tile, so one
+ * NaN or infinity would spread to outputs whose window does not hold it (inf - inf = NaN);
+ * such inputs take the direct kernel, which gives the usual propagation. */
+static int all_finite(const f32 *p, int n) {
+  v128_t acc = wasm_f32x4_splat(0.f);
+  const v128_t z = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(p + i), z));
+  f32 s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+          wasm_f32x4_extract_lane(acc, 3);
+  for (; i < n; i++) s += p[i] * 0.f;
+  return s == 0.f;
+}
+
 INLINE int wino_block(int C, int K) {
   int t = 8192 / (C + K);
   t -= t % 4;
@@ -845,6 +840,8 @@ EXPORT("conv2d_forward_winograd")
 int conv2d_forward_winograd(const f32 *x, const f32 *w, f32 *y, f32 *scratch, int N, int H, int W, int C, int OH,
                             int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
   if (FH != 3 || FW != 3 || sh != 1 || sw != 1 || dh != 1 || dwd != 1 || C % 4 != 0 || K % 8 != 0) return 0;
+  if (!all_finite(x, N * H * W * C) || !all_finite(w, 9 * C * K))
+    return conv2d_forward(x, w, y, N, H, W, C, OH, OW, K, FH, FW, sh, sw, dh, dwd, pt, pl);
   const int T = wino_block(C, K);
   f32 *U = (f32 *)(((unsigned long)scratch + 15) & ~15UL);
   f32 *V = U + 16 * C * K;

@@ -1,8 +1,9 @@
 /**
- * The Winograd F(2x2, 3x3) path of Conv2D and Conv2DBackpropInput on wasm (3x3 filters,
- * stride 1; csrc/kernels.c `conv2d_forward_winograd`): against the cpu backend on odd sizes
- * (partial 2x2 tiles), 'same' / 'valid' / explicit padding up to 2 (and 3, which takes the
- * direct kernel), batch 1, channel counts 8..40; on one thread and two (the same bits).
+ * The Winograd F(2x2, 3x3) path of Conv2D on wasm (3x3 filters, stride 1; csrc/kernels.c
+ * `conv2d_forward_winograd`): against the cpu backend on odd sizes (partial 2x2 tiles),
+ * 'same' / 'valid' / explicit padding, batch 1, channel counts 8..40; on one thread and two
+ * (the same bits); NaN and infinities (the direct kernel). Conv2DBackpropInput (direct) is
+ * checked on the same convolutions.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,12 +38,12 @@ const cases: { x: Shape4; f: Shape4; pad: Pad }[] = [
   { x: [3, 13, 13, 32], f: [3, 3, 32, 64], pad: 'valid' }, // the reference CNN's second conv
   { x: [2, 9, 8, 12], f: [3, 3, 12, 24], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
   { x: [1, 6, 7, 16], f: [3, 3, 16, 8], pad: [[0, 0], [1, 0], [2, 2], [0, 0]] },
-  { x: [2, 6, 6, 8], f: [3, 3, 8, 16], pad: [[0, 0], [3, 1], [0, 0], [0, 0]] }, // pad 3: direct input gradient
+  { x: [2, 6, 6, 8], f: [3, 3, 8, 16], pad: [[0, 0], [3, 1], [0, 0], [0, 0]] },
   { x: [2, 4, 4, 40], f: [3, 3, 40, 40], pad: 'same' },
   { x: [12, 14, 13, 16], f: [3, 3, 16, 32], pad: 'same' }, // large enough to split over two threads
 ];
 
-test('Conv2D and Conv2DBackpropInput 3x3 stride 1 (Winograd) on wasm equal cpu, on one thread and two', async () => {
+test('Conv2D 3x3 stride 1 (Winograd) and Conv2DBackpropInput on wasm equal cpu, on one thread and two', async () => {
   const rng = new Rng(31);
   const before = kernelThreads();
   const copied = copyStats.bytes;
@@ -94,4 +95,31 @@ test('a 3x3 conv layer trains to the same weights on wasm (Winograd) as on cpu, 
     return w;
   });
   assertClose(await train('wasm'), await train('cpu'), 1e-4, 'weights after 3 steps');
+});
+
+test('Conv2D and Conv2DBackpropInput 3x3 with NaN and infinities on wasm: NaN exactly where cpu has it (Conv2D takes the direct kernel)', async () => {
+  const rng = new Rng(33);
+  const c = { x: [2, 8, 7, 8] as Shape4, f: [3, 3, 8, 16] as Shape4, pad: 'same' as Pad };
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.f, 1, 1, c.pad as never);
+  const xd = randn(rng, c.x);
+  const dyd = randn(rng, info.outShape);
+  xd[37] = NaN; xd[300] = Infinity; dyd[50] = -Infinity; dyd[801] = NaN;
+  const filter = { data: randn(rng, c.f).map((v) => v * 0.2), shape: c.f };
+  const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const pairs: [string, Record<string, { data: Float32Array; shape: number[] }>, object][] = [
+    ['Conv2D', { x: { data: xd, shape: c.x }, filter }, { ...attrs, dilations: 1 }],
+    ['Conv2DBackpropInput', { dy: { data: dyd, shape: info.outShape }, filter }, { ...attrs, inputShape: c.x }],
+  ];
+  for (const [kernel, inputs, a] of pairs) {
+    const w = await run('wasm', kernel, inputs, a);
+    const ref = await run('cpu', kernel, inputs, a);
+    let nans = 0;
+    for (let i = 0; i < ref.length; i++) {
+      assert.equal(Number.isNaN(w[i]), Number.isNaN(ref[i]), `${kernel}[${i}]: ${w[i]} vs ${ref[i]}`);
+      if (Number.isNaN(ref[i])) nans++;
+      else if (Number.isFinite(ref[i])) assert.ok(Math.abs(w[i] - ref[i]) <= 2e-5 * (1 + Math.abs(ref[i])), `${kernel}[${i}]: ${w[i]} vs ${ref[i]}`);
+      else assert.equal(w[i], ref[i]);
+    }
+    assert.ok(nans > 0 && nans < ref.length / 4, `${kernel}: ${nans} NaN outputs, around the NaN inputs only`);
+  }
 });

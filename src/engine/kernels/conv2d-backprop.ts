@@ -1,9 +1,6 @@
 /**
  * Conv2DBackpropFilter (missing from the stock wasm backend) and Conv2DBackpropInput
- * (replacing its naive loop), both on our SIMD kernels. The input gradient of a 3x3 stride-1
- * conv runs as a Winograd F(2x2, 3x3) convolution of dy with the turned filter (inside
- * `conv2d_backprop_input`, csrc/kernels.c): about 2x fewer multiplications, sums in another
- * order (results move by ~1e-6 relative).
+ * (replacing its naive loop), both on our SIMD kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -85,9 +82,7 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   const [dyp, wp, outp] = [ptr(backend, dy), ptr(backend, filter), ptr(backend, out)];
   const fsize = tf.util.sizeFromShape(filter.shape);
   const split = planSplit(d);
-  // The transposed filter, and room for the Winograd path (3x3 stride 1) to transform it.
-  const scratchFloats = fsize + k.conv2d_winograd_scratch(d.K, d.C);
-  const scratch = backend.wasm._malloc(4 * scratchFloats);
+  const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
   try {
     if (!split) {
       k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d) as Fifteen));
@@ -98,7 +93,7 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
     const dyw = copyTail(backend, worker, dyp, d.OH * d.OW * d.K, N1, d.N);
     const ww = copyTail(backend, worker, wp, fsize, 0, 1);
     const dxw = worker.alloc(N2 * xsize);
-    const wtw = worker.alloc(scratchFloats);
+    const wtw = worker.alloc(fsize);
     together(worker, WorkerOp.BackpropInput, [dyw, ww, dxw, wtw, ...dimsArgs(d, N2)], () =>
       k.conv2d_backprop_input(dyp, wp, outp, scratch, ...(dimsArgs(d, N1) as Fifteen)));
     copyBack(backend, worker, dxw, N2 * xsize, outp, N1 * xsize);
