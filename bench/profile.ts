@@ -9,9 +9,11 @@
  *   - dispatch and JS: the step's wall time minus its kernels' time (TF.js bookkeeping, the
  *     tape, allocation).
  * Median of several profiled steps after warm-up. `--src DIR` profiles another checkout's
- * src/ (e.g. main's, for a before/after table); `--threads 1` turns the helper worker off.
+ * src/ (e.g. main's, for a before/after table); `--threads 1` turns the helper worker off;
+ * `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs the matmuls on the wasm kernels instead of
+ * onnxruntime's native GEMM. The header names the matmul engine that ran.
  *
- *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--src ../src]
+ *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--src ../src]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -37,6 +39,10 @@ const adamOptimizer = (kernels as { adamOptimizer?: (lr: number) => tf.Optimizer
 const split = (await load<Record<string, unknown>>('engine/kernels/split.ts')) as { copyStats?: { ms: number; bytes: number } };
 await initBackend('wasm');
 kernels.setKernelThreads(Number(opt('threads', '2')));
+// The native matmul and its counters exist only in checkouts that have them.
+const native = kernels as { setNativeMatMul?: (on: boolean) => void; matMulEngine?: () => { engine: string; reason: string; threads: number } };
+if (opt('native', '1') === '0') native.setNativeMatMul?.(false);
+const ortStats = ((await load<Record<string, unknown>>('engine/kernels/ort-matmul.ts').catch(() => ({}))) as { nativeMatMulStats?: { calls: number } }).nativeMatMulStats;
 
 const pairs = 128;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -86,6 +92,7 @@ for (const model of models) {
   };
   for (let i = 0; i < 3; i++) { backward(); update(); }
   const runs: { fb: Phase; opt: Phase; copyMs: number; wallMs: number }[] = [];
+  if (ortStats) ortStats.calls = 0;
   for (let i = 0; i < steps; i++) {
     if (split.copyStats) split.copyStats.ms = 0;
     const t0 = performance.now();
@@ -101,6 +108,9 @@ for (const model of models) {
   const optK = sum(r.opt);
   const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(0)}%`;
   console.log(`\n${model === 'cnn' ? 'CNN' : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() === 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
+  const engine = native.matMulEngine?.();
+  const perStep = ortStats ? ` (${(ortStats.calls / steps).toFixed(0)} matmul calls per step on onnxruntime)` : '';
+  console.log(`matmul engine: ${engine ? `${engine.engine}${engine.engine === 'onnxruntime' ? `, ${engine.threads} intra-op threads${perStep}` : ''}${engine.reason ? ` (${engine.reason})` : ''}` : 'wasm (this checkout has no native matmul)'}`);
   console.log(`| part | calls | ms | share | costliest call's input shapes |`);
   console.log(`|---|---:|---:|---:|---|`);
   const rows = [...r.fb.kernels].sort((p, q) => q[1].ms - p[1].ms);
