@@ -129,7 +129,7 @@ test('gradients of a dense network (relu, linear) on onnxruntime equal cpu', { s
   });
 });
 
-test('same inputs, same bits: twice on one session and again on a fresh one', { skip }, async () => {
+test('same inputs, same bits: twice on one session, again on a fresh one, and on one thread', { skip }, async () => {
   const rng = new Rng(34);
   const inputs = { a: { data: randn(rng, [256, 784]), shape: [256, 784] }, b: { data: randn(rng, [784, 512]), shape: [784, 512] }, bias: { data: randn(rng, [512]), shape: [512] } };
   const attrs = { transposeA: false, transposeB: false, activation: 'relu' };
@@ -140,6 +140,14 @@ test('same inputs, same bits: twice on one session and again on a fresh one', { 
   setNativeMatMul(true);
   const fresh = await runNative('_FusedMatMul', inputs, attrs);
   assert.deepEqual(fresh.values, first.values);
+  // One intra-op thread instead of two: the same bits too (MLAS never splits the sum).
+  const before = kernelThreads();
+  setKernelThreads(1);
+  try {
+    assert.deepEqual((await runNative('_FusedMatMul', inputs, attrs)).values, first.values);
+  } finally {
+    setKernelThreads(before);
+  }
 });
 
 test('turned off or tiny: the wasm kernels answer, bit-identical to the stock kernel; int32 is left to the stock kernel', { skip }, async () => {

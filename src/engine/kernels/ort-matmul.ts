@@ -4,7 +4,8 @@
  * _FusedMatMul of the wasm backend, in Node where onnxruntime-node's synchronous native
  * session loads (src/onnx/runtime.ts).
  *
- * One small ONNX graph per signature (shapes, transposes, bias and activation): a Gemm
+ * One small ONNX graph per signature (shapes, transposes, bias and activation; the product's
+ * size decides 1 or 2 intra-op threads, see {@link PARALLEL_MIN_MACS}): a Gemm
  * (transA/transB, C = bias) when both operands are single matrices, else Transpose + MatMul
  * (batch dims broadcast as TF.js does) + Add, then the activation. Sessions are kept in a
  * least-recently-used cache of {@link MAX_SESSIONS}. Inputs are handed to onnxruntime as
@@ -41,6 +42,12 @@ export interface NativeMatMulArgs {
 
 /** Below this many multiply-adds a call to onnxruntime (~10 us) costs more than the wasm kernel. */
 const MIN_MACS = 1 << 16;
+/**
+ * Below this many multiply-adds one thread: waking the pool's second thread costs more than
+ * it saves (and much more on a loaded machine). MLAS gives the same bits on any number of
+ * threads (it splits rows and columns, never the sum), so this choice never changes results.
+ */
+const PARALLEL_MIN_MACS = 8e6;
 /** Sessions kept (each holds a plan and a thread pool); varying batch sizes evict the oldest. */
 export const MAX_SESSIONS = 32;
 
@@ -74,7 +81,7 @@ export interface MatMulEngine {
   engine: 'onnxruntime' | 'wasm';
   /** Why the native path is not used ('' when it is). */
   reason: string;
-  /** onnxruntime intra-op threads (the helper worker's cores). */
+  /** onnxruntime intra-op threads of large products (the helper worker's cores; small ones take 1). */
   threads: number;
   /** Sessions in the cache now. */
   sessions: number;
@@ -163,7 +170,7 @@ function plan(args: NativeMatMulArgs): { plan: Plan; outShape: number[] } | null
     ? { a: a.shape.slice(-2), b: b.shape.slice(-2), bias: gemmBias, prelu: gemmPrelu, out: [M, N] }
     : { a: a.shape, b: b.shape, bias: bias?.shape ?? null, prelu: prelu?.shape ?? null, out: outShape };
   const alpha = activation === 'leakyrelu' ? (args.leakyreluAlpha ?? 0.2) : 0;
-  const threads = kernelThreads();
+  const threads = M * N * K * batches >= PARALLEL_MIN_MACS ? kernelThreads() : 1;
   const key = JSON.stringify([dims, gemm, transposeA, transposeB, activation, alpha, threads]);
   return { plan: { key, dims, gemm, transposeA, transposeB, activation, alpha, threads }, outShape };
 }
