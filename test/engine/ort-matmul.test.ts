@@ -54,7 +54,7 @@ test('BatchMatMul on onnxruntime equals cpu: single matrices (Gemm) in all four 
   const forms: [number[], number[]][] = [];
   for (const tA of [false, true]) {
     for (const tB of [false, true]) {
-      forms.push([shapeOf(67, 130, tA), shapeOf(130, 45, tB)]); // odd sizes
+      forms.push([shapeOf(67, 130, tA), shapeOf(130, 123, tB)]); // odd sizes, over 1 M multiply-adds
     }
   }
   let i = 0;
@@ -75,7 +75,7 @@ test('BatchMatMul on onnxruntime equals cpu: single matrices (Gemm) in all four 
 
 test('_FusedMatMul on onnxruntime equals cpu for every activation, with and without bias, in all transposes', { skip }, async () => {
   const rng = new Rng(32);
-  const [M, K, N] = [70, 90, 40];
+  const [M, K, N] = [130, 90, 100];
   for (const tA of [false, true]) {
     for (const tB of [false, true]) {
       const as = [1, ...shapeOf(M, K, tA)];
@@ -100,13 +100,13 @@ test('_FusedMatMul on onnxruntime equals cpu for every activation, with and with
 
 test('gradients of a dense network (relu, linear) on onnxruntime equal cpu', { skip }, async () => {
   const rng = new Rng(33);
-  const dims = [300, 128, 96, 32];
-  const x = randn(rng, [64, dims[0]]);
+  const dims = [300, 128, 96, 48];
+  const x = randn(rng, [256, dims[0]]);
   const ws = [0, 1, 2].map((i) => randn(rng, [dims[i], dims[i + 1]]).map((v) => v * 0.08));
   const bs = [0, 1, 2].map((i) => randn(rng, [dims[i + 1]]).map((v) => v * 0.1));
   const run = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
     const vars = [...ws.map((w, i) => tf.tensor(w, [dims[i], dims[i + 1]])), ...bs.map((b) => tf.tensor(b))];
-    const xt = tf.tensor(x, [64, dims[0]]);
+    const xt = tf.tensor(x, [256, dims[0]]);
     const f = (...p: tf.Tensor[]) => {
       let h: tf.Tensor = xt;
       for (let i = 0; i < 3; i++) h = tf.fused.matMul({ a: h as tf.Tensor2D, b: p[i] as tf.Tensor2D, bias: p[3 + i], activation: i < 2 ? 'relu' : 'linear' });
@@ -168,8 +168,8 @@ test('turned off or tiny: the wasm kernels answer, bit-identical to the stock ke
     setKernelThreads(before);
   }
   assert.equal(matMulEngine().engine, 'onnxruntime');
-  // 16 x 16 x 16 multiply-adds: below the size where onnxruntime pays.
-  const tiny = { a: { data: randn(rng, [16, 16]), shape: [16, 16] }, b: { data: randn(rng, [16, 16]), shape: [16, 16] } };
+  // 64 x 64 x 64 multiply-adds: below the size where onnxruntime pays.
+  const tiny = { a: { data: randn(rng, [64, 64]), shape: [64, 64] }, b: { data: randn(rng, [64, 64]), shape: [64, 64] } };
   const t = await runNative('BatchMatMul', tiny, { transposeA: false, transposeB: false }, false);
   assertClose(t.values, (await runOn('cpu', 'BatchMatMul', tiny, { transposeA: false, transposeB: false })).values, 1e-5, 'tiny');
   // int32: not ours to answer; the stock kernel says it does not support it, as before.

@@ -40,8 +40,11 @@ export interface NativeMatMulArgs {
   preluWeights?: TensorInfo | null;
 }
 
-/** Below this many multiply-adds a call to onnxruntime (~10 us) costs more than the wasm kernel. */
-const MIN_MACS = 1 << 16;
+/**
+ * Below this many multiply-adds a call to onnxruntime (~40 us through TF.js, measured) costs
+ * more than the wasm kernel (crossover measured between 0.5 M and 1 M).
+ */
+const MIN_MACS = 1 << 20;
 /**
  * Below this many multiply-adds one thread: waking the pool's second thread costs more than
  * it saves (and much more on a loaded machine). MLAS gives the same bits on any number of
