@@ -17,6 +17,7 @@ import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverr
 export { KERNELS_WASM_PATH } from './wasm-module.js';
 export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
+export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [

@@ -11,17 +11,17 @@
  * - Identity (tf.clone, and the engine's copy of every tensor a gradient needs): the stock
  *   kernel copies the data; ours shares it, as the cpu backend and the wasm Reshape do.
  *   Safe because no kernel writes into an existing tensor's memory.
- * - BatchMatMul and _FusedMatMul (dense layers, forward and gradients): split over two
- *   threads (matmul.ts) when large enough; otherwise, with a transposed operand, the stock
- *   kernel takes a slow path for transposes, so we transpose the operand (cheap) and take its
- *   fast one.
+ * - BatchMatMul and _FusedMatMul (dense layers, forward and gradients): onnxruntime's native
+ *   GEMM in Node (ort-matmul.ts), else split over two threads (matmul.ts) when large enough;
+ *   otherwise, with a transposed operand, the stock kernel takes a slow path for transposes,
+ *   so we transpose the operand (cheap) and take its fast one.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { convDims } from './conv2d-backprop.js';
 import { WorkerOp } from './kernel-worker.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
-import { batchMatMulTwoThreads, fusedMatMulTwoThreads } from './matmul.js';
+import { batchMatMulFast, fusedMatMulFast } from './matmul.js';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 import { reluGradColumnSums } from './relu-grad.js';
 
@@ -59,9 +59,9 @@ export const sumOverride = override(tf.Sum, (args, fallback) => {
   return out;
 });
 
-export const fusedMatMulOverride = override(tf._FusedMatMul, (args, fallback) => fusedMatMulTwoThreads(args, (a) => stockTransposed(a, fallback)));
+export const fusedMatMulOverride = override(tf._FusedMatMul, (args, fallback) => fusedMatMulFast(args, (a) => stockTransposed(a, fallback)));
 
-export const batchMatMulOverride = override(tf.BatchMatMul, (args, fallback) => batchMatMulTwoThreads(args, (a) => stockTransposed(a, fallback)));
+export const batchMatMulOverride = override(tf.BatchMatMul, (args, fallback) => batchMatMulFast(args, (a) => stockTransposed(a, fallback)));
 
 /**
  * The stock BatchMatMul or _FusedMatMul with a transposed operand transposed first: its fast
