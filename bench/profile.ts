@@ -9,9 +9,12 @@
  *   - dispatch and JS: the step's wall time minus its kernels' time (TF.js bookkeeping, the
  *     tape, allocation).
  * Median of several profiled steps after warm-up. `--src DIR` profiles another checkout's
- * src/ (e.g. main's, for a before/after table); `--threads 1` turns the helper worker off.
+ * src/ (e.g. main's, for a before/after table); `--threads 1` turns the helper worker off;
+ * `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs the matmuls on the wasm kernels instead of
+ * onnxruntime's native GEMM. The header names the matmul engine that ran; after the table, each
+ * matmul call of the step with its fastest and median time over the profiled steps.
  *
- *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--src ../src]
+ *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--src ../src]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -37,17 +40,22 @@ const adamOptimizer = (kernels as { adamOptimizer?: (lr: number) => tf.Optimizer
 const split = (await load<Record<string, unknown>>('engine/kernels/split.ts')) as { copyStats?: { ms: number; bytes: number } };
 await initBackend('wasm');
 kernels.setKernelThreads(Number(opt('threads', '2')));
+// The native matmul and its counters exist only in checkouts that have them.
+const native = kernels as { setNativeMatMul?: (on: boolean) => void; matMulEngine?: () => { engine: string; reason: string; threads: number } };
+if (opt('native', '1') === '0') native.setNativeMatMul?.(false);
+const ortStats = ((await load<Record<string, unknown>>('engine/kernels/ort-matmul.ts').catch(() => ({}))) as { nativeMatMulStats?: { calls: number } }).nativeMatMulStats;
 
 const pairs = 128;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-interface Phase { wallMs: number; kernels: Map<string, { ms: number; n: number; shapes: string; top: number }> }
+interface Phase { wallMs: number; kernels: Map<string, { ms: number; n: number; shapes: string; top: number }>; matmuls: Map<string, number> }
 
 async function profilePhase(f: () => void): Promise<Phase> {
   const t0 = performance.now();
   const info = await tf.profile(f);
   const wallMs = performance.now() - t0;
   const kernelsByName = new Map<string, { ms: number; n: number; shapes: string; top: number }>();
+  const matmuls = new Map<string, number>();
   for (const k of info.kernels) {
     // An op recorded around its own kernels (e.g. fusedMatMul__op): its time is theirs.
     if (k.name.endsWith('__op')) continue;
@@ -57,8 +65,12 @@ async function profilePhase(f: () => void): Promise<Phase> {
     e.n++;
     if (ms > e.top) { e.top = ms; e.shapes = JSON.stringify(k.inputShapes); }
     kernelsByName.set(k.name, e);
+    if (/MatMul/.test(k.name)) {
+      const call = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+      matmuls.set(call, (matmuls.get(call) ?? 0) + ms);
+    }
   }
-  return { wallMs, kernels: kernelsByName };
+  return { wallMs, kernels: kernelsByName, matmuls };
 }
 
 for (const model of models) {
@@ -86,6 +98,7 @@ for (const model of models) {
   };
   for (let i = 0; i < 3; i++) { backward(); update(); }
   const runs: { fb: Phase; opt: Phase; copyMs: number; wallMs: number }[] = [];
+  if (ortStats) ortStats.calls = 0;
   for (let i = 0; i < steps; i++) {
     if (split.copyStats) split.copyStats.ms = 0;
     const t0 = performance.now();
@@ -101,6 +114,9 @@ for (const model of models) {
   const optK = sum(r.opt);
   const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(0)}%`;
   console.log(`\n${model === 'cnn' ? 'CNN' : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() === 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
+  const engine = native.matMulEngine?.();
+  const perStep = ortStats ? ` (${(ortStats.calls / steps).toFixed(0)} matmul calls per step on onnxruntime)` : '';
+  console.log(`matmul engine: ${engine ? `${engine.engine}${engine.engine === 'onnxruntime' ? `, ${engine.threads} intra-op threads${perStep}` : ''}${engine.reason ? ` (${engine.reason})` : ''}` : 'wasm (this checkout has no native matmul)'}`);
   console.log(`| part | calls | ms | share | costliest call's input shapes |`);
   console.log(`|---|---:|---:|---:|---|`);
   const rows = [...r.fb.kernels].sort((p, q) => q[1].ms - p[1].ms);
@@ -113,6 +129,12 @@ for (const model of models) {
   console.log(`| of the kernels above: heap <-> worker copies | | ${Number.isNaN(r.copyMs) ? 'n/a' : r.copyMs.toFixed(1)} | ${Number.isNaN(r.copyMs) ? '' : pct(r.copyMs)} | |`);
   const dispatch = r.wallMs - fbK - optK;
   console.log(`| dispatch, tape and JS (wall - kernels) | | ${dispatch.toFixed(1)} | ${pct(dispatch)} | |`);
+  // Each matmul of the step over all profiled steps: fastest and median (the engines' own speed).
+  const calls = [...runs[0].fb.matmuls.keys()];
+  const at = (xs: number[], q: number) => [...xs].sort((p, q2) => p - q2)[Math.floor(q * (xs.length - 1))];
+  const perCall = calls.map((c) => runs.map((run) => run.fb.matmuls.get(c) ?? 0));
+  console.log(`matmuls of one step (fwd+bwd), over the ${steps} profiled steps: fastest ${perCall.reduce((s2, xs) => s2 + at(xs, 0), 0).toFixed(1)} ms, median ${perCall.reduce((s2, xs) => s2 + at(xs, 0.5), 0).toFixed(1)} ms`);
+  calls.forEach((c, i) => console.log(`  ${c}: ${at(perCall[i], 0).toFixed(2)}-${at(perCall[i], 0.5).toFixed(2)} ms`));
   tf.dispose([x, labels]);
   optimizer.dispose();
   encoder.model.dispose();

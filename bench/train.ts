@@ -11,10 +11,14 @@
  * JSON line then carries the median ratio). Ends with one JSON line whose `ratio` is the
  * smaller of the two encoders' ratios.
  *
- *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --threads 2 --backend wasm]
+ * The dense layers' matmuls run on onnxruntime's native GEMM where it loads (the header and
+ * the JSON line say which engine ran); `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs
+ * them on the wasm kernels.
+ *
+ *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --threads 2 --native 0 --backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamOptimizer, initBackend, setKernelThreads, type BackendName } from '../src/engine/index.js';
+import { adamOptimizer, initBackend, matMulEngine, setKernelThreads, setNativeMatMul, type BackendName } from '../src/engine/index.js';
 import { cnnEncoder, mlpEncoder, SiameseNetwork } from '../src/models/index.js';
 import { contrastiveLoss } from '../src/losses/index.js';
 import { median, printTable, runTorchReference } from './lib/torch-reference.js';
@@ -34,6 +38,7 @@ const backend = await initBackend(opt('backend', 'wasm') as BackendName);
 // comparison, less distorted than two threads when other processes load the machine).
 const threads = Number(opt('threads', '2'));
 setKernelThreads(threads);
+if (opt('native', '1') === '0') setNativeMatMul(false);
 const images = 2 * pairs;
 
 interface Round { project: number; projectMs: number; torch: number | null; torchMs: number | null; note: string; firstLoss: number; lastLoss: number }
@@ -115,6 +120,9 @@ for (const model of models) {
   console.log(`${names[model]}: loss ${rs[0].firstLoss.toFixed(4)} -> ${rs[0].lastLoss.toFixed(4)}` +
     (ratios.length ? `; ratio range ${Math.min(...ratios).toFixed(2)}x-${Math.max(...ratios).toFixed(2)}x` : ''));
 }
+const engine = matMulEngine();
+const matmul = backend !== 'wasm' ? `${backend} backend` : engine.engine === 'onnxruntime' ? `onnxruntime native GEMM, ${engine.threads} thread(s)` : `wasm kernels (${engine.reason})`;
+console.log(`matmul engine: ${matmul}`);
 printTable(['encoder', `TF.js ${backend} images/s`, 'ms/step', `PyTorch ${threads}T images/s`, 'ms/step', 'ratio'], rows);
 console.log(`reference: ${results[models[0]][0].note}`);
 
@@ -130,4 +138,5 @@ console.log(JSON.stringify({
   ratio: modelRatios.length === models.length ? round2(Math.min(...modelRatios)) : null,
   cnnRatio: round2(summary.cnn?.ratio),
   mlpRatio: round2(summary.mlp?.ratio),
+  matmul: backend === 'wasm' ? engine.engine : backend,
 }));

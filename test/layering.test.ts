@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 export const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'version.ts', 'util'],
+  ['onnx'], // the protobuf writer and the runtime loader: the engine's native matmul uses them
   ['engine'],
-  ['onnx'],
   ['distances'],
   ['losses', 'miners', 'samplers'],
   ['models'],

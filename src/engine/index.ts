@@ -1,3 +1,4 @@
 export { initBackend, currentBackend, wasmBinaryDir, BACKEND_CHOICES } from './backend.js';
 export type { BackendName, BackendChoice } from './backend.js';
 export { registerWasmKernels, setKernelThreads, kernelThreads, adamOptimizer, FusedAdamOptimizer } from './kernels/index.js';
+export { setNativeMatMul, matMulEngine, type MatMulEngine } from './kernels/index.js';

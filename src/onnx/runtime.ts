@@ -35,7 +35,8 @@ export async function loadOnnxRuntime(): Promise<OrtModule> {
 /** onnxruntime-node's synchronous native session. */
 export interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, { data: unknown }>;
+  /** A fetch given as a Tensor (rather than null) is written in place (no output allocation). */
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): Record<string, { data: unknown }>;
   dispose(): void;
 }
 

@@ -3,7 +3,8 @@
  * BatchMatMul and _FusedMatMul on wasm against the cpu backend, in shapes that take the
  * two-thread path (and its edges: rows not a multiple of 4, columns not a multiple of 8,
  * K longer than one 256-chunk, both transposes, bias and relu), and the gradients of a
- * dense network. Also the streaming kernel behind bench:loss's bound.
+ * dense network. Also the streaming kernel behind bench:loss's bound. The native path
+ * (onnxruntime, ort-matmul.test.ts) is turned off here: these are the kernels it falls back to.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,9 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
-import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
+import { kernelThreads, setKernelThreads, setNativeMatMul } from '../../src/engine/kernels/index.js';
 import { matMulTwoThreads } from '../../src/engine/kernels/matmul.js';
 import { kernelsFor, ptr, type WasmBackendLike } from '../../src/engine/kernels/wasm-module.js';
+
+setNativeMatMul(false);
 
 function randn(rng: Rng, shape: number[]): Float32Array {
   const a = new Float32Array(shape.reduce((p, d) => p * d, 1));

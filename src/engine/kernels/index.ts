@@ -11,11 +11,13 @@ import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
+import { addOverride } from './bias-add.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
 export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
+export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -45,7 +47,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }

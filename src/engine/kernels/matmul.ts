@@ -1,5 +1,7 @@
 /**
- * The dense path on both cores: BatchMatMul (the dense layers' gradients) and _FusedMatMul
+ * The dense path. BatchMatMul and _FusedMatMul go first to onnxruntime's native GEMM where it
+ * loads (ort-matmul.ts); otherwise, and when it is turned off, they run here on both cores:
+ * BatchMatMul (the dense layers' gradients) and _FusedMatMul
  * (their forward pass, with bias and relu) split by output rows between the main thread (our
  * SIMD kernel `matmul` in the backend's heap) and the helper worker (the same kernel in its
  * shared memory, after a copy of its rows of A and of all of B). The stock XNNPACK kernel runs
@@ -9,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { kernelWorker, WorkerOp } from './kernel-worker.js';
+import { nativeMatMul, type FusedActivation } from './ort-matmul.js';
 import { copyBack, copyTail, together } from './split.js';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 
@@ -80,17 +83,25 @@ export function matMulTwoThreads(
   }
 }
 
-/** BatchMatMul: two threads where {@link matMulTwoThreads} applies, else `fallback`. */
-export function batchMatMulTwoThreads(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
+/** BatchMatMul: native GEMM, else two threads where {@link matMulTwoThreads} applies, else `fallback`. */
+export function batchMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-  return matMulTwoThreads(args, a, b, transposeA, transposeB, null, false) ?? fallback(args);
+  return nativeMatMul(args.backend as unknown as Backend, { a, b, transposeA, transposeB })
+    ?? matMulTwoThreads(args, a, b, transposeA, transposeB, null, false) ?? fallback(args);
 }
 
-/** _FusedMatMul with no activation or relu: two threads where it applies, else `fallback`. */
-export function fusedMatMulTwoThreads(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
-  const { transposeA, transposeB, activation } = args.attrs as unknown as tf._FusedMatMulAttrs;
+/**
+ * _FusedMatMul: native GEMM (every activation), else two threads for no activation or relu,
+ * else `fallback`.
+ */
+export function fusedMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
+  const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as tf._FusedMatMulAttrs;
   const { a, b, bias, preluActivationWeights } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  const native = nativeMatMul(args.backend as unknown as Backend, {
+    a, b, transposeA, transposeB, bias: bias ?? null, activation: (activation ?? 'linear') as FusedActivation, leakyreluAlpha, preluWeights: preluActivationWeights ?? null,
+  });
+  if (native) return native;
   if (preluActivationWeights || (activation !== 'linear' && activation !== 'relu' && activation !== undefined)) return fallback(args);
   return matMulTwoThreads(args, a, b, transposeA, transposeB, bias ?? null, activation === 'relu') ?? fallback(args);
 }
