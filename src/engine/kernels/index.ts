@@ -11,6 +11,7 @@ import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
+import { batchNormGradConfig, batchNormGradKernelConfig, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
@@ -29,6 +30,8 @@ export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   depthwiseBackpropInputConfig,
   adamUpdateConfig,
   reluGradKernelConfig,
+  batchNormGradKernelConfig,
+  meanGradKernelConfig,
 ];
 
 let registered = false;
@@ -46,10 +49,13 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), meanOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
   // Relu's gradient for every backend: our one-pass kernel on wasm, TF.js's formula elsewhere.
   tf.registerGradient(reluGradConfig);
+  // Batch norm in training (batch-norm.ts): Mean's and FusedBatchNorm's gradients, likewise.
+  tf.registerGradient(meanGradConfig);
+  tf.registerGradient(batchNormGradConfig());
 }
