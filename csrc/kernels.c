@@ -186,7 +186,19 @@ void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *dx, f32 *wt, int N,
  * stores and no scatter. Pixels outside every window are zeroed first. */
 static void max_pool_grad_tiled(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, int C, int OH, int OW,
                                 int sh, int sw, int pt, int pl) {
-  if (pt != 0 || pl != 0 || OH * sh < H || OW * sw < W) zero(dx, N * H * W * C);
+  if (pt != 0 || pl != 0) {
+    zero(dx, N * H * W * C);
+  } else if (OH * sh < H || OW * sw < W) {
+    /* 'valid' pooling of an odd size: only the last rows / columns lie outside every window;
+     * zero just those (the windows below write every other pixel). */
+    const int hc = OH * sh < H ? OH * sh : H, wc = OW * sw < W ? OW * sw : W;
+    for (int n = 0; n < N; n++) {
+      f32 *dxn = dx + n * H * W * C;
+      if (wc < W)
+        for (int h = 0; h < hc; h++) zero(dxn + (h * W + wc) * C, (W - wc) * C);
+      zero(dxn + hc * W * C, (H - hc) * W * C);
+    }
+  }
   const int C4 = C - C % 4;
   const v128_t z = wasm_f32x4_splat(0.f);
   for (int n = 0; n < N; n++) {
@@ -326,34 +338,95 @@ void max_pool_grad(const f32 *x, const f32 *dy, f32 *dx, int N, int H, int W, in
 
 /* ---------------------------------------------------------------- Sum over leading axes
  * out[j] = sum_i x[i*cols + j]: the bias gradient (sum over batch and pixels). The stock
- * kernel transposes the whole input first; this reads it once, in order. */
+ * kernel transposes the whole input first; this reads it once, in order: the running sums of
+ * a block of up to SUM_BLOCK columns stay in L1 (a stack buffer) while every row passes, so
+ * a narrow tensor ([rows, 32]) is one streaming pass instead of one pass per 16 columns. Each
+ * column is still summed in row order, so the result is the same as the sequential sum. */
+#define SUM_BLOCK 1024
 EXPORT("sum_rows")
 void sum_rows(const f32 *x, f32 *out, int rows, int cols) {
-  const int C16 = cols - cols % 16, C4 = cols - cols % 4;
-  int j = 0;
-  for (; j < C16; j += 16) {
-    v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, a2 = a0, a3 = a0;
-    for (int i = 0; i < rows; i++) {
-      const f32 *p = x + i * cols + j;
-      a0 = wasm_f32x4_add(a0, wasm_v128_load(p));
-      a1 = wasm_f32x4_add(a1, wasm_v128_load(p + 4));
-      a2 = wasm_f32x4_add(a2, wasm_v128_load(p + 8));
-      a3 = wasm_f32x4_add(a3, wasm_v128_load(p + 12));
+  f32 acc[SUM_BLOCK] __attribute__((aligned(16)));
+  for (int j0 = 0; j0 < cols; j0 += SUM_BLOCK) {
+    const int w = cols - j0 < SUM_BLOCK ? cols - j0 : SUM_BLOCK;
+    const int w4 = w - w % 4;
+    if (w4 == 32) { /* the usual conv bias (32 channels): the sums live in registers */
+      v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+      for (int i = 0; i < rows; i++) {
+        const f32 *p = x + (long)i * cols + j0;
+        a0 = wasm_f32x4_add(a0, wasm_v128_load(p));
+        a1 = wasm_f32x4_add(a1, wasm_v128_load(p + 4));
+        a2 = wasm_f32x4_add(a2, wasm_v128_load(p + 8));
+        a3 = wasm_f32x4_add(a3, wasm_v128_load(p + 12));
+        a4 = wasm_f32x4_add(a4, wasm_v128_load(p + 16));
+        a5 = wasm_f32x4_add(a5, wasm_v128_load(p + 20));
+        a6 = wasm_f32x4_add(a6, wasm_v128_load(p + 24));
+        a7 = wasm_f32x4_add(a7, wasm_v128_load(p + 28));
+      }
+      wasm_v128_store(acc, a0);
+      wasm_v128_store(acc + 4, a1);
+      wasm_v128_store(acc + 8, a2);
+      wasm_v128_store(acc + 12, a3);
+      wasm_v128_store(acc + 16, a4);
+      wasm_v128_store(acc + 20, a5);
+      wasm_v128_store(acc + 24, a6);
+      wasm_v128_store(acc + 28, a7);
+      for (int j = w4; j < w; j++) {
+        f32 s = 0.f;
+        for (int i = 0; i < rows; i++) s += x[(long)i * cols + j0 + j];
+        acc[j] = s;
+      }
+    } else {
+      zero(acc, w);
+      for (int i = 0; i < rows; i++) {
+        const f32 *p = x + (long)i * cols + j0;
+        int j = 0;
+        for (; j < w4; j += 4) wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), wasm_v128_load(p + j)));
+        for (; j < w; j++) acc[j] += p[j];
+      }
     }
-    wasm_v128_store(out + j, a0);
-    wasm_v128_store(out + j + 4, a1);
-    wasm_v128_store(out + j + 8, a2);
-    wasm_v128_store(out + j + 12, a3);
+    for (int j = 0; j < w; j++) out[j0 + j] = acc[j];
   }
-  for (; j < C4; j += 4) {
-    v128_t a0 = wasm_f32x4_splat(0.f);
-    for (int i = 0; i < rows; i++) a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i * cols + j));
-    wasm_v128_store(out + j, a0);
+}
+
+/* ---------------------------------------------------------------- Bias add
+ * out[i*inner + j] = x[i*inner + j] + b[j]: a [..., C] tensor plus a [C] bias (or any b that
+ * repeats along the leading axes). The stock kernel takes its generic broadcasting path here,
+ * with index arithmetic per element (about a third of memory speed); this is one streaming
+ * pass. x + b == b + x in float32, so operand order does not matter. */
+EXPORT("add_bias")
+void add_bias(const f32 *x, const f32 *b, f32 *out, int rows, int inner) {
+  const int i4 = inner - inner % 4;
+  if (inner == 1) { /* a scalar-like bias: the flat array plus one value */
+    const v128_t bv = wasm_f32x4_splat(b[0]);
+    int i = 0;
+    for (; i + 4 <= rows; i += 4) wasm_v128_store(out + i, wasm_f32x4_add(wasm_v128_load(x + i), bv));
+    for (; i < rows; i++) out[i] = x[i] + b[0];
+    return;
   }
-  for (; j < cols; j++) {
-    f32 s = 0.f;
-    for (int i = 0; i < rows; i++) s += x[i * cols + j];
-    out[j] = s;
+  if (inner == 32) { /* the usual conv bias: held in registers */
+    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), b2 = wasm_v128_load(b + 8),
+                 b3 = wasm_v128_load(b + 12), b4 = wasm_v128_load(b + 16), b5 = wasm_v128_load(b + 20),
+                 b6 = wasm_v128_load(b + 24), b7 = wasm_v128_load(b + 28);
+    for (int i = 0; i < rows; i++) {
+      const f32 *p = x + (long)i * 32;
+      f32 *o = out + (long)i * 32;
+      wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(p), b0));
+      wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(p + 4), b1));
+      wasm_v128_store(o + 8, wasm_f32x4_add(wasm_v128_load(p + 8), b2));
+      wasm_v128_store(o + 12, wasm_f32x4_add(wasm_v128_load(p + 12), b3));
+      wasm_v128_store(o + 16, wasm_f32x4_add(wasm_v128_load(p + 16), b4));
+      wasm_v128_store(o + 20, wasm_f32x4_add(wasm_v128_load(p + 20), b5));
+      wasm_v128_store(o + 24, wasm_f32x4_add(wasm_v128_load(p + 24), b6));
+      wasm_v128_store(o + 28, wasm_f32x4_add(wasm_v128_load(p + 28), b7));
+    }
+    return;
+  }
+  for (int i = 0; i < rows; i++) {
+    const f32 *p = x + (long)i * inner;
+    f32 *o = out + (long)i * inner;
+    int j = 0;
+    for (; j < i4; j += 4) wasm_v128_store(o + j, wasm_f32x4_add(wasm_v128_load(p + j), wasm_v128_load(b + j)));
+    for (; j < inner; j++) o[j] = p[j] + b[j];
   }
 }
 
@@ -656,4 +729,209 @@ void relu_grad(const f32 *dy, const f32 *x, f32 *out, int n) {
     const f32 s = xi > 0.f ? 1.f : (xi != xi ? xi : 0.f);
     out[i] = dy[i] * s;
   }
+}
+
+/* out = dy * step(x) as relu_grad, over rows of `cols` values (cols <= SUM_BLOCK), and the
+ * row-order float32 sums of out's columns into sums: the bias gradient that the next kernel
+ * (Sum over the leading axes) would compute from out, got without reading out again. */
+EXPORT("relu_grad_sums")
+void relu_grad_sums(const f32 *dy, const f32 *x, f32 *out, f32 *sums, int rows, int cols) {
+  const v128_t one = wasm_f32x4_splat(1.f), z = wasm_f32x4_splat(0.f);
+#define RELU_GRAD4(o, d, xx)                                                             \
+  do {                                                                                   \
+    const v128_t xv_ = wasm_v128_load(xx);                                               \
+    v128_t s_ = wasm_v128_bitselect(one, z, wasm_f32x4_gt(xv_, z));                      \
+    s_ = wasm_v128_bitselect(xv_, s_, wasm_f32x4_ne(xv_, xv_));                          \
+    (o) = wasm_f32x4_mul(wasm_v128_load(d), s_);                                         \
+  } while (0)
+  if (cols == 32) { /* the usual conv layer: the sums live in registers */
+    v128_t a[8];
+    for (int v = 0; v < 8; v++) a[v] = z;
+    for (int i = 0; i < rows; i++) {
+      const int r = i * 32;
+      for (int v = 0; v < 8; v++) {
+        v128_t o;
+        RELU_GRAD4(o, dy + r + 4 * v, x + r + 4 * v);
+        wasm_v128_store(out + r + 4 * v, o);
+        a[v] = wasm_f32x4_add(a[v], o);
+      }
+    }
+    for (int v = 0; v < 8; v++) wasm_v128_store(sums + 4 * v, a[v]);
+    return;
+  }
+  f32 acc[SUM_BLOCK] __attribute__((aligned(16)));
+  const int c4 = cols - cols % 4;
+  zero(acc, cols);
+  for (int i = 0; i < rows; i++) {
+    const int r = i * cols;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      v128_t o;
+      RELU_GRAD4(o, dy + r + j, x + r + j);
+      wasm_v128_store(out + r + j, o);
+      wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), o));
+    }
+    for (; j < cols; j++) {
+      const f32 xi = x[r + j];
+      const f32 o = dy[r + j] * (xi > 0.f ? 1.f : (xi != xi ? xi : 0.f));
+      out[r + j] = o;
+      acc[j] += o;
+    }
+  }
+#undef RELU_GRAD4
+  for (int j = 0; j < cols; j++) sums[j] = acc[j];
+}
+
+/* ---------------------------------------------------------------- Conv2D 3x3 stride 1: Winograd F(2x2, 3x3)
+ * y = conv(x, w) for 3x3 filters, stride 1, no dilation, any padding, C % 4 == 0, K % 8 == 0
+ * (else returns 0 and writes nothing). Each 2x2 output tile is A^T [ (G g G^T) . (B^T d B) ] A
+ * with d the tile's 4x4 input patch: 16 products per tile and channel pair instead of 36,
+ * as 16 small GEMMs (tiles x C times C x K) per block of tiles. Sums run in another order
+ * than the direct kernel (results differ in the last bits, ~1e-6 relative). Input or filter
+ * with a NaN or an infinity: the direct kernel instead (all_finite).
+ * scratch: conv2d_winograd_scratch(C, K) floats (transformed filter, then one block of
+ * transformed input and products, sized to stay in L2). */
+/* 1 if every value is finite: v * 0 is 0 for a finite v and NaN for NaN or an infinity. The
+ * Winograd transforms mix every value of a 4x4 patch into all four outputs of its tile, so one
+ * NaN or infinity would spread to outputs whose window does not hold it (inf - inf = NaN);
+ * such inputs take the direct kernel, which gives the usual propagation. */
+static int all_finite(const f32 *p, int n) {
+  v128_t acc = wasm_f32x4_splat(0.f);
+  const v128_t z = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(p + i), z));
+  f32 s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+          wasm_f32x4_extract_lane(acc, 3);
+  for (; i < n; i++) s += p[i] * 0.f;
+  return s == 0.f;
+}
+
+INLINE int wino_block(int C, int K) {
+  int t = 8192 / (C + K);
+  t -= t % 4;
+  return t < 4 ? 4 : (t > 64 ? 64 : t);
+}
+
+EXPORT("conv2d_winograd_scratch")
+int conv2d_winograd_scratch(int C, int K) {
+  const int T = wino_block(C, K);
+  return 16 * C * K + 16 * T * C + 16 * T * K + 4;
+}
+
+/* M[t][0..8) += sum_c V[t][c] * U[c][0..8) for MR tiles (rows of V with stride C). */
+INLINE void wino_gemm_tile(const f32 *v, const f32 *u, f32 *m, int MR, int C, int K) {
+  v128_t acc[4][2];
+  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = wasm_f32x4_splat(0.f);
+  for (int c = 0; c < C; c++) {
+    const v128_t b0 = wasm_v128_load(u + c * K), b1 = wasm_v128_load(u + c * K + 4);
+    for (int i = 0; i < MR; i++) {
+      const v128_t a = wasm_f32x4_splat(v[i * C + c]);
+      acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(a, b0));
+      acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(a, b1));
+    }
+  }
+  for (int i = 0; i < MR; i++) {
+    wasm_v128_store(m + i * K, acc[i][0]);
+    wasm_v128_store(m + i * K + 4, acc[i][1]);
+  }
+}
+
+EXPORT("conv2d_forward_winograd")
+int conv2d_forward_winograd(const f32 *x, const f32 *w, f32 *y, f32 *scratch, int N, int H, int W, int C, int OH,
+                            int OW, int K, int FH, int FW, int sh, int sw, int dh, int dwd, int pt, int pl) {
+  if (FH != 3 || FW != 3 || sh != 1 || sw != 1 || dh != 1 || dwd != 1 || C % 4 != 0 || K % 8 != 0) return 0;
+  if (!all_finite(x, N * H * W * C) || !all_finite(w, 9 * C * K))
+    return conv2d_forward(x, w, y, N, H, W, C, OH, OW, K, FH, FW, sh, sw, dh, dwd, pt, pl);
+  const int T = wino_block(C, K);
+  f32 *U = (f32 *)(((unsigned long)scratch + 15) & ~15UL);
+  f32 *V = U + 16 * C * K;
+  f32 *Mm = V + 16 * T * C;
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  /* U[xi][c][k] = (G g G^T)[i][j], four k at a time. */
+  for (int c = 0; c < C; c++)
+    for (int k = 0; k < K; k += 4) {
+      v128_t g[3][3], tmp[4][3];
+      for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) g[a][b] = wasm_v128_load(w + ((a * 3 + b) * C + c) * K + k);
+      for (int b = 0; b < 3; b++) {
+        tmp[0][b] = g[0][b];
+        tmp[1][b] = wasm_f32x4_mul(half, wasm_f32x4_add(wasm_f32x4_add(g[0][b], g[1][b]), g[2][b]));
+        tmp[2][b] = wasm_f32x4_mul(half, wasm_f32x4_add(wasm_f32x4_sub(g[0][b], g[1][b]), g[2][b]));
+        tmp[3][b] = g[2][b];
+      }
+      for (int a = 0; a < 4; a++) {
+        v128_t r[4];
+        r[0] = tmp[a][0];
+        r[1] = wasm_f32x4_mul(half, wasm_f32x4_add(wasm_f32x4_add(tmp[a][0], tmp[a][1]), tmp[a][2]));
+        r[2] = wasm_f32x4_mul(half, wasm_f32x4_add(wasm_f32x4_sub(tmp[a][0], tmp[a][1]), tmp[a][2]));
+        r[3] = tmp[a][2];
+        for (int b = 0; b < 4; b++) wasm_v128_store(U + ((a * 4 + b) * C + c) * K + k, r[b]);
+      }
+    }
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2, tiles = N * TH * TW;
+  const v128_t z = wasm_f32x4_splat(0.f);
+  for (int t0 = 0; t0 < tiles; t0 += T) {
+    const int nt = tiles - t0 < T ? tiles - t0 : T;
+    /* V[xi][t][c] = (B^T d B)[i][j] for each tile t of the block. */
+    for (int t = 0; t < nt; t++) {
+      const int tt = t0 + t, n = tt / (TH * TW), r = tt % (TH * TW);
+      const int ih0 = (r / TW) * 2 - pt, iw0 = (r % TW) * 2 - pl;
+      const f32 *xn = x + n * H * W * C;
+      int inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= H && iw0 + 4 <= W;
+      for (int c = 0; c < C; c += 4) {
+        v128_t d[4][4], tmp[4][4];
+        for (int a = 0; a < 4; a++)
+          for (int b = 0; b < 4; b++) {
+            const int ih = ih0 + a, iw = iw0 + b;
+            d[a][b] = inside || (ih >= 0 && ih < H && iw >= 0 && iw < W) ? wasm_v128_load(xn + (ih * W + iw) * C + c) : z;
+          }
+        for (int b = 0; b < 4; b++) {
+          tmp[0][b] = wasm_f32x4_sub(d[0][b], d[2][b]);
+          tmp[1][b] = wasm_f32x4_add(d[1][b], d[2][b]);
+          tmp[2][b] = wasm_f32x4_sub(d[2][b], d[1][b]);
+          tmp[3][b] = wasm_f32x4_sub(d[1][b], d[3][b]);
+        }
+        for (int a = 0; a < 4; a++) {
+          f32 *vp = V + (a * 4 * T + t) * C + c;
+          wasm_v128_store(vp, wasm_f32x4_sub(tmp[a][0], tmp[a][2]));
+          wasm_v128_store(vp + T * C, wasm_f32x4_add(tmp[a][1], tmp[a][2]));
+          wasm_v128_store(vp + 2 * T * C, wasm_f32x4_sub(tmp[a][2], tmp[a][1]));
+          wasm_v128_store(vp + 3 * T * C, wasm_f32x4_sub(tmp[a][1], tmp[a][3]));
+        }
+      }
+    }
+    /* M[xi] = V[xi] U[xi]: 16 GEMMs of nt x C times C x K. */
+    for (int xi = 0; xi < 16; xi++) {
+      const f32 *vx = V + xi * T * C, *ux = U + xi * C * K;
+      f32 *mx = Mm + xi * T * K;
+      for (int k = 0; k < K; k += 8) {
+        int t = 0;
+        for (; t + 4 <= nt; t += 4) wino_gemm_tile(vx + t * C, ux + k, mx + t * K + k, 4, C, K);
+        for (; t < nt; t++) wino_gemm_tile(vx + t * C, ux + k, mx + t * K + k, 1, C, K);
+      }
+    }
+    /* y tile = A^T m A, written where inside the output. */
+    for (int t = 0; t < nt; t++) {
+      const int tt = t0 + t, n = tt / (TH * TW), r = tt % (TH * TW);
+      const int oh0 = (r / TW) * 2, ow0 = (r % TW) * 2;
+      f32 *yn = y + n * OH * OW * K;
+      const int h2 = oh0 + 1 < OH, w2 = ow0 + 1 < OW;
+      for (int k = 0; k < K; k += 4) {
+        v128_t m[4][4], s[2][4];
+        for (int a = 0; a < 4; a++)
+          for (int b = 0; b < 4; b++) m[a][b] = wasm_v128_load(Mm + ((a * 4 + b) * T + t) * K + k);
+        for (int b = 0; b < 4; b++) {
+          s[0][b] = wasm_f32x4_add(wasm_f32x4_add(m[0][b], m[1][b]), m[2][b]);
+          s[1][b] = wasm_f32x4_sub(wasm_f32x4_sub(m[1][b], m[2][b]), m[3][b]);
+        }
+        for (int a = 0; a < 2; a++) {
+          if (a == 1 && !h2) break;
+          f32 *yp = yn + ((oh0 + a) * OW + ow0) * K + k;
+          wasm_v128_store(yp, wasm_f32x4_add(wasm_f32x4_add(s[a][0], s[a][1]), s[a][2]));
+          if (w2) wasm_v128_store(yp + K, wasm_f32x4_sub(wasm_f32x4_sub(s[a][1], s[a][2]), s[a][3]));
+        }
+      }
+    }
+  }
+  return 1;
 }

@@ -12,6 +12,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
 import { batchNormGradConfig, batchNormGradKernelConfig, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
+import { addOverride } from './bias-add.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
@@ -49,7 +50,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), meanOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }

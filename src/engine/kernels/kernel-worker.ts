@@ -15,7 +15,7 @@ import { ContrastiveError } from '../../errors.js';
 export const SHARED_KERNELS_WASM_PATH = fileURLToPath(new URL('../../../wasm/contrastive-kernels-shared.wasm', import.meta.url));
 
 /** Operation codes understood by the worker (index into its table). */
-export const WorkerOp = { BackpropFilter: 0, BackpropInput: 1, Forward: 2, MatMul: 3, StreamCopy: 4 } as const;
+export const WorkerOp = { BackpropFilter: 0, BackpropInput: 1, Forward: 2, MatMul: 3, StreamCopy: 4, ForwardWinograd: 5 } as const;
 export type WorkerOp = (typeof WorkerOp)[keyof typeof WorkerOp];
 
 // Control block (Int32): [0] request sequence, [1] completed sequence, [2] ready, [3] error, [4] op, [5..] args.
@@ -31,7 +31,7 @@ const { workerData } = require('node:worker_threads');
 const { memory, ctrl, module } = workerData;
 const c = new Int32Array(ctrl);
 const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const table = [e.conv2d_backprop_filter, e.conv2d_backprop_input, e.conv2d_forward, e.matmul, e.stream_copy2];
+const table = [e.conv2d_backprop_filter, e.conv2d_backprop_input, e.conv2d_forward, e.matmul, e.stream_copy2, e.conv2d_forward_winograd];
 Atomics.store(c, ${READY}, 1);
 Atomics.notify(c, ${READY});
 let seen = 0;

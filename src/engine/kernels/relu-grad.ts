@@ -3,13 +3,35 @@
  * kernels and three passes over the activation (7 % of the CNN step in the profile). We
  * register a gradient for Relu that runs our kernel `relu_grad` (csrc/kernels.c, the same
  * values) on the wasm backend and TF.js's own formula on every other backend.
+ *
+ * In a layer's backward pass the next kernel is the bias gradient: Sum of this output over
+ * all axes but the last, one more full read of it. So the kernel (`relu_grad_sums`) also sums
+ * the columns as it writes them, in the row order `sum_rows` uses (the same float32 values),
+ * and keeps the sums with the output's data; the Sum kernel (stock-overrides.ts) takes them
+ * from there instead of reading the tensor again.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 
 /** Kernel name of the fused relu gradient: inputs dy, x; output dy * step(x). */
 export const RELU_GRAD_KERNEL = 'ContrastiveReluGrad';
+
+/** The fused relu gradient on the wasm backend (float32 only: the gradient of a float relu). */
+/** Widest last axis whose column sums the kernel keeps (SUM_BLOCK in csrc/kernels.c). */
+const MAX_SUM_COLS = 1024;
+
+/** Column sums of ReluGrad outputs, by the output's data (dropped with it; tensors are immutable). */
+const columnSums = new WeakMap<object, Float32Array>();
+
+/**
+ * The sums over all leading axes of the ReluGrad output with data `dataId`, if that output
+ * has `cols` values in its last axis and the kernel kept them; else undefined.
+ */
+export function reluGradColumnSums(dataId: object, cols: number): Float32Array | undefined {
+  const sums = columnSums.get(dataId);
+  return sums && sums.length === cols ? sums : undefined;
+}
 
 /** The fused relu gradient on the wasm backend (float32 only: the gradient of a float relu). */
 export const reluGradKernelConfig: KernelConfig = {
@@ -19,7 +41,20 @@ export const reluGradKernelConfig: KernelConfig = {
     const backend = b as unknown as WasmBackendLike;
     const { dy, x } = inputs as Record<string, TensorInfo>;
     const out = backend.makeOutput(x.shape, 'float32');
-    kernelsFor(backend).relu_grad(ptr(backend, dy), ptr(backend, x), ptr(backend, out), tf.util.sizeFromShape(x.shape));
+    const n = tf.util.sizeFromShape(x.shape);
+    const cols = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 0;
+    const k = kernelsFor(backend);
+    if (cols < 1 || cols > MAX_SUM_COLS || n === 0) {
+      k.relu_grad(ptr(backend, dy), ptr(backend, x), ptr(backend, out), n);
+      return out;
+    }
+    const scratch = backend.wasm._malloc(4 * cols);
+    try {
+      k.relu_grad_sums(ptr(backend, dy), ptr(backend, x), ptr(backend, out), scratch, n / cols, cols);
+      columnSums.set(out.dataId, heapF32(backend).slice(scratch / 4, scratch / 4 + cols));
+    } finally {
+      backend.wasm._free(scratch);
+    }
     return out;
   }) as KernelFunc,
 };

@@ -35,6 +35,8 @@ export interface KernelExports {
     sh: number, sw: number, dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  /** out[i*inner + j] = x[i*inner + j] + b[j] for rows i. */
+  add_bias(x: number, b: number, out: number, rows: number, inner: number): void;
   max_pool(
     x: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number, sh: number, sw: number,
     dh: number, dw_: number, efh: number, efw: number, pt: number, pl: number,
@@ -44,12 +46,24 @@ export interface KernelExports {
     x: number, w: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
     K: number, FH: number, FW: number, sh: number, sw: number, dh: number, dw_: number, pt: number, pl: number,
   ): number;
+  /**
+   * Conv2D by Winograd F(2x2, 3x3) for 3x3 filters, stride 1, no dilation, C % 4 == 0 and
+   * K % 8 == 0; returns 0 (and writes nothing) otherwise. scratch: conv2d_winograd_scratch(C, K) floats.
+   */
+  conv2d_forward_winograd(
+    x: number, w: number, y: number, scratch: number, N: number, H: number, W: number, C: number, OH: number, OW: number,
+    K: number, FH: number, FW: number, sh: number, sw: number, dh: number, dw_: number, pt: number, pl: number,
+  ): number;
+  /** Floats of scratch conv2d_forward_winograd needs for C input and K output channels. */
+  conv2d_winograd_scratch(C: number, K: number): number;
   /** c = act(A b + bias) for M rows; A(i,k) = a[i*sI + k*sK]; bias 0 for none; relu 0 or 1. */
   matmul(a: number, b: number, c: number, M: number, K: number, N: number, sI: number, sK: number, bias: number, relu: number): void;
   /** ga = a, gb = b over n floats (the streaming bound of bench/loss.ts). */
   stream_copy2(a: number, b: number, ga: number, gb: number, n: number): void;
   /** out = dy * step(x) over n floats. */
   relu_grad(dy: number, x: number, out: number, n: number): void;
+  /** relu_grad over rows of `cols` (<= 1024) values, and the row-order column sums of out into sums. */
+  relu_grad_sums(dy: number, x: number, out: number, sums: number, rows: number, cols: number): void;
   /** One Adam step over n floats (see csrc/kernels.c). */
   adam_update(
     w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
