@@ -6,12 +6,14 @@
  * it (bench/profile.ts --batch-norm): the FusedBatchNorm gradient broadcasts 1/sqrt(var) with
  * Tile (a per-element kernel, 30 % of the step), Mean over the leading axes transposes the
  * whole input first (15 %), and Mean's gradient multiplies dy by a full tensor of ones.
- * We replace those three, on wasm and for the channels-last float32 case only:
+ * We replace those three and the forward kernel, on wasm and for the channels-last float32
+ * case with per-channel statistics (C <= 1024) only:
  * - Mean over leading axes: one pass (csrc `sum_rows`) and a scale, like our Sum.
  * - Mean's gradient over leading axes: dy / n written once into every row (kernel
  *   `ContrastiveMeanGrad`).
- * - FusedBatchNorm's gradient with per-channel (rank-1) statistics: all five gradients in two
- *   passes over x and dy (kernel `ContrastiveBatchNormGrad`), accumulating in float64.
+ * - FusedBatchNorm forward: one SIMD pass (csrc/batch-norm.c `batch_norm_apply`).
+ * - FusedBatchNorm's gradient: all five gradients from one SIMD pass over x and dy (kernel
+ *   `ContrastiveBatchNormGrad`, csrc `batch_norm_grad`).
  * The values are the stock formulas'; every other backend and case keeps TF.js's own.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -103,55 +105,94 @@ export const meanGradConfig: GradConfig = {
   },
 };
 
+/** Our batch-norm functions in contrastive-kernels.wasm (csrc/batch-norm.c); pointers are byte offsets. */
+interface BatchNormExports {
+  batch_norm_apply(x: number, y: number, mean: number, gain: number, offset: number, rows: number, C: number): void;
+  batch_norm_grad(x: number, dy: number, dx: number, mean: number, gain: number, sumDy: number, sumDyXc: number, rows: number, C: number): void;
+}
+
+/** The most channels csrc/batch-norm.c takes (its per-channel sums live on its stack). */
+const MAX_CHANNELS = 1024;
+
+type Backend = WasmBackendLike & { disposeData(dataId: object): void };
+
+/** Per-channel float32 scale / sqrt(variance + eps) in a heap tensor of [C] (the caller disposes it). */
+function gainOf(backend: Backend, variance: TensorInfo, scale: TensorInfo | undefined, eps: number, C: number): TensorInfo {
+  const gain = backend.makeOutput([C], 'float32');
+  const G = backend.typedArrayFromHeap(gain) as Float32Array;
+  const V = backend.typedArrayFromHeap(variance) as Float32Array;
+  const S = scale ? (backend.typedArrayFromHeap(scale) as Float32Array) : undefined;
+  for (let c = 0; c < C; c++) G[c] = (S ? S[c] : 1) * Math.fround(1 / Math.sqrt(Math.fround(V[c] + eps)));
+  return gain;
+}
+
+/** Whether x is float32 channels-last with every per-channel input of shape [C], C small enough. */
+function perChannel(x: TensorInfo, stats: (TensorInfo | undefined)[]): boolean {
+  const C = x.shape[x.shape.length - 1];
+  return x.dtype === 'float32' && x.shape.length >= 2 && C >= 1 && C <= MAX_CHANNELS &&
+    stats.every((t) => t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === C));
+}
+
+/** FusedBatchNorm forward on wasm: one SIMD pass for per-channel statistics, else the stock kernel. */
+export function fusedBatchNormOverride(): KernelConfig {
+  const base = tf.getKernel(tf.FusedBatchNorm, 'wasm');
+  if (!base) throw new Error('wasm backend has no FusedBatchNorm kernel');
+  const kernelFunc = ((args: KernelArgs) => {
+    const backend = args.backend as unknown as Backend;
+    const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
+    if (!x || !mean || !variance || !perChannel(x, [mean, variance, offset, scale])) return base.kernelFunc(args);
+    const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
+    const C = x.shape[x.shape.length - 1];
+    const rows = tf.util.sizeFromShape(x.shape) / C;
+    const out = backend.makeOutput(x.shape, 'float32');
+    const gain = gainOf(backend, variance, scale, varianceEpsilon, C);
+    const zero = offset ? undefined : backend.makeOutput([C], 'float32');
+    if (zero) (backend.typedArrayFromHeap(zero) as Float32Array).fill(0);
+    const k = kernelsFor(backend) as unknown as BatchNormExports;
+    k.batch_norm_apply(ptr(backend, x), ptr(backend, out), ptr(backend, mean), ptr(backend, gain), ptr(backend, offset ?? zero!), rows, C);
+    backend.disposeData(gain.dataId);
+    if (zero) backend.disposeData(zero.dataId);
+    return out;
+  }) as KernelFunc;
+  return { ...base, kernelFunc };
+}
+
 /**
- * All five gradients of FusedBatchNorm (per-channel statistics, channels last) in two passes:
- * sums of dy and dy·(x - mean) per channel, then dx = dy·scale·invstd. Outputs in the order
- * dx, dMean, dVariance, dScale, dOffset.
+ * All five gradients of FusedBatchNorm (per-channel statistics, channels last) in one SIMD
+ * pass over x and dy (csrc `batch_norm_grad`: dx = dy·scale·invstd and the per-channel sums
+ * of dy and dy·(x - mean)), then per-channel arithmetic. Outputs in the order dx, dMean,
+ * dVariance, dScale, dOffset.
  */
 export const batchNormGradKernelConfig: KernelConfig = {
   kernelName: BATCH_NORM_GRAD_KERNEL,
   backendName: 'wasm',
   kernelFunc: (({ inputs, backend: b, attrs }: KernelArgs) => {
-    const backend = b as unknown as WasmBackendLike;
+    const backend = b as unknown as Backend;
     const { x, mean, variance, scale, dy } = inputs as Record<string, TensorInfo | undefined> as Record<string, TensorInfo>;
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
     const C = mean.shape[0];
-    const size = tf.util.sizeFromShape(x.shape);
+    const rows = tf.util.sizeFromShape(x.shape) / C;
     const dx = backend.makeOutput(x.shape, 'float32');
-    const outs = [0, 1, 2, 3].map(() => backend.makeOutput([C], 'float32'));
+    const [dMean, dVar, dScale, dOffset] = [0, 1, 2, 3].map(() => backend.makeOutput([C], 'float32'));
+    const gain = gainOf(backend, variance, scale, varianceEpsilon, C);
+    const k = kernelsFor(backend) as unknown as BatchNormExports;
+    // The sums land in dOffset (sum dy, which it is) and dScale (sum dy·(x - mean), scaled below).
+    k.batch_norm_grad(ptr(backend, x), ptr(backend, dy), ptr(backend, dx), ptr(backend, mean), ptr(backend, gain),
+      ptr(backend, dOffset), ptr(backend, dScale), rows, C);
+    backend.disposeData(gain.dataId);
     // Views only after every allocation: a heap growth would detach earlier ones.
-    const X = backend.typedArrayFromHeap(x) as Float32Array;
-    const DY = backend.typedArrayFromHeap(dy) as Float32Array;
-    const DX = backend.typedArrayFromHeap(dx) as Float32Array;
-    const M = backend.typedArrayFromHeap(mean) as Float32Array;
     const V = backend.typedArrayFromHeap(variance) as Float32Array;
     const S = scale ? (backend.typedArrayFromHeap(scale) as Float32Array) : undefined;
-    const [dMean, dVar, dScale, dOffset] = outs.map((o) => backend.typedArrayFromHeap(o) as Float32Array);
-    const sumDy = new Float64Array(C);
-    const sumDyXc = new Float64Array(C);
-    const invStd = new Float32Array(C);
-    const gain = new Float32Array(C);
-    for (let c = 0; c < C; c++) {
-      invStd[c] = 1 / Math.sqrt(Math.fround(V[c] + varianceEpsilon));
-      gain[c] = Math.fround((S ? S[c] : 1) * invStd[c]);
-    }
-    for (let base = 0; base < size; base += C) {
-      for (let c = 0; c < C; c++) {
-        const g = DY[base + c];
-        sumDy[c] += g;
-        sumDyXc[c] += g * (X[base + c] - M[c]);
-        DX[base + c] = g * gain[c];
-      }
-    }
+    const [M, VA, SC, OF] = [dMean, dVar, dScale, dOffset].map((o) => backend.typedArrayFromHeap(o) as Float32Array);
     for (let c = 0; c < C; c++) {
       const s = S ? S[c] : 1;
-      const r = invStd[c];
-      dOffset[c] = sumDy[c];
-      dScale[c] = sumDyXc[c] * r;
-      dMean[c] = -r * s * sumDy[c];
-      dVar[c] = -0.5 * r * r * r * s * sumDyXc[c];
+      const r = Math.fround(1 / Math.sqrt(Math.fround(V[c] + varianceEpsilon)));
+      const sumDyXc = SC[c];
+      M[c] = -r * s * OF[c];
+      VA[c] = -0.5 * r * r * r * s * sumDyXc;
+      SC[c] = sumDyXc * r;
     }
-    return [dx, ...outs];
+    return [dx, dMean, dVar, dScale, dOffset];
   }) as KernelFunc,
 };
 
@@ -175,7 +216,7 @@ export function batchNormGradConfig(): GradConfig {
       const fused = tf.getBackend() === 'wasm' && tf.getKernel(BATCH_NORM_GRAD_KERNEL, 'wasm') !== undefined &&
         [x, g, mean, variance, ...(scale ? [scale] : [])].every((t) => t.dtype === 'float32') &&
         tf.util.arraysEqual(g.shape, x.shape) && x.rank >= 2 &&
-        [mean, variance, ...(scale ? [scale] : [])].every((t) => t.rank === 1 && t.shape[0] === C);
+        C <= MAX_CHANNELS && [mean, variance, ...(scale ? [scale] : [])].every((t) => t.rank === 1 && t.shape[0] === C);
       if (!fused) return stock.gradFunc(dy, saved, attrs);
       const inputs: Record<string, tf.Tensor> = { x, mean, variance, dy: g };
       if (scale) inputs.scale = scale;
