@@ -13,6 +13,8 @@ import { adamUpdateConfig } from './fused-adam.js';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
 import { batchNormGradConfig, batchNormGradKernelConfig, fusedBatchNormOverride, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
 import { addOverride } from './bias-add.js';
+import { castOverride } from './cast-same.js';
+import { fusedConv2dOverride } from './fused-conv2d.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
@@ -50,7 +52,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride(), fusedBatchNormOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride(), fusedBatchNormOverride(), castOverride(), fusedConv2dOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
