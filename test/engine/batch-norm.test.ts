@@ -180,3 +180,13 @@ test('FusedBatchNorm forward on wasm = cpu: with and without scale and offset, r
   const cpu = await withBackend('cpu', run);
   wasm.forEach((w, i) => assertClose(w, cpu[i], 1e-5, `output ${i}`));
 });
+
+test('batch norm in training on [N, C] (a dense layer): wasm = cpu on the same data as [N, 1, 1, C]', async () => {
+  // TF.js's own FusedBatchNorm gradient only handles rank 4 (it tiles to [1, 1, 1, C]); ours any rank.
+  const wasm = await withBackend('wasm', () => bnTraining([37, 11], true, true));
+  const cpu = await withBackend('cpu', () => bnTraining([37, 1, 1, 11], true, true));
+  assert.ok(wasm.kernels.includes('ContrastiveBatchNormGrad'), wasm.kernels.join(','));
+  assertClose(wasm.y, cpu.y, 1e-5, 'y');
+  wasm.grads.forEach((g, i) => assertClose(g, cpu.grads[i], 1e-4, `gradient ${i}`));
+  assert.equal(wasm.leaked, 0);
+});
