@@ -10,12 +10,13 @@
  *     tape, allocation).
  * Median of several profiled steps after warm-up. `--src DIR` profiles another checkout's
  * src/ (e.g. main's, for a before/after table); `--threads 1` turns the helper worker off;
- * `--batch-norm` profiles the cnn with batch normalisation after each convolution;
+ * `--batch-norm` profiles the cnn with batch normalisation after each convolution; `--all` lists
+ * every kernel (not only those over 2 % of the step);
  * `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs the matmuls on the wasm kernels instead of
  * onnxruntime's native GEMM. The header names the matmul engine that ran; after the table, each
  * matmul call of the step with its fastest and median time over the profiled steps.
  *
- *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--batch-norm] [--src ../src]
+ *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--batch-norm] [--all] [--src ../src]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
