@@ -10,11 +10,13 @@
  *     tape, allocation).
  * Median of several profiled steps after warm-up. `--src DIR` profiles another checkout's
  * src/ (e.g. main's, for a before/after table); `--threads 1` turns the helper worker off;
+ * `--batch-norm` profiles the cnn with batch normalisation after each convolution; `--all` lists
+ * every kernel (not only those over 2 % of the step);
  * `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs the matmuls on the wasm kernels instead of
  * onnxruntime's native GEMM. The header names the matmul engine that ran; after the table, each
  * matmul call of the step with its fastest and median time over the profiled steps.
  *
- *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--src ../src]
+ *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--batch-norm] [--all] [--src ../src]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -26,6 +28,8 @@ const opt = (name: string, dflt: string): string => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const steps = Number(opt('steps', '5'));
+// `--batch-norm`: the cnn with batch normalisation after each convolution (its training step).
+const batchNorm = args.includes('--batch-norm');
 const models = opt('models', 'cnn,mlp').split(',') as ('cnn' | 'mlp')[];
 const srcDir = path.resolve(opt('src', new URL('../src', import.meta.url).pathname));
 const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(srcDir, rel)).href)) as T;
@@ -75,7 +79,7 @@ async function profilePhase(f: () => void): Promise<Phase> {
 
 for (const model of models) {
   const encoder = model === 'cnn'
-    ? cnnEncoder({ inputShape: [28, 28, 1], seed: 1 })
+    ? cnnEncoder({ inputShape: [28, 28, 1], seed: 1, batchNorm })
     : mlpEncoder({ inputShape: [784], hidden: [512, 256], embeddingDim: 64, seed: 1 });
   const network = new SiameseNetwork(encoder);
   const optimizer = adamOptimizer(1e-3);
@@ -113,14 +117,14 @@ for (const model of models) {
   const fbK = sum(r.fb);
   const optK = sum(r.opt);
   const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(0)}%`;
-  console.log(`\n${model === 'cnn' ? 'CNN' : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() === 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
+  console.log(`\n${model === 'cnn' ? (batchNorm ? 'CNN with batch norm' : 'CNN') : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() === 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
   const engine = native.matMulEngine?.();
   const perStep = ortStats ? ` (${(ortStats.calls / steps).toFixed(0)} matmul calls per step on onnxruntime)` : '';
   console.log(`matmul engine: ${engine ? `${engine.engine}${engine.engine === 'onnxruntime' ? `, ${engine.threads} intra-op threads${perStep}` : ''}${engine.reason ? ` (${engine.reason})` : ''}` : 'wasm (this checkout has no native matmul)'}`);
   console.log(`| part | calls | ms | share | costliest call's input shapes |`);
   console.log(`|---|---:|---:|---:|---|`);
   const rows = [...r.fb.kernels].sort((p, q) => q[1].ms - p[1].ms);
-  const shown = rows.filter(([, e]) => e.ms >= 0.02 * r.wallMs);
+  const shown = rows.filter(([, e]) => e.ms >= (args.includes('--all') ? 0 : 0.02) * r.wallMs);
   for (const [name, e] of shown) console.log(`| ${name} (fwd+bwd) | ${e.n} | ${e.ms.toFixed(1)} | ${pct(e.ms)} | ${e.shapes} |`);
   const rest = rows.filter((row) => !shown.includes(row));
   const restMs = rest.reduce((s, [, e]) => s + e.ms, 0);

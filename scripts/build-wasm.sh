@@ -11,6 +11,8 @@ OUTDIR="${1:-wasm}"
 mkdir -p "$OUTDIR"
 # One module: every source links into the same binary (its exports are the union).
 SOURCES="csrc/kernels.c csrc/loss.c"
+# Batch norm (bn): its own file.
+SOURCES="$SOURCES csrc/batch-norm.c"
 FLAGS="--target=wasm32 -msimd128 -mmutable-globals -mbulk-memory -O3 -fno-math-errno -nostdlib
   -Wall -Wextra -Werror -Wno-unused-parameter -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all"
 # shellcheck disable=SC2086

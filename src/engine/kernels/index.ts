@@ -11,7 +11,10 @@ import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
+import { batchNormGradConfig, batchNormGradKernelConfig, fusedBatchNormOverride, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
 import { addOverride } from './bias-add.js';
+import { castOverride } from './cast-same.js';
+import { fusedConv2dOverride } from './fused-conv2d.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
 
 export { KERNELS_WASM_PATH } from './wasm-module.js';
@@ -30,6 +33,8 @@ export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   depthwiseBackpropInputConfig,
   adamUpdateConfig,
   reluGradKernelConfig,
+  batchNormGradKernelConfig,
+  meanGradKernelConfig,
 ];
 
 let registered = false;
@@ -47,10 +52,13 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride(), fusedBatchNormOverride(), castOverride(), fusedConv2dOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
   // Relu's gradient for every backend: our one-pass kernel on wasm, TF.js's formula elsewhere.
   tf.registerGradient(reluGradConfig);
+  // Batch norm in training (batch-norm.ts): Mean's and FusedBatchNorm's gradients, likewise.
+  tf.registerGradient(meanGradConfig);
+  tf.registerGradient(batchNormGradConfig());
 }
