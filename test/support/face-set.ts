@@ -133,7 +133,10 @@ export async function testFaceSet(): Promise<TestFaceSet> {
   const { loadFaceEngine } = await import('../../src/faces/index.js');
   // Bump FACE_SET_VERSION when the augmentations change, so a stale set from an earlier run is not reused.
   const root = path.join(os.tmpdir(), `contrastive-test-faces-v${FACE_SET_VERSION}-${TEST_SET.perIdentity}-${TEST_SET.seed}-${TEST_SET.size}-${TEST_SET.maxSide}`);
-  const cacheDir = path.join(os.tmpdir(), 'contrastive-test-faces-cache');
+  // Descriptors depend on the kernels' last bits (a new kernel sums in another order), and the
+  // cache is keyed by image bytes only: one cache per version of the kernels, so a cache written
+  // by an earlier checkout never answers for this one (tests compare fresh and cached answers).
+  const cacheDir = path.join(os.tmpdir(), `contrastive-test-faces-cache-${await kernelsFingerprint()}`);
   const cache = new FaceCache(cacheDir);
   const ssd = await loadFaceEngine();
   const manifest = path.join(root, 'set.json');
@@ -167,3 +170,16 @@ export async function testFaceSet(): Promise<TestFaceSet> {
 
 /** The engine the tests describe the crops with: tiny detector, input size 320. */
 export const TEST_ENGINE = { detector: 'tiny', minConfidence: 0.5, tinyInputSize: 320 } as const;
+
+/** A short hash of the kernel sources and binaries (src/engine/kernels, wasm/), which decide a descriptor's last bits. */
+async function kernelsFingerprint(): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const hash = createHash('sha256');
+  const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+  for (const dir of ['src/engine/kernels', 'wasm']) {
+    for (const name of (await fs.readdir(path.join(root, dir))).sort()) {
+      hash.update(name).update(await fs.readFile(path.join(root, dir, name)));
+    }
+  }
+  return hash.digest('hex').slice(0, 12);
+}
