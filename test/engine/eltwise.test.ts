@@ -8,16 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose } from '../support/helpers.js';
+import { withBackend, assertClose, randn } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { biasInner } from '../../src/engine/kernels/bias-add.js';
 import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
 
-function randn(rng: Rng, shape: number[]): Float32Array {
-  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
 
 /** Values and shape of `f` run on `backend`, with the kernels it ran. */
 async function on(backend: 'wasm' | 'cpu', f: () => tf.Tensor): Promise<{ values: Float32Array | Int32Array; shape: number[]; kernels: string[] }> {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose } from '../support/helpers.js';
+import { withBackend, assertClose, randn } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { ContrastiveError } from '../../src/errors.js';
 import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
@@ -15,11 +15,6 @@ import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
-function randn(rng: Rng, shape: number[]): Float32Array {
-  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
 
 /** Runs `kernel` on `backend` with tensors made from `inputs`; returns the output values. */
 async function runOn(backend: 'wasm' | 'cpu', kernel: string, inputs: Record<string, { data: Float32Array | Int32Array; shape: number[] }>, attrs: object): Promise<{ shape: number[]; values: Float32Array | Int32Array }> {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { withBackend, assertClose } from '../support/helpers.js';
+import { withBackend, assertClose, randn, runKernelOn, type KernelInputs } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { kernelThreads, setKernelThreads, setNativeMatMul } from '../../src/engine/kernels/index.js';
 import { matMulTwoThreads } from '../../src/engine/kernels/matmul.js';
@@ -18,25 +18,7 @@ import { kernelsFor, ptr, type WasmBackendLike } from '../../src/engine/kernels/
 
 setNativeMatMul(false);
 
-function randn(rng: Rng, shape: number[]): Float32Array {
-  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
 
-type Inputs = Record<string, { data: Float32Array; shape: number[] }>;
-
-async function runOn(backend: 'wasm' | 'cpu', kernel: string, inputs: Inputs, attrs: object): Promise<{ shape: number[]; values: Float32Array }> {
-  return withBackend(backend, async () => {
-    const ts: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.data, v.shape);
-    const out = tf.engine().runKernel(kernel, ts as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
-    const values = (await out.data()) as Float32Array;
-    const shape = out.shape;
-    tf.dispose([out, ...Object.values(ts)]);
-    return { shape, values };
-  });
-}
 
 // [a shape, b shape, transposeA, transposeB]: each product is over the 1e6 multiply-adds that
 // send it to the two-thread path.
@@ -57,13 +39,13 @@ test('the two-thread path is taken for these shapes and gives the cpu result (Ba
     for (const [as, bs, tA, tB] of cases) {
       const inputs = { a: { data: randn(rng, as), shape: as }, b: { data: randn(rng, bs), shape: bs } };
       const attrs = { transposeA: tA, transposeB: tB };
-      const w = await runOn('wasm', 'BatchMatMul', inputs, attrs);
-      const c = await runOn('cpu', 'BatchMatMul', inputs, attrs);
+      const w = await runKernelOn('wasm', 'BatchMatMul', inputs, attrs);
+      const c = await runKernelOn('cpu', 'BatchMatMul', inputs, attrs);
       assert.deepEqual(w.shape, c.shape);
       assertClose(w.values, c.values, 2e-4, `BatchMatMul ${JSON.stringify([as, bs, tA, tB])}`);
       // Bit for bit the stock (XNNPACK, one thread) result: training results do not change.
       setKernelThreads(1);
-      const one = await runOn('wasm', 'BatchMatMul', inputs, attrs);
+      const one = await runKernelOn('wasm', 'BatchMatMul', inputs, attrs);
       setKernelThreads(2);
       assert.deepEqual(w.values, one.values, 'two threads (ours) vs one (stock)');
       // The override really ran our kernel on two threads (it answers null when it would not).
@@ -93,12 +75,12 @@ test('_FusedMatMul (bias, relu, linear, transposes) on two threads equals cpu; o
     const inputs = { a: { data: randn(rng, as), shape: as }, b: { data: randn(rng, bs), shape: bs }, bias: { data: randn(rng, [N]), shape: [N] } };
     for (const activation of ['relu', 'linear', 'elu']) {
       const attrs = { transposeA: tA, transposeB: tB, activation, leakyreluAlpha: 0.2 };
-      const w = await runOn('wasm', '_FusedMatMul', inputs, attrs);
-      const c = await runOn('cpu', '_FusedMatMul', inputs, attrs);
+      const w = await runKernelOn('wasm', '_FusedMatMul', inputs, attrs);
+      const c = await runKernelOn('cpu', '_FusedMatMul', inputs, attrs);
       assertClose(w.values, c.values, 2e-4, `_FusedMatMul ${activation} ${JSON.stringify([as, bs, tA, tB])}`);
       if (activation !== 'elu' && !tA && !tB) {
         setKernelThreads(1);
-        const one = await runOn('wasm', '_FusedMatMul', inputs, attrs);
+        const one = await runKernelOn('wasm', '_FusedMatMul', inputs, attrs);
         setKernelThreads(before);
         assert.deepEqual(w.values, one.values, 'two threads (ours) vs one (stock)');
       }
@@ -107,7 +89,7 @@ test('_FusedMatMul (bias, relu, linear, transposes) on two threads equals cpu; o
     // No bias.
     const { bias: _unused, ...noBias } = inputs;
     const attrs = { transposeA: tA, transposeB: tB, activation: 'relu' };
-    assertClose((await runOn('wasm', '_FusedMatMul', noBias, attrs)).values, (await runOn('cpu', '_FusedMatMul', noBias, attrs)).values, 2e-4, 'no bias');
+    assertClose((await runKernelOn('wasm', '_FusedMatMul', noBias, attrs)).values, (await runKernelOn('cpu', '_FusedMatMul', noBias, attrs)).values, 2e-4, 'no bias');
   }
 });
 

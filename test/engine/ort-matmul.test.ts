@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose } from '../support/helpers.js';
+import { withBackend, assertClose, randn, runKernelOn, type KernelInputs } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { kernelThreads, setKernelThreads, matMulEngine, setNativeMatMul } from '../../src/engine/kernels/index.js';
@@ -19,30 +19,12 @@ import { nativeOrt } from '../../src/onnx/runtime.js';
 const available = nativeOrt() !== null;
 const skip = available ? false : 'onnxruntime-node does not load here';
 
-function randn(rng: Rng, shape: number[]): Float32Array {
-  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
 
-type Inputs = Record<string, { data: Float32Array; shape: number[] }>;
-
-async function runOn(backend: 'wasm' | 'cpu', kernel: string, inputs: Inputs, attrs: object): Promise<{ shape: number[]; values: Float32Array }> {
-  return withBackend(backend, async () => {
-    const ts: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.data, v.shape);
-    const out = tf.engine().runKernel(kernel, ts as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
-    const values = (await out.data()) as Float32Array;
-    const shape = out.shape;
-    tf.dispose([out, ...Object.values(ts)]);
-    return { shape, values };
-  });
-}
 
 /** Runs on wasm and asserts that onnxruntime answered (or not, with `native` false). */
-async function runNative(kernel: string, inputs: Inputs, attrs: object, native = true): Promise<{ shape: number[]; values: Float32Array }> {
+async function runNative(kernel: string, inputs: KernelInputs, attrs: object, native = true): Promise<{ shape: number[]; values: Float32Array }> {
   resetNativeMatMulStats();
-  const r = await runOn('wasm', kernel, inputs, attrs);
+  const r = await runKernelOn('wasm', kernel, inputs, attrs);
   assert.equal(nativeMatMulStats.calls, native ? 1 : 0, `${kernel} ${JSON.stringify(Object.values(inputs).map((v) => v.shape))}: onnxruntime ${native ? 'should' : 'should not'} have run it`);
   return r;
 }
@@ -65,7 +47,7 @@ test('BatchMatMul on onnxruntime equals cpu: single matrices (Gemm) in all four 
         const inputs = { a: { data: randn(rng, [...pa, ...as]), shape: [...pa, ...as] }, b: { data: randn(rng, [...pb, ...bs]), shape: [...pb, ...bs] } };
         const attrs = { transposeA: tA, transposeB: tB };
         const w = await runNative('BatchMatMul', inputs, attrs);
-        const c = await runOn('cpu', 'BatchMatMul', inputs, attrs);
+        const c = await runKernelOn('cpu', 'BatchMatMul', inputs, attrs);
         assert.deepEqual(w.shape, c.shape);
         assertClose(w.values, c.values, 1e-4, `BatchMatMul ${JSON.stringify([inputs.a.shape, inputs.b.shape, tA, tB])}`);
       }
@@ -84,12 +66,12 @@ test('_FusedMatMul on onnxruntime equals cpu for every activation, with and with
       for (const [j, activation] of activations.entries()) {
         // Each bias form (none, a row, a full matrix) with every activation over the four transposes.
         for (const biasShape of [[null, [N], [M, N]][(j + Number(tA) + 2 * Number(tB)) % 3]]) {
-          const inputs: Inputs = { a: { data: randn(rng, as), shape: as }, b: { data: randn(rng, bs), shape: bs } };
+          const inputs: KernelInputs = { a: { data: randn(rng, as), shape: as }, b: { data: randn(rng, bs), shape: bs } };
           if (biasShape) inputs.bias = { data: randn(rng, biasShape), shape: biasShape };
           if (activation === 'prelu') inputs.preluActivationWeights = { data: randn(rng, [N]).map((v) => 0.3 * v), shape: [N] };
           const attrs = { transposeA: tA, transposeB: tB, activation, leakyreluAlpha: 0.1 };
           const w = await runNative('_FusedMatMul', inputs, attrs);
-          const c = await runOn('cpu', '_FusedMatMul', inputs, attrs);
+          const c = await runKernelOn('cpu', '_FusedMatMul', inputs, attrs);
           assert.deepEqual(w.shape, c.shape);
           assertClose(w.values, c.values, 1e-4, `_FusedMatMul ${activation} bias ${JSON.stringify(biasShape)} ${tA} ${tB}`);
         }
@@ -171,7 +153,7 @@ test('turned off or tiny: the wasm kernels answer, bit-identical to the stock ke
   // 64 x 64 x 64 multiply-adds: below the size where onnxruntime pays.
   const tiny = { a: { data: randn(rng, [64, 64]), shape: [64, 64] }, b: { data: randn(rng, [64, 64]), shape: [64, 64] } };
   const t = await runNative('BatchMatMul', tiny, { transposeA: false, transposeB: false }, false);
-  assertClose(t.values, (await runOn('cpu', 'BatchMatMul', tiny, { transposeA: false, transposeB: false })).values, 1e-5, 'tiny');
+  assertClose(t.values, (await runKernelOn('cpu', 'BatchMatMul', tiny, { transposeA: false, transposeB: false })).values, 1e-5, 'tiny');
   // int32: not ours to answer; the stock kernel says it does not support it, as before.
   resetNativeMatMulStats();
   await withBackend('wasm', () => {

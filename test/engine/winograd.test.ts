@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose } from '../support/helpers.js';
+import { withBackend, assertClose, randn } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
 import { copyStats } from '../../src/engine/kernels/split.js';
@@ -16,11 +16,6 @@ import { copyStats } from '../../src/engine/kernels/split.js';
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
-function randn(rng: Rng, shape: number[]): Float32Array {
-  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
 
 async function run(backend: 'wasm' | 'cpu', kernel: string, inputs: Record<string, { data: Float32Array; shape: number[] }>, attrs: object): Promise<Float32Array> {
   return withBackend(backend, async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../../src/errors.js';
 import { initBackend, type BackendName } from '../../src/engine/backend.js';
+import type { Rng } from '../../src/util/rng.js';
 
 /** Runs `fn` with `backend` active, restoring the previous backend afterwards. */
 export async function withBackend<T>(backend: BackendName, fn: () => T | Promise<T>): Promise<T> {
@@ -49,4 +50,27 @@ export function valueRange(values: ArrayLike<number>): { min: number; max: numbe
     if (values[i] > max) max = values[i];
   }
   return { min, max };
+}
+
+/** A Float32Array of standard normal values for a tensor of `shape`, drawn from `rng`. */
+export function randn(rng: Rng, shape: number[]): Float32Array {
+  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+  return a;
+}
+
+/** Named kernel inputs as plain data. */
+export type KernelInputs = Record<string, { data: Float32Array; shape: number[] }>;
+
+/** Runs one kernel by name on `backend` and returns its output's shape and values (tensors released). */
+export async function runKernelOn(backend: 'wasm' | 'cpu', kernel: string, inputs: KernelInputs, attrs: object): Promise<{ shape: number[]; values: Float32Array }> {
+  return withBackend(backend, async () => {
+    const ts: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.data, v.shape);
+    const out = tf.engine().runKernel(kernel, ts as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+    const values = (await out.data()) as Float32Array;
+    const shape = out.shape;
+    tf.dispose([out, ...Object.values(ts)]);
+    return { shape, values };
+  });
 }
