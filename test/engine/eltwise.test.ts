@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose, randn } from '../support/helpers.js';
+import { withBackend, assertClose, randn, gradientsOn } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { biasInner } from '../../src/engine/kernels/bias-add.js';
 import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
@@ -130,19 +130,11 @@ test('the gradients of a conv layer with bias and relu (odd channels, batch 1 an
       w2: { shape: [4 * 4 * K, 3], data: randn(rng, [16 * K, 3]).map((v) => v * 0.2) },
       b2: { shape: [3], data: randn(rng, [3]).map((v) => v * 0.1) },
     };
-    const grads = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
-      const x = tf.tensor4d(xData, [N, 10, 10, C]);
-      const vars = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.variable(tf.tensor(p.data, p.shape), true, `${backend}_${k}_${Math.random()}`)]));
-      const { value, grads: g } = tf.variableGrads(() => {
-        let h = tf.relu(tf.add(tf.conv2d(x, vars.w as tf.Tensor4D, 1, 'valid'), vars.b));
-        h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
-        const y = tf.add(tf.matMul(tf.reshape(h, [N, 16 * K]), vars.w2), vars.b2);
-        return tf.sum(tf.square(y));
-      }, Object.values(vars));
-      const out: Record<string, Float32Array> = { loss: (await value.data()) as Float32Array };
-      for (const [k, v] of Object.entries(vars)) out[k] = (await g[v.name].data()) as Float32Array;
-      tf.dispose([x, value, ...Object.values(g), ...Object.values(vars)]);
-      return out;
+    const grads = (backend: 'wasm' | 'cpu') => gradientsOn(backend, params, { data: xData, shape: [N, 10, 10, C] }, (x, vars) => {
+      let h = tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, vars.w as tf.Tensor4D, 1, 'valid'), vars.b));
+      h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+      const y = tf.add(tf.matMul(tf.reshape(h, [N, 16 * K]), vars.w2), vars.b2);
+      return tf.sum(tf.square(y));
     });
     const w = await grads('wasm');
     const c = await grads('cpu');

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose, randn } from '../support/helpers.js';
+import { withBackend, assertClose, randn, gradientsOn } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { ContrastiveError } from '../../src/errors.js';
 import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
@@ -202,20 +202,12 @@ test('the gradients of a small conv net (conv, relu, maxPool, strided conv, dens
     w2: { shape: [3, 3, 8, 12], data: randn(rng, [3, 3, 8, 12]).map((v) => v * 0.2) },
     w3: { shape: [2 * 2 * 12, 5], data: randn(rng, [48, 5]).map((v) => v * 0.2) },
   };
-  const grads = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
-    const x = tf.tensor4d(xData, [3, 10, 10, 2]);
-    const vars = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.variable(tf.tensor(p.data, p.shape), true, `${backend}_${k}_${Math.random()}`)]));
-    const { value, grads: g } = tf.variableGrads(() => {
-      let h = tf.relu(tf.add(tf.conv2d(x, vars.w1 as tf.Tensor4D, 1, 'same'), vars.b1));
-      h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
-      h = tf.relu(tf.conv2d(h as tf.Tensor4D, vars.w2 as tf.Tensor4D, 2, 'valid'));
-      const y = tf.matMul(tf.reshape(h, [3, 48]), vars.w3);
-      return tf.sum(tf.square(y));
-    }, Object.values(vars));
-    const out: Record<string, Float32Array> = { loss: (await value.data()) as Float32Array };
-    for (const [k, v] of Object.entries(vars)) out[k] = (await g[v.name].data()) as Float32Array;
-    tf.dispose([x, value, ...Object.values(g), ...Object.values(vars)]);
-    return out;
+  const grads = (backend: 'wasm' | 'cpu') => gradientsOn(backend, params, { data: xData, shape: [3, 10, 10, 2] }, (x, vars) => {
+    let h = tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, vars.w1 as tf.Tensor4D, 1, 'same'), vars.b1));
+    h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+    h = tf.relu(tf.conv2d(h as tf.Tensor4D, vars.w2 as tf.Tensor4D, 2, 'valid'));
+    const y = tf.matMul(tf.reshape(h, [3, 48]), vars.w3);
+    return tf.sum(tf.square(y));
   });
   const w = await grads('wasm');
   const c = await grads('cpu');

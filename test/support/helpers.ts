@@ -74,3 +74,24 @@ export async function runKernelOn(backend: 'wasm' | 'cpu', kernel: string, input
     return { shape, values };
   });
 }
+
+/**
+ * The loss and the gradient of every parameter of `loss` on `backend`: the parameters become
+ * variables, `input` a tensor; everything is released before returning.
+ */
+export async function gradientsOn(
+  backend: 'wasm' | 'cpu',
+  params: KernelInputs,
+  input: { data: Float32Array; shape: number[] },
+  loss: (x: tf.Tensor, vars: Record<string, tf.Variable>) => tf.Scalar,
+): Promise<Record<string, Float32Array>> {
+  return withBackend(backend, async () => {
+    const x = tf.tensor(input.data, input.shape);
+    const vars = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.variable(tf.tensor(p.data, p.shape), true, `${backend}_${k}_${Math.random()}`)]));
+    const { value, grads } = tf.variableGrads(() => loss(x, vars), Object.values(vars));
+    const out: Record<string, Float32Array> = { loss: (await value.data()) as Float32Array };
+    for (const [k, v] of Object.entries(vars)) out[k] = (await grads[v.name].data()) as Float32Array;
+    tf.dispose([x, value, ...Object.values(grads), ...Object.values(vars)]);
+    return out;
+  });
+}
