@@ -150,6 +150,7 @@ export function registerIndexCommand(program: Command): void {
     const byVector = given.length > 0 || o.vectorFile !== undefined;
     if (byVector && queries.length > 0) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: give image files / dataset rows or --vector / --vector-file, not both');
     if (!byVector && queries.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: give a query: image files, dataset rows, --vector or --vector-file');
+    if (byVector && o.dataDir !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: --data-dir is for fashion-mnist row queries; --vector / --vector-file queries read no dataset');
     if (!byVector && o.model === undefined) throw new ContrastiveError('INVALID_ARGUMENT', "index search: --model is required to embed image and dataset-row queries (the bundle that built the index)");
     const search = { index: o.index, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout };
     let answers: import('../jobs/index-search.js').IndexSearchAnswer[];

@@ -325,6 +325,7 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   add('index search --vector and an image', search('--vector', '1,0,0,0', '--model', valid.bundle, valid.imageA), /not both/);
   add('index search: no query', search('--model', valid.bundle), /give a query/);
   add('index search: an image without --model', search(valid.imageA), '--model');
+  add('index search --vector with --data-dir', search('--vector', '1,0,0,0', '--data-dir', dir), '--data-dir');
   const npy = (data: number[], shape: number[]) => Buffer.from(npyBytes(Float32Array.from(data), shape));
   const f8 = Buffer.from(npyBytes(Float32Array.from([0, 0]), [2]));
   f8.write("'<f8'", f8.indexOf("'<f4'"), 'latin1'); // a float64 header over float32 data: the size no longer fits
