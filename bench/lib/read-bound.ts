@@ -18,8 +18,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { nativeOrt } from '../../src/onnx/runtime.js';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from '../../src/onnx/proto.js';
+import { nativeOrt, openNativeSession } from '../../src/onnx/runtime.js';
+import type { OnnxModel, OnnxNode, OnnxTensor } from '../../src/onnx/proto.js';
 
 /** One timed read pass. */
 export interface ReadPass {
@@ -140,11 +140,10 @@ export async function measureReadBound(gallery: Float32Array, n: number, dim: nu
       { name: 'onnxruntime MatMul vector x gallery^T', node: { opType: 'MatMul', name: 'm', inputs: ['v', 'x'], outputs: ['y'] }, inits: [], inputs: [{ name: 'v', shape: [1, dim] }, { name: 'x', shape: [dim, n] }], out: [1, n], feeds: { v: row, x: xt } },
     ];
     for (const g of graphs) {
-      const model = encodeOnnxModel({ irVersion: 8, opsetVersion: 13, producerName: 'bench', producerVersion: '0', graphName: 'read', nodes: [g.node], initializers: g.inits, inputs: g.inputs, outputs: [{ name: 'y', shape: g.out }] });
+      const model: OnnxModel = { irVersion: 8, opsetVersion: 13, producerName: 'bench', producerVersion: '0', graphName: 'read', nodes: [g.node], initializers: g.inits, inputs: g.inputs, outputs: [{ name: 'y', shape: g.out }] };
       let best = Infinity;
-      for (const spin of ['1', '0']) {
-        const s = new ort.InferenceSession();
-        s.loadModel(model.buffer, model.byteOffset, model.byteLength, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: spin } } } });
+      for (const spinning of [true, false]) {
+        const s = openNativeSession(ort, model, threads, spinning);
         try {
           best = Math.min(best, bestMs(() => s.run(g.feeds, { y: null }, {}), reps));
         } finally {

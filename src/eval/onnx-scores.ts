@@ -13,8 +13,8 @@
  */
 import { createRequire } from 'node:module';
 import { ContrastiveError } from '../errors.js';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx/proto.js';
-import type { NativeOrt, NativeSession } from '../onnx/runtime.js';
+import type { OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from '../onnx/proto.js';
+import { openNativeSession, type NativeOrt, type NativeSession } from '../onnx/runtime.js';
 
 /** Threads of the GEMM: the cores Node may use. */
 function defaultThreads(): number {
@@ -68,7 +68,7 @@ export class OnnxScorer {
   ) {
     const { nodes, initializers, outputs } = graphNodes(graph, nr);
     this.fetches = Object.fromEntries(outputs.map((o) => [o.name, null]));
-    const bytes = encodeOnnxModel({
+    const model: OnnxModel = {
       irVersion: 8,
       opsetVersion: 13,
       producerName: 'contrastive',
@@ -81,17 +81,11 @@ export class OnnxScorer {
         { name: 'rt', shape: [width, nr] },
       ],
       outputs,
-    });
-    const session = new ort.InferenceSession();
+    };
+    let session: NativeSession;
     try {
-      session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // no busy-waiting between calls: the JS selection runs between them on a shared machine
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
+      // no busy-waiting between calls: the JS selection runs between them on a shared machine
+      session = openNativeSession(ort, model, threads);
     } catch (err) {
       throw new ContrastiveError('UNSUPPORTED', `knn: onnxruntime rejected the distance graph (${(err as Error).message})`, { cause: err });
     }

@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import { ContrastiveError } from '../errors.js';
+import { encodeOnnxModel, type OnnxModel } from './proto.js';
 
 /** The parts of the onnxruntime module the embedder uses. */
 export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
@@ -84,3 +85,21 @@ export function nativeOrtError(): string {
   return loadError;
 }
 
+/**
+ * A synchronous native session of `model`: `threads` intra-op threads, one graph run at a time,
+ * all graph optimisations. Idle pool threads block unless `spinning`: callers run JS or other
+ * sessions between runs, where spinning threads would take the cores. Throws what
+ * onnxruntime throws for a graph it rejects.
+ */
+export function openNativeSession(ort: NativeOrt, model: OnnxModel, threads: number, spinning = false): NativeSession {
+  const bytes = encodeOnnxModel(model);
+  const session = new ort.InferenceSession();
+  session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  });
+  return session;
+}

@@ -18,8 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../../onnx/proto.js';
-import { nativeOrt, nativeOrtError, type NativeOrt, type NativeSession } from '../../onnx/runtime.js';
+import type { OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from '../../onnx/proto.js';
+import { nativeOrt, nativeOrtError, openNativeSession, type NativeOrt, type NativeSession } from '../../onnx/runtime.js';
 import { kernelThreads } from './kernel-worker.js';
 import { heapF32, ptr, type WasmBackendLike } from './wasm-module.js';
 
@@ -188,7 +188,7 @@ function swapLast(rank: number): number[] {
 const scalar = (name: string, v: number): OnnxTensor => ({ name, dims: [], data: Float32Array.of(v) });
 
 /** The ONNX model of a plan: inputs a, b (bias, slope), output y. */
-function model(p: Plan): Uint8Array {
+function model(p: Plan): OnnxModel {
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
   const inputs: OnnxValueInfo[] = [{ name: 'a', shape: p.dims.a }, { name: 'b', shape: p.dims.b }];
@@ -228,10 +228,10 @@ function model(p: Plan): Uint8Array {
   }
   // No activation: the last node writes the output itself (an Identity would copy it).
   nodes[nodes.length - 1].outputs = ['y'];
-  return encodeOnnxModel({
+  return {
     irVersion: 8, opsetVersion: 13, producerName: 'contrastive', producerVersion: '0', graphName: 'dense',
     nodes, initializers, inputs, outputs: [{ name: 'y', shape: p.dims.out }],
-  });
+  };
 }
 
 /** The cached session of a plan (built on first use), or null where it cannot be built. */
@@ -244,18 +244,9 @@ function sessionFor(ort: NativeOrt, p: Plan): NativeSession | null {
   }
   let session: NativeSession | 'failed';
   try {
-    const bytes = model(p);
-    const s = new ort.InferenceSession();
-    s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
-      intraOpNumThreads: p.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Idle pool threads block instead of spinning: each session has its own pool, and a step
-      // runs several sessions in turn (spinning made the MLP step 15x slower on a loaded machine).
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-    session = s;
+    // Idle pool threads block (the default): each session has its own pool, and a step runs
+    // several sessions in turn (spinning made the MLP step 15x slower on a loaded machine).
+    session = openNativeSession(ort, model(p), p.threads);
     nativeMatMulStats.sessionsBuilt++;
   } catch (err) {
     session = 'failed';
