@@ -19,44 +19,28 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
-
-type KernelArgs = Parameters<KernelFunc>[0];
+import { overrideStock, type KernelArgs } from './override.js';
+import { leadingAxes, sumLeadingAxes } from './stock-overrides.js';
 
 /** Kernel name of the fused FusedBatchNorm gradient: inputs x, mean, variance, scale?, dy. */
 export const BATCH_NORM_GRAD_KERNEL = 'ContrastiveBatchNormGrad';
 /** Kernel name of Mean's gradient over leading axes: input dy (the kept shape); attrs shape, n. */
 export const MEAN_GRAD_KERNEL = 'ContrastiveMeanGrad';
 
-/** The number of leading axes `axes` reduces, or 0 when they are not exactly the leading ones. */
-function leadingAxes(axis: number | number[] | undefined, shape: number[]): number {
-  const axes = tf.util.parseAxisParam(axis ?? [], shape).sort((a, b) => a - b);
-  const leading = axes.length > 0 && axes.length < shape.length && axes.every((a, i) => a === i);
-  return leading ? axes.length : 0;
-}
-
 /** Mean on wasm: over leading axes of a float32 tensor in one pass, else the stock kernel. */
-export function meanOverride(): KernelConfig {
-  const base = tf.getKernel(tf.Mean, 'wasm');
-  if (!base) throw new Error('wasm backend has no Mean kernel');
-  const kernelFunc = ((args: KernelArgs) => {
-    const backend = args.backend as unknown as WasmBackendLike;
-    const x = args.inputs.x as TensorInfo;
-    const { axis, keepDims } = args.attrs as unknown as tf.MeanAttrs;
-    const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape) : 0;
-    if (k === 0) return base.kernelFunc(args);
-    const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
-    const kept = x.shape.slice(k);
-    const cols = tf.util.sizeFromShape(kept);
-    const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
-    if (cols === 0) return out;
-    kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
-    // The stock kernel divides the float32 sum by the count; so do we (not a multiply by 1/n).
-    const o = backend.typedArrayFromHeap(out) as Float32Array;
-    for (let j = 0; j < cols; j++) o[j] = o[j] / rows;
-    return out;
-  }) as KernelFunc;
-  return { ...base, kernelFunc };
-}
+export const meanOverride = overrideStock(tf.Mean, (args, fallback) => {
+  const backend = args.backend as unknown as WasmBackendLike;
+  const x = args.inputs.x as TensorInfo;
+  const { axis, keepDims } = args.attrs as unknown as tf.MeanAttrs;
+  const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape) : 0;
+  if (k === 0) return fallback(args);
+  const out = sumLeadingAxes(backend, x, k, keepDims);
+  // The stock kernel divides the float32 sum by the count; so do we (not a multiply by 1/n).
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+  const o = backend.typedArrayFromHeap(out) as Float32Array;
+  for (let j = 0; j < o.length; j++) o[j] = o[j] / rows;
+  return out;
+});
 
 /** dy / n repeated over the leading rows: Mean's gradient over leading axes, on wasm. */
 export const meanGradKernelConfig: KernelConfig = {
@@ -134,28 +118,23 @@ function perChannel(x: TensorInfo, stats: (TensorInfo | undefined)[]): boolean {
 }
 
 /** FusedBatchNorm forward on wasm: one SIMD pass for per-channel statistics, else the stock kernel. */
-export function fusedBatchNormOverride(): KernelConfig {
-  const base = tf.getKernel(tf.FusedBatchNorm, 'wasm');
-  if (!base) throw new Error('wasm backend has no FusedBatchNorm kernel');
-  const kernelFunc = ((args: KernelArgs) => {
-    const backend = args.backend as unknown as Backend;
-    const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
-    if (!x || !mean || !variance || !perChannel(x, [mean, variance, offset, scale])) return base.kernelFunc(args);
-    const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
-    const C = x.shape[x.shape.length - 1];
-    const rows = tf.util.sizeFromShape(x.shape) / C;
-    const out = backend.makeOutput(x.shape, 'float32');
-    const gain = gainOf(backend, variance, scale, varianceEpsilon, C);
-    const zero = offset ? undefined : backend.makeOutput([C], 'float32');
-    if (zero) (backend.typedArrayFromHeap(zero) as Float32Array).fill(0);
-    const k = kernelsFor(backend) as unknown as BatchNormExports;
-    k.batch_norm_apply(ptr(backend, x), ptr(backend, out), ptr(backend, mean), ptr(backend, gain), ptr(backend, offset ?? zero!), rows, C);
-    backend.disposeData(gain.dataId);
-    if (zero) backend.disposeData(zero.dataId);
-    return out;
-  }) as KernelFunc;
-  return { ...base, kernelFunc };
-}
+export const fusedBatchNormOverride = overrideStock(tf.FusedBatchNorm, (args, fallback) => {
+  const backend = args.backend as unknown as Backend;
+  const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
+  if (!x || !mean || !variance || !perChannel(x, [mean, variance, offset, scale])) return fallback(args);
+  const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
+  const C = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / C;
+  const out = backend.makeOutput(x.shape, 'float32');
+  const gain = gainOf(backend, variance, scale, varianceEpsilon, C);
+  const zero = offset ? undefined : backend.makeOutput([C], 'float32');
+  if (zero) (backend.typedArrayFromHeap(zero) as Float32Array).fill(0);
+  const k = kernelsFor(backend) as unknown as BatchNormExports;
+  k.batch_norm_apply(ptr(backend, x), ptr(backend, out), ptr(backend, mean), ptr(backend, gain), ptr(backend, offset ?? zero!), rows, C);
+  backend.disposeData(gain.dataId);
+  if (zero) backend.disposeData(zero.dataId);
+  return out;
+});
 
 /**
  * All five gradients of FusedBatchNorm (per-channel statistics, channels last) in one SIMD

@@ -8,10 +8,9 @@
  * The values are the stock kernel's: one float32 addition per element.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
-
-type KernelArgs = Parameters<KernelFunc>[0];
+import { overrideStock } from './override.js';
 
 /**
  * How `big` + `small` is a bias add: `small`'s shape, leading 1s dropped, is a proper suffix
@@ -30,24 +29,18 @@ export function biasInner(big: readonly number[], small: readonly number[]): num
 }
 
 /** The stock Add's config with the bias-add case on our kernel (built before it is replaced). */
-export function addOverride(): KernelConfig {
-  const base = tf.getKernel(tf.Add, 'wasm');
-  if (!base) throw new Error('wasm backend has no Add kernel');
-  const fallback = base.kernelFunc;
-  const kernelFunc = ((args: KernelArgs) => {
-    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
-    const size = (t: TensorInfo) => tf.util.sizeFromShape(t.shape);
-    // The larger operand is x, the other the bias; a + b is b + a in float32.
-    const [x, bias] = size(a) >= size(b) ? [a, b] : [b, a];
-    const inner = biasInner(x.shape, bias.shape);
-    const total = size(x);
-    if (inner === 0 || total === 0) return fallback(args);
-    const backend = args.backend as unknown as WasmBackendLike;
-    const out = backend.makeOutput(x.shape, 'float32');
-    // inner 1: the kernel treats x as one row of `total` values.
-    kernelsFor(backend).add_bias(ptr(backend, x), ptr(backend, bias), ptr(backend, out), inner === 1 ? total : total / inner, inner);
-    return out;
-  }) as KernelFunc;
-  return { ...base, kernelFunc };
-}
+export const addOverride = overrideStock(tf.Add, (args, fallback) => {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
+  const size = (t: TensorInfo) => tf.util.sizeFromShape(t.shape);
+  // The larger operand is x, the other the bias; a + b is b + a in float32.
+  const [x, bias] = size(a) >= size(b) ? [a, b] : [b, a];
+  const inner = biasInner(x.shape, bias.shape);
+  const total = size(x);
+  if (inner === 0 || total === 0) return fallback(args);
+  const backend = args.backend as unknown as WasmBackendLike;
+  const out = backend.makeOutput(x.shape, 'float32');
+  // inner 1: the kernel treats x as one row of `total` values.
+  kernelsFor(backend).add_bias(ptr(backend, x), ptr(backend, bias), ptr(backend, out), inner === 1 ? total : total / inner, inner);
+  return out;
+});

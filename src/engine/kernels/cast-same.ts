@@ -5,18 +5,14 @@
  * identityOverride (stock-overrides.ts) gives: no kernel writes into an existing tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { overrideStock } from './override.js';
 
 /** Cast on wasm: same dtype shares the data (one more reference), else the stock kernel. */
-export function castOverride(): KernelConfig {
-  const base = tf.getKernel(tf.Cast, 'wasm');
-  if (!base) throw new Error('wasm backend has no Cast kernel');
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    const x = args.inputs.x as TensorInfo;
-    const { dtype } = args.attrs as unknown as tf.CastAttrs;
-    if (x.dtype !== dtype || dtype === 'string') return base.kernelFunc(args);
-    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype };
-  }) as KernelFunc;
-  return { ...base, kernelFunc };
-}
+export const castOverride = overrideStock(tf.Cast, (args, fallback) => {
+  const x = args.inputs.x as TensorInfo;
+  const { dtype } = args.attrs as unknown as tf.CastAttrs;
+  if (x.dtype !== dtype || dtype === 'string') return fallback(args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype };
+});

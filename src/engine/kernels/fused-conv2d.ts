@@ -5,20 +5,16 @@
  * gradients, so the stock FusedConv2D kernel ran where a plain conv layer gets ours.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { overrideStock } from './override.js';
 
 /** FusedConv2D on wasm: bias-free and linear goes to the registered Conv2D, else the stock kernel. */
-export function fusedConv2dOverride(): KernelConfig {
-  const base = tf.getKernel(tf.FusedConv2D, 'wasm');
-  if (!base) throw new Error('wasm backend has no FusedConv2D kernel');
-  const kernelFunc = ((args: Parameters<KernelFunc>[0]) => {
-    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
-    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as unknown as tf.FusedConv2DAttrs;
-    const plain = bias == null && preluActivationWeights == null && (activation == null || activation === 'linear');
-    // Looked up per call: the Conv2D registered now (ours once registerWasmKernels has run).
-    const conv = plain ? tf.getKernel(tf.Conv2D, 'wasm') : undefined;
-    if (!conv) return base.kernelFunc(args);
-    return conv.kernelFunc({ ...args, inputs: { x: x!, filter: filter! }, attrs: { strides, pad, dataFormat, dilations, dimRoundingMode } as unknown as tf.NamedAttrMap });
-  }) as KernelFunc;
-  return { ...base, kernelFunc };
-}
+export const fusedConv2dOverride = overrideStock(tf.FusedConv2D, (args, fallback) => {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as unknown as tf.FusedConv2DAttrs;
+  const plain = bias == null && preluActivationWeights == null && (activation == null || activation === 'linear');
+  // Looked up per call: the Conv2D registered now (ours once registerWasmKernels has run).
+  const conv = plain ? tf.getKernel(tf.Conv2D, 'wasm') : undefined;
+  if (!conv) return fallback(args);
+  return conv.kernelFunc({ ...args, inputs: { x: x!, filter: filter! }, attrs: { strides, pad, dataFormat, dilations, dimRoundingMode } as unknown as tf.NamedAttrMap });
+});

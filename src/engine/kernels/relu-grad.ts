@@ -17,7 +17,6 @@ import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js
 /** Kernel name of the fused relu gradient: inputs dy, x; output dy * step(x). */
 export const RELU_GRAD_KERNEL = 'ContrastiveReluGrad';
 
-/** The fused relu gradient on the wasm backend (float32 only: the gradient of a float relu). */
 /** Widest last axis whose column sums the kernel keeps (SUM_BLOCK in csrc/kernels.c). */
 const MAX_SUM_COLS = 1024;
 

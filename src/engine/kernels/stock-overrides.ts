@@ -17,51 +17,49 @@
  *   so we transpose the operand (cheap) and take its fast one.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { convDims } from './conv2d-backprop.js';
 import { WorkerOp } from './kernel-worker.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
 import { batchMatMulFast, fusedMatMulFast } from './matmul.js';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 import { reluGradColumnSums } from './relu-grad.js';
+import { overrideStock, stockKernel, type KernelArgs } from './override.js';
 
-type KernelArgs = Parameters<KernelFunc>[0];
-
-function stock(name: string): KernelConfig {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`wasm backend has no ${name} kernel`);
-  return config;
+/** The number of leading axes `axis` names, or 0 when they are not exactly the leading ones (nor all). */
+export function leadingAxes(axis: number | number[] | undefined, shape: number[]): number {
+  const axes = tf.util.parseAxisParam(axis ?? [], shape).sort((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < shape.length && axes.every((a, i) => a === i);
+  return leading ? axes.length : 0;
 }
 
-/** A config that keeps the stock kernel's setup and falls back to its function. */
-function override(name: string, fast: (args: KernelArgs, fallback: KernelFunc) => TensorInfo | TensorInfo[]): () => KernelConfig {
-  return () => {
-    const base = stock(name);
-    return { ...base, kernelFunc: ((args: KernelArgs) => fast(args, base.kernelFunc)) as KernelFunc };
-  };
-}
-
-export const sumOverride = override(tf.Sum, (args, fallback) => {
-  const backend = args.backend as unknown as WasmBackendLike;
-  const x = args.inputs.x as TensorInfo;
-  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
-  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
-  if (x.dtype !== 'float32' || !leading) return fallback(args);
-  const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
-  const kept = x.shape.slice(axes.length);
-  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+/**
+ * The float32 sums of `x` over its first `k` axes in one pass (`sum_rows`, row order), or the
+ * column sums `known` gives for the column count, into a new tensor (kept axes as 1s with `keepDims`).
+ */
+export function sumLeadingAxes(backend: WasmBackendLike, x: TensorInfo, k: number, keepDims: boolean, known?: (cols: number) => Float32Array | undefined): TensorInfo {
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+  const kept = x.shape.slice(k);
+  const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
   const cols = tf.util.sizeFromShape(kept);
-  // A bias gradient right after our relu gradient: that kernel already summed the columns.
-  const known = reluGradColumnSums(x.dataId, cols);
-  if (known) heapF32(backend).set(known, ptr(backend, out) / 4);
+  const sums = known?.(cols);
+  if (sums) heapF32(backend).set(sums, ptr(backend, out) / 4);
   else kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
   return out;
+}
+
+export const sumOverride = overrideStock(tf.Sum, (args, fallback) => {
+  const x = args.inputs.x as TensorInfo;
+  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+  const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape) : 0;
+  if (k === 0) return fallback(args);
+  // A bias gradient right after our relu gradient: that kernel already summed the columns.
+  return sumLeadingAxes(args.backend as unknown as WasmBackendLike, x, k, keepDims, (cols) => reluGradColumnSums(x.dataId, cols));
 });
 
-export const fusedMatMulOverride = override(tf._FusedMatMul, (args, fallback) => fusedMatMulFast(args, (a) => stockTransposed(a, fallback)));
+export const fusedMatMulOverride = overrideStock(tf._FusedMatMul, (args, fallback) => fusedMatMulFast(args, (a) => stockTransposed(a, fallback)));
 
-export const batchMatMulOverride = override(tf.BatchMatMul, (args, fallback) => batchMatMulFast(args, (a) => stockTransposed(a, fallback)));
+export const batchMatMulOverride = overrideStock(tf.BatchMatMul, (args, fallback) => batchMatMulFast(args, (a) => stockTransposed(a, fallback)));
 
 /**
  * The stock BatchMatMul or _FusedMatMul with a transposed operand transposed first: its fast
@@ -72,7 +70,7 @@ function stockTransposed(args: KernelArgs, fallback: KernelFunc): TensorInfo | T
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   if (!transposeA && !transposeB) return fallback(args);
   const backend = args.backend as unknown as { disposeData(dataId: object): void };
-  const transpose = stock(tf.Transpose).kernelFunc;
+  const transpose = stockKernel(tf.Transpose).kernelFunc;
   const flip = (t: TensorInfo): TensorInfo => {
     const perm = t.shape.map((_, i) => i);
     const r = perm.length;
@@ -90,7 +88,7 @@ function stockTransposed(args: KernelArgs, fallback: KernelFunc): TensorInfo | T
   }
 }
 
-export const conv2dOverride = override(tf.Conv2D, (args, fallback) => {
+export const conv2dOverride = overrideStock(tf.Conv2D, (args, fallback) => {
   const backend = args.backend as unknown as WasmBackendLike & { disposeData(dataId: object): void };
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
@@ -134,7 +132,7 @@ export const conv2dOverride = override(tf.Conv2D, (args, fallback) => {
   }
 });
 
-export const identityOverride = override(tf.Identity, (args, fallback) => {
+export const identityOverride = overrideStock(tf.Identity, (args, fallback) => {
   const x = args.inputs.x as TensorInfo;
   if (x.dtype === 'string') return fallback(args);
   (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
