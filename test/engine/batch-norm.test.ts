@@ -12,6 +12,10 @@ import { assertClose, withBackend } from '../support/helpers.js';
 import { cnnEncoder, SiameseNetwork } from '../../src/models/index.js';
 import { contrastiveLoss } from '../../src/losses/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 function values(shape: number[], seed: number, lo = -2, hi = 3): Float32Array {
   const rng = new Rng(seed);

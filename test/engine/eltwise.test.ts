@@ -12,6 +12,10 @@ import { withBackend, assertClose, randn, gradientsOn } from '../support/helpers
 import { Rng } from '../../src/util/rng.js';
 import { biasInner } from '../../src/engine/kernels/bias-add.js';
 import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 
 /** Values and shape of `f` run on `backend`, with the kernels it ran. */

@@ -6,6 +6,10 @@
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, withBackend } from '../support/helpers.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 const seq = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k) * 1.5);
 

@@ -11,6 +11,10 @@ import { withBackend, assertClose, randn, gradientsOn } from '../support/helpers
 import { Rng } from '../../src/util/rng.js';
 import { ContrastiveError } from '../../src/errors.js';
 import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

@@ -15,6 +15,10 @@ import { Rng } from '../../src/util/rng.js';
 import { kernelThreads, setKernelThreads, setNativeMatMul } from '../../src/engine/kernels/index.js';
 import { matMulTwoThreads } from '../../src/engine/kernels/matmul.js';
 import { kernelsFor, ptr, type WasmBackendLike } from '../../src/engine/kernels/wasm-module.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 setNativeMatMul(false);
 

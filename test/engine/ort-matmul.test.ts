@@ -15,6 +15,10 @@ import { initBackend } from '../../src/engine/backend.js';
 import { kernelThreads, setKernelThreads, matMulEngine, setNativeMatMul } from '../../src/engine/kernels/index.js';
 import { MAX_SESSIONS, nativeMatMulSessionCount, nativeMatMulStats, resetNativeMatMulStats } from '../../src/engine/kernels/ort-matmul.js';
 import { nativeOrt } from '../../src/onnx/runtime.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests onnxruntime's GEMM and the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 const available = nativeOrt() !== null;
 const skip = available ? false : 'onnxruntime-node does not load here';
@@ -173,7 +177,7 @@ test('CONTRASTIVE_NATIVE_MATMUL=0 turns the native path off for the process', { 
     "console.log(JSON.stringify({ ...matMulEngine(), y: (await y.data())[0] }));",
   ].join('\n');
   const run = (env: string | undefined) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: { ...process.env, CONTRASTIVE_NATIVE_MATMUL: env }, encoding: 'utf8',
+    env: { ...process.env, CONTRASTIVE_NATIVE_MATMUL: env, CONTRASTIVE_NATIVE_KERNELS: '0' }, encoding: 'utf8',
   }).trim().split('\n').pop()!);
   const off = run('0');
   assert.equal(off.engine, 'wasm');

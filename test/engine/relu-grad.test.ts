@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend } from '../support/helpers.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
+
+// This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
+setNativeKernels(false);
 
 const x = Float32Array.from([1.5, -2, 0, -0, NaN, Infinity, -Infinity, 3, 1e-30, -1e-30, 7, -7, 0.5]);
 const dy = Float32Array.from([2, 3, -4, 5, 6, -Infinity, 8, NaN, -1, 9, Infinity, 0, -0]);

@@ -4,12 +4,15 @@
  * broadcasting tf.add, and tf.fused.* does not fuse while a gradient is recorded). The stock
  * kernel runs its generic broadcasting path there, with index arithmetic per element, at
  * about a third of memory speed; `add_bias` (csrc/kernels.c) is one streaming SIMD pass.
+ * In Node the native kernel (native.ts) does the same pass on the kernel threads.
  * Every other Add (same shapes, other broadcasts, non-float32) goes to the stock kernel.
  * The values are the stock kernel's: one float32 addition per element.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { kernelThreads } from './kernel-worker.js';
+import { nativeKernels } from './native.js';
 import { overrideStock } from './override.js';
 
 /**
@@ -40,6 +43,11 @@ export const addOverride = overrideStock(tf.Add, (args, fallback) => {
   if (inner === 0 || total === 0) return fallback(args);
   const backend = args.backend as unknown as WasmBackendLike;
   const out = backend.makeOutput(x.shape, 'float32');
+  const native = nativeKernels();
+  if (native) {
+    native.biasAdd(heapF32(backend), ptr(backend, x) / 4, ptr(backend, bias) / 4, ptr(backend, out) / 4, total / inner, inner, kernelThreads());
+    return out;
+  }
   // inner 1: the kernel treats x as one row of `total` values.
   kernelsFor(backend).add_bias(ptr(backend, x), ptr(backend, bias), ptr(backend, out), inner === 1 ? total : total / inner, inner);
   return out;

@@ -1,10 +1,12 @@
 /**
  * Conv2DBackpropFilter (missing from the stock wasm backend) and Conv2DBackpropInput
- * (replacing its naive loop), both on our SIMD kernels.
+ * (replacing its naive loop): on our native kernels in Node where they loaded (native.ts),
+ * else on our wasm SIMD kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { WorkerOp } from './kernel-worker.js';
+import { kernelThreads, WorkerOp } from './kernel-worker.js';
+import { nativeConvKernels } from './native.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together, type ConvDims } from './split.js';
 import { heapF32, kernelsFor, ptr, requireChannelsLast, requireFloat32, type WasmBackendLike } from './wasm-module.js';
 
@@ -52,6 +54,11 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   const k = kernelsFor(backend);
   const d = convDims(info);
   const [xp, dyp, outp] = [ptr(backend, x), ptr(backend, dy), ptr(backend, out)];
+  const native = nativeConvKernels(d);
+  if (native) {
+    native.conv2dBackpropFilter(heapF32(backend), xp / 4, dyp / 4, outp / 4, ...dimsArgs(d), kernelThreads());
+    return out;
+  }
   const split = planSplit(d);
   if (!split) {
     k.conv2d_backprop_filter(xp, dyp, outp, ...(dimsArgs(d) as Fifteen));
@@ -80,6 +87,11 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   const k = kernelsFor(backend);
   const d = convDims(info);
   const [dyp, wp, outp] = [ptr(backend, dy), ptr(backend, filter), ptr(backend, out)];
+  const native = nativeConvKernels(d);
+  if (native) {
+    native.conv2dBackpropInput(heapF32(backend), dyp / 4, wp / 4, outp / 4, ...dimsArgs(d), kernelThreads());
+    return out;
+  }
   const fsize = tf.util.sizeFromShape(filter.shape);
   const split = planSplit(d);
   const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));

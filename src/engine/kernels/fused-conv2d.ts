@@ -1,18 +1,43 @@
 /**
- * FusedConv2D without bias or activation, on wasm, through the Conv2D kernel we register
- * (stock-overrides.ts: Winograd for 3x3, two threads). A conv layer with a linear activation
- * (the one before a BatchNormalization) always takes tf.fused.conv2d, even while recording
- * gradients, so the stock FusedConv2D kernel ran where a plain conv layer gets ours.
+ * FusedConv2D on wasm. In Node, a float32 NHWC conv with a bias of one value per output
+ * channel (or none) and a linear or relu activation runs on our native kernels (native.ts),
+ * bias and relu applied as each output is stored. Otherwise a bias-free linear one goes
+ * through the Conv2D kernel we register (stock-overrides.ts: Winograd for 3x3, two threads):
+ * a conv layer with a linear activation (the one before a BatchNormalization) always takes
+ * tf.fused.conv2d, even while recording gradients, so the stock FusedConv2D kernel ran where a
+ * plain conv layer gets ours. Everything else takes the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { overrideStock } from './override.js';
+import { convDims } from './conv2d-backprop.js';
+import { dimsArgs } from './split.js';
+import { kernelThreads } from './kernel-worker.js';
+import { nativeConvKernels } from './native.js';
+import { heapF32, ptr, type WasmBackendLike } from './wasm-module.js';
 
-/** FusedConv2D on wasm: bias-free and linear goes to the registered Conv2D, else the stock kernel. */
+/** FusedConv2D on wasm: native where it applies, bias-free and linear to the registered Conv2D, else the stock kernel. */
 export const fusedConv2dOverride = overrideStock(tf.FusedConv2D, (args, fallback) => {
   const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
   const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as unknown as tf.FusedConv2DAttrs;
-  const plain = bias == null && preluActivationWeights == null && (activation == null || activation === 'linear');
+  const linear = activation == null || activation === 'linear';
+  const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
+  const perChannelBias = bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === filter!.shape[3]);
+  if ((linear || activation === 'relu') && preluActivationWeights == null && perChannelBias && format === 'channelsLast' &&
+    x!.dtype === 'float32' && filter!.dtype === 'float32') {
+    const info = tf.backend_util.computeConv2DInfo(
+      x!.shape as [number, number, number, number], filter!.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
+    const d = convDims(info);
+    const native = nativeConvKernels(d);
+    if (native) {
+      const backend = args.backend as unknown as WasmBackendLike;
+      const out = backend.makeOutput(info.outShape, 'float32');
+      native.conv2dForward(heapF32(backend), ptr(backend, x!) / 4, ptr(backend, filter!) / 4, bias ? ptr(backend, bias) / 4 : -1, ptr(backend, out) / 4,
+        ...dimsArgs(d), activation === 'relu' ? 1 : 0, kernelThreads());
+      return out;
+    }
+  }
+  const plain = bias == null && preluActivationWeights == null && linear;
   // Looked up per call: the Conv2D registered now (ours once registerWasmKernels has run).
   const conv = plain ? tf.getKernel(tf.Conv2D, 'wasm') : undefined;
   if (!conv) return fallback(args);

@@ -10,7 +10,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
-import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
+import { reluGradConfig, reluGradKernelConfig, reluOverride } from './relu-grad.js';
 import { batchNormGradConfig, batchNormGradKernelConfig, fusedBatchNormOverride, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
 import { addOverride } from './bias-add.js';
 import { castOverride } from './cast-same.js';
@@ -21,6 +21,7 @@ export { KERNELS_WASM_PATH } from './wasm-module.js';
 export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.js';
+export { setNativeKernels, convEngine, type ConvEngine } from './native.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -52,7 +53,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride(), fusedBatchNormOverride(), castOverride(), fusedConv2dOverride()]) {
+  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride(), fusedBatchNormOverride(), castOverride(), fusedConv2dOverride(), reluOverride()]) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }

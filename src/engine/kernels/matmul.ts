@@ -1,6 +1,7 @@
 /**
- * The dense path. BatchMatMul and _FusedMatMul go first to onnxruntime's native GEMM where it
- * loads (ort-matmul.ts); otherwise, and when it is turned off, they run here on both cores:
+ * The dense path. BatchMatMul and _FusedMatMul go first to our native kernels in Node
+ * (native-matmul.ts), then to onnxruntime's native GEMM where it loads (ort-matmul.ts), for
+ * the cases ours do not take; otherwise, and when both are off, they run here on both cores:
  * BatchMatMul (the dense layers' gradients) and _FusedMatMul
  * (their forward pass, with bias and relu) split by output rows between the main thread (our
  * SIMD kernel `matmul` in the backend's heap) and the helper worker (the same kernel in its
@@ -12,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { kernelWorker, WorkerOp } from './kernel-worker.js';
 import { nativeMatMul, type FusedActivation } from './ort-matmul.js';
+import { nativeGemm, singleMatrix as single } from './native-matmul.js';
 import { copyBack, copyTail, together } from './split.js';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 
@@ -22,13 +24,6 @@ type Backend = WasmBackendLike & { disposeData(dataId: object): void };
 const MIN_MACS = 1e6;
 /** Share of the rows the main thread keeps (it also does the copies). */
 const MAIN_SHARE = 0.46;
-
-/** The one matrix of a tensor whose leading dimensions are all 1: [rows, cols], or null. */
-function single(t: TensorInfo): [number, number] | null {
-  const r = t.shape.length;
-  if (r < 2 || t.shape.slice(0, -2).some((d) => d !== 1)) return null;
-  return [t.shape[r - 2], t.shape[r - 1]];
-}
 
 /** A transposed copy of the last two axes, made by the stock Transpose kernel. */
 function flip(args: KernelArgs, t: TensorInfo): TensorInfo {
@@ -87,7 +82,8 @@ export function matMulTwoThreads(
 export function batchMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-  return nativeMatMul(args.backend as unknown as Backend, { a, b, transposeA, transposeB })
+  return nativeGemm(args.backend as unknown as Backend, a, b, transposeA, transposeB, null, false)
+    ?? nativeMatMul(args.backend as unknown as Backend, { a, b, transposeA, transposeB })
     ?? matMulTwoThreads(args, a, b, transposeA, transposeB, null, false) ?? fallback(args);
 }
 
@@ -98,6 +94,10 @@ export function batchMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorI
 export function fusedMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
   const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as tf._FusedMatMulAttrs;
   const { a, b, bias, preluActivationWeights } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  const act = activation ?? 'linear';
+  const ours = !preluActivationWeights && (act === 'linear' || act === 'relu')
+    ? nativeGemm(args.backend as unknown as Backend, a, b, transposeA, transposeB, bias ?? null, act === 'relu') : null;
+  if (ours) return ours;
   const native = nativeMatMul(args.backend as unknown as Backend, {
     a, b, transposeA, transposeB, bias: bias ?? null, activation: (activation ?? 'linear') as FusedActivation, leakyreluAlpha, preluWeights: preluActivationWeights ?? null,
   });

@@ -5,7 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { kernelsFor, ptr, requireFloat32, type WasmBackendLike } from './wasm-module.js';
+import { heapF32, kernelsFor, ptr, requireFloat32, type WasmBackendLike } from './wasm-module.js';
+import { kernelThreads } from './kernel-worker.js';
+import { nativeKernels, type NativeKernels } from './native.js';
+
+/** The native kernels when the pooling windows tile the input and nothing is empty, else null. */
+function nativeTiled(info: tf.backend_util.Conv2DInfo): NativeKernels | null {
+  const tiles = info.effectiveFilterHeight === info.strideHeight && info.effectiveFilterWidth === info.strideWidth &&
+    info.dilationHeight === 1 && info.dilationWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0 &&
+    info.outHeight * info.strideHeight <= info.inHeight && info.outWidth * info.strideWidth <= info.inWidth;
+  const sizes = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
+  return tiles && sizes.every((v) => v > 0) ? nativeKernels() : null;
+}
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -22,6 +33,12 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo; output
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const out = backend.makeOutput(input.shape, 'float32');
+  const native = nativeTiled(info);
+  if (native) {
+    native.maxPoolGrad(heapF32(backend), ptr(backend, input) / 4, ptr(backend, dy) / 4, ptr(backend, out) / 4, info.batchSize, info.inHeight,
+      info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, kernelThreads());
+    return out;
+  }
   kernelsFor(backend).max_pool_grad(
     ptr(backend, input), ptr(backend, dy), ptr(backend, out), info.batchSize, info.inHeight, info.inWidth,
     info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight,
@@ -43,6 +60,12 @@ function maxPool(args: { inputs: { x: TensorInfo }; backend: unknown; attrs: Max
   const info = tf.backend_util.computePool2DInfo(
     x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const out = backend.makeOutput(info.outShape, 'float32');
+  const native = nativeTiled(info);
+  if (native) {
+    native.maxPool(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, info.batchSize, info.inHeight, info.inWidth,
+      info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, kernelThreads());
+    return out;
+  }
   kernelsFor(backend).max_pool(
     ptr(backend, x), ptr(backend, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight,
     info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,

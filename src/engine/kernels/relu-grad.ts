@@ -9,10 +9,18 @@
  * the columns as it writes them, in the row order `sum_rows` uses (the same float32 values),
  * and keeps the sums with the output's data; the Sum kernel (stock-overrides.ts) takes them
  * from there instead of reading the tensor again.
+ *
+ * In Node the native kernels (native.ts) take the relu gradient with its sums and the relu
+ * itself, on the kernel threads. Their sums run per block of 1024 rows (each block in row
+ * order, the blocks added in order: the same values on any number of threads), and the Sum
+ * kernel then sums that way too, so the kept sums still equal a Sum of the tensor.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { kernelThreads } from './kernel-worker.js';
+import { nativeKernels } from './native.js';
+import { overrideStock } from './override.js';
 
 /** Kernel name of the fused relu gradient: inputs dy, x; output dy * step(x). */
 export const RELU_GRAD_KERNEL = 'ContrastiveReluGrad';
@@ -42,6 +50,19 @@ export const reluGradKernelConfig: KernelConfig = {
     const out = backend.makeOutput(x.shape, 'float32');
     const n = tf.util.sizeFromShape(x.shape);
     const cols = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 0;
+    const native = n > 0 ? nativeKernels() : null;
+    if (native) {
+      const keep = cols >= 1 && cols <= MAX_SUM_COLS;
+      const scratch = keep ? backend.wasm._malloc(4 * cols) : 0;
+      try {
+        native.reluGrad(heapF32(backend), ptr(backend, dy) / 4, ptr(backend, x) / 4, ptr(backend, out) / 4, keep ? scratch / 4 : -1,
+          keep ? n / cols : 1, keep ? cols : n, kernelThreads());
+        if (keep) columnSums.set(out.dataId, heapF32(backend).slice(scratch / 4, scratch / 4 + cols));
+      } finally {
+        if (scratch) backend.wasm._free(scratch);
+      }
+      return out;
+    }
     const k = kernelsFor(backend);
     if (cols < 1 || cols > MAX_SUM_COLS || n === 0) {
       k.relu_grad(ptr(backend, dy), ptr(backend, x), ptr(backend, out), n);
@@ -70,3 +91,15 @@ export const reluGradConfig: GradConfig = {
     return { x: () => (fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }) as tf.Tensor) : tf.mul(g, tf.cast(tf.step(x), 'float32'))) };
   },
 };
+
+/** Relu on wasm (float32): the native kernel in Node where it loaded, else the stock kernel. */
+export const reluOverride = overrideStock(tf.Relu, (args, fallback) => {
+  const x = args.inputs.x as TensorInfo;
+  const n = tf.util.sizeFromShape(x.shape);
+  const native = x.dtype === 'float32' && n > 0 ? nativeKernels() : null;
+  if (!native) return fallback(args);
+  const backend = args.backend as unknown as WasmBackendLike;
+  const out = backend.makeOutput(x.shape, 'float32');
+  native.relu(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, n, kernelThreads());
+  return out;
+});

@@ -1,7 +1,8 @@
 /**
  * Faster paths for stock wasm kernels in the shapes training produces, delegating every
  * other case to the stock kernel:
- * - Conv2D (float32, NHWC): 3x3 stride 1 by Winograd F(2x2, 3x3) (csrc/kernels.c), on one
+ * - Conv2D (float32, NHWC): in Node our native kernels (native.ts) where they loaded;
+ *   otherwise 3x3 stride 1 by Winograd F(2x2, 3x3) (csrc/kernels.c), on one
  *   thread or two; other large enough convs split over two threads with our direct SIMD
  *   kernel. On one thread the stock XNNPACK kernel is a little faster than our direct one,
  *   so it keeps that case.
@@ -19,7 +20,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { convDims } from './conv2d-backprop.js';
-import { WorkerOp } from './kernel-worker.js';
+import { kernelThreads, WorkerOp } from './kernel-worker.js';
+import { nativeConvKernels, nativeKernels } from './native.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
 import { batchMatMulFast, fusedMatMulFast } from './matmul.js';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
@@ -44,7 +46,9 @@ export function sumLeadingAxes(backend: WasmBackendLike, x: TensorInfo, k: numbe
   const cols = tf.util.sizeFromShape(kept);
   const sums = known?.(cols);
   if (sums) heapF32(backend).set(sums, ptr(backend, out) / 4);
-  else kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
+  else if (rows > 0 && cols > 0 && nativeKernels()) {
+    nativeKernels()!.sumRows(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, rows, cols, kernelThreads());
+  } else kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
   return out;
 }
 
@@ -97,6 +101,12 @@ export const conv2dOverride = overrideStock(tf.Conv2D, (args, fallback) => {
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
   const d = convDims(info);
+  const native = nativeConvKernels(d);
+  if (native) {
+    const out = backend.makeOutput(info.outShape, 'float32');
+    native.conv2dForward(heapF32(backend), ptr(backend, x) / 4, ptr(backend, filter) / 4, -1, ptr(backend, out) / 4, ...dimsArgs(d), 0, kernelThreads());
+    return out;
+  }
   // 3x3 stride 1: Winograd F(2x2, 3x3), 1.5-1.7x faster than direct (ours or XNNPACK), on one
   // thread or two. Otherwise our direct kernel needs FH <= 16, and with few input channels (a
   // first layer) or on one thread XNNPACK alone is faster.
