@@ -190,7 +190,7 @@ typedef struct {
   float *out;
   int relu;
   volatile int failed;
-  FN(block) blocks[64];
+  FN(block) *blocks;
 } FN(pixel_job);
 
 static int FN(source)(const FN(pixel_job) * j, int a, int f, int stride, int pad, int dil, int size) {
@@ -318,7 +318,8 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
   j.SB = transposed ? d->OW : d->W;
   j.M = (long)d->N * j.OA * j.OB;
   j.relu = relu;
-  if ((j.KO + VL - 1) / VL > 64 * MAXNB) return -1;
+  j.blocks = malloc(sizeof(FN(block)) * (size_t)((j.KO + VL - 1) / VL / MAXNB + 1));
+  if (!j.blocks) return -2;
   j.nblocks = FN(blocks)(j.KO, j.blocks, (long)j.T * j.L);
   /* The forward filter [T][C][K] is already the packed layout, with rows of K floats, when K
    * fills whole vectors: use it in place (a dense layer's weights are large to copy). */
@@ -335,7 +336,7 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
     if (pbias) memcpy(pbias, bias, sizeof(float) * j.KO);
   }
   if (!packed || !zero || (bias && !pbias && j.KO % VL)) {
-    free(packed); free(zero); free(pbias);
+    free(packed); free(zero); free(pbias); free(j.blocks);
     return -2;
   }
   if (direct) j.direct = w;
@@ -350,7 +351,7 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
   if (macs < (1L << 21)) parts = 1;
   if (parts > j.M / 16) parts = j.M / 16 > 0 ? (int)(j.M / 16) : 1;
   run_parallel(FN(pixel_part), &j, parts);
-  free(packed); free(zero); free(pbias);
+  free(packed); free(zero); free(pbias); free(j.blocks);
   return j.failed ? -2 : 0;
 }
 
@@ -364,7 +365,7 @@ typedef struct {
   float *dw;
   int T, R, Kp, nunits, padded;
   long M;
-  FN(block) blocks[64];
+  FN(block) *blocks;
   int nblocks;
   /* units: (block, first row) pairs, in order */
   int *unit_block, *unit_row;
@@ -443,14 +444,15 @@ static int FN(filter_conv)(const float *x, const float *dy, float *dw, const con
   j.Kp = (d->K + VL - 1) / VL * VL;
   j.padded = d->pt > 0 || d->pl > 0 || (d->OH - 1) * d->sh - d->pt + (d->FH - 1) * d->dh >= d->H ||
              (d->OW - 1) * d->sw - d->pl + (d->FW - 1) * d->dw >= d->W;
-  if ((d->K + VL - 1) / VL > 64 * MAXNB) return -1;
+  j.blocks = malloc(sizeof(FN(block)) * (size_t)((d->K + VL - 1) / VL / MAXNB + 1));
+  if (!j.blocks) return -2;
   j.nblocks = FN(blocks)(d->K, j.blocks, 0);
   int nunits = 0;
   for (int bi = 0; bi < j.nblocks; bi++) nunits += (j.R + FN(tile_p)(j.blocks[bi].nb) - 1) / FN(tile_p)(j.blocks[bi].nb);
   j.unit_block = malloc(sizeof(int) * nunits);
   j.unit_row = malloc(sizeof(int) * nunits);
   if (!j.unit_block || !j.unit_row) {
-    free(j.unit_block); free(j.unit_row);
+    free(j.unit_block); free(j.unit_row); free(j.blocks);
     return -2;
   }
   int u = 0;
@@ -467,7 +469,7 @@ static int FN(filter_conv)(const float *x, const float *dy, float *dw, const con
   int parts = threads < nunits ? threads : nunits;
   if (j.M * j.R * (long)d->K < (1L << 21)) parts = 1;
   run_parallel(FN(filter_part), &j, parts);
-  free(j.unit_block); free(j.unit_row);
+  free(j.unit_block); free(j.unit_row); free(j.blocks);
   return j.failed ? -2 : 0;
 }
 

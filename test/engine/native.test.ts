@@ -89,7 +89,7 @@ test('FusedConv2D with bias and relu (inference of a conv layer) on the native k
 
 test('BatchMatMul and _FusedMatMul (the dense layers, as GEMMs on the native kernels) equal cpu in every transpose, with bias and relu', async () => {
   const rng = new Rng(103);
-  for (const [M, K, N] of [[67, 130, 123], [256, 784, 512], [5, 300, 48], [128, 64, 16]]) {
+  for (const [M, K, N] of [[67, 130, 123], [256, 784, 512], [5, 300, 48], [128, 64, 16], [4, 50, 4500]]) {
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
         const a = tA ? [K, M] : [M, K];
