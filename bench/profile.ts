@@ -15,8 +15,10 @@
  * `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs the matmuls on the wasm kernels instead of
  * onnxruntime's native GEMM. The header names the matmul engine that ran; after the table, each
  * matmul call of the step with its fastest and median time over the profiled steps.
+ * `--native-kernels 0` (or CONTRASTIVE_NATIVE_KERNELS=0) runs the convolutions, GEMMs, relu and
+ * pooling on the wasm kernels instead of our native addon.
  *
- *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--batch-norm] [--all] [--src ../src]
+ *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--native-kernels 0] [--batch-norm] [--all] [--src ../src]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -47,6 +49,9 @@ kernels.setKernelThreads(Number(opt('threads', '2')));
 // The native matmul and its counters exist only in checkouts that have them.
 const native = kernels as { setNativeMatMul?: (on: boolean) => void; matMulEngine?: () => { engine: string; reason: string; threads: number } };
 if (opt('native', '1') === '0') native.setNativeMatMul?.(false);
+// Our native addon (convolutions, GEMMs, relu, pooling) exists only in checkouts that have it.
+const addon = kernels as { setNativeKernels?: (on: boolean) => void; convEngine?: () => { engine: string; isa?: string; reason?: string } };
+if (opt('native-kernels', '1') === '0') addon.setNativeKernels?.(false);
 const ortStats = ((await load<Record<string, unknown>>('engine/kernels/ort-matmul.ts').catch(() => ({}))) as { nativeMatMulStats?: { calls: number } }).nativeMatMulStats;
 
 const pairs = 128;
@@ -118,6 +123,8 @@ for (const model of models) {
   const optK = sum(r.opt);
   const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(0)}%`;
   console.log(`\n${model === 'cnn' ? (batchNorm ? 'CNN with batch norm' : 'CNN') : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() === 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
+  const kernelsEngine = addon.convEngine?.();
+  console.log(`kernels: ${kernelsEngine ? (kernelsEngine.engine === 'native' ? `native addon (${kernelsEngine.isa})` : `wasm (${kernelsEngine.reason})`) : 'wasm (this checkout has no native addon)'}`);
   const engine = native.matMulEngine?.();
   const perStep = ortStats ? ` (${(ortStats.calls / steps).toFixed(0)} matmul calls per step on onnxruntime)` : '';
   console.log(`matmul engine: ${engine ? `${engine.engine}${engine.engine === 'onnxruntime' ? `, ${engine.threads} intra-op threads${perStep}` : ''}${engine.reason ? ` (${engine.reason})` : ''}` : 'wasm (this checkout has no native matmul)'}`);

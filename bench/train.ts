@@ -15,10 +15,14 @@
  * the JSON line say which engine ran); `--native 0` (or CONTRASTIVE_NATIVE_MATMUL=0) runs
  * them on the wasm kernels.
  *
- *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --threads 2 --native 0 --backend wasm]
+ * In Node the convolutions, the dense layers' GEMMs, relu and pooling run on our native addon
+ * (csrc/native, built at install) where it loaded; the header and the JSON line's `kernels` say
+ * so; `--native-kernels 0` (or CONTRASTIVE_NATIVE_KERNELS=0) runs them on the wasm kernels.
+ *
+ *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --threads 2 --native 0 --native-kernels 0 --backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamOptimizer, initBackend, matMulEngine, setKernelThreads, setNativeMatMul, type BackendName } from '../src/engine/index.js';
+import { adamOptimizer, convEngine, initBackend, matMulEngine, setKernelThreads, setNativeKernels, setNativeMatMul, type BackendName } from '../src/engine/index.js';
 import { cnnEncoder, mlpEncoder, SiameseNetwork } from '../src/models/index.js';
 import { contrastiveLoss } from '../src/losses/index.js';
 import { median, printTable, runTorchReference } from './lib/torch-reference.js';
@@ -39,6 +43,7 @@ const backend = await initBackend(opt('backend', 'wasm') as BackendName);
 const threads = Number(opt('threads', '2'));
 setKernelThreads(threads);
 if (opt('native', '1') === '0') setNativeMatMul(false);
+if (opt('native-kernels', '1') === '0') setNativeKernels(false);
 const images = 2 * pairs;
 
 interface Round { project: number; projectMs: number; torch: number | null; torchMs: number | null; note: string; firstLoss: number; lastLoss: number }
@@ -121,8 +126,11 @@ for (const model of models) {
     (ratios.length ? `; ratio range ${Math.min(...ratios).toFixed(2)}x-${Math.max(...ratios).toFixed(2)}x` : ''));
 }
 const engine = matMulEngine();
+const kernelsEngine = convEngine();
+const nativeName = kernelsEngine.engine === 'native' ? `native-${kernelsEngine.isa}` : 'wasm';
 const matmul = backend !== 'wasm' ? `${backend} backend` : engine.engine === 'onnxruntime' ? `onnxruntime native GEMM, ${engine.threads} thread(s)` : `wasm kernels (${engine.reason})`;
-console.log(`matmul engine: ${matmul}`);
+console.log(`kernels: ${backend !== 'wasm' ? `${backend} backend` : kernelsEngine.engine === 'native' ? `our native addon (${kernelsEngine.isa}): convolutions, dense GEMMs, relu, pooling` : `wasm (${kernelsEngine.reason})`}`);
+console.log(`matmul engine for the cases the addon does not take: ${matmul}`);
 printTable(['encoder', `TF.js ${backend} images/s`, 'ms/step', `PyTorch ${threads}T images/s`, 'ms/step', 'ratio'], rows);
 console.log(`reference: ${results[models[0]][0].note}`);
 
@@ -139,4 +147,5 @@ console.log(JSON.stringify({
   cnnRatio: round2(summary.cnn?.ratio),
   mlpRatio: round2(summary.mlp?.ratio),
   matmul: backend === 'wasm' ? engine.engine : backend,
+  kernels: backend === 'wasm' ? nativeName : backend,
 }));

@@ -187,6 +187,8 @@ typedef struct {
   int transposed, T, L, KO, OA, OB, SA, SB, nblocks;
   long M;
   const float *src, *packed, *direct, *bias, *zero;
+  /* Source row / column of output row a (column b) through tap fh (fw), or -1 outside. */
+  const int *srcA, *srcB;
   float *out;
   int relu;
   volatile int failed;
@@ -214,6 +216,7 @@ static void FN(pixel_part)(void *ctx, int part, int parts) {
     return;
   }
   int sh = d->sh, sw = d->sw;
+  (void)FN(source);
   float *patch = j->L < 8 && j->T > 1 ? malloc(sizeof(float) * 16 * (size_t)j->T * j->L) : 0;
   /* Forward with every window inside the input: tap t reads at toff[t] from the pixel's corner. */
   long *toff = 0;
@@ -254,9 +257,9 @@ static void FN(pixel_part)(void *ctx, int part, int parts) {
           continue;
         }
         for (int fh = 0; fh < d->FH; fh++) {
-          int sa = FN(source)(j, a, fh, sh, d->pt, d->dh, j->SA);
+          int sa = j->srcA[a * d->FH + fh];
           for (int fw = 0; fw < d->FW; fw++) {
-            int sb = sa < 0 ? -1 : FN(source)(j, bb, fw, sw, d->pl, d->dw, j->SB);
+            int sb = sa < 0 ? -1 : j->srcB[bb * d->FW + fw];
             int t = fh * d->FW + fw;
             rows[t * P + p] = sb < 0 ? j->zero : j->src + ((n * j->SA + sa) * j->SB + sb) * (long)j->L;
           }
@@ -323,7 +326,7 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
   j.nblocks = FN(blocks)(j.KO, j.blocks, (long)j.T * j.L);
   /* The forward filter [T][C][K] is already the packed layout, with rows of K floats, when K
    * fills whole vectors: use it in place (a dense layer's weights are large to copy). */
-  int direct = !transposed && j.KO % VL == 0;
+  int direct = !transposed && j.KO % VL == 0 && !getenv("CN_NODIRECT");
   long packed_floats = direct ? 1 : j.blocks[j.nblocks - 1].packoff + (long)j.T * j.L * j.blocks[j.nblocks - 1].nb * VL;
   float *packed = malloc(sizeof(float) * packed_floats);
   float *zero = calloc((size_t)j.L + VL, sizeof(float));
@@ -339,6 +342,19 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
     free(packed); free(zero); free(pbias); free(j.blocks);
     return -2;
   }
+  /* The tap geometry as tables: no division per pixel and tap (the input gradient's divides by the stride). */
+  int *srcA = malloc(sizeof(int) * ((size_t)j.OA * d->FH + (size_t)j.OB * d->FW));
+  if (!srcA) {
+    free(packed); free(zero); free(pbias); free(j.blocks);
+    return -2;
+  }
+  int *srcB = srcA + (size_t)j.OA * d->FH;
+  for (int a = 0; a < j.OA; a++)
+    for (int f = 0; f < d->FH; f++) srcA[a * d->FH + f] = FN(source)(&j, a, f, d->sh, d->pt, d->dh, j.SA);
+  for (int b = 0; b < j.OB; b++)
+    for (int f = 0; f < d->FW; f++) srcB[b * d->FW + f] = FN(source)(&j, b, f, d->sw, d->pl, d->dw, j.SB);
+  j.srcA = srcA;
+  j.srcB = srcB;
   if (direct) j.direct = w;
   else FN(pack_weights)(w, d, transposed, j.blocks, j.nblocks, packed);
   j.src = src;
@@ -351,7 +367,7 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
   if (macs < (1L << 21)) parts = 1;
   if (parts > j.M / 16) parts = j.M / 16 > 0 ? (int)(j.M / 16) : 1;
   run_parallel(FN(pixel_part), &j, parts);
-  free(packed); free(zero); free(pbias); free(j.blocks);
+  free(packed); free(zero); free(pbias); free(j.blocks); free(srcA);
   return j.failed ? -2 : 0;
 }
 

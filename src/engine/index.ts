@@ -2,3 +2,4 @@ export { initBackend, currentBackend, wasmBinaryDir, BACKEND_CHOICES } from './b
 export type { BackendName, BackendChoice } from './backend.js';
 export { registerWasmKernels, setKernelThreads, kernelThreads, adamOptimizer, FusedAdamOptimizer } from './kernels/index.js';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from './kernels/index.js';
+export { setNativeKernels, convEngine, type ConvEngine } from './kernels/index.js';
