@@ -10,6 +10,7 @@
 
 #include "conv.h"
 #include "eltwise.h"
+#include "adam.h"
 
 #define MAX_ARGS 24
 
@@ -182,6 +183,29 @@ static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
   return 0;
 }
 
+/* adamUpdate(heap, w, g, m, v, wOut, mOut, vOut, n, b1, omb1, b2, omb2, c1, c2, eps, negLr, threads) */
+static napi_value adam_update(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  call_args a;
+  if (!read_args(env, info, 17, &a)) return 0;
+  /* The hyper-parameters are fractions: read them again as doubles, then round to float32
+   * as the wasm kernel's f32 parameters are. */
+  napi_get_cb_info(env, info, &argc, argv, 0, 0);
+  float hyper[8];
+  for (int i = 0; i < 8; i++) {
+    double h;
+    if (napi_get_value_double(env, argv[9 + i], &h) != napi_ok) return fail(env, "contrastive native: arguments must be numbers"), (napi_value)0;
+    hyper[i] = (float)h;
+  }
+  int64_t n = a.v[7];
+  for (int i = 0; i < 7; i++)
+    if (!inside(&a, a.v[i], n)) return OUTSIDE("adamUpdate");
+  cn_adam_update(a.heap + a.v[0], a.heap + a.v[1], a.heap + a.v[2], a.heap + a.v[3], a.heap + a.v[4], a.heap + a.v[5], a.heap + a.v[6], (long)n,
+                 hyper, (int)a.v[16]);
+  return 0;
+}
+
 static napi_value isa(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -200,6 +224,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sumRows", 0, sum_rows, 0, 0, 0, napi_enumerable, 0},
     {"maxPool", 0, max_pool, 0, 0, 0, napi_enumerable, 0},
     {"maxPoolGrad", 0, max_pool_grad, 0, 0, 0, napi_enumerable, 0},
+    {"adamUpdate", 0, adam_update, 0, 0, 0, napi_enumerable, 0},
     {"isa", 0, isa, 0, 0, 0, napi_enumerable, 0},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { adamOptimizer, FusedAdamOptimizer } from '../../src/engine/kernels/index.js';
+import { setNativeKernels } from '../../src/engine/kernels/native.js';
 
 function randn(rng: Rng, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal() * scale);
@@ -35,12 +36,16 @@ async function train(make: () => tf.Optimizer, steps: number): Promise<Float32Ar
   return out;
 }
 
-test('fused Adam on wasm gives tf.train.adam bit for bit (weights and moments)', async () => {
+test('fused Adam on wasm gives tf.train.adam bit for bit (weights and moments), on the native kernels and on the wasm kernel', async () => {
   await withBackend('wasm', async () => {
-    const fused = await train(() => adamOptimizer(0.01), 7);
     const stock = await train(() => tf.train.adam(0.01), 7);
-    assert.equal(fused.length, stock.length);
-    fused.forEach((a, i) => assert.deepEqual(a, stock[i], `array ${i}`));
+    for (const native of [true, false]) {
+      setNativeKernels(native);
+      const fused = await train(() => adamOptimizer(0.01), 7);
+      assert.equal(fused.length, stock.length);
+      fused.forEach((a, i) => assert.deepEqual(a, stock[i], `array ${i} (native kernels ${native ? 'on' : 'off'})`));
+    }
+    setNativeKernels(true);
     // The fused kernel really ran (one per variable), not the stock ops.
     const opt = adamOptimizer(0.01);
     assert.ok(opt instanceof FusedAdamOptimizer);

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, gradientsOn, runKernelOn, type KernelInputs } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
-import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
+import { adamOptimizer, kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
 import { convEngine, nativeKernels, setNativeKernels } from '../../src/engine/kernels/native.js';
 import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
 
@@ -231,6 +231,27 @@ test('the gradients of a small conv net (conv, relu, maxPool, strided conv, dens
     assertClose(native[k], cpu[k], 1e-4, `grad ${k} native vs cpu`);
     assertClose(wasm[k], cpu[k], 1e-4, `grad ${k} wasm vs cpu`);
   }
+});
+
+test("Adam's fused update of a large variable (split over the threads) on the native kernels gives tf.train.adam bit for bit", async () => {
+  const rng = new Rng(108);
+  const n = 300_000;
+  const w0 = randn(rng, [n]);
+  const target = randn(rng, [n]);
+  const run = (make: () => tf.Optimizer) => withBackend('wasm', async () => {
+    const w = tf.variable(tf.tensor1d(w0), true, `adam_big_${Math.random()}`);
+    const t = tf.tensor1d(target);
+    const opt = make();
+    for (let s = 0; s < 3; s++) opt.minimize(() => tf.sum(tf.mul(tf.square(tf.sub(w, t)), 0.5)) as tf.Scalar);
+    const out = Float32Array.from(w.dataSync() as Float32Array);
+    opt.dispose();
+    tf.dispose([w, t]);
+    return out;
+  });
+  setNativeKernels(true);
+  const fused = await run(() => adamOptimizer(0.01));
+  const stock = await run(() => tf.train.adam(0.01));
+  assert.deepEqual(Array.from(fused), Array.from(stock));
 });
 
 test('the addon checks its operands: outside the heap, a wrong argument count or a non-Float32Array heap is an error, not a crash', () => {

@@ -3,11 +3,15 @@
  * instead of tf.train.adam's twelve kernels per variable (each a dispatch and a pass over
  * memory: a quarter of the default MLP's step in the profile). The pass does the same float32
  * operations in the same order, so the weights are bit for bit those of tf.train.adam; on any
- * other backend, or for a non-float32 variable, the stock update runs.
+ * other backend, or for a non-float32 variable, the stock update runs. In Node the same pass
+ * runs on our native kernels (native.ts, csrc/native/adam.c: no fused multiply-adds, the
+ * same bits) on the kernel threads.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
+import { kernelThreads } from './kernel-worker.js';
+import { nativeKernels } from './native.js';
 
 /** Kernel name of the fused update: inputs value, gradient, m, v; outputs new value, m, v. */
 export const ADAM_UPDATE_KERNEL = 'ContrastiveAdamUpdate';
@@ -24,6 +28,13 @@ export const adamUpdateConfig: KernelConfig = {
     const a = attrs as unknown as AdamUpdateAttrs;
     const n = tf.util.sizeFromShape(value.shape);
     const outs = [0, 1, 2].map(() => backend.makeOutput(value.shape, 'float32'));
+    const native = n > 0 ? nativeKernels() : null;
+    if (native) {
+      const at = (t: TensorInfo) => ptr(backend, t) / 4;
+      native.adamUpdate(heapF32(backend), at(value), at(gradient), at(m), at(v), at(outs[0]), at(outs[1]), at(outs[2]), n,
+        a.beta1, a.oneMinusBeta1, a.beta2, a.oneMinusBeta2, a.c1, a.c2, a.epsilon, a.negLr, kernelThreads());
+      return outs;
+    }
     kernelsFor(backend).adam_update(
       ptr(backend, value), ptr(backend, gradient), ptr(backend, m), ptr(backend, v), ptr(backend, outs[0]), ptr(backend, outs[1]), ptr(backend, outs[2]),
       n, a.beta1, a.oneMinusBeta1, a.beta2, a.oneMinusBeta2, a.c1, a.c2, a.epsilon, a.negLr,

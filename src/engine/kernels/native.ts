@@ -32,6 +32,9 @@ export interface NativeKernels {
   /** Pooling windows ph x pw at stride ph x pw, no padding. */
   maxPool(heap: Float32Array, x: number, y: number, N: number, H: number, W: number, C: number, OH: number, OW: number, ph: number, pw: number, threads: number): void;
   maxPoolGrad(heap: Float32Array, x: number, dy: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, ph: number, pw: number, threads: number): void;
+  /** Adam's fused update of one variable (the hyper-parameters rounded to float32, as the wasm kernel's). */
+  adamUpdate(heap: Float32Array, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, c1: number, c2: number, epsilon: number, negLr: number, threads: number): void;
   /** The instruction set the kernels run with: 'avx512', 'avx2' or 'generic'. */
   isa(): string;
 }
