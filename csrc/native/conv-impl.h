@@ -380,6 +380,10 @@ typedef struct {
   const float *x, *dy;
   float *dw;
   int T, R, Kp, nunits, padded;
+  /* Slices of the pixel range summed apart (each into partial + s * R * K), then added in
+   * order: a shape-only choice, so the sums do not depend on the thread count. */
+  int slices;
+  float *partial;
   long M;
   FN(block) *blocks;
   int nblocks;
@@ -391,8 +395,10 @@ typedef struct {
 static void FN(filter_part)(void *ctx, int part, int parts) {
   FN(filter_job) *j = ctx;
   const conv_dims *d = j->d;
-  int u0 = (int)((long)j->nunits * part / parts), u1 = (int)((long)j->nunits * (part + 1) / parts);
-  if (u0 >= u1) return;
+  /* Work items: (slice, unit) pairs in slice order; this part takes a contiguous range. */
+  long items = (long)j->slices * j->nunits;
+  long w0 = items * part / parts, w1 = items * (part + 1) / parts;
+  if (w0 >= w1) return;
   long *base = malloc(sizeof(long) * FCHUNK);
   unsigned char *inside = j->padded ? malloc((size_t)FCHUNK * j->T) : 0;
   float *gpad = j->Kp != d->K ? malloc(sizeof(float) * FCHUNK * j->Kp) : 0;
@@ -402,8 +408,16 @@ static void FN(filter_part)(void *ctx, int part, int parts) {
     j->failed = 1;
     goto done;
   }
-  for (long m0 = 0; m0 < j->M; m0 += FCHUNK) {
-    int count = j->M - m0 < FCHUNK ? (int)(j->M - m0) : FCHUNK;
+  for (long w = w0; w < w1;) {
+  int slice = (int)(w / j->nunits);
+  int u0 = (int)(w % j->nunits);
+  long wend = (long)(slice + 1) * j->nunits < w1 ? (long)(slice + 1) * j->nunits : w1;
+  int u1 = (int)(wend - (long)slice * j->nunits);
+  w = wend;
+  long mbeg = j->M * slice / j->slices, mend = j->M * (slice + 1) / j->slices;
+  float *dwt = j->slices > 1 ? j->partial + (long)slice * j->R * d->K : j->dw;
+  for (long m0 = mbeg; m0 < mend; m0 += FCHUNK) {
+    int count = mend - m0 < FCHUNK ? (int)(mend - m0) : FCHUNK;
     for (int i = 0; i < count; i++) {
       long m = m0 + i;
       int ow = (int)(m % d->OW);
@@ -439,9 +453,10 @@ static void FN(filter_part)(void *ctx, int part, int parts) {
         xoff[r] = ((long)fh * d->dh * d->W + (long)fw * d->dw) * d->C + c;
         rtap[r] = t;
       }
-      FN(ftile_for)(b->nb)(j->x, base, g + b->k0, gstride, count, xoff, rtap, inside, j->T, j->dw + (long)r0 * d->K + b->k0, d->K,
+      FN(ftile_for)(b->nb)(j->x, base, g + b->k0, gstride, count, xoff, rtap, inside, j->T, dwt + (long)r0 * d->K + b->k0, d->K,
                            rvalid, b->kvalid);
     }
+  }
   }
 done:
   free(base); free(inside); free(gpad); free(xoff); free(rtap);
@@ -481,10 +496,24 @@ static int FN(filter_conv)(const float *x, const float *dy, float *dw, const con
     }
   }
   j.nunits = nunits;
-  memset(dw, 0, sizeof(float) * (size_t)j.R * d->K);
-  int parts = threads < nunits ? threads : nunits;
-  if (j.M * j.R * (long)d->K < (1L << 21)) parts = 1;
+  long size = (long)j.R * d->K;
+  /* Too few filter tiles to share (a first layer: 9 rows): cut the pixels into 4 slices. */
+  j.slices = nunits < 4 && j.M >= 4096 && j.M * size >= (1L << 21) ? 4 : 1;
+  j.partial = j.slices > 1 ? calloc((size_t)j.slices * size, sizeof(float)) : 0;
+  if (j.slices > 1 && !j.partial) {
+    free(j.unit_block); free(j.unit_row); free(j.blocks);
+    return -2;
+  }
+  memset(dw, 0, sizeof(float) * (size_t)size);
+  long items = (long)j.slices * nunits;
+  int parts = threads < items ? threads : (int)items;
+  if (j.M * size < (1L << 21)) parts = 1;
   run_parallel(FN(filter_part), &j, parts);
+  if (j.slices > 1) {
+    for (int sl = 0; sl < j.slices; sl++)
+      for (long i = 0; i < size; i++) dw[i] += j.partial[sl * size + i];
+    free(j.partial);
+  }
   free(j.unit_block); free(j.unit_row); free(j.blocks);
   return j.failed ? -2 : 0;
 }

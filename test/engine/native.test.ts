@@ -41,6 +41,7 @@ interface ConvCase { x: Shape4; f: Shape4; strides: [number, number]; pad: Pad; 
 const convCases: ConvCase[] = [
   { x: [4, 13, 13, 32], f: [3, 3, 32, 64], strides: [1, 1], pad: 'valid' }, // the reference CNN's second layer
   { x: [3, 28, 28, 1], f: [3, 3, 1, 32], strides: [1, 1], pad: 'valid' }, // its first: one input channel
+  { x: [12, 28, 28, 1], f: [3, 3, 1, 32], strides: [1, 1], pad: 'valid' }, // enough pixels to slice its filter gradient
   { x: [2, 7, 7, 3], f: [3, 3, 3, 5], strides: [1, 1], pad: 'same' },
   { x: [3, 9, 7, 5], f: [3, 3, 5, 20], strides: [2, 2], pad: 'same' }, // 20 channels: a vector tail
   { x: [2, 10, 11, 7], f: [5, 5, 7, 70], strides: [1, 1], pad: 'same' }, // 70: more than one block, a tail
@@ -187,6 +188,7 @@ test('the same bits on one thread and on two: convolutions, GEMMs, relu gradient
     ['Conv2D', { x: { data: randn(rng, c.x), shape: c.x }, filter: { data: randn(rng, c.f), shape: c.f } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 }],
     ['Conv2DBackpropFilter', { x: { data: randn(rng, c.x), shape: c.x }, dy: { data: randn(rng, dy), shape: dy } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: c.f }],
     ['Conv2DBackpropInput', { dy: { data: randn(rng, dy), shape: dy }, filter: { data: randn(rng, c.f), shape: c.f } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: c.x }],
+    ['Conv2DBackpropFilter', { x: { data: randn(rng, [12, 28, 28, 1]), shape: [12, 28, 28, 1] }, dy: { data: randn(rng, [12, 26, 26, 32]), shape: [12, 26, 26, 32] } }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 1, 32] }],
     ['BatchMatMul', { a: { data: randn(rng, [256, 300]), shape: [256, 300] }, b: { data: randn(rng, [256, 200]), shape: [256, 200] } }, { transposeA: true, transposeB: false }],
     ['BatchMatMul', { a: { data: randn(rng, [256, 300]), shape: [256, 300] }, b: { data: randn(rng, [300, 200]), shape: [300, 200] } }, { transposeA: false, transposeB: false }],
     ['Sum', { x: { data: randn(rng, [3000, 64]), shape: [3000, 64] } }, { axis: [0], keepDims: false }],
