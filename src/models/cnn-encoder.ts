@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { cnnEncoderSpecSchema, type CnnEncoderSpec, type Encoder } from './encoder-spec.js';
 import { SeededInit } from './seeded-init.js';
+import { fuseConvBiasRelu } from './fused-conv-layer.js';
 import { parseWith } from './validate.js';
 
 /** Options of {@link cnnEncoder}. */
@@ -64,16 +65,16 @@ function buildCnn(spec: CnnEncoderSpec): tf.LayersModel {
   const input = tf.input({ shape: spec.inputShape });
   let h: tf.SymbolicTensor = input;
   for (const filters of spec.filters) {
-    h = tf.layers
-      .conv2d({
-        filters,
-        kernelSize: spec.kernelSize,
-        padding: 'valid',
-        activation: spec.batchNorm ? 'linear' : 'relu',
-        useBias: !spec.batchNorm, // batch norm's beta replaces the bias
-        kernelInitializer: init.he(),
-      })
-      .apply(h) as tf.SymbolicTensor;
+    const conv = tf.layers.conv2d({
+      filters,
+      kernelSize: spec.kernelSize,
+      padding: 'valid',
+      activation: spec.batchNorm ? 'linear' : 'relu',
+      useBias: !spec.batchNorm, // batch norm's beta replaces the bias
+      kernelInitializer: init.he(),
+    });
+    // Without batch norm: conv + bias + relu as one kernel on the native kernels (same model).
+    h = (spec.batchNorm ? conv : fuseConvBiasRelu(conv)).apply(h) as tf.SymbolicTensor;
     if (spec.batchNorm) {
       h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
       h = tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor;

@@ -16,6 +16,7 @@ import { Rng } from '../../src/util/rng.js';
 import { adamOptimizer, kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
 import { convEngine, nativeKernels, setNativeKernels } from '../../src/engine/kernels/native.js';
 import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
+import { cnnEncoder } from '../../src/models/index.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -254,6 +255,44 @@ test("Adam's fused update of a large variable (split over the threads) on the na
   const fused = await run(() => adamOptimizer(0.01));
   const stock = await run(() => tf.train.adam(0.01));
   assert.deepEqual(Array.from(fused), Array.from(stock));
+});
+
+test("the CNN encoder's relu conv layers run as one kernel (conv + bias + relu) in training: gradients equal cpu, no first-layer input gradient, a plain Conv2D when saved", async () => {
+  const rng = new Rng(109);
+  const xData = randn(rng, [6, 28, 28, 1]);
+  const run = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
+    const enc = cnnEncoder({ inputShape: [28, 28, 1], seed: 3 });
+    const x = tf.tensor4d(xData, [6, 28, 28, 1]);
+    const vars = enc.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    let names: string[] = [];
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(enc.model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    names = info.kernels.map((k) => k.name);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(enc.model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+    const out = { loss: (await value.data())[0], grads: await Promise.all(vars.map(async (v) => Float32Array.from(await grads[v.name].data()))), names, config: JSON.stringify(enc.model.toJSON(null, false)).replace(/([A-Za-z]+)\d+"/g, '$1"') }; // layer numbering aside
+    tf.dispose([x, value, ...Object.values(grads)]);
+    enc.model.dispose();
+    return out;
+  });
+  setNativeKernels(true);
+  const w = await run('wasm');
+  const c = await run('cpu');
+  assert.equal(w.names.filter((n) => n === 'ContrastiveConvBiasRelu').length, 2, w.names.join(' '));
+  assert.ok(!w.names.includes('Conv2D'), `Conv2D ran: ${w.names.join(' ')}`);
+  assert.equal(w.names.filter((n) => n === 'Relu').length, 1, 'one Relu: the dense layer\'s');
+  assert.equal(w.names.filter((n) => n === 'Conv2DBackpropInput').length, 1, 'only the second layer needs an input gradient');
+  assert.ok(Math.abs(w.loss - c.loss) <= 1e-4 * Math.abs(c.loss), `loss ${w.loss} vs ${c.loss}`);
+  w.grads.forEach((g, i) => assertClose(g, c.grads[i], 2e-3, `grad ${i}`));
+  assert.equal(w.config, c.config, 'the saved topology is the plain one');
+  assert.ok(w.config.includes('"class_name":"Conv2D"') && w.config.includes('"activation":"relu"'));
+  // Without the native kernels the layers take TF.js's own path, with the same loss.
+  setNativeKernels(false);
+  const plain = await run('wasm');
+  setNativeKernels(true);
+  assert.ok(plain.names.includes('Conv2D') && !plain.names.includes('ContrastiveConvBiasRelu'));
+  assert.ok(Math.abs(plain.loss - c.loss) <= 1e-4 * Math.abs(c.loss));
 });
 
 test('the addon checks its operands: outside the heap, a wrong argument count or a non-Float32Array heap is an error, not a crash', () => {

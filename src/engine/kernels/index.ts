@@ -13,6 +13,7 @@ import { adamUpdateConfig } from './fused-adam.js';
 import { reluGradConfig, reluGradKernelConfig, reluOverride } from './relu-grad.js';
 import { batchNormGradConfig, batchNormGradKernelConfig, fusedBatchNormOverride, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
 import { addOverride } from './bias-add.js';
+import { convBiasReluGradConfig, convBiasReluKernelConfig } from './conv-bias-relu.js';
 import { castOverride } from './cast-same.js';
 import { fusedConv2dOverride } from './fused-conv2d.js';
 import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
@@ -22,6 +23,7 @@ export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads, SHARED_KERNELS_WASM_PATH } from './kernel-worker.js';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.js';
 export { setNativeKernels, convEngine, type ConvEngine } from './native.js';
+export { convBiasRelu, convBiasReluAvailable, CONV_BIAS_RELU_KERNEL, type ConvBiasReluAttrs } from './conv-bias-relu.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -36,6 +38,7 @@ export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   reluGradKernelConfig,
   batchNormGradKernelConfig,
   meanGradKernelConfig,
+  convBiasReluKernelConfig,
 ];
 
 let registered = false;
@@ -62,4 +65,6 @@ export function registerWasmKernels(): void {
   // Batch norm in training (batch-norm.ts): Mean's and FusedBatchNorm's gradients, likewise.
   tf.registerGradient(meanGradConfig);
   tf.registerGradient(batchNormGradConfig());
+  // A relu conv layer as one kernel (conv-bias-relu.ts): its gradient.
+  tf.registerGradient(convBiasReluGradConfig);
 }
