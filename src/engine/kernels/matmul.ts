@@ -82,8 +82,15 @@ export function matMulTwoThreads(
 export function batchMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorInfo | TensorInfo[] {
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-  return nativeGemm(args.backend as unknown as Backend, a, b, transposeA, transposeB, null, false)
-    ?? nativeMatMul(args.backend as unknown as Backend, { a, b, transposeA, transposeB })
+  const backend = args.backend as unknown as Backend;
+  // A B^T (an input gradient): onnxruntime's GEMM was faster than ours in bench:native
+  // (ours transposes B into panels first), so it goes first there.
+  if (transposeB && !transposeA) {
+    return nativeMatMul(backend, { a, b, transposeA, transposeB }) ?? nativeGemm(backend, a, b, transposeA, transposeB, null, false)
+      ?? matMulTwoThreads(args, a, b, transposeA, transposeB, null, false) ?? fallback(args);
+  }
+  return nativeGemm(backend, a, b, transposeA, transposeB, null, false)
+    ?? nativeMatMul(backend, { a, b, transposeA, transposeB })
     ?? matMulTwoThreads(args, a, b, transposeA, transposeB, null, false) ?? fallback(args);
 }
 

@@ -3,7 +3,8 @@
  * convolution is 1x1 over a 1x1 image:
  * - C = A B (+ bias, relu): the forward kernel, A's rows as pixels, B as the filter;
  * - C = A^T B (a weight gradient): the filter-gradient kernel, A's and B's rows as pixels;
- * - C = A B^T (an input gradient): the input-gradient kernel, B as the filter [N, K].
+ * - C = A B^T (an input gradient): the input-gradient kernel, B as the filter [N, K]
+ *   (BatchMatMul asks onnxruntime first for this one: it was faster, see matmul.ts).
  * One call through N-API each (no session, no copies), on the kernel threads. Other cases
  * (a batch of matrices, both operands transposed, a bias or activation with a transpose,
  * tiny products) return null and take the next engine (onnxruntime, then wasm).
