@@ -187,6 +187,8 @@ typedef struct {
   int transposed, T, L, KO, OA, OB, SA, SB, nblocks;
   long M;
   const float *src, *packed, *direct, *bias, *zero;
+  /* The filter as given (the dot-product path reads it unpacked). */
+  const float *wsrc;
   /* Source row / column of output row a (column b) through tap fh (fw), or -1 outside. */
   const int *srcA, *srcB;
   float *out;
@@ -306,6 +308,51 @@ static void FN(pack_weights)(const float *w, const conv_dims *d, int transposed,
   }
 }
 
+/*
+ * The input gradient when it has few channels (a first layer's: 1-3), where a tile would
+ * waste most of its lanes: each output value as dot products along the output channels of
+ * dy (vectors over k), one per tap, summed lane by lane in a fixed order.
+ */
+static void FN(dot_part)(void *ctx, int part, int parts) {
+  FN(pixel_job) *j = ctx;
+  const conv_dims *d = j->d;
+  long m0 = j->M * part / parts, m1 = j->M * (part + 1) / parts;
+  if (m0 >= m1) return;
+  const int L = j->L, KO = j->KO, L0 = L - L % VL;
+  int bb = (int)(m0 % j->OB);
+  long rest = m0 / j->OB;
+  int a = (int)(rest % j->OA);
+  long n = rest / j->OA;
+  for (long m = m0; m < m1; m++) {
+    for (int c = 0; c < KO; c++) {
+      V acc = FN(splat)(0.f);
+      float tail = 0.f;
+      for (int fh = 0; fh < d->FH; fh++) {
+        int sa = j->srcA[a * d->FH + fh];
+        if (sa < 0) continue;
+        for (int fw = 0; fw < d->FW; fw++) {
+          int sb = j->srcB[bb * d->FW + fw];
+          if (sb < 0) continue;
+          const float *row = j->src + ((n * j->SA + sa) * j->SB + sb) * (long)L;
+          const float *wr = j->wsrc + ((long)(fh * d->FW + fw) * KO + c) * L;
+          for (int k = 0; k < L0; k += VL) acc += *(const VU *)(row + k) * *(const VU *)(wr + k);
+          for (int k = L0; k < L; k++) tail += row[k] * wr[k];
+        }
+      }
+      float sum = 0.f;
+      for (int i = 0; i < VL; i++) sum += acc[i];
+      j->out[m * KO + c] = sum + tail;
+    }
+    if (++bb == j->OB) {
+      bb = 0;
+      if (++a == j->OA) {
+        a = 0;
+        n++;
+      }
+    }
+  }
+}
+
 static int FN(pixel_conv)(const float *src, const float *w, const float *bias, float *out, const conv_dims *d, int transposed, int relu,
                           int threads) {
   FN(pixel_job) j;
@@ -362,11 +409,14 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
   j.bias = pbias ? pbias : bias;
   j.zero = zero;
   j.out = out;
+  j.wsrc = w;
   long macs = j.M * j.T * j.L * (long)j.KO;
   int parts = threads;
   if (macs < (1L << 21)) parts = 1;
   if (parts > j.M / 16) parts = j.M / 16 > 0 ? (int)(j.M / 16) : 1;
-  run_parallel(FN(pixel_part), &j, parts);
+  /* An input gradient of a few channels from many: dot products (see dot_part). */
+  int dot = transposed && j.KO * 4 <= VL && j.L >= VL;
+  run_parallel(dot ? FN(dot_part) : FN(pixel_part), &j, parts);
   free(packed); free(zero); free(pbias); free(j.blocks); free(srcA);
   return j.failed ? -2 : 0;
 }

@@ -52,6 +52,8 @@ const convCases: ConvCase[] = [
   { x: [2, 6, 6, 4], f: [3, 3, 4, 8], strides: [1, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { x: [2, 1, 30, 6], f: [1, 5, 6, 17], strides: [1, 1], pad: 'same' }, // a conv1d layer
   { x: [1, 5, 5, 2], f: [5, 5, 2, 3], strides: [1, 1], pad: 'same' }, // taps outside on every side
+  { x: [2, 9, 9, 3], f: [3, 3, 3, 32], strides: [2, 2], pad: 'same' }, // 3 input channels: dot-product input gradient
+  { x: [2, 8, 8, 1], f: [3, 3, 1, 20], strides: [1, 1], pad: 'same' }, // the same with a tail of output channels
 ];
 
 const outShape = (c: ConvCase): Shape4 => tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, c.dilations ?? 1, c.pad as never).outShape as Shape4;
