@@ -83,28 +83,37 @@ static napi_value conv2d_forward(napi_env env, napi_callback_info info) {
                                      (int)a.v[20]));
 }
 
-/* conv2dBackpropInput(heap, dy, w, dx, N,H,W,C,OH,OW,K,FH,FW,sh,sw,dh,dw,pt,pl, threads) */
-static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
+/*
+ * A convolution gradient: (heap, a, b, out, N,H,W,C,OH,OW,K,FH,FW,sh,sw,dh,dw,pt,pl, threads) with
+ * the operands' sizes from the geometry, checked against the heap, then `kernel`.
+ */
+typedef int (*grad_kernel)(const float *, const float *, float *, const conv_dims *, int);
+
+static napi_value conv_gradient(napi_env env, napi_callback_info info, const char *what, grad_kernel kernel, int input_gradient) {
   call_args a;
   if (!read_args(env, info, 19, &a)) return 0;
   conv_dims d;
   if (!dims_from(a.v + 3, &d)) return done(env, -1);
-  int64_t dy = a.v[0], w = a.v[1], dx = a.v[2];
-  if (!inside(&a, dy, prod(d.N, d.OH, d.OW, d.K)) || !inside(&a, w, prod(d.FH, d.FW, d.C, d.K)) || !inside(&a, dx, prod(d.N, d.H, d.W, d.C)))
-    return fail(env, "contrastive native: conv2dBackpropInput operand outside the heap"), (napi_value)0;
-  return done(env, cn_conv2d_backprop_input(a.heap + dy, a.heap + w, a.heap + dx, &d, (int)a.v[18]));
+  int64_t xs = prod(d.N, d.H, d.W, d.C), dys = prod(d.N, d.OH, d.OW, d.K), ws = prod(d.FH, d.FW, d.C, d.K);
+  /* Input gradient: (dy, w) -> dx; filter gradient: (x, dy) -> dw. */
+  int64_t sizes[3] = {input_gradient ? dys : xs, input_gradient ? ws : dys, input_gradient ? xs : ws};
+  for (int i = 0; i < 3; i++)
+    if (!inside(&a, a.v[i], sizes[i])) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "contrastive native: %s operand outside the heap", what);
+      return fail(env, msg), (napi_value)0;
+    }
+  return done(env, kernel(a.heap + a.v[0], a.heap + a.v[1], a.heap + a.v[2], &d, (int)a.v[18]));
 }
 
-/* conv2dBackpropFilter(heap, x, dy, dw, N,H,W,C,OH,OW,K,FH,FW,sh,sw,dh,dw,pt,pl, threads) */
+/* conv2dBackpropInput(heap, dy, w, dx, geometry, threads) */
+static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
+  return conv_gradient(env, info, "conv2dBackpropInput", cn_conv2d_backprop_input, 1);
+}
+
+/* conv2dBackpropFilter(heap, x, dy, dw, geometry, threads) */
 static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) {
-  call_args a;
-  if (!read_args(env, info, 19, &a)) return 0;
-  conv_dims d;
-  if (!dims_from(a.v + 3, &d)) return done(env, -1);
-  int64_t x = a.v[0], dy = a.v[1], dw = a.v[2];
-  if (!inside(&a, x, prod(d.N, d.H, d.W, d.C)) || !inside(&a, dy, prod(d.N, d.OH, d.OW, d.K)) || !inside(&a, dw, prod(d.FH, d.FW, d.C, d.K)))
-    return fail(env, "contrastive native: conv2dBackpropFilter operand outside the heap"), (napi_value)0;
-  return done(env, cn_conv2d_backprop_filter(a.heap + x, a.heap + dy, a.heap + dw, &d, (int)a.v[18]));
+  return conv_gradient(env, info, "conv2dBackpropFilter", cn_conv2d_backprop_filter, 0);
 }
 
 /* All of v[0..n) are at least lo. */

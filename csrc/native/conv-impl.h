@@ -1,7 +1,7 @@
 /*
  * Convolution kernels (NHWC, float32) for one instruction set, included once per ISA by
- * conv.c with SUFFIX, VL (floats per vector) and MAXNB (vectors of output channels per tile)
- * defined. Every kernel computes each output element with the same summation order whatever
+ * conv.c with SUFFIX, VL (floats per vector), MAXNB (vectors of output channels per tile) and
+ * TP2 / TP1 (tile heights for 2 and 1 vectors) defined; it undefines them at its end. Every kernel computes each output element with the same summation order whatever
  * the thread count, so results do not depend on how the work is split.
  *
  * The three kernels share one register-tiled inner loop: a tile of P pixels (or filter rows)
@@ -570,3 +570,9 @@ static int FN(filter_conv)(const float *x, const float *dy, float *dw, const con
 
 #undef V
 #undef VU
+/* The includer's parameters, undefined for the next instruction set. */
+#undef SUFFIX
+#undef VL
+#undef MAXNB
+#undef TP2
+#undef TP1

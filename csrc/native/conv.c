@@ -121,11 +121,6 @@ void run_parallel(void (*f)(void *, int, int), void *ctx, int parts) {
 #define TP2 12
 #define TP1 16
 #include "conv-impl.h"
-#undef SUFFIX
-#undef VL
-#undef MAXNB
-#undef TP2
-#undef TP1
 #pragma GCC pop_options
 
 #pragma GCC push_options
@@ -136,11 +131,6 @@ void run_parallel(void (*f)(void *, int, int), void *ctx, int parts) {
 #define TP2 6
 #define TP1 12
 #include "conv-impl.h"
-#undef SUFFIX
-#undef VL
-#undef MAXNB
-#undef TP2
-#undef TP1
 #pragma GCC pop_options
 #endif
 
@@ -150,11 +140,6 @@ void run_parallel(void (*f)(void *, int, int), void *ctx, int parts) {
 #define TP2 4
 #define TP1 8
 #include "conv-impl.h"
-#undef SUFFIX
-#undef VL
-#undef MAXNB
-#undef TP2
-#undef TP1
 
 typedef enum { ISA_GENERIC, ISA_AVX2, ISA_AVX512 } isa_t;
 
@@ -192,41 +177,32 @@ static int valid_dims(const conv_dims *d) {
 }
 
 
+/* Returns CALL(isa suffix) for the instruction set in use. */
+#if defined(__x86_64__) || defined(_M_X64)
+#define ON_ISA(CALL)                          \
+  switch (isa()) {                            \
+    case ISA_AVX512: return CALL(avx512);     \
+    case ISA_AVX2: return CALL(avx2);         \
+    default: return CALL(generic);            \
+  }
+#else
+#define ON_ISA(CALL) return CALL(generic);
+#endif
+
 int cn_conv2d_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, int relu, int threads) {
   if (!valid_dims(d)) return -1;
-#define CALL(s) pixel_conv_##s(x, w, bias, out, d, 0, relu, threads)
-  switch (isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case ISA_AVX512: return CALL(avx512);
-    case ISA_AVX2: return CALL(avx2);
-#endif
-    default: return CALL(generic);
-  }
-#undef CALL
+#define FORWARD(s) pixel_conv_##s(x, w, bias, out, d, 0, relu, threads)
+  ON_ISA(FORWARD)
 }
 
 int cn_conv2d_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d, int threads) {
   if (!valid_dims(d)) return -1;
-#define CALL(s) pixel_conv_##s(dy, w, 0, dx, d, 1, 0, threads)
-  switch (isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case ISA_AVX512: return CALL(avx512);
-    case ISA_AVX2: return CALL(avx2);
-#endif
-    default: return CALL(generic);
-  }
-#undef CALL
+#define INPUT_GRADIENT(s) pixel_conv_##s(dy, w, 0, dx, d, 1, 0, threads)
+  ON_ISA(INPUT_GRADIENT)
 }
 
 int cn_conv2d_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d, int threads) {
   if (!valid_dims(d)) return -1;
-#define CALL(s) filter_conv_##s(x, dy, dw, d, threads)
-  switch (isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case ISA_AVX512: return CALL(avx512);
-    case ISA_AVX2: return CALL(avx2);
-#endif
-    default: return CALL(generic);
-  }
-#undef CALL
+#define FILTER_GRADIENT(s) filter_conv_##s(x, dy, dw, d, threads)
+  ON_ISA(FILTER_GRADIENT)
 }

@@ -8,10 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose, randn, gradientsOn } from '../support/helpers.js';
+import { withBackend, assertClose, randn, gradientsOn, reluGradientAndSums } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { biasInner } from '../../src/engine/kernels/bias-add.js';
-import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
 import { setNativeKernels } from '../../src/engine/kernels/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
@@ -157,19 +156,7 @@ test('relu gradient with kept column sums: the same gradient bits as cpu, and th
     const cols = shape.length >= 2 ? shape[shape.length - 1] : n;
     const rows = n / cols;
     const leading = shape.slice(0, -1).map((_, i) => i);
-    const run = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
-      const x = tf.tensor(xd, shape);
-      const dy = tf.tensor(dyd, shape);
-      const g = tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy);
-      const sum = leading.length > 0 ? tf.sum(g, leading) : tf.sum(g);
-      const gv = (await g.data()) as Float32Array;
-      const copy = tf.tensor(gv, shape);
-      const sumOfCopy = leading.length > 0 ? tf.sum(copy, leading) : tf.sum(copy);
-      const kept = reluGradColumnSums((g as unknown as { dataId: object }).dataId, cols);
-      const out = { g: gv, sum: (await sum.data()) as Float32Array, sumOfCopy: (await sumOfCopy.data()) as Float32Array, kept };
-      tf.dispose([x, dy, g, sum, copy, sumOfCopy]);
-      return out;
-    });
+    const run = (backend: 'wasm' | 'cpu') => reluGradientAndSums(backend, xd, dyd, shape);
     const w = await run('wasm');
     const c = await run('cpu');
     assertSame(w.g, c.g, `relu grad ${shape}`);

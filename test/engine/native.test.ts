@@ -11,11 +11,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose, randn, gradientsOn, runKernelOn, type KernelInputs } from '../support/helpers.js';
+import { withBackend, assertClose, randn, gradientsOn, runKernelOn, reluGradientAndSums, type KernelInputs } from '../support/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { adamOptimizer, kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
 import { convEngine, nativeKernels, setNativeKernels } from '../../src/engine/kernels/native.js';
-import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
 import { cnnEncoder } from '../../src/models/index.js';
 
 type Shape4 = [number, number, number, number];
@@ -154,20 +153,7 @@ test('relu gradient on the native kernels: the bits of cpu, and its kept column 
     const dyd = randn(rng, shape);
     for (let i = 0; i < 20; i++) { xd[(i * 31) % n] = specials[i % 5]; dyd[(i * 17) % n] = specials[(i + 2) % 5]; }
     const cols = shape.length >= 2 ? shape[shape.length - 1] : n;
-    const leading = shape.slice(0, -1).map((_, i) => i);
-    const run = (backend: 'wasm' | 'cpu') => withBackend(backend, async () => {
-      const x = tf.tensor(xd, shape);
-      const dy = tf.tensor(dyd, shape);
-      const g = tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy);
-      const sum = leading.length > 0 ? tf.sum(g, leading) : tf.sum(g);
-      const gv = (await g.data()) as Float32Array;
-      const copy = tf.tensor(gv, shape);
-      const sumOfCopy = leading.length > 0 ? tf.sum(copy, leading) : tf.sum(copy);
-      const kept = reluGradColumnSums((g as unknown as { dataId: object }).dataId, cols);
-      const out = { g: gv, sum: (await sum.data()) as Float32Array, sumOfCopy: (await sumOfCopy.data()) as Float32Array, kept };
-      tf.dispose([x, dy, g, sum, copy, sumOfCopy]);
-      return out;
-    });
+    const run = (backend: 'wasm' | 'cpu') => reluGradientAndSums(backend, xd, dyd, shape);
     setNativeKernels(true);
     const w = await run('wasm');
     const c = await run('cpu');

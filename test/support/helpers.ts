@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../../src/errors.js';
 import { initBackend, type BackendName } from '../../src/engine/backend.js';
 import type { Rng } from '../../src/util/rng.js';
+import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
 
 /** Runs `fn` with `backend` active, restoring the previous backend afterwards. */
 export async function withBackend<T>(backend: BackendName, fn: () => T | Promise<T>): Promise<T> {
@@ -92,6 +93,38 @@ export async function gradientsOn(
     const out: Record<string, Float32Array> = { loss: (await value.data()) as Float32Array };
     for (const [k, v] of Object.entries(vars)) out[k] = (await grads[v.name].data()) as Float32Array;
     tf.dispose([x, value, ...Object.values(grads), ...Object.values(vars)]);
+    return out;
+  });
+}
+
+/** What {@link reluGradientAndSums} returns. */
+export interface ReluGradientAndSums {
+  /** The relu gradient dy * step(x). */
+  g: Float32Array;
+  /** Sum of it over all axes but the last (all axes for rank 1). */
+  sum: Float32Array;
+  /** The same Sum of a fresh copy of it (no kept sums to take). */
+  sumOfCopy: Float32Array;
+  /** The column sums the relu-gradient kernel kept with its output, if it kept them. */
+  kept: Float32Array | undefined;
+}
+
+/** The relu gradient of x (`xd`) against `dyd`, of `shape`, on `backend`, with its bias-gradient sums (tensors released). */
+export async function reluGradientAndSums(backend: 'wasm' | 'cpu', xd: Float32Array, dyd: Float32Array, shape: number[]): Promise<ReluGradientAndSums> {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const cols = shape.length >= 2 ? shape[shape.length - 1] : n;
+  const leading = shape.slice(0, -1).map((_, i) => i);
+  return withBackend(backend, async () => {
+    const x = tf.tensor(xd, shape);
+    const dy = tf.tensor(dyd, shape);
+    const g = tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy);
+    const sum = leading.length > 0 ? tf.sum(g, leading) : tf.sum(g);
+    const gv = (await g.data()) as Float32Array;
+    const copy = tf.tensor(gv, shape);
+    const sumOfCopy = leading.length > 0 ? tf.sum(copy, leading) : tf.sum(copy);
+    const kept = reluGradColumnSums((g as unknown as { dataId: object }).dataId, cols);
+    const out = { g: gv, sum: (await sum.data()) as Float32Array, sumOfCopy: (await sumOfCopy.data()) as Float32Array, kept };
+    tf.dispose([x, dy, g, sum, copy, sumOfCopy]);
     return out;
   });
 }
