@@ -18,7 +18,11 @@
  * condition variable. One call at a time (calls are serialised); the caller runs part 0.
  */
 #define MAX_PARTS 64
-#define SPIN 20000
+/* Pauses a worker spins for the next job before sleeping (PAUSE takes 10-140 cycles by CPU:
+ * a few to 100 us), short so that an idle worker does not hold a core that onnxruntime's or
+ * the wasm helper's threads need; and that the caller spins for the workers to finish. */
+#define IDLE_SPIN 2000
+#define WAIT_SPIN 20000
 
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -44,7 +48,7 @@ static void *worker_main(void *arg) {
   unsigned seen = start_gen[index];
   for (;;) {
     int spins = 0;
-    while (atomic_load_explicit(&job_gen, memory_order_acquire) == seen && spins < SPIN) {
+    while (atomic_load_explicit(&job_gen, memory_order_acquire) == seen && spins < IDLE_SPIN) {
       cpu_relax();
       spins++;
     }
@@ -100,7 +104,7 @@ void run_parallel(void (*f)(void *, int, int), void *ctx, int parts) {
   pthread_mutex_unlock(&mu);
   f(ctx, 0, parts);
   int spins = 0;
-  while (atomic_load_explicit(&job_left, memory_order_acquire) > 0 && spins < SPIN) {
+  while (atomic_load_explicit(&job_left, memory_order_acquire) > 0 && spins < WAIT_SPIN) {
     cpu_relax();
     spins++;
   }
