@@ -17,7 +17,8 @@
 typedef struct {
   float *heap;
   size_t length;
-  int64_t v[MAX_ARGS];
+  int64_t v[MAX_ARGS]; /* the arguments after the heap, as integers (offsets, sizes) */
+  double f[MAX_ARGS];  /* the same as numbers (Adam's hyper-parameters are fractions) */
 } call_args;
 
 static int fail(napi_env env, const char *msg) {
@@ -43,7 +44,8 @@ static int read_args(napi_env env, napi_callback_info info, size_t n, call_args 
   a->heap = data;
   a->length = length;
   for (size_t i = 0; i < n; i++)
-    if (napi_get_value_int64(env, argv[i + 1], &a->v[i]) != napi_ok) return fail(env, "contrastive native: arguments must be numbers");
+    if (napi_get_value_int64(env, argv[i + 1], &a->v[i]) != napi_ok || napi_get_value_double(env, argv[i + 1], &a->f[i]) != napi_ok)
+      return fail(env, "contrastive native: arguments must be numbers");
   return 1;
 }
 
@@ -194,19 +196,11 @@ static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
 
 /* adamUpdate(heap, w, g, m, v, wOut, mOut, vOut, n, b1, omb1, b2, omb2, c1, c2, eps, negLr, threads) */
 static napi_value adam_update(napi_env env, napi_callback_info info) {
-  size_t argc = MAX_ARGS;
-  napi_value argv[MAX_ARGS];
   call_args a;
   if (!read_args(env, info, 17, &a)) return 0;
-  /* The hyper-parameters are fractions: read them again as doubles, then round to float32
-   * as the wasm kernel's f32 parameters are. */
-  napi_get_cb_info(env, info, &argc, argv, 0, 0);
+  /* Rounded to float32, as the wasm kernel's f32 parameters are. */
   float hyper[8];
-  for (int i = 0; i < 8; i++) {
-    double h;
-    if (napi_get_value_double(env, argv[9 + i], &h) != napi_ok) return fail(env, "contrastive native: arguments must be numbers"), (napi_value)0;
-    hyper[i] = (float)h;
-  }
+  for (int i = 0; i < 8; i++) hyper[i] = (float)a.f[8 + i];
   int64_t n = a.v[7];
   for (int i = 0; i < 7; i++)
     if (!inside(&a, a.v[i], n)) return OUTSIDE("adamUpdate");

@@ -218,7 +218,6 @@ static void FN(pixel_part)(void *ctx, int part, int parts) {
     return;
   }
   int sh = d->sh, sw = d->sw;
-  (void)FN(source);
   float *patch = j->L < 8 && j->T > 1 ? malloc(sizeof(float) * 16 * (size_t)j->T * j->L) : 0;
   /* Forward with every window inside the input: tap t reads at toff[t] from the pixel's corner. */
   long *toff = 0;
@@ -373,7 +372,7 @@ static int FN(pixel_conv)(const float *src, const float *w, const float *bias, f
   j.nblocks = FN(blocks)(j.KO, j.blocks, (long)j.T * j.L);
   /* The forward filter [T][C][K] is already the packed layout, with rows of K floats, when K
    * fills whole vectors: use it in place (a dense layer's weights are large to copy). */
-  int direct = !transposed && j.KO % VL == 0 && !getenv("CN_NODIRECT");
+  int direct = !transposed && j.KO % VL == 0;
   long packed_floats = direct ? 1 : j.blocks[j.nblocks - 1].packoff + (long)j.T * j.L * j.blocks[j.nblocks - 1].nb * VL;
   float *packed = malloc(sizeof(float) * packed_floats);
   float *zero = calloc((size_t)j.L + VL, sizeof(float));

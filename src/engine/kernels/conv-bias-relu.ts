@@ -15,12 +15,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { ContrastiveError } from '../../errors.js';
-import { convDims } from './conv2d-backprop.js';
-import { kernelThreads } from './kernel-worker.js';
-import { nativeConvKernels, nativeKernels } from './native.js';
+import { nativeKernels } from './native.js';
+import { nativeConvForward } from './native-conv.js';
 import { RELU_GRAD_KERNEL } from './relu-grad.js';
-import { dimsArgs } from './split.js';
-import { heapF32, ptr, requireFloat32, type WasmBackendLike } from './wasm-module.js';
+import { requireFloat32, type WasmBackendLike } from './wasm-module.js';
 
 /** Kernel name: inputs x [N,H,W,C], filter [FH,FW,C,K], bias [K]; output relu(conv(x, filter) + bias). */
 export const CONV_BIAS_RELU_KERNEL = 'ContrastiveConvBiasRelu';
@@ -45,13 +43,8 @@ export const convBiasReluKernelConfig: KernelConfig = {
     const backend = b as unknown as WasmBackendLike;
     const { x, filter, bias } = inputs as Record<string, TensorInfo>;
     requireFloat32(CONV_BIAS_RELU_KERNEL, { x, filter, bias });
-    const info = convInfo(x.shape, filter.shape, attrs as unknown as ConvBiasReluAttrs);
-    const d = convDims(info);
-    const native = nativeConvKernels(d);
-    if (!native) throw new ContrastiveError('STATE', `${CONV_BIAS_RELU_KERNEL} needs the native kernels (check convBiasReluAvailable() first)`);
-    const out = backend.makeOutput(info.outShape, 'float32');
-    native.conv2dForward(heapF32(backend), ptr(backend, x) / 4, ptr(backend, filter) / 4, ptr(backend, bias) / 4, ptr(backend, out) / 4,
-      ...dimsArgs(d), 1, kernelThreads());
+    const out = nativeConvForward(backend, x, filter, bias, convInfo(x.shape, filter.shape, attrs as unknown as ConvBiasReluAttrs), true);
+    if (!out) throw new ContrastiveError('STATE', `${CONV_BIAS_RELU_KERNEL} needs the native kernels (check convBiasReluAvailable() first)`);
     return out;
   }) as KernelFunc,
 };

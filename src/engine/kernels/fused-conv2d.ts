@@ -10,11 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { overrideStock } from './override.js';
-import { convDims } from './conv2d-backprop.js';
-import { dimsArgs } from './split.js';
-import { kernelThreads } from './kernel-worker.js';
-import { nativeConvKernels } from './native.js';
-import { heapF32, ptr, type WasmBackendLike } from './wasm-module.js';
+import { nativeConvForward } from './native-conv.js';
+import type { WasmBackendLike } from './wasm-module.js';
 
 /** FusedConv2D on wasm: native where it applies, bias-free and linear to the registered Conv2D, else the stock kernel. */
 export const fusedConv2dOverride = overrideStock(tf.FusedConv2D, (args, fallback) => {
@@ -27,15 +24,8 @@ export const fusedConv2dOverride = overrideStock(tf.FusedConv2D, (args, fallback
     x!.dtype === 'float32' && filter!.dtype === 'float32') {
     const info = tf.backend_util.computeConv2DInfo(
       x!.shape as [number, number, number, number], filter!.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
-    const d = convDims(info);
-    const native = nativeConvKernels(d);
-    if (native) {
-      const backend = args.backend as unknown as WasmBackendLike;
-      const out = backend.makeOutput(info.outShape, 'float32');
-      native.conv2dForward(heapF32(backend), ptr(backend, x!) / 4, ptr(backend, filter!) / 4, bias ? ptr(backend, bias) / 4 : -1, ptr(backend, out) / 4,
-        ...dimsArgs(d), activation === 'relu' ? 1 : 0, kernelThreads());
-      return out;
-    }
+    const out = nativeConvForward(args.backend as unknown as WasmBackendLike, x!, filter!, bias ?? null, info, activation === 'relu');
+    if (out) return out;
   }
   const plain = bias == null && preluActivationWeights == null && linear;
   // Looked up per call: the Conv2D registered now (ours once registerWasmKernels has run).

@@ -106,7 +106,7 @@ export function fusedMatMulFast(args: KernelArgs, fallback: KernelFunc): TensorI
     ? nativeGemm(args.backend as unknown as Backend, a, b, transposeA, transposeB, bias ?? null, act === 'relu') : null;
   if (ours) return ours;
   const native = nativeMatMul(args.backend as unknown as Backend, {
-    a, b, transposeA, transposeB, bias: bias ?? null, activation: (activation ?? 'linear') as FusedActivation, leakyreluAlpha, preluWeights: preluActivationWeights ?? null,
+    a, b, transposeA, transposeB, bias: bias ?? null, activation: act as FusedActivation, leakyreluAlpha, preluWeights: preluActivationWeights ?? null,
   });
   if (native) return native;
   if (preluActivationWeights || (activation !== 'linear' && activation !== 'relu' && activation !== undefined)) return fallback(args);

@@ -51,26 +51,17 @@ export const reluGradKernelConfig: KernelConfig = {
     const n = tf.util.sizeFromShape(x.shape);
     const cols = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 0;
     const native = n > 0 ? nativeKernels() : null;
-    if (native) {
-      const keep = cols >= 1 && cols <= MAX_SUM_COLS;
-      const scratch = keep ? backend.wasm._malloc(4 * cols) : 0;
-      try {
-        native.reluGrad(heapF32(backend), ptr(backend, dy) / 4, ptr(backend, x) / 4, ptr(backend, out) / 4, keep ? scratch / 4 : -1,
-          keep ? n / cols : 1, keep ? cols : n, kernelThreads());
-        if (keep) columnSums.set(out.dataId, heapF32(backend).slice(scratch / 4, scratch / 4 + cols));
-      } finally {
-        if (scratch) backend.wasm._free(scratch);
-      }
-      return out;
-    }
-    const k = kernelsFor(backend);
+    const [dyp, xp, outp] = [ptr(backend, dy), ptr(backend, x), ptr(backend, out)];
     if (cols < 1 || cols > MAX_SUM_COLS || n === 0) {
-      k.relu_grad(ptr(backend, dy), ptr(backend, x), ptr(backend, out), n);
+      if (native) native.reluGrad(heapF32(backend), dyp / 4, xp / 4, outp / 4, -1, 1, n, kernelThreads());
+      else kernelsFor(backend).relu_grad(dyp, xp, outp, n);
       return out;
     }
+    // With the column sums, kept with the output for the bias gradient's Sum.
     const scratch = backend.wasm._malloc(4 * cols);
     try {
-      k.relu_grad_sums(ptr(backend, dy), ptr(backend, x), ptr(backend, out), scratch, n / cols, cols);
+      if (native) native.reluGrad(heapF32(backend), dyp / 4, xp / 4, outp / 4, scratch / 4, n / cols, cols, kernelThreads());
+      else kernelsFor(backend).relu_grad_sums(dyp, xp, outp, scratch, n / cols, cols);
       columnSums.set(out.dataId, heapF32(backend).slice(scratch / 4, scratch / 4 + cols));
     } finally {
       backend.wasm._free(scratch);

@@ -12,8 +12,9 @@
  * - Identity (tf.clone, and the engine's copy of every tensor a gradient needs): the stock
  *   kernel copies the data; ours shares it, as the cpu backend and the wasm Reshape do.
  *   Safe because no kernel writes into an existing tensor's memory.
- * - BatchMatMul and _FusedMatMul (dense layers, forward and gradients): onnxruntime's native
- *   GEMM in Node (ort-matmul.ts), else split over two threads (matmul.ts) when large enough;
+ * - BatchMatMul and _FusedMatMul (dense layers, forward and gradients): in Node our native
+ *   kernels (native-matmul.ts) or onnxruntime's GEMM (ort-matmul.ts), else split over two
+ *   threads (matmul.ts) when large enough;
  *   otherwise, with a transposed operand, the stock kernel takes a slow path for transposes,
  *   so we transpose the operand (cheap) and take its fast one.
  */
@@ -21,7 +22,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { convDims } from './conv2d-backprop.js';
 import { kernelThreads, WorkerOp } from './kernel-worker.js';
-import { nativeConvKernels, nativeKernels } from './native.js';
+import { nativeKernels } from './native.js';
+import { nativeConvForward } from './native-conv.js';
 import { copyBack, copyTail, dimsArgs, planSplit, together } from './split.js';
 import { batchMatMulFast, fusedMatMulFast } from './matmul.js';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
@@ -46,9 +48,11 @@ export function sumLeadingAxes(backend: WasmBackendLike, x: TensorInfo, k: numbe
   const cols = tf.util.sizeFromShape(kept);
   const sums = known?.(cols);
   if (sums) heapF32(backend).set(sums, ptr(backend, out) / 4);
-  else if (rows > 0 && cols > 0 && nativeKernels()) {
-    nativeKernels()!.sumRows(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, rows, cols, kernelThreads());
-  } else kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
+  else {
+    const native = rows > 0 && cols > 0 ? nativeKernels() : null;
+    if (native) native.sumRows(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, rows, cols, kernelThreads());
+    else kernelsFor(backend).sum_rows(ptr(backend, x), ptr(backend, out), rows, cols);
+  }
   return out;
 }
 
@@ -101,12 +105,8 @@ export const conv2dOverride = overrideStock(tf.Conv2D, (args, fallback) => {
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
   const d = convDims(info);
-  const native = nativeConvKernels(d);
-  if (native) {
-    const out = backend.makeOutput(info.outShape, 'float32');
-    native.conv2dForward(heapF32(backend), ptr(backend, x) / 4, ptr(backend, filter) / 4, -1, ptr(backend, out) / 4, ...dimsArgs(d), 0, kernelThreads());
-    return out;
-  }
+  const native = nativeConvForward(backend, x, filter, null, info, false);
+  if (native) return native;
   // 3x3 stride 1: Winograd F(2x2, 3x3), 1.5-1.7x faster than direct (ours or XNNPACK), on one
   // thread or two. Otherwise our direct kernel needs FH <= 16, and with few input channels (a
   // first layer) or on one thread XNNPACK alone is faster.
