@@ -10,9 +10,9 @@
  *   npm run bench:embed [-- --iters 10 --batch 1024]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/engine/backend.js';
-import { cnnEncoder } from '../src/models/index.js';
-import { exportOnnx, OnnxEmbedder } from '../src/export/index.js';
+import { initBackend } from '../packages/node/src/engine/backend.js';
+import { cnnEncoder } from '../packages/contrastive/src/models/index.js';
+import { exportOnnx, OnnxEmbedder } from '../packages/node/src/export/index.js';
 import { median, printTable, runTorchReference } from './lib/torch-reference.js';
 
 const args = process.argv.slice(2);

@@ -3,12 +3,12 @@
  * sample photos, seeded augmentations) to a folder in the faces:DIR layout,
  * for trying `contrastive train --dataset faces:DIR` and `contrastive face ...`.
  *
- *   node --import tsx bench/face-set.ts --out DIR [--per-identity 8] [--seed 1]
+ *   node --conditions=source --import tsx bench/face-set.ts --out DIR [--per-identity 8] [--seed 1]
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { buildFaceSet } from '../test/support/face-set.js';
-import { loadFaceEngine, FaceCache } from '../src/faces/index.js';
+import { loadFaceEngine, FaceCache } from '../packages/faces/src/index.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'per-identity': { type: 'string', default: '8' }, seed: { type: 'string', default: '1' } } });
 if (!values.out) throw new Error('--out DIR is required');

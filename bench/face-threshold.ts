@@ -3,14 +3,14 @@
  * (src/faces/pretrained.ts) on the augmented sample face set, with
  * identity-disjoint 5-fold cross-validation, and prints the constants.
  *
- *   node --import tsx bench/face-threshold.ts [--per-identity 6] [--detector ssd|tiny]
+ *   node --conditions=source --import tsx bench/face-threshold.ts [--per-identity 6] [--detector ssd|tiny]
  */
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildFaceSet } from '../test/support/face-set.js';
-import { loadFaceEngine, describeFaces, calibrateFaceThreshold, FaceCache, type FaceDetectorName } from '../src/faces/index.js';
+import { loadFaceEngine, describeFaces, calibrateFaceThreshold, FaceCache, type FaceDetectorName } from '../packages/faces/src/index.js';
 
 const { values } = parseArgs({ options: { 'per-identity': { type: 'string', default: '6' }, detector: { type: 'string', default: 'ssd' }, seed: { type: 'string', default: '1' } } });
 const per = Number(values['per-identity']);

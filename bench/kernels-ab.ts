@@ -6,7 +6,7 @@
  * (the helper worker is not used here). Median and best of --reps calls each. Conv2D on one
  * thread was XNNPACK's (stock) before; on two, our direct kernel.
  *
- *   node --import tsx bench/kernels-ab.ts --before /path/to/main/wasm/contrastive-kernels.wasm [--reps 21]
+ *   node --conditions=source --import tsx bench/kernels-ab.ts --before /path/to/main/wasm/contrastive-kernels.wasm [--reps 21]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -24,14 +24,14 @@ if (!beforePath) throw new Error('kernels-ab: --before <path of the other checko
 // The stock kernels, read before initBackend registers ours.
 const stockAdd = tf.getKernel(tf.Add, 'wasm')!.kernelFunc;
 const stockConv = tf.getKernel(tf.Conv2D, 'wasm')!.kernelFunc;
-const { initBackend } = await import('../src/engine/backend.js');
-const { KERNELS_WASM_PATH } = await import('../src/engine/kernels/index.js');
-const { ptr } = await import('../src/engine/kernels/wasm-module.js');
+const { initBackend } = await import('../packages/node/src/engine/backend.js');
+const KERNELS_WASM_PATH = new URL('../packages/kernels/wasm/contrastive-kernels.wasm', import.meta.url);
+const { ptr } = await import('../packages/kernels/src/wasm-module.js');
 await initBackend('wasm');
 type Backend = Parameters<typeof ptr>[0] & { disposeData(id: object): void; wasm: { asm: { memory: WebAssembly.Memory } } };
 const backend = tf.backend() as unknown as Backend;
 type Fn = (...a: number[]) => number;
-function instantiate(path: string): Record<string, Fn> {
+function instantiate(path: string | URL): Record<string, Fn> {
   const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), { env: { memory: backend.wasm.asm.memory } }).exports as unknown as Record<string, Fn> & { __stack_pointer: WebAssembly.Global };
   const stack = backend.wasm._malloc(1 << 16);
   e.__stack_pointer.value = (stack + (1 << 16)) & ~15;

@@ -16,13 +16,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { findTorchPython, torchEnv } from './lib/torch-reference.js';
-import { initBackend } from '../src/engine/backend.js';
-import { contrastiveLoss } from '../src/losses/index.js';
-import { Rng } from '../src/util/rng.js';
+import { initBackend } from '../packages/node/src/engine/backend.js';
+import { contrastiveLoss } from '../packages/contrastive/src/losses/index.js';
+import { Rng } from '../packages/contrastive/src/util/rng.js';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { kernelWorker, WorkerOp } from '../src/engine/kernels/kernel-worker.js';
-import { together } from '../src/engine/kernels/split.js';
-import { kernelsFor, ptr, type WasmBackendLike } from '../src/engine/kernels/wasm-module.js';
+import { kernelWorker, WorkerOp } from '../packages/kernels/src/kernel-worker.js';
+import { together } from '../packages/kernels/src/split.js';
+import { kernelsFor, ptr, type WasmBackendLike } from '../packages/kernels/src/wasm-module.js';
 
 const N = Number(process.env.BENCH_N ?? 262144);
 const D = Number(process.env.BENCH_D ?? 128);

@@ -10,7 +10,7 @@
  *   npm run bench:native [-- --reps 15 --threads 2]
  */
 import * as tf from '@tensorflow/tfjs';
-import { convEngine, initBackend, setKernelThreads, setNativeKernels } from '../src/engine/index.js';
+import { convEngine, initBackend, setKernelThreads, setNativeKernels } from '../packages/node/src/engine/index.js';
 import { printTable } from './lib/torch-reference.js';
 
 const args = process.argv.slice(2);

@@ -18,11 +18,12 @@
  * `--native-kernels 0` (or CONTRASTIVE_NATIVE_KERNELS=0) runs the convolutions, GEMMs, relu and
  * pooling on the wasm kernels instead of our native addon.
  *
- *   node --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--native-kernels 0] [--batch-norm] [--all] [--src ../src]
+ *   node --conditions=source --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--native-kernels 0] [--batch-norm] [--all] [--src ../other-checkout]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkoutModule, THIS_CHECKOUT } from './lib/checkout.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -33,13 +34,14 @@ const steps = Number(opt('steps', '5'));
 // `--batch-norm`: the cnn with batch normalisation after each convolution (its training step).
 const batchNorm = args.includes('--batch-norm');
 const models = opt('models', 'cnn,mlp').split(',') as ('cnn' | 'mlp')[];
-const srcDir = path.resolve(opt('src', new URL('../src', import.meta.url).pathname));
-const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(srcDir, rel)).href)) as T;
+// `--src DIR`: the root of another checkout to profile (packages/ or the older src/ layout).
+const srcDir = path.resolve(opt('src', THIS_CHECKOUT));
+const load = <T>(rel: string): Promise<T> => checkoutModule<T>(srcDir, rel);
 
-const { initBackend } = await load<typeof import('../src/engine/backend.js')>('engine/backend.ts');
-const { cnnEncoder, mlpEncoder, SiameseNetwork } = await load<typeof import('../src/models/index.js')>('models/index.ts');
-const { contrastiveLoss } = await load<typeof import('../src/losses/index.js')>('losses/index.ts');
-const kernels = await load<typeof import('../src/engine/kernels/index.js')>('engine/kernels/index.ts');
+const { initBackend } = await load<typeof import('../packages/node/src/engine/backend.js')>('engine/backend.ts');
+const { cnnEncoder, mlpEncoder, SiameseNetwork } = await load<typeof import('../packages/contrastive/src/models/index.js')>('models/index.ts');
+const { contrastiveLoss } = await load<typeof import('../packages/contrastive/src/losses/index.js')>('losses/index.ts');
+const kernels = await load<typeof import('../packages/kernels/src/index.js')>('engine/kernels/index.ts');
 // The trainer's Adam where the checkout has the fused one, else the stock optimizer it used.
 const adamOptimizer = (kernels as { adamOptimizer?: (lr: number) => tf.Optimizer }).adamOptimizer ?? ((lr: number) => tf.train.adam(lr));
 // Copy counters exist only where split.ts has them (not in older checkouts).

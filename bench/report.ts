@@ -4,16 +4,16 @@
  * the neighbour grid, and `evaluateBundle` on the test split with and without
  * the report. Ends with one JSON line.
  *
- *   node --import tsx bench/report.ts --model runs/<run>/model [--dataset mnist]
+ *   node --conditions=source --import tsx bench/report.ts --model runs/<run>/model [--dataset mnist]
  */
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { initBackend } from '../src/engine/backend.js';
-import { openBundle, bundleSplit, evaluateBundle } from '../src/jobs/evaluate-bundle.js';
-import { toModelInput } from '../src/models/model-input.js';
-import { embeddingMap, neighbourGrid } from '../src/report/index.js';
-import type { LabelledDataset } from '../src/data/types.js';
+import { initBackend } from '../packages/node/src/engine/backend.js';
+import { openBundle, bundleSplit, evaluateBundle } from '../packages/cli/src/jobs/evaluate-bundle.js';
+import { toModelInput } from '../packages/contrastive/src/models/model-input.js';
+import { embeddingMap, neighbourGrid } from '../packages/node/src/report/index.js';
+import type { LabelledDataset } from '../packages/contrastive/src/data/types.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {

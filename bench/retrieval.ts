@@ -6,13 +6,13 @@
  * the given backend). Each is run --repeat times; best and median are printed
  * (the machine may be shared: the median says more than one run).
  *
- *   node --import tsx bench/retrieval.ts [--n 60000] [--dim 128] [--classes 10] [--noise 0.12]
+ *   node --conditions=source --import tsx bench/retrieval.ts [--n 60000] [--dim 128] [--classes 10] [--noise 0.12]
  *     [--engine onnxruntime,tfjs] [--backend wasm] [--repeat 3] [--skip-metrics]
  */
 import { parseArgs } from 'node:util';
-import { initBackend, type BackendChoice } from '../src/engine/backend.js';
-import { knn, retrievalMetrics, type KnnEngine } from '../src/eval/index.js';
-import { Rng } from '../src/util/rng.js';
+import { initBackend, type BackendChoice } from '../packages/node/src/engine/backend.js';
+import { knn, retrievalMetrics, type KnnEngine } from '../packages/contrastive/src/eval/index.js';
+import { Rng } from '../packages/contrastive/src/util/rng.js';
 
 const { values } = parseArgs({
   options: {

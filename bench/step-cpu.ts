@@ -5,26 +5,28 @@
  * time does, so a before/after of two checkouts, run back to back, reads best from it.
  * Median (and best) of the timed steps after 3 warm-up steps.
  *
- *   node --import tsx bench/step-cpu.ts [--src ../other/src] [--threads 2] [--steps 12]
+ *   node --conditions=source --import tsx bench/step-cpu.ts [--src ../other-checkout] [--threads 2] [--steps 12]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkoutModule, THIS_CHECKOUT } from './lib/checkout.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const srcDir = path.resolve(opt('src', new URL('../src', import.meta.url).pathname));
+// `--src DIR`: the root of another checkout to profile (packages/ or the older src/ layout).
+const srcDir = path.resolve(opt('src', THIS_CHECKOUT));
 const threads = Number(opt('threads', '2'));
 const steps = Number(opt('steps', '12'));
-const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(srcDir, rel)).href)) as T;
+const load = <T>(rel: string): Promise<T> => checkoutModule<T>(srcDir, rel);
 
-const { initBackend } = await load<typeof import('../src/engine/backend.js')>('engine/backend.ts');
-const { cnnEncoder, SiameseNetwork } = await load<typeof import('../src/models/index.js')>('models/index.ts');
-const { contrastiveLoss } = await load<typeof import('../src/losses/index.js')>('losses/index.ts');
-const kernels = await load<typeof import('../src/engine/kernels/index.js')>('engine/kernels/index.ts');
+const { initBackend } = await load<typeof import('../packages/node/src/engine/backend.js')>('engine/backend.ts');
+const { cnnEncoder, SiameseNetwork } = await load<typeof import('../packages/contrastive/src/models/index.js')>('models/index.ts');
+const { contrastiveLoss } = await load<typeof import('../packages/contrastive/src/losses/index.js')>('losses/index.ts');
+const kernels = await load<typeof import('../packages/kernels/src/index.js')>('engine/kernels/index.ts');
 const adamOptimizer = (kernels as { adamOptimizer?: (lr: number) => tf.Optimizer }).adamOptimizer ?? ((lr: number) => tf.train.adam(lr));
 await initBackend('wasm');
 kernels.setKernelThreads(threads);

@@ -22,9 +22,9 @@
  *   npm run bench:train [-- --iters 10 --rounds 3 --models cnn,mlp --threads 2 --native 0 --native-kernels 0 --backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamOptimizer, convEngine, initBackend, matMulEngine, setKernelThreads, setNativeKernels, setNativeMatMul, type BackendName } from '../src/engine/index.js';
-import { cnnEncoder, mlpEncoder, SiameseNetwork } from '../src/models/index.js';
-import { contrastiveLoss } from '../src/losses/index.js';
+import { adamOptimizer, convEngine, initBackend, matMulEngine, setKernelThreads, setNativeKernels, setNativeMatMul, type BackendName } from '../packages/node/src/engine/index.js';
+import { cnnEncoder, mlpEncoder, SiameseNetwork } from '../packages/contrastive/src/models/index.js';
+import { contrastiveLoss } from '../packages/contrastive/src/losses/index.js';
 import { median, printTable, runTorchReference } from './lib/torch-reference.js';
 
 const args = process.argv.slice(2);

@@ -9,13 +9,14 @@
  *
  *   npm run bench:zero-shot [-- --dataset fashion-mnist --holdout-classes 5,6,7,8,9 --seed 42]
  */
-import { initBackend } from '../src/engine/backend.js';
-import { loadDataset, splitDataset, subsetDataset, parseClassList } from '../src/data/index.js';
-import type { LabelledDataset } from '../src/data/types.js';
-import { retrievalMetrics, verificationMetrics } from '../src/eval/index.js';
-import { drawHeldOutPairs, scorePairs, HELD_OUT_PAIRS } from '../src/train/held-out-pairs.js';
-import { SiameseNetwork } from '../src/models/index.js';
-import { buildEncoder } from '../src/jobs/run-training.js';
+import { initBackend } from '../packages/node/src/engine/backend.js';
+import { loadDataset } from '../packages/node/src/data/index.js';
+import type { LabelledDataset } from '../packages/contrastive/src/data/types.js';
+import { retrievalMetrics, verificationMetrics } from '../packages/contrastive/src/eval/index.js';
+import { drawHeldOutPairs, scorePairs, HELD_OUT_PAIRS } from '../packages/contrastive/src/train/held-out-pairs.js';
+import { SiameseNetwork } from '../packages/contrastive/src/models/index.js';
+import { buildEncoder } from '../packages/cli/src/jobs/run-training.js';
+import { splitDataset, subsetDataset, parseClassList } from '../packages/contrastive/src/data/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {

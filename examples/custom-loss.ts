@@ -4,10 +4,11 @@
  * differentiated by the trainer. Here: pull each embedding to its class mean in
  * the batch, and push class means at least 1 apart.
  *
- *   node --import tsx examples/custom-loss.ts
+ *   node --conditions=source --import tsx examples/custom-loss.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, loadDataset, splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
+import { initBackend, loadDataset } from '@contrastive/node';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
 
 function centreLoss(embeddings: tf.Tensor2D, labels: Int32Array): tf.Scalar {
   const classes = [...new Set(labels)];

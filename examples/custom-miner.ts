@@ -5,9 +5,10 @@
  * (distances, labels) => PairIndices; with the contrastive loss, trainSiamese
  * calls it on every m-per-class batch with the batch's distance matrix.
  *
- *   node --import tsx examples/custom-miner.ts
+ *   node --conditions=source --import tsx examples/custom-miner.ts
  */
-import { initBackend, loadDataset, splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset, type PairIndices } from 'contrastive';
+import { initBackend, loadDataset } from '@contrastive/node';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset, type PairIndices } from 'contrastive';
 
 function batchHardPairMiner(distances: Float32Array, labels: ArrayLike<number>): PairIndices {
   const n = labels.length;

@@ -3,9 +3,10 @@
  * enough. Returning 'stop' from onEpochEnd ends training after that epoch; the
  * network keeps the best epoch's weights, as with patience-based early stopping.
  *
- *   node --import tsx examples/early-stop-callback.ts
+ *   node --conditions=source --import tsx examples/early-stop-callback.ts
  */
-import { initBackend, loadDataset, splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
+import { initBackend, loadDataset } from '@contrastive/node';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
 
 await initBackend('wasm');
 const data = (await loadDataset('mnist')) as LabelledDataset;

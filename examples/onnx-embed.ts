@@ -4,12 +4,13 @@
  * L2 normalisation (and the bundle's input scaling) are applied outside it, as
  * the bundle's manifest says.
  *
- *   node --import tsx examples/onnx-embed.ts
+ *   node --conditions=source --import tsx examples/onnx-embed.ts
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend, loadDataset, splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, saveBundle, exportBundleOnnx, OnnxEmbedder, type LabelledDataset } from 'contrastive';
+import { initBackend, loadDataset, exportBundleOnnx, OnnxEmbedder, saveBundle } from '@contrastive/node';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
 
 await initBackend('wasm');
 const data = (await loadDataset('mnist')) as LabelledDataset;

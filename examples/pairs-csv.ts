@@ -4,13 +4,14 @@
  * are known. The script first writes a small such dataset (PNG digits) to a
  * temporary folder; point `loadDataset('pairs:...')` at your own file instead.
  *
- *   node --import tsx examples/pairs-csv.ts
+ *   node --conditions=source --import tsx examples/pairs-csv.ts
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { initBackend, loadDataset, loadMnist, makePairs, splitPairs, mlpEncoder, SiameseNetwork, trainSiamese, type PairDataset } from 'contrastive';
+import { initBackend, loadDataset, loadMnist } from '@contrastive/node';
+import { makePairs, splitPairs, mlpEncoder, SiameseNetwork, trainSiamese, type PairDataset } from 'contrastive';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'pairs-example-'));
 const digits = loadMnist();

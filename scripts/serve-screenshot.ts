@@ -3,7 +3,7 @@
  * bundle and its index, verifies two test digits in the browser, searches a
  * third, hovers a point of the map, and saves the page (palette PNG, < 300 KB).
  *
- *     node --import tsx scripts/serve-screenshot.ts BUNDLE_DIR INDEX_FILE OUT.png
+ *     node --conditions=source --import tsx scripts/serve-screenshot.ts BUNDLE_DIR INDEX_FILE OUT.png
  *
  * Needs chromium (/usr/lib/chromium/chromium, Debian package `chromium`).
  */
@@ -12,12 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
-import { initBackend } from '../src/engine/backend.js';
-import { openBundle, bundleSplit } from '../src/jobs/evaluate-bundle.js';
-import { pixelsToPng } from '../src/jobs/example-picture.js';
-import { EmbeddingIndex, bundleIdentity } from '../src/index/index.js';
-import { createServeApp } from '../src/serve/index.js';
-import type { LabelledDataset } from '../src/data/index.js';
+import { initBackend } from '../packages/node/src/engine/backend.js';
+import { openBundle, bundleSplit } from '../packages/cli/src/jobs/evaluate-bundle.js';
+import { pixelsToPng } from '../packages/cli/src/jobs/example-picture.js';
+import { EmbeddingIndex, bundleIdentity } from '../packages/index/src/index.js';
+import { createServeApp } from '../packages/cli/src/serve/index.js';
+import { type LabelledDataset } from '../packages/contrastive/src/data/index.js';
 
 const [bundleDir, indexFile, out] = process.argv.slice(2);
 if (!out) throw new Error('usage: serve-screenshot.ts BUNDLE_DIR INDEX_FILE OUT.png');

@@ -18,8 +18,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { nativeOrt, openNativeSession } from '../../src/onnx/runtime.js';
-import type { OnnxModel, OnnxNode, OnnxTensor } from '../../src/onnx/proto.js';
+import { nativeOrt, openNativeSession } from '../../packages/kernels/src/onnx/runtime.js';
+import type { OnnxModel, OnnxNode, OnnxTensor } from '../../packages/kernels/src/onnx/proto.js';
 
 /** One timed read pass. */
 export interface ReadPass {

@@ -11,13 +11,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { ContrastiveError } from '../../src/errors.js';
-import { channelCount, finiteNumber, imageSize, nonNegativeInt, openFraction, positiveInt } from '../../src/cli/options.js';
-import { checkDatasetOptions, checkEncoderOptions, checkLossOptions } from '../../src/cli/training-options.js';
-import { resolveModelDir, splitWarning } from '../../src/cli/bundle-options.js';
-import { tarAtFarWarnings } from '../../src/cli/eval.js';
-import { plural, signed } from '../../src/cli/output.js';
-import { eventJson } from '../../src/cli/progress.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { channelCount, finiteNumber, imageSize, nonNegativeInt, openFraction, positiveInt } from '../../packages/cli/src/cli/options.js';
+import { checkDatasetOptions, checkEncoderOptions, checkLossOptions } from '../../packages/cli/src/cli/training-options.js';
+import { resolveModelDir, splitWarning } from '../../packages/cli/src/cli/bundle-options.js';
+import { tarAtFarWarnings } from '../../packages/cli/src/cli/eval.js';
+import { plural, signed } from '../../packages/cli/src/cli/output.js';
+import { eventJson } from '../../packages/cli/src/cli/progress.js';
 import { ROOT } from '../support/cli.js';
 
 const refused = (fn: () => unknown, ...needles: string[]): void => {
@@ -100,7 +100,7 @@ function nodeEval(code: string): string {
 
 test('help is built without TensorFlow.js: registering every command loads no tensor engine (issue 8 item 14)', () => {
   const out = nodeEval(
-    "import { Command } from 'commander'; import { registerCommands } from './src/cli/commands.ts';" +
+    "import { Command } from 'commander'; import { registerCommands } from './packages/cli/src/cli/commands.ts';" +
       "const p = new Command(); registerCommands(p); const names = p.commands.map((c) => c.name()).join(',');" +
       "console.log(names + ' ' + typeof globalThis._tfengine);",
   );
@@ -111,7 +111,7 @@ test('help is built without TensorFlow.js: registering every command loads no te
 
 test('every help text writes defaults one way, from the constants the code uses (issue 8 item 11)', () => {
   const help = (cmd: string): string => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', cmd, '--help'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', cmd, '--help'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.replace(/\s+/g, ' ');
   };

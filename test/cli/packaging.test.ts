@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BACKEND_CHOICES } from '../../src/engine/names.js';
+import { BACKEND_CHOICES } from '../../packages/node/src/engine/names.js';
 import { ROOT } from '../support/cli.js';
 
 test('LICENSE is the MIT licence package.json names', () => {

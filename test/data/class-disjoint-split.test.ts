@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ContrastiveError } from '../../src/errors.js';
-import { splitDataset } from '../../src/data/split.js';
-import type { LabelledDataset } from '../../src/data/types.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { splitDataset } from '../../packages/contrastive/src/data/split.js';
+import type { LabelledDataset } from '../../packages/contrastive/src/data/types.js';
 
 /** `perClass[c]` examples of class c, each a 1-float vector [index]. */
 function dataset(perClass: number[]): LabelledDataset {

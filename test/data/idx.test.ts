@@ -4,8 +4,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readIdx, loadIdxDataset } from '../../src/data/idx.js';
-import { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR } from '../../src/data/fashion-mnist.js';
+import { readIdx, loadIdxDataset } from '../../packages/node/src/data/idx.js';
+import { loadFashionMnist, FASHION_MNIST_DEBIAN_DIR } from '../../packages/node/src/data/fashion-mnist.js';
 import { rejectsWith, valueRange } from '../support/helpers.js';
 
 let dir: string;

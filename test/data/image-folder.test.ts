@@ -4,10 +4,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ContrastiveError } from '../../src/errors.js';
-import { loadImageFolder, requireTwoClasses } from '../../src/data/image-folder.js';
-import { decodeImage } from '../../src/data/image.js';
-import { decodeNetpbm } from '../../src/data/netpbm.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { loadImageFolder, requireTwoClasses } from '../../packages/node/src/data/image-folder.js';
+import { decodeImage } from '../../packages/node/src/data/image.js';
+import { decodeNetpbm } from '../../packages/node/src/data/netpbm.js';
 import { assertClose } from '../support/helpers.js';
 import { rejectsWith } from '../support/helpers.js';
 

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { ContrastiveError } from '../../src/errors.js';
-import { loadDataset, DATASET_SPECS } from '../../src/data/load.js';
-import { isPairDataset } from '../../src/data/types.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { loadDataset, DATASET_SPECS } from '../../packages/node/src/data/load.js';
+import { isPairDataset } from '../../packages/contrastive/src/data/types.js';
 
 let root: string;
 before(async () => {

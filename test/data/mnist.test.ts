@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { loadMnist } from '../../src/data/mnist.js';
+import { loadMnist } from '../../packages/node/src/data/mnist.js';
 import { valueRange } from '../support/helpers.js';
 
 test('loadMnist: 10,000 digits of [28, 28, 1] in [0, 1], labels 0-9 in digit order', () => {

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadPairsCsv } from '../../src/data/pairs-csv.js';
+import { loadPairsCsv } from '../../packages/node/src/data/pairs-csv.js';
 import { assertClose } from '../support/helpers.js';
 import { rejectsWith } from '../support/helpers.js';
 

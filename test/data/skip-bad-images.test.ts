@@ -5,9 +5,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ContrastiveError } from '../../src/errors.js';
-import { loadImageFolder } from '../../src/data/image-folder.js';
-import { loadDataset } from '../../src/data/load.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { loadImageFolder } from '../../packages/node/src/data/image-folder.js';
+import { loadDataset } from '../../packages/node/src/data/load.js';
 
 async function folderWithOneBadImage(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skip-bad-'));

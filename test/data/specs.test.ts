@@ -1,7 +1,7 @@
 /** Dataset specs with paths are recorded absolute, so a bundle names its data from any directory (issue 8 item 8). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { absoluteDatasetSpec, datasetKind } from '../../src/data/specs.js';
+import { absoluteDatasetSpec, datasetKind } from '../../packages/node/src/data/specs.js';
 
 test('absoluteDatasetSpec resolves folder:, idx: and pairs: paths; mnist and fashion-mnist stay as they are', () => {
   assert.equal(absoluteDatasetSpec('folder:digits', '/work/x'), 'folder:/work/x/digits');

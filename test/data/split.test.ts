@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContrastiveError } from '../../src/errors.js';
-import { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from '../../src/data/split.js';
-import type { LabelledDataset, PairDataset } from '../../src/data/types.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from '../../packages/contrastive/src/data/split.js';
+import type { LabelledDataset, PairDataset } from '../../packages/contrastive/src/data/types.js';
 
 /** `perClass[c]` examples of class c, each a 2-float vector [index, class]. */
 function dataset(perClass: number[]): LabelledDataset {

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { DISTANCES, distanceOf, indexPairDistances, pairDistances, pairwiseDistanceMatrix, type Distance } from '../../src/distances/index.js';
-import { contrastiveLoss, pairLossFromIndices, tripletLoss } from '../../src/losses/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { DISTANCES, distanceOf, indexPairDistances, pairDistances, pairwiseDistanceMatrix, type Distance } from '../../packages/contrastive/src/distances/index.js';
+import { contrastiveLoss, pairLossFromIndices, tripletLoss } from '../../packages/contrastive/src/losses/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 /** Manhattan distance, smoothed at 0 so its gradient is finite: sum(sqrt((a - b)^2 + eps)). */
 const manhattan: Distance = {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { pairDistances, pairwiseDistanceMatrix, type DistanceName } from '../../src/distances/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { pairDistances, pairwiseDistanceMatrix, type DistanceName } from '../../packages/contrastive/src/distances/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { randomRows, refDistance } from '../losses/reference.js';
 
 const t2 = (rows: number[][]) => tf.tensor2d(rows);

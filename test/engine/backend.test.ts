@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, currentBackend } from '../../src/engine/backend.js';
-import { ContrastiveError } from '../../src/errors.js';
+import { initBackend, currentBackend } from '../../packages/node/src/engine/backend.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 
 test('auto picks wasm when tfjs-node is absent, with SIMD', async () => {
   const name = await initBackend();

@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, withBackend } from '../support/helpers.js';
-import { cnnEncoder, SiameseNetwork } from '../../src/models/index.js';
-import { contrastiveLoss } from '../../src/losses/index.js';
-import { Rng } from '../../src/util/rng.js';
-import { setNativeKernels } from '../../src/engine/kernels/native.js';
+import { cnnEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { contrastiveLoss } from '../../packages/contrastive/src/losses/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
 setNativeKernels(false);

@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, gradientsOn, reluGradientAndSums } from '../support/helpers.js';
-import { Rng } from '../../src/util/rng.js';
-import { biasInner } from '../../src/engine/kernels/bias-add.js';
-import { setNativeKernels } from '../../src/engine/kernels/native.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { biasInner } from '../../packages/kernels/src/bias-add.js';
+import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
 setNativeKernels(false);

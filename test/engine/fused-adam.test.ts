@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { Rng } from '../../src/util/rng.js';
-import { adamOptimizer, FusedAdamOptimizer } from '../../src/engine/kernels/index.js';
-import { setNativeKernels } from '../../src/engine/kernels/native.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { adamOptimizer, FusedAdamOptimizer } from '../../packages/kernels/src/index.js';
+import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 function randn(rng: Rng, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal() * scale);

@@ -1,6 +1,7 @@
 /**
- * The committed wasm/contrastive-kernels.wasm is what scripts/build-wasm.sh makes from
- * csrc/kernels.c. Runs only where the same clang is installed (apt-get install clang lld).
+ * The committed packages/kernels/wasm/contrastive-kernels.wasm is what scripts/build-wasm.sh
+ * makes from csrc/kernels.c (the rebuild runs only where the same clang is installed: apt-get
+ * install clang lld), and src/wasm-binary.ts embeds exactly those bytes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../packages/kernels', import.meta.url));
 const clang = spawnSync('clang', ['--version'], { encoding: 'utf8' });
 const version = clang.status === 0 ? clang.stdout.split('\n')[0] : undefined;
 const recorded = readFileSync(path.join(root, 'wasm/contrastive-kernels.compiler.txt'), 'utf8').trim();
@@ -32,4 +33,9 @@ test('the committed kernel binaries match a rebuild from csrc/kernels.c', { skip
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('src/wasm-binary.ts embeds the committed kernel binary', () => {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/embed-wasm.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
 });

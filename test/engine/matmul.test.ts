@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, runKernelOn, type KernelInputs } from '../support/helpers.js';
-import { Rng } from '../../src/util/rng.js';
-import { kernelThreads, setKernelThreads, setNativeMatMul } from '../../src/engine/kernels/index.js';
-import { matMulTwoThreads } from '../../src/engine/kernels/matmul.js';
-import { kernelsFor, ptr, type WasmBackendLike } from '../../src/engine/kernels/wasm-module.js';
-import { setNativeKernels } from '../../src/engine/kernels/native.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { kernelThreads, setKernelThreads, setNativeMatMul } from '../../packages/kernels/src/index.js';
+import { matMulTwoThreads } from '../../packages/kernels/src/matmul.js';
+import { kernelsFor, ptr, type WasmBackendLike } from '../../packages/kernels/src/wasm-module.js';
+import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
 setNativeKernels(false);

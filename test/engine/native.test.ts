@@ -12,10 +12,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, gradientsOn, runKernelOn, reluGradientAndSums, type KernelInputs } from '../support/helpers.js';
-import { Rng } from '../../src/util/rng.js';
-import { adamOptimizer, kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
-import { convEngine, nativeKernels, setNativeKernels } from '../../src/engine/kernels/native.js';
-import { cnnEncoder } from '../../src/models/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { adamOptimizer, kernelThreads, setKernelThreads } from '../../packages/kernels/src/index.js';
+import { convEngine, nativeKernels, setNativeKernels } from '../../packages/kernels/src/native.js';
+import { cnnEncoder } from '../../packages/contrastive/src/models/index.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -301,8 +301,8 @@ test('the addon checks its operands: outside the heap, a wrong argument count or
 function childRun(env: Record<string, string>): { engine: string; isa?: string; reason?: string; convErr: number; gemmErr: number } {
   const script = [
     "import * as tf from '@tensorflow/tfjs';",
-    "import { initBackend } from './src/engine/index.ts';",
-    "import { convEngine } from './src/engine/kernels/native.ts';",
+    "import { initBackend } from './packages/node/src/engine/index.ts';",
+    "import { convEngine } from './packages/kernels/src/native.ts';",
     'const run = async (backend) => { await initBackend(backend); return tf.tidy(() => {',
     "  const x = tf.randomNormal([2, 9, 9, 5], 0, 1, 'float32', 1), w = tf.randomNormal([3, 3, 5, 70], 0, 1, 'float32', 2);",
     "  const a = tf.randomNormal([67, 130], 0, 1, 'float32', 3), b = tf.randomNormal([130, 123], 0, 1, 'float32', 4);",

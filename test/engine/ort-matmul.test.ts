@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, runKernelOn, type KernelInputs } from '../support/helpers.js';
-import { Rng } from '../../src/util/rng.js';
-import { initBackend } from '../../src/engine/backend.js';
-import { kernelThreads, setKernelThreads, matMulEngine, setNativeMatMul } from '../../src/engine/kernels/index.js';
-import { MAX_SESSIONS, nativeMatMulSessionCount, nativeMatMulStats, resetNativeMatMulStats } from '../../src/engine/kernels/ort-matmul.js';
-import { nativeOrt } from '../../src/onnx/runtime.js';
-import { setNativeKernels } from '../../src/engine/kernels/native.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { kernelThreads, setKernelThreads, matMulEngine, setNativeMatMul } from '../../packages/kernels/src/index.js';
+import { MAX_SESSIONS, nativeMatMulSessionCount, nativeMatMulStats, resetNativeMatMulStats } from '../../packages/kernels/src/ort-matmul.js';
+import { nativeOrt } from '../../packages/kernels/src/onnx/runtime.js';
+import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests onnxruntime's GEMM and the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
 setNativeKernels(false);
@@ -170,7 +170,7 @@ test('turned off or tiny: the wasm kernels answer, bit-identical to the stock ke
 
 test('CONTRASTIVE_NATIVE_MATMUL=0 turns the native path off for the process', { skip }, () => {
   const script = [
-    "import { initBackend, matMulEngine } from './src/engine/index.ts';",
+    "import { initBackend, matMulEngine } from './packages/node/src/engine/index.ts';",
     "import * as tf from '@tensorflow/tfjs';",
     "await initBackend('wasm');",
     "const y = tf.matMul(tf.ones([128, 256]), tf.ones([256, 64]));",

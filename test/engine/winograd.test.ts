@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn } from '../support/helpers.js';
-import { Rng } from '../../src/util/rng.js';
-import { kernelThreads, setKernelThreads } from '../../src/engine/kernels/index.js';
-import { copyStats } from '../../src/engine/kernels/split.js';
-import { setNativeKernels } from '../../src/engine/kernels/native.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { kernelThreads, setKernelThreads } from '../../packages/kernels/src/index.js';
+import { copyStats } from '../../packages/kernels/src/split.js';
+import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
 setNativeKernels(false);

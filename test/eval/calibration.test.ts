@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrateThreshold, fitPlatt, probabilitySame, verificationMetrics, accuracyAtThreshold } from '../../src/eval/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { calibrateThreshold, fitPlatt, probabilitySame, verificationMetrics, accuracyAtThreshold } from '../../packages/contrastive/src/eval/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { assertClose } from '../support/helpers.js';
 
 const isError = (re: RegExp) => (e: unknown) => e instanceof ContrastiveError && re.test(e.message);

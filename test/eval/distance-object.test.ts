@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { DISTANCES, type Distance } from '../../src/distances/index.js';
-import { knn, retrievalMetrics } from '../../src/eval/index.js';
-import { Rng } from '../../src/util/rng.js';
+import { DISTANCES, type Distance } from '../../packages/contrastive/src/distances/index.js';
+import { knn, retrievalMetrics } from '../../packages/contrastive/src/eval/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 const manhattan: Distance = {
   name: 'manhattan',

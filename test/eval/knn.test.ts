@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { knn, type KnnEngine } from '../../src/eval/index.js';
-import { nativeOrt } from '../../src/onnx/runtime.js';
-import { ParallelRowSelector } from '../../src/eval/parallel-select.js';
-import { selectRow, sortBuffers } from '../../src/eval/row-select.js';
-import type { DistanceName } from '../../src/distances/names.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { knn, type KnnEngine } from '../../packages/contrastive/src/eval/index.js';
+import { nativeOrt } from '../../packages/kernels/src/onnx/runtime.js';
+import { ParallelRowSelector } from '../../packages/contrastive/src/eval/parallel-select.js';
+import { selectRow, sortBuffers } from '../../packages/contrastive/src/eval/row-select.js';
+import type { DistanceName } from '../../packages/contrastive/src/distances/names.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { withBackend } from '../support/helpers.js';
 
 const isError = (re: RegExp) => (e: unknown) => e instanceof ContrastiveError && re.test(e.message);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { verificationMetrics, accuracyAtThreshold, kFoldVerification } from '../../src/eval/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { verificationMetrics, accuracyAtThreshold, kFoldVerification } from '../../packages/contrastive/src/eval/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { assertClose, withBackend } from '../support/helpers.js';
 
 const isError = (re: RegExp) => (e: unknown) => e instanceof ContrastiveError && re.test(e.message);

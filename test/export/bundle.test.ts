@@ -4,12 +4,13 @@ import { mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
-import { cnnEncoder, sequenceEncoder, SiameseNetwork, saveBundle } from '../../src/models/index.js';
-import { exportBundleOnnx, OnnxEmbedder } from '../../src/export/index.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { cnnEncoder, sequenceEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { exportBundleOnnx, OnnxEmbedder } from '../../packages/node/src/export/index.js';
 import { assertClose } from '../support/helpers.js';
+import { saveBundle } from '../../packages/node/src/models/bundle.js';
 
 before(async () => {
   await initBackend('cpu');

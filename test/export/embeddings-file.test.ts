@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { npyBytes, parseNpy } from '../../src/export/npy.js';
-import { readEmbeddingsFile, writeEmbeddingsFile } from '../../src/export/embeddings-file.js';
-import { ContrastiveError } from '../../src/errors.js';
+import { npyBytes, parseNpy } from '../../packages/node/src/export/npy.js';
+import { readEmbeddingsFile, writeEmbeddingsFile } from '../../packages/node/src/export/embeddings-file.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 let tmp = '';

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { npyBytes, parseNpy } from '../../src/export/npy.js';
-import { embeddingsJsonLines, writeEmbeddingsFile } from '../../src/export/embeddings-file.js';
+import { npyBytes, parseNpy } from '../../packages/node/src/export/npy.js';
+import { embeddingsJsonLines, writeEmbeddingsFile } from '../../packages/node/src/export/embeddings-file.js';
 
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 

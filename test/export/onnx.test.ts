@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
-import { exportOnnx, exportOnnxFile, OnnxEmbedder, ONNX_SUPPORTED_ACTIVATIONS } from '../../src/export/index.js';
-import { loadOnnxRuntime } from '../../src/onnx/index.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { exportOnnx, exportOnnxFile, OnnxEmbedder, ONNX_SUPPORTED_ACTIVATIONS } from '../../packages/node/src/export/index.js';
+import { loadOnnxRuntime } from '../../packages/kernels/src/onnx/runtime.js';
 import { assertClose } from '../support/helpers.js';
 
 // The comparisons run on the cpu backend: the reference TF.js output in float32 without wasm's kernels.

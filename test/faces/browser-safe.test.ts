@@ -2,9 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compareFaces, pretrainedFaceModel, PRETRAINED_FACE_CALIBRATION } from '../../src/faces/index.js';
+import { compareFaces, pretrainedFaceModel, PRETRAINED_FACE_CALIBRATION } from '../../packages/faces/src/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * The source file a specifier names inside this repository: a relative path, a workspace
+ * package ('contrastive', '@contrastive/x', their /internal/ files) or a '#platform/' file as
+ * a page resolves it (the browser variant); undefined for any other package.
+ */
+function workspaceFile(from: string, spec: string): string | undefined {
+  const ts = (s: string): string => s.replace(/\.js$/, '.ts');
+  if (spec.startsWith('.')) return path.resolve(path.dirname(from), ts(spec));
+  if (spec.startsWith('#platform/')) {
+    const pkg = /packages\/([^/]+)\//.exec(from)![1];
+    return path.join(root, 'packages', pkg, 'src/platform/browser', ts(spec.slice('#platform/'.length)));
+  }
+  const m = /^(contrastive|@contrastive\/[a-z-]+)(?:\/internal\/(.+))?$/.exec(spec);
+  if (!m) return undefined;
+  const dir = m[1] === 'contrastive' ? 'contrastive' : m[1].slice('@contrastive/'.length);
+  return path.join(root, 'packages', dir, 'src', m[2] ? ts(m[2]) : 'index.ts');
+}
 
 /** Bare module names reachable from `entry` through value imports (type-only imports vanish at build time). */
 function reachableModules(entry: string): Set<string> {
@@ -16,7 +34,8 @@ function reachableModules(entry: string): Set<string> {
     const src = readFileSync(file, 'utf8');
     for (const m of src.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
       const spec = m[1];
-      if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
+      const inRepo = workspaceFile(file, spec);
+      if (inRepo) visit(inRepo);
       else bare.add(spec);
     }
   };
@@ -25,13 +44,13 @@ function reachableModules(entry: string): Set<string> {
 }
 
 test('the face modules a browser page reuses import nothing of Node', () => {
-  for (const entry of ['src/faces/engine.ts', 'src/faces/pretrained.ts', 'src/faces/compare.ts']) {
+  for (const entry of ['packages/faces/src/engine.ts', 'packages/faces/src/pretrained.ts', 'packages/faces/src/compare.ts']) {
     const mods = [...reachableModules(entry)];
     const nodeOnly = mods.filter((m) => m.startsWith('node:') || ['sharp', 'onnxruntime-node', 'better-sqlite3', 'pg', 'sqlite-vec', '@vladmandic/face-api'].includes(m));
     assert.deepEqual(nodeOnly, [], `${entry} reaches ${mods.join(', ')}`);
   }
   // The walker does see Node imports where they are.
-  assert.ok(reachableModules('src/faces/node-engine.ts').has('node:module'));
+  assert.ok(reachableModules('packages/faces/src/node-engine.ts').has('node:module'));
 });
 
 test('compareFaces: the pretrained rule on descriptors, and bad descriptors named', async () => {

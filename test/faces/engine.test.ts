@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { faceEngineFrom, faceEngineSettings, faceEngineId, type FaceApiModule } from '../../src/faces/engine.js';
+import { faceEngineFrom, faceEngineSettings, faceEngineId, type FaceApiModule } from '../../packages/faces/src/engine.js';
 
 /** A stand-in for a face-api module (what a browser page passes): records tensors and returns fixed detections. */
 function fakeFaceApi(detections: { x: number; score: number }[]) {

@@ -4,12 +4,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { initBackend } from '../../src/engine/backend.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
 import {
   loadFaceEngine, describeFaces, detectFaces, chooseFace, verifyFaces, calibrateFaceThreshold, pretrainedFaceModel,
   FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceEngine,
-} from '../../src/faces/index.js';
-import { ContrastiveError } from '../../src/errors.js';
+} from '../../packages/faces/src/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 
 let set: TestFaceSet;

@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { promises as fs, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '../../src/engine/backend.js';
-import { loadFaceDataset, loadFaceEngine, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../src/faces/index.js';
-import { trainFaceModel, splitIdentities } from '../../src/jobs/face-train.js';
-import { runTraining } from '../../src/jobs/run-training.js';
-import { loadDataset } from '../../src/data/index.js';
-import { readManifest } from '../../src/models/index.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { loadFaceDataset, loadFaceEngine, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../packages/faces/src/index.js';
+import { trainFaceModel, splitIdentities } from '../../packages/cli/src/jobs/face-train.js';
+import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
+import { loadDataset } from '../../packages/node/src/data/index.js';
+
 import { testFaceSet, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
+import { readManifest } from '../../packages/node/src/models/bundle.js';
 
 let set: TestFaceSet;
 let tmp: string;
@@ -19,7 +20,6 @@ before(async () => {
   set = await testFaceSet();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-face-train-'));
 });
-
 
 after(() => fs.rm(tmp, { recursive: true, force: true }));
 

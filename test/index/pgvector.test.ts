@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { EmbeddingIndex } from '../../src/index/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
 import { rejectsWith } from '../support/helpers.js';
 import { freePort, startPgliteServer, type PgliteServer } from '../support/pglite-server.js';
 import { DIM, MODEL, bruteForce, buildIndex, entries, indexStoreSuite } from './store-suite.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createRequire } from 'node:module';
-import { EmbeddingIndex } from '../../src/index/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
 import { rejectsWith } from '../support/helpers.js';
 import { ROOT } from '../support/cli.js';
 import { DIM, MODEL, buildIndex, entries, indexStoreSuite } from './store-suite.js';
@@ -73,7 +73,7 @@ test('sqlite: writers in two processes at once wait for each other; the file sta
   const file = newFile();
   await buildIndex(file, entries(10, 5));
   const script = `
-    import { EmbeddingIndex } from './src/index/index.js';
+    import { EmbeddingIndex } from './packages/index/src/index.js';
     import { entries } from './test/index/store-suite.js';
     const index = await EmbeddingIndex.open(process.argv[1]);
     for (let j = 0; j < 10; j++) await index.add(entries(50, j, 4, process.argv[2] + j));

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EmbeddingIndex, type IndexEntry, type SearchHit } from '../../src/index/index.js';
-import type { DistanceName } from '../../src/distances/names.js';
-import { Rng } from '../../src/util/rng.js';
+import { EmbeddingIndex, type IndexEntry, type SearchHit } from '../../packages/index/src/index.js';
+import type { DistanceName } from '../../packages/contrastive/src/distances/names.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { rejectsWith } from '../support/helpers.js';
 
 export const MODEL = { hash: 'a'.repeat(64), description: 'test model' };

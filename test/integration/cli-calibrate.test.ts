@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runTraining } from '../../src/jobs/run-training.js';
-import { readManifest } from '../../src/models/index.js';
-import { openBundle, bundleSplit } from '../../src/jobs/evaluate-bundle.js';
-import type { LabelledDataset } from '../../src/data/index.js';
+import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
+
+import { openBundle, bundleSplit } from '../../packages/cli/src/jobs/evaluate-bundle.js';
+
 import { cli, assertOneLineError } from '../support/cli.js';
-import { HELD_OUT_PAIRS } from '../../src/train/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from '../../packages/contrastive/src/train/held-out-pairs.js';
+import { readManifest } from '../../packages/node/src/models/bundle.js';
+import { type LabelledDataset } from '../../packages/contrastive/src/data/index.js';
 
 let tmp: string;
 let model: string;

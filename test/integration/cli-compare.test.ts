@@ -4,15 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ContrastiveError } from '../../src/errors.js';
-import { loadMnist } from '../../src/data/index.js';
-import { compareLosses } from '../../src/jobs/index.js';
-import { marginList } from '../../src/cli/margin.js';
-import { lossList } from '../../src/cli/compare.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { loadMnist } from '../../packages/node/src/data/index.js';
+import { compareLosses } from '../../packages/cli/src/jobs/index.js';
+import { marginList } from '../../packages/cli/src/cli/margin.js';
+import { lossList } from '../../packages/cli/src/cli/compare.js';
 
 /** Runs the CLI from source; returns exit code and output. */
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -10,10 +10,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { runTraining, type RunMetrics } from '../../src/jobs/run-training.js';
-import { mlpEncoder, SiameseNetwork, saveBundle, readManifest, updateManifest } from '../../src/models/index.js';
-import { loadMnist } from '../../src/data/index.js';
+import { runTraining, type RunMetrics } from '../../packages/cli/src/jobs/run-training.js';
+import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { loadMnist } from '../../packages/node/src/data/index.js';
 import { cli, assertOneLineError } from '../support/cli.js';
+import { saveBundle, readManifest, updateManifest } from '../../packages/node/src/models/bundle.js';
 
 let tmp: string;
 let model: string;
@@ -172,9 +173,9 @@ test('eval errors: one line naming the problem', async () => {
 });
 
 test("eval's verification figures match an independent scoring: plain float64 distances and a pair-counting AUC", async () => {
-  const { loadBundle } = await import('../../src/models/index.js');
-  const { splitDataset } = await import('../../src/data/index.js');
-  const { drawHeldOutPairs, HELD_OUT_PAIRS } = await import('../../src/train/held-out-pairs.js');
+  const { loadBundle } = await import('../../packages/node/src/models/bundle.js');
+  const { splitDataset } = await import('../../packages/contrastive/src/data/index.js');
+  const { drawHeldOutPairs, HELD_OUT_PAIRS } = await import('../../packages/contrastive/src/train/held-out-pairs.js');
   const r = cli('eval', '--model', model, '--backend', 'wasm', '--json');
   assert.equal(r.code, 0, r.stderr);
   const v = JSON.parse(r.stdout).verification;

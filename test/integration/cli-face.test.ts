@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, assertOneLineError } from '../support/cli.js';
-import { initBackend } from '../../src/engine/backend.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
-import { trainFaceModel } from '../../src/jobs/face-train.js';
+import { trainFaceModel } from '../../packages/cli/src/jobs/face-train.js';
 
 // The sample photos' descriptors (default SSD pipeline) are in the test set's cache, so each run is mostly start-up.
 let set: TestFaceSet;

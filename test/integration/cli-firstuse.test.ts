@@ -11,7 +11,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { parseNpy } from '../../src/export/npy.js';
+import { parseNpy } from '../../packages/node/src/export/npy.js';
 import { cliIn, assertOneLineError, ROOT, type CliResult } from '../support/cli.js';
 
 let work: string; // the user's project directory: digits/ and the run live here
@@ -34,7 +34,7 @@ async function makeDigits(dir: string): Promise<void> {
 
 /** The CLI with a time limit, so a command that would hang fails the test instead. */
 function cliLimited(cwd: string, ms: number, ...args: string[]): CliResult & { timedOut: boolean } {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'packages/cli/src/cli/main.ts'), ...args], {
     cwd,
     encoding: 'utf8',
     timeout: ms,

@@ -10,14 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { initBackend } from '../../src/engine/backend.js';
-import { loadMnist } from '../../src/data/index.js';
-import { mlpEncoder, saveBundle, SiameseNetwork } from '../../src/models/index.js';
-import { EmbeddingIndex } from '../../src/index/index.js';
-import { npyBytes } from '../../src/export/npy.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { loadMnist } from '../../packages/node/src/data/index.js';
+import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
+import { npyBytes } from '../../packages/node/src/export/npy.js';
 import { spawn } from 'node:child_process';
 import { assertOneLineError, cli, ROOT, type CliResult } from '../support/cli.js';
 import { freePort, startPgliteServer, type PgliteServer } from '../support/pglite-server.js';
+import { saveBundle } from '../../packages/node/src/models/bundle.js';
 
 let tmp: string;
 let model: string;
@@ -43,7 +44,7 @@ async function png(row: number, name: string): Promise<string> {
 /** As cli(), without blocking this process (which serves PGlite to the child). */
 function cliAsync(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
+    const p = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -143,7 +144,7 @@ test('index search by vector: --vector and --vector-file (.npy and JSON lines fr
   const many = path.join(tmp, 'many.npy');
   await fs.writeFile(many, npyBytes(Float32Array.from({ length: 3000 * vectors[0].length }, (_, i) => vectors[i % 2][i % vectors[0].length]), [3000, vectors[0].length]));
   const head = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'index', 'search', '--index', db, '--vector-file', many, '-k', '50'], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
+    const p = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', 'index', 'search', '--index', db, '--vector-file', many, '-k', '50'], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.stdout.once('data', () => p.stdout.destroy());

@@ -10,10 +10,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../../src/engine/backend.js';
-import { loadBundle, mlpEncoder, SiameseNetwork, saveBundle } from '../../src/models/index.js';
-import { preprocessSignature, readSignatureFile, signaturePreprocessingSchema } from '../../src/signatures/index.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { preprocessSignature, readSignatureFile, signaturePreprocessingSchema } from '../../packages/signatures/src/index.js';
 import { cli, assertOneLineError } from '../support/cli.js';
+import { loadBundle, saveBundle } from '../../packages/node/src/models/bundle.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/signatures/', import.meta.url));
 // The demo and generate share the generator: same seed and sizes, same signatures.

@@ -10,11 +10,13 @@ import { promises as fs, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { runTraining } from '../../src/jobs/run-training.js';
-import { mlpEncoder, SiameseNetwork, saveBundle } from '../../src/models/index.js';
-import { openBundle, bundleSplit } from '../../src/jobs/evaluate-bundle.js';
-import { FASHION_MNIST_DEBIAN_DIR, type LabelledDataset } from '../../src/data/index.js';
+import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
+import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { openBundle, bundleSplit } from '../../packages/cli/src/jobs/evaluate-bundle.js';
+import { FASHION_MNIST_DEBIAN_DIR } from '../../packages/node/src/data/index.js';
 import { cli, assertOneLineError } from '../support/cli.js';
+import { saveBundle } from '../../packages/node/src/models/bundle.js';
+import { type LabelledDataset } from '../../packages/contrastive/src/data/index.js';
 
 let tmp: string;
 let model: string;

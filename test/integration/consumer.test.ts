@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { workspacePaths } from '../support/workspace.js';
 import { createRequire } from 'node:module';
 import { ROOT } from '../support/cli.js';
 
@@ -29,8 +30,9 @@ test("the README's tsconfig type-checks an ESM and a CommonJS consumer project",
   const tsconfig = JSON.parse(block('tsconfig.json that works', 'json')) as { compilerOptions: Record<string, unknown> };
   assert.equal(String(tsconfig.compilerOptions.module).toLowerCase(), 'nodenext');
   assert.equal(tsconfig.compilerOptions.skipLibCheck, true);
-  // 'contrastive' resolves to the sources here (the package's types are built from them); @types/node from this checkout.
-  tsconfig.compilerOptions.paths = { contrastive: [path.join(ROOT, 'src/index.ts')] };
+  // Our packages resolve to their sources here (their types are built from them); @types/node from this checkout.
+  tsconfig.compilerOptions.paths = workspacePaths();
+  tsconfig.compilerOptions.customConditions = ['source'];
   tsconfig.compilerOptions.typeRoots = [path.join(ROOT, 'node_modules/@types')];
   tsconfig.compilerOptions.types = ['node'];
   tsconfig.compilerOptions.noEmit = true;

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cli, ROOT } from '../support/cli.js';
-import { Rng } from '../../src/util/rng.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { writeIdxSet } from '../support/data.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { loadCheckpoint } from '../../packages/contrastive/src/train/checkpoint.js';
 
 let root = '';
 let data = '';
@@ -24,7 +24,7 @@ const trainArgs = (out: string) => [
 /** Starts training and SIGKILLs it `delayMs` after it reports step `killAfterStep` (1-based, counted over the whole run). */
 function trainAndKill(out: string, killAfterStep: number, delayMs: number): Promise<{ killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...trainArgs(out)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', ...trainArgs(out)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let armed = false;
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (armed || !line.startsWith('{')) return;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from '../support/cli.js';
 import { writeIdxSet } from '../support/data.js';
-import { runTraining } from '../../src/jobs/index.js';
+import { runTraining } from '../../packages/cli/src/jobs/index.js';
 
 let root = '';
 before(async () => {
@@ -29,7 +29,7 @@ test('embed 60,000 images to JSON lines with the heap capped at 96 MB', async ()
   const out = path.join(root, 'embeddings.jsonl');
   const r = spawnSync(
     process.execPath,
-    ['--max-old-space-size=96', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli/main.ts'), 'embed', '--model', path.join(root, 'run'), '--dataset', `idx:${path.join(root, 'big')}`, '--out', out],
+    ['--max-old-space-size=96', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'packages/cli/src/cli/main.ts'), 'embed', '--model', path.join(root, 'run'), '--dataset', `idx:${path.join(root, 'big')}`, '--out', out],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(-500)}`);
@@ -49,11 +49,11 @@ test('index build of 60,000 images with the heap capped at 96 MB', async () => {
   const out = path.join(root, 'index.sqlite');
   const r = spawnSync(
     process.execPath,
-    ['--max-old-space-size=96', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli/main.ts'), 'index', 'build', '--model', path.join(root, 'run'), '--dataset', `idx:${path.join(root, 'big')}`, '--split', 'all', '--out', out, '--json'],
+    ['--max-old-space-size=96', '--import', import.meta.resolve('tsx'), path.join(ROOT, 'packages/cli/src/cli/main.ts'), 'index', 'build', '--model', path.join(root, 'run'), '--dataset', `idx:${path.join(root, 'big')}`, '--split', 'all', '--out', out, '--json'],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(-500)}`);
-  const { EmbeddingIndex } = await import('../../src/index/index.js');
+  const { EmbeddingIndex } = await import('../../packages/index/src/index.js');
   const index = await EmbeddingIndex.open(out);
   try {
     assert.equal((await index.stats()).items, 60_000);

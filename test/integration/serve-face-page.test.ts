@@ -17,8 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { cli, assertOneLineError, ROOT, startServe, stopServe } from '../support/cli.js';
-import { trainFaceModel } from '../../src/jobs/face-train.js';
-import { initBackend } from '../../src/engine/backend.js';
+import { trainFaceModel } from '../../packages/cli/src/jobs/face-train.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 
 const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((f) => existsSync(f));

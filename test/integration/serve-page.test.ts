@@ -14,7 +14,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { initBackend } from '../../src/engine/backend.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { serveFixture, type ServeFixture } from '../serve/fixture.js';
 import { cli, assertOneLineError, ROOT, startServe, stopServe } from '../support/cli.js';
 

@@ -6,9 +6,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
 import sharp from 'sharp';
-import { runTraining, openBundle, evaluateBundle, calibrateBundle, verifyPair, buildIndexFromDataset, searchIndexWith } from '../../src/jobs/index.js';
+import { runTraining, openBundle, evaluateBundle, calibrateBundle, verifyPair, buildIndexFromDataset, searchIndexWith } from '../../packages/cli/src/jobs/index.js';
 import { writeIdxSet } from '../support/data.js';
 
 let root = '';
@@ -47,9 +47,9 @@ test('train, evaluate, calibrate, verify, index build and search: no tensor left
 });
 
 test('every optimizer: trainSiamese with checkpoints leaves no tensor behind', async () => {
-  const { SiameseNetwork, mlpEncoder } = await import('../../src/models/index.js');
-  const { trainSiamese } = await import('../../src/train/trainer.js');
-  const { loadDataset } = await import('../../src/data/index.js');
+  const { SiameseNetwork, mlpEncoder } = await import('../../packages/contrastive/src/models/index.js');
+  const { trainSiamese } = await import('../../packages/contrastive/src/train/trainer.js');
+  const { loadDataset } = await import('../../packages/node/src/data/index.js');
   const data = await loadDataset(`idx:${path.join(root, 'data')}`);
   for (const optimizer of ['adam', 'sgd', 'rmsprop'] as const) {
     const before = tf.memory().numTensors;

@@ -1,7 +1,7 @@
 /** The compare footnote names only the losses that ran (issue 8 item 12). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareBudget } from '../../src/jobs/compare-losses.js';
+import { compareBudget } from '../../packages/cli/src/jobs/compare-losses.js';
 
 test('compareBudget describes the triplet loss only when it ran, and a mined contrastive loss as mined', () => {
   const only = compareBudget(['contrastive'], undefined, 3, 'one pair per training example', null, 128);

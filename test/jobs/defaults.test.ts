@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { jobSeed, splitFractions, runDirectory, runTimestamp, RUN_DEFAULTS } from '../../src/jobs/index.js';
+import { jobSeed, splitFractions, runDirectory, runTimestamp, RUN_DEFAULTS } from '../../packages/cli/src/jobs/index.js';
 
 test('jobs share one seed, one pair of split fractions and one run-directory name', () => {
   assert.equal(jobSeed(undefined), RUN_DEFAULTS.seed);

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '../../src/engine/backend.js';
-import { loadFaceEngine, describeFaces, verifyFaces, pretrainedFaceModel, type FaceEngine } from '../../src/faces/index.js';
-import { enrollFaces, identifyFace } from '../../src/jobs/face-identify.js';
-import { ContrastiveError } from '../../src/errors.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { loadFaceEngine, describeFaces, verifyFaces, pretrainedFaceModel, type FaceEngine } from '../../packages/faces/src/index.js';
+import { enrollFaces, identifyFace } from '../../packages/cli/src/jobs/face-identify.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { testFaceSet, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 
 let set: TestFaceSet;

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EmbeddingIndex, type IndexEntry } from '../../src/index/index.js';
-import { indexRetrievalMetrics } from '../../src/jobs/index-retrieval.js';
-import { Rng } from '../../src/util/rng.js';
+import { EmbeddingIndex, type IndexEntry } from '../../packages/index/src/index.js';
+import { indexRetrievalMetrics } from '../../packages/cli/src/jobs/index-retrieval.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 let tmp = '';
 before(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ContrastiveError } from '../../src/errors.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import {
   marginSweep,
   recommendMargin,
@@ -11,7 +11,7 @@ import {
   marginRuleOfThumb,
   marginSweepTable,
   type MarginSweepRow,
-} from '../../src/jobs/index.js';
+} from '../../packages/cli/src/jobs/index.js';
 
 function row(margin: number, mapAtR: number | null, auc: number, error?: string): MarginSweepRow {
   return {

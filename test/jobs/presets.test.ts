@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContrastiveError } from '../../src/errors.js';
-import { PRESETS, withPreset } from '../../src/jobs/presets.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { PRESETS, withPreset } from '../../packages/cli/src/jobs/presets.js';
 
 test('withPreset: the preset fills what the caller left unset; the caller wins, nested train settings included', () => {
   const p = PRESETS['zero-shot'];

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { contrastiveLoss, pairLossFromIndices, tripletLoss, tripletLossFromIndices, type Reduction } from '../../src/losses/index.js';
-import { indexPairDistances, pairDistances, pairwiseDistanceMatrix } from '../../src/distances/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { contrastiveLoss, pairLossFromIndices, tripletLoss, tripletLossFromIndices, type Reduction } from '../../packages/contrastive/src/losses/index.js';
+import { indexPairDistances, pairDistances, pairwiseDistanceMatrix } from '../../packages/contrastive/src/distances/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { randomRows, type Conv, type Dist } from './reference.js';
 
 const DISTANCES: Dist[] = ['euclidean', 'squaredEuclidean', 'cosine'];

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { contrastiveLoss } from '../../src/losses/index.js';
-import { wasmLossKernel } from '../../src/losses/fused-contrastive-wasm.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { contrastiveLoss } from '../../packages/contrastive/src/losses/index.js';
+import { wasmLossKernel } from '../../packages/contrastive/src/losses/fused-contrastive-wasm.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { randomRows, refContrastive, sum } from './reference.js';
 
 type Reduction = 'mean' | 'sum' | 'none';

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { contrastiveLoss, contrastiveLossFromDistance, pairLossFromIndices } from '../../src/losses/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { contrastiveLoss, contrastiveLossFromDistance, pairLossFromIndices } from '../../packages/contrastive/src/losses/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { finiteDifference, randomRows, refDistance, sum } from './reference.js';
 
 /** Brute force, float64: ½max(0, D - m+)² for a similar pair, ½max(0, m - D)² for a dissimilar one (Y = 1). */

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { contrastiveLoss, pairLossFromIndices, tripletLoss, tripletLossFromIndices } from '../../src/losses/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { contrastiveLoss, pairLossFromIndices, tripletLoss, tripletLossFromIndices } from '../../packages/contrastive/src/losses/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { finiteDifference, randomRows, refTriplet, sum, type Dist } from './reference.js';
 
 const t2 = (rows: number[][]) => tf.tensor2d(rows);

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose } from '../support/helpers.js';
-import { contrastiveLoss, contrastiveLossFromDistance, pairLossFromIndices, tripletLoss, tripletLossFromIndices } from '../../src/losses/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { contrastiveLoss, contrastiveLossFromDistance, pairLossFromIndices, tripletLoss, tripletLossFromIndices } from '../../packages/contrastive/src/losses/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { finiteDifference, randomRows, refContrastive } from './reference.js';
 
 const BACKENDS = ['cpu', 'wasm'] as const;

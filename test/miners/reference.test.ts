@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/util/rng.js';
-import { ContrastiveError } from '../../src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import {
   allPairsMiner,
   hardNegativePairMiner,
@@ -15,7 +15,7 @@ import {
   minedPairsToIndexPairs,
   type PairIndices,
   type TripletIndices,
-} from '../../src/miners/index.js';
+} from '../../packages/contrastive/src/miners/index.js';
 
 // Tiny random batches. Points on a coarse integer grid make many distances tie;
 // the asymmetric variant checks that no miner assumes D(i, j) = D(j, i).

@@ -11,12 +11,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend.js';
-import { mlpEncoder, SiameseNetwork, saveBundle, loadBundle } from '../../src/models/index.js';
-import { loadBrowserBundle, preprocessPixels, type PixelSource } from '../../src/models/browser-bundle.js';
-import { toModelInput } from '../../src/models/model-input.js';
-import { Rng } from '../../src/util/rng.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { loadBrowserBundle, preprocessPixels, type PixelSource } from '../../packages/contrastive/src/models/browser-bundle.js';
+import { toModelInput } from '../../packages/contrastive/src/models/model-input.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { assertClose } from '../support/helpers.js';
+import { saveBundle, loadBundle } from '../../packages/node/src/models/bundle.js';
 
 let tmp: string;
 

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '../../src/engine/backend.js';
-import { loadDataset, splitDataset, subsetDataset, type LabelledDataset } from '../../src/data/index.js';
-import { mlpEncoder, SiameseNetwork, saveBundle } from '../../src/models/index.js';
-import { toModelInput } from '../../src/models/model-input.js';
-import { trainSiamese } from '../../src/train/trainer.js';
-import { openBundle, runSplitOf } from '../../src/jobs/evaluate-bundle.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { loadDataset } from '../../packages/node/src/data/index.js';
+import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
+import { toModelInput } from '../../packages/contrastive/src/models/model-input.js';
+import { trainSiamese } from '../../packages/contrastive/src/train/trainer.js';
+import { openBundle, runSplitOf } from '../../packages/cli/src/jobs/evaluate-bundle.js';
+import { splitDataset, subsetDataset, type LabelledDataset } from '../../packages/contrastive/src/data/index.js';
+import { saveBundle } from '../../packages/node/src/models/bundle.js';
 
 let data: LabelledDataset;
 

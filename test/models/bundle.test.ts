@@ -5,19 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend } from '../support/helpers.js';
-import { ContrastiveError, type ErrorCode } from '../../src/errors.js';
-import { VERSION } from '../../src/version.js';
-import {
-  BUNDLE_FORMAT_VERSION,
-  SiameseNetwork,
-  cnnEncoder,
-  loadBundle,
-  mlpEncoder,
-  readManifest,
-  saveBundle,
-  sequenceEncoder,
-  updateManifest,
-} from '../../src/models/index.js';
+import { ContrastiveError, type ErrorCode } from '../../packages/kernels/src/errors.js';
+import { VERSION } from '../../packages/contrastive/src/version.js';
+import { BUNDLE_FORMAT_VERSION, SiameseNetwork, cnnEncoder, mlpEncoder, sequenceEncoder } from '../../packages/contrastive/src/models/index.js';
+import { loadBundle, readManifest, saveBundle, updateManifest } from '../../packages/node/src/models/bundle.js';
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-bundle-test-'));
 after(() => fs.rm(root, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend } from '../support/helpers.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { cnnEncoder, createEncoder, mlpEncoder, sequenceEncoder, type Encoder, type EncoderSpec } from '../../src/models/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { cnnEncoder, createEncoder, mlpEncoder, sequenceEncoder, type Encoder, type EncoderSpec } from '../../packages/contrastive/src/models/index.js';
 
 function outShape(enc: Encoder, x: tf.Tensor): number[] {
   return tf.tidy(() => (enc.model.predict(x) as tf.Tensor).shape);

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, withBackend } from '../support/helpers.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { SiameseNetwork, l2Normalize, mlpEncoder, sequenceEncoder } from '../../src/models/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { SiameseNetwork, l2Normalize, mlpEncoder, sequenceEncoder } from '../../packages/contrastive/src/models/index.js';
 
 const isErr = (re: RegExp) => (e: unknown) => e instanceof ContrastiveError && re.test(e.message);
 

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend } from '../support/helpers.js';
-import { contrastiveLoss } from '../../src/losses/index.js';
-import { Rng } from '../../src/util/rng.js';
-import { SiameseNetwork, cnnEncoder, mlpEncoder, type Encoder } from '../../src/models/index.js';
+import { contrastiveLoss } from '../../packages/contrastive/src/losses/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { SiameseNetwork, cnnEncoder, mlpEncoder, type Encoder } from '../../packages/contrastive/src/models/index.js';
 
 /**
  * A toy pair task: points from 4 Gaussian clusters; pairs from one cluster are

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { withBackend } from '../support/helpers.js';
-import { contrastiveLoss, tripletLoss } from '../../src/losses/index.js';
-import { Rng } from '../../src/util/rng.js';
+import { contrastiveLoss, tripletLoss } from '../../packages/contrastive/src/losses/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 const RUNS = { seed: 20261130, numRuns: 40 };
 

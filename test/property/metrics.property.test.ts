@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { verificationMetrics, accuracyAtThreshold } from '../../src/eval/verification.js';
-import { retrievalMetrics } from '../../src/eval/retrieval.js';
-import { knn } from '../../src/eval/knn.js';
-import { Rng } from '../../src/util/rng.js';
+import { verificationMetrics, accuracyAtThreshold } from '../../packages/contrastive/src/eval/verification.js';
+import { retrievalMetrics } from '../../packages/contrastive/src/eval/retrieval.js';
+import { knn } from '../../packages/contrastive/src/eval/knn.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 // Fixed seed: a failure is reproducible, and CI runs the same cases every time.
 const RUNS = { seed: 20261130, numRuns: 60 };

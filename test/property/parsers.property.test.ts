@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import sharp from 'sharp';
-import { ContrastiveError } from '../../src/errors.js';
-import { readIdx } from '../../src/data/idx.js';
-import { loadPairsCsv } from '../../src/data/pairs-csv.js';
-import { decodeNetpbm } from '../../src/data/netpbm.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { readIdx } from '../../packages/node/src/data/idx.js';
+import { loadPairsCsv } from '../../packages/node/src/data/pairs-csv.js';
+import { decodeNetpbm } from '../../packages/node/src/data/netpbm.js';
 
 const RUNS = { seed: 20261130, numRuns: 80 };
 let dir = '';

@@ -9,8 +9,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { main } from '../../src/cli/program.js';
-import { runTraining } from '../../src/jobs/index.js';
+import { main } from '../../packages/cli/src/cli/program.js';
+import { runTraining } from '../../packages/cli/src/jobs/index.js';
 import { writeIdxSet } from '../support/data.js';
 import { buildCorpus, type BadCase, type Valid } from './corpus.js';
 

@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { Rng } from '../../src/util/rng.js';
-import { npyBytes } from '../../src/export/npy.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { npyBytes } from '../../packages/node/src/export/npy.js';
 
 /** One bad invocation: the arguments, and what the error line must contain. */
 export interface BadCase {

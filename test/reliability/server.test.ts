@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { createServeApp } from '../../src/serve/index.js';
-import { openBundle, runTraining } from '../../src/jobs/index.js';
+import { createServeApp } from '../../packages/cli/src/serve/index.js';
+import { openBundle, runTraining } from '../../packages/cli/src/jobs/index.js';
 import { writeIdxSet } from '../support/data.js';
 
 let dir = '';

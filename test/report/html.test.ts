@@ -4,11 +4,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { renderReportHtml } from '../../src/report/html.js';
-import { writeReport } from '../../src/report/write-report.js';
-import { thumbnails } from '../../src/report/thumbnails.js';
-import { histogramChart } from '../../src/report/charts.js';
-import type { ReportDocument } from '../../src/report/document.js';
+import { renderReportHtml } from '../../packages/node/src/report/html.js';
+import { writeReport } from '../../packages/node/src/report/write-report.js';
+import { thumbnails } from '../../packages/node/src/report/thumbnails.js';
+import { histogramChart } from '../../packages/node/src/report/charts.js';
+import type { ReportDocument } from '../../packages/node/src/report/document.js';
 
 const doc = (title: string): ReportDocument => ({
   title,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embeddingMap } from '../../src/report/projection.js';
-import { Rng } from '../../src/util/rng.js';
+import { embeddingMap } from '../../packages/node/src/report/projection.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 /** `k` clusters of `per` points in `dim` dimensions, well apart. */
 function clusters(k: number, per: number, dim: number, seed: number): { e: Float32Array; labels: number[] } {

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { trainingReport } from '../../src/report/training-report.js';
-import { compareReport, type CompareReportInput } from '../../src/report/compare-report.js';
-import { marginReport, type MarginReportInput } from '../../src/report/margin-report.js';
-import { verificationMetrics } from '../../src/eval/verification.js';
-import type { EpochRecord } from '../../src/train/index.js';
-import type { ReportBlock, ReportDocument } from '../../src/report/document.js';
-import { Rng } from '../../src/util/rng.js';
+import { trainingReport } from '../../packages/node/src/report/training-report.js';
+import { compareReport, type CompareReportInput } from '../../packages/node/src/report/compare-report.js';
+import { marginReport, type MarginReportInput } from '../../packages/node/src/report/margin-report.js';
+import { verificationMetrics } from '../../packages/contrastive/src/eval/verification.js';
+import type { EpochRecord } from '../../packages/contrastive/src/train/index.js';
+import type { ReportBlock, ReportDocument } from '../../packages/node/src/report/document.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 const hist = (shift: number): EpochRecord['histogram'] => ({ binWidth: 0.1, positive: [5, 3, 1, 0, 0], negative: [0, 0, 1 + shift, 3, 5] });
 const diag = (loss: number): EpochRecord['diagnostics'] => ({

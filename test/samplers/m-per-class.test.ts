@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mPerClassSampler } from '../../src/samplers/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { mPerClassSampler } from '../../packages/contrastive/src/samplers/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 const r = new Rng(9);
 // 10 classes of varied size, one of them smaller than m

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makePairs } from '../../src/samplers/index.js';
-import { ContrastiveError } from '../../src/errors.js';
-import type { IndexPairs } from '../../src/data/types.js';
+import { makePairs } from '../../packages/contrastive/src/samplers/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import type { IndexPairs } from '../../packages/contrastive/src/data/types.js';
 
 /** labels: `sizes[c]` examples of class c, interleaved so that index order and class differ. */
 function labelsOf(sizes: number[]): Int32Array {

@@ -13,11 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
-import { initBackend } from '../../src/engine/backend.js';
-import { createServeApp } from '../../src/serve/index.js';
-import { FaceCache, pretrainedFaceModel, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../src/faces/index.js';
-import { readManifest } from '../../src/models/bundle.js';
-import { trainFaceModel } from '../../src/jobs/face-train.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { createServeApp } from '../../packages/cli/src/serve/index.js';
+import { FaceCache, pretrainedFaceModel, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../packages/faces/src/index.js';
+import { readManifest } from '../../packages/node/src/models/bundle.js';
+import { trainFaceModel } from '../../packages/cli/src/jobs/face-train.js';
 import { testFaceSet, samplePhotos, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 import { cli } from '../support/cli.js';
 

@@ -2,9 +2,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { runTraining } from '../../src/jobs/run-training.js';
-import { openBundle, bundleSplit, type OpenBundle } from '../../src/jobs/evaluate-bundle.js';
-import type { LabelledDataset } from '../../src/data/index.js';
+import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
+import { openBundle, bundleSplit, type OpenBundle } from '../../packages/cli/src/jobs/evaluate-bundle.js';
+import { type LabelledDataset } from '../../packages/contrastive/src/data/index.js';
 
 export interface ServeFixture {
   bundleDir: string;

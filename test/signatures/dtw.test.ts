@@ -1,8 +1,8 @@
 /** Dynamic time warping against a brute-force reference that enumerates every monotone alignment. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/util/rng.js';
-import { dtwDistance } from '../../src/signatures/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { dtwDistance } from '../../packages/signatures/src/index.js';
 
 /** Smallest path cost over all monotone alignments (steps (1,0), (0,1), (1,1)), by explicit enumeration. */
 function bruteForce(a: number[][], b: number[][]): number {

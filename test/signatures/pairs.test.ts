@@ -8,7 +8,7 @@ import {
   forgeryMetrics,
   writerDependentScores,
   type SignatureLabels,
-} from '../../src/signatures/index.js';
+} from '../../packages/signatures/src/index.js';
 
 /** 5 writers; writer w has 4 genuine then 2 forged signatures, except writer 4 (3 genuine, no forgeries). */
 function labels(): SignatureLabels {

@@ -1,7 +1,7 @@
 /** Preprocessing of online signatures: resampling, position and size normalisation, velocity and pressure features. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packTrajectory, preprocessSignature, signaturePreprocessing, DEFAULT_SIGNATURE_PREPROCESSING, type Trajectory } from '../../src/signatures/index.js';
+import { packTrajectory, preprocessSignature, signaturePreprocessing, DEFAULT_SIGNATURE_PREPROCESSING, type Trajectory } from '../../packages/signatures/src/index.js';
 
 /** A straight stroke at constant speed: x = 1000 + 2 t (t in ms), y = 500, pressure rising 0..400. */
 function line(points: number): Trajectory {

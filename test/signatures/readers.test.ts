@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContrastiveError } from '../../src/errors.js';
-import { readSignatureFile, parseSvc2004, formatSvc2004, parseTrajectoryCsv, parseTrajectoryJson } from '../../src/signatures/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { readSignatureFile, parseSvc2004, formatSvc2004, parseTrajectoryCsv, parseTrajectoryJson } from '../../packages/signatures/src/index.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/signatures/', import.meta.url));
 const at = (...p: string[]): string => path.join(DIR, ...p);

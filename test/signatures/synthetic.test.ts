@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { ContrastiveError } from '../../src/errors.js';
-import { loadDataset } from '../../src/index.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { loadDataset } from '../../packages/node/src/data/index.js';
 import {
   syntheticSignatures,
   onlineSignatureDataset,
@@ -20,7 +20,7 @@ import {
   dtwDistance,
   PAIR_KIND,
   type SignatureDataset,
-} from '../../src/signatures/index.js';
+} from '../../packages/signatures/src/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/signatures/', import.meta.url));
 

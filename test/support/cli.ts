@@ -21,7 +21,7 @@ export function cli(...args: string[]): CliResult {
 
 /** Runs `contrastive ...args` with `cwd` as the working directory (the sources are found from ROOT). */
 export function cliIn(cwd: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'src/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'packages/cli/src/cli/main.ts'), ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, CONTRASTIVE_DEBUG: '' },
@@ -43,7 +43,7 @@ export function assertOneLineError(r: CliResult, ...needles: Array<string | RegE
 
 /** Starts `contrastive serve ...args` and resolves with the child and the URL it prints (rejects if it exits first). */
 export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'src/cli/main.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'packages/cli/src/cli/main.ts'), 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

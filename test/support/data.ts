@@ -1,8 +1,8 @@
 /** Small generated datasets for tests. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Rng } from '../../src/util/rng.js';
-import type { LabelledDataset } from '../../src/data/types.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import type { LabelledDataset } from '../../packages/contrastive/src/data/types.js';
 
 const SIDE = 8;
 

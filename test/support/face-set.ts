@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { Rng } from '../../src/util/rng.js';
-import { describeFaces, type FaceEngine, FaceCache } from '../../src/faces/index.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { describeFaces, type FaceEngine, FaceCache } from '../../packages/faces/src/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -130,7 +130,7 @@ const TEST_SET = { perIdentity: 3, seed: 7, size: 160, maxSide: 1920 } as const;
  */
 export async function testFaceSet(): Promise<TestFaceSet> {
   const os = await import('node:os');
-  const { loadFaceEngine } = await import('../../src/faces/index.js');
+  const { loadFaceEngine } = await import('../../packages/faces/src/index.js');
   // Bump FACE_SET_VERSION when the augmentations change, so a stale set from an earlier run is not reused.
   const root = path.join(os.tmpdir(), `contrastive-test-faces-v${FACE_SET_VERSION}-${TEST_SET.perIdentity}-${TEST_SET.seed}-${TEST_SET.size}-${TEST_SET.maxSide}`);
   // Descriptors depend on the kernels' last bits (a new kernel sums in another order), and the
@@ -171,14 +171,15 @@ export async function testFaceSet(): Promise<TestFaceSet> {
 /** The engine the tests describe the crops with: tiny detector, input size 320. */
 export const TEST_ENGINE = { detector: 'tiny', minConfidence: 0.5, tinyInputSize: 320 } as const;
 
-/** A short hash of the kernel sources and binaries (src/engine/kernels, wasm/), which decide a descriptor's last bits. */
+/** A short hash of the kernel sources and binaries (packages/kernels/src, packages/kernels/wasm), which decide a descriptor's last bits. */
 async function kernelsFingerprint(): Promise<string> {
   const { createHash } = await import('node:crypto');
   const hash = createHash('sha256');
   const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-  for (const dir of ['src/engine/kernels', 'wasm']) {
-    for (const name of (await fs.readdir(path.join(root, dir))).sort()) {
-      hash.update(name).update(await fs.readFile(path.join(root, dir, name)));
+  for (const dir of ['packages/kernels/src', 'packages/kernels/wasm']) {
+    for (const name of (await fs.readdir(path.join(root, dir), { recursive: true })).sort()) {
+      const file = path.join(root, dir, name);
+      if ((await fs.stat(file)).isFile()) hash.update(name).update(await fs.readFile(file));
     }
   }
   return hash.digest('hex').slice(0, 12);

@@ -1,10 +1,10 @@
 /** Shared test helpers. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ContrastiveError } from '../../src/errors.js';
-import { initBackend, type BackendName } from '../../src/engine/backend.js';
-import type { Rng } from '../../src/util/rng.js';
-import { reluGradColumnSums } from '../../src/engine/kernels/relu-grad.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { initBackend, type BackendName } from '../../packages/node/src/engine/backend.js';
+import type { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { reluGradColumnSums } from '../../packages/kernels/src/relu-grad.js';
 
 /** Runs `fn` with `backend` active, restoring the previous backend afterwards. */
 export async function withBackend<T>(backend: BackendName, fn: () => T | Promise<T>): Promise<T> {

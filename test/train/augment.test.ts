@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/util/rng.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { eraseImages, flipImages, imageAugmenter } from '../../src/train/augment.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { eraseImages, flipImages, imageAugmenter } from '../../packages/contrastive/src/train/augment.js';
 
 const always = { int: (n: number) => n - 1, next: () => 0.5 };
 

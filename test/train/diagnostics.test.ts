@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from '../../src/train/diagnostics.js';
-import { ContrastiveError } from '../../src/errors.js';
-import { Rng } from '../../src/util/rng.js';
+import { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from '../../packages/contrastive/src/train/diagnostics.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
 const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distanceHistogram } from '../../src/train/distance-histogram.js';
-import { ContrastiveError } from '../../src/errors.js';
+import { distanceHistogram } from '../../packages/contrastive/src/train/distance-histogram.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 
 test('distanceHistogram: hand-counted bins, the last bin closed, non-finite distances left out', () => {
   // max 2, 4 bins of 0.5: [0,.5) [.5,1) [1,1.5) [1.5,2]

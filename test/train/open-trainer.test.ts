@@ -5,10 +5,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend.js';
-import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
-import { allPairsMiner, type PairIndices } from '../../src/miners/index.js';
-import { trainSiamese, type TrainConfig, type BatchInfo, type EpochRecord } from '../../src/train/index.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import { SiameseNetwork, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
+import { allPairsMiner, type PairIndices } from '../../packages/contrastive/src/miners/index.js';
+import { trainSiamese, type TrainConfig, type BatchInfo, type EpochRecord } from '../../packages/contrastive/src/train/index.js';
 import { rejectsWith } from '../support/helpers.js';
 import { clusters } from '../support/data.js';
 
@@ -197,7 +197,7 @@ test('a distance object trains through the miner, the loss and validation', asyn
 });
 
 test('retrieval ranks by the scorer distance, or Euclidean for the cross-entropy head (one rule for every job)', async () => {
-  const { retrievalDistance, KochHead } = await import('../../src/train/index.js');
+  const { retrievalDistance, KochHead } = await import('../../packages/contrastive/src/train/index.js');
   assert.equal(retrievalDistance({ distance: 'cosine' }), 'cosine');
   const head = new KochHead(4);
   assert.equal(retrievalDistance({ distance: 'cosine', head }), 'euclidean');

@@ -4,12 +4,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/engine/backend.js';
-import type { PairDataset } from '../../src/data/types.js';
-import { SiameseNetwork, mlpEncoder } from '../../src/models/index.js';
-import { trainSiamese, learningRateAt, type TrainConfig } from '../../src/train/index.js';
-import { drawHeldOutPairs } from '../../src/train/held-out-pairs.js';
-import { ContrastiveError } from '../../src/errors.js';
+import { initBackend } from '../../packages/node/src/engine/backend.js';
+import type { PairDataset } from '../../packages/contrastive/src/data/types.js';
+import { SiameseNetwork, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
+import { trainSiamese, learningRateAt, type TrainConfig } from '../../packages/contrastive/src/train/index.js';
+import { drawHeldOutPairs } from '../../packages/contrastive/src/train/held-out-pairs.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { clusters } from '../support/data.js';
 
 

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { recoverDirAtomic } from '../../src/util/atomic.js';
+import { recoverDirAtomic } from '../../packages/contrastive/src/util/atomic.js';
 
 /** A pid that is certainly not running: a child that has already exited. */
 function deadPid(): number {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ContrastiveError } from '../../src/errors.js';
-import { prepareOutputDir, prepareOutputFile, refuseExistingOutput } from '../../src/util/output-dir.js';
+import { ContrastiveError } from '../../packages/kernels/src/errors.js';
+import { prepareOutputDir, prepareOutputFile, refuseExistingOutput } from '../../packages/node/src/util/output-dir.js';
 
 const fails = (...needles: string[]) => (e: unknown): boolean => {
   assert.ok(e instanceof ContrastiveError, String(e));

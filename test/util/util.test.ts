@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Rng } from '../../src/util/rng.js';
-import { writeFileAtomic, writeDirAtomic } from '../../src/util/atomic.js';
-import { VERSION } from '../../src/version.js';
+import { Rng } from '../../packages/contrastive/src/util/rng.js';
+import { writeFileAtomic, writeDirAtomic } from '../../packages/contrastive/src/util/atomic.js';
+import { VERSION } from '../../packages/contrastive/src/version.js';
 
 test('Rng: same seed same stream, different seeds differ, state round-trips', () => {
   const a = new Rng(42);

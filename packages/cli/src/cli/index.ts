@@ -1,0 +1,247 @@
+/**
+ * `contrastive index build|add|search|stats|remove|eval`: an embedding index
+ * in a SQLite file (the default) or PostgreSQL + pgvector (a postgres:// URL).
+ * Parsing and printing only; the work is in src/jobs/index-*.ts and
+ * src/index/, imported when a command runs (so `--help` loads no TensorFlow.js).
+ */
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
+import { SEARCH_MODES, type SearchHit, type SearchMode } from '@contrastive/index/internal/store.js';
+import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
+import { intList, oneOf, positiveInt } from './options.js';
+import { parsePairInput, ROW_FORMS } from './inputs.js';
+import { resolveModelDir } from './bundle-options.js';
+
+async function initBackend(choice: BackendChoice): Promise<void> {
+  const { initBackend: init } = await import('@contrastive/node/internal/engine/backend.js');
+  await init(choice);
+}
+
+async function openIndex(target: string, connectTimeoutMs: number | undefined): Promise<import('@contrastive/index/internal/embedding-index.js').EmbeddingIndex> {
+  const { EmbeddingIndex } = await import('@contrastive/index/internal/embedding-index.js');
+  return EmbeddingIndex.open(target, { connectTimeoutMs });
+}
+
+const TARGET = 'index file (SQLite) or postgres://USER@HOST/DB[?table=NAME] (pgvector)';
+
+/** What a query vector must be, for help texts. */
+const VECTOR_SPACE = "dim numbers in the index's embedding space, as the bundle that built the index embeds (L2-normalised when it normalises; `contrastive embed` writes them); searched as given";
+
+/** --vector: comma-separated finite numbers, collected over repeats. */
+function vectorList(value: string, previous: number[][] | undefined): number[][] {
+  const parts = value.split(',').map((s) => s.trim());
+  const out = parts.map((s) => (s === '' ? NaN : Number(s)));
+  const bad = out.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new InvalidArgumentError(`expected comma-separated finite numbers, value ${bad + 1} of ${parts.length} is '${parts[bad].slice(0, 20)}'`);
+  return [...(previous ?? []), out];
+}
+
+/** A progress bar on a terminal's stderr, nothing otherwise. */
+function progressBar(what: string): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    update: (done, total) => {
+      if (!bar) {
+        bar = new cliProgress.SingleBar({ format: `${what} |{bar}| {value}/{total} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+        bar.start(total, 0);
+      }
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+function hitLine(h: SearchHit, rank: number): string {
+  return `${String(rank + 1).padStart(3)}  ${h.distance.toPrecision(6).padStart(12)}  ${String(h.label ?? '-').padEnd(10)}  ${h.id}${h.source && h.source !== h.id ? `  (${h.source})` : ''}`;
+}
+
+interface CommonOptions {
+  backend: BackendChoice;
+  connectTimeout?: number;
+  json?: boolean;
+}
+
+export function registerIndexCommand(program: Command): void {
+  const index = program.command('index').description('embedding index for image retrieval: build, add, search, stats, remove, eval');
+  const common = (c: Command): Command =>
+    c.option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto').option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt);
+
+  common(
+    index
+      .command('build')
+      .description('embed a dataset split with a bundle and write a new index (replaces the target when done)')
+      .requiredOption('--model <dir>', 'model bundle directory, or a run directory (its model/ bundle is used)')
+      .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:DIR | folder:DIR')
+      .requiredOption('--out <target>', TARGET)
+      .option('--split <name>', `${SPLIT_NAMES.join(' | ')}: a split as the training run made it, or the whole dataset`, oneOf(SPLIT_NAMES), 'test')
+      .option('--classes <list>', 'only these class indices, e.g. 5,6,7,8,9', intList)
+      .option('--data-dir <dir>', 'where fashion-mnist lives')
+      .option('--hnsw', 'also build a pgvector HNSW index for --mode approximate (PostgreSQL)')
+      .option('--batch-size <n>', 'examples embedded per batch', positiveInt, 1024)
+      .option('--json', 'print one JSON object'),
+  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number }) => {
+    await initBackend(o.backend);
+    const bar = progressBar('embedding');
+    let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
+    try {
+      const { buildIndexFromDataset } = await import('../jobs/index-build.js');
+      r = await buildIndexFromDataset({
+        model: resolveModelDir(o.model),
+        dataset: o.dataset,
+        split: o.split,
+        classes: o.classes,
+        load: { dataDir: o.dataDir },
+        out: o.out,
+        hnsw: o.hnsw,
+        batchSize: o.batchSize,
+        connectTimeoutMs: o.connectTimeout,
+        onProgress: bar.update,
+      });
+    } finally {
+      bar.stop();
+    }
+    if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+    else process.stdout.write(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
+  });
+
+  common(
+    index
+      .command('add')
+      .description('embed image files and add them (all or nothing); id and source are the absolute paths')
+      .argument('<files...>', 'image files')
+      .requiredOption('--index <target>', TARGET)
+      .requiredOption('--model <dir>', 'the model bundle (or run directory) that built the index')
+      .option('--label <label>', 'label of every file added')
+      .option('--json', 'print one JSON object'),
+  ).action(async (files: string[], o: CommonOptions & { index: string; model: string; label?: string }) => {
+    await initBackend(o.backend);
+    const bar = progressBar('embedding');
+    let r: Awaited<ReturnType<typeof import('../jobs/index-add.js').addFilesToIndex>>;
+    try {
+      const { addFilesToIndex } = await import('../jobs/index-add.js');
+      r = await addFilesToIndex({ index: o.index, model: resolveModelDir(o.model), files, label: o.label, connectTimeoutMs: o.connectTimeout, onProgress: bar.update });
+    } finally {
+      bar.stop();
+    }
+    if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+    else process.stdout.write(`added ${r.added} items; the index holds ${r.items}\n`);
+  });
+
+  common(
+    index
+      .command('search')
+      .description(`the nearest items of each query: an image file, a dataset row (${ROW_FORMS}), or an embedding given as numbers (--vector, --vector-file)`)
+      .argument('[queries...]', 'image files or dataset rows (embedded with --model)')
+      .requiredOption('--index <target>', TARGET)
+      .option('--model <dir>', 'the model bundle (or run directory) that built the index: required for image and row queries; with --vector / --vector-file it is only checked against the index')
+      .option('--vector <numbers>', `a query embedding as comma-separated numbers (repeatable), e.g. --vector=0.12,-0.3,...: ${VECTOR_SPACE}`, vectorList)
+      .option('--vector-file <file>', `query embeddings, one per row: .npy ([rows, dim] or [dim], float32 or float64) or .jsonl (per line an array of numbers or { "embedding": [...] }, as \`contrastive embed\` writes), in the same space as --vector`)
+      .option('-k, --k <n>', 'neighbours per query', positiveInt, 10)
+      .option('--label <label>', 'only items with this label')
+      .option('--mode <mode>', `${SEARCH_MODES.join(' | ')}: in memory, inside the database, or pgvector HNSW`, oneOf(SEARCH_MODES), 'exact')
+      .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
+      .option('--data-dir <dir>', 'folder of the Fashion-MNIST files for fashion-mnist rows')
+      .option('--json', 'print { "results": [ { id, label, source, distance } ] } (one query), or one { query, results } per line'),
+  ).action(async (queries: string[], o: CommonOptions & { index: string; model?: string; vector?: number[][]; vectorFile?: string; k: number; label?: string; mode: SearchMode; efSearch?: number; dataDir?: string }) => {
+    const given = o.vector ?? [];
+    const byVector = given.length > 0 || o.vectorFile !== undefined;
+    if (byVector && queries.length > 0) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: give image files / dataset rows or --vector / --vector-file, not both');
+    if (!byVector && queries.length === 0) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: give a query: image files, dataset rows, --vector or --vector-file');
+    if (byVector && o.dataDir !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', 'index search: --data-dir is for fashion-mnist row queries; --vector / --vector-file queries read no dataset');
+    if (!byVector && o.model === undefined) throw new ContrastiveError('INVALID_ARGUMENT', "index search: --model is required to embed image and dataset-row queries (the bundle that built the index)");
+    const search = { index: o.index, k: o.k, label: o.label, mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout };
+    let answers: import('../jobs/index-search.js').IndexSearchAnswer[];
+    if (byVector) {
+      const vectors: { name: string; values: ArrayLike<number> }[] = given.map((values, i) => ({ name: given.length > 1 ? `--vector ${i + 1}` : '--vector', values }));
+      if (o.vectorFile !== undefined) {
+        const { readEmbeddingsFile } = await import('@contrastive/node/internal/export/embeddings-file.js');
+        const f = await readEmbeddingsFile(o.vectorFile);
+        for (let r = 0; r < f.rows; r++) vectors.push({ name: `${o.vectorFile}:${r}`, values: f.embeddings.subarray(r * f.dim, (r + 1) * f.dim) });
+      }
+      await initBackend(o.backend);
+      const { searchIndexByVectors } = await import('../jobs/index-search.js');
+      answers = await searchIndexByVectors({ ...search, vectors, model: o.model === undefined ? undefined : resolveModelDir(o.model) });
+    } else {
+      const inputs = queries.map((q, i) => parsePairInput(q, `query ${i + 1}`));
+      await initBackend(o.backend);
+      const { searchIndexWith } = await import('../jobs/index-search.js');
+      answers = await searchIndexWith({ ...search, model: resolveModelDir(o.model!), queries: inputs, dataDir: o.dataDir });
+    }
+    for (const a of answers) {
+      if (o.json) {
+        const results = a.results.map(({ id, label, source, distance }) => ({ id, label, source, distance }));
+        process.stdout.write(JSON.stringify(answers.length === 1 ? { results } : { query: a.query, results }) + '\n');
+      } else {
+        process.stdout.write(`${a.query}:\n${a.results.map(hitLine).join('\n') || '  (no items)'}\n`);
+      }
+    }
+  });
+
+  index
+    .command('stats')
+    .description('what an index holds: store, model, dim, distance, items per label')
+    .requiredOption('--index <target>', TARGET)
+    .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
+    .option('--json', 'print one JSON object')
+    .action(async (o: { index: string; connectTimeout?: number; json?: boolean }) => {
+      const ix = await openIndex(o.index, o.connectTimeout);
+      try {
+        const s = await ix.stats();
+        if (o.json) {
+          process.stdout.write(JSON.stringify(s) + '\n');
+          return;
+        }
+        const labels = s.labels.slice(0, 20).map((l) => `${l.label ?? '(none)'}: ${l.count}`).join(', ');
+        process.stdout.write(
+          [
+            `${s.where} (${s.store}${s.approximateIndex ? ', HNSW index' : ''})`,
+            `items ${s.items}, dim ${s.dim}, distance ${s.distance}`,
+            `model ${s.model.hash.slice(0, 16)}${s.model.description ? ` (${s.model.description})` : ''}, created ${s.createdAt}`,
+            `labels (${s.labels.length}): ${labels}${s.labels.length > 20 ? ', ...' : ''}`,
+          ].join('\n') + '\n',
+        );
+      } finally {
+        await ix.close();
+      }
+    });
+
+  index
+    .command('remove')
+    .description('remove items by id (all or nothing: an unknown id removes none)')
+    .argument('<ids...>', 'item ids')
+    .requiredOption('--index <target>', TARGET)
+    .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
+    .action(async (ids: string[], o: { index: string; connectTimeout?: number }) => {
+      const ix = await openIndex(o.index, o.connectTimeout);
+      try {
+        await ix.remove(ids);
+        process.stdout.write(`removed ${ids.length} items; the index holds ${(await ix.stats()).items}\n`);
+      } finally {
+        await ix.close();
+      }
+    });
+
+  index
+    .command('eval')
+    .description("retrieval quality from the index's own answers: every labelled item queries the others (P@1, R-precision, MAP@R, Recall@K)")
+    .requiredOption('--index <target>', TARGET)
+    .option('--mode <mode>', SEARCH_MODES.join(' | '), oneOf(SEARCH_MODES), 'exact')
+    .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
+    .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
+    .option('--json', 'print one JSON object')
+    .action(async (o: { index: string; mode: SearchMode; efSearch?: number; connectTimeout?: number; json?: boolean }) => {
+      const { indexRetrievalMetrics } = await import('../jobs/index-retrieval.js');
+      const r = await indexRetrievalMetrics(o.index, { mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout });
+      if (o.json) {
+        process.stdout.write(JSON.stringify(r) + '\n');
+        return;
+      }
+      const f = (x: number): string => x.toFixed(4);
+      const line = (name: string, m: typeof r.fromIndex): string =>
+        `${name.padEnd(20)} P@1 ${f(m.precisionAt1)}  R-precision ${f(m.rPrecision)}  MAP@R ${f(m.mapAtR)}  Recall@1/5/10 ${f(m.recallAtK[1])}/${f(m.recallAtK[5])}/${f(m.recallAtK[10])}`;
+      process.stdout.write(`${r.fromIndex.queries} queries over ${r.items} items (${r.seconds.toFixed(1)} s)\n${line('index answers', r.fromIndex)}\n${line('retrievalMetrics', r.reference)}\n`);
+    });
+}

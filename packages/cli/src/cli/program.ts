@@ -1,0 +1,61 @@
+/**
+ * The `contrastive` command. It only parses arguments, calls the library and
+ * prints. Every error is one line in one style, `contrastive: error: ...`
+ * (with --json: one JSON object `{ "type": "error", ... }` on stdout), exit 1.
+ * Commands import the library in their actions, so `--help` loads no TensorFlow.js.
+ * `main` runs in-process too (tests drive many invocations through one process);
+ * src/cli/main.ts is the executable that calls it.
+ */
+import { Command, CommanderError } from 'commander';
+import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { VERSION } from 'contrastive/internal/version.js';
+import { oneLine } from 'contrastive/internal/util/format.js';
+import { registerCommands } from './commands.js';
+
+/**
+ * A library message without the internal function name it starts with
+ * ('loadBundle: x is missing' -> 'x is missing'): users type commands, not functions.
+ */
+export function userMessage(message: string): string {
+  return message.replace(/^(?:[a-z]+[A-Z][A-Za-z0-9]*: )+/, '');
+}
+
+function report(json: boolean, code: string, message: string): void {
+  message = oneLine(message); // one error, one line, whatever a library below put in it
+  if (json) process.stdout.write(JSON.stringify({ type: 'error', code, message }) + '\n');
+  else process.stderr.write(`contrastive: error: ${message}\n`);
+}
+
+/** Runs `contrastive ...argv`; resolves to the exit code (errors are printed, never thrown). */
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const program = new Command();
+  program
+    .name('contrastive')
+    .description('Metric learning for TypeScript: train, evaluate and use Siamese networks')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // commander's own messages ("error: unknown option ...") in the one style
+      outputError: (s) => report(json, 'INVALID_ARGUMENT', s.trim().replace(/^error: /, '')),
+    });
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (help and version exit with code 0)
+      return err.exitCode;
+    }
+    if (err instanceof ContrastiveError) {
+      report(json, err.code, userMessage(err.message));
+      return 1;
+    }
+    if (process.env.CONTRASTIVE_DEBUG) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    report(json, 'UNEXPECTED', `unexpected error: ${message} (set CONTRASTIVE_DEBUG=1 for a stack trace)`);
+    return 2;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * How a saved bundle scores pairs: embeddings with the bundle's preprocessing,
+ * its distance or its stored cross-entropy head, on the pairs the training run
+ * drew for that split.
+ */
+import { ContrastiveError, check } from 'contrastive/internal/errors.js';
+import { type IndexPairs, type LabelledDataset, type PairDataset } from 'contrastive/internal/data/types.js';
+import type { DistanceName } from 'contrastive/internal/distances/index.js';
+import { KochHead } from 'contrastive/internal/train/koch-head.js';
+import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { toModelInput } from 'contrastive/internal/models/model-input.js';
+
+import { type SplitName } from './choices.js';
+
+
+import { type OpenBundle, type BundleDataOptions } from './bundle-split.js';
+
+// The pair-draw seeds runTraining used (seed ^ 0x5eed for validation, seed ^ 0x7e57 for test).
+
+/** The cross-entropy head stored in manifest.loss.head, if any. */
+export function headOf(bundle: OpenBundle, fn = 'headOf'): KochHead | undefined {
+  const head = (bundle.manifest.loss as { head?: unknown } | null)?.head as { weights?: unknown; bias?: unknown } | undefined;
+  if (head === undefined || head === null) return undefined;
+  const dim = bundle.network.embeddingDim;
+  const ok =
+    Array.isArray(head.weights) && head.weights.length === dim && head.weights.every((w) => Number.isFinite(w)) && Number.isFinite(head.bias as number);
+  if (!ok) throw new ContrastiveError('INVALID_DATA', `${fn}: ${bundle.dir}: manifest loss.head must be { weights: ${dim} finite numbers, bias: number }`);
+  return new KochHead(dim, { weights: head.weights as number[], bias: head.bias as number });
+}
+
+/** The distance that scores pairs: the network's, or the head's negated logit. */
+export interface PairScorer {
+  distance: DistanceName;
+  head?: KochHead;
+}
+
+/** The bundle's pair scorer: its distance, and its stored head if any. */
+export function scorerOf(bundle: OpenBundle, fn: string): PairScorer {
+  return { distance: bundle.network.distanceName, head: headOf(bundle, fn) };
+}
+
+/** Embeddings of raw rows with the bundle's preprocessing applied. */
+export async function embedAll(bundle: OpenBundle, x: Float32Array): Promise<Float32Array> {
+  return bundle.network.embedBatched(toModelInput(x, bundle.manifest.input.preprocessing));
+}
+
+/** Scores pairs of a split with the bundle, its preprocessing applied. */
+export function scoreSplitPairs(
+  bundle: OpenBundle,
+  data: LabelledDataset | PairDataset,
+  pairs: IndexPairs,
+  scorer: PairScorer,
+  embeddings?: Float32Array,
+): Promise<Float32Array> {
+  return scoreSplit(bundle.network, data, pairs, scorer, (x) => embedAll(bundle, x), embeddings);
+}
+
+/** The pairs of a split the training run drew (count and seed overridable), checked. */
+export function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, runSeed: number, o: BundleDataOptions, fn: string): IndexPairs {
+  const count = o.pairs ?? (split === 'validation' ? HELD_OUT_PAIRS.validation : HELD_OUT_PAIRS.test);
+  check(Number.isInteger(count) && count >= 1, fn, `pairs must be a positive integer, got ${count}`);
+  const seed = o.seed ?? (runSeed ^ (split === 'validation' ? HELD_OUT_PAIRS.validationSalt : HELD_OUT_PAIRS.testSalt));
+  check(Number.isInteger(seed) && seed >= 0, fn, `seed must be a non-negative integer, got ${seed}`);
+  check(data.labels.length > 0, fn, `the ${split} split of '${data.name}' is empty`);
+  return drawHeldOutPairs(data, count, seed);
+}

@@ -1,0 +1,69 @@
+/**
+ * Embeddings of a dataset split or of image files with a saved bundle
+ * (`contrastive embed`), the bundle's preprocessing and normalisation applied,
+ * written to `.npy` or JSON lines.
+ */
+import { ContrastiveError, check } from 'contrastive/internal/errors.js';
+import type { LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
+import { isPairDataset } from 'contrastive/internal/data/types.js';
+import { toModelInput } from 'contrastive/internal/models/model-input.js';
+import { prepareOutputFile } from '@contrastive/node/internal/util/output-dir.js';
+import { writeEmbeddingsFile, embeddingsFormatOf, type EmbeddingSet, type EmbeddingsFormat } from '@contrastive/node/internal/export/embeddings-file.js';
+import { bundleSplit, type OpenBundle, type RunSplit, type SplitName } from './evaluate-bundle.js';
+import { readPairInput } from './verify-pair.js';
+
+/** What to embed: a dataset (a split of it, or all of it), or image files. */
+export type EmbedInput =
+  | { dataset: string; split?: SplitName; load?: LoadDatasetOptions; runSplit?: Partial<Omit<RunSplit, 'source'>> }
+  | { files: string[] };
+
+const FN = 'embed';
+
+/**
+ * Embeds `input` with `bundle`: a dataset split as the training run split it
+ * (default: all of the dataset), or image files decoded as the bundle's
+ * preprocessing says. Rows follow the dataset's order, or the files' order.
+ *
+ * @throws ContrastiveError for a pairs-only dataset (embed its files instead), no files, or an undecodable file.
+ */
+export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promise<EmbeddingSet & { runSplit?: RunSplit }> {
+  const { network } = bundle;
+  if ('files' in input) {
+    check(input.files.length > 0, FN, 'no image files to embed');
+    const rows = await Promise.all(input.files.map((path) => readPairInput(bundle, { kind: 'file', path })));
+    const x = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+    rows.forEach((r, i) => x.set(r, i * r.length));
+    return { embeddings: await network.embedBatched(x), dim: network.embeddingDim, sources: [...input.files] };
+  }
+  const split = input.split ?? 'all';
+  const { data, runSplit } = await bundleSplit(bundle, input.dataset, split, input.load, FN, input.runSplit);
+  if (isPairDataset(data)) {
+    throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: '${input.dataset}' is a pairs-only dataset; embed its image files instead (contrastive embed --model DIR FILES...)`);
+  }
+  const embeddings = await network.embedBatched(toModelInput(data.x, bundle.manifest.input.preprocessing));
+  const sources = data.sources ?? Array.from({ length: data.labels.length }, (_, i) => `${input.dataset}${split === 'all' ? '' : `:${split}`}:${i}`);
+  return { embeddings, dim: network.embeddingDim, sources, labels: data.labels, classNames: data.classNames, ...(split === 'all' ? {} : { runSplit }) };
+}
+
+/** What {@link embedToFile} wrote. */
+export interface EmbedFileResult {
+  file: string;
+  format: EmbeddingsFormat;
+  rows: number;
+  dim: number;
+  runSplit?: RunSplit;
+}
+
+/**
+ * Embeds `input` and writes the embeddings to `file` (`.npy`: a float32 matrix
+ * [rows, dim]; `.jsonl`: one `{ index, source, label, embedding }` per line).
+ * The output location is checked before any embedding is computed.
+ */
+export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat): Promise<EmbedFileResult> {
+  const f = format ?? embeddingsFormatOf(file);
+  if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: cannot tell the format of ${file} from its extension: name it .npy or .jsonl, or pass --format`);
+  await prepareOutputFile(file);
+  const set = await embedInputs(bundle, input);
+  await writeEmbeddingsFile(file, set, f);
+  return { file, format: f, rows: set.embeddings.length / set.dim, dim: set.dim, ...(set.runSplit ? { runSplit: set.runSplit } : {}) };
+}

@@ -1,0 +1,129 @@
+/**
+ * `contrastive index search`: embed query images or dataset rows with the
+ * bundle that built the index and return each one's nearest items; or search
+ * with query embeddings given as numbers (no bundle needed to embed them).
+ */
+import { ContrastiveError, check } from 'contrastive/internal/errors.js';
+import { BundleEmbedder, EmbeddingIndex, bundleIdentity, type EmbedEngine, type SearchHit, type SearchMode } from '@contrastive/index/internal/index.js';
+import { describePairInput, readPairInput, type PairInput } from './verify-pair.js';
+import type { OpenBundle } from './evaluate-bundle.js';
+
+/** Options of {@link searchIndexWith}. */
+export interface IndexSearchJobOptions {
+  /** Index target: a file path or a postgres:// URL. */
+  index: string;
+  /** Bundle directory (must be the one that built the index). */
+  model: string;
+  /** Queries: image files or dataset rows (as `contrastive verify` reads them). */
+  queries: readonly PairInput[];
+  /** Neighbours per query (default 10). */
+  k?: number;
+  /** Only items with this label. */
+  label?: string;
+  /** Default 'exact'. */
+  mode?: SearchMode;
+  efSearch?: number;
+  /** Folder of the Fashion-MNIST files for fashion-mnist rows. */
+  dataDir?: string;
+  engine?: EmbedEngine;
+  connectTimeoutMs?: number;
+}
+
+/** One query's answer. */
+export interface IndexSearchAnswer {
+  /** The query as given (file path or row name). */
+  query: string;
+  /** Nearest first. */
+  results: SearchHit[];
+}
+
+/**
+ * Searches the index at `options.index` for each query.
+ *
+ * @throws ContrastiveError for another bundle than the index's, a query that cannot be read or decoded, bad options.
+ */
+export async function searchIndexWith(options: IndexSearchJobOptions): Promise<IndexSearchAnswer[]> {
+  const fn = 'index search';
+  check(Array.isArray(options.queries) && options.queries.length > 0, fn, 'give at least one query');
+  const embedder = await BundleEmbedder.load(options.model, { engine: options.engine });
+  try {
+    const index = await EmbeddingIndex.open(options.index, { model: embedder.identity, connectTimeoutMs: options.connectTimeoutMs });
+    try {
+      const bundle: OpenBundle = { dir: options.model, network: embedder.network, manifest: embedder.manifest };
+      const inputs: Float32Array[] = [];
+      for (const q of options.queries) inputs.push(await readPairInput(bundle, q, { dataDir: options.dataDir }));
+      const x = new Float32Array(inputs.reduce((s, v) => s + v.length, 0));
+      inputs.forEach((v, i) => x.set(v, i * v.length));
+      const emb = await embedder.embedPrepared(x, inputs.length);
+      const hits = await index.searchMany(emb, inputs.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
+      return hits.map((results, i) => ({ query: describePairInput(options.queries[i]), results }));
+    } finally {
+      await index.close();
+    }
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/** One query embedding and the name its answer carries (e.g. `--vector 1`, `q.npy:0`). */
+export interface QueryVector {
+  name: string;
+  values: ArrayLike<number>;
+}
+
+/** Options of {@link searchIndexByVectors}. */
+export interface IndexVectorSearchOptions {
+  /** Index target: a file path or a postgres:// URL. */
+  index: string;
+  /**
+   * Query embeddings, in the index's embedding space: as the bundle that
+   * built the index embeds (L2-normalised when that bundle normalises);
+   * searched as given.
+   */
+  vectors: readonly QueryVector[];
+  /** When given, a bundle directory that must be the one that built the index (checked as for image queries). */
+  model?: string;
+  /** Neighbours per query (default 10). */
+  k?: number;
+  /** Only items with this label. */
+  label?: string;
+  /** Default 'exact'. */
+  mode?: SearchMode;
+  efSearch?: number;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Searches the index at `options.index` with each query embedding. Without
+ * `model` nothing ties the vectors to the index's bundle but their size: the
+ * caller vouches that they come from it.
+ *
+ * @throws ContrastiveError for a vector whose size is not the index's dim (naming both), non-finite values,
+ *   another bundle than the index's (when `model` is given), bad options.
+ */
+export async function searchIndexByVectors(options: IndexVectorSearchOptions): Promise<IndexSearchAnswer[]> {
+  const fn = 'index search';
+  check(Array.isArray(options.vectors) && options.vectors.length > 0, fn, 'give at least one query vector');
+  const identity = options.model !== undefined ? await bundleIdentity(options.model) : undefined;
+  const index = await EmbeddingIndex.open(options.index, { model: identity, connectTimeoutMs: options.connectTimeoutMs });
+  try {
+    const { dim } = index;
+    const x = new Float32Array(options.vectors.length * dim);
+    options.vectors.forEach((q, i) => {
+      check(q !== null && typeof q === 'object' && q.values != null && typeof q.values.length === 'number', fn, `vectors[${i}] must be { name, values }`);
+      if (q.values.length !== dim) {
+        throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: query ${q.name} has ${q.values.length} values but the index ${index.where} holds embeddings of dim ${dim}`);
+      }
+      for (let c = 0; c < dim; c++) {
+        const v = Number(q.values[c]);
+        // a finite double beyond float32's range would become Infinity in the search
+        if (!Number.isFinite(Math.fround(v))) throw new ContrastiveError('NUMERIC', `${fn}: query ${q.name} has a value that is not a finite float32 (${q.values[c]}) at ${c}`);
+        x[i * dim + c] = v;
+      }
+    });
+    const hits = await index.searchMany(x, options.vectors.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
+    return hits.map((results, i) => ({ query: options.vectors[i].name, results }));
+  } finally {
+    await index.close();
+  }
+}

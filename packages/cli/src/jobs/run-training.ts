@@ -1,0 +1,399 @@
+/**
+ * The whole training job as one call, as `contrastive train` runs it:
+ * load -> split -> build encoder -> train -> calibrate on validation ->
+ * evaluate on test -> save the bundle, metrics.json and history.json.
+ */
+import path from 'node:path';
+import { check } from 'contrastive/internal/errors.js';
+import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
+import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
+import { initBackend, type BackendChoice, type BackendName } from '@contrastive/node/internal/engine/backend.js';
+import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/types.js';
+import { loadDataset, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
+import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, type Encoder, type Preprocessing } from 'contrastive/internal/models/index.js';
+import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
+import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
+import { isPairDataset } from 'contrastive/internal/data/types.js';
+import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
+import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { trainFaceModel } from './face-train.js';
+import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
+import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
+
+import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
+import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { splitDataset, splitPairs, subsetDataset } from 'contrastive/internal/data/index.js';
+import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
+
+export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
+
+/**
+ * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
+ * so the distance is one of the built-in names here (a distance object goes to `trainSiamese`).
+ */
+export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance?: DistanceName };
+
+/** Options of {@link runTraining}. */
+export interface RunTrainingOptions {
+  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
+  dataset?: string;
+  /** Loader options (data directory, image size, ...). */
+  load?: LoadDatasetOptions;
+  /** Ready encoder to build. Default 'mlp'. */
+  encoder?: EncoderName;
+  /** Embedding size. Default 64. */
+  embeddingDim?: number;
+  /** Hidden layer widths of the mlp encoder. Default [512, 256]. */
+  hidden?: number[];
+  /** Dropout rate after each hidden layer of the mlp encoder. Default 0. */
+  dropout?: number;
+  /** Conv widths of the cnn encoder. Default [32, 64]. */
+  filters?: number[];
+  /** Width of the cnn encoder's dense layer. Default 128. */
+  dense?: number;
+  /** Batch normalisation in the cnn encoder's conv blocks. Default false. */
+  batchNorm?: boolean;
+  /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
+  normalize?: boolean;
+  /** Classes kept out of training and validation (they appear only in test). */
+  holdoutClasses?: number[];
+  /**
+   * Class-disjoint validation (needs `holdoutClasses`): classes, or a fraction of
+   * the classes not held out, used whole for early stopping and threshold
+   * calibration and neither trained on nor tested. See `splitDataset`.
+   */
+  validationClasses?: number[] | number;
+  /** Fractions of each seen class for validation and test. Defaults 0.1 and 0.2. */
+  validationFraction?: number;
+  testFraction?: number;
+  /** Pairs drawn from the test split for verification metrics. Default 10000. */
+  testPairs?: number;
+  backend?: BackendChoice;
+  /** Output directory. Default `runs/<dataset>-<timestamp>`. */
+  out?: string;
+  /**
+   * Write into an `out` that already holds files without resuming (they are
+   * replaced as the run writes its own). Default false: such an `out` is refused
+   * unless `train.resume` continues the run in it.
+   */
+  force?: boolean;
+  /** Trainer settings (loss, margin, epochs, ...); the distance by name, as the bundle records it. */
+  train?: JobTrainConfig;
+  /** The HTML report: a file path, default `<out>/report.html`; false writes none. */
+  report?: string | false;
+}
+
+/** The metrics of one run, as written to metrics.json. */
+export interface RunMetrics {
+  /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
+  verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
+  retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
+  dataset: string;
+  encoder: EncoderName;
+  loss: string;
+  miner: string | null;
+  margin: number;
+  distance: DistanceName;
+  epochs: number;
+  bestEpoch: number;
+  backend: BackendName;
+  trainSeconds: number;
+  seed: number;
+  holdoutClasses: number[];
+  /** Class-disjoint validation classes (empty or absent when validation shares the training classes). */
+  validationClasses?: number[];
+  /**
+   * With held-out classes: the figures on their examples only (never seen in
+   * training, nor in validation), at the threshold calibrated on validation
+   * (with class-disjoint validation the test split is exactly these examples).
+   */
+  heldOutClasses?: Pick<RunMetrics, 'verification' | 'retrieval'>;
+  split: { train: number; validation: number; test: number };
+  /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
+  skippedImages?: string[];
+  /** signatures:DIR: EER for skilled and random forgeries, FAR/FRR at the threshold, on test writers. */
+  signature?: ForgeryMetrics;
+}
+
+/** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
+export interface RunTrainingResult {
+  outDir: string;
+  /** The HTML report written, or null with `report: false`. */
+  reportFile: string | null;
+  bundleDir: string;
+  metrics: RunMetrics;
+  result: TrainResult;
+  network: SiameseNetwork;
+}
+
+/** The encoder a training job builds (freshly initialised from `seed`). */
+export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
+  const embeddingDim = o.embeddingDim ?? RUN_DEFAULTS.embeddingDim;
+  switch (name) {
+    case 'mlp':
+      return mlpEncoder({ inputShape, hidden: o.hidden ?? [...RUN_DEFAULTS.hidden], embeddingDim, dropout: o.dropout ?? 0, seed });
+    case 'cnn': {
+      check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
+      return cnnEncoder({
+        inputShape: inputShape as [number, number, number],
+        filters: o.filters ?? [...RUN_DEFAULTS.filters],
+        dense: o.dense ?? RUN_DEFAULTS.dense,
+        batchNorm: o.batchNorm ?? false,
+        embeddingDim,
+        seed,
+      });
+    }
+    case 'sequence':
+      check(inputShape.length === 2, 'train', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
+      return sequenceEncoder({ features: inputShape[1], length: inputShape[0], embeddingDim, seed });
+    default:
+      check(false, 'train', `unknown encoder '${String(name)}' (expected ${ENCODER_NAMES.join(', ')})`);
+  }
+}
+
+/**
+ * How raw inputs become model inputs. Every loader scales 8-bit pixels to [0, 1],
+ * so an image bundle says scale 1/255, mean 0, std 1.
+ */
+function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
+  if (inputShape.length === 3) {
+    const [height, width, channels] = inputShape;
+    return { kind: 'image', width, height, channels, scale: 1 / 255, mean: 0, std: 1 };
+  }
+  return undefined;
+}
+
+/**
+ * Verification and retrieval figures on the examples of `classes` in `test`
+ * only, at `threshold` (calibrated elsewhere); pairs drawn as the job draws test pairs.
+ */
+async function scoreHeldOutClasses(
+  network: SiameseNetwork,
+  test: LabelledDataset,
+  classes: Set<number>,
+  threshold: number,
+  scorer: { distance: DistanceName; head?: TrainResult['head'] },
+  pairCount: number,
+  seed: number,
+): Promise<Pick<RunMetrics, 'verification' | 'retrieval'>> {
+  const keep: number[] = [];
+  for (let i = 0; i < test.labels.length; i++) if (classes.has(test.labels[i])) keep.push(i);
+  const held = subsetDataset(test, keep);
+  const pairs = drawHeldOutPairs(held, pairCount, seed ^ HELD_OUT_PAIRS.testSalt);
+  const d = await scoreSplit(network, held, pairs, scorer);
+  const vm = verificationMetrics(d, pairs.labels);
+  const emb = await network.embedBatched(held.x);
+  // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.
+  const rm = retrievalMetrics(emb, held.labels, { dim: network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
+  return {
+    verification: {
+      accuracy: accuracyAtThreshold(d, pairs.labels, threshold),
+      bestAccuracy: vm.bestAccuracy,
+      auc: vm.auc,
+      eer: vm.eer,
+      threshold,
+      tarAtFar: { ...vm.tarAtFar },
+      pairs: pairs.labels.length,
+    },
+    retrieval: { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries },
+  };
+}
+
+/** How a loss or miner given as a name or as a function is recorded in metrics.json and the manifest. */
+function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined): string | undefined {
+  return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
+}
+
+/** Runs a complete training job and writes its outputs. */
+export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
+  const givenSpec = options.dataset ?? 'mnist';
+  // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
+  if (givenSpec.startsWith('faces:')) {
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    return trainFaceModel({ dir: givenSpec.slice('faces:'.length), out: options.out, force: options.force, report: options.report, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
+  }
+  // Recorded with an absolute path: eval and verify may run from another directory.
+  const datasetSpec = absoluteDatasetSpec(givenSpec);
+  const encoderName = options.encoder ?? 'mlp';
+  check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
+  const trainCfg = options.train ?? {};
+  const seed = jobSeed(trainCfg.seed);
+  const normalize = options.normalize ?? RUN_DEFAULTS.normalize;
+  // The margin is relative to the distance scale: [0, 2] for normalised embeddings.
+  const margin = trainCfg.margin ?? (normalize ? RUN_DEFAULTS.marginNormalized : RUN_DEFAULTS.marginUnnormalized);
+  const distance = trainCfg.distance ?? 'euclidean';
+  checkDistanceName(distance, 'runTraining');
+  const outDir = runDirectory(options.out, givenSpec);
+  // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
+  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  const backend = await initBackend(options.backend ?? 'auto');
+
+  const data = await loadDataset(datasetSpec, options.load ?? {});
+  const fractions = { seed, ...splitFractions(options) };
+
+  let split: { train: LabelledDataset | PairDataset; validation: LabelledDataset | PairDataset; test: LabelledDataset | PairDataset };
+  let validationClasses: number[] = [];
+  if (isSignatureDataset(data)) {
+    // Writer-independent: whole writers go to validation and test; pairs with skilled and random forgeries.
+    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; --holdout-classes does not apply');
+    check(options.validationClasses === undefined, 'train', 'signatures:DIR splits by writer already; --validation-classes does not apply');
+    split = signatureTrainingSplit(data, { ...fractions, pairs: trainCfg.pairsPerEpoch });
+  } else if (isPairDataset(data)) {
+    check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
+    check(options.validationClasses === undefined, 'train', 'validation classes need class labels; a pairs-only dataset has none');
+    split = splitPairs(data, fractions);
+  } else {
+    requireTwoClasses(data, 'training');
+    const parts = splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses, validationClasses: options.validationClasses });
+    validationClasses = parts.validationClasses;
+    split = parts;
+    requireTwoClasses(split.train as LabelledDataset, 'the train split');
+  }
+
+  const encoder = buildEncoder(encoderName, data.inputShape, options, seed);
+  const network = new SiameseNetwork(encoder, { distance, normalize });
+  const result = await trainSiamese(
+    network,
+    { train: split.train, validation: split.validation },
+    {
+      ...trainCfg,
+      seed,
+      margin,
+      distance,
+      epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
+      patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
+      augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) ? RUN_DEFAULTS.augmentShift : 0),
+      checkpointDir: path.join(outDir, 'checkpoint'),
+    },
+    onEvent,
+  );
+  const scorer = { distance, head: result.head };
+
+  // Threshold and probability calibrated on validation pairs, applied to test pairs.
+  const valPairs = drawHeldOutPairs(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
+  const valDist = await scoreSplit(network, split.validation, valPairs, scorer);
+  const calibration = calibrateThreshold(valDist, valPairs.labels, { kind: 'accuracy' });
+  const platt = fitPlatt(valDist, valPairs.labels);
+
+  const testPairs = drawHeldOutPairs(split.test, options.testPairs ?? HELD_OUT_PAIRS.test, seed ^ HELD_OUT_PAIRS.testSalt);
+  const testDist = await scoreSplit(network, split.test, testPairs, scorer);
+  const vm = verificationMetrics(testDist, testPairs.labels);
+  let retrieval: RunMetrics['retrieval'] = null;
+  let testEmb: Float32Array | undefined;
+  if (!isPairDataset(split.test)) {
+    const emb = (testEmb = await network.embedBatched(split.test.x));
+    const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: retrievalDistance(scorer) });
+    retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
+  }
+
+  const count = (d: LabelledDataset | PairDataset): number => d.labels.length;
+  const holdout = options.holdoutClasses ?? [];
+  const testIsHeldOut = !isPairDataset(split.test) && split.test.labels.every((c) => holdout.includes(c));
+  const heldOutClasses =
+    holdout.length > 0 && !isPairDataset(split.test) && !testIsHeldOut
+      ? await scoreHeldOutClasses(network, split.test, new Set(holdout), calibration.threshold, { distance, head: result.head }, options.testPairs ?? HELD_OUT_PAIRS.test, seed)
+      : undefined;
+  const verification: RunMetrics['verification'] = {
+    accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
+    bestAccuracy: vm.bestAccuracy,
+    auc: vm.auc,
+    eer: vm.eer,
+    threshold: calibration.threshold,
+    tarAtFar: { ...vm.tarAtFar },
+    pairs: testPairs.labels.length,
+  };
+  const metrics: RunMetrics = {
+    verification,
+    retrieval,
+    dataset: datasetSpec,
+    encoder: encoderName,
+    loss: pieceLabel(trainCfg.loss) ?? 'contrastive',
+    miner: pieceLabel(trainCfg.miner) ?? null,
+    margin,
+    distance,
+    epochs: result.history.length,
+    bestEpoch: result.bestEpoch,
+    backend,
+    trainSeconds: Math.round(result.seconds * 10) / 10,
+    seed,
+    holdoutClasses: holdout,
+    validationClasses,
+    ...(heldOutClasses ? { heldOutClasses } : {}),
+    ...(holdout.length > 0 && testIsHeldOut ? { heldOutClasses: { verification: { ...verification }, retrieval } } : {}),
+    split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
+    ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
+  };
+  const signature = isSignatureDataset(data) ? signatureRunExtras(data, split.test, testDist, calibration.threshold) : undefined;
+  if (signature) metrics.signature = signature.metrics;
+
+  const bundleDir = path.join(outDir, 'model');
+  await saveBundle(bundleDir, network, {
+    preprocessing: signature?.preprocessing ?? preprocessingOf(data.inputShape),
+    loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
+    threshold: calibration.threshold,
+    calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
+    training: {
+      dataset: datasetSpec,
+      epochs: metrics.epochs,
+      bestEpoch: result.bestEpoch,
+      seed,
+      loss: metrics.loss,
+      miner: metrics.miner,
+      // What `contrastive eval` needs to re-split the data exactly as this run did.
+      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: holdout, ...(validationClasses.length > 0 ? { validationClasses } : {}) },
+      load: options.load ?? {},
+    },
+    metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
+  });
+  await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');
+  const reportFile = options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html'));
+  if (reportFile) {
+    const test = { distances: testDist, labels: testPairs.labels, accuracy: metrics.verification.accuracy };
+    const labelled = isPairDataset(split.test) ? undefined : split.test;
+    await writeReport(reportFile, await runReport(metrics, result, test, labelled && testEmb ? { data: labelled, embeddings: testEmb, dim: network.embeddingDim } : undefined));
+  }
+  return { outDir, reportFile, bundleDir, metrics, result, network };
+}
+
+/** The training report's document: settings and results, curves, histograms, test ROC and embeddings. */
+function runReport(
+  m: RunMetrics,
+  result: TrainResult,
+  test: { distances: Float32Array; labels: Uint8Array; accuracy: number },
+  emb?: { data: LabelledDataset; embeddings: Float32Array; dim: number },
+): ReturnType<typeof trainingReport> {
+  const f4 = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(4)));
+  return trainingReport({
+    subtitle: `${m.dataset}, ${m.encoder} encoder, ${m.loss} loss${m.miner ? ` (${m.miner} miner)` : ''}, ${m.distance} distance, seed ${m.seed}, ${m.backend} backend`,
+    summary: [
+      ['dataset', m.dataset],
+      ['split (train / validation / test examples)', `${m.split.train} / ${m.split.validation} / ${m.split.test}`],
+      ['held-out classes (test only)', m.holdoutClasses.length ? m.holdoutClasses.join(', ') : 'none'],
+      ['loss, margin', m.loss === 'cross-entropy' ? 'cross-entropy (no margin)' : `${m.loss}, m = ${m.margin}`],
+      ['epochs (best)', `${m.epochs} (${m.bestEpoch})${result.stoppedEarly ? ', stopped early' : ''}`],
+      ['training time', `${m.trainSeconds} s`],
+      ['test accuracy at the calibrated threshold', f4(m.verification.accuracy)],
+      ['calibrated threshold (best accuracy on validation pairs)', f4(m.verification.threshold)],
+      ['test AUC / EER', `${f4(m.verification.auc)} / ${f4(m.verification.eer)}`],
+      ['test P@1 / MAP@R', m.retrieval ? `${f4(m.retrieval.precisionAt1)} / ${f4(m.retrieval.mapAtR)}` : '- (no class labels)'],
+    ],
+    history: result.history,
+    bestEpoch: result.bestEpoch,
+    margin: m.loss === 'cross-entropy' ? null : m.margin,
+    threshold: m.verification.threshold,
+    test,
+    embeddings: emb && {
+      embeddings: emb.embeddings,
+      dim: emb.dim,
+      labels: emb.data.labels,
+      distance: retrievalDistance({ distance: m.distance, head: result.head }),
+      images: { x: emb.data.x, inputShape: emb.data.inputShape },
+      classNames: emb.data.classNames,
+      map: { seed: m.seed },
+      grid: { seed: m.seed },
+    },
+  });
+}

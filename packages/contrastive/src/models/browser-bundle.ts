@@ -1,0 +1,243 @@
+/**
+ * A model bundle in the browser (or any fetch-capable runtime): loads
+ * model.json + weights with TF.js and reads manifest.json beside them, then
+ * applies what model.json does not hold: the image preprocessing (resize,
+ * channels, (pixel * scale - mean) / std) and the L2 normalisation of the
+ * embeddings. Without both, raw model.json outputs give meaningless distances.
+ *
+ * This module imports only TF.js and the error type, so a bundler (or an
+ * import map) can ship it to a page; `contrastive serve` serves it to its own
+ * page. In Node, read bundles from disk with `loadBundle` (@contrastive/node) instead
+ * (TF.js's file:// handler needs tfjs-node).
+ *
+ * @module contrastive/browser
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ContrastiveError } from '../errors.js';
+import type { BundleManifest, Preprocessing } from './manifest.js';
+
+const FN = 'loadBrowserBundle';
+
+/** What `tf.browser.fromPixels` accepts: an image, canvas, video, bitmap, ImageData, or `{ width, height, data }` RGBA bytes. */
+export type PixelSource = Parameters<typeof tf.browser.fromPixels>[0];
+
+/** Options of {@link loadBrowserBundle}. */
+export interface BrowserBundleOptions {
+  /** The fetch to use (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+/** A pair decision, the same shape `contrastive verify --json` and `POST /api/verify` answer. */
+export interface BrowserVerifyResult {
+  distance: number;
+  threshold: number;
+  same: boolean;
+  /** p(same | distance) from the bundle's Platt parameters, or null when it has none. */
+  probability: number | null;
+}
+
+/** A loaded bundle: preprocessing, embedding and verification as the CLI does them. */
+export interface BrowserBundle {
+  /** The bundle's manifest.json. */
+  readonly manifest: BundleManifest;
+  /** The encoder (model.json) without preprocessing or normalisation. */
+  readonly model: tf.LayersModel;
+  /** One image as the model input [height, width, channels], preprocessing applied. */
+  preprocess(source: PixelSource): tf.Tensor3D;
+  /** Embeddings of images (one row each), normalised when the bundle says so. */
+  embed(sources: PixelSource[]): Promise<Float32Array[]>;
+  /** Embeddings of inputs already preprocessed, `n * prod(input shape)` values. */
+  embedInputs(x: Float32Array, n: number): Promise<Float32Array[]>;
+  /** The bundle's distance between two embeddings (for a cross-entropy bundle, its head's negated logit). */
+  distance(a: Float32Array, b: Float32Array): number;
+  /** Are `a` and `b` the same? Threshold: `options.threshold`, else the bundle's. */
+  verify(a: PixelSource, b: PixelSource, options?: { threshold?: number }): Promise<BrowserVerifyResult>;
+  /** Frees the model's weights. */
+  dispose(): void;
+}
+
+function fail(message: string): never {
+  throw new ContrastiveError('INVALID_DATA', `${FN}: ${message}`);
+}
+
+/** The manifest fields this module relies on, checked (the full schema lives with zod in Node). */
+function checkManifest(raw: unknown, where: string): BundleManifest {
+  const m = raw as Partial<BundleManifest> | null;
+  if (typeof m !== 'object' || m === null || m.format !== 'contrastive-bundle') fail(`${where} is not a contrastive bundle manifest`);
+  if (typeof m.formatVersion !== 'number' || m.formatVersion > 1) fail(`${where} has formatVersion ${String(m.formatVersion)}; this loader reads 1`);
+  const p = m.input?.preprocessing;
+  if (!p || !['image', 'vector', 'sequence'].includes(p.kind)) fail(`${where}: input.preprocessing is missing or unknown`);
+  if (p.kind === 'image' && ![1, 3].includes(p.channels)) fail(`${where}: images with ${p.channels} channels cannot be read (1 or 3)`);
+  const e = m.embedding;
+  if (!e || !Number.isInteger(e.dim) || typeof e.normalize !== 'boolean' || !['euclidean', 'squaredEuclidean', 'cosine'].includes(e.distance)) {
+    fail(`${where}: embedding { dim, normalize, distance } is missing or invalid`);
+  }
+  if (typeof m.files?.model !== 'string') fail(`${where}: files.model is missing`);
+  return m as BundleManifest;
+}
+
+function perChannel(v: number | number[], channels: number): number[] {
+  return Array.from({ length: channels }, (_, c) => (Array.isArray(v) ? v[c] : v));
+}
+
+/**
+ * Brings raw 0..255 RGB pixels [h, w, 3] to the model's image input: scale to
+ * cover width x height and centre-crop the overflow (what `decodeImage`'s
+ * default 'cover' fit does with sharp), grey by luminance for one channel,
+ * then (pixel * scale - mean) / std. Equal to the CLI's input for images that
+ * already have the model's size and channels; resampled ones differ slightly
+ * (bilinear here, Lanczos in sharp).
+ */
+export function preprocessPixels(rgb: tf.Tensor3D, p: Extract<Preprocessing, { kind: 'image' }>): tf.Tensor3D {
+  return tf.tidy(() => {
+    let x = tf.cast(rgb, 'float32') as tf.Tensor3D;
+    const [h, w] = x.shape;
+    if (h !== p.height || w !== p.width) {
+      const s = Math.max(p.width / w, p.height / h);
+      const ch = Math.min(h, Math.round(p.height / s));
+      const cw = Math.min(w, Math.round(p.width / s));
+      x = tf.slice(x, [Math.floor((h - ch) / 2), Math.floor((w - cw) / 2), 0], [ch, cw, 3]);
+      // Average whole blocks first so a large photo is not aliased by bilinear sampling.
+      const k = Math.floor(Math.min(ch / p.height, cw / p.width));
+      if (k >= 2) x = tf.avgPool(x, k, k, 'valid') as tf.Tensor3D;
+      x = tf.image.resizeBilinear(x, [p.height, p.width], false, true);
+    }
+    if (p.channels === 1) x = tf.sum(tf.mul(x, tf.tensor1d([0.2126, 0.7152, 0.0722])), 2, true) as tf.Tensor3D;
+    const mean = tf.tensor1d(perChannel(p.mean, p.channels));
+    const std = tf.tensor1d(perChannel(p.std, p.channels));
+    return tf.div(tf.sub(tf.mul(x, p.scale), mean), std) as tf.Tensor3D;
+  });
+}
+
+function distanceOf(name: string, a: Float32Array, b: Float32Array): number {
+  let sq = 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let k = 0; k < a.length; k++) {
+    const d = a[k] - b[k];
+    sq += d * d;
+    dot += a[k] * b[k];
+    na += a[k] * a[k];
+    nb += b[k] * b[k];
+  }
+  if (name === 'squaredEuclidean') return sq;
+  if (name === 'cosine') return 1 - dot / Math.sqrt(Math.max(na * nb, 1e-24));
+  return Math.sqrt(sq);
+}
+
+function probability(d: number, platt: { a: number; b: number } | null | undefined): number | null {
+  if (!platt) return null;
+  const z = platt.a * d + platt.b;
+  const e = Math.exp(-Math.abs(z));
+  return z >= 0 ? e / (1 + e) : 1 / (1 + e);
+}
+
+async function fetchJson(url: string, doFetch: typeof fetch): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await doFetch(url);
+  } catch (err) {
+    throw new ContrastiveError('NOT_FOUND', `${FN}: cannot fetch ${url}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!res.ok) throw new ContrastiveError('NOT_FOUND', `${FN}: ${url} answered HTTP ${res.status}`);
+  try {
+    return await res.json();
+  } catch (err) {
+    throw new ContrastiveError('INVALID_DATA', `${FN}: ${url} is not valid JSON`, { cause: err });
+  }
+}
+
+/**
+ * Loads the bundle served at `url` (the directory holding manifest.json and
+ * the files it names), e.g. `await loadBrowserBundle('/bundle')` in a page.
+ *
+ * @throws ContrastiveError naming the URL when a file is missing, not JSON,
+ *   or not a bundle this loader reads, or when the model disagrees with the manifest.
+ */
+export async function loadBrowserBundle(url: string, options: BrowserBundleOptions = {}): Promise<BrowserBundle> {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = url.endsWith('/') ? url : `${url}/`;
+  const manifestUrl = `${base}manifest.json`;
+  const manifest = checkManifest(await fetchJson(manifestUrl, doFetch), manifestUrl);
+  const modelUrl = base + manifest.files.model;
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.http(modelUrl, { fetchFunc: doFetch }));
+  } catch (err) {
+    throw new ContrastiveError('INVALID_DATA', `${FN}: ${modelUrl} could not be loaded as a TF.js layers model: ${(err as Error).message}`, { cause: err });
+  }
+  const outDim = model.outputs[0]?.shape[1];
+  if (outDim !== manifest.embedding.dim) {
+    model.dispose();
+    fail(`${modelUrl} outputs ${String(outDim)} values per example but ${manifestUrl} says embedding.dim ${manifest.embedding.dim}`);
+  }
+  return browserBundle(model, manifest);
+}
+
+/** Wraps a loaded encoder and its manifest (for models loaded another way, e.g. `tf.io.fromMemory`). */
+export function browserBundle(model: tf.LayersModel, manifest: BundleManifest): BrowserBundle {
+  checkManifest(manifest, 'manifest');
+  const shape = manifest.input.shape;
+  const dim = manifest.embedding.dim;
+  const head = (manifest.loss as { head?: { weights: number[]; bias: number } } | null)?.head ?? null;
+
+  const embedTensor = async (x: tf.Tensor): Promise<Float32Array[]> => {
+    const out = tf.tidy(() => {
+      let e = model.predict(x) as tf.Tensor2D;
+      if (manifest.embedding.normalize) e = tf.mul(e, tf.rsqrt(tf.maximum(tf.sum(tf.square(e), 1, true), 1e-12)));
+      return e;
+    });
+    const flat = (await out.data()) as Float32Array;
+    out.dispose();
+    return Array.from({ length: flat.length / dim }, (_, i) => flat.slice(i * dim, (i + 1) * dim));
+  };
+
+  const bundle: BrowserBundle = {
+    manifest,
+    model,
+    preprocess(source) {
+      const p = manifest.input.preprocessing;
+      if (p.kind !== 'image') throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: the bundle takes ${p.kind} inputs, not images`);
+      return tf.tidy(() => preprocessPixels(tf.browser.fromPixels(source, 3), p));
+    },
+    async embed(sources) {
+      const x = tf.tidy(() => tf.stack(sources.map((s) => bundle.preprocess(s))));
+      try {
+        return await embedTensor(x);
+      } finally {
+        x.dispose();
+      }
+    },
+    async embedInputs(x, n) {
+      if (shape.some((d) => d === null)) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: embedInputs needs a fixed input shape, the bundle's is ${JSON.stringify(shape)}`);
+      const size = (shape as number[]).reduce((a, b) => a * b, 1);
+      if (x.length !== n * size) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: embedInputs: ${x.length} values are not ${n} inputs of shape ${JSON.stringify(shape)}`);
+      const t = tf.tensor(x, [n, ...(shape as number[])]);
+      try {
+        return await embedTensor(t);
+      } finally {
+        t.dispose();
+      }
+    },
+    distance(a, b) {
+      if (!head) return distanceOf(manifest.embedding.distance, a, b);
+      let logit = head.bias;
+      for (let k = 0; k < a.length; k++) logit += head.weights[k] * Math.abs(a[k] - b[k]);
+      return -logit;
+    },
+    async verify(a, b, options = {}) {
+      const threshold = options.threshold ?? manifest.threshold;
+      if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+        throw new ContrastiveError('STATE', `${FN}: the bundle has no threshold; pass { threshold } or calibrate it ('contrastive calibrate')`);
+      }
+      const [ea, eb] = await bundle.embed([a, b]);
+      const distance = bundle.distance(ea, eb);
+      return { distance, threshold, same: distance <= threshold, probability: probability(distance, manifest.calibration?.probability) };
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+  return bundle;
+}

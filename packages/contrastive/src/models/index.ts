@@ -1,0 +1,18 @@
+// Public API of src/models: re-exports only.
+export type { Encoder, EncoderSpec, MlpEncoderSpec, CnnEncoderSpec, SequenceEncoderSpec, EncoderActivation } from './encoder-spec.js';
+export { encoderSpecSchema, mlpEncoderSpecSchema, cnnEncoderSpecSchema, sequenceEncoderSpecSchema, ENCODER_ACTIVATIONS } from './encoder-spec.js';
+export { mlpEncoder, type MlpEncoderOptions } from './mlp-encoder.js';
+export { cnnEncoder, type CnnEncoderOptions } from './cnn-encoder.js';
+export { sequenceEncoder, type SequenceEncoderOptions } from './sequence-encoder.js';
+export { createEncoder } from './create-encoder.js';
+export { l2Normalize, L2_NORMALIZE_EPSILON } from './l2-normalize.js';
+export { SiameseNetwork, type SiameseNetworkOptions, type EmbedOptions, type NetworkTrainingRecord } from './siamese-network.js';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_VERSION,
+  bundleManifestSchema,
+  preprocessingSchema,
+  type BundleManifest,
+  type Preprocessing,
+} from './manifest.js';
+export { loadBrowserBundle, browserBundle, preprocessPixels, type BrowserBundle, type BrowserBundleOptions, type BrowserVerifyResult, type PixelSource } from './browser-bundle.js';

@@ -1,0 +1,27 @@
+// Public API of src/train: re-exports only.
+export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnostics.js';
+export type { PairDiagnostics, CollapseAlarmOptions } from './diagnostics.js';
+export { distanceHistogram } from './distance-histogram.js';
+export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';
+export { trainSiamese } from './trainer.js';
+export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
+export type { TrainConfig, TrainData, BatchLoss } from './config.js';
+export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS } from './choices.js';
+export type { LossName, OptimizerName, LrSchedule, MonitorName } from './choices.js';
+export { learningRateAt, makeOptimizer, setLearningRate, currentLearningRate, disposeOptimizer } from './optimizer.js';
+export { eventCallbacks } from './callbacks.js';
+export type { TrainCallbacks, TrainBeginInfo, BatchInfo, TrainEvent } from './callbacks.js';
+export type { EpochRecord, ValidationRecord, TrainResult } from './history.js';
+export type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
+export { offlinePairBatches } from './pair-batches.js';
+export { classBatches, classBatchShape } from './class-batches.js';
+export type { ClassBatchShape } from './class-batches.js';
+export { minedContrastiveLoss, minedTripletLoss } from './mined-loss.js';
+export type { MinedLossOptions } from './mined-loss.js';
+export { KochHead } from './koch-head.js';
+export { CrossBatchMemory, crossBatchMemoryLoss, memoryPairs } from './cross-batch-memory.js';
+export type { KochHeadWeights } from './koch-head.js';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, encodeCheckpoint, decodeCheckpoint, checkpointStoreOf, memoryCheckpointStore } from './checkpoint.js';
+export type { TensorGroups, CheckpointStore, CheckpointFiles, CheckpointTarget } from './checkpoint.js';
+export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
+export type { EmbedRows } from './held-out-pairs.js';

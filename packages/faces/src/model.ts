@@ -1,0 +1,54 @@
+/**
+ * Face bundles as decision rules: a contrastive head trained on the user's own
+ * people on top of the frozen descriptor (`train --dataset faces:DIR`), loaded
+ * from disk (Node). The pretrained rule is in pretrained.ts.
+ */
+import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { type BundleManifest } from 'contrastive/internal/models/index.js';
+import type { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
+import { scorePairs } from 'contrastive/internal/train/held-out-pairs.js';
+import type { DistanceName } from 'contrastive/internal/distances/index.js';
+import type { FaceModel, FacePipelineSpec } from './pretrained.js';
+import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
+
+/** The face pipeline recorded in a face bundle's manifest, or null when the bundle is not a face bundle. */
+export function facePipelineOf(manifest: BundleManifest): FacePipelineSpec | null {
+  const p = (manifest.training as { facePipeline?: FacePipelineSpec } | null)?.facePipeline;
+  return p && typeof p === 'object' && typeof p.detector === 'string' ? p : null;
+}
+
+function networkModel(dir: string, network: SiameseNetwork, manifest: BundleManifest, pipeline: FacePipelineSpec, threshold: number): FaceModel {
+  const distanceName: DistanceName = network.distanceName;
+  const p = manifest.calibration?.probability;
+  return {
+    source: dir,
+    threshold,
+    platt: p ? { a: p.a, b: p.b } : null,
+    pipeline,
+    dim: network.embeddingDim,
+    embed: (d) => network.embedBatched(d),
+    distance: (a, b) => scorePairs(a, b, a.length, [0], [0], { distance: distanceName })[0],
+    dispose: () => network.dispose(),
+  };
+}
+
+/**
+ * Loads a face bundle written by face training (`contrastive train --dataset faces:DIR`).
+ *
+ * @throws ContrastiveError when `dir` is not a bundle, not a face bundle (no
+ *   face pipeline in its manifest), or has no threshold.
+ */
+export async function loadFaceModel(dir: string, options: { threshold?: number } = {}): Promise<FaceModel> {
+  const { network, manifest } = await loadBundle(dir);
+  const pipeline = facePipelineOf(manifest);
+  if (!pipeline || network.inputShape.length !== 1 || network.inputShape[0] !== 128) {
+    network.dispose();
+    throw new ContrastiveError('INVALID_ARGUMENT', `loadFaceModel: ${dir} is not a face bundle (train one with 'contrastive train --dataset faces:DIR')`);
+  }
+  const threshold = options.threshold ?? manifest.threshold;
+  if (threshold === null || !Number.isFinite(threshold)) {
+    network.dispose();
+    throw new ContrastiveError('STATE', `loadFaceModel: ${dir} has no threshold; calibrate it or pass one`);
+  }
+  return networkModel(dir, network, manifest, pipeline, threshold);
+}

@@ -1,0 +1,436 @@
+/**
+ * An embedding index: ids, labels, sources and embeddings in a durable store
+ * (a SQLite file, or PostgreSQL + pgvector), searched by exact k-NN in memory
+ * over the stored vectors (the project's own knn: one GEMM pass on
+ * onnxruntime, far faster than a database scan), by the database itself, or
+ * approximately through pgvector's HNSW index. The store stays the truth: the
+ * in-memory copy is reloaded whenever another writer has committed.
+ */
+import { ContrastiveError, check } from 'contrastive/internal/errors.js';
+import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/names.js';
+import { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
+import { PgStore, type HnswOptions } from './pg-store.js';
+import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
+import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
+
+/** Options of {@link EmbeddingIndex.search}. */
+export interface IndexSearchOptions {
+  /** Neighbours per query (default 10); fewer come back when the index (or the label) has fewer items. */
+  k?: number;
+  /** Only items with this label. */
+  label?: string;
+  /** Default 'exact'. */
+  mode?: SearchMode;
+  /** HNSW candidate list size for 'approximate' (default max(40, k)); larger: better recall, slower. */
+  efSearch?: number;
+}
+
+/** Options of {@link EmbeddingIndex.open}. */
+export interface OpenIndexOptions extends TargetOptions {
+  /**
+   * The model the caller embeds with: when given, an index made by another
+   * model is an error (its vectors are not comparable). A hash or an identity.
+   */
+  model?: ModelIdentity | string;
+}
+
+/** What a new index records. */
+export interface NewIndexOptions extends TargetOptions {
+  dim: number;
+  /** Default 'euclidean'. */
+  distance?: DistanceName;
+  /** The model that makes the embeddings. */
+  model: ModelIdentity;
+}
+
+/** Options of {@link EmbeddingIndex.build}. */
+export interface BuildIndexOptions extends NewIndexOptions {
+  /** After filling, build a pgvector HNSW index (PostgreSQL only). */
+  hnsw?: boolean | HnswOptions;
+}
+
+/** An item to add: its description and its embedding. */
+export interface IndexEntry {
+  id: string;
+  label?: string | null;
+  source?: string | null;
+  /** The embedding (dim numbers). */
+  vector: ArrayLike<number>;
+}
+
+/** What {@link EmbeddingIndex.stats} returns. */
+export interface IndexStats {
+  /** The target, without any password. */
+  where: string;
+  store: 'sqlite' | 'postgres';
+  dim: number;
+  distance: DistanceName;
+  model: ModelIdentity;
+  createdAt: string;
+  items: number;
+  /** Items per label, most first (label null: unlabelled). */
+  labels: { label: string | null; count: number }[];
+  /** Whether approximate search is available (a pgvector HNSW index). */
+  approximateIndex: boolean;
+}
+
+/** The in-memory copy searched in 'exact' mode. */
+interface Mirror {
+  revision: number;
+  items: IndexItem[];
+  vectors: Float32Array;
+  gallery: KnnGallery | null;
+  /** Galleries over one label's rows, built on first use. */
+  byLabel: Map<string, { rows: number[]; gallery: KnnGallery | null }>;
+}
+
+function modelHash(model: ModelIdentity | string): string {
+  return typeof model === 'string' ? model : model.hash;
+}
+
+/** A durable index of embeddings with exact and approximate nearest-neighbour search. */
+export class EmbeddingIndex {
+  private mirror: Mirror | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly store: IndexStore,
+    /** What the index records about itself. */
+    readonly meta: IndexMeta,
+  ) {}
+
+  /** Embedding size. */
+  get dim(): number {
+    return this.meta.dim;
+  }
+
+  /** Distance the index ranks by. */
+  get distance(): DistanceName {
+    return this.meta.distance;
+  }
+
+  /** The model that made the index's embeddings. */
+  get model(): ModelIdentity {
+    return this.meta.model;
+  }
+
+  /** The target, without any password. */
+  get where(): string {
+    return this.store.where;
+  }
+
+  /**
+   * Opens an index: a file path (SQLite) or a postgres:// URL (pgvector;
+   * `?table=NAME` picks the table).
+   *
+   * @throws ContrastiveError NOT_FOUND (no such file or table, server unreachable), INVALID_DATA (not an index, corrupt),
+   *   STATE when `options.model` is not the model that built the index.
+   */
+  static async open(target: string, options: OpenIndexOptions = {}): Promise<EmbeddingIndex> {
+    const fn = 'EmbeddingIndex.open';
+    const store = await openStore(target, options, fn);
+    const index = new EmbeddingIndex(store, await store.readMeta());
+    if (options.model !== undefined) {
+      try {
+        index.checkModel(options.model, fn);
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+    }
+    return index;
+  }
+
+  /**
+   * Creates a new, empty index at `target`.
+   *
+   * @throws ContrastiveError STATE when an index (or file) is already there.
+   */
+  static async create(target: string, options: NewIndexOptions): Promise<EmbeddingIndex> {
+    const fn = 'EmbeddingIndex.create';
+    const meta = newMeta(options, fn);
+    return new EmbeddingIndex(await createStore(target, meta, options, fn), meta);
+  }
+
+  /**
+   * Builds a new index at `target` and replaces whatever was there in one
+   * step: `fill` adds to a staged index (a temporary file, or staging tables);
+   * only when it resolves is the staged index moved into place. If `fill`
+   * throws (or the process dies), the target stays as it was.
+   *
+   * @returns what `fill` returned.
+   */
+  static async build<T>(target: string, options: BuildIndexOptions, fill: (index: EmbeddingIndex) => Promise<T>): Promise<T> {
+    const fn = 'EmbeddingIndex.build';
+    const meta = newMeta(options, fn);
+    const staged = await stageStore(target, meta, options, fn);
+    const index = new EmbeddingIndex(staged.store, meta);
+    let out: T;
+    try {
+      out = await fill(index);
+      if (options.hnsw) {
+        if (!(staged.store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: an HNSW index needs a postgres:// target; the SQLite store searches exactly`);
+        await staged.store.createApproximateIndex(options.hnsw === true ? {} : options.hnsw);
+      }
+    } catch (err) {
+      index.closed = true;
+      await staged.discard();
+      throw err;
+    }
+    index.closed = true;
+    index.disposeMirror();
+    await staged.publish();
+    return out;
+  }
+
+  /** Throws STATE unless `model` (a hash or identity) is the model that built the index. */
+  checkModel(model: ModelIdentity | string, fn = 'EmbeddingIndex'): void {
+    const hash = modelHash(model);
+    if (hash !== this.meta.model.hash) {
+      const mine = this.meta.model.description ? ` (${this.meta.model.description})` : '';
+      const theirs = typeof model !== 'string' && model.description ? ` (${model.description})` : '';
+      throw new ContrastiveError(
+        'STATE',
+        `${fn}: the index ${this.where} was built with another model: index model ${this.meta.model.hash.slice(0, 12)}${mine}, given ${hash.slice(0, 12)}${theirs}; embeddings of different models are not comparable (rebuild the index with this model)`,
+      );
+    }
+  }
+
+  private live(fn: string): IndexStore {
+    if (this.closed) throw new ContrastiveError('STATE', `${fn}: the index ${this.where} is closed`);
+    return this.store;
+  }
+
+  /**
+   * Adds items in one transaction: all or none. Ids must be new and unique.
+   *
+   * @throws ContrastiveError for a vector of the wrong size or with non-finite values, an empty or repeated id.
+   */
+  async add(entries: readonly IndexEntry[]): Promise<void> {
+    const fn = 'EmbeddingIndex.add';
+    const store = this.live(fn);
+    check(Array.isArray(entries), fn, 'entries must be an array of { id, label?, source?, vector }');
+    if (entries.length === 0) return;
+    const { dim } = this.meta;
+    const vectors = new Float32Array(entries.length * dim);
+    const items: IndexItem[] = [];
+    const seen = new Set<string>();
+    entries.forEach((e, i) => {
+      check(e !== null && typeof e === 'object', fn, `entries[${i}] must be an object { id, label?, source?, vector }`);
+      check(typeof e.id === 'string' && e.id.length > 0, fn, `entries[${i}].id must be a non-empty string`);
+      check(!seen.has(e.id), fn, `id '${e.id}' appears twice in the batch`);
+      seen.add(e.id);
+      for (const key of ['label', 'source'] as const) {
+        const v = e[key];
+        check(v === undefined || v === null || typeof v === 'string', fn, `entries[${i}].${key} must be a string or null`);
+      }
+      const v = e.vector;
+      check(v != null && typeof v.length === 'number', fn, `entries[${i}].vector must be an array of ${dim} numbers`);
+      check(v.length === dim, fn, `entries[${i}] ('${e.id}') has a vector of ${v.length} values but the index holds dim ${dim}`);
+      for (let c = 0; c < dim; c++) {
+        const x = Number(v[c]);
+        if (!Number.isFinite(x)) throw new ContrastiveError('NUMERIC', `${fn}: entries[${i}] ('${e.id}') has a non-finite value at ${c}`);
+        vectors[i * dim + c] = x;
+      }
+      items.push({ id: e.id, label: e.label ?? null, source: e.source ?? null });
+    });
+    const before = this.mirror?.revision;
+    const revision = await store.insert(items, vectors);
+    const m = this.mirror;
+    if (m && before === revision - 1) {
+      // our own commit on top of our copy: extend it instead of reloading
+      const grown = new Float32Array(m.vectors.length + vectors.length);
+      grown.set(m.vectors);
+      grown.set(vectors, m.vectors.length);
+      this.disposeMirror();
+      this.mirror = { revision, items: m.items.concat(items), vectors: grown, gallery: null, byLabel: new Map() };
+    } else {
+      this.disposeMirror();
+    }
+  }
+
+  /**
+   * Removes items by id in one transaction.
+   *
+   * @throws ContrastiveError NOT_FOUND for an unknown id (then nothing is removed).
+   */
+  async remove(ids: readonly string[]): Promise<void> {
+    const fn = 'EmbeddingIndex.remove';
+    const store = this.live(fn);
+    check(Array.isArray(ids) && ids.every((id) => typeof id === 'string'), fn, 'ids must be an array of strings');
+    if (ids.length === 0) return;
+    await store.remove(ids);
+    this.disposeMirror();
+  }
+
+  /** One item and its stored embedding, or null for an unknown id. */
+  async get(id: string): Promise<{ item: IndexItem; vector: Float32Array } | null> {
+    check(typeof id === 'string', 'EmbeddingIndex.get', 'id must be a string');
+    return this.live('EmbeddingIndex.get').get(id);
+  }
+
+  /** Every item with its embedding ([items, dim] row-major), as stored. */
+  async all(): Promise<{ items: IndexItem[]; vectors: Float32Array }> {
+    const m = await this.loadMirror('EmbeddingIndex.all');
+    return { items: m.items.slice(), vectors: m.vectors.slice() };
+  }
+
+  /** The nearest items of one query vector, nearest first (ties by insertion order). */
+  async search(query: ArrayLike<number>, options: IndexSearchOptions = {}): Promise<SearchHit[]> {
+    const fn = 'EmbeddingIndex.search';
+    check(query != null && typeof query.length === 'number', fn, `query must be an array of ${this.dim} numbers`);
+    check(query.length === this.dim, fn, `the query has ${query.length} values but the index holds dim ${this.dim}`);
+    return (await this.searchMany(Float32Array.from(query), 1, options))[0];
+  }
+
+  /**
+   * The nearest items of each of `n` query vectors stored row after row in
+   * `queries` ([n, dim]), nearest first.
+   *
+   * @throws ContrastiveError for queries of the wrong size or non-finite values, a bad k or mode,
+   *   'approximate' without an HNSW index.
+   */
+  async searchMany(queries: Float32Array, n: number, options: IndexSearchOptions = {}): Promise<SearchHit[][]> {
+    const fn = 'EmbeddingIndex.search';
+    const store = this.live(fn);
+    const k = options.k ?? 10;
+    const mode = options.mode ?? 'exact';
+    check(Number.isInteger(n) && n >= 0, fn, `n must be a non-negative integer, got ${n}`);
+    check(queries instanceof Float32Array && queries.length === n * this.dim, fn, `queries must be a Float32Array of n x dim = ${n} x ${this.dim} values, got ${queries?.length}`);
+    for (let i = 0; i < queries.length; i++) {
+      if (!Number.isFinite(queries[i])) throw new ContrastiveError('NUMERIC', `${fn}: query ${Math.floor(i / this.dim)} has a non-finite value`);
+    }
+    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
+    check(SEARCH_MODES.includes(mode), fn, `mode must be one of ${SEARCH_MODES.join(', ')}, got '${String(mode)}'`);
+    check(options.label === undefined || typeof options.label === 'string', fn, 'label must be a string');
+    if (options.efSearch !== undefined) check(Number.isInteger(options.efSearch) && options.efSearch >= 1 && options.efSearch <= 1000, fn, `efSearch must be an integer in [1, 1000], got ${options.efSearch}`);
+    if (n === 0) return [];
+    if (mode === 'approximate' && store.kind !== 'postgres') {
+      throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search needs a postgres:// index with an HNSW index; the SQLite store searches exactly (mode 'exact' or 'database')`);
+    }
+    if (mode !== 'exact') return store.searchInStore(queries, n, { k, label: options.label, approximate: mode === 'approximate', efSearch: options.efSearch });
+    const r = await this.nearestRows(queries, n, k, options.label, fn);
+    const out: SearchHit[][] = [];
+    for (let q = 0; q < n; q++) {
+      const hits: SearchHit[] = [];
+      for (let j = 0; j < r.k; j++) {
+        const item = r.items[r.rows[q * r.k + j]];
+        hits.push({ id: item.id, label: item.label, source: item.source, distance: r.distances[q * r.k + j] });
+      }
+      out.push(hits);
+    }
+    return out;
+  }
+
+  /**
+   * Exact search in memory, answered as positions instead of objects (for
+   * large k, e.g. retrieval metrics over a whole class): `rows[q * k + j]` is
+   * the position in `items` (a snapshot of the index) of query q's j-th
+   * nearest item, `distances` its distance; k = min(options.k, items available).
+   *
+   * @throws ContrastiveError as {@link EmbeddingIndex.searchMany}.
+   */
+  async searchRows(queries: Float32Array, n: number, options: { k?: number; label?: string } = {}): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
+    const fn = 'EmbeddingIndex.searchRows';
+    const k = options.k ?? 10;
+    check(Number.isInteger(n) && n >= 0, fn, `n must be a non-negative integer, got ${n}`);
+    check(queries instanceof Float32Array && queries.length === n * this.dim, fn, `queries must be a Float32Array of n x dim = ${n} x ${this.dim} values, got ${queries?.length}`);
+    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
+    return this.nearestRows(queries, n, k, options.label, fn);
+  }
+
+  private async nearestRows(queries: Float32Array, n: number, k: number, label: string | undefined, fn: string): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
+    const m = await this.loadMirror(fn);
+    let rows: number[] | null = null;
+    let gallery: KnnGallery | null;
+    if (label === undefined) {
+      gallery = m.gallery ??= m.items.length > 0 ? new KnnGallery(m.vectors, this.distance, { dim: this.dim }) : null;
+    } else {
+      let sub = m.byLabel.get(label);
+      if (!sub) {
+        const picked: number[] = [];
+        m.items.forEach((it, i) => {
+          if (it.label === label) picked.push(i);
+        });
+        const v = new Float32Array(picked.length * this.dim);
+        picked.forEach((r, j) => v.set(m.vectors.subarray(r * this.dim, (r + 1) * this.dim), j * this.dim));
+        sub = { rows: picked, gallery: picked.length > 0 ? new KnnGallery(v, this.distance, { dim: this.dim }) : null };
+        m.byLabel.set(label, sub);
+      }
+      rows = sub.rows;
+      gallery = sub.gallery;
+    }
+    if (!gallery || n === 0) return { items: m.items, rows: new Int32Array(0), distances: new Float64Array(0), k: 0 };
+    const kk = Math.min(k, gallery.rows);
+    const r = gallery.search(queries, kk, { dim: this.dim });
+    if (rows) for (let i = 0; i < r.indices.length; i++) r.indices[i] = rows[r.indices[i]];
+    return { items: m.items, rows: r.indices, distances: r.distances, k: kk };
+  }
+
+  /** The in-memory copy, reloaded when any writer committed since it was read. */
+  private async loadMirror(fn: string): Promise<Mirror> {
+    const store = this.live(fn);
+    const revision = await store.revision();
+    if (this.mirror && this.mirror.revision === revision) return this.mirror;
+    this.disposeMirror();
+    const all = await store.loadAll();
+    this.mirror = { revision: all.revision, items: all.items, vectors: all.vectors, gallery: null, byLabel: new Map() };
+    return this.mirror;
+  }
+
+  private disposeMirror(): void {
+    const m = this.mirror;
+    this.mirror = null;
+    m?.gallery?.dispose();
+    for (const sub of m?.byLabel.values() ?? []) sub.gallery?.dispose();
+  }
+
+  /** Counts and description. */
+  async stats(): Promise<IndexStats> {
+    const store = this.live('EmbeddingIndex.stats');
+    const counts = await store.counts();
+    const labels = [...counts.labels.entries()].map(([label, count]) => ({ label, count }));
+    labels.sort((a, b) => b.count - a.count || String(a.label).localeCompare(String(b.label)));
+    return {
+      where: this.where,
+      store: store.kind,
+      dim: this.dim,
+      distance: this.distance,
+      model: this.meta.model,
+      createdAt: this.meta.createdAt,
+      items: counts.items,
+      labels,
+      approximateIndex: await store.hasApproximateIndex(),
+    };
+  }
+
+  /**
+   * Builds (or rebuilds) pgvector's HNSW index for 'approximate' searches.
+   *
+   * @throws ContrastiveError UNSUPPORTED on the SQLite store.
+   */
+  async createApproximateIndex(options: HnswOptions = {}): Promise<void> {
+    const store = this.live('EmbeddingIndex.createApproximateIndex');
+    if (!(store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', 'EmbeddingIndex.createApproximateIndex: an HNSW index needs a postgres:// target; the SQLite store searches exactly');
+    await store.createApproximateIndex(options);
+  }
+
+  /** Closes the connection or file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.disposeMirror();
+    await this.store.close();
+  }
+}
+
+function newMeta(options: NewIndexOptions, fn: string): IndexMeta {
+  check(options !== null && typeof options === 'object', fn, 'options { dim, distance?, model } are required');
+  check(Number.isInteger(options.dim) && options.dim >= 1 && options.dim <= 16000, fn, `dim must be an integer in [1, 16000], got ${options.dim}`);
+  const distance = options.distance ?? 'euclidean';
+  checkDistanceName(distance, fn);
+  check(typeof options.model?.hash === 'string' && options.model.hash.length > 0, fn, 'model.hash must be a non-empty string (see bundleIdentity)');
+  const model: ModelIdentity = { hash: options.model.hash };
+  if (options.model.description !== undefined) model.description = String(options.model.description);
+  return { format: INDEX_FORMAT, formatVersion: INDEX_FORMAT_VERSION, dim: options.dim, distance, model, createdAt: new Date().toISOString() };
+}

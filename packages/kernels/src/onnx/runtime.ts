@@ -1,0 +1,105 @@
+/**
+ * Loading onnxruntime-node, in one place. Two doors, for two kinds of caller:
+ * - {@link loadOnnxRuntime}: the public module, imported on demand (async), for
+ *   the embedder of exported models;
+ * - {@link nativeOrt}: the synchronous native session, for the synchronous k-NN
+ *   GEMM. onnxruntime-node's public `session.run` wraps the same native method in
+ *   a promise and exposes no synchronous one, so this reaches into the package's
+ *   `dist/binding.js`; where that fails (a browser, the package missing, another
+ *   binding API) it returns null with the reason, and callers fall back to TF.js.
+ */
+import type * as Ort from 'onnxruntime-node';
+import { ContrastiveError } from '../errors.js';
+import { encodeOnnxModel, type OnnxModel } from './proto.js';
+import { IS_NODE, requireModule } from '#platform/host.js';
+
+/** The parts of the onnxruntime module the embedder uses. */
+export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
+
+/** Imports onnxruntime-node, or says how to get it. */
+export async function loadOnnxRuntime(): Promise<OrtModule> {
+  // A variable specifier keeps bundlers from pulling the native package into browser builds.
+  const name = 'onnxruntime-node';
+  let mod: OrtModule & { default?: OrtModule };
+  try {
+    mod = (await import(name)) as OrtModule & { default?: OrtModule };
+  } catch (err) {
+    throw new ContrastiveError('UNSUPPORTED', `OnnxEmbedder.load: the package onnxruntime-node could not be loaded (${(err as Error).message}); install it, or embed with TF.js`, { cause: err });
+  }
+  const ort = mod.InferenceSession ? mod : mod.default;
+  if (!ort?.InferenceSession) throw new ContrastiveError('UNSUPPORTED', `OnnxEmbedder.load: onnxruntime-node did not export InferenceSession`);
+  return ort;
+}
+
+
+/** The pieces of onnxruntime-node's native binding used here. */
+/** onnxruntime-node's synchronous native session. */
+export interface NativeSession {
+  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
+  /** A fetch given as a Tensor (rather than null) is written in place (no output allocation). */
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): Record<string, { data: unknown }>;
+  dispose(): void;
+}
+
+/** The synchronous session class and the Tensor class of onnxruntime-node. */
+export interface NativeOrt {
+  InferenceSession: new () => NativeSession;
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
+
+let loaded: NativeOrt | null | undefined;
+let loadError = '';
+
+/**
+ * onnxruntime-node's synchronous session and its Tensor class, or null (with
+ * the reason in {@link nativeOrtError}) where they cannot be loaded.
+ */
+export function nativeOrt(): NativeOrt | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (!IS_NODE) {
+    loadError = 'not running in Node.js';
+    return null;
+  }
+  try {
+    const require = requireModule;
+    const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as {
+      binding?: { InferenceSession?: new () => NativeSession };
+      initOrt?: () => void;
+    };
+    const { Tensor } = require('onnxruntime-node') as { Tensor?: NativeOrt['Tensor'] };
+    if (typeof binding?.InferenceSession !== 'function' || typeof initOrt !== 'function' || typeof Tensor !== 'function') {
+      loadError = 'onnxruntime-node has no synchronous native session in dist/binding.js (another version?)';
+      return null;
+    }
+    initOrt();
+    loaded = { InferenceSession: binding.InferenceSession, Tensor };
+  } catch (err) {
+    loadError = `onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]})`;
+  }
+  return loaded;
+}
+
+/** Why {@link nativeOrt} returned null ('' when it did not). */
+export function nativeOrtError(): string {
+  return loadError;
+}
+
+/**
+ * A synchronous native session of `model`: `threads` intra-op threads, one graph run at a time,
+ * all graph optimisations. Idle pool threads block unless `spinning`: callers run JS or other
+ * sessions between runs, where spinning threads would take the cores. Throws what
+ * onnxruntime throws for a graph it rejects.
+ */
+export function openNativeSession(ort: NativeOrt, model: OnnxModel, threads: number, spinning = false): NativeSession {
+  const bytes = encodeOnnxModel(model);
+  const session = new ort.InferenceSession();
+  session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  });
+  return session;
+}

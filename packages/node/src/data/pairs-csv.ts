@@ -1,0 +1,114 @@
+/**
+ * Pairs with similarity labels only (no classes): a CSV of
+ * `path_a,path_b,label`, label 0 = similar, 1 = dissimilar (Hadsell et al.).
+ * This is the semi-supervised input: someone said which pairs match, nobody
+ * said who is who.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse';
+import { ContrastiveError, check } from 'contrastive/internal/errors.js';
+import { checkImageOptions, decodeImage, type ImageOptions } from './image.js';
+import { mapLimit } from './map-limit.js';
+import type { PairDataset } from 'contrastive/internal/data/types.js';
+
+/** Options of {@link loadPairsCsv}: the image shape, plus decoding concurrency. */
+export interface PairsCsvOptions extends ImageOptions {
+  /** How many images are decoded at a time; default 8. */
+  concurrency?: number;
+}
+
+interface Row {
+  line: number;
+  a: string;
+  b: string;
+  label: 0 | 1;
+}
+
+/**
+ * Loads a pairs CSV. Each row is `path_a,path_b,label`; an optional header row
+ * is recognised by a third field that is a word (e.g. `label`). Paths are
+ * relative to the CSV's folder (absolute paths are kept). Fields are trimmed,
+ * empty lines skipped, a UTF-8 BOM ignored. Each distinct image is decoded once
+ * (see decodeImage for formats and `fit`). Sources are `<file>:<line>`.
+ *
+ * @throws ContrastiveError naming the CSV file and line for a wrong column
+ *   count, a label other than 0/1, or a missing or undecodable image; for a
+ *   missing CSV; and for a CSV without pairs.
+ */
+export async function loadPairsCsv(file: string, options: PairsCsvOptions): Promise<PairDataset> {
+  const fn = 'loadPairsCsv';
+  check(typeof file === 'string' && file.length > 0, fn, 'file must be a non-empty path');
+  const image = checkImageOptions(options, fn);
+  const concurrency = options.concurrency ?? 8;
+  check(Number.isInteger(concurrency) && concurrency >= 1, fn, `concurrency must be an integer >= 1, got ${concurrency}`);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat) throw new ContrastiveError('NOT_FOUND', `${fn}: ${file}: no such file`);
+  if (!stat.isFile()) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: ${file}: not a file`);
+
+  const base = path.dirname(path.resolve(file));
+  const rows: Row[] = [];
+  const parser = createReadStream(file).pipe(
+    parse({ info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }),
+  );
+  try {
+    let first = true;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = info.lines;
+      // a header names its third column (e.g. 'label'); an empty or numeric third field is a data row
+      const isHeader = first && record.length === 3 && /^[A-Za-z_]/.test(record[2]);
+      first = false;
+      if (isHeader) continue;
+      if (record.length !== 3) {
+        throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} line ${line}: expected 3 columns (path_a,path_b,label), found ${record.length}`);
+      }
+      const [a, b, l] = record;
+      if (l !== '0' && l !== '1') {
+        throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} line ${line}: label must be 0 (similar) or 1 (dissimilar), got '${l}'`);
+      }
+      if (a === '' || b === '') throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} line ${line}: empty image path`);
+      rows.push({ line, a: path.resolve(base, a), b: path.resolve(base, b), label: l === '0' ? 0 : 1 });
+    }
+  } catch (err) {
+    if (err instanceof ContrastiveError) throw err;
+    const e = err as Error & { lines?: number };
+    throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}${e.lines ? ` line ${e.lines}` : ''}: cannot parse CSV (${e.message})`, { cause: err });
+  }
+  if (rows.length === 0) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}: no pairs (expected rows path_a,path_b,label)`);
+
+  // Decode each distinct image once; remember where it first appears for messages.
+  const firstLine = new Map<string, number>();
+  for (const r of rows) {
+    if (!firstLine.has(r.a)) firstLine.set(r.a, r.line);
+    if (!firstLine.has(r.b)) firstLine.set(r.b, r.line);
+  }
+  const unique = [...firstLine.keys()];
+  const decoded = new Map<string, Float32Array>();
+  await mapLimit(unique, concurrency, async (img) => {
+    try {
+      decoded.set(img, await decodeImage(img, image, fn));
+    } catch (err) {
+      if (!(err instanceof ContrastiveError)) throw err;
+      const detail = err.message.startsWith(`${fn}: `) ? err.message.slice(fn.length + 2) : err.message;
+      throw new ContrastiveError(err.code, `${fn}: ${file} line ${firstLine.get(img)}: image ${detail}`, { cause: err });
+    }
+  });
+
+  const size = image.width * image.height * image.channels;
+  const a = new Float32Array(rows.length * size);
+  const b = new Float32Array(rows.length * size);
+  const labels = new Uint8Array(rows.length);
+  rows.forEach((r, i) => {
+    a.set(decoded.get(r.a)!, i * size);
+    b.set(decoded.get(r.b)!, i * size);
+    labels[i] = r.label;
+  });
+  return {
+    name: `pairs:${file}`,
+    inputShape: [image.height, image.width, image.channels],
+    a,
+    b,
+    labels,
+    sources: rows.map((r) => `${file}:${r.line}`),
+  };
+}

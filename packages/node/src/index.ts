@@ -1,0 +1,17 @@
+/**
+ * @contrastive/node: contrastive in Node. Backend set-up (wasm binaries from
+ * node_modules, our kernels registered), datasets on disk (MNIST, Fashion-MNIST, IDX,
+ * image folders, pairs CSV), model bundles and checkpoints on disk, ONNX export and
+ * runtime, embedding files, and the HTML report.
+ *
+ * @packageDocumentation
+ * @module @contrastive/node
+ */
+export { writeFileAtomic, writeDirAtomic, recoverDirAtomic } from 'contrastive/internal/util/atomic.js';
+export * from './engine/index.js';
+export { loadOnnxRuntime, type OrtModule } from '@contrastive/kernels';
+export { saveBundle, loadBundle, readManifest, updateManifest, type BundleInfo, type ManifestPatch } from './models/bundle.js';
+export { fileCheckpointStore } from 'contrastive/internal/platform/node/checkpoint-files.js';
+export * from './data/index.js';
+export * from './export/index.js';
+export * from './report/index.js';
