@@ -8,7 +8,8 @@ import { initBackend } from '../../packages/node/src/engine/backend.js';
 import type { PairDataset } from '../../packages/contrastive/src/data/types.js';
 import { SiameseNetwork, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
 import { trainSiamese, learningRateAt, type TrainConfig } from '../../packages/contrastive/src/train/index.js';
-import { drawHeldOutPairs } from '../../packages/contrastive/src/train/held-out-pairs.js';
+import { drawHeldOutPairs, scoreSplit, HELD_OUT_PAIRS } from '../../packages/contrastive/src/train/held-out-pairs.js';
+import { contrastiveLossFromDistance } from '../../packages/contrastive/src/losses/index.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { clusters } from '../support/data.js';
 
@@ -160,4 +161,22 @@ test('held-out pairs never outnumber the distinct pairs of a small split', () =>
   assert.equal(pairs.labels.length, 15);
   const big = clusters(4, 50, 8, 9);
   assert.equal(drawHeldOutPairs(big, 1000, 1).labels.length, 1000);
+});
+
+test("the validation loss a run records is the loss it trains on: its positive margin included", async () => {
+  await initBackend('cpu');
+  const train = clusters(4, 40, 8, 2);
+  const validation = clusters(4, 15, 8, 2);
+  const net = network(3);
+  const config = { ...base, epochs: 1, margin: 0.8, posMargin: 0.2 };
+  const r = await trainSiamese(net, { train, validation }, config);
+  // The same validation pairs the trainer draws, scored by the trained network.
+  const pairs = drawHeldOutPairs(validation, config.validationPairs!, config.seed! ^ HELD_OUT_PAIRS.validationSalt);
+  const d = await scoreSplit(net, validation, pairs, { distance: 'euclidean' });
+  const trained = tf.tidy(() => contrastiveLossFromDistance(pairs.labels, tf.tensor1d(d), { margin: 0.8, posMargin: 0.2 }).dataSync()[0]);
+  const recorded = r.history[0].diagnostics!.loss;
+  assert.ok(Math.abs(recorded - trained) < 1e-5, `recorded validation loss ${recorded}, contrastive loss of the pairs ${trained}`);
+  // Without the positive margin the figure would differ: the option is really applied.
+  const plain = tf.tidy(() => contrastiveLossFromDistance(pairs.labels, tf.tensor1d(d), { margin: 0.8 }).dataSync()[0]);
+  assert.ok(Math.abs(recorded - plain) > 1e-4, `posMargin changes the loss (${recorded} vs ${plain})`);
 });

@@ -9,6 +9,7 @@ import { conventionRule, type ConventionRule, type ContrastiveConvention } from 
 import { fusedContrastiveLoss } from './fused-contrastive.js';
 import { asFloat, checkFiniteValues, checkOptionKeys, readBinaryLabels, type LabelsInput } from './inputs.js';
 import { checkMargin } from './margin.js';
+import { contrastivePerPair } from './pair-loss.js';
 import { checkReduction, readWeights, reduceLoss, type PairWeights, type Reduction } from './reduction.js';
 
 /** Options of {@link contrastiveLoss}. */
@@ -80,18 +81,9 @@ function similarMask(labels: ArrayLike<number>, rule: ConventionRule): Uint8Arra
   return out;
 }
 
-/** The pull term of similar pairs: D^2, or max(0, D - posMargin)^2 with a positive margin. */
-export function pullTerm(dist: tf.Tensor1D, posMargin: number): tf.Tensor1D {
-  return posMargin > 0 ? (tf.square(tf.relu(tf.sub(dist, posMargin))) as tf.Tensor1D) : tf.square(dist);
-}
-
-/** Per-pair loss from distances with TF.js ops; `similar` is 1 for pulled pairs. */
+/** Per-pair loss from distances with TF.js ops (pair-loss.ts); `similar` is 1 for pulled pairs. */
 function perPairFromDistances(dist: tf.Tensor1D, similar: Uint8Array, rule: ConventionRule, margin: number, posMargin: number): tf.Tensor1D {
-  const s = tf.tensor1d(similar, 'float32');
-  const pull = pullTerm(dist, posMargin);
-  const hinge = tf.square(tf.relu(tf.sub(margin, dist)));
-  const mixed = tf.add(tf.mul(s, pull), tf.mul(tf.sub(1, s), hinge));
-  return tf.mul(mixed, rule.scale) as tf.Tensor1D;
+  return contrastivePerPair(dist, similar, { margin, posMargin, scale: rule.scale });
 }
 
 /** Throws when a distance is non-finite: the cheap end-of-pipeline check of the TF.js-ops path. */

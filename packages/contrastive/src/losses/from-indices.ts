@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { checkIndexList as checkIndices, flatPairDistances } from '../distances/index-pair-distances.js';
-import { pullTerm, resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
+import { resolveContrastiveOptions, type ContrastiveLossOptions } from './contrastive.js';
+import { pullTerm, pushTerm } from './pair-loss.js';
 import { readWeights, reduceLoss } from './reduction.js';
 import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
 
@@ -91,7 +92,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
     const parts: tf.Tensor1D[] = [];
     // Positives are pulled together, negatives pushed past the margin.
     if (np > 0) parts.push(pullTerm(tf.slice(dist, 0, np), o.posMargin));
-    if (nn > 0) parts.push(tf.square(tf.relu(tf.sub(o.margin, tf.slice(dist, np, nn)))) as tf.Tensor1D);
+    if (nn > 0) parts.push(pushTerm(tf.slice(dist, np, nn), o.margin));
     const perPair = tf.mul(parts.length === 1 ? parts[0] : tf.concat(parts), o.rule.scale) as tf.Tensor1D;
     return reduceLoss(perPair, o.reduction, weights);
   });

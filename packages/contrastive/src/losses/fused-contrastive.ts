@@ -74,7 +74,7 @@ function squaredDistance(a: Float32Array, b: Float32Array, off: number, d: numbe
   return s0 + s1 + s2 + s3;
 }
 
-/** Loss of one pair from its squared distance. */
+/** Loss of one pair from its squared distance: contrastivePairLoss (pair-loss.ts) without a positive margin, no sqrt for similar pairs. */
 function pairLoss(sq: number, isSimilar: boolean, margin: number, scale: number): number {
   if (isSimilar) return scale * sq;
   const h = margin - Math.sqrt(sq);

@@ -1,6 +1,7 @@
 // Public API of src/losses: re-exports only.
 export { contrastiveLoss, contrastiveLossFromDistance, contrastiveLossFn } from './contrastive.js';
 export type { ContrastiveLossOptions, ContrastiveLossFromDistanceOptions } from './contrastive.js';
+export { contrastivePairLoss, type PairLossTerms } from './pair-loss.js';
 export { CONVENTIONS } from './conventions.js';
 export type { ContrastiveConvention } from './conventions.js';
 export { tripletLoss } from './triplet.js';

@@ -4,11 +4,26 @@
  * of the contrastive loss, and an alarm when the embedding collapses to a point.
  * Pure arithmetic on typed arrays (float64 accumulators); it never prints.
  *
- * Label convention: 0 = similar pair, 1 = dissimilar pair. Loss per pair
- * (Hadsell, Chopra, LeCun 2006): L = (1 - Y) * 1/2 * D^2 + Y * 1/2 * max(0, m - D)^2.
+ * Label convention: 0 = similar pair, 1 = dissimilar pair. The loss terms are the
+ * training loss's own per-pair formula (losses/pair-loss.ts), with the run's positive
+ * margin and convention scale, so the validation loss is the loss the run trains on.
  */
 import { check } from '../errors.js';
+import { conventionRule, type ContrastiveConvention } from '../losses/conventions.js';
 import { checkMargin } from '../losses/margin.js';
+import { contrastivePairLoss, type PairLossTerms } from '../losses/pair-loss.js';
+
+/**
+ * The loss settings the diagnostics' loss figures follow besides the margin (those of the
+ * contrastive loss the run trains with). Labels stay 0 = similar, 1 = dissimilar whatever the
+ * convention: only its scale applies here.
+ */
+export interface DiagnosticsLoss {
+  /** The positive margin m+ (a similar pair costs scale * max(0, D - m+)^2); default 0. */
+  posMargin?: number;
+  /** The convention whose scale the loss figures use; default 'hadsell' (1/2). */
+  convention?: ContrastiveConvention;
+}
 
 /** Statistics of one set of pair distances (an epoch's validation pairs, a batch). */
 export interface PairDiagnostics {
@@ -32,9 +47,9 @@ export interface PairDiagnostics {
    * D > 0 has a loss, so this, not "D > 0", is the useful count.
    */
   positiveOutsideMarginFraction: number;
-  /** Mean of 1/2 D^2 over similar pairs (NaN when none). */
+  /** Mean loss of similar pairs, 1/2 D^2 by default (1/2 max(0, D - m+)^2 with a positive margin; NaN when none). */
   positiveLoss: number;
-  /** Mean of 1/2 max(0, m - D)^2 over dissimilar pairs (NaN when none); m^2/2 when they all collapse. */
+  /** Mean of 1/2 max(0, m - D)^2 over dissimilar pairs (scale per convention; NaN when none); m^2/2 when they all collapse. */
   negativeLoss: number;
   /** Mean contrastive loss over all pairs (NaN when none). */
   loss: number;
@@ -52,7 +67,10 @@ class Accumulator {
   private farPos = 0;
   private lossPos = 0;
   private lossNeg = 0;
-  constructor(private readonly margin: number) {}
+  constructor(
+    private readonly margin: number,
+    private readonly terms: PairLossTerms,
+  ) {}
 
   add(d: number, dissimilar: boolean): void {
     if (!Number.isFinite(d)) {
@@ -62,13 +80,12 @@ class Accumulator {
     if (dissimilar) {
       this.nNeg++;
       this.sumNeg += d;
-      const h = Math.max(0, this.margin - d);
-      this.lossNeg += 0.5 * h * h;
+      this.lossNeg += contrastivePairLoss(d, false, this.terms);
       if (d < this.margin) this.activeNeg++;
     } else {
       this.nPos++;
       this.sumPos += d;
-      this.lossPos += 0.5 * d * d;
+      this.lossPos += contrastivePairLoss(d, true, this.terms);
       if (d >= this.margin) this.farPos++;
     }
   }
@@ -93,6 +110,13 @@ class Accumulator {
   }
 }
 
+/** The per-pair formula's terms for `margin` and the run's loss settings. */
+function lossTerms(margin: number, loss: DiagnosticsLoss | undefined, fn: string): PairLossTerms {
+  const posMargin = loss?.posMargin ?? 0;
+  checkMargin(posMargin, fn, { name: 'posMargin' });
+  return { margin, posMargin, scale: conventionRule(loss?.convention ?? 'hadsell', fn).scale };
+}
+
 /**
  * Diagnostics of pairs given as one distance per pair and its similarity label
  * (0 similar, 1 dissimilar). Non-finite distances are counted in
@@ -102,16 +126,17 @@ class Accumulator {
  * @throws ContrastiveError on different lengths, a label other than 0/1, a
  *   negative distance, or a margin that is not a positive finite number.
  */
-export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<number>, margin: number): PairDiagnostics {
+export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<number>, margin: number, loss?: DiagnosticsLoss): PairDiagnostics {
   const fn = 'pairDiagnostics';
   checkMargin(margin, fn, { positive: true });
+  const terms = lossTerms(margin, loss, fn);
   check(distances != null && labels != null, fn, 'distances and labels are required');
   check(
     distances.length === labels.length,
     fn,
     `distances has ${distances.length} entries but labels has ${labels.length}`,
   );
-  const acc = new Accumulator(margin);
+  const acc = new Accumulator(margin, terms);
   for (let k = 0; k < labels.length; k++) {
     const y = labels[k];
     check(y === 0 || y === 1, fn, `labels[${k}] is ${y}, expected 0 (similar) or 1 (dissimilar)`);
@@ -132,9 +157,11 @@ export function batchPairDiagnostics(
   distanceMatrix: ArrayLike<number>,
   classLabels: ArrayLike<number>,
   margin: number,
+  loss?: DiagnosticsLoss,
 ): PairDiagnostics {
   const fn = 'batchPairDiagnostics';
   checkMargin(margin, fn, { positive: true });
+  const terms = lossTerms(margin, loss, fn);
   check(distanceMatrix != null && classLabels != null, fn, 'distanceMatrix and classLabels are required');
   const n = classLabels.length;
   check(
@@ -145,7 +172,7 @@ export function batchPairDiagnostics(
   for (let i = 0; i < n; i++) {
     check(Number.isInteger(classLabels[i]), fn, `classLabels[${i}] is ${classLabels[i]}, expected an integer class label`);
   }
-  const acc = new Accumulator(margin);
+  const acc = new Accumulator(margin, terms);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const d = distanceMatrix[i * n + j];

@@ -24,14 +24,15 @@ export async function validateEpoch(
   validation: LabelledDataset | PairDataset,
   pairs: IndexPairs,
   scorer: { distance: DistanceLike; head?: KochHead },
-  margin: number,
+  loss: { margin: number; posMargin?: number },
   record: EpochRecord,
 ): Promise<ValidationRecord> {
+  const { margin } = loss;
   const d = await scoreSplit(network, validation, pairs, scorer);
   const vm = verificationMetrics(d, pairs.labels);
   record.validation = { auc: vm.auc, eer: vm.eer, accuracy: vm.bestAccuracy, threshold: vm.bestThreshold };
   if (!scorer.head) {
-    record.diagnostics = pairDiagnostics(d, pairs.labels, margin);
+    record.diagnostics = pairDiagnostics(d, pairs.labels, margin, { posMargin: loss.posMargin });
     record.alarm = collapseAlarm(record.diagnostics, margin);
     record.histogram = distanceHistogram(d, pairs.labels);
   }

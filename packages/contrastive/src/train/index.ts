@@ -1,6 +1,6 @@
 // Public API of src/train: re-exports only.
 export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnostics.js';
-export type { PairDiagnostics, CollapseAlarmOptions } from './diagnostics.js';
+export type { PairDiagnostics, CollapseAlarmOptions, DiagnosticsLoss } from './diagnostics.js';
 export { distanceHistogram } from './distance-histogram.js';
 export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';
 export { trainSiamese } from './trainer.js';

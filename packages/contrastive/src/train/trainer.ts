@@ -139,7 +139,7 @@ export async function trainSiamese(
       throw new ContrastiveError('NUMERIC', `train: the loss became ${record.trainLoss} in epoch ${epoch + 1}; lower the learning rate (now ${config.learningRate})`);
     }
     if (data.validation && valPairs) {
-      const v = await validateEpoch(network, data.validation, valPairs, scorer, config.margin, record);
+      const v = await validateEpoch(network, data.validation, valPairs, scorer, { margin: config.margin, posMargin: config.posMargin }, record);
       const score = monitorScore(v, config.monitor);
       if (score > state.bestScore) {
         state.bestScore = score;
