@@ -6,6 +6,7 @@
  * the reported accuracy is always on people the threshold never saw.
  */
 import { check } from 'contrastive/internal/errors.js';
+import { squaredDifference } from 'contrastive/internal/distances/squared-difference.js';
 import { Rng } from 'contrastive/internal/util/rng.js';
 import { calibrateThreshold, fitPlatt, accuracyAtThreshold, type PlattParameters } from 'contrastive/internal/eval/index.js';
 
@@ -52,12 +53,7 @@ export function balancedFacePairs(labels: Int32Array, keep: (identity: number) =
 function distancesOf(x: Float32Array, dim: number, i: number[], j: number[]): Float64Array {
   const d = new Float64Array(i.length);
   for (let k = 0; k < i.length; k++) {
-    let s = 0;
-    for (let c = 0; c < dim; c++) {
-      const t = x[i[k] * dim + c] - x[j[k] * dim + c];
-      s += t * t;
-    }
-    d[k] = Math.sqrt(s);
+    d[k] = Math.sqrt(squaredDifference(x, i[k] * dim, x, j[k] * dim, dim));
   }
   return d;
 }

@@ -20,6 +20,7 @@
  */
 
 import { check } from 'contrastive/internal/errors.js';
+import { squaredDifference } from 'contrastive/internal/distances/squared-difference.js';
 import type { PlattParameters } from 'contrastive/internal/eval/calibration.js';
 import { DEFAULT_FACE_ENGINE, DEFAULT_FACE_MAX_SIDE, type FaceEngineSettings } from './engine.js';
 
@@ -66,9 +67,7 @@ export const DEFAULT_FACE_PIPELINE: FacePipelineSpec = { ...DEFAULT_FACE_ENGINE,
 
 function euclidean(a: Float32Array, b: Float32Array): number {
   check(a.length === b.length, 'faceDistance', `embeddings differ in length (${a.length} vs ${b.length})`);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s);
+  return Math.sqrt(squaredDifference(a, 0, b, 0, a.length));
 }
 
 /**

@@ -6,6 +6,7 @@
  * baseline on the same features and pairs.
  */
 import { check } from 'contrastive/internal/errors.js';
+import { squaredDifference } from 'contrastive/internal/distances/squared-difference.js';
 import { initBackend, type BackendChoice, type BackendName } from '@contrastive/node/internal/engine/backend.js';
 import { SIGNATURE_DEMO_DEFAULTS } from './signature-choices.js';
 import { SiameseNetwork, sequenceEncoder } from 'contrastive/internal/models/index.js';
@@ -203,11 +204,7 @@ async function writerDependentFigures(
   const embedded = async (d: SignatureDataset): Promise<(i: number, j: number) => number> => {
     const emb = await network.embedBatched(d.x);
     const dim = network.embeddingDim;
-    return (i, j) => {
-      let s = 0;
-      for (let q = 0; q < dim; q++) s += (emb[i * dim + q] - emb[j * dim + q]) ** 2;
-      return Math.sqrt(s);
-    };
+    return (i, j) => Math.sqrt(squaredDifference(emb, i * dim, emb, j * dim, dim));
   };
   const dtw = async (d: SignatureDataset): Promise<(i: number, j: number) => number> => (i, j) =>
     dtwDistance(d.x.subarray(i * size, (i + 1) * size), d.x.subarray(j * size, (j + 1) * size), F);

@@ -2,9 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DistanceName } from '../distances/names.js';
 import { callDistance, type Distance } from '../distances/distance.js';
-
-/** Norms below this count as this (as the cosine distance of src/distances). */
-const COSINE_EPS = 1e-8;
+import { COSINE_EPS } from '../distances/pair-distances.js';
+import { squaredDifference } from '../distances/squared-difference.js';
 
 /** Exact distance between row qi of `q` and row ri of `r` in float64. */
 export function exactDistance(q: Float32Array, qi: number, r: Float32Array, ri: number, dim: number, distance: DistanceName): number {
@@ -21,11 +20,7 @@ export function exactDistance(q: Float32Array, qi: number, r: Float32Array, ri: 
     }
     return 1 - dot / (Math.max(Math.sqrt(na), COSINE_EPS) * Math.max(Math.sqrt(nb), COSINE_EPS));
   }
-  let s = 0;
-  for (let c = 0; c < dim; c++) {
-    const diff = q[a + c] - r[b + c];
-    s += diff * diff;
-  }
+  const s = squaredDifference(q, a, r, b, dim);
   return distance === 'euclidean' ? Math.sqrt(s) : s;
 }
 

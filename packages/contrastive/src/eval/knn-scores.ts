@@ -9,12 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DistanceName } from '../distances/names.js';
 import { callDistance, type Distance } from '../distances/distance.js';
+import { COSINE_EPS } from '../distances/pair-distances.js';
 import type { EmbeddingMatrix } from './inputs.js';
 import { OnnxScorer } from './onnx-scores.js';
 import type { NativeOrt } from '@contrastive/kernels/internal/onnx/runtime.js';
 
 /** Norms below this count as this (as the cosine distance of src/distances). */
-const COSINE_EPS = 1e-8;
 /** Elements of one GEMM output tile (about 16 MB of float32: fast on XNNPACK). */
 const TILE_ELEMENTS = 4 * 1024 * 1024;
 

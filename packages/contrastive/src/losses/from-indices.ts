@@ -15,21 +15,7 @@ import { resolveContrastiveOptions, type ContrastiveLossOptions } from './contra
 import { pullTerm, pushTerm } from './pair-loss.js';
 import { readWeights, reduceLoss } from './reduction.js';
 import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
-
-/** Mined pairs: positives (a1[k], p[k]) and negatives (a2[k], n[k]), row indices into the batch. */
-export interface MinedPairs {
-  a1: Int32Array;
-  p: Int32Array;
-  a2: Int32Array;
-  n: Int32Array;
-}
-
-/** Mined triplets (anchor[k], positive[k], negative[k]), row indices into the batch. */
-export interface MinedTriplets {
-  anchor: Int32Array;
-  positive: Int32Array;
-  negative: Int32Array;
-}
+import type { PairIndices, TripletIndices } from '../miners/types.js';
 
 function checkEmbeddings(embeddings: tf.Tensor, fn: string): asserts embeddings is tf.Tensor2D {
   check(embeddings instanceof tf.Tensor, fn, 'embeddings must be a tf.Tensor2D');
@@ -70,7 +56,7 @@ function flatIndices(rows: number, first: ArrayLike<number>[], second: ArrayLike
  * @param embeddings - [N, d] batch embeddings.
  * @param pairs - the mined index tuples.
  */
-export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, options?: ContrastiveLossOptions): tf.Tensor {
+export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: PairIndices, options?: ContrastiveLossOptions): tf.Tensor {
   const fn = 'pairLossFromIndices';
   const o = resolveContrastiveOptions(options, fn);
   checkEmbeddings(embeddings, fn);
@@ -105,7 +91,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
  * (see `indexPairDistances`), so millions of triplets of a few-hundred-row batch
  * cost milliseconds. No triplets gives a zero loss (that still depends on `embeddings`).
  */
-export function tripletLossFromIndices(embeddings: tf.Tensor2D, triplets: MinedTriplets, options?: TripletLossOptions): tf.Tensor {
+export function tripletLossFromIndices(embeddings: tf.Tensor2D, triplets: TripletIndices, options?: TripletLossOptions): tf.Tensor {
   const fn = 'tripletLossFromIndices';
   const o = resolveTripletOptions(options, fn);
   checkEmbeddings(embeddings, fn);

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
+import { squaredDifference } from '../distances/squared-difference.js';
 import type { ConventionRule } from './conventions.js';
 import { FloatBuffer, readFloat32 } from './float-buffer.js';
 import { runWasmLoss, wasmLossKernel } from './fused-contrastive-wasm.js';
@@ -49,31 +50,6 @@ function nonFiniteRow(a: Float32Array, b: Float32Array, row: number, d: number, 
   return new ContrastiveError('NUMERIC', `${fn}: the distance of row ${row} is not finite`);
 }
 
-/** Squared distance of row `off` (4 accumulators); NaN or Infinity when a value is not finite. */
-function squaredDistance(a: Float32Array, b: Float32Array, off: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let j = off;
-  const end4 = off + (d & ~3);
-  for (; j < end4; j += 4) {
-    const t0 = a[j] - b[j];
-    const t1 = a[j + 1] - b[j + 1];
-    const t2 = a[j + 2] - b[j + 2];
-    const t3 = a[j + 3] - b[j + 3];
-    s0 += t0 * t0;
-    s1 += t1 * t1;
-    s2 += t2 * t2;
-    s3 += t3 * t3;
-  }
-  for (const end = off + d; j < end; j++) {
-    const t = a[j] - b[j];
-    s0 += t * t;
-  }
-  return s0 + s1 + s2 + s3;
-}
-
 /** Loss of one pair from its squared distance: contrastivePairLoss (pair-loss.ts) without a positive margin, no sqrt for similar pairs. */
 function pairLoss(sq: number, isSimilar: boolean, margin: number, scale: number): number {
   if (isSimilar) return scale * sq;
@@ -88,7 +64,7 @@ function lossRows(
 ): number {
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const sq = squaredDistance(a, b, i * d, d);
+    const sq = squaredDifference(a, i * d, b, i * d, d);
     if (!(sq < Infinity)) return i;
     const loss = pairLoss(sq, similar[i] === 1, margin, scale);
     total += loss;
@@ -113,7 +89,7 @@ function lossAndGradientRows(
   let total = 0;
   for (let i = 0; i < n; i++) {
     const off = i * d;
-    const sq = squaredDistance(a, b, off, d);
+    const sq = squaredDifference(a, off, b, off, d);
     if (!(sq < Infinity)) return i;
     // k: the gradient of this pair's weighted loss w.r.t. emb1 is k * (a - b).
     let k = 0;

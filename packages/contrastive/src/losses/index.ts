@@ -7,7 +7,6 @@ export type { ContrastiveConvention } from './conventions.js';
 export { tripletLoss } from './triplet.js';
 export type { TripletLossOptions } from './triplet.js';
 export { pairLossFromIndices, tripletLossFromIndices } from './from-indices.js';
-export type { MinedPairs, MinedTriplets } from './from-indices.js';
 export { REDUCTIONS, reduceLoss, readWeights } from './reduction.js';
 export type { Reduction, PairWeights } from './reduction.js';
 export type { LabelsInput } from './inputs.js';

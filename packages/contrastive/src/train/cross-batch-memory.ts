@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { pairwiseDistanceMatrix, type DistanceLike } from '../distances/index.js';
-import { pairLossFromIndices, type ContrastiveLossOptions, type MinedPairs } from '../losses/index.js';
+import { pairLossFromIndices, type ContrastiveLossOptions } from '../losses/index.js';
+import type { PairIndices } from '../miners/index.js';
 
 /** A ring buffer of the last `size` embeddings (rows of `dim` floats) and their class labels. */
 export class CrossBatchMemory {
@@ -74,7 +75,7 @@ export function memoryPairs(
   dim: number,
   negMargin: number,
   distance: DistanceLike = 'euclidean',
-): MinedPairs {
+): PairIndices {
   const b = batchLabels.length;
   const m = memory.labels.length;
   const a1: number[] = [];
@@ -110,7 +111,7 @@ export function memoryPairs(
 export function crossBatchMemoryLoss(
   embeddings: tf.Tensor2D,
   batchLabels: ArrayLike<number>,
-  batchPairs: MinedPairs,
+  batchPairs: PairIndices,
   memory: CrossBatchMemory,
   options: ContrastiveLossOptions = {},
 ): tf.Tensor {
@@ -126,7 +127,7 @@ export function crossBatchMemoryLoss(
     out.set(y, x.length);
     return out;
   };
-  const pairs: MinedPairs = { a1: cat(batchPairs.a1, extra.a1), p: cat(batchPairs.p, extra.p), a2: cat(batchPairs.a2, extra.a2), n: cat(batchPairs.n, extra.n) };
+  const pairs: PairIndices = { a1: cat(batchPairs.a1, extra.a1), p: cat(batchPairs.p, extra.p), a2: cat(batchPairs.a2, extra.a2), n: cat(batchPairs.n, extra.n) };
   return tf.tidy(() => {
     const all = tf.concat([embeddings, tf.tensor2d(held.rows, [memory.count, memory.dim])]) as tf.Tensor2D;
     return pairLossFromIndices(all, pairs, options);
