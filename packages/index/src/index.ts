@@ -7,9 +7,9 @@
  * @module @contrastive/index
  */
 export { EmbeddingIndex, type IndexSearchOptions, type OpenIndexOptions, type NewIndexOptions, type BuildIndexOptions, type IndexEntry, type IndexStats } from './embedding-index.js';
-export { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type ModelIdentity, type IndexMeta, type IndexItem, type SearchHit, type IndexStore, type StoreSearchOptions, type StoreCounts, type StoredItems } from './store.js';
+export { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type ModelIdentity, type IndexMeta, type IndexItem, type SearchHit, type IndexStore, type StoreSearchOptions, type StoreCounts, type StoredItems, type StagedStore } from './store.js';
 export { SqliteStore, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-store.js';
 export { PgStore, type PgStoreOptions, type HnswOptions } from './pg-store.js';
-export { isPostgresTarget, describeTarget, type TargetOptions, type StagedStore } from './targets.js';
+export { isPostgresTarget, describeTarget, type TargetOptions } from './targets.js';
 export { bundleIdentity } from './bundle-identity.js';
 export { BundleEmbedder, type EmbedEngine, type BundleEmbedderOptions } from './bundle-embedder.js';

@@ -12,7 +12,7 @@ import type pgTypes from 'pg';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
 import { parseMeta } from './sqlite-store.js';
-import type { StagedStore } from './targets.js';
+import type { StagedStore } from './store.js';
 import type { IndexItem, IndexMeta, IndexStore, SearchHit, StoreCounts, StoreSearchOptions, StoredItems } from './store.js';
 
 /** Connection options of the PostgreSQL store. */

@@ -112,3 +112,12 @@ export interface IndexStore {
   /** Closes the connection or file; the store cannot be used afterwards. */
   close(): Promise<void>;
 }
+
+/** A new index being filled beside the target; `publish` replaces the target with it in one step. */
+export interface StagedStore {
+  store: IndexStore;
+  /** Replaces the target (if any) by the staged index and closes it. */
+  publish(): Promise<void>;
+  /** Drops the staged index; the target stays as it was. */
+  discard(): Promise<void>;
+}

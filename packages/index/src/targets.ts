@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { SqliteStore } from './sqlite-store.js';
 import { PgStore, type PgStoreOptions } from './pg-store.js';
-import type { IndexMeta, IndexStore } from './store.js';
+import type { IndexMeta, IndexStore, StagedStore } from './store.js';
 
 /** Options for reaching a target (used by the PostgreSQL store only). */
 export type TargetOptions = PgStoreOptions;
@@ -48,14 +48,6 @@ export async function createStore(target: string, meta: IndexMeta, options: Targ
   return SqliteStore.create(target, meta, fn);
 }
 
-/** A new index being filled beside the target; `publish` replaces the target with it in one step. */
-export interface StagedStore {
-  store: IndexStore;
-  /** Replaces the target (if any) by the staged index and closes it. */
-  publish(): Promise<void>;
-  /** Drops the staged index; the target stays as it was. */
-  discard(): Promise<void>;
-}
 
 /**
  * Stages a new index for `target`: a temporary sibling file renamed over the

@@ -21,7 +21,7 @@ import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } fro
 import { scorePairs, scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
 import { loadFaceDataset, loadFaceEngine, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '@contrastive/faces/internal/index.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
-import type { RunMetrics, RunTrainingResult } from './run-training.js';
+import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import { subsetDataset } from 'contrastive/internal/data/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
 

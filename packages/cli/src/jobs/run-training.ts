@@ -17,6 +17,7 @@ import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
 import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
 import { trainFaceModel } from './face-train.js';
+import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
 
@@ -83,48 +84,7 @@ export interface RunTrainingOptions {
   report?: string | false;
 }
 
-/** The metrics of one run, as written to metrics.json. */
-export interface RunMetrics {
-  /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
-  verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
-  retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
-  dataset: string;
-  encoder: EncoderName;
-  loss: string;
-  miner: string | null;
-  margin: number;
-  distance: DistanceName;
-  epochs: number;
-  bestEpoch: number;
-  backend: BackendName;
-  trainSeconds: number;
-  seed: number;
-  holdoutClasses: number[];
-  /** Class-disjoint validation classes (empty or absent when validation shares the training classes). */
-  validationClasses?: number[];
-  /**
-   * With held-out classes: the figures on their examples only (never seen in
-   * training, nor in validation), at the threshold calibrated on validation
-   * (with class-disjoint validation the test split is exactly these examples).
-   */
-  heldOutClasses?: Pick<RunMetrics, 'verification' | 'retrieval'>;
-  split: { train: number; validation: number; test: number };
-  /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
-  skippedImages?: string[];
-  /** signatures:DIR: EER for skilled and random forgeries, FAR/FRR at the threshold, on test writers. */
-  signature?: ForgeryMetrics;
-}
-
-/** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
-export interface RunTrainingResult {
-  outDir: string;
-  /** The HTML report written, or null with `report: false`. */
-  reportFile: string | null;
-  bundleDir: string;
-  metrics: RunMetrics;
-  result: TrainResult;
-  network: SiameseNetwork;
-}
+export type { RunMetrics, RunTrainingResult } from './run-result.js';
 
 /** The encoder a training job builds (freshly initialised from `seed`). */
 export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {

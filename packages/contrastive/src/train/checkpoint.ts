@@ -11,31 +11,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
 import { fileCheckpointStore } from '#platform/checkpoint-files.js';
+import type { CheckpointFiles, CheckpointStore } from './checkpoint-store.js';
+
+export type { CheckpointFiles, CheckpointStore } from './checkpoint-store.js';
 
 const FORMAT = 'contrastive-checkpoint';
 const FORMAT_VERSION = 1;
 
 /** A named tensor group saved in a checkpoint ('model', 'head', 'optimizer', 'best'). */
 export type TensorGroups = Record<string, Array<{ name: string; tensor: tf.Tensor }>>;
-
-/** The two pieces of a checkpoint as bytes: what a {@link CheckpointStore} keeps. */
-export interface CheckpointFiles {
-  /** `state.json`: the format, the trainer state and the tensor table. */
-  state: string;
-  /** `tensors.bin`: the tensors' raw data, concatenated. */
-  tensors: Uint8Array;
-}
-
-/**
- * Where checkpoints are kept. `write` replaces the previous checkpoint as one unit (a
- * crash never leaves half of one); `read` returns null when there is none.
- */
-export interface CheckpointStore {
-  /** Where, in words, for messages (a directory, `indexeddb://name`, `memory`). */
-  readonly location: string;
-  write(files: CheckpointFiles): Promise<void>;
-  read(): Promise<CheckpointFiles | null>;
-}
 
 /** A checkpoint target: a store, or a directory path (Node). */
 export type CheckpointTarget = string | CheckpointStore;

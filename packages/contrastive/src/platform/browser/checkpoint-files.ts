@@ -1,6 +1,6 @@
 /** Outside Node there is no file system: a directory target is refused with what to use instead. */
 import { ContrastiveError } from '../../errors.js';
-import type { CheckpointStore } from '../../train/checkpoint.js';
+import type { CheckpointStore } from '../../train/checkpoint-store.js';
 
 /** Throws: directories need Node. */
 export function fileCheckpointStore(dir: string): CheckpointStore {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from '../../errors.js';
 import { writeDirAtomic, recoverDirAtomic } from '../../util/atomic.js';
-import type { CheckpointFiles, CheckpointStore } from '../../train/checkpoint.js';
+import type { CheckpointFiles, CheckpointStore } from '../../train/checkpoint-store.js';
 
 /** The checkpoint store of directory `dir`. */
 export function fileCheckpointStore(dir: string): CheckpointStore {
