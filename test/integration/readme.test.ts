@@ -17,3 +17,10 @@ test('README starts with the two set-up commands', () => {
   const pkg = JSON.parse(readFileSync(path.join(root, 'packages/cli/package.json'), 'utf8'));
   assert.equal(pkg.bin.contrastive, './bin/contrastive.js');
 });
+
+test('README is a newcomer\'s page: at most 400 lines, no run-log words', () => {
+  const lines = readme.split('\n');
+  assert.ok(lines.length <= 400, `README.md has ${lines.length} lines (at most 400: the rest belongs in docs/)`);
+  const log = lines.map((l, k) => [k + 1, l] as const).filter(([, l]) => /this round|this session|load average|idle machine|shared machine/i.test(l));
+  assert.deepEqual(log, [], 'run-log words in README.md: figures go to docs/ with their command and machine');
+});

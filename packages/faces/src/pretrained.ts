@@ -23,7 +23,7 @@ import { check } from 'contrastive/internal/errors.js';
 import type { PlattParameters } from 'contrastive/internal/eval/calibration.js';
 import { DEFAULT_FACE_ENGINE, DEFAULT_FACE_MAX_SIDE, type FaceEngineSettings } from './engine.js';
 
-/** Threshold and Platt fit of the pretrained descriptor, and where they come from. */
+/** Threshold and Platt fit of the pretrained descriptor, and where they come from. @group Verification */
 export const PRETRAINED_FACE_CALIBRATION = {
   threshold: 0.4749,
   platt: { a: 28.962, b: -14.570 },
@@ -33,7 +33,7 @@ export const PRETRAINED_FACE_CALIBRATION = {
   customary: { threshold: 0.6, falseAccepts: '296 of 4924 different-identity pairs' },
 } as const;
 
-/** The face pipeline a model expects its descriptors from. */
+/** The face pipeline a model expects its descriptors from. @group Verification */
 export interface FacePipelineSpec extends FaceEngineSettings {
   /** Longest side photos are reduced to. */
   maxSide: number;
@@ -41,7 +41,7 @@ export interface FacePipelineSpec extends FaceEngineSettings {
   multipleFaces?: 'largest' | 'skip';
 }
 
-/** A decision rule on face descriptors. */
+/** A decision rule on face descriptors. @group Verification */
 export interface FaceModel {
   /** 'pretrained', or the bundle directory. */
   readonly source: string;
@@ -61,7 +61,7 @@ export interface FaceModel {
   dispose(): void;
 }
 
-/** The default pipeline: the SSD detector on photos reduced to 1920 px. */
+/** The default pipeline: the SSD detector on photos reduced to 1920 px. @group Verification */
 export const DEFAULT_FACE_PIPELINE: FacePipelineSpec = { ...DEFAULT_FACE_ENGINE, maxSide: DEFAULT_FACE_MAX_SIDE };
 
 function euclidean(a: Float32Array, b: Float32Array): number {
@@ -75,6 +75,7 @@ function euclidean(a: Float32Array, b: Float32Array): number {
  * The pretrained 128-d descriptor as it is, with the threshold and Platt fit
  * calibrated on the augmented sample faces (see PRETRAINED_FACE_CALIBRATION),
  * or your own `threshold`.
+ * @group Verification
  */
 export function pretrainedFaceModel(options: { threshold?: number; pipeline?: Partial<FacePipelineSpec> } = {}): FaceModel {
   const threshold = options.threshold ?? PRETRAINED_FACE_CALIBRATION.threshold;

@@ -6,9 +6,9 @@
 import { check } from 'contrastive/internal/errors.js';
 import type { RunTrainingOptions } from './run-training.js';
 
-/** Names `--preset` accepts. */
+/** Names `--preset` accepts. @group Training */
 export const PRESET_NAMES = ['zero-shot'] as const;
-/** A preset name. */
+/** A preset name. @group Training */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
@@ -19,6 +19,7 @@ export type PresetName = (typeof PRESET_NAMES)[number];
  *   class-disjoint validation: the reference cnn, learning rate 1e-4, positive
  *   margin 0.4 (margin 0.5), 3 epochs, 40 % of the seen classes for validation (when
  *   classes are held out); see the README's "Zero-shot quality" table.
+ * @group Training
  */
 export const PRESETS: Readonly<Record<PresetName, RunTrainingOptions>> = {
   'zero-shot': {
@@ -41,6 +42,7 @@ export const PRESETS: Readonly<Record<PresetName, RunTrainingOptions>> = {
  * validation needs held-out test classes).
  *
  * @throws ContrastiveError for an unknown preset name.
+ * @group Training
  */
 export function withPreset(name: string, options: RunTrainingOptions = {}): RunTrainingOptions {
   check((PRESET_NAMES as readonly string[]).includes(name), 'preset', `unknown preset '${name}' (expected ${PRESET_NAMES.join(', ')})`);

@@ -30,10 +30,11 @@ export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 /**
  * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
  * so the distance is one of the built-in names here (a distance object goes to `trainSiamese`).
+ * @group Training
  */
 export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance?: DistanceName };
 
-/** Options of {@link runTraining}. */
+/** Options of {@link runTraining}. @group Training */
 export interface RunTrainingOptions {
   /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
   dataset?: string;
@@ -83,7 +84,7 @@ export interface RunTrainingOptions {
   report?: string | false;
 }
 
-/** The metrics of one run, as written to metrics.json. */
+/** The metrics of one run, as written to metrics.json. @group Training */
 export interface RunMetrics {
   /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
   verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
@@ -115,7 +116,7 @@ export interface RunMetrics {
   signature?: ForgeryMetrics;
 }
 
-/** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. */
+/** What {@link runTraining} returns: where it wrote, the metrics, the trainer's result and the trained network. @group Training */
 export interface RunTrainingResult {
   outDir: string;
   /** The HTML report written, or null with `report: false`. */
@@ -204,7 +205,7 @@ function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined)
   return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
 }
 
-/** Runs a complete training job and writes its outputs. */
+/** Runs a complete training job and writes its outputs. @group Training */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).

@@ -15,7 +15,7 @@ import { pullTerm, resolveContrastiveOptions, type ContrastiveLossOptions } from
 import { readWeights, reduceLoss } from './reduction.js';
 import { resolveTripletOptions, type TripletLossOptions } from './triplet.js';
 
-/** Mined pairs: positives (a1[k], p[k]) and negatives (a2[k], n[k]), row indices into the batch. */
+/** Mined pairs: positives (a1[k], p[k]) and negatives (a2[k], n[k]), row indices into the batch. @group Losses */
 export interface MinedPairs {
   a1: Int32Array;
   p: Int32Array;
@@ -23,7 +23,7 @@ export interface MinedPairs {
   n: Int32Array;
 }
 
-/** Mined triplets (anchor[k], positive[k], negative[k]), row indices into the batch. */
+/** Mined triplets (anchor[k], positive[k], negative[k]), row indices into the batch. @group Losses */
 export interface MinedTriplets {
   anchor: Int32Array;
   positive: Int32Array;
@@ -68,6 +68,7 @@ function flatIndices(rows: number, first: ArrayLike<number>[], second: ArrayLike
  *
  * @param embeddings - [N, d] batch embeddings.
  * @param pairs - the mined index tuples.
+ * @group Losses
  */
 export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, options?: ContrastiveLossOptions): tf.Tensor {
   const fn = 'pairLossFromIndices';
@@ -103,6 +104,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: MinedPairs, 
  * {@link tripletLoss} on the gathered rows, computed from the batch's pair table
  * (see `indexPairDistances`), so millions of triplets of a few-hundred-row batch
  * cost milliseconds. No triplets gives a zero loss (that still depends on `embeddings`).
+ * @group Losses
  */
 export function tripletLossFromIndices(embeddings: tf.Tensor2D, triplets: MinedTriplets, options?: TripletLossOptions): tf.Tensor {
   const fn = 'tripletLossFromIndices';

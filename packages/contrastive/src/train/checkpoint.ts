@@ -15,10 +15,10 @@ import { fileCheckpointStore } from '#platform/checkpoint-files.js';
 const FORMAT = 'contrastive-checkpoint';
 const FORMAT_VERSION = 1;
 
-/** A named tensor group saved in a checkpoint ('model', 'head', 'optimizer', 'best'). */
+/** A named tensor group saved in a checkpoint ('model', 'head', 'optimizer', 'best'). @group Training */
 export type TensorGroups = Record<string, Array<{ name: string; tensor: tf.Tensor }>>;
 
-/** The two pieces of a checkpoint as bytes: what a {@link CheckpointStore} keeps. */
+/** The two pieces of a checkpoint as bytes: what a {@link CheckpointStore} keeps. @group Training */
 export interface CheckpointFiles {
   /** `state.json`: the format, the trainer state and the tensor table. */
   state: string;
@@ -29,6 +29,7 @@ export interface CheckpointFiles {
 /**
  * Where checkpoints are kept. `write` replaces the previous checkpoint as one unit (a
  * crash never leaves half of one); `read` returns null when there is none.
+ * @group Training
  */
 export interface CheckpointStore {
   /** Where, in words, for messages (a directory, `indexeddb://name`, `memory`). */
@@ -37,7 +38,7 @@ export interface CheckpointStore {
   read(): Promise<CheckpointFiles | null>;
 }
 
-/** A checkpoint target: a store, or a directory path (Node). */
+/** A checkpoint target: a store, or a directory path (Node). @group Training */
 export type CheckpointTarget = string | CheckpointStore;
 
 interface TensorEntry {
@@ -56,7 +57,7 @@ interface CheckpointFile<S> {
   tensors: TensorEntry[];
 }
 
-/** The store of a target: a directory string becomes the file store (Node only). */
+/** The store of a target: a directory string becomes the file store (Node only). @group Training */
 export function checkpointStoreOf(target: CheckpointTarget): CheckpointStore {
   if (typeof target === 'string') return fileCheckpointStore(target);
   if (!target || typeof target.write !== 'function' || typeof target.read !== 'function') {
@@ -65,7 +66,7 @@ export function checkpointStoreOf(target: CheckpointTarget): CheckpointStore {
   return target;
 }
 
-/** A checkpoint's two pieces for `state` and `groups`. `state` must be JSON-serialisable. */
+/** A checkpoint's two pieces for `state` and `groups`. `state` must be JSON-serialisable. @group Training */
 export function encodeCheckpoint<S>(state: S, groups: TensorGroups): CheckpointFiles {
   const entries: TensorEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -90,7 +91,7 @@ export function encodeCheckpoint<S>(state: S, groups: TensorGroups): CheckpointF
   return { state: JSON.stringify(file), tensors };
 }
 
-/** Reads the pieces written by {@link encodeCheckpoint}; `where` names them in errors. The caller disposes the tensors. */
+/** Reads the pieces written by {@link encodeCheckpoint}; `where` names them in errors. The caller disposes the tensors. @group Training */
 export function decodeCheckpoint<S>(files: CheckpointFiles, where: { state: string; tensors: string }): { state: S; groups: TensorGroups } {
   let file: CheckpointFile<S>;
   try {
@@ -117,17 +118,17 @@ export function decodeCheckpoint<S>(files: CheckpointFiles, where: { state: stri
   return { state: file.state, groups };
 }
 
-/** Writes a checkpoint to `target` as one unit. `state` must be JSON-serialisable. */
+/** Writes a checkpoint to `target` as one unit. `state` must be JSON-serialisable. @group Training */
 export async function saveCheckpoint<S>(target: CheckpointTarget, state: S, groups: TensorGroups): Promise<void> {
   await checkpointStoreOf(target).write(encodeCheckpoint(state, groups));
 }
 
-/** Whether `target` holds a checkpoint. */
+/** Whether `target` holds a checkpoint. @group Training */
 export async function hasCheckpoint(target: CheckpointTarget): Promise<boolean> {
   return (await checkpointStoreOf(target).read()) !== null;
 }
 
-/** Reads a checkpoint written by {@link saveCheckpoint}; the caller disposes the tensors. */
+/** Reads a checkpoint written by {@link saveCheckpoint}; the caller disposes the tensors. @group Training */
 export async function loadCheckpoint<S>(target: CheckpointTarget): Promise<{ state: S; groups: TensorGroups }> {
   const store = checkpointStoreOf(target);
   const files = await store.read();
@@ -143,7 +144,7 @@ function piecesOf(location: string): { state: string; tensors: string } {
   return { state: `${base}${sep}state.json`, tensors: `${base}${sep}tensors.bin` };
 }
 
-/** A store in memory (tests, or a page that keeps a run only while it is open). */
+/** A store in memory (tests, or a page that keeps a run only while it is open). @group Training */
 export function memoryCheckpointStore(): CheckpointStore {
   let kept: CheckpointFiles | null = null;
   return {

@@ -10,7 +10,7 @@
 import { check } from '../errors.js';
 import { checkMargin } from '../losses/margin.js';
 
-/** Statistics of one set of pair distances (an epoch's validation pairs, a batch). */
+/** Statistics of one set of pair distances (an epoch's validation pairs, a batch). @group Training */
 export interface PairDiagnostics {
   /** The margin m the figures refer to. */
   margin: number;
@@ -101,6 +101,7 @@ class Accumulator {
  *
  * @throws ContrastiveError on different lengths, a label other than 0/1, a
  *   negative distance, or a margin that is not a positive finite number.
+ * @group Training
  */
 export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<number>, margin: number): PairDiagnostics {
   const fn = 'pairDiagnostics';
@@ -127,6 +128,7 @@ export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<
  *
  * @throws ContrastiveError when the matrix is not N x N for N labels, a class
  *   label is not an integer, a distance is negative, or the margin is bad.
+ * @group Training
  */
 export function batchPairDiagnostics(
   distanceMatrix: ArrayLike<number>,
@@ -156,7 +158,7 @@ export function batchPairDiagnostics(
   return acc.result();
 }
 
-/** Options of {@link collapseAlarm}. */
+/** Options of {@link collapseAlarm}. @group Training */
 export interface CollapseAlarmOptions {
   /** Distances below `tolerance * margin` count as collapsed. Default 0.05. */
   tolerance?: number;
@@ -172,6 +174,7 @@ export interface CollapseAlarmOptions {
  * m^2/2 by Jensen's inequality, about 0.9 m^2/2) and - with a distance whose
  * gradient vanishes at D = 0 - the loss cannot push the pairs apart again. It also
  * sounds when some distances were NaN or infinite. No dissimilar pairs: no alarm.
+ * @group Training
  */
 export function collapseAlarm(diag: PairDiagnostics, margin: number, options: CollapseAlarmOptions = {}): string | null {
   const fn = 'collapseAlarm';
