@@ -5,7 +5,7 @@
 
 /**
  * Defaults of a training job (`contrastive train` with no options), chosen on
- * MNIST: see the README's results. The library's own defaults (margin 1, no
+ * MNIST: see docs/results/mnist.md. The library's own defaults (margin 1, no
  * normalisation, no augmentation) stay those of the loss and the trainer.
  * @group Training
  */
