@@ -1,5 +1,5 @@
 /**
- * The README's picture of `contrastive serve` (docs/images/serve.png): serves a
+ * The serve guide's picture of `contrastive serve` (docs/images/serve.png): serves a
  * bundle and its index, verifies two test digits in the browser, searches a
  * third, hovers a point of the map, and saves the page (palette PNG, < 300 KB).
  *

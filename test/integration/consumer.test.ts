@@ -1,5 +1,5 @@
 /**
- * The library from a fresh TypeScript project, with the tsconfig the README
+ * The library from a fresh TypeScript project, with the tsconfig docs/getting-started.md
  * shows (module nodenext, skipLibCheck): an ESM project imports it statically
  * with top-level await, a CommonJS project (`npm init -y`) loads it with a
  * dynamic import. One tsc run type-checks both against the sources (issue 8 item 13).
@@ -14,18 +14,18 @@ import { workspacePaths } from '../support/workspace.js';
 import { createRequire } from 'node:module';
 import { ROOT } from '../support/cli.js';
 
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const page = readFileSync(path.join(ROOT, 'docs/getting-started.md'), 'utf8');
 
-/** The first ```KIND block after `marker` in the README. */
+/** The first ```KIND block after `marker` in docs/getting-started.md. */
 function block(marker: string, kind: string): string {
-  const at = readme.indexOf(marker);
-  assert.ok(at >= 0, `README has '${marker}'`);
-  const m = new RegExp('```' + kind + '\\n([\\s\\S]*?)```').exec(readme.slice(at));
+  const at = page.indexOf(marker);
+  assert.ok(at >= 0, `docs/getting-started.md has '${marker}'`);
+  const m = new RegExp('```' + kind + '\\n([\\s\\S]*?)```').exec(page.slice(at));
   assert.ok(m, `a ${kind} block after '${marker}'`);
   return m![1];
 }
 
-test("the README's tsconfig type-checks an ESM and a CommonJS consumer project", async () => {
+test("the tsconfig of docs/getting-started.md type-checks an ESM and a CommonJS consumer project", async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'consumer-'));
   const tsconfig = JSON.parse(block('tsconfig.json that works', 'json')) as { compilerOptions: Record<string, unknown> };
   assert.equal(String(tsconfig.compilerOptions.module).toLowerCase(), 'nodenext');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import type { DescribedFace } from './engine.js';
 
-/** What is stored for one image. */
+/** What is stored for one image. @group Detection and description */
 export interface CachedFaces {
   /** The pipeline that produced the entry (engine id + image size limit). */
   pipeline: string;
@@ -20,7 +20,7 @@ export interface CachedFaces {
   faces: DescribedFace[];
 }
 
-/** The default cache folder: $CONTRASTIVE_CACHE_DIR/faces, else ~/.cache/contrastive/faces. */
+/** The default cache folder: $CONTRASTIVE_CACHE_DIR/faces, else ~/.cache/contrastive/faces. @group Detection and description */
 export function defaultFaceCacheDir(): string {
   const base = process.env.CONTRASTIVE_CACHE_DIR || path.join(os.homedir(), '.cache', 'contrastive');
   return path.join(base, 'faces');
@@ -31,7 +31,7 @@ export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** A folder of cached face descriptors. */
+/** A folder of cached face descriptors. @group Detection and description */
 export class FaceCache {
   constructor(readonly dir: string = defaultFaceCacheDir()) {}
 

@@ -10,7 +10,7 @@ import { squaredDifference } from 'contrastive/internal/distances/squared-differ
 import { Rng } from 'contrastive/internal/util/rng.js';
 import { calibrateThreshold, fitPlatt, accuracyAtThreshold, type PlattParameters } from 'contrastive/internal/eval/index.js';
 
-/** Options of {@link calibrateFaceThreshold}. */
+/** Options of {@link calibrateFaceThreshold}. @group Verification */
 export interface FaceCalibrationOptions {
   /** Number of identity folds; default 5. */
   folds?: number;
@@ -20,7 +20,7 @@ export interface FaceCalibrationOptions {
   dim?: number;
 }
 
-/** What {@link calibrateFaceThreshold} returns. */
+/** What {@link calibrateFaceThreshold} returns. @group Verification */
 export interface FaceCalibration {
   /** Best-accuracy threshold on balanced pairs of all identities. */
   threshold: number;
@@ -34,7 +34,7 @@ export interface FaceCalibration {
   pairs: { similar: number; dissimilar: number };
 }
 
-/** Balanced pairs among the rows whose identity passes `keep`: every similar pair, as many dissimilar ones drawn at random. */
+/** Balanced pairs among the rows whose identity passes `keep`: every similar pair, as many dissimilar ones drawn at random. @group Verification */
 export function balancedFacePairs(labels: Int32Array, keep: (identity: number) => boolean, rng: Rng): { i: number[]; j: number[]; y: number[] } {
   const pos: [number, number][] = [];
   const neg: [number, number][] = [];
@@ -65,6 +65,7 @@ function distancesOf(x: Float32Array, dim: number, i: number[], j: number[]): Fl
  *
  * @throws ContrastiveError when there are fewer identities than folds, or a
  *   fold's complement lacks similar or dissimilar pairs.
+ * @group Verification
  */
 export function calibrateFaceThreshold(x: Float32Array, labels: Int32Array, options: FaceCalibrationOptions = {}): FaceCalibration {
   const fn = 'calibrateFaceThreshold';

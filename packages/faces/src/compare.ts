@@ -7,7 +7,7 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { probabilitySame } from 'contrastive/internal/eval/calibration.js';
 import type { FaceModel } from './pretrained.js';
 
-/** The answer of {@link compareFaces}. */
+/** The answer of {@link compareFaces}. @group Verification */
 export interface FaceComparison {
   /** Distance of the two faces (descriptor or head embedding). */
   distance: number;
@@ -22,6 +22,7 @@ export interface FaceComparison {
  * Compares two 128-d face descriptors with `model` (the pretrained rule or a face bundle's head).
  *
  * @throws ContrastiveError when a descriptor is not 128 finite numbers.
+ * @group Verification
  */
 export async function compareFaces(a: Float32Array, b: Float32Array, model: FaceModel): Promise<FaceComparison> {
   const fn = 'compareFaces';

@@ -13,7 +13,7 @@ import { DEFAULT_FACE_MAX_SIDE } from './engine.js';
 import { loadFaceEngine } from './node-engine.js';
 import type { FacePipelineSpec } from './pretrained.js';
 
-/** Options of {@link loadFaceDataset}. */
+/** Options of {@link loadFaceDataset}. @group Datasets */
 export interface FaceDatasetOptions extends FaceReadOptions {
   /** An image with several faces: use the largest (default; LFW centres its subject) or skip it. */
   multipleFaces?: 'largest' | 'skip';
@@ -23,7 +23,7 @@ export interface FaceDatasetOptions extends FaceReadOptions {
   onImage?: (done: number, total: number, cached: boolean) => void;
 }
 
-/** A face dataset: descriptors as examples, plus what was left out and why. */
+/** A face dataset: descriptors as examples, plus what was left out and why. @group Datasets */
 export interface FaceDataset extends LabelledDataset {
   /** Images without a usable face: no face found, or several with multipleFaces 'skip'. */
   skipped: { file: string; reason: string }[];
@@ -43,6 +43,7 @@ function area(f: DescribedFace): number {
  *
  * @throws ContrastiveError when `dir` is missing or holds no person folder
  *   with images, or an image cannot be read (naming the file).
+ * @group Datasets
  */
 export async function loadFaceDataset(dir: string, options: FaceDatasetOptions = {}): Promise<FaceDataset> {
   const fn = 'loadFaceDataset';

@@ -9,7 +9,7 @@ import { checkMaxSide, decodeFaceImage, readFileBytes } from './image.js';
 import { DEFAULT_FACE_MAX_SIDE } from './engine.js';
 import { loadFaceEngine } from './node-engine.js';
 
-/** Options shared by the functions that read photos. */
+/** Options shared by the functions that read photos. @group Detection and description */
 export interface FaceReadOptions {
   /** The engine to use; default `loadFaceEngine()` (SSD detector). */
   engine?: FaceEngine;
@@ -19,13 +19,13 @@ export interface FaceReadOptions {
   cache?: FaceCache | false;
 }
 
-/** An encoded photo in memory (an upload): its bytes and a name for messages. Cached by content like a file. */
+/** An encoded photo in memory (an upload): its bytes and a name for messages. Cached by content like a file. @group Detection and description */
 export interface EncodedFaceImage {
   bytes: Uint8Array;
   name: string;
 }
 
-/** The faces found in one photo. */
+/** The faces found in one photo. @group Detection and description */
 export interface FacesInImage {
   /** The file path, the name of an encoded image, or 'image' for decoded pixels. */
   source: string;
@@ -38,7 +38,7 @@ export interface FacesInImage {
   cached: boolean;
 }
 
-/** The pipeline string of cache keys and bundles: the engine id and the size limit. */
+/** The pipeline string of cache keys and bundles: the engine id and the size limit. @group Detection and description */
 export function facePipelineId(engine: FaceEngine, maxSide: number): string {
   return `${engine.id}/maxSide=${maxSide}`;
 }
@@ -49,6 +49,7 @@ export function facePipelineId(engine: FaceEngine, maxSide: number): string {
  * (`{ bytes, name }`, e.g. an upload) are cached by content hash.
  *
  * @throws ContrastiveError naming the file when it is missing, not an image, or too small.
+ * @group Detection and description
  */
 export async function describeFaces(input: string | RgbImage | EncodedFaceImage, options: FaceReadOptions = {}): Promise<FacesInImage> {
   const fn = 'describeFaces';
@@ -76,6 +77,7 @@ export async function describeFaces(input: string | RgbImage | EncodedFaceImage,
  * Finds the faces in a photo (detection only, faster than {@link describeFaces}).
  *
  * @throws ContrastiveError naming the file when it is missing, not an image, or too small.
+ * @group Detection and description
  */
 export async function detectFaces(input: string | RgbImage, options: Omit<FaceReadOptions, 'cache'> = {}): Promise<FaceBox[]> {
   const fn = 'detectFaces';
@@ -85,7 +87,7 @@ export async function detectFaces(input: string | RgbImage, options: Omit<FaceRe
   return engine.detect(image);
 }
 
-/** A box as short text for messages: `x,y WxH (score s)`. */
+/** A box as short text for messages: `x,y WxH (score s)`. @group Detection and description */
 export function describeBox(b: FaceBox): string {
   return `${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)} (score ${b.score.toFixed(2)})`;
 }
@@ -96,6 +98,7 @@ export function describeBox(b: FaceBox): string {
  *
  * @throws ContrastiveError when the photo has no face, several faces and no
  *   choice (listing the boxes), or `index` is out of range.
+ * @group Detection and description
  */
 export function chooseFace(found: FacesInImage, index: number | undefined, option = 'face'): DescribedFace {
   const fn = 'chooseFace';

@@ -8,19 +8,19 @@
  */
 import { check } from 'contrastive/internal/errors.js';
 
-/** The detectors face-api offers: SSD MobileNet v1 (accurate) or the tiny YOLO-style detector (faster). */
+/** The detectors face-api offers: SSD MobileNet v1 (accurate) or the tiny YOLO-style detector (faster). @group Face engine */
 export type FaceDetectorName = 'ssd' | 'tiny';
-/** Every detector name, for option parsing. */
+/** Every detector name, for option parsing. @group Face engine */
 export const FACE_DETECTORS: readonly FaceDetectorName[] = ['ssd', 'tiny'];
 
-/** An RGB image in memory: `width * height * 3` bytes, row-major. */
+/** An RGB image in memory: `width * height * 3` bytes, row-major. @group Face engine */
 export interface RgbImage {
   data: Uint8Array;
   width: number;
   height: number;
 }
 
-/** A detected face: its box in pixels of the image it was found in, and the detector's score. */
+/** A detected face: its box in pixels of the image it was found in, and the detector's score. @group Face engine */
 export interface FaceBox {
   x: number;
   y: number;
@@ -29,14 +29,14 @@ export interface FaceBox {
   score: number;
 }
 
-/** A detected face with its 128-d descriptor (computed on the face aligned by its landmarks). */
+/** A detected face with its 128-d descriptor (computed on the face aligned by its landmarks). @group Face engine */
 export interface DescribedFace {
   box: FaceBox;
   /** The 128-d face descriptor; same person when the Euclidean distance is small. */
   descriptor: Float32Array;
 }
 
-/** Settings of a face engine; they change descriptors, so they are part of cache keys and bundles. */
+/** Settings of a face engine; they change descriptors, so they are part of cache keys and bundles. @group Face engine */
 export interface FaceEngineSettings {
   /** Detector; default 'ssd'. */
   detector: FaceDetectorName;
@@ -46,13 +46,13 @@ export interface FaceEngineSettings {
   tinyInputSize: number;
 }
 
-/** Default longest side of a photo given to the detector (larger photos are reduced). */
+/** Default longest side of a photo given to the detector (larger photos are reduced). @group Face engine */
 export const DEFAULT_FACE_MAX_SIDE = 1920;
 
-/** Default engine settings. */
+/** Default engine settings. @group Face engine */
 export const DEFAULT_FACE_ENGINE: FaceEngineSettings = { detector: 'ssd', minConfidence: 0.5, tinyInputSize: 416 };
 
-/** The face pipeline: detection alone, or detection + landmarks + descriptors. */
+/** The face pipeline: detection alone, or detection + landmarks + descriptors. @group Face engine */
 export interface FaceEngine {
   readonly settings: FaceEngineSettings;
   /** Names the pipeline exactly (library version, detector and its settings, descriptor), for caches and bundles. */
@@ -63,7 +63,7 @@ export interface FaceEngine {
   describe(image: RgbImage): Promise<DescribedFace[]>;
 }
 
-/** The part of a face-api module the engine uses (Node's node-wasm build or a browser build). */
+/** The part of a face-api module the engine uses (Node's node-wasm build or a browser build). @group Face engine */
 export interface FaceApiModule {
   version: string;
   /** The TF.js face-api bundles (tensor3d makes the image input; dispose frees it). */
@@ -80,12 +80,12 @@ export interface FaceApiModule {
   detectAllFaces(input: unknown, options: unknown): FaceApiTask;
 }
 
-/** One face face-api found: its box and score. */
+/** One face face-api found: its box and score. @group Face engine */
 export interface FaceApiDetection {
   box: { x: number; y: number; width: number; height: number };
   score: number;
 }
-/** face-api's chainable detection task. */
+/** face-api's chainable detection task. @group Face engine */
 export interface FaceApiTask extends PromiseLike<FaceApiDetection[]> {
   /** Adds the 68 landmarks to each detection. */
   withFaceLandmarks(): {
@@ -94,7 +94,7 @@ export interface FaceApiTask extends PromiseLike<FaceApiDetection[]> {
   };
 }
 
-/** Checks and completes engine settings. */
+/** Checks and completes engine settings. @group Face engine */
 export function faceEngineSettings(settings: Partial<FaceEngineSettings> = {}, fn = 'faceEngine'): FaceEngineSettings {
   const s = { ...DEFAULT_FACE_ENGINE, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) } as FaceEngineSettings;
   check(FACE_DETECTORS.includes(s.detector), fn, `detector must be one of ${FACE_DETECTORS.join(', ')}, got '${String(s.detector)}'`);
@@ -103,7 +103,7 @@ export function faceEngineSettings(settings: Partial<FaceEngineSettings> = {}, f
   return s;
 }
 
-/** The pipeline id of an engine with these settings on face-api `version`. */
+/** The pipeline id of an engine with these settings on face-api `version`. @group Face engine */
 export function faceEngineId(version: string, s: FaceEngineSettings): string {
   const det = s.detector === 'ssd' ? `ssd-mobilenet-v1(minConfidence=${s.minConfidence})` : `tiny-face-detector(inputSize=${s.tinyInputSize},scoreThreshold=${s.minConfidence})`;
   return `face-api@${version}/${det}/landmark68/recognition128`;
@@ -129,6 +129,7 @@ function checkImage(image: RgbImage, fn: string): void {
  * A {@link FaceEngine} over a face-api module whose networks are loaded
  * (ssdMobilenetv1 or tinyFaceDetector, faceLandmark68Net, faceRecognitionNet).
  * Node: use `loadFaceEngine`; a browser page passes its own face-api import.
+ * @group Face engine
  */
 export function faceEngineFrom(faceapi: FaceApiModule, settings: Partial<FaceEngineSettings> = {}): FaceEngine {
   const s = faceEngineSettings(settings, 'faceEngineFrom');

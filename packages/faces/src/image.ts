@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { DEFAULT_FACE_MAX_SIDE, type RgbImage } from './engine.js';
-/** Images smaller than this on either side cannot hold a detectable face. */
+/** Images smaller than this on either side cannot hold a detectable face. @group Detection and description */
 export const MIN_FACE_IMAGE_SIDE = 32;
 
 /** Checks a maxSide option. */
@@ -32,6 +32,7 @@ export async function readFileBytes(file: string, fn: string): Promise<Buffer> {
  * `name` is used in messages.
  *
  * @throws ContrastiveError when the bytes are not an image or the image is too small to hold a face.
+ * @group Detection and description
  */
 export async function decodeFaceImage(bytes: Uint8Array, name: string, maxSide = DEFAULT_FACE_MAX_SIDE, fn = 'decodeFaceImage'): Promise<RgbImage> {
   checkMaxSide(maxSide, fn);
@@ -55,7 +56,7 @@ export async function decodeFaceImage(bytes: Uint8Array, name: string, maxSide =
   return { data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length), width, height };
 }
 
-/** Reads and decodes a photo for the face pipeline (see {@link decodeFaceImage}). */
+/** Reads and decodes a photo for the face pipeline (see {@link decodeFaceImage}). @group Detection and description */
 export async function readFaceImage(file: string, maxSide = DEFAULT_FACE_MAX_SIDE, fn = 'readFaceImage'): Promise<RgbImage> {
   return decodeFaceImage(await readFileBytes(file, fn), file, maxSide, fn);
 }

@@ -11,7 +11,7 @@ import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import type { FaceModel, FacePipelineSpec } from './pretrained.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 
-/** The face pipeline recorded in a face bundle's manifest, or null when the bundle is not a face bundle. */
+/** The face pipeline recorded in a face bundle's manifest, or null when the bundle is not a face bundle. @group Verification */
 export function facePipelineOf(manifest: BundleManifest): FacePipelineSpec | null {
   const p = (manifest.training as { facePipeline?: FacePipelineSpec } | null)?.facePipeline;
   return p && typeof p === 'object' && typeof p.detector === 'string' ? p : null;
@@ -37,6 +37,7 @@ function networkModel(dir: string, network: SiameseNetwork, manifest: BundleMani
  *
  * @throws ContrastiveError when `dir` is not a bundle, not a face bundle (no
  *   face pipeline in its manifest), or has no threshold.
+ * @group Verification
  */
 export async function loadFaceModel(dir: string, options: { threshold?: number } = {}): Promise<FaceModel> {
   const { network, manifest } = await loadBundle(dir);

@@ -14,7 +14,7 @@ import { faceEngineFrom, faceEngineSettings, type FaceApiModule, type FaceEngine
 
 const require = createRequire(import.meta.url);
 
-/** The folder of face-api's weights inside the installed package. */
+/** The folder of face-api's weights inside the installed package. @group Face engine */
 export function faceApiModelDir(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 }
@@ -25,7 +25,7 @@ interface NodeFaceApi extends FaceApiModule {
 
 let faceapi: NodeFaceApi | undefined;
 
-/** Options of {@link loadFaceEngine}. */
+/** Options of {@link loadFaceEngine}. @group Face engine */
 export interface LoadFaceEngineOptions extends Partial<FaceEngineSettings> {
   /** Folder of face-api's weight files; default the package's own `model/`. */
   modelDir?: string;
@@ -38,6 +38,7 @@ export interface LoadFaceEngineOptions extends Partial<FaceEngineSettings> {
  * loads face-api and its networks (about half a second); later calls reuse them.
  *
  * @throws ContrastiveError when the weights folder lacks a network's files.
+ * @group Face engine
  */
 export async function loadFaceEngine(options: LoadFaceEngineOptions = {}): Promise<FaceEngine> {
   const fn = 'loadFaceEngine';

@@ -24,7 +24,7 @@ import { squaredDifference } from 'contrastive/internal/distances/squared-differ
 import type { PlattParameters } from 'contrastive/internal/eval/calibration.js';
 import { DEFAULT_FACE_ENGINE, DEFAULT_FACE_MAX_SIDE, type FaceEngineSettings } from './engine.js';
 
-/** Threshold and Platt fit of the pretrained descriptor, and where they come from. */
+/** Threshold and Platt fit of the pretrained descriptor, and where they come from. @group Verification */
 export const PRETRAINED_FACE_CALIBRATION = {
   threshold: 0.4749,
   platt: { a: 28.962, b: -14.570 },
@@ -34,7 +34,7 @@ export const PRETRAINED_FACE_CALIBRATION = {
   customary: { threshold: 0.6, falseAccepts: '296 of 4924 different-identity pairs' },
 } as const;
 
-/** The face pipeline a model expects its descriptors from. */
+/** The face pipeline a model expects its descriptors from. @group Verification */
 export interface FacePipelineSpec extends FaceEngineSettings {
   /** Longest side photos are reduced to. */
   maxSide: number;
@@ -42,7 +42,7 @@ export interface FacePipelineSpec extends FaceEngineSettings {
   multipleFaces?: 'largest' | 'skip';
 }
 
-/** A decision rule on face descriptors. */
+/** A decision rule on face descriptors. @group Verification */
 export interface FaceModel {
   /** 'pretrained', or the bundle directory. */
   readonly source: string;
@@ -62,7 +62,7 @@ export interface FaceModel {
   dispose(): void;
 }
 
-/** The default pipeline: the SSD detector on photos reduced to 1920 px. */
+/** The default pipeline: the SSD detector on photos reduced to 1920 px. @group Verification */
 export const DEFAULT_FACE_PIPELINE: FacePipelineSpec = { ...DEFAULT_FACE_ENGINE, maxSide: DEFAULT_FACE_MAX_SIDE };
 
 function euclidean(a: Float32Array, b: Float32Array): number {
@@ -74,6 +74,7 @@ function euclidean(a: Float32Array, b: Float32Array): number {
  * The pretrained 128-d descriptor as it is, with the threshold and Platt fit
  * calibrated on the augmented sample faces (see PRETRAINED_FACE_CALIBRATION),
  * or your own `threshold`.
+ * @group Verification
  */
 export function pretrainedFaceModel(options: { threshold?: number; pipeline?: Partial<FacePipelineSpec> } = {}): FaceModel {
   const threshold = options.threshold ?? PRETRAINED_FACE_CALIBRATION.threshold;

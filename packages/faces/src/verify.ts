@@ -7,7 +7,7 @@ import type { FaceBox, FaceEngine, RgbImage } from './engine.js';
 import { pretrainedFaceModel, type FaceModel } from './pretrained.js';
 import { loadFaceEngine } from './node-engine.js';
 
-/** Options of {@link verifyFaces}. */
+/** Options of {@link verifyFaces}. @group Verification */
 export interface VerifyFacesOptions extends Omit<FaceReadOptions, 'engine' | 'maxSide'> {
   /** The decision rule; default the pretrained descriptor with its calibrated threshold. */
   model?: FaceModel;
@@ -19,7 +19,7 @@ export interface VerifyFacesOptions extends Omit<FaceReadOptions, 'engine' | 'ma
   engine?: FaceEngine;
 }
 
-/** The answer of {@link verifyFaces}. */
+/** The answer of {@link verifyFaces}. @group Verification */
 export interface FaceVerification {
   /** Distance of the two faces (descriptor or head embedding). */
   distance: number;
@@ -40,6 +40,7 @@ export interface FaceVerification {
  * @throws ContrastiveError naming the file when a photo is missing, not an
  *   image, too small, has no face, or has several faces and no choice (the
  *   message lists the boxes found).
+ * @group Verification
  */
 export async function verifyFaces(a: string | RgbImage, b: string | RgbImage, options: VerifyFacesOptions = {}): Promise<FaceVerification> {
   const model = options.model ?? pretrainedFaceModel();

@@ -15,16 +15,16 @@ import { bundleIdentity } from './bundle-identity.js';
 import type { ModelIdentity } from './store.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 
-/** Which engine embeds: 'auto' (ONNX where possible, else TF.js), or one of them. */
+/** Which engine embeds: 'auto' (ONNX where possible, else TF.js), or one of them. @group Embedding */
 export type EmbedEngine = 'auto' | 'onnx' | 'tfjs';
 
-/** Options of {@link BundleEmbedder.load}. */
+/** Options of {@link BundleEmbedder.load}. @group Embedding */
 export interface BundleEmbedderOptions {
   /** Default 'auto'. */
   engine?: EmbedEngine;
 }
 
-/** A loaded bundle that turns raw inputs (as the loaders give them) into embeddings. */
+/** A loaded bundle that turns raw inputs (as the loaders give them) into embeddings. @group Embedding */
 export class BundleEmbedder {
   private constructor(
     /** The bundle directory. */

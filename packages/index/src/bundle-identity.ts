@@ -16,6 +16,7 @@ import type { ModelIdentity } from './store.js';
  * The identity of the bundle in `dir`: `{ hash, description: dir }`.
  *
  * @throws ContrastiveError (from readManifest) for a missing or invalid bundle, NOT_FOUND for a missing model or weights file.
+ * @group Embedding
  */
 export async function bundleIdentity(dir: string): Promise<ModelIdentity> {
   const fn = 'bundleIdentity';

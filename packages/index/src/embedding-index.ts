@@ -13,7 +13,7 @@ import { PgStore, type HnswOptions } from './pg-store.js';
 import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
 import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
 
-/** Options of {@link EmbeddingIndex.search}. */
+/** Options of {@link EmbeddingIndex.search}. @group Index */
 export interface IndexSearchOptions {
   /** Neighbours per query (default 10); fewer come back when the index (or the label) has fewer items. */
   k?: number;
@@ -25,7 +25,7 @@ export interface IndexSearchOptions {
   efSearch?: number;
 }
 
-/** Options of {@link EmbeddingIndex.open}. */
+/** Options of {@link EmbeddingIndex.open}. @group Index */
 export interface OpenIndexOptions extends TargetOptions {
   /**
    * The model the caller embeds with: when given, an index made by another
@@ -34,7 +34,7 @@ export interface OpenIndexOptions extends TargetOptions {
   model?: ModelIdentity | string;
 }
 
-/** What a new index records. */
+/** What a new index records. @group Index */
 export interface NewIndexOptions extends TargetOptions {
   dim: number;
   /** Default 'euclidean'. */
@@ -43,13 +43,13 @@ export interface NewIndexOptions extends TargetOptions {
   model: ModelIdentity;
 }
 
-/** Options of {@link EmbeddingIndex.build}. */
+/** Options of {@link EmbeddingIndex.build}. @group Index */
 export interface BuildIndexOptions extends NewIndexOptions {
   /** After filling, build a pgvector HNSW index (PostgreSQL only). */
   hnsw?: boolean | HnswOptions;
 }
 
-/** An item to add: its description and its embedding. */
+/** An item to add: its description and its embedding. @group Index */
 export interface IndexEntry {
   id: string;
   label?: string | null;
@@ -58,7 +58,7 @@ export interface IndexEntry {
   vector: ArrayLike<number>;
 }
 
-/** What {@link EmbeddingIndex.stats} returns. */
+/** What {@link EmbeddingIndex.stats} returns. @group Index */
 export interface IndexStats {
   /** The target, without any password. */
   where: string;
@@ -88,7 +88,26 @@ function modelHash(model: ModelIdentity | string): string {
   return typeof model === 'string' ? model : model.hash;
 }
 
-/** A durable index of embeddings with exact and approximate nearest-neighbour search. */
+/**
+ * A durable index of embeddings with exact and approximate nearest-neighbour search.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddingIndex } from '@contrastive/index';
+ *
+ * const model = { hash: 'the-bundle-hash' }; // bundleIdentity(dir) for a real bundle
+ * await EmbeddingIndex.build('gallery.sqlite', { dim: 2, model }, (ix) =>
+ *   ix.add([
+ *     { id: 'a', label: 'cat', vector: [0, 1] },
+ *     { id: 'b', label: 'dog', vector: [1, 0] },
+ *   ]),
+ * );
+ * const index = await EmbeddingIndex.open('gallery.sqlite', { model });
+ * console.log(await index.search([0.1, 0.9], { k: 1 })); // [{ id: 'a', label: 'cat', distance: 0.141... }]
+ * await index.close();
+ * ```
+ * @group Index
+ */
 export class EmbeddingIndex {
   private mirror: Mirror | null = null;
   private closed = false;

@@ -15,13 +15,13 @@ import { parseMeta } from './sqlite-store.js';
 import type { StagedStore } from './store.js';
 import type { IndexItem, IndexMeta, IndexStore, SearchHit, StoreCounts, StoreSearchOptions, StoredItems } from './store.js';
 
-/** Connection options of the PostgreSQL store. */
+/** Connection options of the PostgreSQL store. @group Stores */
 export interface PgStoreOptions {
   /** Milliseconds to wait for the server to accept a connection (default 5000). */
   connectTimeoutMs?: number;
 }
 
-/** Options of the HNSW index (pgvector defaults: m 16, efConstruction 64). */
+/** Options of the HNSW index (pgvector defaults: m 16, efConstruction 64). @group Stores */
 export interface HnswOptions {
   m?: number;
   efConstruction?: number;
@@ -94,7 +94,7 @@ function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-/** An index stored in a PostgreSQL table with pgvector. */
+/** An index stored in a PostgreSQL table with pgvector. @group Stores */
 export class PgStore implements IndexStore {
   readonly kind = 'postgres' as const;
   private client: Client | null;

@@ -25,7 +25,7 @@ import {
   type StoredItems,
 } from './store.js';
 
-/** Milliseconds a writer waits for another writer's transaction before failing. */
+/** Milliseconds a writer waits for another writer's transaction before failing. @group Stores */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 const META_TABLE = 'contrastive_index_meta';
@@ -92,7 +92,7 @@ const SQL_DISTANCE: Record<DistanceName, string> = {
   cosine: 'vec_distance_cosine(embedding, ?)',
 };
 
-/** An index stored in one SQLite file. */
+/** An index stored in one SQLite file. @group Stores */
 export class SqliteStore implements IndexStore {
   readonly kind = 'sqlite' as const;
   private db: Database | null;

@@ -7,12 +7,12 @@
  */
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
 
-/** The `format` value every index records. */
+/** The `format` value every index records. @group Stores */
 export const INDEX_FORMAT = 'contrastive-index';
-/** The index format this library writes and the newest it reads. */
+/** The index format this library writes and the newest it reads. @group Stores */
 export const INDEX_FORMAT_VERSION = 1;
 
-/** Which model made an index's embeddings: vectors of another model are not comparable. */
+/** Which model made an index's embeddings: vectors of another model are not comparable. @group Stores */
 export interface ModelIdentity {
   /** A hash of everything that decides the embedding (see bundleIdentity). */
   hash: string;
@@ -20,7 +20,7 @@ export interface ModelIdentity {
   description?: string;
 }
 
-/** What an index records about itself. */
+/** What an index records about itself. @group Stores */
 export interface IndexMeta {
   format: typeof INDEX_FORMAT;
   formatVersion: number;
@@ -39,13 +39,14 @@ export interface IndexMeta {
  * - 'database': exact, inside the database (sqlite-vec's distance functions, or a
  *   pgvector sequential scan); nothing held in memory;
  * - 'approximate': pgvector's HNSW index (PostgreSQL indexes built with one only).
+ * @group Stores
  */
 export type SearchMode = 'exact' | 'database' | 'approximate';
 
-/** The search modes, for option checks and help texts. */
+/** The search modes, for option checks and help texts. @group Stores */
 export const SEARCH_MODES: readonly SearchMode[] = ['exact', 'database', 'approximate'];
 
-/** One stored embedding's description. */
+/** One stored embedding's description. @group Stores */
 export interface IndexItem {
   /** Unique within the index. */
   id: string;
@@ -55,20 +56,20 @@ export interface IndexItem {
   source: string | null;
 }
 
-/** Every stored item with its vector, in storage order. */
+/** Every stored item with its vector, in storage order. @group Stores */
 export interface StoredItems {
   items: IndexItem[];
   /** Row-major [items, dim]. */
   vectors: Float32Array;
 }
 
-/** One search result. */
+/** One search result. @group Stores */
 export interface SearchHit extends IndexItem {
   /** Distance to the query in the index's distance. */
   distance: number;
 }
 
-/** How a store searches by itself (in the database rather than in memory). */
+/** How a store searches by itself (in the database rather than in memory). @group Stores */
 export interface StoreSearchOptions {
   k: number;
   /** Only items with this label. */
@@ -79,14 +80,14 @@ export interface StoreSearchOptions {
   efSearch?: number;
 }
 
-/** Counts of an index. */
+/** Counts of an index. @group Stores */
 export interface StoreCounts {
   items: number;
   /** Items per label (null: no label). */
   labels: Map<string | null, number>;
 }
 
-/** The operations both stores implement. Writes are transactions: all or nothing. */
+/** The operations both stores implement. Writes are transactions: all or nothing. @group Stores */
 export interface IndexStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The target for messages (a file path, or a URL without its password). */
@@ -113,7 +114,7 @@ export interface IndexStore {
   close(): Promise<void>;
 }
 
-/** A new index being filled beside the target; `publish` replaces the target with it in one step. */
+/** A new index being filled beside the target; `publish` replaces the target with it in one step. @group Stores */
 export interface StagedStore {
   store: IndexStore;
   /** Replaces the target (if any) by the staged index and closes it. */

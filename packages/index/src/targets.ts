@@ -10,15 +10,15 @@ import { SqliteStore } from './sqlite-store.js';
 import { PgStore, type PgStoreOptions } from './pg-store.js';
 import type { IndexMeta, IndexStore, StagedStore } from './store.js';
 
-/** Options for reaching a target (used by the PostgreSQL store only). */
+/** Options for reaching a target (used by the PostgreSQL store only). @group Stores */
 export type TargetOptions = PgStoreOptions;
 
-/** Whether `target` names a PostgreSQL database (postgres:// or postgresql://) rather than a file. */
+/** Whether `target` names a PostgreSQL database (postgres:// or postgresql://) rather than a file. @group Stores */
 export function isPostgresTarget(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
-/** The target for messages: a file path as given, or the URL without its password. */
+/** The target for messages: a file path as given, or the URL without its password. @group Stores */
 export function describeTarget(target: string): string {
   if (!isPostgresTarget(target)) return target;
   try {

@@ -20,10 +20,10 @@ import { nativeConvForward } from './native-conv.js';
 import { RELU_GRAD_KERNEL } from './relu-grad.js';
 import { requireFloat32, type WasmBackendLike } from './wasm-module.js';
 
-/** Kernel name: inputs x [N,H,W,C], filter [FH,FW,C,K], bias [K]; output relu(conv(x, filter) + bias). */
+/** Kernel name: inputs x [N,H,W,C], filter [FH,FW,C,K], bias [K]; output relu(conv(x, filter) + bias). @group Kernels */
 export const CONV_BIAS_RELU_KERNEL = 'ContrastiveConvBiasRelu';
 
-/** The attributes of the kernel: a conv layer's strides and padding (dilation 1, NHWC). */
+/** The attributes of the kernel: a conv layer's strides and padding (dilation 1, NHWC). @group Kernels */
 export interface ConvBiasReluAttrs {
   strides: [number, number];
   pad: 'valid' | 'same';
@@ -67,12 +67,12 @@ export const convBiasReluGradConfig: GradConfig = {
   },
 };
 
-/** Whether {@link convBiasRelu} can run now: the wasm backend with the native kernels on. */
+/** Whether {@link convBiasRelu} can run now: the wasm backend with the native kernels on. @group Kernels */
 export function convBiasReluAvailable(): boolean {
   return tf.getBackend() === 'wasm' && nativeKernels() !== null && tf.getKernel(CONV_BIAS_RELU_KERNEL, 'wasm') !== undefined;
 }
 
-/** relu(conv2d(x, filter, strides, pad) + bias) as one kernel (NHWC, dilation 1); see {@link convBiasReluAvailable}. */
+/** relu(conv2d(x, filter, strides, pad) + bias) as one kernel (NHWC, dilation 1); see {@link convBiasReluAvailable}. @group Kernels */
 export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, strides: [number, number], pad: 'valid' | 'same'): tf.Tensor4D {
   return tf.engine().runKernel(CONV_BIAS_RELU_KERNEL, { x, filter, bias }, { strides, pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

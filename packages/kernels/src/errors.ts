@@ -4,7 +4,7 @@
  * file, line), and the CLI turns it into one line on stderr and a non-zero exit.
  */
 
-/** Machine-readable category of a {@link ContrastiveError}. */
+/** Machine-readable category of a {@link ContrastiveError}. @group Errors */
 export type ErrorCode =
   | 'INVALID_ARGUMENT' // wrong value, shape, label or option passed to an API call
   | 'INVALID_DATA' // a file or dataset whose content is wrong (bad magic, bad CSV row, ...)
@@ -13,7 +13,7 @@ export type ErrorCode =
   | 'NUMERIC' // non-finite values where finite ones are required
   | 'STATE'; // an operation that is not possible in the current state
 
-/** The one error type the library throws on bad input. */
+/** The one error type the library throws on bad input. @group Errors */
 export class ContrastiveError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

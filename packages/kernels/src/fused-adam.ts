@@ -56,6 +56,7 @@ interface AdamState {
 /**
  * tf.train.adam with the fused update on the wasm backend: same hyper-parameters, same
  * state (getWeights / setWeights, checkpoints), same results.
+ * @group Optimizers
  */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
   /** Applies one Adam step to every variable: one fused kernel per variable on wasm, the stock update elsewhere. */
@@ -95,7 +96,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 }
 
-/** `tf.train.adam(learningRate, beta1, beta2, epsilon)` with the fused update on wasm. */
+/** `tf.train.adam(learningRate, beta1, beta2, epsilon)` with the fused update on wasm. @group Optimizers */
 export function adamOptimizer(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number): tf.AdamOptimizer {
   return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }

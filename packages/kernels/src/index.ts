@@ -33,7 +33,7 @@ export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.j
 export { setNativeKernels, convEngine, type ConvEngine } from './native.js';
 export { convBiasRelu, convBiasReluAvailable, CONV_BIAS_RELU_KERNEL, type ConvBiasReluAttrs } from './conv-bias-relu.js';
 
-/** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). */
+/** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). @group Kernels */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
@@ -54,6 +54,7 @@ let registered = false;
 /**
  * Registers our wasm kernels once (idempotent). Called by `initBackend` before the wasm
  * backend is activated; safe to call at any time.
+ * @group Kernels
  */
 export function registerWasmKernels(): void {
   if (registered) return;

@@ -55,13 +55,14 @@ if (hostEnv('CONTRASTIVE_KERNEL_THREADS') === '1') threads = 1;
  * Sets how many threads our heavy wasm kernels use: 1 (main thread only) or 2 (main + one
  * worker). Default: 2 where the machine has 2 or more cores; environment variable
  * CONTRASTIVE_KERNEL_THREADS=1 turns the worker off.
+ * @group Engines
  */
 export function setKernelThreads(n: number): void {
   if (n !== 1 && n !== 2) throw new ContrastiveError('INVALID_ARGUMENT', `setKernelThreads: n must be 1 or 2, got ${n}`);
   threads = n;
 }
 
-/** How many threads the heavy wasm kernels use now (1 or 2). */
+/** How many threads the heavy wasm kernels use now (1 or 2). @group Engines */
 export function kernelThreads(): number {
   return threads;
 }

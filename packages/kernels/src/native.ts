@@ -68,12 +68,12 @@ export function nativeConvKernels(d: ConvDims): NativeKernels | null {
   return sizes.every((v) => v > 0) ? nativeKernels() : null;
 }
 
-/** Turns the native kernels on or off for later kernel calls (on by default where they loaded). */
+/** Turns the native kernels on or off for later kernel calls (on by default where they loaded). @group Engines */
 export function setNativeKernels(on: boolean): void {
   enabled = on;
 }
 
-/** Which engine the convolution kernels run on, and why not the native one when they do not. */
+/** Which engine the convolution kernels run on, and why not the native one when they do not. @group Engines */
 export interface ConvEngine {
   /** 'native' (our addon) or 'wasm'. */
   engine: 'native' | 'wasm';
@@ -83,7 +83,7 @@ export interface ConvEngine {
   reason?: string;
 }
 
-/** Which engine the convolution kernels run on now. */
+/** Which engine the convolution kernels run on now. @group Engines */
 export function convEngine(): ConvEngine {
   if (!enabled) return { engine: 'wasm', reason: 'turned off (CONTRASTIVE_NATIVE_KERNELS=0 or setNativeKernels(false))' };
   const k = load();

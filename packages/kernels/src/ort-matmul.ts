@@ -72,13 +72,14 @@ export function resetNativeMatMulStats(): void {
  * onnxruntime-node loads, unless the environment variable CONTRASTIVE_NATIVE_MATMUL=0. Off,
  * the wasm kernels run every matmul (bit-identical to the stock XNNPACK kernel); turning it
  * off also releases the cached sessions.
+ * @group Engines
  */
 export function setNativeMatMul(on: boolean): void {
   enabled = on;
   if (!on) disposeSessions();
 }
 
-/** Which engine runs the dense layers' matmuls now, and why. */
+/** Which engine runs the dense layers' matmuls now, and why. @group Engines */
 export interface MatMulEngine {
   /** 'onnxruntime' (native GEMM) or 'wasm' (our SIMD kernel / XNNPACK). */
   engine: 'onnxruntime' | 'wasm';
@@ -90,7 +91,7 @@ export interface MatMulEngine {
   sessions: number;
 }
 
-/** The engine the wasm backend's BatchMatMul / _FusedMatMul use now (loads onnxruntime to find out). */
+/** The engine the wasm backend's BatchMatMul / _FusedMatMul use now (loads onnxruntime to find out). @group Engines */
 export function matMulEngine(): MatMulEngine {
   const threads = kernelThreads();
   const base = { threads, sessions: [...sessions.values()].filter((s) => s !== 'failed').length };

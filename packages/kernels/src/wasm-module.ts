@@ -70,7 +70,7 @@ export interface KernelExports {
   ): void;
 }
 
-/** The committed kernel binary (wasm/contrastive-kernels.wasm), relative to this package's root. */
+/** The committed kernel binary (wasm/contrastive-kernels.wasm), relative to this package's root. @group Kernels */
 export const KERNELS_WASM_FILE = 'wasm/contrastive-kernels.wasm';
 
 /** Bytes of shadow stack given to the module inside the backend's heap. */

@@ -22,6 +22,7 @@ import { subsetDataset } from 'contrastive/internal/data/index.js';
  * class-based tools (retrieval, plain pairs) never call a forgery similar to a
  * genuine signature; `signature` holds the writer and forgery flags that the
  * signature pair construction uses.
+ * @group Pairs and evaluation
  */
 export interface SignatureDataset extends LabelledDataset {
   signature: SignatureLabels & {
@@ -32,12 +33,12 @@ export interface SignatureDataset extends LabelledDataset {
   };
 }
 
-/** True when `data` carries writer and forgery labels (it came from signatures:DIR or the generator). */
+/** True when `data` carries writer and forgery labels (it came from signatures:DIR or the generator). @group Pairs and evaluation */
 export function isSignatureDataset(data: unknown): data is SignatureDataset {
   return typeof data === 'object' && data !== null && 'signature' in data && 'x' in data && 'labels' in data;
 }
 
-/** Class labels of signatures (see {@link SignatureDataset}) and their names. */
+/** Class labels of signatures (see {@link SignatureDataset}) and their names. @group Pairs and evaluation */
 export function signatureClasses(labels: SignatureLabels, writers: string[]): { labels: Int32Array; classNames: string[] } {
   const W = writers.length;
   return {
@@ -46,7 +47,7 @@ export function signatureClasses(labels: SignatureLabels, writers: string[]): { 
   };
 }
 
-/** An online signature set, preprocessed into a dataset of [length, features] sequences. */
+/** An online signature set, preprocessed into a dataset of [length, features] sequences. @group Pairs and evaluation */
 export function onlineSignatureDataset(name: string, set: SignatureSet, preprocessing: SignaturePreprocessing): SignatureDataset {
   const x = preprocessSignatures(set.samples.map((s) => s.trajectory), preprocessing);
   const labels: SignatureLabels = {
@@ -66,7 +67,7 @@ export function onlineSignatureDataset(name: string, set: SignatureSet, preproce
   };
 }
 
-/** The signatures at `indices` (copies), keeping writer numbering and names. */
+/** The signatures at `indices` (copies), keeping writer numbering and names. @group Pairs and evaluation */
 export function subsetSignatures(data: SignatureDataset, indices: ArrayLike<number>): SignatureDataset {
   const base = subsetDataset(data, indices);
   return {
@@ -80,7 +81,7 @@ export function subsetSignatures(data: SignatureDataset, indices: ArrayLike<numb
   };
 }
 
-/** Options of {@link splitSignatureWriters}. */
+/** Options of {@link splitSignatureWriters}. @group Pairs and evaluation */
 export interface WriterSplitOptions {
   /** Writers for validation: a count (>= 1) or a fraction in [0, 1). */
   validation: number;
@@ -89,7 +90,7 @@ export interface WriterSplitOptions {
   seed: number;
 }
 
-/** The three writer-disjoint parts of a signature dataset. */
+/** The three writer-disjoint parts of a signature dataset. @group Pairs and evaluation */
 export interface WriterSplit {
   train: SignatureDataset;
   validation: SignatureDataset;
@@ -102,6 +103,7 @@ export interface WriterSplit {
  * Counts >= 1 are numbers of writers, smaller values fractions of them.
  *
  * @throws ContrastiveError when a part would have no writer or the counts exceed the writers.
+ * @group Pairs and evaluation
  */
 export function splitSignatureWriters(data: SignatureDataset, options: WriterSplitOptions): WriterSplit {
   const fn = 'splitSignatureWriters';
@@ -124,7 +126,7 @@ export function splitSignatureWriters(data: SignatureDataset, options: WriterSpl
   return { train: subsetSignatures(data, idx.train), validation: subsetSignatures(data, idx.validation), test: subsetSignatures(data, idx.test) };
 }
 
-/** Pairs of signatures as a {@link PairDataset} (rows copied), the form the trainer takes fixed pairs in. */
+/** Pairs of signatures as a {@link PairDataset} (rows copied), the form the trainer takes fixed pairs in. @group Pairs and evaluation */
 export function signaturePairDataset(data: SignatureDataset, pairs: SignaturePairs): PairDataset & { kind: Uint8Array } {
   const size = exampleSize(data.inputShape);
   const n = pairs.labels.length;
@@ -146,15 +148,15 @@ export function signaturePairDataset(data: SignatureDataset, pairs: SignaturePai
   };
 }
 
-/** Draws signature pairs of `data` (see {@link signaturePairs}) as a {@link PairDataset}. */
+/** Draws signature pairs of `data` (see {@link signaturePairs}) as a {@link PairDataset}. @group Pairs and evaluation */
 export function drawSignaturePairs(data: SignatureDataset, options: SignaturePairOptions): PairDataset & { kind: Uint8Array } {
   return signaturePairDataset(data, signaturePairs(data.signature, options));
 }
 
-/** Random-forgery pairs per genuine signature in evaluation pairs, so the random EER rests on more than a handful of pairs. */
+/** Random-forgery pairs per genuine signature in evaluation pairs, so the random EER rests on more than a handful of pairs. @group Pairs and evaluation */
 export const RANDOM_PAIRS_PER_GENUINE = 5;
 
-/** Options of {@link signatureTrainingSplit}. */
+/** Options of {@link signatureTrainingSplit}. @group Pairs and evaluation */
 export interface SignatureTrainingSplitOptions extends WriterSplitOptions {
   /** Training pairs (drawn once; the trainer reshuffles them every epoch). Default: 4 per training signature. */
   pairs?: number;
@@ -168,6 +170,7 @@ export interface SignatureTrainingSplitOptions extends WriterSplitOptions {
  * ({@link signaturePairs}); validation and test pairs are all the evaluation
  * pairs of their writers ({@link evaluationPairs}). Each carries `kind` for
  * {@link forgeryMetrics}.
+ * @group Pairs and evaluation
  */
 export function signatureTrainingSplit(
   data: SignatureDataset,
@@ -189,6 +192,7 @@ export function signatureTrainingSplit(
  * What a training job adds for signatures: the test figures per forgery kind
  * at the calibrated threshold, and the bundle preprocessing (online: the
  * sequence with its signature settings; offline: undefined, the image default).
+ * @group Pairs and evaluation
  */
 export function signatureRunExtras(
   data: SignatureDataset,

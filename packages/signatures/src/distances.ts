@@ -7,6 +7,7 @@ import type { SignatureDataset } from './dataset.js';
 /**
  * Embeds the signatures of `data` once and returns the network's distance
  * of each pair (indices into `data`).
+ * @group Distances
  */
 export async function signatureDistances(network: SiameseNetwork, data: SignatureDataset, pairs: IndexPairs): Promise<Float32Array> {
   return scoreSplit(network, data, pairs, { distance: network.distanceName });

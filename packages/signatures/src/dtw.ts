@@ -5,7 +5,7 @@
  */
 import { check } from 'contrastive/internal/errors.js';
 
-/** Options of {@link dtwDistance}. */
+/** Options of {@link dtwDistance}. @group Distances */
 export interface DtwOptions {
   /**
    * Sakoe-Chiba band: point i of `a` (n points) is matched with point j of `b` (m points)
@@ -22,6 +22,14 @@ export interface DtwOptions {
  * O(n m) time, O(m) memory.
  *
  * @throws ContrastiveError when a sequence is empty or not a whole number of points.
+ * @example
+ * ```ts
+ * import { dtwDistance } from '@contrastive/signatures';
+ *
+ * // Two 1-feature sequences, the second a slowed-down copy of the first: DTW aligns them.
+ * console.log(dtwDistance([0, 1, 2, 3], [0, 0, 1, 1, 2, 2, 3, 3], 1)); // 0
+ * ```
+ * @group Distances
  */
 export function dtwDistance(a: ArrayLike<number>, b: ArrayLike<number>, features: number, options: DtwOptions = {}): number {
   const fn = 'dtwDistance';

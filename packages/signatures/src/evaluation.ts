@@ -10,13 +10,13 @@ import { verificationMetrics } from 'contrastive/internal/eval/index.js';
 import { PAIR_KIND } from './pairs.js';
 import { checkSignatureLabels, type SignatureLabels } from './signature-set.js';
 
-/** Scored pairs: a distance (smaller = more alike) and a {@link PAIR_KIND} per pair. */
+/** Scored pairs: a distance (smaller = more alike) and a {@link PAIR_KIND} per pair. @group Pairs and evaluation */
 export interface ScoredSignaturePairs {
   distances: ArrayLike<number>;
   kind: Uint8Array;
 }
 
-/** What {@link forgeryMetrics} returns. */
+/** What {@link forgeryMetrics} returns. @group Pairs and evaluation */
 export interface ForgeryMetrics {
   /** EER of genuine pairs against skilled-forgery pairs. */
   skilledEer: number;
@@ -48,6 +48,7 @@ function subset(distances: ArrayLike<number>, kind: Uint8Array, negative: number
  * pairs gets NaN.
  *
  * @throws ContrastiveError when lengths differ, a kind is unknown, or there are no genuine pairs.
+ * @group Pairs and evaluation
  */
 export function forgeryMetrics(scored: ScoredSignaturePairs, threshold?: number): ForgeryMetrics {
   const fn = 'forgeryMetrics';
@@ -85,7 +86,7 @@ export function forgeryMetrics(scored: ScoredSignaturePairs, threshold?: number)
   return { skilledEer: skilled.eer, randomEer: random.eer, skilledAuc: skilled.auc, randomAuc: random.auc, threshold: threshold ?? null, frr, farSkilled, farRandom, pairs: counts };
 }
 
-/** Options of {@link writerDependentScores}. */
+/** Options of {@link writerDependentScores}. @group Pairs and evaluation */
 export interface WriterDependentOptions {
   /** Reference signatures per writer (k), drawn from its genuine ones. */
   references: number;
@@ -105,6 +106,7 @@ export interface WriterDependentOptions {
  * writer varies. Feed the result to {@link forgeryMetrics}.
  *
  * @param distance distance of signatures i and j (indices into `labels`).
+ * @group Pairs and evaluation
  */
 export function writerDependentScores(
   labels: SignatureLabels,

@@ -15,14 +15,14 @@ import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { isImageFile } from '@contrastive/node/internal/data/index.js';
 import { isSignatureFile } from './read-file.js';
 
-/** One signature file of a writer. */
+/** One signature file of a writer. @group Reading and writing */
 export interface SignatureFile {
   writer: number;
   forged: boolean;
   path: string;
 }
 
-/** What a signature folder holds. */
+/** What a signature folder holds. @group Reading and writing */
 export interface SignatureFolder {
   /** 'online' for pen trajectories, 'offline' for images. */
   kind: 'online' | 'offline';
@@ -31,9 +31,9 @@ export interface SignatureFolder {
   files: SignatureFile[];
 }
 
-/** Sub-folder of a writer's genuine signatures. */
+/** Sub-folder of a writer's genuine signatures. @group Reading and writing */
 export const GENUINE_FOLDER = 'genuine';
-/** Sub-folder of the skilled forgeries of a writer's signature. */
+/** Sub-folder of the skilled forgeries of a writer's signature. @group Reading and writing */
 export const FORGED_FOLDER = 'forged';
 
 const SVC_NAME = /^U(\d+)S(\d+)\.TXT$/i;
@@ -57,6 +57,7 @@ async function entries(dir: string, fn: string): Promise<import('node:fs').Diren
  * @throws ContrastiveError when `dir` is missing, holds no writer, a writer has
  *   no genuine signature, online and image files are mixed, or a writer folder
  *   holds something other than genuine/ and forged/.
+ * @group Reading and writing
  */
 export async function listSignatureFolder(dir: string): Promise<SignatureFolder> {
   const fn = 'loadSignatures';

@@ -17,7 +17,7 @@ import { signaturePreprocessing, type SignaturePreprocessing } from './preproces
 import { onlineSignatureDataset, signatureClasses, type SignatureDataset } from './dataset.js';
 import type { SignatureSet } from './signature-set.js';
 
-/** Options of {@link loadSignatures}. */
+/** Options of {@link loadSignatures}. @group Reading and writing */
 export interface LoadSignaturesOptions {
   /** Online signatures: preprocessing settings (defaults: {@link DEFAULT_SIGNATURE_PREPROCESSING}); the length must be fixed. */
   preprocessing?: Partial<SignaturePreprocessing>;
@@ -32,6 +32,7 @@ export interface LoadSignaturesOptions {
  * the layout) as a {@link SignatureSet}.
  *
  * @throws ContrastiveError for a bad layout, an image folder, or a bad file (naming it and the line).
+ * @group Reading and writing
  */
 export async function loadSignatureSet(dir: string, concurrency = 8): Promise<SignatureSet> {
   const folder = await listSignatureFolder(dir);
@@ -47,6 +48,7 @@ export async function loadSignatureSet(dir: string, concurrency = 8): Promise<Si
  * Loads `signatures:DIR`: online signatures preprocessed into [length,
  * features] sequences, or offline signature images decoded to [height, width,
  * channels] (the image loader's resizing), with writer and forgery labels.
+ * @group Reading and writing
  */
 export async function loadSignatures(dir: string, options: LoadSignaturesOptions = {}): Promise<SignatureDataset> {
   const fn = 'loadSignatures';
@@ -77,7 +79,7 @@ export async function loadSignatures(dir: string, options: LoadSignaturesOptions
   };
 }
 
-/** Options of {@link writeSignatureSet}. */
+/** Options of {@link writeSignatureSet}. @group Reading and writing */
 export interface WriteSignatureSetOptions {
   /** 'svc2004' (default): online signatures as SVC2004 text; 'png': offline signatures drawn as images. */
   format?: 'svc2004' | 'png';
@@ -89,6 +91,7 @@ export interface WriteSignatureSetOptions {
  * Writes a set in the folder layout, one file per signature
  * (DIR/<writer>/genuine/001.txt, DIR/<writer>/forged/001.txt, or .png),
  * replacing `dir` atomically.
+ * @group Reading and writing
  */
 export async function writeSignatureSet(dir: string, set: SignatureSet, options: WriteSignatureSetOptions = {}): Promise<void> {
   const format = options.format ?? 'svc2004';
@@ -111,7 +114,7 @@ export async function writeSignatureSet(dir: string, set: SignatureSet, options:
   });
 }
 
-/** The `signatures:DIR` dataset of loadDataset (registered by src/signatures/index.ts). */
+/** The `signatures:DIR` dataset of loadDataset (registered by src/signatures/index.ts). @group Reading and writing */
 export const SIGNATURES_DATASET_KIND = {
   form: 'signatures:DIR',
   /** Loads signatures:DIR with the loader options mapped onto loadSignatures'. */

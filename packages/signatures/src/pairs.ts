@@ -10,19 +10,19 @@ import { Rng } from 'contrastive/internal/util/rng.js';
 import type { IndexPairs } from 'contrastive/internal/data/types.js';
 import { checkSignatureLabels, type SignatureLabels } from './signature-set.js';
 
-/** What kind of pair each pair is. */
+/** What kind of pair each pair is. @group Pairs and evaluation */
 export const PAIR_KINDS = ['genuine', 'skilled', 'random'] as const;
-/** genuine: two genuine signatures of one writer; skilled: genuine + skilled forgery; random: genuine + another writer's genuine. */
+/** genuine: two genuine signatures of one writer; skilled: genuine + skilled forgery; random: genuine + another writer's genuine. @group Pairs and evaluation */
 export type PairKind = (typeof PAIR_KINDS)[number];
-/** Code of each kind in {@link SignaturePairs.kind}. */
+/** Code of each kind in {@link SignaturePairs.kind}. @group Pairs and evaluation */
 export const PAIR_KIND = { genuine: 0, skilled: 1, random: 2 } as const;
 
-/** Index pairs with their labels (0 similar, 1 dissimilar) and kinds (see {@link PAIR_KIND}). */
+/** Index pairs with their labels (0 similar, 1 dissimilar) and kinds (see {@link PAIR_KIND}). @group Pairs and evaluation */
 export interface SignaturePairs extends IndexPairs {
   kind: Uint8Array;
 }
 
-/** Options of {@link signaturePairs}. */
+/** Options of {@link signaturePairs}. @group Pairs and evaluation */
 export interface SignaturePairOptions {
   /** Number of pairs. */
   count: number;
@@ -57,6 +57,7 @@ function byWriter(labels: SignatureLabels): { genuine: Map<number, number[]>; fo
  *
  * @throws ContrastiveError when the labels cannot give a kind of pair that is
  *   asked for (no writer with two genuine signatures, no forgeries, one writer).
+ * @group Pairs and evaluation
  */
 export function signaturePairs(labels: SignatureLabels, options: SignaturePairOptions): SignaturePairs {
   const fn = 'signaturePairs';
@@ -121,6 +122,7 @@ export function signaturePairs(labels: SignatureLabels, options: SignaturePairOp
  * writer, and for each genuine signature `randomPerGenuine` genuine signatures
  * of other writers drawn at random (seeded). The protocol of the evaluation:
  * no sampling noise in the genuine and skilled figures.
+ * @group Pairs and evaluation
  */
 export function evaluationPairs(labels: SignatureLabels, options: { randomPerGenuine?: number; seed: number }): SignaturePairs {
   const fn = 'evaluationPairs';

@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import type { Trajectory } from './trajectory.js';
 
-/** Per-point features a preprocessed signature can carry. */
+/** Per-point features a preprocessed signature can carry. @group Preprocessing */
 export const SIGNATURE_FEATURES = ['x', 'y', 'vx', 'vy', 'speed', 'pressure', 'pen'] as const;
-/** One per-point feature: position, velocity (x, y, magnitude), pressure, pen state. */
+/** One per-point feature: position, velocity (x, y, magnitude), pressure, pen state. @group Preprocessing */
 export type SignatureFeature = (typeof SIGNATURE_FEATURES)[number];
 
-/** Schema of {@link SignaturePreprocessing} (validates settings read from a bundle). */
+/** Schema of {@link SignaturePreprocessing} (validates settings read from a bundle). @group Preprocessing */
 export const signaturePreprocessingSchema = z
   .object({
     kind: z.literal('online-signature'),
@@ -33,10 +33,10 @@ export const signaturePreprocessingSchema = z
   .strict()
   .refine((p) => (p.length === null) !== (p.rateHz === null), { message: 'exactly one of length and rateHz must be set' });
 
-/** How an online signature becomes a [time, features] sequence. */
+/** How an online signature becomes a [time, features] sequence. @group Preprocessing */
 export type SignaturePreprocessing = z.infer<typeof signaturePreprocessingSchema>;
 
-/** Defaults: 64 points, centred, RMS size, x, y, vx, vy, pressure, pen. */
+/** Defaults: 64 points, centred, RMS size, x, y, vx, vy, pressure, pen. @group Preprocessing */
 export const DEFAULT_SIGNATURE_PREPROCESSING: SignaturePreprocessing = {
   kind: 'online-signature',
   length: 64,
@@ -51,6 +51,7 @@ export const DEFAULT_SIGNATURE_PREPROCESSING: SignaturePreprocessing = {
  * Completes and checks preprocessing settings (defaults for what is missing).
  *
  * @throws ContrastiveError naming the bad setting.
+ * @group Preprocessing
  */
 export function signaturePreprocessing(options: Partial<SignaturePreprocessing> = {}, fn = 'signaturePreprocessing'): SignaturePreprocessing {
   const merged = { ...DEFAULT_SIGNATURE_PREPROCESSING, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
@@ -63,7 +64,7 @@ export function signaturePreprocessing(options: Partial<SignaturePreprocessing> 
   return parsed.data;
 }
 
-/** A preprocessed signature: `length` points of `features` values, row-major. */
+/** A preprocessed signature: `length` points of `features` values, row-major. @group Preprocessing */
 export interface SignatureSequence {
   data: Float32Array;
   length: number;
@@ -87,6 +88,7 @@ function interpolate(t: Float64Array, v: ArrayLike<number>, q: number, k: number
  * signature's largest pressure (tablets differ in range), and computes
  * velocities by central differences in size units per `velocityUnit` seconds.
  * A signature whose points all share one timestamp is resampled by point index.
+ * @group Preprocessing
  */
 export function preprocessSignature(trajectory: Trajectory, preprocessing: SignaturePreprocessing): SignatureSequence {
   const p = preprocessing;
@@ -178,6 +180,7 @@ export function preprocessSignature(trajectory: Trajectory, preprocessing: Signa
  * features] (the layout of a sequence dataset). Needs a fixed `length`.
  *
  * @throws ContrastiveError when the settings resample at a rate (variable length).
+ * @group Preprocessing
  */
 export function preprocessSignatures(trajectories: readonly Trajectory[], preprocessing: SignaturePreprocessing): Float32Array {
   check(preprocessing.length !== null, 'preprocessSignatures', 'a dataset of signatures needs a fixed length (set length, not rateHz)');

@@ -6,10 +6,10 @@ import { parseSvc2004 } from './svc2004.js';
 import { parseTrajectoryCsv, parseTrajectoryJson } from './simple-formats.js';
 import type { Trajectory } from './trajectory.js';
 
-/** File extensions of online signatures: SVC2004 text (.txt, .svc, .sig), CSV and JSON. */
+/** File extensions of online signatures: SVC2004 text (.txt, .svc, .sig), CSV and JSON. @group Reading and writing */
 export const SIGNATURE_EXTENSIONS: readonly string[] = ['.txt', '.svc', '.sig', '.csv', '.json'];
 
-/** True when `file`'s extension is one of {@link SIGNATURE_EXTENSIONS}. */
+/** True when `file`'s extension is one of {@link SIGNATURE_EXTENSIONS}. @group Reading and writing */
 export function isSignatureFile(file: string): boolean {
   return SIGNATURE_EXTENSIONS.includes(path.extname(file).toLowerCase());
 }
@@ -19,6 +19,7 @@ export function isSignatureFile(file: string): boolean {
  * else as SVC2004 text.
  *
  * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA naming the file and line for a bad one.
+ * @group Reading and writing
  */
 export async function readSignatureFile(file: string): Promise<Trajectory> {
   let text: string;

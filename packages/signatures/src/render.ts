@@ -5,7 +5,7 @@
 import { check } from 'contrastive/internal/errors.js';
 import type { Trajectory } from './trajectory.js';
 
-/** Options of {@link renderSignature}. */
+/** Options of {@link renderSignature}. @group Synthetic signatures */
 export interface RenderOptions {
   /** Image width in pixels. Default 220. */
   width?: number;
@@ -21,6 +21,7 @@ export interface RenderOptions {
  * Renders the pen-down segments of a trajectory into an 8-bit grey image
  * (row-major, 255 = paper, 0 = ink), scaled to fit inside the margins with its
  * aspect ratio kept, line width following pressure.
+ * @group Synthetic signatures
  */
 export function renderSignature(trajectory: Trajectory, options: RenderOptions = {}): { width: number; height: number; pixels: Uint8Array } {
   const width = options.width ?? 220;

@@ -6,7 +6,7 @@
 import { check } from 'contrastive/internal/errors.js';
 import type { Trajectory } from './trajectory.js';
 
-/** One online signature with its writer and kind. */
+/** One online signature with its writer and kind. @group Reading and writing */
 export interface SignatureSample {
   /** Index of the writer in {@link SignatureSet.writers}. */
   writer: number;
@@ -17,7 +17,7 @@ export interface SignatureSample {
   source: string;
 }
 
-/** Signatures of several writers. */
+/** Signatures of several writers. @group Reading and writing */
 export interface SignatureSet {
   /** Writer names (folder names, or w001... for synthetic sets), indexed by SignatureSample.writer. */
   writers: string[];
@@ -27,6 +27,7 @@ export interface SignatureSet {
 /**
  * Who wrote what, as flat arrays: the form pair construction and evaluation
  * take (they work on any signatures, online or offline, given these).
+ * @group Reading and writing
  */
 export interface SignatureLabels {
   /** Writer index of each signature. */
@@ -35,7 +36,7 @@ export interface SignatureLabels {
   forged: Uint8Array;
 }
 
-/** The {@link SignatureLabels} of a set's samples, in order. */
+/** The {@link SignatureLabels} of a set's samples, in order. @group Reading and writing */
 export function signatureLabels(set: SignatureSet): SignatureLabels {
   return {
     writer: Int32Array.from(set.samples, (s) => s.writer),

@@ -59,6 +59,7 @@ function toPoint(values: Partial<Record<keyof TrajectoryPoint, unknown>>, k: num
  *   without header or points, a header without x and y, an unknown or repeated
  *   column, a row with another number of fields (a truncated last row), or a
  *   value that is not a number.
+ * @group Reading and writing
  */
 export function parseTrajectoryCsv(text: string, source: string): Trajectory {
   let rows: string[][];
@@ -91,6 +92,7 @@ export function parseTrajectoryCsv(text: string, source: string): Trajectory {
  * @throws ContrastiveError INVALID_DATA naming `source` and the point for text
  *   that is not JSON, a document without points, a point of the wrong shape,
  *   or a value that is not a number.
+ * @group Reading and writing
  */
 export function parseTrajectoryJson(text: string, source: string): Trajectory {
   let doc: unknown;

@@ -22,6 +22,7 @@ const FIELDS_TASK2 = ['x', 'y', 'timestamp', 'button-status', 'azimuth', 'altitu
  *   empty file, a point count that is not a positive integer, fewer points than
  *   the count (truncated), more points than the count, a line with another
  *   number of fields, a field that is not a number, or an empty signature.
+ * @group Reading and writing
  */
 export function parseSvc2004(text: string, source: string): Trajectory {
   const lines = text.split(/\r?\n/);
@@ -70,6 +71,7 @@ export function parseSvc2004(text: string, source: string): Trajectory {
  * Writes a trajectory as SVC2004 Task 2 text (azimuth and altitude 0, which
  * this library does not use). Numbers are rounded to integers, as the
  * competition's files hold them.
+ * @group Reading and writing
  */
 export function formatSvc2004(trajectory: Trajectory): string {
   const n = trajectory.x.length;

@@ -13,7 +13,7 @@ import { Rng } from 'contrastive/internal/util/rng.js';
 import type { Trajectory } from './trajectory.js';
 import type { SignatureSample, SignatureSet } from './signature-set.js';
 
-/** Options of {@link syntheticSignatures}. */
+/** Options of {@link syntheticSignatures}. @group Synthetic signatures */
 export interface SyntheticSignatureOptions {
   /** Number of writers. Default 100. */
   writers?: number;
@@ -235,6 +235,7 @@ function forgeryRendering(rng: Rng): Rendering {
  * `forgeries` skilled forgeries (each by a forger of its own), sampled at
  * 100 Hz in device units (x, y about 1000 per unit; pressure 0..1023) with
  * pen-up hover between strokes. Same seed, same set.
+ * @group Synthetic signatures
  */
 export function syntheticSignatures(options: SyntheticSignatureOptions = {}): SignatureSet {
   const fn = 'syntheticSignatures';

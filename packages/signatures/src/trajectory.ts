@@ -4,7 +4,7 @@
  */
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 
-/** A pen trajectory. All arrays have one entry per recorded point. */
+/** A pen trajectory. All arrays have one entry per recorded point. @group Reading and writing */
 export interface Trajectory {
   /** Horizontal position (device units). */
   x: Float64Array;
@@ -18,7 +18,7 @@ export interface Trajectory {
   penDown: Uint8Array;
 }
 
-/** One point, the row form the readers assemble before packing a {@link Trajectory}. */
+/** One point, the row form the readers assemble before packing a {@link Trajectory}. @group Reading and writing */
 export interface TrajectoryPoint {
   x: number;
   y: number;
@@ -27,7 +27,7 @@ export interface TrajectoryPoint {
   penDown: boolean;
 }
 
-/** Number of points of a trajectory. */
+/** Number of points of a trajectory. @group Reading and writing */
 export function pointCount(trajectory: Trajectory): number {
   return trajectory.x.length;
 }
@@ -40,6 +40,7 @@ export function pointCount(trajectory: Trajectory): number {
  * @param source file (or other origin) named in error messages.
  * @param at where point k is in the source, for messages (default `line k+1`).
  * @throws ContrastiveError INVALID_DATA naming `source` and the line.
+ * @group Reading and writing
  */
 export function packTrajectory(points: readonly TrajectoryPoint[], source: string, at: (k: number) => string = (k) => `line ${k + 1}`): Trajectory {
   const n = points.length;

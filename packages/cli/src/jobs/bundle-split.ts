@@ -16,14 +16,14 @@ import { jobSeed, splitFractions } from './defaults.js';
 import { splitDataset, splitPairs, exampleSize } from 'contrastive/internal/data/index.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 
-/** A loaded bundle and the directory it came from. */
+/** A loaded bundle and the directory it came from. @group Evaluation */
 export interface OpenBundle {
   dir: string;
   network: SiameseNetwork;
   manifest: BundleManifest;
 }
 
-/** How the training run split its data. */
+/** How the training run split its data. @group Evaluation */
 export interface RunSplit {
   seed: number;
   validation: number;
@@ -35,7 +35,7 @@ export interface RunSplit {
   source: 'manifest' | 'metrics.json' | 'defaults' | 'options';
 }
 
-/** Options shared by {@link evaluateBundle} and {@link calibrateBundle}. */
+/** Options shared by {@link evaluateBundle} and {@link calibrateBundle}. @group Evaluation */
 export interface BundleDataOptions {
   /** Split to use; default 'test' for evaluation, 'validation' for calibration. */
   split?: SplitName;
@@ -52,7 +52,7 @@ export interface BundleDataOptions {
   runSplit?: Partial<Omit<RunSplit, 'source'>>;
 }
 
-/** Loads a bundle directory (errors name the file, see loadBundle). */
+/** Loads a bundle directory (errors name the file, see loadBundle). @group Evaluation */
 export async function openBundle(dir: string): Promise<OpenBundle> {
   const { network, manifest } = await loadBundle(dir);
   return { dir, network, manifest };
@@ -66,6 +66,7 @@ function isNumberList(v: unknown): v is number[] {
  * How the run that wrote the bundle split its data: the manifest's
  * `training.split` when present, else the run's metrics.json beside the bundle
  * (holdoutClasses), else runTraining's defaults (validation 0.1, test 0.2, no holdout).
+ * @group Evaluation
  */
 export async function runSplitOf(bundle: OpenBundle, override?: Partial<Omit<RunSplit, 'source'>>): Promise<RunSplit> {
   const recorded = await recordedRunSplit(bundle);
@@ -110,7 +111,7 @@ function loadOptionsFor(bundle: OpenBundle, spec: string, override: LoadDatasetO
   return { ...fromBundle, ...defined(fromRun), ...defined(override) };
 }
 
-/** The rows of one split, re-split as the run did. */
+/** The rows of one split, re-split as the run did. @group Evaluation */
 export interface BundleSplitData {
   data: LabelledDataset | PairDataset;
   runSplit: RunSplit;
@@ -120,6 +121,7 @@ export interface BundleSplitData {
  * Loads `spec` and returns the `split` the training run made of it (same seed,
  * fractions and, for the run's own dataset, held-out classes); 'all' is the
  * whole dataset. Examples must have the bundle's input size.
+ * @group Evaluation
  */
 export async function bundleSplit(
   bundle: OpenBundle,

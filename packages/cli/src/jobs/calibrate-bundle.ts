@@ -11,7 +11,7 @@ import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions } from
 import { scorerOf, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
 import { updateManifest } from '@contrastive/node/internal/models/bundle.js';
 
-/** What {@link calibrateBundle} returns (and wrote into the bundle). */
+/** What {@link calibrateBundle} returns (and wrote into the bundle). @group Evaluation */
 export interface BundleCalibration {
   threshold: number;
   calibration: {
@@ -28,7 +28,7 @@ export interface BundleCalibration {
 
 const FN_CAL = 'calibrateBundle';
 
-/** The manifest's name of a target: 'accuracy', 'eer' or 'far=<rate>'. */
+/** The manifest's name of a target: 'accuracy', 'eer' or 'far=<rate>'. @group Evaluation */
 export function calibrationTargetName(target: CalibrationTarget): string {
   return target.kind === 'far' ? `far=${target.far}` : target.kind;
 }
@@ -41,6 +41,7 @@ export function calibrationTargetName(target: CalibrationTarget): string {
  * the model files are untouched.
  *
  * @throws ContrastiveError as {@link evaluateBundle}, and for a bad target.
+ * @group Evaluation
  */
 export async function calibrateBundle(
   bundle: string | OpenBundle,

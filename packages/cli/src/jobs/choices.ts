@@ -5,8 +5,9 @@
 
 /**
  * Defaults of a training job (`contrastive train` with no options), chosen on
- * MNIST: see the README's results. The library's own defaults (margin 1, no
+ * MNIST: see docs/results/mnist.md. The library's own defaults (margin 1, no
  * normalisation, no augmentation) stay those of the loss and the trainer.
+ * @group Training
  */
 export const RUN_DEFAULTS = {
   normalize: true,
@@ -31,19 +32,19 @@ export const RUN_DEFAULTS = {
   testFraction: 0.2,
 } as const;
 
-/** Encoders `contrastive train --encoder` offers. */
+/** Encoders `contrastive train --encoder` offers. @group Training */
 export type EncoderName = 'mlp' | 'cnn' | 'sequence';
-/** Every {@link EncoderName}. */
+/** Every {@link EncoderName}. @group Training */
 export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
 
-/** A split of the training run's data, or 'all' of the dataset. */
+/** A split of the training run's data, or 'all' of the dataset. @group Training */
 export type SplitName = 'train' | 'validation' | 'test' | 'all';
-/** Every {@link SplitName}. */
+/** Every {@link SplitName}. @group Training */
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test', 'all'];
 
-/** Margins a margin sweep tries by default with unnormalised embeddings (Euclidean distance). */
+/** Margins a margin sweep tries by default with unnormalised embeddings (Euclidean distance). @group Training */
 export const DEFAULT_MARGINS_UNNORMALIZED: readonly number[] = [0.25, 0.5, 1, 2, 4];
-/** Margins a margin sweep tries by default with L2-normalised embeddings or cosine distance (D in [0, 2]). */
+/** Margins a margin sweep tries by default with L2-normalised embeddings or cosine distance (D in [0, 2]). @group Training */
 export const DEFAULT_MARGINS_NORMALIZED: readonly number[] = [0.1, 0.2, 0.5, 1.0, 1.5];
-/** Budget of each margin-sweep run unless `train.epochs` says otherwise. */
+/** Budget of each margin-sweep run unless `train.epochs` says otherwise. @group Training */
 export const DEFAULT_SWEEP_EPOCHS = 3;

@@ -35,7 +35,7 @@ import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js'
 const COMPARE_LOSSES: readonly LossName[] = ['contrastive', 'triplet', 'cross-entropy'];
 /** Seed offset of test pairs: the workflow's, so held-out pairs are drawn the same way. */
 
-/** Options of {@link compareLosses}: a training job (see `runTraining`) plus the losses. */
+/** Options of {@link compareLosses}: a training job (see `runTraining`) plus the losses. @group Studies */
 export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
   /** Losses to train, in table order. Default: contrastive, triplet, cross-entropy. */
   losses?: LossName[];
@@ -53,7 +53,7 @@ export interface CompareLossesOptions extends Omit<RunTrainingOptions, 'out' | '
   report?: string | false;
 }
 
-/** Verification and retrieval figures of one loss on the evaluated classes. */
+/** Verification and retrieval figures of one loss on the evaluated classes. @group Studies */
 export interface CompareScores {
   /** Verification pairs: AUC, EER, and accuracy at the threshold calibrated on validation pairs. */
   verification: { auc: number; eer: number; accuracy: number; threshold: number; pairs: number };
@@ -61,7 +61,7 @@ export interface CompareScores {
   retrieval: { precisionAt1: number; mapAtR: number; queries: number } | null;
 }
 
-/** One loss's row. */
+/** One loss's row. @group Studies */
 export interface CompareRow extends CompareScores {
   loss: LossName;
   miner: string | null;
@@ -78,7 +78,7 @@ export interface CompareRow extends CompareScores {
   wholeTestSplit: Pick<RunMetrics, 'verification' | 'retrieval'>;
 }
 
-/** What {@link compareLosses} returns and writes to compare.json. */
+/** What {@link compareLosses} returns and writes to compare.json. @group Studies */
 export interface CompareResult {
   dataset: string;
   encoder: EncoderName;
@@ -134,6 +134,7 @@ function examplesOf(data: LabelledDataset, classes: ReadonlySet<number>): Labell
  * @param onEvent receives each run's training events with the run's loss.
  * @throws ContrastiveError for unknown or repeated losses, held-out classes on
  *   pairs-only data, and every error of `runTraining`.
+ * @group Studies
  */
 export async function compareLosses(options: CompareLossesOptions, onEvent?: (loss: LossName, e: TrainEvent) => void): Promise<CompareResult> {
   const fn = 'compareLosses';
@@ -259,7 +260,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   return result;
 }
 
-/** What each loss saw per epoch, naming only the losses that ran (a footnote about the triplet loss when it did not run misleads). */
+/** What each loss saw per epoch, naming only the losses that ran (a footnote about the triplet loss when it did not run misleads). @group Studies */
 export function compareBudget(losses: readonly LossName[], pairMiner: string | undefined, epochs: number, pairsText: string, ppe: number | null, batchSize: number): string {
   const offline = losses.filter((l) => l === 'cross-entropy' || (l === 'contrastive' && pairMiner === undefined));
   const mined = losses.filter((l) => l === 'triplet' || (l === 'contrastive' && pairMiner !== undefined));
@@ -274,7 +275,7 @@ export function compareBudget(losses: readonly LossName[], pairMiner: string | u
   return `${epochs} epoch${epochs === 1 ? '' : 's'}: ${parts.join('; ')}`;
 }
 
-/** The comparison as one Markdown table (ready for the README), with a line on what it measures. */
+/** The comparison as one Markdown table (ready for the README), with a line on what it measures. @group Studies */
 export function compareMarkdown(result: CompareResult): string {
   const lines = [
     '| loss | miner | margin | AUC | EER | accuracy | P@1 | MAP@R | train s |',

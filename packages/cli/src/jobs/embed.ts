@@ -12,7 +12,7 @@ import { writeEmbeddingsFile, embeddingsFormatOf, type EmbeddingSet, type Embedd
 import { bundleSplit, type OpenBundle, type RunSplit, type SplitName } from './evaluate-bundle.js';
 import { readPairInput } from './verify-pair.js';
 
-/** What to embed: a dataset (a split of it, or all of it), or image files. */
+/** What to embed: a dataset (a split of it, or all of it), or image files. @group Export */
 export type EmbedInput =
   | { dataset: string; split?: SplitName; load?: LoadDatasetOptions; runSplit?: Partial<Omit<RunSplit, 'source'>> }
   | { files: string[] };
@@ -25,6 +25,7 @@ const FN = 'embed';
  * preprocessing says. Rows follow the dataset's order, or the files' order.
  *
  * @throws ContrastiveError for a pairs-only dataset (embed its files instead), no files, or an undecodable file.
+ * @group Export
  */
 export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promise<EmbeddingSet & { runSplit?: RunSplit }> {
   const { network } = bundle;
@@ -45,7 +46,7 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
   return { embeddings, dim: network.embeddingDim, sources, labels: data.labels, classNames: data.classNames, ...(split === 'all' ? {} : { runSplit }) };
 }
 
-/** What {@link embedToFile} wrote. */
+/** What {@link embedToFile} wrote. @group Export */
 export interface EmbedFileResult {
   file: string;
   format: EmbeddingsFormat;
@@ -58,6 +59,7 @@ export interface EmbedFileResult {
  * Embeds `input` and writes the embeddings to `file` (`.npy`: a float32 matrix
  * [rows, dim]; `.jsonl`: one `{ index, source, label, embedding }` per line).
  * The output location is checked before any embedding is computed.
+ * @group Export
  */
 export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat): Promise<EmbedFileResult> {
   const f = format ?? embeddingsFormatOf(file);

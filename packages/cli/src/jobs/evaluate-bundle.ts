@@ -26,7 +26,7 @@ export { openBundle, runSplitOf, bundleSplit, type OpenBundle, type RunSplit, ty
 export { headOf, type PairScorer } from './bundle-scoring.js';
 export { calibrateBundle, calibrationTargetName, type BundleCalibration } from './calibrate-bundle.js';
 
-/** What {@link evaluateBundle} returns. */
+/** What {@link evaluateBundle} returns. @group Evaluation */
 export interface BundleEvaluation {
   dataset: string;
   split: SplitName;
@@ -68,6 +68,7 @@ const FN_EVAL = 'evaluateBundle';
  * @param bundle a bundle directory or an {@link OpenBundle}.
  * @param dataset a dataset spec (see loadDataset).
  * @throws ContrastiveError for a bad bundle or dataset, a split without both kinds of pair, or examples of the wrong size.
+ * @group Evaluation
  */
 export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions & { report?: string } = {}): Promise<BundleEvaluation> {
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
@@ -159,7 +160,7 @@ function evaluationDocument(
   });
 }
 
-/** Where `contrastive eval` writes its report by default: beside the bundle directory, named after the dataset and split. */
+/** Where `contrastive eval` writes its report by default: beside the bundle directory, named after the dataset and split. @group Evaluation */
 export function defaultEvaluationReportFile(bundleDir: string, dataset: string, split: SplitName): string {
   return path.join(path.dirname(path.resolve(bundleDir)), `eval-${dataset.replace(/[^A-Za-z0-9_-]+/g, '_')}-${split}.html`);
 }

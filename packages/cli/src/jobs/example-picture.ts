@@ -9,7 +9,7 @@ import { loadDataset } from '@contrastive/node/internal/data/index.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 import { exampleSize } from 'contrastive/internal/data/index.js';
 
-/** Options of {@link examplePicture}. */
+/** Options of {@link examplePicture}. @group Export */
 export interface ExamplePictureOptions {
   /** Longest side of the PNG; default 128 (smaller images keep their size). */
   maxSide?: number;
@@ -17,7 +17,7 @@ export interface ExamplePictureOptions {
 
 let mnist: Promise<LabelledDataset> | null = null;
 
-/** Loader values in [0, 1], [h, w, c] row-major, as a PNG. */
+/** Loader values in [0, 1], [h, w, c] row-major, as a PNG. @group Export */
 export async function pixelsToPng(x: ArrayLike<number>, width: number, height: number, channels: 1 | 3): Promise<Uint8Array> {
   const px = Buffer.from(Array.from(x, (v) => Math.max(0, Math.min(255, Math.round(v * 255)))));
   return sharp(px, { raw: { width, height, channels } }).png().toBuffer();
@@ -26,6 +26,7 @@ export async function pixelsToPng(x: ArrayLike<number>, width: number, height: n
 /**
  * The PNG of `source`, or null when it names nothing this can draw (a row of
  * a dataset other than mnist, a file that is gone or not an image).
+ * @group Export
  */
 export async function examplePicture(source: string, options: ExamplePictureOptions = {}): Promise<Uint8Array | null> {
   const maxSide = options.maxSide ?? 128;

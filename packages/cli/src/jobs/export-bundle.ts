@@ -11,7 +11,7 @@ import { prepareOutputDir, visibleEntries } from '@contrastive/node/internal/uti
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 import { exportBundleOnnx, BUNDLE_ONNX_FILE } from '@contrastive/node/internal/export/bundle-onnx.js';
 
-/** Options of {@link exportBundle}. */
+/** Options of {@link exportBundle}. @group Export */
 export interface ExportBundleOptions {
   /** Write model.onnx (the encoder with the bundle's L2 normalisation). */
   onnx?: boolean;
@@ -21,7 +21,7 @@ export interface ExportBundleOptions {
   force?: boolean;
 }
 
-/** What {@link exportBundle} wrote. */
+/** What {@link exportBundle} wrote. @group Export */
 export interface ExportBundleResult {
   dir: string;
   files: string[];
@@ -36,6 +36,7 @@ const FN = 'export';
  * fails before anything is written.
  *
  * @throws ContrastiveError when there is nothing to do, `out` exists (without `force`), or the bundle is damaged.
+ * @group Export
  */
 export async function exportBundle(dir: string, options: ExportBundleOptions): Promise<ExportBundleResult> {
   if (!options.onnx && options.out === undefined) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: nothing to export: pass --onnx (adds ${BUNDLE_ONNX_FILE}) and/or --out DIR (a copy to serve)`);

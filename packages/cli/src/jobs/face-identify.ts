@@ -13,7 +13,7 @@ import { EmbeddingIndex, bundleIdentity, type ModelIdentity, type SearchHit } fr
 import { chooseFace, describeFaces, loadFaceEngine, loadFaceModel, pretrainedFaceModel, FaceCache, type FaceBox, type FaceEngine, type FaceModel } from '@contrastive/faces/internal/index.js';
 import { sha256 } from '@contrastive/faces/internal/cache.js';
 
-/** Options shared by {@link enrollFaces} and {@link identifyFace}. */
+/** Options shared by {@link enrollFaces} and {@link identifyFace}. @group Faces */
 export interface FaceIndexOptions {
   /** A face bundle directory; default the pretrained descriptor with its calibrated threshold. */
   model?: string;
@@ -27,7 +27,7 @@ export interface FaceIndexOptions {
   engine?: FaceEngine;
 }
 
-/** What {@link enrollFaces} returns. */
+/** What {@link enrollFaces} returns. @group Faces */
 export interface FaceEnrollment {
   index: string;
   name: string;
@@ -38,7 +38,7 @@ export interface FaceEnrollment {
   total: number;
 }
 
-/** The answer of {@link identifyFace}. */
+/** The answer of {@link identifyFace}. @group Faces */
 export interface FaceIdentification {
   /** The nearest enrolled person when within the threshold, else null (unknown). */
   name: string | null;
@@ -91,6 +91,7 @@ async function embedFace(m: OpenModel, file: string, options: FaceIndexOptions):
  * @throws ContrastiveError for an empty name, no photos, a photo without a
  *   face or with several and no `face` choice, a photo enrolled already, or an
  *   index made with another model.
+ * @group Faces
  */
 export async function enrollFaces(target: string, name: string, images: readonly string[], options: FaceIndexOptions = {}): Promise<FaceEnrollment> {
   const fn = 'enrollFaces';
@@ -142,6 +143,7 @@ export async function enrollFaces(target: string, name: string, images: readonly
  *
  * @throws ContrastiveError for a missing index, an index of another model or
  *   with nothing enrolled, and a photo without a usable face.
+ * @group Faces
  */
 export async function identifyFace(target: string, image: string, options: FaceIndexOptions & { k?: number } = {}): Promise<FaceIdentification> {
   const fn = 'identifyFace';

@@ -25,7 +25,7 @@ import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import { subsetDataset } from 'contrastive/internal/data/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
 
-/** Defaults of face training. */
+/** Defaults of face training. @group Faces */
 export const FACE_TRAIN_DEFAULTS = {
   /** Fractions of the people kept for validation and for test (at least 2 people each). */
   validationFraction: 0.2,
@@ -37,7 +37,7 @@ export const FACE_TRAIN_DEFAULTS = {
   patience: 10,
 } as const;
 
-/** Options of {@link trainFaceModel}. */
+/** Options of {@link trainFaceModel}. @group Faces */
 export interface FaceTrainingOptions {
   /** The folder: one sub-folder per person. */
   dir: string;
@@ -68,7 +68,7 @@ export interface FaceTrainingOptions {
   onImage?: (done: number, total: number, cached: boolean) => void;
 }
 
-/** Verification and retrieval figures of one scorer on the test people. */
+/** Verification and retrieval figures of one scorer on the test people. @group Faces */
 export interface FaceScores {
   accuracy: number;
   threshold: number;
@@ -80,7 +80,7 @@ export interface FaceScores {
   rPrecision: number;
 }
 
-/** metrics.json of a face run: the head's figures (RunMetrics) and the raw descriptor's beside them. */
+/** metrics.json of a face run: the head's figures (RunMetrics) and the raw descriptor's beside them. @group Faces */
 export interface FaceRunMetrics extends RunMetrics {
   faces: {
     people: { train: number; validation: number; test: number };
@@ -96,7 +96,7 @@ export interface FaceRunMetrics extends RunMetrics {
   };
 }
 
-/** Splits the people of a face dataset into disjoint train / validation / test sets, seeded. */
+/** Splits the people of a face dataset into disjoint train / validation / test sets, seeded. @group Faces */
 export function splitIdentities(data: LabelledDataset, options: { seed: number; validationFraction: number; testFraction: number }): { train: LabelledDataset; validation: LabelledDataset; test: LabelledDataset } {
   const fn = 'splitIdentities';
   const c = data.numClasses;
@@ -136,6 +136,7 @@ function timestamp(): string {
  *
  * @throws ContrastiveError when the folder is missing or holds too few people
  *   with a usable face, and every error of training.
+ * @group Faces
  */
 export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult & { metrics: FaceRunMetrics; data: FaceDataset }> {
   const fn = 'trainFaceModel';

@@ -8,7 +8,7 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeImage } from '@contrastive/node/internal/data/index.js';
 import { BundleEmbedder, EmbeddingIndex, type EmbedEngine } from '@contrastive/index/internal/index.js';
 
-/** Options of {@link addFilesToIndex}. */
+/** Options of {@link addFilesToIndex}. @group Index */
 export interface IndexAddOptions {
   /** Index target: a file path or a postgres:// URL. */
   index: string;
@@ -26,7 +26,7 @@ export interface IndexAddOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** What {@link addFilesToIndex} returns. */
+/** What {@link addFilesToIndex} returns. @group Index */
 export interface IndexAddResult {
   added: number;
   items: number;
@@ -48,6 +48,7 @@ export function imageOptionsOf(embedder: BundleEmbedder, fn: string): { width: n
  * `options.index` in one transaction.
  *
  * @throws ContrastiveError for another bundle than the index's, a file that cannot be decoded, an id already present.
+ * @group Index
  */
 export async function addFilesToIndex(options: IndexAddOptions): Promise<IndexAddResult> {
   const batch = options.batchSize ?? 256;

@@ -9,7 +9,7 @@ import { BundleEmbedder, EmbeddingIndex, describeTarget, type EmbedEngine, type 
 import { runSplitOf, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
 
-/** Options of {@link buildIndexFromDataset}. */
+/** Options of {@link buildIndexFromDataset}. @group Index */
 export interface IndexBuildOptions {
   /** Bundle directory. */
   model: string;
@@ -35,7 +35,7 @@ export interface IndexBuildOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** What {@link buildIndexFromDataset} returns. */
+/** What {@link buildIndexFromDataset} returns. @group Index */
 export interface IndexBuildResult {
   where: string;
   store: 'sqlite' | 'postgres';
@@ -61,7 +61,7 @@ function rowNames(spec: string, load: LoadDatasetOptions, count: number): string
   return Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
 }
 
-/** The split of `spec` the bundle's training run made, each row named by its source. */
+/** The split of `spec` the bundle's training run made, each row named by its source. @group Index */
 export async function indexRows(bundle: OpenBundle, spec: string, split: SplitName, classes: readonly number[] | undefined, load: LoadDatasetOptions = {}, fn = FN): Promise<LabelledDataset> {
   check(SPLIT_NAMES.includes(split), fn, `split must be one of ${SPLIT_NAMES.join(', ')}, got '${String(split)}'`);
   const p = bundle.manifest.input.preprocessing;
@@ -107,6 +107,7 @@ export function labelText(data: LabelledDataset, c: number): string {
  * The target is replaced only when the whole build succeeded.
  *
  * @throws ContrastiveError for a bad bundle, dataset or target.
+ * @group Index
  */
 export async function buildIndexFromDataset(options: IndexBuildOptions): Promise<IndexBuildResult> {
   const t0 = performance.now();

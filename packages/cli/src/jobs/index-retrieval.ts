@@ -8,7 +8,7 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { retrievalMetrics, type RetrievalMetrics } from 'contrastive/internal/eval/retrieval.js';
 import { EmbeddingIndex, type SearchMode, type TargetOptions } from '@contrastive/index/internal/index.js';
 
-/** Options of {@link indexRetrievalMetrics}. */
+/** Options of {@link indexRetrievalMetrics}. @group Index */
 export interface IndexRetrievalOptions extends TargetOptions {
   /** How the index searches (default 'exact'). */
   mode?: SearchMode;
@@ -17,7 +17,7 @@ export interface IndexRetrievalOptions extends TargetOptions {
   blockQueries?: number;
 }
 
-/** What {@link indexRetrievalMetrics} returns. */
+/** What {@link indexRetrievalMetrics} returns. @group Index */
 export interface IndexRetrieval {
   /** Metrics computed from the index's search results. */
   fromIndex: RetrievalMetrics;
@@ -32,6 +32,7 @@ export interface IndexRetrieval {
  * answers are scored against the labels.
  *
  * @throws ContrastiveError when no label has two members.
+ * @group Index
  */
 export async function indexRetrievalMetrics(target: string, options: IndexRetrievalOptions = {}): Promise<IndexRetrieval> {
   const fn = 'index eval';

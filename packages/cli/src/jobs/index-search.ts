@@ -8,7 +8,7 @@ import { BundleEmbedder, EmbeddingIndex, bundleIdentity, type EmbedEngine, type 
 import { describePairInput, readPairInput, type PairInput } from './verify-pair.js';
 import type { OpenBundle } from './evaluate-bundle.js';
 
-/** Options of {@link searchIndexWith}. */
+/** Options of {@link searchIndexWith}. @group Index */
 export interface IndexSearchJobOptions {
   /** Index target: a file path or a postgres:// URL. */
   index: string;
@@ -29,7 +29,7 @@ export interface IndexSearchJobOptions {
   connectTimeoutMs?: number;
 }
 
-/** One query's answer. */
+/** One query's answer. @group Index */
 export interface IndexSearchAnswer {
   /** The query as given (file path or row name). */
   query: string;
@@ -41,6 +41,7 @@ export interface IndexSearchAnswer {
  * Searches the index at `options.index` for each query.
  *
  * @throws ContrastiveError for another bundle than the index's, a query that cannot be read or decoded, bad options.
+ * @group Index
  */
 export async function searchIndexWith(options: IndexSearchJobOptions): Promise<IndexSearchAnswer[]> {
   const fn = 'index search';
@@ -65,13 +66,13 @@ export async function searchIndexWith(options: IndexSearchJobOptions): Promise<I
   }
 }
 
-/** One query embedding and the name its answer carries (e.g. `--vector 1`, `q.npy:0`). */
+/** One query embedding and the name its answer carries (e.g. `--vector 1`, `q.npy:0`). @group Index */
 export interface QueryVector {
   name: string;
   values: ArrayLike<number>;
 }
 
-/** Options of {@link searchIndexByVectors}. */
+/** Options of {@link searchIndexByVectors}. @group Index */
 export interface IndexVectorSearchOptions {
   /** Index target: a file path or a postgres:// URL. */
   index: string;
@@ -100,6 +101,7 @@ export interface IndexVectorSearchOptions {
  *
  * @throws ContrastiveError for a vector whose size is not the index's dim (naming both), non-finite values,
  *   another bundle than the index's (when `model` is given), bad options.
+ * @group Index
  */
 export async function searchIndexByVectors(options: IndexVectorSearchOptions): Promise<IndexSearchAnswer[]> {
   const fn = 'index search';

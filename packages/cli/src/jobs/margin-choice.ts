@@ -10,7 +10,7 @@ import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import type { EncoderName } from './run-training.js';
 import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED } from './choices.js';
 
-/** One margin's run. Validation figures are at the run's best epoch. */
+/** One margin's run. Validation figures are at the run's best epoch. @group Studies */
 export interface MarginSweepRow {
   margin: number;
   /** Output directory of this run (bundle, metrics.json, history.json). */
@@ -38,7 +38,7 @@ export interface MarginSweepRow {
   error?: string;
 }
 
-/** What {@link marginSweep} returns and writes to sweep.json. */
+/** What {@link marginSweep} returns and writes to sweep.json. @group Studies */
 export interface MarginSweepResult {
   dataset: string;
   encoder: EncoderName;
@@ -68,13 +68,13 @@ export interface MarginSweepResult {
   reportFile: string | null;
 }
 
-/** The default margins for a normalisation: D in [0, 2] when L2-normalised or cosine. */
+/** The default margins for a normalisation: D in [0, 2] when L2-normalised or cosine. @group Studies */
 export function defaultMargins(options: { normalize?: boolean; distance?: DistanceName } = {}): number[] {
   const bounded = options.normalize === true || options.distance === 'cosine';
   return [...(bounded ? DEFAULT_MARGINS_NORMALIZED : DEFAULT_MARGINS_UNNORMALIZED)];
 }
 
-/** The rule of thumb for choosing a margin, in words, for the report. */
+/** The rule of thumb for choosing a margin, in words, for the report. @group Studies */
 export function marginRuleOfThumb(options: { normalize?: boolean; distance?: DistanceName; initialMeanNegative?: number }): string {
   if (options.normalize === true || options.distance === 'cosine') {
     return 'embeddings are L2-normalised (D lies in [0, 2]): a margin around 0.5-1 of that range is the usual choice';
@@ -101,6 +101,7 @@ function nearBest<T>(items: T[], score: (t: T) => number | null, tol: number): T
  * without MAP@R (pairs-only data) are ranked by AUC alone.
  *
  * @throws ContrastiveError when no row finished.
+ * @group Studies
  */
 export function recommendMargin(rows: readonly MarginSweepRow[], tieTolerance = 0.005): number {
   const fn = 'recommendMargin';
@@ -113,7 +114,7 @@ export function recommendMargin(rows: readonly MarginSweepRow[], tieTolerance = 
   return Math.min(...candidates.map((r) => r.margin));
 }
 
-/** The sweep as a Markdown table, one row per margin, the recommended one marked. */
+/** The sweep as a Markdown table, one row per margin, the recommended one marked. @group Studies */
 export function marginSweepTable(result: MarginSweepResult): string {
   const lines = [
     '| margin | val AUC | val EER | val MAP@R | test AUC | test EER | test acc | test MAP@R | d+ | d- | active- | train s |',

@@ -50,7 +50,7 @@ import { splitDataset, splitPairs } from 'contrastive/internal/data/index.js';
 export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
 export { defaultMargins, marginRuleOfThumb, recommendMargin, marginSweepTable, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
 
-/** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. */
+/** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. @group Studies */
 export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
   /** Margins to try (positive, distinct). Default: {@link defaultMargins} for the normalisation. */
   margins?: number[];
@@ -94,6 +94,7 @@ type Splits = { train: LabelledDataset | PairDataset; validation: LabelledDatase
  * @param onEvent receives each run's training events with the run's margin.
  * @throws ContrastiveError for bad margins, a loss without margin, and every
  *   error of `runTraining` (unknown dataset, bad options).
+ * @group Studies
  */
 export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin: number, e: TrainEvent) => void): Promise<MarginSweepResult> {
   const fn = 'marginSweep';

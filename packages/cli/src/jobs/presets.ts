@@ -1,14 +1,14 @@
 /**
  * Named training configurations: a bundle of job options measured together
- * (see the README's zero-shot results). Options the caller sets win over the
+ * (see docs/results/zero-shot.md). Options the caller sets win over the
  * preset's; the preset wins over the job's defaults.
  */
 import { check } from 'contrastive/internal/errors.js';
 import type { RunTrainingOptions } from './run-training.js';
 
-/** Names `--preset` accepts. */
+/** Names `--preset` accepts. @group Training */
 export const PRESET_NAMES = ['zero-shot'] as const;
-/** A preset name. */
+/** A preset name. @group Training */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
@@ -18,14 +18,15 @@ export type PresetName = (typeof PRESET_NAMES)[number];
  *   new writers, new products), chosen on Fashion-MNIST classes 0-4 -> 5-9 with
  *   class-disjoint validation: the reference cnn, learning rate 1e-4, positive
  *   margin 0.4 (margin 0.5), 3 epochs, 40 % of the seen classes for validation (when
- *   classes are held out); see the README's "Zero-shot quality" table.
+ *   classes are held out); see the tables of docs/results/zero-shot.md.
+ * @group Training
  */
 export const PRESETS: Readonly<Record<PresetName, RunTrainingOptions>> = {
   'zero-shot': {
     encoder: 'cnn',
     validationClasses: 0.4,
     // Gentle training: on classes far from the seen ones, longer or faster training
-    // trades away what the untrained features already separate (README, zero-shot table).
+    // trades away what the untrained features already separate (docs/results/zero-shot.md).
     train: {
       learningRate: 1e-4,
       posMargin: 0.4,
@@ -41,6 +42,7 @@ export const PRESETS: Readonly<Record<PresetName, RunTrainingOptions>> = {
  * validation needs held-out test classes).
  *
  * @throws ContrastiveError for an unknown preset name.
+ * @group Training
  */
 export function withPreset(name: string, options: RunTrainingOptions = {}): RunTrainingOptions {
   check((PRESET_NAMES as readonly string[]).includes(name), 'preset', `unknown preset '${name}' (expected ${PRESET_NAMES.join(', ')})`);

@@ -6,7 +6,7 @@ import type { BackendName } from '@contrastive/node/internal/engine/backend.js';
 import type { ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import type { EncoderName } from './choices.js';
 
-/** The metrics of one run, as written to metrics.json. */
+/** The metrics of one run, as written to metrics.json. @group Training */
 export interface RunMetrics {
   /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
   verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
@@ -38,7 +38,7 @@ export interface RunMetrics {
   signature?: ForgeryMetrics;
 }
 
-/** What `runTraining` returns: where it wrote, the metrics, the trainer's result and the trained network. */
+/** What `runTraining` returns: where it wrote, the metrics, the trainer's result and the trained network. @group Training */
 export interface RunTrainingResult {
   outDir: string;
   /** The HTML report written, or null with `report: false`. */

@@ -31,10 +31,11 @@ export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 /**
  * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
  * so the distance is one of the built-in names here (a distance object goes to `trainSiamese`).
+ * @group Training
  */
 export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance?: DistanceName };
 
-/** Options of {@link runTraining}. */
+/** Options of {@link runTraining}. @group Training */
 export interface RunTrainingOptions {
   /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
   dataset?: string;
@@ -164,7 +165,7 @@ function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined)
   return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
 }
 
-/** Runs a complete training job and writes its outputs. */
+/** Runs a complete training job and writes its outputs. @group Training */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).

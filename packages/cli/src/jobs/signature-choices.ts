@@ -3,7 +3,7 @@
  * them in --help without loading TensorFlow.js.
  */
 
-/** The demo's defaults: sized to run in a few minutes on 2 cores. */
+/** The demo's defaults: sized to run in a few minutes on 2 cores. @group Signatures */
 export const SIGNATURE_DEMO_DEFAULTS = {
   writers: 100,
   genuine: 20,

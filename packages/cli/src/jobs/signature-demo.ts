@@ -15,7 +15,7 @@ import { trainSiamese, type TrainEvent } from 'contrastive/internal/train/traine
 import { syntheticSignatures, signaturePreprocessing, onlineSignatureDataset, splitSignatureWriters, drawSignaturePairs, evaluationPairs, RANDOM_PAIRS_PER_GENUINE, signaturePairDataset, forgeryMetrics, writerDependentScores, signatureDistances, dtwDistance, type ForgeryMetrics, type SignatureDataset, type SignaturePairs, type SignatureFeature } from '@contrastive/signatures/internal/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
 
-/** Options of {@link signatureDemo}. */
+/** Options of {@link signatureDemo}. @group Signatures */
 export interface SignatureDemoOptions {
   /** Writers generated. Default 100. */
   writers?: number;
@@ -53,7 +53,7 @@ export interface SignatureDemoOptions {
 
 export { SIGNATURE_DEMO_DEFAULTS };
 
-/** What {@link signatureDemo} returns; the first six fields are what `signature demo --json` prints. */
+/** What {@link signatureDemo} returns; the first six fields are what `signature demo --json` prints. @group Signatures */
 export interface SignatureDemoResult {
   /** EER of the network, genuine vs skilled forgeries of the test writers. */
   skilledEer: number;
@@ -96,6 +96,7 @@ function measure(valDist: ArrayLike<number>, valPairs: SignaturePairs, testDist:
 /**
  * Runs the demo: generate, split writers (test, validation, train), train,
  * calibrate on validation writers, measure on test writers, and the same for DTW.
+ * @group Signatures
  */
 export async function signatureDemo(options: SignatureDemoOptions = {}, onEvent?: (e: TrainEvent) => void): Promise<SignatureDemoResult> {
   const t0 = Date.now();

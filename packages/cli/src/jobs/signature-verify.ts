@@ -13,7 +13,7 @@ import { probabilitySame } from 'contrastive/internal/eval/calibration.js';
 import { preprocessSignature, readSignatureFile, signaturePreprocessingSchema, type SignaturePreprocessing } from '@contrastive/signatures/internal/index.js';
 import { headOf, openBundle, type OpenBundle } from './evaluate-bundle.js';
 
-/** What {@link verifySignature} returns (`--json` prints the first four fields). */
+/** What {@link verifySignature} returns (`--json` prints the first four fields). @group Signatures */
 export interface SignatureVerifyResult {
   /**
    * Mean distance of the questioned signature to the references; writer-dependent:
@@ -30,7 +30,7 @@ export interface SignatureVerifyResult {
   distances: number[];
 }
 
-/** Options of {@link verifySignature}. */
+/** Options of {@link verifySignature}. @group Signatures */
 export interface SignatureVerifyOptions {
   /** Overrides the bundle's threshold (the writer-dependent one with `writerDependent`). */
   threshold?: number;
@@ -51,7 +51,7 @@ function writerDependentThreshold(bundle: OpenBundle): number | null {
 
 const FN = 'signature verify';
 
-/** The online-signature preprocessing of a bundle, or null when it takes images. */
+/** The online-signature preprocessing of a bundle, or null when it takes images. @group Signatures */
 export function bundleSignaturePreprocessing(bundle: OpenBundle): SignaturePreprocessing | null {
   const p = bundle.manifest.input.preprocessing;
   if (p.kind === 'image') return null;
@@ -91,6 +91,7 @@ async function readInput(bundle: OpenBundle, file: string, online: SignaturePrep
  *
  * @throws ContrastiveError for a bundle not trained on signatures, a missing
  *   or bad file (naming it), no references, or no threshold.
+ * @group Signatures
  */
 export async function verifySignature(
   bundle: OpenBundle | string,

@@ -15,7 +15,7 @@ import { pixelsToPng } from './example-picture.js';
 import { bundleSplit, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 import { exampleSize } from 'contrastive/internal/data/index.js';
 
-/** Options of {@link embeddingMap}. */
+/** Options of {@link embeddingMap}. @group Export */
 export interface SplitMapOptions {
   /** Dataset spec; default the bundle's training dataset. */
   dataset?: string;
@@ -29,7 +29,7 @@ export interface SplitMapOptions {
   method?: 'umap' | 'pca';
 }
 
-/** One point of the map. */
+/** One point of the map. @group Export */
 export interface SplitMapPoint {
   x: number;
   y: number;
@@ -38,7 +38,7 @@ export interface SplitMapPoint {
   row: string;
 }
 
-/** What {@link embeddingMap} returns. */
+/** What {@link embeddingMap} returns. @group Export */
 export interface SplitMap {
   dataset: string;
   split: SplitName;
@@ -57,6 +57,7 @@ const UMAP_LIMIT = 2000;
  * @throws ContrastiveError when the bundle was not trained on a dataset and
  *   none is given, the dataset is a pairs dataset (no classes to colour), or
  *   its examples do not fit the bundle.
+ * @group Export
  */
 export async function splitEmbeddingMap(bundle: OpenBundle, options: SplitMapOptions = {}): Promise<SplitMap> {
   const dataset = options.dataset ?? bundle.manifest.training?.dataset;

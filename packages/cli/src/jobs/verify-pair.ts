@@ -23,13 +23,14 @@ import { splitDataset, exampleSize } from 'contrastive/internal/data/index.js';
  *   split of the dataset as the bundle's training run split it (the bundle must have been trained on it);
  * - `{ kind: 'row', dataset: 'fashion-mnist', part: 't10k', index }`: row `index` of the
  *   Fashion-MNIST test file (t10k-images-idx3-ubyte, 10,000 rows).
+ * @group Evaluation
  */
 export type PairInput =
   | { kind: 'file'; path: string }
   | { kind: 'bytes'; bytes: Uint8Array; name: string }
   | { kind: 'row'; dataset: 'mnist' | 'fashion-mnist'; part?: 'train' | 'validation' | 'test' | 't10k'; index: number };
 
-/** What {@link verifyPair} returns. */
+/** What {@link verifyPair} returns. @group Evaluation */
 export interface VerifyResult {
   /** Distance of the pair (for a cross-entropy bundle, the head's negated logit). */
   distance: number;
@@ -41,7 +42,7 @@ export interface VerifyResult {
   probability: number | null;
 }
 
-/** Options of {@link verifyPair} and {@link readPairInput}. */
+/** Options of {@link verifyPair} and {@link readPairInput}. @group Evaluation */
 export interface VerifyOptions {
   /** Overrides the bundle's threshold. */
   threshold?: number;
@@ -51,7 +52,7 @@ export interface VerifyOptions {
 
 const FN = 'verify';
 
-/** The text form of an input, for messages. */
+/** The text form of an input, for messages. @group Evaluation */
 export function describePairInput(input: PairInput): string {
   if (input.kind === 'bytes') return input.name;
   return input.kind === 'file' ? input.path : [input.dataset, input.part, input.index].filter((p) => p !== undefined).join(':');
@@ -83,6 +84,7 @@ async function datasetRows(bundle: OpenBundle, input: Extract<PairInput, { kind:
  *
  * @throws ContrastiveError for a missing or undecodable file, a row index out of
  *   range, or an input whose shape the bundle does not take.
+ * @group Evaluation
  */
 export async function readPairInput(bundle: OpenBundle, input: PairInput, options: VerifyOptions = {}): Promise<Float32Array> {
   const { manifest } = bundle;
@@ -114,6 +116,7 @@ export async function readPairInput(bundle: OpenBundle, input: PairInput, option
 /**
  * Embeddings of `inputs` (each read as {@link readPairInput} reads it), one
  * row after another: `inputs.length * embeddingDim` values.
+ * @group Evaluation
  */
 export async function embedPairInputs(bundle: OpenBundle, inputs: PairInput[], options: VerifyOptions = {}): Promise<Float32Array> {
   const rows: Float32Array[] = [];
@@ -131,6 +134,7 @@ export async function embedPairInputs(bundle: OpenBundle, inputs: PairInput[], o
  *
  * @throws ContrastiveError as {@link readPairInput}, and when neither
  *   `options.threshold` nor the bundle has a threshold (run calibrate first).
+ * @group Evaluation
  */
 export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput, options: VerifyOptions = {}): Promise<VerifyResult> {
   const threshold = options.threshold ?? bundle.manifest.threshold;

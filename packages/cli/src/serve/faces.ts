@@ -16,7 +16,7 @@ import type { FaceModel } from '@contrastive/faces/internal/pretrained.js';
 import { loadFaceEngine } from '@contrastive/faces/internal/node-engine.js';
 import { ApiError, oneFile, readForm, type Upload } from './uploads.js';
 
-/** What {@link createServeApp} needs to serve a face model. */
+/** What {@link createServeApp} needs to serve a face model. @group Server */
 export interface ServeFaces {
   /** The decision rule: `loadFaceModel(dir)` or `pretrainedFaceModel()`; the caller disposes it. */
   model: FaceModel;

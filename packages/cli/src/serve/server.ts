@@ -33,7 +33,7 @@ import { PageAssets } from './assets.js';
 import { ApiError, oneFile, readForm, type Upload } from './uploads.js';
 import { faceModelInfo, registerFaceVerify, type ServeFaces } from './faces.js';
 
-/** Options of {@link createServeApp}. */
+/** Options of {@link createServeApp}. @group Server */
 export interface ServeOptions {
   /** The bundle to serve (see openBundle); give this or `faces`. */
   bundle?: OpenBundle;
@@ -55,10 +55,10 @@ export interface ServeOptions {
   requestTimeoutMs?: number;
 }
 
-/** Default limit on receiving one request (and on an idle connection): 30 s. */
+/** Default limit on receiving one request (and on an idle connection): 30 s. @group Server */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** Default per-file upload cap: 10 MiB. */
+/** Default per-file upload cap: 10 MiB. @group Server */
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 const STATUS: Record<ErrorCode, number> = {
@@ -70,7 +70,7 @@ const STATUS: Record<ErrorCode, number> = {
   STATE: 409,
 };
 
-/** The manifest without what only the machine that trained it needs (loader options, local paths). */
+/** The manifest without what only the machine that trained it needs (loader options, local paths). @group Server */
 export function publicManifest(manifest: BundleManifest): BundleManifest {
   const t = manifest.training;
   const dataset = t ? (t.dataset.includes('/') ? `${t.dataset.split(':')[0]}:${path.basename(t.dataset)}` : t.dataset) : null;
@@ -89,6 +89,7 @@ function imageInput(u: Upload): PairInput {
  * Builds the server (not yet listening: call `listen`, or `inject` in tests).
  *
  * @throws ContrastiveError for invalid options.
+ * @group Server
  */
 export async function createServeApp(options: ServeOptions): Promise<FastifyInstance> {
   const fn = 'createServeApp';

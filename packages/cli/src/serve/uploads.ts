@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 
-/** One uploaded file. */
+/** One uploaded file. @group Server */
 export interface Upload {
   field: string;
   filename: string;
@@ -13,7 +13,7 @@ export interface Upload {
   bytes: Buffer;
 }
 
-/** An error the API answers with `statusCode` and `{ error, code }`. */
+/** An error the API answers with `statusCode` and `{ error, code }`. @group Server */
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,

@@ -8,7 +8,7 @@ import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { exampleSize, type LabelledDataset, type PairDataset } from './types.js';
 
-/** Options of {@link splitDataset} and {@link splitPairs}. */
+/** Options of {@link splitDataset} and {@link splitPairs}. @group Data */
 export interface SplitOptions {
   /** Seed of the shuffle; the same seed gives the same split. */
   seed: number;
@@ -18,7 +18,7 @@ export interface SplitOptions {
   test?: number;
 }
 
-/** Options of {@link splitDataset}. */
+/** Options of {@link splitDataset}. @group Data */
 export interface DatasetSplitOptions extends SplitOptions {
   /** Classes kept out of train and validation entirely; all their examples go to test. */
   holdoutClasses?: readonly number[];
@@ -33,14 +33,14 @@ export interface DatasetSplitOptions extends SplitOptions {
   validationClasses?: readonly number[] | number;
 }
 
-/** Example indices (ascending) of each split. */
+/** Example indices (ascending) of each split. @group Data */
 export interface SplitIndices {
   train: Int32Array;
   validation: Int32Array;
   test: Int32Array;
 }
 
-/** The three parts of a split dataset, and which original examples each holds. */
+/** The three parts of a split dataset, and which original examples each holds. @group Data */
 export interface Split<D> {
   train: D;
   validation: D;
@@ -49,7 +49,7 @@ export interface Split<D> {
   indices: SplitIndices;
 }
 
-/** A split {@link LabelledDataset}, with the classes that were held out. */
+/** A split {@link LabelledDataset}, with the classes that were held out. @group Data */
 export interface DatasetSplit extends Split<LabelledDataset> {
   /** Sorted held-out classes (empty when none); they occur only in `test`. */
   holdoutClasses: number[];
@@ -130,6 +130,7 @@ function checkIndices(fn: string, indices: ArrayLike<number>, count: number): vo
 /**
  * The examples of `dataset` at `indices`, in that order (copies; repeats allowed).
  * Name, inputShape, numClasses and classNames are kept, so labels keep their meaning.
+ * @group Data
  */
 export function subsetDataset(dataset: LabelledDataset, indices: ArrayLike<number>): LabelledDataset {
   const size = exampleSize(dataset.inputShape);
@@ -147,7 +148,7 @@ export function subsetDataset(dataset: LabelledDataset, indices: ArrayLike<numbe
   return out;
 }
 
-/** The pairs of `pairs` at `indices`, in that order (copies; repeats allowed). */
+/** The pairs of `pairs` at `indices`, in that order (copies; repeats allowed). @group Data */
 export function subsetPairs(pairs: PairDataset, indices: ArrayLike<number>): PairDataset {
   const size = exampleSize(pairs.inputShape);
   checkIndices('subsetPairs', indices, pairs.labels.length);
@@ -191,6 +192,17 @@ export function subsetPairs(pairs: PairDataset, indices: ArrayLike<number>): Pai
  *   [0, numClasses), repeated, or that cover every class present; validation
  *   classes without held-out classes, overlapping them, fewer than 2, or leaving
  *   fewer than 2 classes to train on.
+ * @example
+ * ```ts
+ * import { splitDataset, type LabelledDataset } from 'contrastive';
+ *
+ * const labels = Int32Array.from({ length: 100 }, (_, i) => i % 5);
+ * const data: LabelledDataset = { name: 'toy', inputShape: [3], x: new Float32Array(300), labels, numClasses: 5 };
+ * // Classes 3 and 4 only in test (zero-shot); the rest stratified 70 / 10 / 20.
+ * const { train, validation, test } = splitDataset(data, { seed: 1, holdoutClasses: [3, 4] });
+ * console.log(train.labels.length, validation.labels.length, test.labels.length);
+ * ```
+ * @group Data
  */
 export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOptions): DatasetSplit {
   const fn = 'splitDataset';
@@ -255,6 +267,7 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
  * pair label (similar and dissimilar pairs each split in the given proportions)
  * and deterministic from `seed`; same rounding as {@link splitDataset}. Pairs
  * are split, not images: an image used by two pairs may land in two splits.
+ * @group Data
  */
 export function splitPairs(pairs: PairDataset, options: SplitOptions): Split<PairDataset> {
   const fn = 'splitPairs';
@@ -284,6 +297,7 @@ export function splitPairs(pairs: PairDataset, options: SplitOptions): Split<Pai
  * @throws ContrastiveError for an empty list, an entry that is not an integer
  *   or range, a class outside [0, numClasses), a repeated class, or a list
  *   naming every class (nothing would be left to train on).
+ * @group Data
  */
 export function parseClassList(text: string, numClasses: number): number[] {
   const fn = 'parseClassList';

@@ -3,7 +3,7 @@
  * samplers, the trainer and the evaluators consume them.
  */
 
-/** Examples with class labels (mnist, fashion-mnist, idx:DIR, folder:DIR). */
+/** Examples with class labels (mnist, fashion-mnist, idx:DIR, folder:DIR). @group Data */
 export interface LabelledDataset {
   /** Short name, e.g. 'mnist' or 'folder:/data/faces'. */
   name: string;
@@ -25,7 +25,7 @@ export interface LabelledDataset {
   origin?: DataOrigin;
 }
 
-/** Where a split's examples came from: the dataset, and how splitDataset / splitPairs split it. */
+/** Where a split's examples came from: the dataset, and how splitDataset / splitPairs split it. @group Data */
 export interface DataOrigin {
   /** The dataset's name (its spec, e.g. 'mnist' or 'folder:/data/faces'). */
   dataset: string;
@@ -36,6 +36,7 @@ export interface DataOrigin {
 /**
  * Pairs with similarity labels only, no classes (pairs:FILE.csv).
  * Label convention: 0 = similar, 1 = dissimilar.
+ * @group Data
  */
 export interface PairDataset {
   name: string;
@@ -55,7 +56,7 @@ export interface PairDataset {
 // Index pairs live with the samplers that draw them (a layer below data); re-exported for the datasets' users.
 export type { IndexPairs } from '../samplers/index-pairs.js';
 
-/** Number of floats in one example of the given shape. */
+/** Number of floats in one example of the given shape. @group Data */
 export function exampleSize(inputShape: readonly number[]): number {
   return inputShape.reduce((a, b) => a * b, 1);
 }

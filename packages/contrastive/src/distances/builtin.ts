@@ -8,14 +8,14 @@ function builtin(name: DistanceName): Distance {
   return { name, pairs, matrix: (x, y) => matrixFromPairs(pairs, x, y) };
 }
 
-/** 'euclidean', 'squaredEuclidean' and 'cosine' as {@link Distance} objects (NaN-safe gradients, see `pairDistances`). */
+/** 'euclidean', 'squaredEuclidean' and 'cosine' as {@link Distance} objects (NaN-safe gradients, see `pairDistances`). @group Distances */
 export const DISTANCES: Readonly<Record<DistanceName, Distance>> = {
   euclidean: builtin('euclidean'),
   squaredEuclidean: builtin('squaredEuclidean'),
   cosine: builtin('cosine'),
 };
 
-/** The {@link Distance} object of a name or object; throws a ContrastiveError naming `fn` for anything else. */
+/** The {@link Distance} object of a name or object; throws a ContrastiveError naming `fn` for anything else. @group Distances */
 export function distanceOf(distance: DistanceLike, fn = 'distanceOf'): Distance {
   checkDistance(distance, fn);
   return isDistanceObject(distance) ? distance : DISTANCES[distance];

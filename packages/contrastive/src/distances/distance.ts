@@ -9,6 +9,7 @@ import { DISTANCE_NAMES, type DistanceName } from './names.js';
 /**
  * A distance between embedding rows. Both methods must be differentiable with
  * TF.js ops (the trainer takes gradients through them) and return values >= 0.
+ * @group Distances
  */
 export interface Distance {
   /** A name for messages, checkpoints and manifests. */
@@ -19,15 +20,15 @@ export interface Distance {
   matrix(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D;
 }
 
-/** A distance by name, or a {@link Distance} object of your own. */
+/** A distance by name, or a {@link Distance} object of your own. @group Distances */
 export type DistanceLike = DistanceName | Distance;
 
-/** Whether `d` is a {@link Distance} object (rather than a name). */
+/** Whether `d` is a {@link Distance} object (rather than a name). @group Distances */
 export function isDistanceObject(d: unknown): d is Distance {
   return typeof d === 'object' && d !== null && typeof (d as Distance).pairs === 'function' && typeof (d as Distance).matrix === 'function';
 }
 
-/** Throws a ContrastiveError naming `fn` when `d` is neither a {@link DistanceName} nor a {@link Distance}. */
+/** Throws a ContrastiveError naming `fn` when `d` is neither a {@link DistanceName} nor a {@link Distance}. @group Distances */
 export function checkDistance(d: unknown, fn: string): asserts d is DistanceLike {
   if (typeof d === 'string') {
     check((DISTANCE_NAMES as readonly string[]).includes(d), fn, `unknown distance '${d}' (expected one of ${DISTANCE_NAMES.join(', ')}, or a distance object { name, pairs, matrix })`);
@@ -40,7 +41,7 @@ export function checkDistance(d: unknown, fn: string): asserts d is DistanceLike
   );
 }
 
-/** The name of a distance (a built-in's own name, or the object's `name`). */
+/** The name of a distance (a built-in's own name, or the object's `name`). @group Distances */
 export function distanceName(d: DistanceLike): string {
   return typeof d === 'string' ? d : d.name;
 }
@@ -49,6 +50,7 @@ export function distanceName(d: DistanceLike): string {
  * A distance's all-pairs matrix from its row-pair distances: every row of `x`
  * against every row of `y`, through `pairs` on the [N * M, d] expanded rows.
  * Differentiable whenever `pairs` is; memory N * M * d.
+ * @group Distances
  */
 export function matrixFromPairs(pairs: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor1D, x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {

@@ -15,7 +15,7 @@ import { callDistance, checkDistance, isDistanceObject, type Distance, type Dist
 import { COSINE_EPS } from './pair-distances.js';
 import { squaredDifference } from './squared-difference.js';
 
-/** Row indices into a batch: an Int32Array, a Uint32Array or an array of integers. */
+/** Row indices into a batch: an Int32Array, a Uint32Array or an array of integers. @group Distances */
 export type Indices = Int32Array | Uint32Array | ArrayLike<number>;
 
 /**
@@ -252,6 +252,7 @@ export function checkIndexList(idx: unknown, name: string, rows: number, fn: str
  * @param distance - default `'euclidean'`; a {@link Distance} object's `matrix` of the batch is read instead.
  * @returns the [T] distances, differentiable with respect to `embeddings`.
  * @throws ContrastiveError on a bad shape, index or distance name, or a non-finite embedding.
+ * @group Distances
  */
 export function indexPairDistances(embeddings: tf.Tensor2D, first: Indices, second: Indices, distance: DistanceLike = 'euclidean'): tf.Tensor1D {
   const fn = 'indexPairDistances';

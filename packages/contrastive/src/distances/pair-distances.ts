@@ -7,10 +7,10 @@ import { check } from '../errors.js';
 import type { DistanceName } from './names.js';
 import { callDistance, checkDistance, isDistanceObject, type DistanceLike } from './distance.js';
 
-/** Norm floor for the cosine distance: a zero vector gets finite gradients. Same value as PyTorch's cosine_similarity. */
+/** Norm floor for the cosine distance: a zero vector gets finite gradients. Same value as PyTorch's cosine_similarity. @group Distances */
 export const COSINE_EPS = 1e-8;
 
-/** Checks that `a` and `b` are [N, d] matrices of the same shape; `fn` names the caller in the message. */
+/** Checks that `a` and `b` are [N, d] matrices of the same shape; `fn` names the caller in the message. @group Distances */
 export function checkSameMatrixShape(a: tf.Tensor, b: tf.Tensor, fn: string, names: [string, string] = ['a', 'b']): void {
   check(a instanceof tf.Tensor, fn, `${names[0]} must be a tf.Tensor2D`);
   check(b instanceof tf.Tensor, fn, `${names[1]} must be a tf.Tensor2D`);
@@ -81,6 +81,17 @@ const euclideanWithSubgradient = tf.customGrad((...args: Array<tf.Tensor | tf.Gr
  * @param b - [N, d] embeddings.
  * @param distance - which distance, default `'euclidean'`; or a {@link Distance} object (its `pairs`).
  * @returns the [N] distances.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { pairDistances } from 'contrastive';
+ *
+ * const a = tf.tensor2d([[0, 0], [1, 1]]);
+ * const b = tf.tensor2d([[3, 4], [1, 1]]);
+ * pairDistances(a, b).print();           // [5, 0]
+ * pairDistances(a, b, 'cosine').print(); // [1, 0]: a zero row has cosine distance 1
+ * ```
+ * @group Distances
  */
 export function pairDistances(a: tf.Tensor2D, b: tf.Tensor2D, distance: DistanceLike = 'euclidean'): tf.Tensor1D {
   const fn = 'pairDistances';

@@ -10,7 +10,7 @@ import { callDistance, checkDistance, isDistanceObject, type DistanceLike } from
 import { COSINE_EPS } from './pair-distances.js';
 import { squaredDifference } from './squared-difference.js';
 
-/** Embedding rows: an [N, d] tensor, or a row-major Float32Array (with its row length given apart). */
+/** Embedding rows: an [N, d] tensor, or a row-major Float32Array (with its row length given apart). @group Distances */
 export type Rows = tf.Tensor2D | Float32Array;
 
 function readRows(x: Rows, dim: number | undefined, fn: string, name: string): { data: Float32Array; n: number; d: number } {
@@ -48,6 +48,15 @@ function rowNorms(data: Float32Array, n: number, d: number): Float64Array {
  * @param distance - default `'euclidean'` (see {@link DistanceName}); or a {@link Distance}
  *   object, whose `matrix` then computes the values (in float32).
  * @param dim - the row length d, required when `x` or `y` is a Float32Array.
+ * @example
+ * ```ts
+ * import { pairwiseDistanceMatrix } from 'contrastive';
+ *
+ * // Three 2-d rows as a flat array: the 3 x 3 matrix, row-major, exact zeros on the diagonal.
+ * const m = pairwiseDistanceMatrix(new Float32Array([0, 0, 3, 4, 6, 8]), null, 'euclidean', 2);
+ * console.log(Array.from(m)); // [0, 5, 10, 5, 0, 5, 10, 5, 0]
+ * ```
+ * @group Distances
  */
 export function pairwiseDistanceMatrix(x: Rows, y?: Rows | null, distance: DistanceLike = 'euclidean', dim?: number): Float32Array {
   const fn = 'pairwiseDistanceMatrix';

@@ -7,10 +7,10 @@ import { check } from '../errors.js';
 import { readPairs, type NumericInput } from './inputs.js';
 import { rocCounts, rocBestAccuracy, rocEer, rocAtFar, operatingThreshold } from './verification.js';
 
-/** What to calibrate the threshold for. */
+/** What to calibrate the threshold for. @group Evaluation */
 export type CalibrationTarget = { kind: 'accuracy' } | { kind: 'eer' } | { kind: 'far'; far: number };
 
-/** A calibrated threshold and its rates measured on the calibration split. */
+/** A calibrated threshold and its rates measured on the calibration split. @group Evaluation */
 export interface CalibratedThreshold {
   /** Accept as "same" when distance <= threshold (see {@link operatingThreshold} for how it is placed). */
   threshold: number;
@@ -32,6 +32,16 @@ export interface CalibratedThreshold {
  * - `{ kind: 'far', far }`: the largest TAR with FAR <= `far` (e.g. 1e-3).
  *
  * @throws ContrastiveError on bad input (see {@link verificationMetrics}) or an unknown target.
+ * @example
+ * ```ts
+ * import { calibrateThreshold } from 'contrastive';
+ *
+ * const distances = [0.1, 0.2, 0.35, 0.3, 0.8, 0.9];
+ * const labels = [0, 0, 0, 1, 1, 1];
+ * console.log(calibrateThreshold(distances, labels).threshold);                       // best accuracy
+ * console.log(calibrateThreshold(distances, labels, { kind: 'far', far: 0 }).threshold); // no false accepts
+ * ```
+ * @group Evaluation
  */
 export function calibrateThreshold(distances: NumericInput, labels: NumericInput, target: CalibrationTarget = { kind: 'accuracy' }): CalibratedThreshold {
   const fn = 'calibrateThreshold';
@@ -58,7 +68,7 @@ export function calibrateThreshold(distances: NumericInput, labels: NumericInput
   };
 }
 
-/** Parameters of p(same | d) = 1 / (1 + exp(a * d + b)). */
+/** Parameters of p(same | d) = 1 / (1 + exp(a * d + b)). @group Evaluation */
 export interface PlattParameters {
   a: number;
   b: number;
@@ -74,6 +84,14 @@ export interface PlattParameters {
  * (the probability falls as the distance grows).
  *
  * @throws ContrastiveError on bad input (see {@link verificationMetrics}).
+ * @example
+ * ```ts
+ * import { fitPlatt, probabilitySame } from 'contrastive';
+ *
+ * const platt = fitPlatt([0.1, 0.2, 0.35, 0.3, 0.8, 0.9], [0, 0, 0, 1, 1, 1]);
+ * console.log(probabilitySame(0.15, platt) > probabilitySame(0.85, platt)); // true: closer is likelier the same
+ * ```
+ * @group Evaluation
  */
 export function fitPlatt(distances: NumericInput, labels: NumericInput): PlattParameters {
   const { d, y, positives, negatives } = readPairs(distances, labels, 'fitPlatt');
@@ -140,9 +158,9 @@ export function fitPlatt(distances: NumericInput, labels: NumericInput): PlattPa
   return { a, b };
 }
 
-/** p(same | d) = 1 / (1 + exp(a * d + b)) for one distance. */
+/** p(same | d) = 1 / (1 + exp(a * d + b)) for one distance. @group Evaluation */
 export function probabilitySame(distance: number, params: PlattParameters): number;
-/** p(same | d) for each distance. */
+/** p(same | d) for each distance. @group Evaluation */
 export function probabilitySame(distance: ArrayLike<number>, params: PlattParameters): Float64Array;
 export function probabilitySame(distance: number | ArrayLike<number>, params: PlattParameters): number | Float64Array {
   const fn = 'probabilitySame';

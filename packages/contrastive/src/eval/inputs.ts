@@ -6,12 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError, check } from '../errors.js';
 
-/** A vector of numbers: an array, a typed array or a 1-D tensor. */
+/** A vector of numbers: an array, a typed array or a 1-D tensor. @group Evaluation */
 export type NumericInput = ArrayLike<number> | tf.Tensor;
 
 /**
  * Embeddings, one row per example: a 2-D tensor, an array of rows, or a flat
  * row-major array together with the `dim` option.
+ * @group Evaluation
  */
 export type EmbeddingsInput = tf.Tensor | ArrayLike<number> | ArrayLike<number>[];
 

@@ -8,7 +8,7 @@ import { Rng } from '../util/rng.js';
 import { readPairs, type NumericInput } from './inputs.js';
 import { rocCounts, rocBestAccuracy, operatingThreshold } from './verification.js';
 
-/** Options of {@link kFoldVerification}. */
+/** Options of {@link kFoldVerification}. @group Evaluation */
 export interface KFoldOptions {
   /** Number of folds (default 10, as the LFW protocol). */
   folds?: number;
@@ -16,7 +16,7 @@ export interface KFoldOptions {
   seed?: number;
 }
 
-/** What {@link kFoldVerification} returns. */
+/** What {@link kFoldVerification} returns. @group Evaluation */
 export interface KFoldResult {
   /** Mean held-out accuracy over the folds. */
   mean: number;
@@ -32,6 +32,16 @@ export interface KFoldResult {
  *
  * @throws ContrastiveError on bad input (see {@link verificationMetrics}), a fold
  *   count below 2 or above the number of pairs, or training folds missing a kind of pair.
+ * @example
+ * ```ts
+ * import { kFoldVerification } from 'contrastive';
+ *
+ * const distances = [0.1, 0.2, 0.3, 0.25, 0.7, 0.8, 0.9, 0.6, 0.15, 0.85];
+ * const labels = [0, 0, 0, 0, 1, 1, 1, 1, 0, 1];
+ * const r = kFoldVerification(distances, labels, { folds: 5, seed: 1 });
+ * console.log(r.mean, r.std, r.folds.length); // 1 0 5
+ * ```
+ * @group Evaluation
  */
 export function kFoldVerification(distances: NumericInput, labels: NumericInput, options: KFoldOptions = {}): KFoldResult {
   const fn = 'kFoldVerification';

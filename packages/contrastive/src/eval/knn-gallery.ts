@@ -14,6 +14,7 @@ import { OnnxScorer } from './onnx-scores.js';
  * the onnxruntime session are built on the first search and reused, so one
  * query costs one pass over the references instead of a copy of them. Gives
  * the same neighbours and distances as `knn(queries, references, k, distance)`.
+ * @group Evaluation
  */
 export class KnnGallery {
   /** Number of references. */

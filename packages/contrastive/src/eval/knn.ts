@@ -21,7 +21,7 @@ import { exactDistance, objectDistances } from './exact-distance.js';
 import { forEachNeighbourList, type KnnEngine, type NeighbourVisit } from './neighbour-lists.js';
 
 
-/** Options of {@link knn}. */
+/** Options of {@link knn}. @group Evaluation */
 export interface KnnOptions {
   /**
    * Queries and references are the same set (row i of both is the same
@@ -39,7 +39,7 @@ export interface KnnOptions {
   engine?: KnnEngine;
 }
 
-/** The k nearest references of each query, nearest first. */
+/** The k nearest references of each query, nearest first. @group Evaluation */
 export interface KnnResult {
   /** Row-major [queries, k]: reference index of the j-th neighbour of query q at q * k + j. */
   indices: Int32Array;
@@ -64,6 +64,15 @@ export interface KnnResult {
  * @param distance 'euclidean' (default), 'squaredEuclidean' or 'cosine'; or a {@link Distance}
  *   object, whose `matrix` ranks the references (on TF.js) and whose `pairs` gives the reported distances.
  * @throws ContrastiveError on shapes that do not match, non-finite values or a bad k.
+ * @example
+ * ```ts
+ * import { knn } from 'contrastive';
+ *
+ * const references = new Float32Array([0, 0, 1, 0, 0, 1]); // three 2-d rows
+ * const r = knn(new Float32Array([0.9, 0.1]), references, 2, 'euclidean', { dim: 2 });
+ * console.log(Array.from(r.indices), Array.from(r.distances)); // [1, 0] [0.141..., 0.905...]
+ * ```
+ * @group Evaluation
  */
 export function knn(queries: EmbeddingsInput, references: EmbeddingsInput, k: number, distance: DistanceLike = 'euclidean', options: KnnOptions = {}): KnnResult {
   const fn = 'knn';

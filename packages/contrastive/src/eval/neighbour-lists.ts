@@ -23,6 +23,7 @@ export const BLOCK_BYTES = 64 * 1024 * 1024;
  * CPU provider, all cores, AVX2/AVX-512), 'tfjs' (matMul on the active
  * TensorFlow.js backend), or 'auto': onnxruntime where it loads (Node.js with
  * onnxruntime-node installed), TF.js elsewhere (browsers).
+ * @group Evaluation
  */
 export type KnnEngine = 'auto' | 'onnxruntime' | 'tfjs';
 

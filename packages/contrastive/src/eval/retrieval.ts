@@ -9,7 +9,7 @@ import { checkDistance, type DistanceLike } from '../distances/distance.js';
 import { readClassLabels, readEmbeddings, type EmbeddingsInput, type NumericInput } from './inputs.js';
 import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './neighbour-lists.js';
 
-/** Options of {@link retrievalMetrics}. */
+/** Options of {@link retrievalMetrics}. @group Evaluation */
 export interface RetrievalOptions {
   /**
    * Neighbours retrieved per query for MAP@R and R-precision. Default: enough
@@ -28,7 +28,7 @@ export interface RetrievalOptions {
   engine?: KnnEngine;
 }
 
-/** What {@link retrievalMetrics} returns; every value is a mean over the evaluated queries. */
+/** What {@link retrievalMetrics} returns; every value is a mean over the evaluated queries. @group Evaluation */
 export interface RetrievalMetrics {
   /** Fraction of queries whose nearest neighbour has their label. */
   precisionAt1: number;
@@ -62,6 +62,16 @@ export interface RetrievalMetrics {
  * @param labels one integer class label per row.
  * @throws ContrastiveError on mismatched lengths, non-finite embeddings, a flat
  *   array not divisible by dim, or when no label has two members.
+ * @example
+ * ```ts
+ * import { retrievalMetrics } from 'contrastive';
+ *
+ * // Four 2-d embeddings of two classes, as a flat array.
+ * const embeddings = new Float32Array([0, 0, 0, 0.1, 1, 1, 1, 0.9]);
+ * const r = retrievalMetrics(embeddings, [0, 0, 1, 1], { dim: 2 });
+ * console.log(r.precisionAt1, r.mapAtR); // 1 1
+ * ```
+ * @group Evaluation
  */
 export function retrievalMetrics(embeddings: EmbeddingsInput, labels: NumericInput, options: RetrievalOptions = {}): RetrievalMetrics {
   const fn = 'retrievalMetrics';

@@ -9,7 +9,7 @@
 import { check } from '../errors.js';
 import { readPairs, readDistances, readPairLabels, type NumericInput } from './inputs.js';
 
-/** The ROC curve over every distinct distance threshold. */
+/** The ROC curve over every distinct distance threshold. @group Evaluation */
 export interface RocCurve {
   /** False accept rate at each point, non-decreasing from 0 to 1. */
   fpr: Float64Array;
@@ -23,7 +23,7 @@ export interface RocCurve {
   thresholds: Float64Array;
 }
 
-/** What {@link verificationMetrics} returns. */
+/** What {@link verificationMetrics} returns. @group Evaluation */
 export interface VerificationMetrics {
   /** Area under the ROC curve (trapezoid over all distinct thresholds; ties count 1/2, as scikit-learn's roc_auc_score). */
   auc: number;
@@ -91,6 +91,7 @@ export function rocCounts(d: Float64Array, y: Uint8Array, positives: number, neg
  * next distinct distance, so that it gives the same decisions on this set and
  * does not sit exactly on a training distance; the largest distance for the
  * last point and `-Infinity` (accept nothing) for the first.
+ * @group Evaluation
  */
 export function operatingThreshold(roc: RocCurve, i: number): number {
   const t = roc.thresholds;
@@ -168,6 +169,15 @@ export function rocAtFar(roc: RocCounts, far: number): number {
  * @param labels one label per pair: 0 = similar, 1 = dissimilar. Both kinds must be present.
  * @throws ContrastiveError on empty input, mismatched lengths, labels other than 0/1,
  *   non-finite distances, or when one kind of pair is missing.
+ * @example
+ * ```ts
+ * import { verificationMetrics } from 'contrastive';
+ *
+ * // Distances of four pairs; labels 0 = similar, 1 = dissimilar.
+ * const m = verificationMetrics([0.1, 0.4, 0.3, 0.9], [0, 0, 1, 1]);
+ * console.log(m.auc, m.eer, m.bestAccuracy, m.bestThreshold); // 0.75 0.5 0.75 ...
+ * ```
+ * @group Evaluation
  */
 export function verificationMetrics(distances: NumericInput, labels: NumericInput): VerificationMetrics {
   const fn = 'verificationMetrics';
@@ -192,6 +202,7 @@ export function verificationMetrics(distances: NumericInput, labels: NumericInpu
 /**
  * Fraction of pairs decided correctly at `threshold`: a pair is called "same"
  * when distance <= threshold, which is correct for label 0 and wrong for label 1.
+ * @group Evaluation
  */
 export function accuracyAtThreshold(distances: NumericInput, labels: NumericInput, threshold: number): number {
   const fn = 'accuracyAtThreshold';

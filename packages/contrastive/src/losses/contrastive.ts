@@ -12,7 +12,7 @@ import { checkMargin } from './margin.js';
 import { contrastivePerPair } from './pair-loss.js';
 import { checkReduction, readWeights, reduceLoss, type PairWeights, type Reduction } from './reduction.js';
 
-/** Options of {@link contrastiveLoss}. */
+/** Options of {@link contrastiveLoss}. @group Losses */
 export interface ContrastiveLossOptions {
   /** Margin m beyond which a dissimilar pair costs nothing; >= 0, default 1. */
   margin?: number;
@@ -41,7 +41,7 @@ export interface ContrastiveLossOptions {
   implementation?: 'fused' | 'ops';
 }
 
-/** Options of {@link contrastiveLossFromDistance} and {@link contrastiveLossFn}. */
+/** Options of {@link contrastiveLossFromDistance} and {@link contrastiveLossFn}. @group Losses */
 export type ContrastiveLossFromDistanceOptions = Pick<ContrastiveLossOptions, 'margin' | 'posMargin' | 'reduction' | 'convention' | 'weights'>;
 
 interface Resolved {
@@ -119,6 +119,17 @@ function checkDistancesFinite(dist: tf.Tensor1D, fn: string): void {
  * @returns a scalar ('mean', 'sum') or the [N] per-pair losses ('none').
  * @throws ContrastiveError on mismatched N or d, labels other than 0/1, non-finite
  *   values, a negative margin or an unknown option.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { contrastiveLoss } from 'contrastive';
+ *
+ * const e1 = tf.tensor2d([[0, 0], [0, 0]]);
+ * const e2 = tf.tensor2d([[0, 0.5], [0, 0.5]]);
+ * // Pair 0 similar (label 0): 1/2 * 0.5^2; pair 1 dissimilar (label 1): 1/2 * (1 - 0.5)^2.
+ * contrastiveLoss(e1, e2, [0, 1], { margin: 1, reduction: 'none' }).print(); // [0.125, 0.125]
+ * ```
+ * @group Losses
  */
 export function contrastiveLoss(emb1: tf.Tensor2D, emb2: tf.Tensor2D, labels: LabelsInput, options?: ContrastiveLossOptions): tf.Tensor {
   const fn = 'contrastiveLoss';
@@ -166,6 +177,19 @@ export function resolveContrastiveOptions(options: ContrastiveLossOptions | unde
  *
  * @param labels - N labels, 0/1 (meaning set by `options.convention`).
  * @param distances - N distances, finite and >= 0.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { contrastiveLossFromDistance } from 'contrastive';
+ *
+ * // TensorFlow Addons' convention (1 = similar) and sample weights: TFA's own test case.
+ * const loss = contrastiveLossFromDistance([0, 0, 1, 1, 0, 1], tf.tensor1d([0.1, 0.3, 1.3, 0.7, 1.1, 0.5]), {
+ *   convention: 'tfa',
+ *   weights: [1.2, 0.8, 0.5, 0.4, 1.5, 1.0],
+ * });
+ * console.log(loss.dataSync()[0].toFixed(4)); // 0.4425
+ * ```
+ * @group Losses
  */
 export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.Tensor, options?: ContrastiveLossFromDistanceOptions): tf.Tensor {
   const fn = 'contrastiveLossFromDistance';
@@ -193,6 +217,7 @@ export function contrastiveLossFromDistance(labels: LabelsInput, distances: tf.T
  * A Keras-style loss `(yTrue, yPred) => scalar` for `model.compile({ loss })`,
  * where the model outputs the distance of each pair ([N] or [N, 1]) and
  * `yTrue` holds the 0/1 labels. Reduction 'mean' (default), 'sum' or 'mean-nonzero'.
+ * @group Losses
  */
 export function contrastiveLossFn(options?: Omit<ContrastiveLossFromDistanceOptions, 'weights'>): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
   const fn = 'contrastiveLossFn';

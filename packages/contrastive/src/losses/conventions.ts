@@ -17,10 +17,11 @@ import { check } from '../errors.js';
  *   L = (1 - y) * D^2 + y * max(0, m - D)^2, so y = 0 is pulled together and y = 1 pushed
  *   past the margin. (That example's `make_pairs` labels matching pairs 1 and feeds the loss a
  *   sigmoid output rather than a distance; we follow the formula, not the data labels.)
+ * @group Losses
  */
 export type ContrastiveConvention = 'hadsell' | 'tfa' | 'keras-io';
 
-/** Every {@link ContrastiveConvention}. */
+/** Every {@link ContrastiveConvention}. @group Losses */
 export const CONVENTIONS: readonly ContrastiveConvention[] = ['hadsell', 'tfa', 'keras-io'];
 
 /** What a convention means: which label pulls a pair together, and the factor in front of both terms. */

@@ -55,6 +55,7 @@ function flatIndices(rows: number, first: ArrayLike<number>[], second: ArrayLike
  *
  * @param embeddings - [N, d] batch embeddings.
  * @param pairs - the mined index tuples.
+ * @group Losses
  */
 export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: PairIndices, options?: ContrastiveLossOptions): tf.Tensor {
   const fn = 'pairLossFromIndices';
@@ -90,6 +91,7 @@ export function pairLossFromIndices(embeddings: tf.Tensor2D, pairs: PairIndices,
  * {@link tripletLoss} on the gathered rows, computed from the batch's pair table
  * (see `indexPairDistances`), so millions of triplets of a few-hundred-row batch
  * cost milliseconds. No triplets gives a zero loss (that still depends on `embeddings`).
+ * @group Losses
  */
 export function tripletLossFromIndices(embeddings: tf.Tensor2D, triplets: TripletIndices, options?: TripletLossOptions): tf.Tensor {
   const fn = 'tripletLossFromIndices';

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, ContrastiveError } from '../errors.js';
 
-/** Labels as the loss functions accept them: a tensor of N values, or any array of numbers. */
+/** Labels as the loss functions accept them: a tensor of N values, or any array of numbers. @group Losses */
 export type LabelsInput = tf.Tensor | number[] | ArrayLike<number>;
 
 /**

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** What the per-pair formula depends on besides the distance. */
+/** What the per-pair formula depends on besides the distance. @group Losses */
 export interface PairLossTerms {
   /** The margin m of dissimilar pairs. */
   margin: number;
@@ -22,7 +22,10 @@ export interface PairLossTerms {
   scale?: number;
 }
 
-/** The loss of one pair at distance `distance` (similar: pulled together; else pushed past the margin). */
+/**
+ * The loss of one pair at distance `distance` (similar: pulled together; else pushed past the margin).
+ * @group Losses
+ */
 export function contrastivePairLoss(distance: number, similar: boolean, terms: PairLossTerms): number {
   const scale = terms.scale ?? 0.5;
   if (similar) {

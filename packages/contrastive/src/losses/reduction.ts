@@ -10,16 +10,18 @@ import { check, ContrastiveError } from '../errors.js';
  * - `'none'`: the [N] per-pair losses w_i L_i.
  *
  * w_i are the per-pair weights (1 when none are given).
+ * @group Losses
  */
 export type Reduction = 'mean' | 'sum' | 'mean-nonzero' | 'none';
 
-/** Every {@link Reduction}. */
+/** Every {@link Reduction}. @group Losses */
 export const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'mean-nonzero', 'none'];
 
 /**
  * Per-pair weights, with Keras / TensorFlow Addons `sample_weight` semantics:
  * one number per pair (an array or a [N] / [N, 1] tensor), or one number that scales every pair.
  * The mean still divides by N (not by the sum of the weights).
+ * @group Losses
  */
 export type PairWeights = number | tf.Tensor | ArrayLike<number>;
 
@@ -40,6 +42,7 @@ export function reductionWeight(reduction: 'mean' | 'sum' | 'none', n: number): 
 /**
  * Checks `weights` against `n` pairs and returns them as a number (one weight
  * for all) or as N float32 values. Each weight must be finite and >= 0.
+ * @group Losses
  */
 export function readWeights(weights: PairWeights, n: number, fn: string): number | Float32Array {
   if (typeof weights === 'number') {
@@ -73,6 +76,7 @@ export function readWeights(weights: PairWeights, n: number, fn: string): number
 /**
  * Reduces [N] per-item losses: a scalar for 'mean', 'sum' and 'mean-nonzero', the
  * (weighted) [N] losses for 'none'. `weights` as read by {@link readWeights}.
+ * @group Losses
  */
 export function reduceLoss(perItem: tf.Tensor1D, reduction: Reduction, weights?: number | Float32Array): tf.Tensor {
   return tf.tidy(() => {

@@ -6,7 +6,7 @@ import { asFloat, checkOptionKeys } from './inputs.js';
 import { checkMargin } from './margin.js';
 import { checkReduction, reduceLoss, type Reduction } from './reduction.js';
 
-/** Options of {@link tripletLoss}. */
+/** Options of {@link tripletLoss}. @group Losses */
 export interface TripletLossOptions {
   /** Margin m by which a negative must be farther than the positive; >= 0, default 1. */
   margin?: number;
@@ -60,6 +60,15 @@ export function tripletFromRows(anchor: tf.Tensor2D, positive: tf.Tensor2D, nega
  * @param anchor - [N, d]; @param positive - [N, d], same class as the anchor;
  * @param negative - [N, d], another class.
  * @returns a scalar ('mean', 'sum') or the [N] per-triplet losses ('none').
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { tripletLoss } from 'contrastive';
+ *
+ * // D(a, p) = 1, D(a, n) = 1.5, margin 1: max(0, 1 - 1.5 + 1) = 0.5.
+ * tripletLoss(tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 1.5]]), { margin: 1 }).print(); // 0.5
+ * ```
+ * @group Losses
  */
 export function tripletLoss(anchor: tf.Tensor2D, positive: tf.Tensor2D, negative: tf.Tensor2D, options?: TripletLossOptions): tf.Tensor {
   const fn = 'tripletLoss';

@@ -12,7 +12,7 @@ import type { PairIndices } from './types.js';
 import { checkFinite, checkMinerInputs } from './batch-check.js';
 import { checkMargin } from '../losses/margin.js';
 
-/** Options of the pair miners that use a margin. */
+/** Options of the pair miners that use a margin. @group Miners */
 export interface PairMinerOptions {
   /** Contrastive margin m (distance units), used by `semi-hard` and as `pair-margin`'s default negMargin. Default 1. */
   margin?: number;
@@ -60,6 +60,7 @@ function result(pos: ArrayLike<number>, neg: ArrayLike<number>, n: number): Pair
 /**
  * Every positive and every negative pair of the batch (ordered pairs, row-major;
  * see the module comment).
+ * @group Miners
  */
 export function allPairsMiner(distances: Float32Array, labels: ArrayLike<number>): PairIndices {
   const n = checkMinerInputs('allPairsMiner', distances, labels);
@@ -72,6 +73,7 @@ export function allPairsMiner(distances: Float32Array, labels: ArrayLike<number>
  * as many as there are positive pairs (all negatives when there are fewer).
  * Negatives come hardest first; ties are broken by row, then column index.
  * A batch with no positive pair yields no negatives either.
+ * @group Miners
  */
 export function hardNegativePairMiner(distances: Float32Array, labels: ArrayLike<number>): PairIndices {
   const n = checkMinerInputs('hardNegativePairMiner', distances, labels);
@@ -88,6 +90,7 @@ export function hardNegativePairMiner(distances: Float32Array, labels: ArrayLike
  * in FaceNet's sense: D(a, p) < D(a, x) < D(a, p) + margin. That is exactly the set
  * of negatives that occur in some semi-hard triplet (see {@link semiHardTripletMiner});
  * anchors without a positive contribute no negatives. Row-major order.
+ * @group Miners
  */
 export function semiHardPairMiner(
   distances: Float32Array,
@@ -125,6 +128,7 @@ export function semiHardPairMiner(
  * than `posMargin` (D > posMargin) and negative pairs closer than `negMargin`
  * (D < negMargin) - the pairs that violate the margins. Row-major order.
  * Defaults: posMargin 0, negMargin = margin (default 1).
+ * @group Miners
  */
 export function pairMarginMiner(
   distances: Float32Array,

@@ -29,6 +29,16 @@ const quoted = (names: readonly string[]): string => names.map((s) => `'${s}'`).
 /**
  * The pair miner called `name` ('all' | 'hard-negative' | 'semi-hard' | 'pair-margin')
  * with its options bound. Throws a ContrastiveError listing the names for an unknown one.
+ * @example
+ * ```ts
+ * import { createPairMiner, pairwiseDistanceMatrix } from 'contrastive';
+ *
+ * const miner = createPairMiner('semi-hard', { margin: 0.5 });
+ * const distances = pairwiseDistanceMatrix(new Float32Array([0, 0.1, 0.4, 1]), null, 'euclidean', 1);
+ * const mined = miner(distances, [0, 0, 1, 1]); // { a1, p, a2, n }: positive pairs and semi-hard negatives
+ * console.log(mined.a1.length, mined.a2.length);
+ * ```
+ * @group Miners
  */
 export function createPairMiner(name: string, options: PairMinerOptions = {}): PairMiner {
   const fn = 'createPairMiner';
@@ -56,6 +66,7 @@ export function createPairMiner(name: string, options: PairMinerOptions = {}): P
 /**
  * The triplet miner called `name` ('all' | 'hard' | 'semi-hard') with its options
  * bound. Throws a ContrastiveError listing the names for an unknown one.
+ * @group Miners
  */
 export function createTripletMiner(name: string, options: TripletMinerOptions = {}): TripletMiner {
   const fn = 'createTripletMiner';

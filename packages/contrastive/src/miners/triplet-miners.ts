@@ -8,7 +8,7 @@ import type { TripletIndices } from './types.js';
 import { checkMinerInputs } from './batch-check.js';
 import { checkMargin } from '../losses/margin.js';
 
-/** Options of the triplet miners that use a margin. */
+/** Options of the triplet miners that use a margin. @group Miners */
 export interface TripletMinerOptions {
   /** Triplet margin (distance units), used by `semi-hard`. Default 1. */
   margin?: number;
@@ -32,6 +32,7 @@ function forEachTriplet(n: number, labels: ArrayLike<number>, visit: (a: number,
  * Every valid triplet of the batch, in lexicographic (anchor, positive, negative)
  * order, as pytorch-metric-learning's `get_all_triplets_indices`. Their number
  * grows as N^3: with m examples per class it is N (m - 1) (N - m).
+ * @group Miners
  */
 export function allTripletsMiner(distances: Float32Array, labels: ArrayLike<number>): TripletIndices {
   const n = checkMinerInputs('allTripletsMiner', distances, labels);
@@ -50,6 +51,7 @@ export function allTripletsMiner(distances: Float32Array, labels: ArrayLike<numb
  * Batch-hard mining (Hermans et al. 2017): for each anchor, in row order, its
  * farthest positive and its closest negative. Ties go to the smaller row index.
  * Anchors without a positive or without a negative in the batch are skipped.
+ * @group Miners
  */
 export function batchHardTripletMiner(distances: Float32Array, labels: ArrayLike<number>): TripletIndices {
   const n = checkMinerInputs('batchHardTripletMiner', distances, labels);
@@ -82,6 +84,7 @@ export function batchHardTripletMiner(distances: Float32Array, labels: ArrayLike
  * the positive but still inside the margin, D(a, p) < D(a, x) < D(a, p) + margin
  * - the same rule as pytorch-metric-learning's TripletMarginMiner("semihard").
  * Lexicographic (anchor, positive, negative) order.
+ * @group Miners
  */
 export function semiHardTripletMiner(
   distances: Float32Array,

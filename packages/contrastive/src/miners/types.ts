@@ -9,6 +9,7 @@ import type { IndexPairs } from '../samplers/index-pairs.js';
 /**
  * Mined pairs: positive pairs `(a1[k], p[k])` (same class) and negative pairs
  * `(a2[k], n[k])` (different classes), as row indices into the batch.
+ * @group Miners
  */
 export interface PairIndices {
   a1: Int32Array;
@@ -17,7 +18,7 @@ export interface PairIndices {
   n: Int32Array;
 }
 
-/** Mined triplets `(anchor[k], positive[k], negative[k])`, row indices into the batch. */
+/** Mined triplets `(anchor[k], positive[k], negative[k])`, row indices into the batch. @group Miners */
 export interface TripletIndices {
   anchor: Int32Array;
   positive: Int32Array;
@@ -27,15 +28,17 @@ export interface TripletIndices {
 /**
  * A pair miner: `distances` is the batch's N x N distance matrix, row-major
  * (`distances[i * N + j]` = D(i, j)), `labels` the N class labels of the rows.
+ * @group Miners
  */
 export type PairMiner = (distances: Float32Array, labels: ArrayLike<number>) => PairIndices;
 
-/** A triplet miner, same inputs as {@link PairMiner}. */
+/** A triplet miner, same inputs as {@link PairMiner}. @group Miners */
 export type TripletMiner = (distances: Float32Array, labels: ArrayLike<number>) => TripletIndices;
 
 /**
  * Flattens mined pairs into {@link IndexPairs} for a pair loss: the positive pairs
  * first with label 0 (similar), then the negative pairs with label 1 (dissimilar).
+ * @group Miners
  */
 export function minedPairsToIndexPairs(pairs: PairIndices): IndexPairs {
   const np = pairs.a1.length;

@@ -18,16 +18,16 @@ import type { BundleManifest, Preprocessing } from './manifest.js';
 
 const FN = 'loadBrowserBundle';
 
-/** What `tf.browser.fromPixels` accepts: an image, canvas, video, bitmap, ImageData, or `{ width, height, data }` RGBA bytes. */
+/** What `tf.browser.fromPixels` accepts: an image, canvas, video, bitmap, ImageData, or `{ width, height, data }` RGBA bytes. @group Bundles */
 export type PixelSource = Parameters<typeof tf.browser.fromPixels>[0];
 
-/** Options of {@link loadBrowserBundle}. */
+/** Options of {@link loadBrowserBundle}. @group Bundles */
 export interface BrowserBundleOptions {
   /** The fetch to use (default: the global fetch). */
   fetch?: typeof fetch;
 }
 
-/** A pair decision, the same shape `contrastive verify --json` and `POST /api/verify` answer. */
+/** A pair decision, the same shape `contrastive verify --json` and `POST /api/verify` answer. @group Bundles */
 export interface BrowserVerifyResult {
   distance: number;
   threshold: number;
@@ -36,7 +36,7 @@ export interface BrowserVerifyResult {
   probability: number | null;
 }
 
-/** A loaded bundle: preprocessing, embedding and verification as the CLI does them. */
+/** A loaded bundle: preprocessing, embedding and verification as the CLI does them. @group Bundles */
 export interface BrowserBundle {
   /** The bundle's manifest.json. */
   readonly manifest: BundleManifest;
@@ -87,6 +87,7 @@ function perChannel(v: number | number[], channels: number): number[] {
  * then (pixel * scale - mean) / std. Equal to the CLI's input for images that
  * already have the model's size and channels; resampled ones differ slightly
  * (bilinear here, Lanczos in sharp).
+ * @group Bundles
  */
 export function preprocessPixels(rgb: tf.Tensor3D, p: Extract<Preprocessing, { kind: 'image' }>): tf.Tensor3D {
   return tf.tidy(() => {
@@ -154,6 +155,17 @@ async function fetchJson(url: string, doFetch: typeof fetch): Promise<unknown> {
  *
  * @throws ContrastiveError naming the URL when a file is missing, not JSON,
  *   or not a bundle this loader reads, or when the model disagrees with the manifest.
+ * @example
+ * <!-- docs-test: typecheck-only (needs a page and a bundle served over HTTP) -->
+ * ```ts
+ * import { loadBrowserBundle } from 'contrastive/browser';
+ *
+ * const bundle = await loadBrowserBundle('/models/digits'); // manifest.json, model.json, weights.bin
+ * const img = document.querySelector('img')!;
+ * const [embedding] = await bundle.embed([img]);
+ * console.log(embedding.length, await bundle.verify(img, img)); // { distance: 0, same: true, ... }
+ * ```
+ * @group Bundles
  */
 export async function loadBrowserBundle(url: string, options: BrowserBundleOptions = {}): Promise<BrowserBundle> {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -175,7 +187,7 @@ export async function loadBrowserBundle(url: string, options: BrowserBundleOptio
   return browserBundle(model, manifest);
 }
 
-/** Wraps a loaded encoder and its manifest (for models loaded another way, e.g. `tf.io.fromMemory`). */
+/** Wraps a loaded encoder and its manifest (for models loaded another way, e.g. `tf.io.fromMemory`). @group Bundles */
 export function browserBundle(model: tf.LayersModel, manifest: BundleManifest): BrowserBundle {
   checkManifest(manifest, 'manifest');
   const shape = manifest.input.shape;

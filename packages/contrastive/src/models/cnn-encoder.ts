@@ -6,7 +6,7 @@ import { SeededInit } from './seeded-init.js';
 import { fuseConvBiasRelu } from './fused-conv-layer.js';
 import { parseWith } from './validate.js';
 
-/** Options of {@link cnnEncoder}. */
+/** Options of {@link cnnEncoder}. @group Encoders */
 export interface CnnEncoderOptions {
   /** Image shape [height, width, channels], e.g. [28, 28, 1]. */
   inputShape: [number, number, number];
@@ -29,6 +29,15 @@ export interface CnnEncoderOptions {
  * [-> batchNorm] -> relu -> maxpool 2x2; then flatten -> dense(dense, relu) ->
  * dense(embeddingDim), linear output. The defaults are the reference Siamese
  * CNN: 28x28 -> conv32 3x3 -> pool -> conv64 3x3 -> pool -> fc128 -> fc64.
+ * @example
+ * ```ts
+ * import { cnnEncoder, SiameseNetwork } from 'contrastive';
+ *
+ * // The reference CNN: conv32 3x3 - pool - conv64 3x3 - pool - dense 128 - 64, seeded.
+ * const net = new SiameseNetwork(cnnEncoder({ inputShape: [28, 28, 1], seed: 1 }), { normalize: true });
+ * console.log(net.embeddingDim, net.encoder.countParams());
+ * ```
+ * @group Encoders
  */
 export function cnnEncoder(options: CnnEncoderOptions): Encoder<CnnEncoderSpec> {
   const spec = parseWith(

@@ -9,6 +9,7 @@ import { sequenceEncoder } from './sequence-encoder.js';
  * Builds the encoder a spec describes (dispatching on `spec.kind`), freshly
  * initialised from `spec.seed`: the same spec gives the same initial weights.
  * Accepts the spec of a bundle manifest or of {@link Encoder.spec}.
+ * @group Encoders
  */
 export function createEncoder(spec: EncoderSpec): Encoder {
   switch (spec?.kind) {

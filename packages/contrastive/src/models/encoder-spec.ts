@@ -6,15 +6,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 
-/** Activations the ready encoders accept (a subset of the TF.js layer activations). */
+/** Activations the ready encoders accept (a subset of the TF.js layer activations). @group Encoders */
 export const ENCODER_ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'swish', 'linear'] as const;
-/** An activation name for the hidden layers of a ready encoder. */
+/** An activation name for the hidden layers of a ready encoder. @group Encoders */
 export type EncoderActivation = (typeof ENCODER_ACTIVATIONS)[number];
 
 const positiveInt = z.number().int().positive();
 const seed = z.number().int().nonnegative();
 
-/** Schema of {@link MlpEncoderSpec}. */
+/** Schema of {@link MlpEncoderSpec}. @group Encoders */
 export const mlpEncoderSpecSchema = z.object({
   kind: z.literal('mlp'),
   inputShape: z.array(positiveInt).min(1),
@@ -25,7 +25,7 @@ export const mlpEncoderSpecSchema = z.object({
   seed,
 });
 
-/** Schema of {@link CnnEncoderSpec}. */
+/** Schema of {@link CnnEncoderSpec}. @group Encoders */
 export const cnnEncoderSpecSchema = z.object({
   kind: z.literal('cnn'),
   inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
@@ -37,7 +37,7 @@ export const cnnEncoderSpecSchema = z.object({
   seed,
 });
 
-/** Schema of {@link SequenceEncoderSpec}. */
+/** Schema of {@link SequenceEncoderSpec}. @group Encoders */
 export const sequenceEncoderSpecSchema = z.object({
   kind: z.literal('sequence'),
   features: positiveInt,
@@ -52,23 +52,24 @@ export const sequenceEncoderSpecSchema = z.object({
   seed,
 });
 
-/** Schema of {@link EncoderSpec} (validated when a bundle manifest is read). */
+/** Schema of {@link EncoderSpec} (validated when a bundle manifest is read). @group Encoders */
 export const encoderSpecSchema = z.discriminatedUnion('kind', [mlpEncoderSpecSchema, cnnEncoderSpecSchema, sequenceEncoderSpecSchema]);
 
-/** A fully resolved multilayer-perceptron encoder: flatten -> dense(hidden)... -> dense(embeddingDim). */
+/** A fully resolved multilayer-perceptron encoder: flatten -> dense(hidden)... -> dense(embeddingDim). @group Encoders */
 export type MlpEncoderSpec = z.infer<typeof mlpEncoderSpecSchema>;
-/** A fully resolved conv encoder: [conv-relu-maxpool]... -> flatten -> dense -> dense(embeddingDim). */
+/** A fully resolved conv encoder: [conv-relu-maxpool]... -> flatten -> dense -> dense(embeddingDim). @group Encoders */
 export type CnnEncoderSpec = z.infer<typeof cnnEncoderSpecSchema>;
 /**
  * A fully resolved sequence encoder over [time, features] with any number of
  * time steps: 1-D convolutions ('conv1d', uses `filters` and `kernelSize`) or a
  * GRU ('gru', uses `units`), then global pooling over time -> dense(embeddingDim).
+ * @group Encoders
  */
 export type SequenceEncoderSpec = z.infer<typeof sequenceEncoderSpecSchema>;
-/** The spec of any ready encoder, discriminated by `kind`. */
+/** The spec of any ready encoder, discriminated by `kind`. @group Encoders */
 export type EncoderSpec = z.infer<typeof encoderSpecSchema>;
 
-/** A ready encoder: the model plus the spec it was built from. */
+/** A ready encoder: the model plus the spec it was built from. @group Encoders */
 export interface Encoder<S extends EncoderSpec = EncoderSpec> {
   /** Maps a batch of inputs to a [batch, embeddingDim] embedding. */
   model: tf.LayersModel;

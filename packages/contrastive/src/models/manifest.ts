@@ -7,15 +7,15 @@ import { z } from 'zod';
 import { encoderSpecSchema } from './encoder-spec.js';
 import { DISTANCE_NAMES } from '../distances/index.js';
 
-/** The `format` field every bundle manifest carries. */
+/** The `format` field every bundle manifest carries. @group Bundles */
 export const BUNDLE_FORMAT = 'contrastive-bundle';
-/** The manifest format this library writes, and the newest it reads. Bump on incompatible changes. */
+/** The manifest format this library writes, and the newest it reads. Bump on incompatible changes. @group Bundles */
 export const BUNDLE_FORMAT_VERSION = 1;
 
 const finite = z.number().finite();
 const perChannel = z.union([finite, z.array(finite).min(1)]);
 
-/** Schema of {@link Preprocessing}. */
+/** Schema of {@link Preprocessing}. @group Bundles */
 export const preprocessingSchema = z.discriminatedUnion('kind', [
   z.object({
     /** An image: resize to width x height, `channels` channels, then (pixel * scale - mean) / std. */
@@ -48,7 +48,7 @@ export const preprocessingSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-/** Schema of {@link BundleManifest}. */
+/** Schema of {@link BundleManifest}. @group Bundles */
 export const bundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   formatVersion: z.number().int().positive(),
@@ -111,7 +111,7 @@ export const bundleManifestSchema = z.object({
   // Fields added by a later writer of the same formatVersion survive a read-modify-write.
   .catchall(z.unknown());
 
-/** How a raw input becomes the model's input. */
+/** How a raw input becomes the model's input. @group Bundles */
 export type Preprocessing = z.infer<typeof preprocessingSchema>;
-/** The content of a bundle's manifest.json. */
+/** The content of a bundle's manifest.json. @group Bundles */
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;

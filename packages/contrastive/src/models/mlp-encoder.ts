@@ -4,7 +4,7 @@ import { mlpEncoderSpecSchema, type EncoderActivation, type Encoder, type MlpEnc
 import { SeededInit } from './seeded-init.js';
 import { parseWith } from './validate.js';
 
-/** Options of {@link mlpEncoder}. */
+/** Options of {@link mlpEncoder}. @group Encoders */
 export interface MlpEncoderOptions {
   /** Shape of one example, e.g. [784] or [28, 28, 1] (flattened first). */
   inputShape: number[];
@@ -23,6 +23,16 @@ export interface MlpEncoderOptions {
 /**
  * Builds a multilayer-perceptron encoder: [flatten] -> dense(h, activation)
  * [-> dropout] for each h in `hidden` -> dense(embeddingDim), linear output.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { mlpEncoder } from 'contrastive';
+ *
+ * const encoder = mlpEncoder({ inputShape: [28, 28, 1], hidden: [128], embeddingDim: 32, seed: 1 });
+ * const out = encoder.model.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor;
+ * console.log(out.shape); // [2, 32]
+ * ```
+ * @group Encoders
  */
 export function mlpEncoder(options: MlpEncoderOptions): Encoder<MlpEncoderSpec> {
   const spec = parseWith(

@@ -4,7 +4,7 @@ import { sequenceEncoderSpecSchema, type Encoder, type SequenceEncoderSpec } fro
 import { SeededInit } from './seeded-init.js';
 import { parseWith } from './validate.js';
 
-/** Options of {@link sequenceEncoder}. */
+/** Options of {@link sequenceEncoder}. @group Encoders */
 export interface SequenceEncoderOptions {
   /** Values per time step (e.g. 3 for x, y, pressure). */
   features: number;
@@ -36,6 +36,7 @@ export interface SequenceEncoderOptions {
  * time, then dense(embeddingDim).
  * A batch holds sequences of one length; padding with zeros shifts the pooled
  * value, so group sequences by length (or resample them) rather than pad.
+ * @group Encoders
  */
 export function sequenceEncoder(options: SequenceEncoderOptions): Encoder<SequenceEncoderSpec> {
   const spec = parseWith(

@@ -9,7 +9,7 @@ import type { Encoder, EncoderSpec } from './encoder-spec.js';
 import { l2Normalize } from './l2-normalize.js';
 import { DISTANCE_NAMES, pairDistances, type DistanceName } from '../distances/index.js';
 
-/** Options of {@link SiameseNetwork}. */
+/** Options of {@link SiameseNetwork}. @group Encoders */
 export interface SiameseNetworkOptions {
   /** Distance between embeddings (default 'euclidean'). */
   distance?: DistanceName;
@@ -19,7 +19,7 @@ export interface SiameseNetworkOptions {
   spec?: EncoderSpec | null;
 }
 
-/** Options of {@link SiameseNetwork.embed}. */
+/** Options of {@link SiameseNetwork.embed}. @group Encoders */
 export interface EmbedOptions {
   /** Run layers in training mode (dropout on, batch norm on batch statistics). Default false. */
   training?: boolean;
@@ -30,7 +30,7 @@ function isEncoder(x: unknown): x is Encoder {
 }
 
 /** A Siamese network over one shared encoder. */
-/** What a network was trained on, as saveBundle records it in manifest.training. */
+/** What a network was trained on, as saveBundle records it in manifest.training. @group Encoders */
 export interface NetworkTrainingRecord {
   /** Dataset spec, with an absolute path for folder:, idx: and pairs: data. */
   dataset: string;
@@ -51,6 +51,18 @@ export interface NetworkTrainingRecord {
 /**
  * One encoder applied with shared weights to both inputs of a pair: `embed` gives
  * (optionally L2-normalised) embeddings, `distance` the distance of each pair.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { SiameseNetwork, mlpEncoder } from 'contrastive';
+ *
+ * const net = new SiameseNetwork(mlpEncoder({ inputShape: [4], hidden: [8], embeddingDim: 2, seed: 1 }), { normalize: true });
+ * const x1 = tf.tensor2d([[1, 0, 0, 0], [0, 1, 0, 0]]);
+ * const x2 = tf.tensor2d([[1, 0, 0, 0], [0, 0, 1, 1]]);
+ * net.distance(x1, x2).print(); // [0, d]: identical inputs have distance 0
+ * console.log(await net.embedBatched(new Float32Array(8), 2)); // two L2-normalised 2-d embeddings, flat
+ * ```
+ * @group Encoders
  */
 export class SiameseNetwork {
   /** The shared encoder: input [batch, ...inputShape] -> embedding [batch, embeddingDim]. */

@@ -8,7 +8,7 @@ import { check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { checkSeed, groupByClass } from './classes.js';
 
-/** Options of {@link mPerClassSampler}. */
+/** Options of {@link mPerClassSampler}. @group Samplers */
 export interface MPerClassSamplerOptions {
   /** Examples per class in each batch, >= 1. */
   m: number;
@@ -42,6 +42,16 @@ function sampleDistinct(k: number, m: number, rng: Rng): number[] {
  *
  * @throws ContrastiveError when batchSize is smaller than 2 * m, not a multiple of
  *   m, larger than m * (number of classes), or lengthBeforeNewIter < batchSize.
+ * @example
+ * ```ts
+ * import { mPerClassSampler } from 'contrastive';
+ *
+ * const labels = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3];
+ * // Batches of 4: 2 examples of each of 2 classes, 12 indices per epoch.
+ * const batches = mPerClassSampler(labels, { m: 2, batchSize: 4, seed: 1 });
+ * console.log(batches.map((b) => Array.from(b, (k) => labels[k]))); // three batches like [c, c, d, d]
+ * ```
+ * @group Samplers
  */
 export function mPerClassSampler(labels: ArrayLike<number>, options: MPerClassSamplerOptions): Int32Array[] {
   const fn = 'mPerClassSampler';

@@ -8,7 +8,7 @@ import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { checkSeed, groupByClass } from './classes.js';
 
-/** Options of {@link makePairs}. */
+/** Options of {@link makePairs}. @group Samplers */
 export interface MakePairsOptions {
   /** Total number of pairs, >= 1. */
   count: number;
@@ -135,6 +135,15 @@ function classPairs(members: Int32Array, quota: number, rng: Rng, out: number[])
  *
  * @throws ContrastiveError on fewer than 2 classes, no class with 2 members (when
  *   similar pairs are wanted), count < 1, positiveFraction outside (0, 1).
+ * @example
+ * ```ts
+ * import { makePairs } from 'contrastive';
+ *
+ * const labels = [0, 0, 0, 1, 1, 1, 2, 2];
+ * const pairs = makePairs(labels, { count: 6, seed: 7 }); // half similar (label 0), half dissimilar (1)
+ * for (let k = 0; k < pairs.labels.length; k++) console.log(pairs.i[k], pairs.j[k], pairs.labels[k]);
+ * ```
+ * @group Samplers
  */
 export function makePairs(labels: ArrayLike<number>, options: MakePairsOptions): IndexPairs {
   const fn = 'makePairs';

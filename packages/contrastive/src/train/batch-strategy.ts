@@ -6,10 +6,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 
-/** Augments `rows` raw examples in place (e.g. random shifts). */
+/** Augments `rows` raw examples in place (e.g. random shifts). @group Training */
 export type Augment = (buf: Float32Array, rows: number) => void;
 
-/** One training batch: its inputs are on the backend; `loss` runs inside `optimizer.minimize`. */
+/** One training batch: its inputs are on the backend; `loss` runs inside `optimizer.minimize`. @group Training */
 export interface TrainingBatch {
   /** Forward pass and loss of the batch (the trainer differentiates it). */
   loss(): tf.Scalar;
@@ -17,7 +17,7 @@ export interface TrainingBatch {
   dispose(): void;
 }
 
-/** How one epoch's batches are drawn. */
+/** How one epoch's batches are drawn. @group Training */
 export interface BatchStrategy {
   /** Optimiser steps per epoch. */
   readonly stepsPerEpoch: number;

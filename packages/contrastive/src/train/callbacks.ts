@@ -4,7 +4,7 @@
  */
 import type { EpochRecord } from './history.js';
 
-/** What `onTrainBegin` receives. */
+/** What `onTrainBegin` receives. @group Training */
 export interface TrainBeginInfo {
   epochs: number;
   /** Epochs already done (non-zero when resuming). */
@@ -12,7 +12,7 @@ export interface TrainBeginInfo {
   stepsPerEpoch: number;
 }
 
-/** What `onBatchEnd` receives after each optimiser step. */
+/** What `onBatchEnd` receives after each optimiser step. @group Training */
 export interface BatchInfo {
   /** 1-based epoch, as in {@link EpochRecord}. */
   epoch: number;
@@ -27,6 +27,7 @@ export interface BatchInfo {
  * Hooks into a training run. Each may be async (the trainer awaits it).
  * `onEpochEnd` returning 'stop' ends training after that epoch: the epoch is
  * recorded and checkpointed, and the best weights are restored as usual.
+ * @group Training
  */
 export interface TrainCallbacks {
   /** Called once before the first epoch (after a resume, before the first epoch still to run). */
@@ -37,7 +38,7 @@ export interface TrainCallbacks {
   onEpochEnd?(record: EpochRecord): void | 'stop' | Promise<void | 'stop'>;
 }
 
-/** Progress events, for a progress bar or JSON lines. */
+/** Progress events, for a progress bar or JSON lines. @group Training */
 export type TrainEvent =
   | { type: 'start'; epochs: number; startEpoch: number; stepsPerEpoch: number }
   /** `epoch` is 0-based here (1-based in records). */
@@ -45,7 +46,7 @@ export type TrainEvent =
   | { type: 'epoch'; record: EpochRecord }
   | { type: 'early-stop'; epoch: number; bestEpoch: number };
 
-/** Callbacks that turn a run into {@link TrainEvent}s for `onEvent` ('early-stop' comes from the trainer itself). */
+/** Callbacks that turn a run into {@link TrainEvent}s for `onEvent` ('early-stop' comes from the trainer itself). @group Training */
 export function eventCallbacks(onEvent: (event: TrainEvent) => void): TrainCallbacks {
   return {
     onTrainBegin: (info) => onEvent({ type: 'start', ...info }),

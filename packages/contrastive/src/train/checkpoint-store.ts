@@ -1,6 +1,6 @@
 /** Where checkpoints are kept: the store interface, apart from the format (checkpoint.ts) so the platform stores depend on it alone. */
 
-/** The two pieces of a checkpoint as bytes: what a {@link CheckpointStore} keeps. */
+/** The two pieces of a checkpoint as bytes: what a {@link CheckpointStore} keeps. @group Training */
 export interface CheckpointFiles {
   /** `state.json`: the format, the trainer state and the tensor table. */
   state: string;
@@ -11,6 +11,7 @@ export interface CheckpointFiles {
 /**
  * Where checkpoints are kept. `write` replaces the previous checkpoint as one unit (a
  * crash never leaves half of one); `read` returns null when there is none.
+ * @group Training
  */
 export interface CheckpointStore {
   /** Where, in words, for messages (a directory, `indexeddb://name`, `memory`). */

@@ -18,7 +18,7 @@ export type { CheckpointFiles, CheckpointStore } from './checkpoint-store.js';
 const FORMAT = 'contrastive-checkpoint';
 const FORMAT_VERSION = 1;
 
-/** A named tensor group saved in a checkpoint ('model', 'head', 'optimizer', 'best'). */
+/** A named tensor group saved in a checkpoint ('model', 'head', 'optimizer', 'best'). @group Training */
 export type TensorGroups = Record<string, Array<{ name: string; tensor: tf.Tensor }>>;
 
 /** A checkpoint target: a store, or a directory path (Node). */
@@ -40,7 +40,7 @@ interface CheckpointFile<S> {
   tensors: TensorEntry[];
 }
 
-/** The store of a target: a directory string becomes the file store (Node only). */
+/** The store of a target: a directory string becomes the file store (Node only). @group Training */
 export function checkpointStoreOf(target: CheckpointTarget): CheckpointStore {
   if (typeof target === 'string') return fileCheckpointStore(target);
   if (!target || typeof target.write !== 'function' || typeof target.read !== 'function') {
@@ -49,7 +49,7 @@ export function checkpointStoreOf(target: CheckpointTarget): CheckpointStore {
   return target;
 }
 
-/** A checkpoint's two pieces for `state` and `groups`. `state` must be JSON-serialisable. */
+/** A checkpoint's two pieces for `state` and `groups`. `state` must be JSON-serialisable. @group Training */
 export function encodeCheckpoint<S>(state: S, groups: TensorGroups): CheckpointFiles {
   const entries: TensorEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -74,7 +74,7 @@ export function encodeCheckpoint<S>(state: S, groups: TensorGroups): CheckpointF
   return { state: JSON.stringify(file), tensors };
 }
 
-/** Reads the pieces written by {@link encodeCheckpoint}; `where` names them in errors. The caller disposes the tensors. */
+/** Reads the pieces written by {@link encodeCheckpoint}; `where` names them in errors. The caller disposes the tensors. @group Training */
 export function decodeCheckpoint<S>(files: CheckpointFiles, where: { state: string; tensors: string }): { state: S; groups: TensorGroups } {
   let file: CheckpointFile<S>;
   try {
@@ -101,17 +101,17 @@ export function decodeCheckpoint<S>(files: CheckpointFiles, where: { state: stri
   return { state: file.state, groups };
 }
 
-/** Writes a checkpoint to `target` as one unit. `state` must be JSON-serialisable. */
+/** Writes a checkpoint to `target` as one unit. `state` must be JSON-serialisable. @group Training */
 export async function saveCheckpoint<S>(target: CheckpointTarget, state: S, groups: TensorGroups): Promise<void> {
   await checkpointStoreOf(target).write(encodeCheckpoint(state, groups));
 }
 
-/** Whether `target` holds a checkpoint. */
+/** Whether `target` holds a checkpoint. @group Training */
 export async function hasCheckpoint(target: CheckpointTarget): Promise<boolean> {
   return (await checkpointStoreOf(target).read()) !== null;
 }
 
-/** Reads a checkpoint written by {@link saveCheckpoint}; the caller disposes the tensors. */
+/** Reads a checkpoint written by {@link saveCheckpoint}; the caller disposes the tensors. @group Training */
 export async function loadCheckpoint<S>(target: CheckpointTarget): Promise<{ state: S; groups: TensorGroups }> {
   const store = checkpointStoreOf(target);
   const files = await store.read();
@@ -127,7 +127,7 @@ function piecesOf(location: string): { state: string; tensors: string } {
   return { state: `${base}${sep}state.json`, tensors: `${base}${sep}tensors.bin` };
 }
 
-/** A store in memory (tests, or a page that keeps a run only while it is open). */
+/** A store in memory (tests, or a page that keeps a run only while it is open). @group Training */
 export function memoryCheckpointStore(): CheckpointStore {
   let kept: CheckpointFiles | null = null;
   return {

@@ -13,7 +13,7 @@ import type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js'
 import { batchTensor } from './batches.js';
 import type { BatchLoss, TrainConfig } from './config.js';
 
-/** The shape of a run's mining batches: m examples per class, `batchSize` examples in all. */
+/** The shape of a run's mining batches: m examples per class, `batchSize` examples in all. @group Training */
 export interface ClassBatchShape {
   mPerClass: number;
   batchSize: number;
@@ -24,6 +24,7 @@ export interface ClassBatchShape {
  * How big the mining batches are: 2 x batchSize examples (the images of
  * batchSize pairs), m per class (default: batch / classes, at least 2), as many
  * classes as fit. An epoch covers 2 x pairsPerEpoch examples.
+ * @group Training
  */
 export function classBatchShape(train: LabelledDataset, config: Pick<TrainConfig, 'batchSize' | 'mPerClass' | 'pairsPerEpoch'>): ClassBatchShape {
   const classes = new Set(train.labels).size;
@@ -42,7 +43,7 @@ export function classBatchShape(train: LabelledDataset, config: Pick<TrainConfig
   return { mPerClass, batchSize, stepsPerEpoch: Math.max(1, Math.floor((2 * pairsPerEpoch) / batchSize)) };
 }
 
-/** Class-labelled mining batches of `train`, each scored by `loss`. */
+/** Class-labelled mining batches of `train`, each scored by `loss`. @group Training */
 export function classBatches(network: SiameseNetwork, train: LabelledDataset, shape: ClassBatchShape, loss: BatchLoss): BatchStrategy {
   return {
     stepsPerEpoch: shape.stepsPerEpoch,

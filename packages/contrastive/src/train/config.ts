@@ -17,10 +17,11 @@ import type * as tf from '@tensorflow/tfjs';
  * A loss of your own: called on each class-labelled mining batch (drawn by the
  * m-per-class sampler) with the batch's [N, d] embeddings and the N class labels,
  * it returns a scalar that the trainer differentiates. It does its own mining.
+ * @group Training
  */
 export type BatchLoss = (embeddings: tf.Tensor2D, labels: Int32Array) => tf.Scalar;
 
-/** Everything that shapes a training run. */
+/** Everything that shapes a training run. @group Training */
 export interface TrainConfig {
   /**
    * Loss to optimise: 'contrastive' (default), 'triplet', 'cross-entropy' (the
@@ -99,10 +100,10 @@ export interface TrainConfig {
   callbacks?: TrainCallbacks | TrainCallbacks[];
 }
 
-/** The defaults of {@link TrainConfig} (the names and numbers live in choices.ts, which the CLI reads without TF.js). */
+/** The defaults of {@link TrainConfig} (the names and numbers live in choices.ts, which the CLI reads without TF.js). @group Training */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = { ...TRAIN_DEFAULTS };
 
-/** Every option `trainSiamese` knows; any other key is an error naming it. */
+/** Every option `trainSiamese` knows; any other key is an error naming it. @group Training */
 export const TRAIN_CONFIG_KEYS: readonly (keyof TrainConfig)[] = [
   'loss',
   'margin',
@@ -131,13 +132,13 @@ export const TRAIN_CONFIG_KEYS: readonly (keyof TrainConfig)[] = [
   'callbacks',
 ];
 
-/** The splits the trainer uses. Either both labelled, or both pairs-only. */
+/** The splits the trainer uses. Either both labelled, or both pairs-only. @group Training */
 export interface TrainData {
   train: LabelledDataset | PairDataset;
   validation?: LabelledDataset | PairDataset;
 }
 
-/** The default options overlaid with the given ones (undefined values keep the default). */
+/** The default options overlaid with the given ones (undefined values keep the default). @group Training */
 export function resolveTrainConfig(options: Partial<TrainConfig>): TrainConfig {
   check(options !== null && typeof options === 'object', 'trainSiamese', 'options must be an object');
   const unknown = Object.keys(options).filter((k) => !(TRAIN_CONFIG_KEYS as readonly string[]).includes(k));
@@ -157,6 +158,7 @@ const quoted = (names: readonly string[]): string => names.map((s) => `'${s}'`).
  * Throws a ContrastiveError naming the option for a value out of range or a
  * combination that cannot work (a miner with the cross-entropy head, a triplet
  * miner with the contrastive loss, class mining on pairs-only data, ...).
+ * @group Training
  */
 export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   const fn = 'train';
@@ -217,7 +219,7 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   if (c.resume) check(c.checkpointDir !== undefined || c.checkpointStore !== undefined, fn, 'resume needs a checkpoint directory (checkpointDir) or store (checkpointStore)');
 }
 
-/** Whether a run trains on class-labelled mining batches (else on offline pairs). */
+/** Whether a run trains on class-labelled mining batches (else on offline pairs). @group Training */
 export function usesClassBatches(c: Pick<TrainConfig, 'loss' | 'miner'>): boolean {
   return typeof c.loss === 'function' || c.loss === 'triplet' || c.miner !== undefined;
 }

@@ -11,7 +11,7 @@ import { pairwiseDistanceMatrix, type DistanceLike } from '../distances/index.js
 import { pairLossFromIndices, type ContrastiveLossOptions } from '../losses/index.js';
 import type { PairIndices } from '../miners/index.js';
 
-/** A ring buffer of the last `size` embeddings (rows of `dim` floats) and their class labels. */
+/** A ring buffer of the last `size` embeddings (rows of `dim` floats) and their class labels. @group Training */
 export class CrossBatchMemory {
   /** Most embeddings held. */
   readonly size: number;
@@ -67,6 +67,7 @@ export class CrossBatchMemory {
  * positive, and every different-class pair closer than `negMargin` as a
  * negative (those farther cost nothing under the hinge; leaving them out keeps
  * the mean over pairs from being diluted by thousands of zero terms).
+ * @group Training
  */
 export function memoryPairs(
   batch: Float32Array,
@@ -107,6 +108,7 @@ export function memoryPairs(
  * @param embeddings - [B, d] batch embeddings (differentiable).
  * @param batchLabels - the B class labels.
  * @param batchPairs - pairs mined inside the batch (indices < B).
+ * @group Training
  */
 export function crossBatchMemoryLoss(
   embeddings: tf.Tensor2D,

@@ -17,6 +17,7 @@ import { contrastivePairLoss, type PairLossTerms } from '../losses/pair-loss.js'
  * The loss settings the diagnostics' loss figures follow besides the margin (those of the
  * contrastive loss the run trains with). Labels stay 0 = similar, 1 = dissimilar whatever the
  * convention: only its scale applies here.
+ * @group Training
  */
 export interface DiagnosticsLoss {
   /** The positive margin m+ (a similar pair costs scale * max(0, D - m+)^2); default 0. */
@@ -25,7 +26,7 @@ export interface DiagnosticsLoss {
   convention?: ContrastiveConvention;
 }
 
-/** Statistics of one set of pair distances (an epoch's validation pairs, a batch). */
+/** Statistics of one set of pair distances (an epoch's validation pairs, a batch). @group Training */
 export interface PairDiagnostics {
   /** The margin m the figures refer to. */
   margin: number;
@@ -125,6 +126,7 @@ function lossTerms(margin: number, loss: DiagnosticsLoss | undefined, fn: string
  *
  * @throws ContrastiveError on different lengths, a label other than 0/1, a
  *   negative distance, or a margin that is not a positive finite number.
+ * @group Training
  */
 export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<number>, margin: number, loss?: DiagnosticsLoss): PairDiagnostics {
   const fn = 'pairDiagnostics';
@@ -152,6 +154,7 @@ export function pairDiagnostics(distances: ArrayLike<number>, labels: ArrayLike<
  *
  * @throws ContrastiveError when the matrix is not N x N for N labels, a class
  *   label is not an integer, a distance is negative, or the margin is bad.
+ * @group Training
  */
 export function batchPairDiagnostics(
   distanceMatrix: ArrayLike<number>,
@@ -183,7 +186,7 @@ export function batchPairDiagnostics(
   return acc.result();
 }
 
-/** Options of {@link collapseAlarm}. */
+/** Options of {@link collapseAlarm}. @group Training */
 export interface CollapseAlarmOptions {
   /** Distances below `tolerance * margin` count as collapsed. Default 0.05. */
   tolerance?: number;
@@ -199,6 +202,7 @@ export interface CollapseAlarmOptions {
  * m^2/2 by Jensen's inequality, about 0.9 m^2/2) and - with a distance whose
  * gradient vanishes at D = 0 - the loss cannot push the pairs apart again. It also
  * sounds when some distances were NaN or infinite. No dissimilar pairs: no alarm.
+ * @group Training
  */
 export function collapseAlarm(diag: PairDiagnostics, margin: number, options: CollapseAlarmOptions = {}): string | null {
   const fn = 'collapseAlarm';

@@ -18,6 +18,7 @@ export { HELD_OUT_PAIRS };
 /**
  * Distances of pairs of embedding rows: the network's distance, or for the
  * cross-entropy baseline the head's negated logit.
+ * @group Training
  */
 export function scorePairs(
   embA: Float32Array,
@@ -38,12 +39,13 @@ export function scorePairs(
 /**
  * The distance that ranks retrieval for a scorer: its own, or Euclidean for the
  * cross-entropy baseline, whose head scores pairs (a logit), not neighbours.
+ * @group Training
  */
 export function retrievalDistance<D extends DistanceLike>(scorer: { distance: D; head?: unknown }): D | 'euclidean' {
   return scorer.head != null ? 'euclidean' : scorer.distance;
 }
 
-/** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. */
+/** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. @group Training */
 export function drawHeldOutPairs(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
   if (isPairDataset(data)) {
     const n = data.labels.length;
@@ -56,13 +58,14 @@ export function drawHeldOutPairs(data: LabelledDataset | PairDataset, count: num
   return makePairs(data.labels, { count: Math.max(2, Math.min(count, distinct)), positiveFraction: 0.5, seed });
 }
 
-/** How a split's raw examples become embeddings (default: the network's own embedBatched). */
+/** How a split's raw examples become embeddings (default: the network's own embedBatched). @group Training */
 export type EmbedRows = (x: Float32Array) => Promise<Float32Array>;
 
 /**
  * Embeds a split and scores the given pairs of it. `embed` maps raw rows to
  * embeddings (a bundle adds its preprocessing there); `embeddings` reuses
  * embeddings of a labelled split computed already.
+ * @group Training
  */
 export async function scoreSplit(
   network: SiameseNetwork,

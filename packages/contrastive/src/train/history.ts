@@ -3,7 +3,7 @@ import type { PairDiagnostics } from './diagnostics.js';
 import type { DistanceHistogram } from './distance-histogram.js';
 import type { KochHead } from './koch-head.js';
 
-/** The validation figures of one epoch. */
+/** The validation figures of one epoch. @group Training */
 export interface ValidationRecord {
   auc: number;
   eer: number;
@@ -11,7 +11,7 @@ export interface ValidationRecord {
   threshold: number;
 }
 
-/** One row of the training history. */
+/** One row of the training history. @group Training */
 export interface EpochRecord {
   /** 1-based epoch number. */
   epoch: number;
@@ -25,7 +25,7 @@ export interface EpochRecord {
   histogram?: DistanceHistogram;
 }
 
-/** What a training run produced. The network holds the best epoch's weights. */
+/** What a training run produced. The network holds the best epoch's weights. @group Training */
 export interface TrainResult {
   history: EpochRecord[];
   /** 1-based epoch whose weights the network holds. */

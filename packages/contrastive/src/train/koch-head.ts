@@ -7,13 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Serialisable weights of a {@link KochHead}. */
+/** Serialisable weights of a {@link KochHead}. @group Training */
 export interface KochHeadWeights {
   weights: number[];
   bias: number;
 }
 
-/** The cross-entropy baseline's head: p(same) = sigmoid(w . |e1 - e2| + b) on a pair's embeddings. */
+/** The cross-entropy baseline's head: p(same) = sigmoid(w . |e1 - e2| + b) on a pair's embeddings. @group Training */
 export class KochHead {
   readonly w: tf.Variable;
   readonly b: tf.Variable;

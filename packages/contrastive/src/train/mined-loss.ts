@@ -24,7 +24,7 @@ function checkedMiner<T extends object>(miner: (d: Float32Array, l: ArrayLike<nu
   };
 }
 
-/** Options of the mined losses. */
+/** Options of the mined losses. @group Training */
 export interface MinedLossOptions {
   margin: number;
   distance: DistanceLike;
@@ -36,6 +36,7 @@ export interface MinedLossOptions {
  * The contrastive loss over the pairs `miner` picks from each batch (a name of
  * {@link createPairMiner} or a {@link PairMiner}). With nothing mined the loss is
  * a zero that still depends on the embeddings (zero gradients).
+ * @group Training
  */
 export function minedContrastiveLoss(miner: string | PairMiner, options: MinedLossOptions, memory?: CrossBatchMemory): BatchLoss {
   const mine = typeof miner === 'function' ? checkedMiner(miner, ['a1', 'p', 'a2', 'n'], 'pair', 'contrastive') : createPairMiner(miner, { margin: options.margin });
@@ -49,7 +50,7 @@ export function minedContrastiveLoss(miner: string | PairMiner, options: MinedLo
   };
 }
 
-/** The triplet loss over the triplets `miner` picks from each batch (a name of {@link createTripletMiner} or a {@link TripletMiner}). */
+/** The triplet loss over the triplets `miner` picks from each batch (a name of {@link createTripletMiner} or a {@link TripletMiner}). @group Training */
 export function minedTripletLoss(miner: string | TripletMiner, options: MinedLossOptions): BatchLoss {
   const mine = typeof miner === 'function' ? checkedMiner(miner, ['anchor', 'positive', 'negative'], 'triplet', 'triplet') : createTripletMiner(miner, { margin: options.margin });
   return (emb, labels) => {

@@ -8,13 +8,13 @@ import { ContrastiveError } from '../errors.js';
 import { adamOptimizer } from '@contrastive/kernels';
 import { OPTIMIZER_NAMES, type LrSchedule, type OptimizerName } from './choices.js';
 
-/** The learning rate of `epoch` (0-based) of `epochs`: depends on nothing else, so resuming keeps it. */
+/** The learning rate of `epoch` (0-based) of `epochs`: depends on nothing else, so resuming keeps it. @group Training */
 export function learningRateAt(base: number, schedule: LrSchedule, epoch: number, epochs: number): number {
   if (schedule === 'cosine') return (base * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
   return base;
 }
 
-/** The optimiser called `name` at learning rate `lr` ('sgd' is SGD with momentum 0.9). */
+/** The optimiser called `name` at learning rate `lr` ('sgd' is SGD with momentum 0.9). @group Training */
 export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   switch (name) {
     case 'adam':
@@ -28,14 +28,14 @@ export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   }
 }
 
-/** Disposes an optimiser; TF.js's momentum optimiser forgets the -lr scalar it inherits from SGD. */
+/** Disposes an optimiser; TF.js's momentum optimiser forgets the -lr scalar it inherits from SGD. @group Training */
 export function disposeOptimizer(optimizer: tf.Optimizer): void {
   optimizer.dispose();
   const c = (optimizer as unknown as { c?: tf.Tensor }).c;
   if (c && !c.isDisposed) c.dispose();
 }
 
-/** Sets the learning rate an optimiser uses from its next step on. */
+/** Sets the learning rate an optimiser uses from its next step on. @group Training */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   // SGD/momentum cache -lr in a tensor and expose setLearningRate; Adam and RMSProp read the field each step.
   const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
@@ -43,7 +43,7 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   else o.learningRate = lr;
 }
 
-/** The learning rate an optimiser will use for its next step. */
+/** The learning rate an optimiser will use for its next step. @group Training */
 export function currentLearningRate(optimizer: tf.Optimizer): number {
   return (optimizer as unknown as { learningRate: number }).learningRate;
 }

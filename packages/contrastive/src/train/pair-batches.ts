@@ -23,6 +23,7 @@ function shuffledPairIndices(pairs: PairDataset, rng: Rng): IndexPairs {
  * Batches of `batchSize` pairs, `pairsPerEpoch` pairs an epoch (a pairs-only
  * dataset: all its pairs). The loss is the head's cross-entropy when a head is
  * given, else the contrastive loss with the config's margin and distance.
+ * @group Training
  */
 export function offlinePairBatches(
   network: SiameseNetwork,

@@ -78,6 +78,20 @@ function checkCallbacks(list: TrainCallbacks[]): void {
  *   or a combination that cannot work (e.g. a miner with 'cross-entropy') is an
  *   error naming the option, thrown before any work.
  * @param onEvent - progress events (the same as callbacks, as one stream).
+ * @example
+ * ```ts
+ * import { Rng, SiameseNetwork, mlpEncoder, splitDataset, trainSiamese, type LabelledDataset } from 'contrastive';
+ *
+ * // Two classes of 4-d points around different centres.
+ * const rng = new Rng(1);
+ * const labels = Int32Array.from({ length: 400 }, (_, i) => i % 2);
+ * const x = Float32Array.from({ length: 1600 }, (_, k) => (labels[k >> 2] === 1 ? 2 : 0) + rng.normal());
+ * const { train, validation } = splitDataset({ name: 'blobs', inputShape: [4], x, labels, numClasses: 2 }, { seed: 1 });
+ * const net = new SiameseNetwork(mlpEncoder({ inputShape: [4], hidden: [16], embeddingDim: 2, seed: 1 }), { normalize: true });
+ * const run = await trainSiamese(net, { train, validation }, { margin: 0.5, epochs: 2, pairsPerEpoch: 256, validationPairs: 200, seed: 1 });
+ * console.log(run.bestEpoch, run.history.map((r) => r.validation!.auc));
+ * ```
+ * @group Training
  */
 export async function trainSiamese(
   network: SiameseNetwork,

@@ -11,7 +11,7 @@ function tmpSibling(target: string): string {
   return path.join(path.dirname(target), `.tmp-${base}-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
 }
 
-/** Writes `data` to `file` atomically (temporary file, fsync, rename). */
+/** Writes `data` to `file` atomically (temporary file, fsync, rename). @group Utilities */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await writeChunksAtomic(file, [data]);
 }
@@ -62,6 +62,7 @@ export async function writeChunksAtomic(file: string, parts: Iterable<string | U
  * either the old or the new complete directory exists. A process killed between
  * the two renames leaves only the old copy, under its aside name: readers call
  * {@link recoverDirAtomic} first, which puts it back.
+ * @group Utilities
  */
 export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   const target = path.resolve(dir);
@@ -105,6 +106,7 @@ function processAlive(pid: number): boolean {
  * but the complete old copy was moved aside, it is renamed back; temporary
  * siblings of writers that are no longer running are removed. Safe to call
  * before every read; does nothing when there is nothing to repair.
+ * @group Utilities
  */
 export async function recoverDirAtomic(target: string): Promise<void> {
   const abs = path.resolve(target);

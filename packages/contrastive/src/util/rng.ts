@@ -3,7 +3,7 @@
  * and goes through {@link Rng}, so the same seed gives the same result.
  */
 
-/** A small, fast, seedable generator (sfc32 seeded through splitmix32). */
+/** A small, fast, seedable generator (sfc32 seeded through splitmix32). @group Utilities */
 export class Rng {
   private a: number;
   private b: number;

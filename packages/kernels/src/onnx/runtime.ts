@@ -13,10 +13,10 @@ import { ContrastiveError } from '../errors.js';
 import { encodeOnnxModel, type OnnxModel } from './proto.js';
 import { IS_NODE, requireModule } from '#platform/host.js';
 
-/** The parts of the onnxruntime module the embedder uses. */
+/** The parts of the onnxruntime module the embedder uses. @group ONNX */
 export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
-/** Imports onnxruntime-node, or says how to get it. */
+/** Imports onnxruntime-node, or says how to get it. @group ONNX */
 export async function loadOnnxRuntime(): Promise<OrtModule> {
   // A variable specifier keeps bundlers from pulling the native package into browser builds.
   const name = 'onnxruntime-node';

@@ -9,15 +9,15 @@ import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { loadIdxDataset, type IdxSplit } from './idx.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 
-/** Where `apt-get install dataset-fashion-mnist` puts the files. */
+/** Where `apt-get install dataset-fashion-mnist` puts the files. @group Datasets */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** The article names, indexed by label. */
+/** The article names, indexed by label. @group Datasets */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
 
-/** Options of {@link loadFashionMnist}. */
+/** Options of {@link loadFashionMnist}. @group Datasets */
 export interface FashionMnistOptions {
   /** Folder holding the IDX files; default {@link FASHION_MNIST_DEBIAN_DIR}. */
   dataDir?: string;
@@ -40,6 +40,7 @@ async function hasImages(dir: string, prefix: string): Promise<boolean> {
  *
  * @throws ContrastiveError NOT_FOUND naming the folder looked at and the apt
  *   package when the files are absent; the IDX errors of {@link loadIdxDataset}.
+ * @group Datasets
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<LabelledDataset> {
   const dir = options.dataDir ?? FASHION_MNIST_DEBIAN_DIR;

@@ -11,13 +11,13 @@ import type { Readable } from 'node:stream';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 
-/** Element types an IDX file can hold, by their type code. */
+/** Element types an IDX file can hold, by their type code. @group Datasets */
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
-/** The typed array holding the values of an IDX file of the given type. */
+/** The typed array holding the values of an IDX file of the given type. @group Datasets */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
-/** The content of one IDX file. */
+/** The content of one IDX file. @group Datasets */
 export interface IdxArray {
   type: IdxType;
   /** Dimensions from the header, e.g. [60000, 28, 28]. */
@@ -97,6 +97,7 @@ function toTyped(type: IdxType, bytes: Uint8Array): IdxData {
  * @throws ContrastiveError NOT_FOUND when the file does not exist; INVALID_DATA,
  *   naming the file, for a bad magic number, an unsupported type code, a
  *   truncated file, trailing bytes, or a corrupt gzip stream.
+ * @group Datasets
  */
 export async function readIdx(file: string): Promise<IdxArray> {
   check(typeof file === 'string' && file.length > 0, 'readIdx', 'file must be a non-empty path');
@@ -168,10 +169,10 @@ export async function readIdx(file: string): Promise<IdxArray> {
   return { type: info.type, dims, data: toTyped(info.type, payload) };
 }
 
-/** Which half of an IDX dataset to load; 'all' concatenates train then test. */
+/** Which half of an IDX dataset to load; 'all' concatenates train then test. @group Datasets */
 export type IdxSplit = 'train' | 'test' | 'all';
 
-/** Options of {@link loadIdxDataset}. */
+/** Options of {@link loadIdxDataset}. @group Datasets */
 export interface IdxDatasetOptions {
   /** 'train' (train-*), 'test' (t10k-*), or 'all' (both, train first). Default 'train'. */
   split?: IdxSplit;
@@ -227,6 +228,7 @@ async function loadIdxPart(dir: string, prefix: 'train' | 't10k'): Promise<{ ima
  *
  * @throws ContrastiveError when a file is missing, corrupt (see {@link readIdx}),
  *   of the wrong type or rank, or when image and label counts differ.
+ * @group Datasets
  */
 export async function loadIdxDataset(dir: string, options: IdxDatasetOptions = {}): Promise<LabelledDataset> {
   check(typeof dir === 'string' && dir.length > 0, 'loadIdxDataset', 'dir must be a non-empty path');

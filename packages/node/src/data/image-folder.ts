@@ -10,7 +10,7 @@ import { checkImageOptions, decodeImage, isImageFile, type ImageOptions } from '
 import { mapLimit } from './map-limit.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 
-/** Options of {@link loadImageFolder}. */
+/** Options of {@link loadImageFolder}. @group Datasets */
 export interface ImageFolderOptions extends ImageOptions {
   /** Classes with fewer images are left out (e.g. 2 for LFW, where most people have one photo). Default 1. */
   minPerClass?: number;
@@ -23,7 +23,7 @@ export interface ImageFolderOptions extends ImageOptions {
   skipBadImages?: boolean;
 }
 
-/** A class (or person) sub-folder and its image files. */
+/** A class (or person) sub-folder and its image files. @group Datasets */
 export interface ClassFolder {
   name: string;
   /** Full paths of the image files, sorted. */
@@ -36,6 +36,7 @@ export interface ClassFolder {
  * LFW and AT&T/ORL. A sub-folder without images is listed with no files.
  *
  * @throws ContrastiveError naming `dir` when it is missing, not a folder or unreadable.
+ * @group Datasets
  */
 export async function listClassFolders(dir: string, fn: string): Promise<ClassFolder[]> {
   let entries;
@@ -77,6 +78,7 @@ export async function listClassFolders(dir: string, fn: string): Promise<ClassFo
  * @throws ContrastiveError when `dir` is missing, holds no class sub-folder with
  *   images, a class sub-folder holds no image, or an image cannot be decoded
  *   (naming the file).
+ * @group Datasets
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<LabelledDataset> {
   const fn = 'loadImageFolder';
@@ -140,7 +142,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   };
 }
 
-/** Number of distinct labels that actually occur in `dataset`. */
+/** Number of distinct labels that actually occur in `dataset`. @group Datasets */
 export function countClasses(dataset: Pick<LabelledDataset, 'labels'>): number {
   return new Set(dataset.labels).size;
 }
@@ -150,6 +152,7 @@ export function countClasses(dataset: Pick<LabelledDataset, 'labels'>): number {
  * class no dissimilar (label 1) pair exists, so contrastive training is
  * impossible. `purpose` names what the data is for, e.g. 'train' or
  * 'the train split', and appears in the message.
+ * @group Datasets
  */
 export function requireTwoClasses(dataset: LabelledDataset, purpose: string): void {
   const n = countClasses(dataset);

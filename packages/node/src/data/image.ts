@@ -19,10 +19,11 @@ import { decodeNetpbm, looksLikeNetpbm } from './netpbm.js';
  * - 'contain': scale to fit inside, pad with `background` (suits wide images
  *   such as signatures, which cover would crop).
  * - 'fill': stretch to exactly width x height, ignoring the aspect ratio.
+ * @group Datasets
  */
 export type ImageFit = 'cover' | 'contain' | 'fill';
 
-/** How images are decoded and shaped. */
+/** How images are decoded and shaped. @group Datasets */
 export interface ImageOptions {
   /** Target width in pixels. */
   width: number;
@@ -36,12 +37,12 @@ export interface ImageOptions {
   background?: number;
 }
 
-/** File extensions treated as images when scanning folders (lower case). */
+/** File extensions treated as images when scanning folders (lower case). @group Datasets */
 export const IMAGE_EXTENSIONS: readonly string[] = [
   '.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.tif', '.tiff', '.gif', '.avif', '.pgm', '.ppm', '.pnm', '.bmp',
 ];
 
-/** True when `file` has one of {@link IMAGE_EXTENSIONS}. */
+/** True when `file` has one of {@link IMAGE_EXTENSIONS}. @group Datasets */
 export function isImageFile(file: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase());
 }
@@ -68,6 +69,7 @@ export function checkImageOptions(options: ImageOptions, fn: string): Required<I
  * @param fn name of the public function, used in error messages.
  * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA naming the
  *   file for an undecodable one, UNSUPPORTED for BMP.
+ * @group Datasets
  */
 export async function decodeImage(file: string, options: ImageOptions, fn = 'decodeImage'): Promise<Float32Array> {
   checkImageOptions(options, fn);
@@ -87,6 +89,7 @@ export async function decodeImage(file: string, options: ImageOptions, fn = 'dec
  * decodes a file; `name` stands for the file in error messages.
  *
  * @throws ContrastiveError INVALID_DATA naming `name` for undecodable bytes, UNSUPPORTED for BMP.
+ * @group Datasets
  */
 export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions, fn = 'decodeImageBytes', name = 'image'): Promise<Float32Array> {
   const { width, height, channels, fit, background } = checkImageOptions(options, fn);

@@ -21,6 +21,7 @@ const BUILT_IN_KINDS: readonly string[] = ['mnist', 'fashion-mnist', 'idx', 'fol
 /**
  * A dataset kind whose loader lives above the data layer (signatures:DIR):
  * `loadDataset('KIND:ARG')` calls `load(ARG, options)`.
+ * @group Datasets
  */
 export interface DatasetKind {
   /** The spec form for messages, e.g. 'signatures:DIR'. */
@@ -37,13 +38,14 @@ const registeredKinds = new Map<string, DatasetKind>();
  * import them); importing the package's entry point registers them all.
  *
  * @throws ContrastiveError when `kind` is one loadDataset loads itself or is registered already.
+ * @group Datasets
  */
 export function registerDatasetKind(kind: string, entry: DatasetKind): void {
   check(/^[a-z][a-z0-9-]*$/.test(kind) && !BUILT_IN_KINDS.includes(kind) && !registeredKinds.has(kind), 'registerDatasetKind', `'${kind}' is not a new dataset kind name`);
   registeredKinds.set(kind, entry);
 }
 
-/** Options of {@link loadDataset}; each applies to the spec forms named. */
+/** Options of {@link loadDataset}; each applies to the spec forms named. @group Datasets */
 export interface LoadDatasetOptions {
   /** fashion-mnist: folder with the IDX files instead of the Debian location. */
   dataDir?: string;
@@ -81,6 +83,16 @@ export interface LoadDatasetOptions {
  *
  * @throws ContrastiveError for an unknown spec (listing the valid forms) and
  *   every error of the loader it calls.
+ * @example
+ * ```ts
+ * import { initBackend, loadDataset } from '@contrastive/node';
+ * import type { LabelledDataset } from 'contrastive';
+ *
+ * await initBackend();
+ * const mnist = (await loadDataset('mnist')) as LabelledDataset; // 10,000 digits, pixels / 255
+ * console.log(mnist.inputShape, mnist.numClasses, mnist.labels.length); // [28, 28, 1] 10 10000
+ * ```
+ * @group Datasets
  */
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<LabelledDataset | PairDataset> {
   const fn = 'loadDataset';

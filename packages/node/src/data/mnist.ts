@@ -57,6 +57,7 @@ function readPackage(): { x: Float32Array; labels: Int32Array } {
  * package's order. inputShape is [28, 28, 1], pixels in [0, 1], labels 0-9
  * (classNames '0'..'9'), sources 'mnist:<index>'. Each call returns fresh
  * arrays the caller may modify.
+ * @group Datasets
  */
 export function loadMnist(): LabelledDataset {
   const { x, labels } = readPackage();

@@ -5,7 +5,7 @@
  * few simple formats ourselves and hand raw pixels to sharp for resizing.
  */
 
-/** Raw 8-bit pixels, interleaved, row-major. */
+/** Raw 8-bit pixels, interleaved, row-major. @group Datasets */
 export interface RawImage {
   width: number;
   height: number;
@@ -28,6 +28,7 @@ function isSpace(c: number): boolean {
  *
  * @throws Error with a short reason when the bytes are not a valid PGM/PPM; the
  *   caller adds the file name.
+ * @group Datasets
  */
 export function decodeNetpbm(bytes: Uint8Array): RawImage {
   if (!looksLikeNetpbm(bytes)) throw new Error('not a PGM/PPM file (magic P2, P3, P5 or P6)');

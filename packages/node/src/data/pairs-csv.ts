@@ -12,7 +12,7 @@ import { checkImageOptions, decodeImage, type ImageOptions } from './image.js';
 import { mapLimit } from './map-limit.js';
 import type { PairDataset } from 'contrastive/internal/data/types.js';
 
-/** Options of {@link loadPairsCsv}: the image shape, plus decoding concurrency. */
+/** Options of {@link loadPairsCsv}: the image shape, plus decoding concurrency. @group Datasets */
 export interface PairsCsvOptions extends ImageOptions {
   /** How many images are decoded at a time; default 8. */
   concurrency?: number;
@@ -35,6 +35,7 @@ interface Row {
  * @throws ContrastiveError naming the CSV file and line for a wrong column
  *   count, a label other than 0/1, or a missing or undecodable image; for a
  *   missing CSV; and for a CSV without pairs.
+ * @group Datasets
  */
 export async function loadPairsCsv(file: string, options: PairsCsvOptions): Promise<PairDataset> {
   const fn = 'loadPairsCsv';

@@ -2,29 +2,30 @@ import path from 'node:path';
 
 /** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
 
-/** The spec forms loadDataset accepts. */
+/** The spec forms loadDataset accepts. @group Datasets */
 export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'signatures:DIR'];
 
-/** Default image size for folder: and pairs: datasets when none is given. */
+/** Default image size for folder: and pairs: datasets when none is given. @group Datasets */
 export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
 
-/** The kind of a spec: 'mnist', 'fashion-mnist', 'idx', 'folder' or 'pairs' (or whatever precedes the first ':'). */
+/** The kind of a spec: 'mnist', 'fashion-mnist', 'idx', 'folder' or 'pairs' (or whatever precedes the first ':'). @group Datasets */
 export function datasetKind(spec: string): string {
   const colon = spec.indexOf(':');
   return colon < 0 ? spec : spec.slice(0, colon);
 }
 
-/** Spec kinds whose images are decoded and resized (they take width, height, channels, fit; signatures: when they are images). */
+/** Spec kinds whose images are decoded and resized (they take width, height, channels, fit; signatures: when they are images). @group Datasets */
 export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs', 'signatures'];
-/** Spec kinds that read a data directory option (`dataDir`). */
+/** Spec kinds that read a data directory option (`dataDir`). @group Datasets */
 export const DATA_DIR_DATASET_KINDS: readonly string[] = ['fashion-mnist'];
 
-/** Spec kinds followed by a path. */
+/** Spec kinds followed by a path. @group Datasets */
 export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs', 'signatures'];
 
 /**
  * The spec with its path made absolute (against `cwd`), so a spec recorded in
  * a bundle means the same data from any working directory.
+ * @group Datasets
  */
 export function absoluteDatasetSpec(spec: string, cwd = process.cwd()): string {
   const kind = datasetKind(spec);

@@ -19,7 +19,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 let wasmPathsSet = false;
 let tfjsNodeTried: boolean | undefined;
 
-/** The directory holding the wasm backend's .wasm binaries inside node_modules. */
+/** The directory holding the wasm backend's .wasm binaries inside node_modules. @group Backend */
 export function wasmBinaryDir(): string {
   const require = createRequire(import.meta.url);
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + path.sep + 'dist' + path.sep;
@@ -63,6 +63,13 @@ async function activate(name: BackendName): Promise<boolean> {
  * {@link ContrastiveError} says why it cannot be used.
  *
  * @returns the name of the backend now in use.
+ * @example
+ * ```ts
+ * import { initBackend } from '@contrastive/node';
+ *
+ * console.log(await initBackend()); // 'wasm' unless @tensorflow/tfjs-node is installed
+ * ```
+ * @group Backend
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendName> {
   if (!BACKEND_CHOICES.includes(choice)) {
@@ -81,7 +88,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
   return choice;
 }
 
-/** The name of the backend in use now. */
+/** The name of the backend in use now. @group Backend */
 export function currentBackend(): string {
   return tf.getBackend();
 }

@@ -4,7 +4,7 @@ import { check } from 'contrastive/internal/errors.js';
 import { loadBundle } from '../models/bundle.js';
 import { exportOnnxFile } from './onnx-exporter.js';
 
-/** File name {@link exportBundleOnnx} writes inside the bundle by default. */
+/** File name {@link exportBundleOnnx} writes inside the bundle by default. @group ONNX */
 export const BUNDLE_ONNX_FILE = 'model.onnx';
 
 /**
@@ -16,6 +16,7 @@ export const BUNDLE_ONNX_FILE = 'model.onnx';
  * @param outFile where to write (default `<bundleDir>/model.onnx`).
  * @returns the path written.
  * @throws ContrastiveError from loadBundle for a missing or damaged bundle, UNSUPPORTED for a layer with no ONNX translation.
+ * @group ONNX
  */
 export async function exportBundleOnnx(bundleDir: string, outFile?: string): Promise<string> {
   check(typeof bundleDir === 'string' && bundleDir.length > 0, 'exportBundleOnnx', 'bundleDir must be a non-empty path');

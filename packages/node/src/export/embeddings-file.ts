@@ -10,12 +10,12 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic, writeChunksAtomic } from 'contrastive/internal/util/atomic.js';
 import { npyBytes, parseNpy } from './npy.js';
 
-/** File formats {@link writeEmbeddingsFile} writes. */
+/** File formats {@link writeEmbeddingsFile} writes. @group Embedding files */
 export type EmbeddingsFormat = 'npy' | 'jsonl';
-/** Every {@link EmbeddingsFormat}. */
+/** Every {@link EmbeddingsFormat}. @group Embedding files */
 export const EMBEDDINGS_FORMATS: readonly EmbeddingsFormat[] = ['npy', 'jsonl'];
 
-/** Embeddings of `count` examples, row-major, with what is known of each example. */
+/** Embeddings of `count` examples, row-major, with what is known of each example. @group Embedding files */
 export interface EmbeddingSet {
   embeddings: Float32Array;
   dim: number;
@@ -27,7 +27,7 @@ export interface EmbeddingSet {
   classNames?: string[];
 }
 
-/** The format a file name implies: .npy, or .jsonl / .ndjson / .json (JSON lines); null for another extension. */
+/** The format a file name implies: .npy, or .jsonl / .ndjson / .json (JSON lines); null for another extension. @group Embedding files */
 export function embeddingsFormatOf(file: string): EmbeddingsFormat | null {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') return 'npy';
@@ -35,7 +35,7 @@ export function embeddingsFormatOf(file: string): EmbeddingsFormat | null {
   return null;
 }
 
-/** The JSON lines of an embedding set, one at a time: `{ index, source?, label?, className?, embedding }\n` per row. */
+/** The JSON lines of an embedding set, one at a time: `{ index, source?, label?, className?, embedding }\n` per row. @group Embedding files */
 export function* embeddingsJsonLines(set: EmbeddingSet): Generator<string> {
   const rows = set.embeddings.length / set.dim;
   for (let i = 0; i < rows; i++) {
@@ -55,6 +55,7 @@ export function* embeddingsJsonLines(set: EmbeddingSet): Generator<string> {
  *
  * @returns the format written.
  * @throws ContrastiveError when the format cannot be told from the extension, or the set is inconsistent.
+ * @group Embedding files
  */
 export async function writeEmbeddingsFile(file: string, set: EmbeddingSet, format?: EmbeddingsFormat): Promise<EmbeddingsFormat> {
   const fn = 'writeEmbeddingsFile';
@@ -71,7 +72,7 @@ export async function writeEmbeddingsFile(file: string, set: EmbeddingSet, forma
   return f;
 }
 
-/** What {@link readEmbeddingsFile} returns: `rows` embeddings of `dim` values, row-major. */
+/** What {@link readEmbeddingsFile} returns: `rows` embeddings of `dim` values, row-major. @group Embedding files */
 export interface EmbeddingRows {
   embeddings: Float32Array;
   rows: number;
@@ -98,6 +99,7 @@ function jsonEmbedding(value: unknown, where: string): number[] {
  *
  * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA for a file that is not such embeddings
  *   (naming the row or line), rows of different lengths or no rows, NUMERIC for a non-finite value (naming row and column).
+ * @group Embedding files
  */
 export async function readEmbeddingsFile(file: string, format?: EmbeddingsFormat): Promise<EmbeddingRows> {
   const fn = 'readEmbeddingsFile';

@@ -7,7 +7,7 @@ import { check } from 'contrastive/internal/errors.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** The bytes of a `.npy` file holding `data` as a C-order float32 array of `shape`. */
+/** The bytes of a `.npy` file holding `data` as a C-order float32 array of `shape`. @group Embedding files */
 export function npyBytes(data: Float32Array, shape: readonly number[]): Uint8Array {
   const fn = 'npyBytes';
   check(shape.every((d) => Number.isInteger(d) && d >= 0), fn, `shape must be non-negative integers, got ${JSON.stringify(shape)}`);
@@ -33,6 +33,7 @@ export function npyBytes(data: Float32Array, shape: readonly number[]): Uint8Arr
  * Reads a `.npy` file's bytes back: its shape and data, as float32. Reads
  * little-endian float32 (what {@link npyBytes} writes) and float64 (NumPy's
  * default dtype, rounded to float32), C order.
+ * @group Embedding files
  */
 export function parseNpy(bytes: Uint8Array): { shape: number[]; data: Float32Array } {
   const fn = 'parseNpy';

@@ -21,14 +21,14 @@ import { translateModel } from './onnx/layers.js';
 export { ONNX_SUPPORTED_LAYERS } from './onnx/layers.js';
 export { ONNX_SUPPORTED_ACTIVATIONS } from './onnx/activations.js';
 
-/** ONNX operator set the exporter targets (reductions still take `axes` as an attribute). */
+/** ONNX operator set the exporter targets (reductions still take `axes` as an attribute). @group ONNX */
 export const ONNX_OPSET = 13;
 /** IR version matching opset 13. */
 const ONNX_IR_VERSION = 7;
 /** Floor under the squared norm of the final L2 normalisation, as in models/l2Normalize. */
 const L2_EPSILON = 1e-12;
 
-/** Options of {@link exportOnnx}. */
+/** Options of {@link exportOnnx}. @group ONNX */
 export interface OnnxExportOptions {
   /**
    * Appends row-wise L2 normalisation `x / sqrt(max(sum(x^2), 1e-12))` to the
@@ -52,6 +52,7 @@ export interface OnnxExportOptions {
  * moving statistics.
  *
  * @throws ContrastiveError UNSUPPORTED naming the layer or activation that has no translation.
+ * @group ONNX
  */
 export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
   check(model instanceof tf.LayersModel, FN, 'model must be a tf.LayersModel');
@@ -93,7 +94,7 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   });
 }
 
-/** {@link exportOnnx} written to `file` atomically (parent folders created). */
+/** {@link exportOnnx} written to `file` atomically (parent folders created). @group ONNX */
 export async function exportOnnxFile(model: tf.LayersModel, file: string, options: OnnxExportOptions = {}): Promise<void> {
   check(typeof file === 'string' && file.length > 0, 'exportOnnxFile', 'file must be a non-empty path');
   await writeFileAtomic(file, exportOnnx(model, options));

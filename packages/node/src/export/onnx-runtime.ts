@@ -10,7 +10,7 @@ import { loadOnnxRuntime, type OrtModule } from '@contrastive/kernels';
 
 const FN = 'OnnxEmbedder';
 
-/** Options of {@link OnnxEmbedder.load}. */
+/** Options of {@link OnnxEmbedder.load}. @group ONNX */
 export interface OnnxEmbedderOptions {
   /** Threads of one operator (onnxruntime intra-op threads; default 2, the cores of the target machine). */
   threads?: number;
@@ -23,7 +23,7 @@ export interface OnnxEmbedderOptions {
   runtime?: OrtModule;
 }
 
-/** Runs an exported encoder: flat float32 examples in, flat embeddings out. */
+/** Runs an exported encoder: flat float32 examples in, flat embeddings out. @group ONNX */
 export class OnnxEmbedder {
   /** Shape of one example (TF.js order, without the batch axis); null marks a size that may vary (sequence length). */
   readonly inputShape: readonly (number | null)[];

@@ -31,7 +31,7 @@ const MANIFEST_FILE = 'manifest.json';
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 
-/** What {@link saveBundle} cannot read off the network itself. Every field is optional. */
+/** What {@link saveBundle} cannot read off the network itself. Every field is optional. @group Bundles */
 export interface BundleInfo {
   /** How raw inputs are prepared; default inferred from the input shape (image for [h, w, c], sequence for [null or length, f], else vector). */
   preprocessing?: Preprocessing;
@@ -47,7 +47,7 @@ export interface BundleInfo {
   metrics?: Record<string, unknown>;
 }
 
-/** Fields {@link updateManifest} may change; `metrics` is merged key by key, the others replaced. */
+/** Fields {@link updateManifest} may change; `metrics` is merged key by key, the others replaced. @group Bundles */
 export type ManifestPatch = Partial<Pick<BundleManifest, 'loss' | 'threshold' | 'calibration' | 'training' | 'metrics'>> & {
   preprocessing?: Preprocessing;
 };
@@ -82,17 +82,29 @@ function preprocessingMismatch(p: Preprocessing, shape: (number | null)[]): stri
   return null;
 }
 
-/**
- * Saves `network` as a bundle directory `dir` (created, or replaced as a whole:
- * a crash leaves either the old or the new complete bundle).
- *
- * @returns the manifest written.
- */
 /** A training record's dataset as an absolute spec: a bundle on disk must name its data wherever it is read from. */
 function absoluteTraining<T extends { dataset?: string } | null>(training: T): T {
   return training?.dataset ? { ...training, dataset: absoluteDatasetSpec(training.dataset) } : training;
 }
 
+/**
+ * Saves `network` as a bundle directory `dir` (created, or replaced as a whole:
+ * a crash leaves either the old or the new complete bundle).
+ *
+ * @returns the manifest written.
+ * @example
+ * ```ts
+ * import { SiameseNetwork, mlpEncoder } from 'contrastive';
+ * import { initBackend, saveBundle, loadBundle } from '@contrastive/node';
+ *
+ * await initBackend();
+ * const net = new SiameseNetwork(mlpEncoder({ inputShape: [4], hidden: [8], embeddingDim: 2, seed: 1 }), { normalize: true });
+ * await saveBundle('my-bundle', net, { threshold: 0.5 });
+ * const { network, manifest } = await loadBundle('my-bundle');
+ * console.log(network.embeddingDim, manifest.threshold); // 2 0.5
+ * ```
+ * @group Bundles
+ */
 export async function saveBundle(dir: string, network: SiameseNetwork, info: BundleInfo = {}): Promise<BundleManifest> {
   const fn = 'saveBundle';
   if (!(network instanceof SiameseNetwork)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: network must be a SiameseNetwork`);
@@ -193,7 +205,7 @@ async function readManifestFor(dir: string, fn: string): Promise<BundleManifest>
   return parsed.data;
 }
 
-/** Reads and validates a bundle's manifest.json (a ContrastiveError names the file and problem). */
+/** Reads and validates a bundle's manifest.json (a ContrastiveError names the file and problem). @group Bundles */
 export async function readManifest(dir: string): Promise<BundleManifest> {
   return readManifestFor(dir, 'readManifest');
 }
@@ -204,6 +216,7 @@ export async function readManifest(dir: string): Promise<BundleManifest> {
  * are untouched. `metrics` is merged key by key; other fields are replaced.
  *
  * @returns the new manifest.
+ * @group Bundles
  */
 export async function updateManifest(dir: string, patch: ManifestPatch): Promise<BundleManifest> {
   const fn = 'updateManifest';
@@ -249,6 +262,7 @@ function bundleFile(dir: string, name: unknown, fn: string, from: string): strin
  * Loads a bundle written by {@link saveBundle}. A missing, non-JSON, invalid,
  * unknown-format or newer-format manifest, a missing or damaged model.json and a
  * missing or truncated weights file each fail with a ContrastiveError naming the file.
+ * @group Bundles
  */
 export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork; manifest: BundleManifest }> {
   const fn = 'loadBundle';

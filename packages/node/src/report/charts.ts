@@ -7,18 +7,18 @@ import type { DistanceHistogram } from 'contrastive/internal/train/distance-hist
 import type { RocCurve } from 'contrastive/internal/eval/verification.js';
 import type { ChartConfig } from './document.js';
 
-/** Colour of similar pairs (label 0). */
+/** Colour of similar pairs (label 0). @group Report */
 export const SIMILAR_COLOUR = '#2e9d4b';
-/** Colour of dissimilar pairs (label 1). */
+/** Colour of dissimilar pairs (label 1). @group Report */
 export const DISSIMILAR_COLOUR = '#d03b2f';
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-/** The colour of series or class `k`: ten distinct ones, then evenly spread hues. */
+/** The colour of series or class `k`: ten distinct ones, then evenly spread hues. @group Report */
 export function seriesColour(k: number): string {
   return k < PALETTE.length ? PALETTE[k] : `hsl(${(k * 137.508) % 360}, 65%, 45%)`;
 }
 
-/** A point of a chart series. */
+/** A point of a chart series. @group Report */
 export type Point = { x: number; y: number };
 
 function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -30,7 +30,7 @@ function verticalLine(label: string, x: number, top: number, colour: string): Re
   return { label, data: [{ x, y: 0 }, { x, y: top }], borderColor: colour, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, fill: false };
 }
 
-/** Line series sharing an x axis. */
+/** Line series sharing an x axis. @group Report */
 export interface Series {
   label: string;
   points: Point[];
@@ -38,7 +38,7 @@ export interface Series {
   dashed?: boolean;
 }
 
-/** Curves over a common x axis (epochs, margins); y from 0 unless `yMin` says otherwise. */
+/** Curves over a common x axis (epochs, margins); y from 0 unless `yMin` says otherwise. @group Report */
 export function lineChart(series: Series[], xTitle: string, yTitle: string, options: { yMin?: number; yMax?: number; integerX?: boolean } = {}): ChartConfig {
   return {
     type: 'line',
@@ -69,6 +69,7 @@ export function lineChart(series: Series[], xTitle: string, yTitle: string, opti
  * Similar and dissimilar distance distributions (share of each kind per bin, so
  * unbalanced counts compare), with the margin and the decision threshold as
  * dashed vertical lines.
+ * @group Report
  */
 export function histogramChart(h: DistanceHistogram, marks: { margin?: number | null; threshold?: number | null; xMax?: number }): ChartConfig {
   const nPos = h.positive.reduce((a, b) => a + b, 0) || 1;
@@ -105,6 +106,7 @@ function farGrid(points = 160): number[] {
  * The ROC (TAR against FAR, FAR on a log axis from 1e-4), the EER point and
  * the TAR@FAR marks. The curve is the step function of the full ROC sampled on
  * a log grid, so the file stays small whatever the number of pairs.
+ * @group Report
  */
 export function rocChart(roc: RocCurve, eer: number, tarAtFar: Record<string, number>): ChartConfig {
   const curve: Point[] = [];
@@ -138,7 +140,7 @@ export function rocChart(roc: RocCurve, eer: number, tarAtFar: Record<string, nu
   };
 }
 
-/** A scatter plot of 2-D points, one colour per class. */
+/** A scatter plot of 2-D points, one colour per class. @group Report */
 export function mapChart(x: ArrayLike<number>, y: ArrayLike<number>, labels: ArrayLike<number>, classNames?: readonly string[]): ChartConfig {
   const byClass = new Map<number, Point[]>();
   for (let k = 0; k < labels.length; k++) {

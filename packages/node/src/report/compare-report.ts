@@ -8,7 +8,7 @@ import type { ReportBlock, ReportDocument } from './document.js';
 import { histogramChart, lineChart, seriesColour } from './charts.js';
 import { readRunHistory } from './run-history.js';
 
-/** The parts of a comparison result the report draws (the `compareLosses` result has them). */
+/** The parts of a comparison result the report draws (the `compareLosses` result has them). @group Report */
 export interface CompareReportInput {
   dataset: string;
   encoder: string;
@@ -29,7 +29,7 @@ export interface CompareReportInput {
   }>;
 }
 
-/** Builds the report document of a loss comparison; each run's curves come from its history.json. */
+/** Builds the report document of a loss comparison; each run's curves come from its history.json. @group Report */
 export async function compareReport(result: CompareReportInput, created = new Date().toISOString()): Promise<ReportDocument> {
   const histories = await Promise.all(result.rows.map((r) => readRunHistory(r.runDir)));
   const names = result.rows.map((r) => (r.miner ? `${r.loss} (${r.miner})` : r.loss));

@@ -4,14 +4,14 @@
  * Builders (training, eval, compare, margin) make one; `renderReportHtml` draws it.
  */
 
-/** A Chart.js chart configuration: plain JSON (no functions), so it can be inlined as data. */
+/** A Chart.js chart configuration: plain JSON (no functions), so it can be inlined as data. @group Report */
 export interface ChartConfig {
   type: 'line' | 'scatter' | 'bar';
   data: { labels?: Array<string | number>; datasets: Array<Record<string, unknown>> };
   options?: Record<string, unknown>;
 }
 
-/** One image of a neighbour grid. */
+/** One image of a neighbour grid. @group Report */
 export interface GridImage {
   /** A data URL (image/png) of the thumbnail. */
   src: string;
@@ -21,7 +21,7 @@ export interface GridImage {
   mark: 'query' | 'same' | 'other';
 }
 
-/** A block of a section. */
+/** A block of a section. @group Report */
 export type ReportBlock =
   | { kind: 'text'; text: string }
   | { kind: 'alarm'; text: string }
@@ -29,13 +29,13 @@ export type ReportBlock =
   | { kind: 'chart'; title: string; chart: ChartConfig; note?: string }
   | { kind: 'grid'; title: string; rows: GridImage[][]; note?: string };
 
-/** A titled part of the report; its charts are laid out side by side. */
+/** A titled part of the report; its charts are laid out side by side. @group Report */
 export interface ReportSection {
   heading: string;
   blocks: ReportBlock[];
 }
 
-/** A whole report. */
+/** A whole report. @group Report */
 export interface ReportDocument {
   title: string;
   /** One line under the title: what was run, on what. */

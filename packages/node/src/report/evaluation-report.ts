@@ -7,7 +7,7 @@
 import type { ReportDocument, ReportSection } from './document.js';
 import { embeddingSection, verificationSection, type EmbeddingSectionInput } from './sections.js';
 
-/** What {@link evaluationReport} draws. */
+/** What {@link evaluationReport} draws. @group Report */
 export interface EvaluationReportInput {
   subtitle: string;
   /** Bundle, data and results as name / value rows. */
@@ -26,7 +26,7 @@ export interface EvaluationReportInput {
   created?: string;
 }
 
-/** Builds the report document of a bundle evaluation. */
+/** Builds the report document of a bundle evaluation. @group Report */
 export async function evaluationReport(input: EvaluationReportInput): Promise<ReportDocument> {
   const sections: ReportSection[] = [
     { heading: 'Evaluation', blocks: [{ kind: 'table', columns: ['item', 'value'], rows: input.summary.map(([k, v]) => [k, v]) }] },

@@ -87,6 +87,7 @@ function blockHtml(b: ReportBlock, chartIds: Map<ReportBlock, string>): string {
  * The report as one HTML document. Every chart's canvas gets the id
  * `chart-<n>`; once drawn, `document.body.dataset.charts` holds their count
  * (what the browser test waits for).
+ * @group Report
  */
 export async function renderReportHtml(doc: ReportDocument): Promise<string> {
   const chartIds = new Map<ReportBlock, string>();

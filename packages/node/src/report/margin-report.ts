@@ -8,7 +8,7 @@ import type { ReportBlock, ReportDocument } from './document.js';
 import { histogramChart, lineChart, SIMILAR_COLOUR, DISSIMILAR_COLOUR } from './charts.js';
 import { readRunHistory } from './run-history.js';
 
-/** The parts of a sweep result the report draws (the `marginSweep` result has them). */
+/** The parts of a sweep result the report draws (the `marginSweep` result has them). @group Report */
 export interface MarginReportInput {
   dataset: string;
   encoder: string;
@@ -32,7 +32,7 @@ export interface MarginReportInput {
   }>;
 }
 
-/** Builds the report document of a margin sweep; each run's curves come from its history.json. */
+/** Builds the report document of a margin sweep; each run's curves come from its history.json. @group Report */
 export async function marginReport(result: MarginReportInput, created = new Date().toISOString()): Promise<ReportDocument> {
   const rows = [...result.rows].sort((a, b) => a.margin - b.margin);
   const histories = await Promise.all(rows.map((r) => readRunHistory(r.runDir)));

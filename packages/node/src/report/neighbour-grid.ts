@@ -10,7 +10,7 @@ import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import { thumbnails, type ThumbnailOptions } from './thumbnails.js';
 import type { GridImage } from './document.js';
 
-/** Options of {@link neighbourGrid}. */
+/** Options of {@link neighbourGrid}. @group Report */
 export interface NeighbourGridOptions extends ThumbnailOptions {
   /** Query rows. Default 8. */
   queries?: number;
@@ -23,7 +23,7 @@ export interface NeighbourGridOptions extends ThumbnailOptions {
   classNames?: readonly string[];
 }
 
-/** The images of the grid: one row per query, the query first; rows whose thumbnails do not fit the budget are left out. */
+/** The images of the grid: one row per query, the query first; rows whose thumbnails do not fit the budget are left out. @group Report */
 export async function neighbourGrid(
   embeddings: Float32Array,
   dim: number,

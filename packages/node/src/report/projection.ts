@@ -9,7 +9,7 @@ import { UMAP } from 'umap-js';
 import { check } from 'contrastive/internal/errors.js';
 import { Rng } from 'contrastive/internal/util/rng.js';
 
-/** Options of {@link embeddingMap}. */
+/** Options of {@link embeddingMap}. @group Report */
 export interface EmbeddingMapOptions {
   /** Seed of the subsample and of UMAP. Default 42. */
   seed?: number;
@@ -23,7 +23,7 @@ export interface EmbeddingMapOptions {
   method?: 'umap' | 'pca';
 }
 
-/** A 2-D map of (a subsample of) the rows. */
+/** A 2-D map of (a subsample of) the rows. @group Report */
 export interface EmbeddingMap {
   method: 'umap' | 'pca';
   /** Rows of the input that were mapped, in increasing order. */
@@ -38,6 +38,7 @@ export interface EmbeddingMap {
  * Projects `embeddings` (row-major [n, dim]) to two dimensions.
  *
  * @throws ContrastiveError when the length is not a multiple of dim, or a value is not finite.
+ * @group Report
  */
 export function embeddingMap(embeddings: Float32Array, dim: number, options: EmbeddingMapOptions = {}): EmbeddingMap {
   const fn = 'embeddingMap';

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { EpochRecord } from 'contrastive/internal/train/index.js';
 
-/** The epochs of the run in `runDir`, or null when it has no readable history.json (a failed run). */
+/** The epochs of the run in `runDir`, or null when it has no readable history.json (a failed run). @group Report */
 export async function readRunHistory(runDir: string): Promise<EpochRecord[] | null> {
   try {
     const parsed: unknown = JSON.parse(await fs.readFile(path.join(runDir, 'history.json'), 'utf8'));

@@ -18,7 +18,7 @@ const points = (history: EpochRecord[], f: (r: EpochRecord) => number | undefine
 /** Curves over epochs, leaving out those with no value at all (a cross-entropy run has no validation contrastive loss). */
 const curves = (series: Series[]): Series[] => series.filter((c) => c.points.length > 0);
 
-/** Loss, validation and active-pair curves per epoch, and the collapse alarms raised. */
+/** Loss, validation and active-pair curves per epoch, and the collapse alarms raised. @group Report */
 export function epochCurvesSection(history: EpochRecord[], bestEpoch: number): ReportSection {
   const blocks: ReportBlock[] = [];
   blocks.push({
@@ -89,7 +89,7 @@ export function epochCurvesSection(history: EpochRecord[], bestEpoch: number): R
   return { heading: 'Training', blocks };
 }
 
-/** Histograms of validation pair distances at the first, best and last epoch. */
+/** Histograms of validation pair distances at the first, best and last epoch. @group Report */
 export function epochHistogramsSection(history: EpochRecord[], bestEpoch: number, margin: number | null, threshold: number | null): ReportSection | null {
   const withHist = history.filter((r) => r.histogram);
   if (withHist.length === 0) return null;
@@ -119,7 +119,7 @@ export function epochHistogramsSection(history: EpochRecord[], bestEpoch: number
 
 const fmt = (x: number | undefined | null): string => (x === undefined || x === null || !Number.isFinite(x) ? '-' : x.toFixed(3));
 
-/** Held-out pair figures: the ROC with EER and TAR@FAR, the distance histogram, a table. */
+/** Held-out pair figures: the ROC with EER and TAR@FAR, the distance histogram, a table. @group Report */
 export function verificationSection(heading: string, distances: ArrayLike<number>, labels: ArrayLike<number>, marks: { margin: number | null; threshold: number | null; accuracy?: number | null }): ReportSection {
   const vm = verificationMetrics(distances, labels);
   const blocks: ReportBlock[] = [
@@ -141,7 +141,7 @@ export function verificationSection(heading: string, distances: ArrayLike<number
   return { heading, blocks };
 }
 
-/** Inputs of {@link embeddingSection}. */
+/** Inputs of {@link embeddingSection}. @group Report */
 export interface EmbeddingSectionInput {
   embeddings: Float32Array;
   dim: number;
@@ -154,7 +154,7 @@ export interface EmbeddingSectionInput {
   grid?: NeighbourGridOptions;
 }
 
-/** The 2-D map of the embeddings coloured by class, and for image data the query / neighbour grid. */
+/** The 2-D map of the embeddings coloured by class, and for image data the query / neighbour grid. @group Report */
 export async function embeddingSection(heading: string, e: EmbeddingSectionInput): Promise<ReportSection> {
   const map = embeddingMap(e.embeddings, e.dim, e.map);
   const mapLabels = Array.from(map.rows, (r) => e.labels[r]);

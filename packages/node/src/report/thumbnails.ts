@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { check } from 'contrastive/internal/errors.js';
 
-/** Options of {@link thumbnails}. */
+/** Options of {@link thumbnails}. @group Report */
 export interface ThumbnailOptions {
   /** Longest side of a thumbnail in pixels; larger images are shrunk. Default 64. */
   maxSide?: number;
@@ -20,6 +20,7 @@ export interface ThumbnailOptions {
  * are null.
  *
  * @throws ContrastiveError when the examples are not images of 1 or 3 channels, or a row is out of range.
+ * @group Report
  */
 export async function thumbnails(x: Float32Array, inputShape: readonly number[], rows: ArrayLike<number>, options: ThumbnailOptions = {}): Promise<Array<string | null>> {
   const fn = 'thumbnails';

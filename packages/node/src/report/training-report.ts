@@ -8,7 +8,7 @@ import type { EpochRecord } from 'contrastive/internal/train/index.js';
 import type { ReportDocument, ReportSection } from './document.js';
 import { embeddingSection, epochCurvesSection, epochHistogramsSection, verificationSection, type EmbeddingSectionInput } from './sections.js';
 
-/** What {@link trainingReport} draws. */
+/** What {@link trainingReport} draws. @group Report */
 export interface TrainingReportInput {
   /** One line: dataset, encoder, loss, ... */
   subtitle: string;
@@ -28,7 +28,7 @@ export interface TrainingReportInput {
   created?: string;
 }
 
-/** Builds the report document of a training run. */
+/** Builds the report document of a training run. @group Report */
 export async function trainingReport(input: TrainingReportInput): Promise<ReportDocument> {
   const sections: ReportSection[] = [
     { heading: 'Run', blocks: [{ kind: 'table', columns: ['setting', 'value'], rows: input.summary.map(([k, v]) => [k, v]) }] },

@@ -5,7 +5,7 @@ import { ContrastiveError } from '../../errors.js';
 import { writeDirAtomic, recoverDirAtomic } from '../../util/atomic.js';
 import type { CheckpointFiles, CheckpointStore } from '../../train/checkpoint-store.js';
 
-/** The checkpoint store of directory `dir`. */
+/** The checkpoint store of directory `dir`. @group Training */
 export function fileCheckpointStore(dir: string): CheckpointStore {
   const stateFile = path.join(dir, 'state.json');
   const binFile = path.join(dir, 'tensors.bin');

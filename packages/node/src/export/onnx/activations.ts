@@ -30,7 +30,7 @@ const ACTIVATIONS: Record<string, Emit | null> = {
   },
 };
 
-/** Activation names (TF.js serialised form) {@link exportOnnx} can translate. */
+/** Activation names (TF.js serialised form) {@link exportOnnx} can translate. @group ONNX */
 export const ONNX_SUPPORTED_ACTIVATIONS: readonly string[] = Object.keys(ACTIVATIONS);
 
 /** Emits the activation `act` applied elementwise to `v` (layer `base`). */

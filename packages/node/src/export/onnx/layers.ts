@@ -24,7 +24,7 @@ const TRANSLATIONS: Record<string, LayerTranslation> = {
   ...NORMALIZATION_LAYERS,
 };
 
-/** Layer class names {@link exportOnnx} can translate. */
+/** Layer class names {@link exportOnnx} can translate. @group ONNX */
 export const ONNX_SUPPORTED_LAYERS: readonly string[] = ['InputLayer', ...Object.keys(TRANSLATIONS)];
 
 /** Translates one (non-model) layer applied to `v`. */
