@@ -12,7 +12,8 @@ import { registerWasmKernels } from './register.js';
 /** What to do when backend `name` is not registered with TF.js at all. */
 function notRegisteredHint(name: string): string {
   if (name === 'wasm') return "import '@tensorflow/tfjs-backend-wasm' (and call its setWasmPaths() with the URL of its .wasm files)";
-  if (name === 'webgl' || name === 'cpu') return "import '@tensorflow/tfjs' (it registers 'webgl' and 'cpu')";
+  if (name === 'cpu') return "import '@tensorflow/tfjs' (it registers 'cpu')";
+  if (name === 'webgl') return "import '@tensorflow/tfjs' in a browser (it registers 'webgl' only where there is a DOM; Node has none)";
   return `import the package that registers '${name}'`;
 }
 
