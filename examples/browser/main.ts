@@ -98,6 +98,9 @@ export async function trainExample(options: ExampleOptions): Promise<ExampleRun>
   const { model, signal, onProgress } = options;
   const backend = await useBackend(options.backend); // our kernels on 'wasm'; a clear error where the backend cannot run
 
+  const store = indexedDbCheckpointStore(options.checkpoint ?? `contrastive-example-${model}`);
+  if (!options.resume) await store.clear(); // a fresh run must not be mixed up with an old one
+
   const size = options.size ?? 28;
   const images = shapesDataset({ perClass: options.perClass ?? 160, size, seed: DATA_SEED });
   const { train, validation } = splitDataset(images, { seed: DATA_SEED, validation: 0.2, test: 0 });
@@ -107,9 +110,6 @@ export async function trainExample(options: ExampleOptions): Promise<ExampleRun>
     ? mlpEncoder({ inputShape: [size, size, 1], hidden: options.hidden ?? [128], embeddingDim, seed: 1 })
     : cnnEncoder({ inputShape: [size, size, 1], filters: options.filters ?? [16, 32], dense: options.dense ?? 64, embeddingDim, seed: 1 });
   const network = new SiameseNetwork(encoder);
-
-  const store = indexedDbCheckpointStore(options.checkpoint ?? `contrastive-example-${model}`);
-  if (!options.resume) await store.clear(); // a fresh run must not be mixed up with an old one
 
   const losses: number[] = [];
   let startEpoch = 0;
@@ -144,7 +144,7 @@ export async function trainExample(options: ExampleOptions): Promise<ExampleRun>
     });
     return { network, result, startEpoch, losses, backend };
   } catch (err) {
-    network.encoder.dispose();
+    network.dispose();
     throw err;
   }
 }
@@ -220,7 +220,7 @@ async function runFromPage(model: ExampleModel, resume: boolean): Promise<void> 
     const last = run.result.history.at(-1);
     const auc = last?.validation ? last.validation.auc.toFixed(3) : 'n/a';
     status.textContent = `${model.toUpperCase()} done on ${run.backend}: validation AUC ${auc} (best epoch ${run.result.bestEpoch}, ${run.result.seconds.toFixed(1)} s${run.startEpoch ? `, resumed at epoch ${run.startEpoch + 1}` : ''})`;
-    run.network.encoder.dispose();
+    run.network.dispose();
   } catch (err) {
     status.textContent = controller.signal.aborted
       ? `stopped; the last finished epoch is saved in IndexedDB: press Resume ${model.toUpperCase()}`
