@@ -18,11 +18,11 @@ import { serveFolder } from './page-runner.js';
 /** The example's folder. */
 export const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples', 'browser');
 
-/** Builds the example page into `outDir` (emptied first). */
-export async function buildBrowserExample(outDir: string, from: BundleFrom = 'source'): Promise<BundledPage> {
+/** Builds the example page into `outDir` (emptied first); `minify` as in {@link bundlePage}. */
+export async function buildBrowserExample(outDir: string, from: BundleFrom = 'source', minify = true): Promise<BundledPage> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const bundled = await bundlePage({ entry: path.join(EXAMPLE_DIR, 'main.ts'), outDir, from });
+  const bundled = await bundlePage({ entry: path.join(EXAMPLE_DIR, 'main.ts'), outDir, from, minify });
   copyFileSync(path.join(EXAMPLE_DIR, 'index.html'), path.join(outDir, 'index.html'));
   return bundled;
 }
