@@ -16,6 +16,8 @@ export { VERSION } from './version.js';
 export { ContrastiveError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { Rng } from './util/rng.js';
+// Switching TF.js to a backend (our kernels on 'wasm') in a page: the kernels package's, re-exported so a page needs only this one.
+export { useBackend } from '@contrastive/kernels';
 export * from './distances/index.js';
 export * from './losses/index.js';
 export * from './miners/index.js';

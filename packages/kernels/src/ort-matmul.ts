@@ -21,6 +21,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx/proto.js';
 import { nativeOrt, nativeOrtError, openNativeSession, type NativeOrt, type NativeSession } from './onnx/runtime.js';
 import { kernelThreads } from './kernel-worker.js';
+import { hostEnv } from '#platform/host.js';
 import { heapF32, ptr, type WasmBackendLike } from './wasm-module.js';
 
 /** Activations of TF.js fused ops (tf.fused.Activation), all of which the graph expresses. */
@@ -54,7 +55,8 @@ const PARALLEL_MIN_MACS = 8e6;
 /** Sessions kept (each holds a plan and a thread pool); varying batch sizes evict the oldest. */
 export const MAX_SESSIONS = 32;
 
-let enabled = process.env.CONTRASTIVE_NATIVE_MATMUL !== '0';
+// Read through the host: a page has no `process` (a bare reference would throw at load).
+let enabled = hostEnv('CONTRASTIVE_NATIVE_MATMUL') !== '0';
 const sessions = new Map<string, NativeSession | 'failed'>();
 /** Calls answered by onnxruntime since the last {@link resetNativeMatMulStats} (bench/profile.ts reads it). */
 export const nativeMatMulStats = { calls: 0, sessionsBuilt: 0, failures: 0 };
@@ -96,7 +98,7 @@ export function matMulEngine(): MatMulEngine {
   const threads = kernelThreads();
   const base = { threads, sessions: [...sessions.values()].filter((s) => s !== 'failed').length };
   if (!enabled) {
-    const why = process.env.CONTRASTIVE_NATIVE_MATMUL === '0' ? 'CONTRASTIVE_NATIVE_MATMUL=0' : 'setNativeMatMul(false)';
+    const why = hostEnv('CONTRASTIVE_NATIVE_MATMUL') === '0' ? 'CONTRASTIVE_NATIVE_MATMUL=0' : 'setNativeMatMul(false)';
     return { ...base, engine: 'wasm', reason: `native matmul turned off (${why})` };
   }
   if (!nativeOrt()) return { ...base, engine: 'wasm', reason: nativeOrtError() };

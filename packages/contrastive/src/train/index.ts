@@ -23,5 +23,7 @@ export { CrossBatchMemory, crossBatchMemoryLoss, memoryPairs } from './cross-bat
 export type { KochHeadWeights } from './koch-head.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, encodeCheckpoint, decodeCheckpoint, checkpointStoreOf, memoryCheckpointStore } from './checkpoint.js';
 export type { TensorGroups, CheckpointStore, CheckpointFiles, CheckpointTarget } from './checkpoint.js';
+export { indexedDbCheckpointStore, CHECKPOINT_DATABASE } from './indexeddb-checkpoint.js';
+export type { IndexedDbCheckpointStore } from './indexeddb-checkpoint.js';
 export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
 export type { EmbedRows } from './held-out-pairs.js';

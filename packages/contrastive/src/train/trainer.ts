@@ -118,66 +118,75 @@ export async function trainSiamese(
   let state: TrainerState = freshState(configKey(config));
   let bestWeights: tf.Tensor[] | undefined;
   const checkpoint = config.checkpointStore ?? config.checkpointDir;
-  if (config.resume) ({ state, bestWeights } = await restoreCheckpoint(checkpoint!, state.configKey, parts));
+  try {
+    if (config.resume) ({ state, bestWeights } = await restoreCheckpoint(checkpoint!, state.configKey, parts));
 
-  const stepsPerEpoch = strategy.stepsPerEpoch;
-  for (const cb of callbacks) await cb.onTrainBegin?.({ epochs: config.epochs, startEpoch: state.epochsDone, stepsPerEpoch });
-  const t0 = Date.now() - state.seconds * 1000;
+    const stepsPerEpoch = strategy.stepsPerEpoch;
+    for (const cb of callbacks) await cb.onTrainBegin?.({ epochs: config.epochs, startEpoch: state.epochsDone, stepsPerEpoch });
+    const t0 = Date.now() - state.seconds * 1000;
 
-  for (let epoch = state.epochsDone; epoch < config.epochs && !state.stoppedEarly; epoch++) {
-    const epochStart = Date.now();
-    const rng = epochRng(config.seed, epoch);
-    setLearningRate(optimizer, learningRateAt(config.learningRate, config.lrSchedule, epoch, config.epochs));
-    const augRng = rng.fork();
-    const augment = imageAugmenter({ shift: config.augmentShift, flip: config.augmentFlip ?? false, erase: config.augmentErase ?? 0 }, train.inputShape, augRng);
+    for (let epoch = state.epochsDone; epoch < config.epochs && !state.stoppedEarly; epoch++) {
+      const epochStart = Date.now();
+      const rng = epochRng(config.seed, epoch);
+      setLearningRate(optimizer, learningRateAt(config.learningRate, config.lrSchedule, epoch, config.epochs));
+      const augRng = rng.fork();
+      const augment = imageAugmenter({ shift: config.augmentShift, flip: config.augmentFlip ?? false, erase: config.augmentErase ?? 0 }, train.inputShape, augRng);
 
-    let lossSum = 0;
-    let step = 0;
-    for (const batch of strategy.epoch(rng, augment)) {
-      let cost: tf.Scalar | null;
-      try {
-        cost = optimizer.minimize(() => batch.loss(), true, varList);
-      } finally {
-        batch.dispose();
+      let lossSum = 0;
+      let step = 0;
+      for (const batch of strategy.epoch(rng, augment)) {
+        let cost: tf.Scalar | null;
+        try {
+          cost = optimizer.minimize(() => batch.loss(), true, varList);
+        } finally {
+          batch.dispose();
+        }
+        const loss = cost ? cost.dataSync()[0] : NaN;
+        cost?.dispose();
+        lossSum += loss;
+        for (const cb of callbacks) await cb.onBatchEnd?.({ epoch: epoch + 1, step, steps: stepsPerEpoch, loss });
+        step++;
+        if (step % 8 === 0) await tf.nextFrame?.();
       }
-      const loss = cost ? cost.dataSync()[0] : NaN;
-      cost?.dispose();
-      lossSum += loss;
-      for (const cb of callbacks) await cb.onBatchEnd?.({ epoch: epoch + 1, step, steps: stepsPerEpoch, loss });
-      step++;
-      if (step % 8 === 0) await tf.nextFrame?.();
-    }
 
-    const record: EpochRecord = { epoch: epoch + 1, trainLoss: step ? lossSum / step : NaN, seconds: 0 };
-    if (!Number.isFinite(record.trainLoss)) {
-      throw new ContrastiveError('NUMERIC', `train: the loss became ${record.trainLoss} in epoch ${epoch + 1}; lower the learning rate (now ${config.learningRate})`);
-    }
-    if (data.validation && valPairs) {
-      const v = await validateEpoch(network, data.validation, valPairs, scorer, { margin: config.margin, posMargin: config.posMargin }, record);
-      const score = monitorScore(v, config.monitor);
-      if (score > state.bestScore) {
-        state.bestScore = score;
-        state.bestEpoch = epoch + 1;
-        state.sinceBest = 0;
-        bestWeights?.forEach((t) => t.dispose());
-        bestWeights = [...network.getWeights(), ...(head?.variables ?? [])].map((t) => t.clone());
+      const record: EpochRecord = { epoch: epoch + 1, trainLoss: step ? lossSum / step : NaN, seconds: 0 };
+      if (!Number.isFinite(record.trainLoss)) {
+        throw new ContrastiveError('NUMERIC', `train: the loss became ${record.trainLoss} in epoch ${epoch + 1}; lower the learning rate (now ${config.learningRate})`);
+      }
+      if (data.validation && valPairs) {
+        const v = await validateEpoch(network, data.validation, valPairs, scorer, { margin: config.margin, posMargin: config.posMargin }, record);
+        const score = monitorScore(v, config.monitor);
+        if (score > state.bestScore) {
+          state.bestScore = score;
+          state.bestEpoch = epoch + 1;
+          state.sinceBest = 0;
+          bestWeights?.forEach((t) => t.dispose());
+          bestWeights = [...network.getWeights(), ...(head?.variables ?? [])].map((t) => t.clone());
+        } else {
+          state.sinceBest++;
+          if (config.patience > 0 && state.sinceBest >= config.patience) state.stoppedEarly = true;
+        }
       } else {
-        state.sinceBest++;
-        if (config.patience > 0 && state.sinceBest >= config.patience) state.stoppedEarly = true;
+        state.bestEpoch = epoch + 1;
       }
-    } else {
-      state.bestEpoch = epoch + 1;
-    }
-    record.seconds = (Date.now() - epochStart) / 1000;
-    state.history.push(record);
-    state.epochsDone = epoch + 1;
-    state.seconds = (Date.now() - t0) / 1000;
-    for (const cb of callbacks) {
-      if ((await cb.onEpochEnd?.(record)) === 'stop') state.stoppedEarly = true;
-    }
-    if (state.stoppedEarly && epoch + 1 < config.epochs) onEvent?.({ type: 'early-stop', epoch: epoch + 1, bestEpoch: state.bestEpoch });
+      record.seconds = (Date.now() - epochStart) / 1000;
+      state.history.push(record);
+      state.epochsDone = epoch + 1;
+      state.seconds = (Date.now() - t0) / 1000;
+      for (const cb of callbacks) {
+        if ((await cb.onEpochEnd?.(record)) === 'stop') state.stoppedEarly = true;
+      }
+      if (state.stoppedEarly && epoch + 1 < config.epochs) onEvent?.({ type: 'early-stop', epoch: epoch + 1, bestEpoch: state.bestEpoch });
 
-    if (checkpoint !== undefined) await writeCheckpoint(checkpoint, state, parts, bestWeights);
+      if (checkpoint !== undefined) await writeCheckpoint(checkpoint, state, parts, bestWeights);
+    }
+  } catch (err) {
+    // A run that ends in an error (a bad checkpoint, a callback that aborts it) leaves no
+    // tensors behind: in a page the next run shares the same memory.
+    bestWeights?.forEach((t) => t.dispose());
+    disposeOptimizer(optimizer);
+    head?.dispose();
+    throw err;
   }
 
   if (bestWeights && state.bestEpoch !== state.epochsDone) {

@@ -9,7 +9,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
-import { registerWasmKernels } from '@contrastive/kernels/internal/index.js';
+import { useBackend } from '@contrastive/kernels/internal/use-backend.js';
 
 import { BACKEND_CHOICES, type BackendChoice, type BackendName } from './names.js';
 
@@ -46,12 +46,10 @@ async function activate(name: BackendName): Promise<boolean> {
       setWasmPaths(wasmBinaryDir());
       wasmPathsSet = true;
     }
-    registerWasmKernels();
   }
   try {
-    const ok = await tf.setBackend(name);
-    if (ok) await tf.ready();
-    return ok && tf.getBackend() === name;
+    await useBackend(name); // our kernels on 'wasm'; throws where the backend cannot be used
+    return true;
   } catch {
     return false;
   }
