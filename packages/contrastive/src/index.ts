@@ -16,6 +16,7 @@ export { VERSION } from './version.js';
 export { ContrastiveError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { Rng } from './util/rng.js';
+export { progressReporter, type Progress, type ProgressListener } from './util/progress.js';
 export * from './distances/index.js';
 export * from './losses/index.js';
 export * from './miners/index.js';
