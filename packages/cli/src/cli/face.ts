@@ -156,7 +156,7 @@ export function registerFaceCommand(program: Command): void {
     .requiredOption('--dataset <spec>', 'faces:DIR, one sub-folder per person (20 people or more for figures that mean something)')
     .option('--model <dir>', 'face bundle (or its run directory) whose threshold is calibrated and written into it; use people it was not trained on (default: the pretrained descriptor; its threshold is printed for --threshold)')
     .option('--detector <name>', `${FACE_DETECTORS.join(' | ')} (pretrained only; a bundle uses its own)`, oneOf(FACE_DETECTORS))
-    .option('--folds <n>', 'identity folds of the cross-validation (default: 5, or the number of people when fewer)', positiveInt)
+    .option('--folds <n>', 'identity folds of the cross-validation (default: 5, fewer when there are under 10 people: two people a fold)', positiveInt)
     .option('--seed <n>', 'seed of the folds and the different-person pairs (default: 0)', nonNegativeInt)
     .option('--skip-no-face', SKIP_NO_FACE_HELP)
     .option('--no-cache', 'do not read or write the descriptor cache')

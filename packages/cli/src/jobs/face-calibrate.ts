@@ -28,7 +28,7 @@ export interface FaceCalibrateOptions {
   model?: string;
   /** The pretrained descriptor's detector (a bundle uses its own); default 'ssd'. */
   detector?: FaceDetectorName;
-  /** Identity folds; default 5, or the number of people when fewer. */
+  /** Identity folds; default 5, or fewer so that each holds two people (at least 2 folds). */
   folds?: number;
   /** Seed of the identity folds and the different-person pairs; default 0. */
   seed?: number;
@@ -92,7 +92,8 @@ export async function calibrateFaces(dir: string, options: FaceCalibrateOptions 
     });
     if (data.numClasses < 2) throw new ContrastiveError('INVALID_DATA', `${fn}: ${dir} holds ${data.numClasses} person with a usable face; a threshold between people needs at least 2 (better 20 or more)`);
     const x = await model.embed(data.x);
-    const folds = options.folds ?? Math.min(5, data.numClasses);
+    // each fold holds two people or more: a fold of one person has no different-person pair to measure
+    const folds = options.folds ?? Math.max(2, Math.min(5, Math.floor(data.numClasses / 2)));
     const cal = calibrateFaceThreshold(x, data.labels, { dim: model.dim, folds, seed: options.seed ?? 0 });
     let written: string | null = null;
     const previousThreshold = model.threshold;
@@ -116,7 +117,7 @@ export async function calibrateFaces(dir: string, options: FaceCalibrateOptions 
       dataset: dir,
       images: data.labels.length,
       skipped: data.skipped,
-      detector: faceDetectorLabel(model.pipeline),
+      detector: faceDetectorLabel({ ...engine.settings, maxSide }),
       written,
       previousThreshold,
     };

@@ -99,9 +99,9 @@ async function openModel(options: FaceIndexOptions): Promise<OpenModel> {
   }
 }
 
-/** The model's detector in words. */
+/** The detector that finds the faces (the engine's, with the model's photo size limit) in words. */
 function detectorOf(m: OpenModel): string {
-  return faceDetectorLabel(m.model.pipeline);
+  return faceDetectorLabel({ ...m.engine.settings, maxSide: m.model.pipeline.maxSide });
 }
 
 async function embedFace(m: OpenModel, file: string, options: FaceIndexOptions, onNoFace?: () => void): Promise<{ vector: Float32Array; faces: FaceBox[]; chosen: number } | null> {
@@ -149,7 +149,7 @@ export async function enrollFaces(target: string, name: string, images: readonly
     if (noFace.length > 0 && (!options.skipNoFace || entries.length === 0)) {
       const shown = noFace.slice(0, 5).join(', ') + (noFace.length > 5 ? `, ... (${noFace.length - 5} more)` : '');
       const hint = options.skipNoFace ? 'nothing to enrol' : 'nothing was enrolled; leave them out with --skip-no-face (option skipNoFace), or remove them';
-      throw new ContrastiveError('INVALID_DATA', `${fn}: ${noFace.length} of ${images.length} photos hold no face the ${detectorOf(m)} finds: ${shown}; ${hint}`);
+      throw new ContrastiveError('INVALID_DATA', `${fn}: ${noFace.length} of ${images.length} photo${images.length === 1 ? '' : 's'} hold${noFace.length === 1 ? 's' : ''} no face the ${detectorOf(m)} finds: ${shown}; ${hint}`);
     }
     let index: EmbeddingIndex;
     try {
