@@ -1,7 +1,8 @@
 /**
  * Writes the augmented sample face set (22 identities from face-api's six
  * sample photos, seeded augmentations) to a folder in the faces:DIR layout,
- * for trying `contrastive train --dataset faces:DIR` and `contrastive face ...`.
+ * for trying `contrastive train --dataset faces:DIR --skip-no-face` (the detector misses
+ * some of the small padded crops) and `contrastive face ...`.
  *
  *   node --conditions=source --import tsx bench/face-set.ts --out DIR [--per-identity 8] [--seed 1]
  */

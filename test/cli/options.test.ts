@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { registerCommands } from '../../packages/cli/src/cli/commands.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { channelCount, finiteNumber, imageSize, nonNegativeInt, openFraction, positiveInt } from '../../packages/cli/src/cli/options.js';
 import { checkDatasetOptions, checkEncoderOptions, checkLossOptions } from '../../packages/cli/src/cli/training-options.js';
@@ -127,4 +128,21 @@ test('every help text writes defaults one way, from the constants the code uses 
   }
   assert.match(train, /auto \| tensorflow \| wasm \| cpu \(default: auto\)/);
   for (const text of [margin, calibrate, train]) assert.doesNotMatch(text, /\(default [^:]|default: "/, 'one style: (default: X), unquoted');
+});
+
+test('faces:DIR, --skip-no-face and face calibrate are in the help; the face threshold says where it comes from (issue 23)', () => {
+  const program = new Command();
+  registerCommands(program);
+  const help = (...names: string[]): string => names.reduce((c: Command, n) => c.commands.find((x) => x.name() === n)!, program).helpInformation().replace(/\s+/g, ' ');
+  const train = help('train');
+  assert.match(train, /--dataset <spec> mnist \| fashion-mnist \| idx:DIR \| folder:DIR \| pairs:FILE\.csv \| signatures:DIR \| faces:DIR/);
+  assert.match(train, /--skip-no-face faces:DIR: leave out photos without a face the detector finds/);
+  assert.match(help('face', 'enroll'), /--skip-no-face leave out photos in which the detector finds no face/);
+  assert.match(help('face'), /calibrate \[options\] choose the face threshold on your own people/);
+  const calibrate = help('face', 'calibrate');
+  for (const flag of ['--dataset <spec> faces:DIR', '--model <dir>', '--skip-no-face', '--folds <n>', '--json']) assert.ok(calibrate.includes(flag), flag);
+  assert.match(help('face', 'verify'), /--threshold <t> .*the pretrained 0\.4749 comes from augmented sample crops, face calibrate finds yours/);
+  // eval's --dataset lists what a bundle is evaluated on: not faces:DIR
+  assert.doesNotMatch(help('eval'), /faces:DIR/);
+  refused(() => checkDatasetOptions({ dataset: 'faces:people', imageSize: [32, 32] }), '--image-size', 'faces:people');
 });

@@ -63,6 +63,7 @@ test('loadDataset: an unknown spec lists the valid forms; a missing path is name
       assert.equal(e.code, 'INVALID_ARGUMENT');
       assert.ok(e.message.startsWith(`loadDataset: unknown dataset '${spec}'`), e.message);
       for (const form of DATASET_SPECS) assert.ok(e.message.includes(form), e.message);
+      assert.ok(e.message.includes('faces:DIR'), `the face dataset is among the forms: ${e.message}`);
       return true;
     });
   }

@@ -85,6 +85,27 @@ test('fitPlatt stays finite on separable data (the target smoothing)', () => {
   assert.ok(p[2] < 0.3 && p[2] > 0.05, `p(1.2) ${p[2]}`);
 });
 
+test('fitPlatt pinned at a threshold: p(same) = 0.5 there, so the verdict and the probability agree; the slope is the likelihood optimum', () => {
+  // a few pairs, as four validation people give: the free fit crosses 0.5 away from the best-accuracy threshold
+  const d = [0.2, 0.3, 0.35, 0.5, 0.62, 0.45, 0.7, 0.8, 0.9, 0.48];
+  const y = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+  const threshold = calibrateThreshold(d, y, { kind: 'accuracy' }).threshold;
+  const free = fitPlatt(d, y);
+  const disagree = d.filter((x) => (x <= threshold) !== probabilitySame(x, free) >= 0.5);
+  assert.ok(disagree.length > 0, 'the free fit disagrees with the threshold on some pair (the bug)');
+  const pinned = fitPlatt(d, y, { threshold });
+  assert.ok(pinned.a > 0);
+  assertClose([probabilitySame(threshold, pinned)], [0.5], 1e-12, 'p at the threshold');
+  for (const x of [...d, threshold - 1e-9, threshold + 1e-9]) assert.equal(x <= threshold, probabilitySame(x, pinned) >= 0.5, `d = ${x}`);
+  // stationary in the slope: sum((t - p)(d - threshold)) = 0
+  let g = 0;
+  d.forEach((x, i) => (g += ((y[i] === 0 ? 6 / 7 : 1 / 7) - probabilitySame(x, pinned)) * (x - threshold)));
+  assert.ok(Math.abs(g) < 1e-4, `gradient ${g}`);
+  // labels that say nothing (the farther pairs similar): slope 0, p = 0.5 everywhere, never the verdict's opposite
+  assert.deepEqual(fitPlatt([0.1, 0.9], [1, 0], { threshold: 0.5 }).a, 0);
+  assert.throws(() => fitPlatt(d, y, { threshold: NaN }), isError(/fitPlatt: threshold must be a finite number/));
+});
+
 test('probabilitySame is stable for extreme arguments and checks its parameters', () => {
   assert.equal(probabilitySame(1e6, { a: 10, b: 0 }), 0);
   assert.equal(probabilitySame(-1e6, { a: 10, b: 0 }), 1);

@@ -78,7 +78,18 @@ test('identity-disjoint calibration on this set agrees with the shipped default'
   assert.ok(cal.accuracy > 0.9, `held-out accuracy ${cal.accuracy}`);
   assert.ok(Math.abs(cal.threshold - PRETRAINED_FACE_CALIBRATION.threshold) < 0.12, `threshold ${cal.threshold} vs default ${PRETRAINED_FACE_CALIBRATION.threshold}`);
   assert.ok(cal.platt.a > 0, 'p(same) falls with the distance');
+  // the fit passes through 0.5 at the threshold: the verdict and p(same) never disagree
+  assert.ok(Math.abs(cal.platt.b + cal.platt.a * cal.threshold) < 1e-9, `p(same | threshold) = 0.5: a ${cal.platt.a}, b ${cal.platt.b}`);
   assert.equal(cal.pairs.similar, cal.pairs.dissimilar);
+  assert.equal(cal.identities, new Set(labels).size);
+  assert.deepEqual(cal.warnings, [], `${cal.identities} people and ${cal.pairs.similar} pairs of each kind are enough`);
+  // four people, as a face run's validation split holds: the calibration says it rests on too few
+  const four = new Set([...new Set(labels)].slice(0, 4));
+  const few = Array.from(labels.keys()).filter((i) => four.has(labels[i]));
+  const small = calibrateFaceThreshold(Float32Array.from(few.flatMap((i) => Array.from(x.subarray(i * 128, (i + 1) * 128)))), Int32Array.from(few, (i) => labels[i]), { folds: 2 });
+  assert.equal(small.identities, 4);
+  assert.equal(small.warnings.length, 1);
+  assert.match(small.warnings[0], /^the threshold was calibrated on 4 people and \d+ same-person and \d+ different-person pairs \(fewer than 20 people or 20 pairs of each kind\).*face calibrate --dataset faces:DIR/);
   // Same seed, same answer.
   assert.deepEqual(calibrateFaceThreshold(x, labels, { folds: 5, seed: 3 }), cal);
   assert.throws(() => calibrateFaceThreshold(x, labels, { folds: 100 }), /folds must be an integer in \[2, \d+\]/);

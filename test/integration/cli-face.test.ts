@@ -33,7 +33,13 @@ test('face verify: JSON verdict with every box; the same face is the same, two p
   assert.deepEqual(Object.keys(r.faces.a[0]), ['x', 'y', 'width', 'height', 'score']);
   const diff = cli('face', 'verify', photo1, photo1, '--face-a', '0', '--face-b', '2', '--cache-dir', set.cacheDir);
   assert.equal(diff.code, 0, diff.stderr);
-  assert.match(diff.stdout, /^different people: distance \d\.\d{4} > threshold 0\.4749, p\(same\) \d\.\d{4} \(A face 0 of 3, B face 2 of 3; pretrained descriptor\)\n$/);
+  // the detector beside the figures; the default threshold's origin beside the verdict
+  const m = /^different people: distance \d\.\d{4} > threshold 0\.4749, p\(same\) (\d\.\d{4}) \(A face 0 of 3, B face 2 of 3; pretrained descriptor, ssd detector \(min confidence 0\.5, photos up to 1920 px\)\)\n$/.exec(diff.stdout);
+  assert.ok(m, diff.stdout);
+  assert.ok(Number(m[1]) < 0.5, 'different people: p(same) below one half');
+  assert.match(diff.stderr, /^warning: the default face threshold 0\.4749 was calibrated on augmented crops of six sample photos.*contrastive face calibrate --dataset faces:DIR'\n$/);
+  assert.equal(r.detector, 'ssd detector (min confidence 0.5, photos up to 1920 px)');
+  assert.equal(r.warnings.length, 1);
 });
 
 test('face verify: several faces without a choice, or not an image: one line each', () => {
@@ -45,7 +51,7 @@ test('face enroll and identify: a known face by name, another as unknown', () =>
   const index = path.join(tmp, 'people.sqlite');
   const e = cli('face', 'enroll', '--index', index, '--name', 'left-one', photo1, '--face', '0', '--cache-dir', set.cacheDir);
   assert.equal(e.code, 0, e.stderr);
-  assert.match(e.stdout, /^enrolled 1 face of left-one \(1 in all\) in .*people\.sqlite, which holds 1\n$/);
+  assert.match(e.stdout, /^enrolled 1 face of left-one \(1 in all\) in .*people\.sqlite, which holds 1; faces found by the ssd detector \(min confidence 0\.5, photos up to 1920 px\)\n$/);
   const known = cli('face', 'identify', '--index', index, photo1, '--face', '0', '--json', '--cache-dir', set.cacheDir);
   assert.equal(known.code, 0, known.stderr);
   assert.equal(JSON.parse(known.stdout).name, 'left-one');
@@ -57,7 +63,7 @@ test('face enroll and identify: a known face by name, another as unknown', () =>
 
 test('face verify --model RUN: a face bundle (here its run directory) decides with its own pipeline and threshold', async () => {
   const out = path.join(tmp, 'run');
-  const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, report: false, train: { epochs: 2, seed: 5 } });
+  const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, report: false, skipNoFace: true, train: { epochs: 2, seed: 5 } });
   run.network.dispose();
   const [a, b] = set.files.find((files) => files.every((f) => run.data.sources!.includes(f)))!;
   const r = cli('face', 'verify', a, b, '--model', out, '--json', '--cache-dir', set.cacheDir);
@@ -65,5 +71,10 @@ test('face verify --model RUN: a face bundle (here its run directory) decides wi
   const v = JSON.parse(r.stdout);
   assert.equal(v.threshold, run.metrics.verification.threshold);
   assert.ok(Number.isFinite(v.distance) && v.probability !== null);
+  assert.equal(v.same, v.probability >= 0.5, 'the verdict and p(same) agree');
+  assert.match(v.detector, /^tiny detector \(input 320/);
+  assert.match(v.warnings[0], /was calibrated on \d+ people/, 'a head calibrated on a few validation people says so');
   assertOneLineError(cli('face', 'verify', a, b, '--model', out, '--detector', 'ssd'), '--detector applies to the pretrained descriptor only');
+  // the generic commands point to the face commands
+  assertOneLineError(cli('eval', '--model', out), `eval: ${path.join(out, 'model')} is a face bundle`, `face verify --model ${path.join(out, 'model')}`, 'face calibrate');
 });

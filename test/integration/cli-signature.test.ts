@@ -15,6 +15,7 @@ import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/model
 import { preprocessSignature, readSignatureFile, signaturePreprocessingSchema } from '../../packages/signatures/src/index.js';
 import { cli, assertOneLineError } from '../support/cli.js';
 import { loadBundle, saveBundle } from '../../packages/node/src/models/bundle.js';
+import sharp from 'sharp';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/signatures/', import.meta.url));
 // The demo and generate share the generator: same seed and sizes, same signatures.
@@ -108,6 +109,10 @@ test('signature verify: bad input is one line naming the problem', async () => {
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), path.join(tmp, 'nope.txt')), 'nope.txt', 'no such file');
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), path.join(FIXTURES, 'bad', 'truncated.txt')), 'truncated.txt', 'truncated');
   assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), path.join(FIXTURES, 'bad', 'non-numeric.txt')), 'line 3', 'not a number');
+  // a scan given to a model of pen trajectories says so (not "expected the number of points, got '\x89PNG'")
+  const scan = path.join(tmp, 'scan.png');
+  await sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 250, g: 250, b: 250 } } }).png().toFile(scan);
+  assertOneLineError(cli('signature', 'verify', '--model', model, file(1, 'genuine', 1), scan), 'scan.png: a PNG image, not an online signature', 'trained on signature images');
   await initBackend('wasm');
   const plain = path.join(tmp, 'mlp');
   const net = new SiameseNetwork(mlpEncoder({ inputShape: [4], hidden: [4], embeddingDim: 2, seed: 1 }));
@@ -125,6 +130,15 @@ test('train --dataset signatures:DIR --encoder sequence: writer-independent spli
   assert.ok(metrics.signature.pairs.skilled > 0 && metrics.signature.pairs.random > 0);
   const manifest = JSON.parse(await fs.readFile(path.join(out, 'model', 'manifest.json'), 'utf8'));
   assert.equal(manifest.input.preprocessing.rawInput.kind, 'online-signature');
+  // eval of the bundle: the same test writers and pairs give the EER of each forgery kind the run reported
+  const ev = cli('eval', '--model', out, '--backend', 'wasm', '--no-report');
+  assert.equal(ev.code, 0, ev.stderr);
+  const skilled = /\n {2}skilled EER +(\d\.\d{4}) +AUC/.exec(ev.stdout);
+  const random = /\n {2}random EER +(\d\.\d{4}) +AUC/.exec(ev.stdout);
+  assert.ok(skilled && random, ev.stdout);
+  assert.equal(skilled[1], metrics.signature.skilledEer.toFixed(4));
+  assert.equal(random[1], metrics.signature.randomEer.toFixed(4));
+  assert.match(ev.stdout, new RegExp(`forgeries \\(${metrics.signature.pairs.genuine} genuine, ${metrics.signature.pairs.skilled} skilled-forgery, ${metrics.signature.pairs.random} random-forgery pairs\\)`));
   // The bundle verifies signature files directly.
   const v = cli('signature', 'verify', '--model', path.join(out, 'model'), '--backend', 'wasm', '--json', file(3, 'genuine', 1), file(3, 'genuine', 2));
   assert.equal(v.code, 0, v.stderr);

@@ -98,7 +98,7 @@ test('serve --model FACE_RUN serves the face bundle; --faces and --model/--index
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'serve-face-cli-'));
   try {
     const out = path.join(tmp, 'run');
-    const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, report: false, train: { epochs: 2, seed: 5 } });
+    const run = await trainFaceModel({ dir: set.dir, engine: TEST_ENGINE, cacheDir: set.cacheDir, out, report: false, skipNoFace: true, train: { epochs: 2, seed: 5 } });
     run.network.dispose();
     const served = await startServe(['--model', out, '--port', '0', '--no-cache']);
     try {

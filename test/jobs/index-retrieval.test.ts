@@ -70,3 +70,18 @@ test('index eval: an index where no label has two items is a clear error', async
   await EmbeddingIndex.build(file, { dim: 2, model }, (ix) => ix.add([{ id: 'a', label: 'x', vector: [0, 1] }, { id: 'b', label: 'y', vector: [1, 0] }, { id: 'c', vector: [1, 1] }]));
   await assert.rejects(indexRetrievalMetrics(file), /no label of .*lonely\.db has two or more items/);
 });
+
+test('index eval reports its progress: the index searched, then the reference metrics ranked, each up to its total', async () => {
+  const file = path.join(tmp, 'progress.db');
+  await EmbeddingIndex.build(file, { dim, model }, (ix) => ix.add(entries()));
+  const seen: { task: string; done: number; total: number }[] = [];
+  await indexRetrievalMetrics(file, { blockQueries: 50, onProgress: (p) => seen.push(p) });
+  const search = seen.filter((p) => p.task === 'searching the index');
+  assert.deepEqual(search.map((p) => p.done), [50, 100, 150, 200, 240], 'one report per block of queries');
+  assert.ok(search.every((p) => p.total === 240));
+  const ranked = seen.filter((p) => p.task === 'retrieval metrics');
+  assert.ok(ranked.length >= 2, `${ranked.length} reports`);
+  assert.deepEqual(ranked.at(-1), { task: 'retrieval metrics', done: 242, total: 242 });
+  for (let k = 1; k < ranked.length; k++) assert.ok(ranked[k].done > ranked[k - 1].done, 'done grows');
+  assert.ok(seen.indexOf(search.at(-1)!) < seen.indexOf(ranked[0]), 'search first, then the reference');
+});

@@ -10,6 +10,7 @@ import {
   defaultMargins,
   marginRuleOfThumb,
   marginSweepTable,
+  budgetNote,
   type MarginSweepRow,
 } from '../../packages/cli/src/jobs/index.js';
 
@@ -53,6 +54,16 @@ test('defaultMargins and the rule of thumb depend on the normalisation', () => {
   assert.deepEqual(defaultMargins({ distance: 'cosine' }), [0.1, 0.2, 0.5, 1.0, 1.5]);
   assert.match(marginRuleOfThumb({ normalize: true }), /\[0, 2\].*0\.5-1/);
   assert.match(marginRuleOfThumb({ initialMeanNegative: 3.14159 }), /initialisation \(here 3\.14\)/);
+});
+
+test('budgetNote: a short sweep whose largest margin wins says the budget may have chosen it', () => {
+  const rows = [row(0.5, 0.6, 0.95), row(1, 0.7, 0.96), row(1.5, 0.75, 0.97)];
+  assert.match(budgetNote(rows, 1.5, 3) ?? '', /this 3-epoch budget favours large margins .* at a training run's budget \(40 epochs by default\) a smaller margin may do as well/);
+  assert.equal(budgetNote(rows, 1, 3), null, 'a margin inside the range');
+  assert.equal(budgetNote(rows, 1.5, 40), null, 'the full budget');
+  // the largest margin that finished counts: a failed larger one does not hide the note
+  assert.match(budgetNote([...rows, row(4, null, NaN, 'diverged')], 1.5, 3) ?? '', /budget favours large margins/);
+  assert.equal(budgetNote([row(1, 0.5, 0.9)], 1, 3), null, 'one margin is no sweep');
 });
 
 test('marginSweep: bad margins and losses are clear errors before any training', async () => {
@@ -103,6 +114,9 @@ test('marginSweep on MNIST: one row per margin, a recommendation among them, swe
     assert.equal(r.initialDistances.pairs, 500);
     const written = JSON.parse(await fs.readFile(path.join(out, 'sweep.json'), 'utf8'));
     assert.equal(written.recommended, r.recommended);
+    // one epoch is a short budget: the note is there exactly when the larger margin won
+    assert.equal(r.budgetNote === null, r.recommended !== 2, String(r.budgetNote));
+    assert.equal(written.budgetNote, r.budgetNote);
     assert.equal(written.rows.length, 2);
     const table = marginSweepTable(r);
     assert.equal(table.trim().split('\n').length, 2 + margins.length);

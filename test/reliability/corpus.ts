@@ -10,6 +10,8 @@ import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { npyBytes } from '../../packages/node/src/export/npy.js';
+import { SiameseNetwork, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
+import { saveBundle } from '../../packages/node/src/models/bundle.js';
 
 /** One bad invocation: the arguments, and what the error line must contain. */
 export interface BadCase {
@@ -364,6 +366,29 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
     add(`face identify: ${what}`, ['face', 'identify', '--index', path.join(dir, 'faces', 'faces.sqlite'), p], /faces\.sqlite|nobody|notes|tiny|grey/);
   }
   add('face enroll: no images', ['face', 'enroll', '--index', path.join(out, 'f.sqlite'), '--name', 'x'], /image|argument/i);
+  // photos without a face: every one named, the way out (--skip-no-face) given, nothing enrolled or trained
+  add('face enroll: a photo without a face', ['face', 'enroll', '--index', path.join(out, 'f.sqlite'), '--name', 'x', grey], 'grey.png', '1 of 1 photo holds no face', '--skip-no-face');
+  const facesDir = path.join(dir, 'faces-set');
+  for (const person of ['ann', 'bob']) await file(`faces-set/${person}/blank.png`, await fs.readFile(grey));
+  add('train faces:DIR: photos without a face', ['train', '--dataset', `faces:${facesDir}`, '--epochs', '1', '--out', out], '2 of 2 photos hold no face', 'blank.png', '--skip-no-face');
+  add('train --skip-no-face on another dataset', train('--skip-no-face'), '--skip-no-face applies to --dataset faces:DIR');
+  add('face calibrate --dataset not faces:', ['face', 'calibrate', '--dataset', `idx:${valid.idxDir}`], 'faces:DIR');
+
+  // --- a face bundle given to the commands that cannot feed it points to the face commands
+  const faceBundle = path.join(dir, 'face-bundle');
+  const head = new SiameseNetwork(mlpEncoder({ inputShape: [128], hidden: [8], embeddingDim: 4, seed: 1 }));
+  await saveBundle(faceBundle, head, { threshold: 0.5, training: { dataset: 'faces:/people', epochs: 1, seed: 1, facePipeline: { detector: 'ssd', minConfidence: 0.5, tinyInputSize: 416, maxSide: 1920 } } });
+  head.dispose();
+  add('eval with a face bundle', ['eval', '--model', faceBundle], 'is a face bundle', `face verify --model ${faceBundle}`, 'face calibrate');
+  add('verify with a face bundle', ['verify', '--model', faceBundle, valid.imageA, valid.imageB], 'is a face bundle', 'face verify');
+  add('embed with a face bundle', ['embed', '--model', faceBundle, '--out', path.join(out, 'e.npy'), valid.imageA], 'is a face bundle', 'face verify');
+
+  // --- a scan given to an online-signature model; a label the index does not hold; a folder too small for the split
+  const scan = await file('signatures-scan/scan.png', await pngBytes(3));
+  add('signature verify: a PNG for an online-signature model', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, scan], 'scan.png: a PNG image, not an online signature');
+  add('index search --label the index does not hold', ['index', 'search', '--index', valid.index, '--vector', '0,0,0,1', '--label', 'nosuch'], "has the label 'nosuch'", 'its labels: ');
+  for (const c of ['cat', 'dog']) for (let i = 0; i < 3; i++) await file(`small-folder/${c}/${i}.png`, await pngBytes(10 + i));
+  add('train folder: 3 images per class', ['train', '--dataset', `folder:${path.join(dir, 'small-folder')}`, '--epochs', '1', '--out', out], 'too small for its validation split', "'cat' (3 examples, 0 in validation)");
   add('face verify --face-a -1', ['face', 'verify', '--face-a', '-1', grey, grey], '--face-a');
   add('train signatures: no such folder', ['train', '--dataset', `signatures:${path.join(dir, 'nosigs')}`, '--encoder', 'sequence', '--epochs', '1', '--out', out], 'nosigs');
   return cases;

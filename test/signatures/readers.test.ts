@@ -6,9 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
-import { readSignatureFile, parseSvc2004, formatSvc2004, parseTrajectoryCsv, parseTrajectoryJson } from '../../packages/signatures/src/index.js';
+import { readSignatureFile, parseSvc2004, formatSvc2004, parseTrajectoryCsv, parseTrajectoryJson, imageFormatOf } from '../../packages/signatures/src/index.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/signatures/', import.meta.url));
 const at = (...p: string[]): string => path.join(DIR, ...p);
@@ -95,6 +98,23 @@ test('JSON bad files: truncated, non-numeric, empty signature, wrong shape', asy
   await rejectsData(at('bad', 'empty-signature.json'), /empty signature/);
   assert.throws(() => parseTrajectoryJson('{"x": [1, 2]}', 'f.json'), /f\.json: expected an array of points/);
   assert.throws(() => parseTrajectoryJson('[[1]]', 'f.json'), /point 0: expected \[x, y, t\?, pressure\?, pen\?\]/);
+});
+
+test('an image given as an online signature says it is an image, whatever its extension', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'signature-image-'));
+  try {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
+    const jpeg = await sharp(png).jpeg().toBuffer();
+    for (const [name, bytes, format] of [['scan.png', png, 'PNG'], ['scan.txt', png, 'PNG'], ['scan.jpg', jpeg, 'JPEG']] as const) {
+      const file = path.join(dir, name);
+      await fs.writeFile(file, bytes);
+      await assert.rejects(readSignatureFile(file), (err: unknown) => err instanceof ContrastiveError && err.code === 'INVALID_DATA' && err.message.startsWith(`${file}: a ${format} image, not an online signature`) && !/number of points/.test(err.message));
+    }
+    assert.equal(imageFormatOf('3\n1 2 3 0 1 0 0\n'), null, 'a trajectory is no image');
+    assert.equal(imageFormatOf('GIF89a...'), 'GIF');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a missing file is NOT_FOUND naming it', async () => {

@@ -18,6 +18,7 @@ export type { ErrorCode } from './errors.js';
 export { Rng } from './util/rng.js';
 // Switching TF.js to a backend (our kernels on 'wasm') in a page: the kernels package's, re-exported so a page needs only this one.
 export { useBackend } from '@contrastive/kernels';
+export { progressReporter, type Progress, type ProgressListener } from './util/progress.js';
 export * from './distances/index.js';
 export * from './losses/index.js';
 export * from './miners/index.js';

@@ -20,11 +20,37 @@ export interface FaceCalibrationOptions {
   dim?: number;
 }
 
+/**
+ * A calibration on fewer identities than this, or fewer pairs of either kind,
+ * warns: a threshold chosen on a handful of people says little about the next
+ * person (identity-disjoint k-fold needs people to hold out).
+ */
+export const MIN_FACE_CALIBRATION = { identities: 20, pairs: 20 } as const;
+
+/**
+ * The warnings a calibration on `identities` people and these pairs deserves
+ * (none when it reaches {@link MIN_FACE_CALIBRATION}); `what` names it, e.g.
+ * 'the threshold of runs/faces/model'.
+ */
+export function faceCalibrationWarnings(what: string, identities: number | null, pairs: { similar: number; dissimilar: number } | null): string[] {
+  const out: string[] = [];
+  const few: string[] = [];
+  if (identities !== null && identities < MIN_FACE_CALIBRATION.identities) few.push(`${identities} ${identities === 1 ? 'person' : 'people'}`);
+  if (pairs && Math.min(pairs.similar, pairs.dissimilar) < MIN_FACE_CALIBRATION.pairs) few.push(`${pairs.similar} same-person and ${pairs.dissimilar} different-person pairs`);
+  if (few.length > 0) {
+    out.push(
+      `${what} was calibrated on ${few.join(' and ')} (fewer than ${MIN_FACE_CALIBRATION.identities} people or ${MIN_FACE_CALIBRATION.pairs} pairs of each kind): ` +
+        'it may not hold for other people; calibrate on more (contrastive face calibrate --dataset faces:DIR)',
+    );
+  }
+  return out;
+}
+
 /** What {@link calibrateFaceThreshold} returns. @group Verification */
 export interface FaceCalibration {
   /** Best-accuracy threshold on balanced pairs of all identities. */
   threshold: number;
-  /** p(same | d) fitted on the same pairs. */
+  /** p(same | d) fitted on the same pairs, pinned to 0.5 at the threshold (p >= 0.5 exactly when d <= threshold). */
   platt: PlattParameters;
   /** Per fold: the threshold chosen without the fold's identities, and the accuracy on them. */
   folds: { threshold: number; accuracy: number; pairs: number }[];
@@ -32,6 +58,10 @@ export interface FaceCalibration {
   accuracy: number;
   /** Pairs used for the final threshold. */
   pairs: { similar: number; dissimilar: number };
+  /** Identities (people) the pairs come from. */
+  identities: number;
+  /** Why the figures may not hold for other people (see {@link faceCalibrationWarnings}); empty when none. */
+  warnings: string[];
 }
 
 /** Balanced pairs among the rows whose identity passes `keep`: every similar pair, as many dissimilar ones drawn at random. @group Verification */
@@ -90,11 +120,15 @@ export function calibrateFaceThreshold(x: Float32Array, labels: Int32Array, opti
   const y = Float64Array.from(all.y);
   check(all.y.includes(0) && all.y.includes(1), fn, 'need similar and dissimilar pairs (2+ images of some identity and 2+ identities)');
   const similar = all.y.filter((v) => v === 0).length;
+  const threshold = calibrateThreshold(d, y, { kind: 'accuracy' }).threshold;
+  const pairs = { similar, dissimilar: all.y.length - similar };
   return {
-    threshold: calibrateThreshold(d, y, { kind: 'accuracy' }).threshold,
-    platt: fitPlatt(d, y),
+    threshold,
+    platt: fitPlatt(d, y, { threshold }),
     folds: results,
     accuracy: results.length ? results.reduce((s, r) => s + r.accuracy, 0) / results.length : NaN,
-    pairs: { similar, dissimilar: all.y.length - similar },
+    pairs,
+    identities: ids.length,
+    warnings: faceCalibrationWarnings('the threshold', ids.length, pairs),
   };
 }

@@ -103,6 +103,17 @@ export function faceEngineSettings(settings: Partial<FaceEngineSettings> = {}, f
   return s;
 }
 
+/**
+ * The detector of a pipeline in a few words, printed beside every face figure
+ * (distances, thresholds, accuracies depend on it): 'ssd detector (min
+ * confidence 0.5)', 'tiny detector (input 416, min score 0.5)', with the photo
+ * size limit when given.
+ */
+export function faceDetectorLabel(s: Pick<FaceEngineSettings, 'detector' | 'minConfidence' | 'tinyInputSize'> & { maxSide?: number }): string {
+  const settings = s.detector === 'tiny' ? `input ${s.tinyInputSize}, min score ${s.minConfidence}` : `min confidence ${s.minConfidence}`;
+  return `${s.detector} detector (${settings}${s.maxSide === undefined ? '' : `, photos up to ${s.maxSide} px`})`;
+}
+
 /** The pipeline id of an engine with these settings on face-api `version`. @group Face engine */
 export function faceEngineId(version: string, s: FaceEngineSettings): string {
   const det = s.detector === 'ssd' ? `ssd-mobilenet-v1(minConfidence=${s.minConfidence})` : `tiny-face-detector(inputSize=${s.tinyInputSize},scoreThreshold=${s.minConfidence})`;

@@ -6,14 +6,14 @@
  * @packageDocumentation
  * @module @contrastive/faces
  */
-export { faceEngineFrom, faceEngineSettings, faceEngineId, FACE_DETECTORS, DEFAULT_FACE_ENGINE, DEFAULT_FACE_MAX_SIDE } from './engine.js';
+export { faceEngineFrom, faceEngineSettings, faceEngineId, faceDetectorLabel, FACE_DETECTORS, DEFAULT_FACE_ENGINE, DEFAULT_FACE_MAX_SIDE } from './engine.js';
 export type { FaceEngine, FaceEngineSettings, FaceDetectorName, FaceBox, DescribedFace, RgbImage, FaceApiModule, FaceApiTask, FaceApiDetection } from './engine.js';
 export { loadFaceEngine, faceApiModelDir, type LoadFaceEngineOptions } from './node-engine.js';
 export { readFaceImage, decodeFaceImage, MIN_FACE_IMAGE_SIDE } from './image.js';
 export { FaceCache, defaultFaceCacheDir, type CachedFaces } from './cache.js';
 export { describeFaces, detectFaces, chooseFace, describeBox, facePipelineId, type FaceReadOptions, type FacesInImage, type EncodedFaceImage } from './describe.js';
-export { calibrateFaceThreshold, balancedFacePairs, type FaceCalibration, type FaceCalibrationOptions } from './calibration.js';
-export { PRETRAINED_FACE_CALIBRATION, pretrainedFaceModel, DEFAULT_FACE_PIPELINE, type FaceModel, type FacePipelineSpec } from './pretrained.js';
+export { calibrateFaceThreshold, balancedFacePairs, faceCalibrationWarnings, MIN_FACE_CALIBRATION, type FaceCalibration, type FaceCalibrationOptions } from './calibration.js';
+export { PRETRAINED_FACE_CALIBRATION, pretrainedFaceModel, plattAtThreshold, DEFAULT_FACE_PIPELINE, type FaceModel, type FacePipelineSpec } from './pretrained.js';
 export { compareFaces, type FaceComparison } from './compare.js';
 export { loadFaceModel, facePipelineOf } from './model.js';
 export { verifyFaces, type VerifyFacesOptions, type FaceVerification } from './verify.js';

@@ -8,7 +8,8 @@ import { type BundleManifest } from 'contrastive/internal/models/index.js';
 import type { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
 import { scorePairs } from 'contrastive/internal/train/held-out-pairs.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
-import type { FaceModel, FacePipelineSpec } from './pretrained.js';
+import { plattAtThreshold, type FaceModel, type FacePipelineSpec } from './pretrained.js';
+import { faceCalibrationWarnings } from './calibration.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 
 /** The face pipeline recorded in a face bundle's manifest, or null when the bundle is not a face bundle. @group Verification */
@@ -17,13 +18,23 @@ export function facePipelineOf(manifest: BundleManifest): FacePipelineSpec | nul
   return p && typeof p === 'object' && typeof p.detector === 'string' ? p : null;
 }
 
-function networkModel(dir: string, network: SiameseNetwork, manifest: BundleManifest, pipeline: FacePipelineSpec, threshold: number): FaceModel {
+/** What a face bundle's calibration rests on (recorded by face training and face calibrate), or nulls when not recorded. */
+function calibratedOn(manifest: BundleManifest): { identities: number | null; pairs: { similar: number; dissimilar: number } | null } {
+  const c = manifest.calibration as { identities?: unknown; pairs?: { similar?: unknown; dissimilar?: unknown } } | null;
+  const identities = typeof c?.identities === 'number' ? c.identities : null;
+  const pairs = typeof c?.pairs?.similar === 'number' && typeof c.pairs.dissimilar === 'number' ? { similar: c.pairs.similar, dissimilar: c.pairs.dissimilar } : null;
+  return { identities, pairs };
+}
+
+function networkModel(dir: string, network: SiameseNetwork, manifest: BundleManifest, pipeline: FacePipelineSpec, threshold: number, own: boolean): FaceModel {
   const distanceName: DistanceName = network.distanceName;
   const p = manifest.calibration?.probability;
+  const on = calibratedOn(manifest);
   return {
     source: dir,
     threshold,
-    platt: p ? { a: p.a, b: p.b } : null,
+    platt: p ? plattAtThreshold(p, threshold) : null,
+    warnings: own ? faceCalibrationWarnings(`the threshold of ${dir}`, on.identities, on.pairs) : [],
     pipeline,
     dim: network.embeddingDim,
     embed: (d) => network.embedBatched(d),
@@ -51,5 +62,5 @@ export async function loadFaceModel(dir: string, options: { threshold?: number }
     network.dispose();
     throw new ContrastiveError('STATE', `loadFaceModel: ${dir} has no threshold; calibrate it or pass one`);
   }
-  return networkModel(dir, network, manifest, pipeline, threshold);
+  return networkModel(dir, network, manifest, pipeline, threshold, options.threshold === undefined);
 }

@@ -3,7 +3,7 @@
  */
 import { compareFaces } from './compare.js';
 import { chooseFace, describeFaces, type FaceReadOptions } from './describe.js';
-import type { FaceBox, FaceEngine, RgbImage } from './engine.js';
+import { faceDetectorLabel, type FaceBox, type FaceEngine, type RgbImage } from './engine.js';
 import { pretrainedFaceModel, type FaceModel } from './pretrained.js';
 import { loadFaceEngine } from './node-engine.js';
 
@@ -32,6 +32,10 @@ export interface FaceVerification {
   faces: { a: FaceBox[]; b: FaceBox[] };
   /** The faces compared (indices into faces.a and faces.b). */
   chosen: { a: number; b: number };
+  /** The detector that found the faces, in words: the distance depends on it. */
+  detector: string;
+  /** Why the threshold may not suit the caller's people (the model's warnings); print them beside the verdict. */
+  warnings: string[];
 }
 
 /**
@@ -56,5 +60,7 @@ export async function verifyFaces(a: string | RgbImage, b: string | RgbImage, op
     ...c,
     faces: { a: fa.faces.map((f) => f.box), b: fb.faces.map((f) => f.box) },
     chosen: { a: fa.faces.indexOf(faceA), b: fb.faces.indexOf(faceB) },
+    detector: faceDetectorLabel({ ...engine.settings, maxSide }),
+    warnings: [...(model.warnings ?? [])],
   };
 }

@@ -44,7 +44,7 @@ export {
 } from './dataset.js';
 export type { SignatureDataset, WriterSplitOptions, WriterSplit, SignatureTrainingSplitOptions } from './dataset.js';
 export { signatureDistances } from './distances.js';
-export { readSignatureFile, isSignatureFile, SIGNATURE_EXTENSIONS } from './read-file.js';
+export { readSignatureFile, isSignatureFile, imageFormatOf, SIGNATURE_EXTENSIONS } from './read-file.js';
 export { listSignatureFolder, GENUINE_FOLDER, FORGED_FOLDER } from './layout.js';
 export type { SignatureFile, SignatureFolder } from './layout.js';
 export { loadSignatures, loadSignatureSet, writeSignatureSet, SIGNATURES_DATASET_KIND } from './load.js';

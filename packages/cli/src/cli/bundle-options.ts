@@ -47,7 +47,8 @@ export function addModelOptions(cmd: Command): Command {
 /** Adds the data options: --dataset, --split, --seed and the split fractions, --pairs, loader options. */
 export function addBundleDataOptions(cmd: Command, defaultSplit: SplitName, withPairs = true): Command {
   addModelOptions(cmd)
-    .option('--dataset <spec>', `${choices(DATASET_SPECS)} (default: the bundle's training dataset)`)
+    // faces:DIR is the face commands' (face calibrate), never a bundle's dataset here
+    .option('--dataset <spec>', `${choices(DATASET_SPECS.filter((s) => !s.startsWith('faces:')))} (default: the bundle's training dataset)`)
     .addOption(
       optionWithDefault('--split <name>', `${choices(SPLIT_NAMES)}: a split as the training run made it, or the whole dataset`, oneOf(SPLIT_NAMES), defaultSplit),
     )
@@ -77,12 +78,31 @@ export function resolveModelDir(dir: string): string {
   return dir;
 }
 
-/** Loads the backend and the bundle named by --model (the library is imported here, not at start-up). */
-export async function openModel(o: { model: string; backend: BackendChoice }): Promise<OpenBundle> {
+/**
+ * Loads the backend and the bundle named by --model (the library is imported
+ * here, not at start-up). With `command` (eval, verify, embed, ...), a face
+ * bundle is refused naming the face commands that use it: its inputs are face
+ * descriptors of photos, which only they compute (serve passes none: it serves
+ * a face bundle itself).
+ */
+export async function openModel(o: { model: string; backend: BackendChoice }, command?: string): Promise<OpenBundle> {
   const { initBackend } = await import('@contrastive/node/internal/engine/backend.js');
   const { openBundle } = await import('../jobs/evaluate-bundle.js');
   await initBackend(o.backend);
-  return openBundle(resolveModelDir(o.model));
+  const bundle = await openBundle(resolveModelDir(o.model));
+  if (command === undefined) return bundle;
+  const { facePipelineOf } = await import('@contrastive/faces/internal/model.js');
+  if (facePipelineOf(bundle.manifest)) {
+    bundle.network.dispose();
+    const dir = bundle.dir;
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `${command}: ${dir} is a face bundle (a head on the face descriptors of photos, trained with train --dataset faces:DIR), which ${command} cannot feed: ` +
+        `use 'contrastive face verify --model ${dir} A.jpg B.jpg', 'face enroll' / 'face identify --model ${dir}', or 'face calibrate --model ${dir} --dataset faces:DIR' ` +
+        `(its figures on unseen people are in metrics.json beside the bundle)`,
+    );
+  }
+  return bundle;
 }
 
 /** The split override the options give (undefined when none is given). */
@@ -101,7 +121,7 @@ export async function openForData(o: BundleDataCliOptions, command: string): Pro
   if (o.validationFraction !== undefined && o.testFraction !== undefined && o.validationFraction + o.testFraction >= 1) {
     throw new ContrastiveError('INVALID_ARGUMENT', `--validation-fraction ${o.validationFraction} and --test-fraction ${o.testFraction} leave nothing to train on (their sum must be below 1)`);
   }
-  const bundle = await openModel(o);
+  const bundle = await openModel(o, command);
   try {
     const dataset = o.dataset ?? bundle.manifest.training?.dataset;
     if (!dataset) throw new ContrastiveError('INVALID_ARGUMENT', `${command}: --dataset is required: the bundle ${bundle.dir} does not name its training dataset`);

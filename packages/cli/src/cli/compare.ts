@@ -62,7 +62,7 @@ export function registerCompareCommand(program: Command): void {
       checkCompareOptions(o, losses);
       const { compareLosses, compareMarkdown } = await import('../jobs/compare-losses.js');
       const json = o.json ?? false;
-      const progress = multiRunProgress(progressMode(json), (loss: LossName) => loss);
+      const progress = multiRunProgress(progressMode(json), (loss: LossName) => loss, losses.length);
       try {
         const result = await compareLosses(
           {

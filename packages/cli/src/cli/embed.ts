@@ -31,7 +31,7 @@ export function registerEmbedCommand(program: Command): void {
       }
       if (o.dataset !== undefined) checkDatasetOptions({ ...o, dataset: o.dataset });
       const { embedToFile } = await import('../jobs/embed.js');
-      const { bundle, dataset, data } = files.length > 0 ? { bundle: await openModel(o), dataset: undefined, data: undefined } : await openForData(o, 'embed');
+      const { bundle, dataset, data } = files.length > 0 ? { bundle: await openModel(o, 'embed'), dataset: undefined, data: undefined } : await openForData(o, 'embed');
       try {
         const r = await embedToFile(bundle, files.length > 0 ? { files } : { dataset: dataset!, split: data!.split, load: data!.load, runSplit: data!.runSplit }, o.out, format);
         const warning = r.runSplit ? splitWarning(o.split, r.runSplit) : null;

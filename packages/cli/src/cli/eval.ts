@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { BundleEvaluation } from '../jobs/evaluate-bundle.js';
 import { addBundleDataOptions, openForData, splitWarning, type BundleDataCliOptions } from './bundle-options.js';
 import { f4, toJson } from './output.js';
+import { progressMode, taskProgress } from './progress.js';
 
 /**
  * Warnings on TAR at a FAR below 1 / (dissimilar pairs): with fewer than 1/FAR
@@ -35,6 +36,20 @@ function printTable(model: string, r: BundleEvaluation): void {
       ([far, tar]) => `  ${`TAR at FAR=${far}`.padEnd(26)}${unmeasurable.has(far) ? `-        (needs at least ${Math.round(1 / Number(far))} dissimilar pairs)` : f4(tar)}`,
     ),
   ];
+  if (r.signature) {
+    // signatures: genuine pairs against each kind of forgery on their own (the skilled EER is the harder figure)
+    const sg = r.signature;
+    const rate = (x: number | null): string => (x === null ? '-' : f4(x));
+    lines.push(
+      '',
+      `forgeries (${sg.pairs.genuine} genuine, ${sg.pairs.skilled} skilled-forgery, ${sg.pairs.random} random-forgery pairs)`,
+      `  skilled EER               ${f4(sg.skilledEer)}   AUC ${f4(sg.skilledAuc)}`,
+      `  random EER                ${f4(sg.randomEer)}   AUC ${f4(sg.randomAuc)}`,
+      sg.threshold === null
+        ? '  at the threshold          -        (the bundle has no threshold)'
+        : `  at the bundle's threshold FRR ${rate(sg.frr)}, FAR skilled ${rate(sg.farSkilled)}, FAR random ${rate(sg.farRandom)}`,
+    );
+  }
   if (r.retrieval) {
     const m = r.retrieval;
     lines.push(
@@ -63,7 +78,13 @@ export function registerEvalCommand(program: Command): void {
       const { bundle, dataset, data } = await openForData(o, 'eval');
       try {
         const report = o.report === false ? undefined : (o.report ?? defaultEvaluationReportFile(bundle.dir, dataset, data.split ?? 'test'));
-        const r = await evaluateBundle(bundle, dataset, { ...data, report });
+        const progress = taskProgress(progressMode(o.json), { json: process.stderr });
+        let r: BundleEvaluation;
+        try {
+          r = await evaluateBundle(bundle, dataset, { ...data, report, onProgress: progress.onProgress });
+        } finally {
+          progress.stop();
+        }
         const warnings = [splitWarning(r.split, r.runSplit), ...tarAtFarWarnings(r.verification.tarAtFar, r.verification.negatives)].filter((w): w is string => w !== null);
         if (o.json) {
           const { roc, ...verification } = r.verification;

@@ -4,7 +4,6 @@
  * Parsing and printing only; the work is in src/jobs/index-*.ts and
  * src/index/, imported when a command runs (so `--help` loads no TensorFlow.js).
  */
-import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
@@ -13,6 +12,7 @@ import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
 import { intList, oneOf, positiveInt } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
 import { resolveModelDir } from './bundle-options.js';
+import { progressMode, taskProgress, type TaskProgress } from './progress.js';
 
 async function initBackend(choice: BackendChoice): Promise<void> {
   const { initBackend: init } = await import('@contrastive/node/internal/engine/backend.js');
@@ -38,20 +38,13 @@ function vectorList(value: string, previous: number[][] | undefined): number[][]
   return [...(previous ?? []), out];
 }
 
-/** A progress bar on a terminal's stderr, nothing otherwise. */
-function progressBar(what: string): { update: (done: number, total: number) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  let bar: cliProgress.SingleBar | undefined;
-  return {
-    update: (done, total) => {
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: `${what} |{bar}| {value}/{total} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
-        bar.start(total, 0);
-      }
-      bar.update(done);
-    },
-    stop: () => bar?.stop(),
-  };
+/**
+ * Progress of a long index command: a bar on a terminal, JSON lines on stderr
+ * with --json (stdout stays the one result object), nothing otherwise.
+ */
+function progressOf(json: boolean | undefined): TaskProgress & { counted: (task: string) => (done: number, total: number) => void } {
+  const p = taskProgress(progressMode(json), { json: process.stderr });
+  return { ...p, counted: (task) => (done, total) => p.onProgress({ task, done, total }) };
 }
 
 function hitLine(h: SearchHit, rank: number): string {
@@ -81,10 +74,10 @@ export function registerIndexCommand(program: Command): void {
       .option('--data-dir <dir>', 'where fashion-mnist lives')
       .option('--hnsw', 'also build a pgvector HNSW index for --mode approximate (PostgreSQL)')
       .option('--batch-size <n>', 'examples embedded per batch', positiveInt, 1024)
-      .option('--json', 'print one JSON object'),
+      .option('--json', 'print one JSON object (progress as JSON lines on stderr)'),
   ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number }) => {
     await initBackend(o.backend);
-    const bar = progressBar('embedding');
+    const bar = progressOf(o.json);
     let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
     try {
       const { buildIndexFromDataset } = await import('../jobs/index-build.js');
@@ -98,7 +91,7 @@ export function registerIndexCommand(program: Command): void {
         hnsw: o.hnsw,
         batchSize: o.batchSize,
         connectTimeoutMs: o.connectTimeout,
-        onProgress: bar.update,
+        onProgress: bar.counted('embedding'),
       });
     } finally {
       bar.stop();
@@ -115,14 +108,14 @@ export function registerIndexCommand(program: Command): void {
       .requiredOption('--index <target>', TARGET)
       .requiredOption('--model <dir>', 'the model bundle (or run directory) that built the index')
       .option('--label <label>', 'label of every file added')
-      .option('--json', 'print one JSON object'),
+      .option('--json', 'print one JSON object (progress as JSON lines on stderr)'),
   ).action(async (files: string[], o: CommonOptions & { index: string; model: string; label?: string }) => {
     await initBackend(o.backend);
-    const bar = progressBar('embedding');
+    const bar = progressOf(o.json);
     let r: Awaited<ReturnType<typeof import('../jobs/index-add.js').addFilesToIndex>>;
     try {
       const { addFilesToIndex } = await import('../jobs/index-add.js');
-      r = await addFilesToIndex({ index: o.index, model: resolveModelDir(o.model), files, label: o.label, connectTimeoutMs: o.connectTimeout, onProgress: bar.update });
+      r = await addFilesToIndex({ index: o.index, model: resolveModelDir(o.model), files, label: o.label, connectTimeoutMs: o.connectTimeout, onProgress: bar.counted('embedding') });
     } finally {
       bar.stop();
     }
@@ -140,7 +133,7 @@ export function registerIndexCommand(program: Command): void {
       .option('--vector <numbers>', `a query embedding as comma-separated numbers (repeatable), e.g. --vector=0.12,-0.3,...: ${VECTOR_SPACE}`, vectorList)
       .option('--vector-file <file>', `query embeddings, one per row: .npy ([rows, dim] or [dim], float32 or float64) or .jsonl (per line an array of numbers or { "embedding": [...] }, as \`contrastive embed\` writes), in the same space as --vector`)
       .option('-k, --k <n>', 'neighbours per query', positiveInt, 10)
-      .option('--label <label>', 'only items with this label')
+      .option('--label <label>', 'only items with this label (exactly as stored; an unknown label lists the labels)')
       .option('--mode <mode>', `${SEARCH_MODES.join(' | ')}: in memory, inside the database, or pgvector HNSW`, oneOf(SEARCH_MODES), 'exact')
       .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
       .option('--data-dir <dir>', 'folder of the Fashion-MNIST files for fashion-mnist rows')
@@ -231,10 +224,16 @@ export function registerIndexCommand(program: Command): void {
     .option('--mode <mode>', SEARCH_MODES.join(' | '), oneOf(SEARCH_MODES), 'exact')
     .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
     .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object (progress as JSON lines on stderr)')
     .action(async (o: { index: string; mode: SearchMode; efSearch?: number; connectTimeout?: number; json?: boolean }) => {
       const { indexRetrievalMetrics } = await import('../jobs/index-retrieval.js');
-      const r = await indexRetrievalMetrics(o.index, { mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout });
+      const progress = progressOf(o.json);
+      let r: Awaited<ReturnType<typeof indexRetrievalMetrics>>;
+      try {
+        r = await indexRetrievalMetrics(o.index, { mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout, onProgress: progress.onProgress });
+      } finally {
+        progress.stop();
+      }
       if (o.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
         return;

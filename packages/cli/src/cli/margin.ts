@@ -1,7 +1,7 @@
 /** `contrastive margin`: sweeps the margin of the contrastive (or triplet) loss and recommends one. */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { MarginSweepResult } from '../jobs/margin-sweep.js';
-import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from '../jobs/choices.js';
+import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS, RUN_DEFAULTS } from '../jobs/choices.js';
 import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, type TrainCliOptions } from './training-options.js';
 import { oneOf, optionWithDefault } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
@@ -34,6 +34,7 @@ function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => strin
     table(r).trimEnd(),
     '',
     `recommended margin: ${r.recommended} (${r.rule})`,
+    ...(r.budgetNote ? [`note: ${r.budgetNote}`] : []),
     `rule of thumb: ${r.ruleOfThumb}`,
     `sweep: ${r.outDir}/sweep.json`,
     ...(r.reportFile ? [`report: ${r.reportFile}`] : []),
@@ -56,9 +57,10 @@ export function registerMarginCommand(program: Command): void {
       checkDatasetOptions(o);
       checkEncoderOptions(o);
       checkLossOptions(o.loss, o);
-      const { marginSweep, marginSweepTable } = await import('../jobs/margin-sweep.js');
+      const { marginSweep, marginSweepTable, defaultMargins } = await import('../jobs/margin-sweep.js');
       const json = o.json ?? false;
-      const progress = multiRunProgress(progressMode(json), (margin: number) => `margin ${margin}`);
+      const runs = o.margins?.length ?? defaultMargins({ normalize: o.normalize ?? RUN_DEFAULTS.normalize, distance: o.distance }).length;
+      const progress = multiRunProgress(progressMode(json), (margin: number) => `margin ${margin}`, runs);
       try {
         const result = await marginSweep(
           {

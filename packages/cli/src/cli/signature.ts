@@ -84,7 +84,7 @@ export function registerSignatureCommand(program: Command): void {
       if (files.length < 2) throw new ContrastiveError('INVALID_ARGUMENT', `signature verify: give at least one REFERENCE and the QUESTIONED signature, got ${files.length} file`);
       const questioned = files[files.length - 1];
       const { verifySignature } = await import('../jobs/signature-verify.js');
-      const bundle = await openModel(o);
+      const bundle = await openModel(o, 'signature verify');
       try {
         const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold, writerDependent: o.writerDependent });
         if (o.json) {

@@ -7,7 +7,8 @@ import type { RunMetrics } from '../jobs/run-training.js';
 import { choices, oneOf, optionWithDefault, positiveNumber } from './options.js';
 import { PRESETS, PRESET_NAMES, withPreset, type PresetName } from '../jobs/presets.js';
 import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
-import { progressMode, trainProgress } from './progress.js';
+import { progressMode, taskProgress, trainProgress } from './progress.js';
+import { datasetKind } from '@contrastive/node/internal/data/specs.js';
 import { plural } from './output.js';
 
 function printSummary(outDir: string, m: RunMetrics, reportFile: string | null): void {
@@ -26,6 +27,8 @@ function printSummary(outDir: string, m: RunMetrics, reportFile: string | null):
     // faces:DIR: the head beside the raw pretrained descriptor, on the same pairs of people never trained on.
     const d = faces.descriptor;
     lines.push(`raw face descriptor on the same pairs: accuracy ${d.accuracy.toFixed(4)} at threshold ${d.threshold.toFixed(4)}, AUC ${d.auc.toFixed(4)}, EER ${d.eer.toFixed(4)}, P@1 ${d.precisionAt1.toFixed(4)} (people: ${faces.people.train} train, ${faces.people.validation} validation, ${faces.people.test} test; ${faces.skipped.length} of ${faces.images + faces.skipped.length} images without a usable face)`);
+    // every face figure above depends on the detector that found the faces
+    lines.push(`face figures above: ${faces.detector}`);
   }
   lines.push(`model bundle: ${outDir}/model`);
   if (reportFile) lines.push(`report: ${reportFile}`);
@@ -40,6 +43,7 @@ export function checkTrainOptions(o: TrainCliOptions & { loss: LossName }): void
   checkEncoderOptions(o);
   checkLossOptions(o.loss, o);
   if (o.posMargin && o.loss !== 'contrastive') throw new ContrastiveError('INVALID_ARGUMENT', `--pos-margin applies to --loss contrastive; this run uses --loss ${o.loss}`);
+  if (o.skipNoFace && datasetKind(o.dataset) !== 'faces') throw new ContrastiveError('INVALID_ARGUMENT', `--skip-no-face applies to --dataset faces:DIR; --dataset ${o.dataset} is not one`);
   if (o.memorySize && (o.loss !== 'contrastive' || o.miner === undefined)) {
     throw new ContrastiveError('INVALID_ARGUMENT', '--memory-size needs --loss contrastive with an in-batch --miner (the memory adds pairs to the mined ones)');
   }
@@ -60,6 +64,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--out <dir>', 'output directory (default: runs/<dataset>-<timestamp>)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'write into an --out that already holds files (without --resume, an existing run is refused)')
+    .option('--skip-no-face', 'faces:DIR: leave out photos without a face the detector finds (listed on stderr) instead of failing')
     .option('--preset <name>', `a measured configuration: ${choices(PRESET_NAMES)} (options given explicitly win; see the README)`, oneOf(PRESET_NAMES))
     .action(async (o: TrainCliOptions & { loss: LossName; preset?: PresetName }, command: Command) => {
       // The preset's encoder, miner and validation classes count as given for the checks.
@@ -71,17 +76,29 @@ export function registerTrainCommand(program: Command): void {
       }
       checkTrainOptions(o);
       const { runTraining } = await import('../jobs/run-training.js');
-      const progress = trainProgress(progressMode(o.json));
+      const mode = progressMode(o.json);
+      const progress = trainProgress(mode);
+      // work before the first epoch (faces:DIR describes every photo): a bar on a terminal, progress lines in the --json stream
+      const before = taskProgress(mode);
       try {
         const job = o.preset ? withPreset(o.preset, runOptionsOf(explicitOnly(o, command))) : runOptionsOf(o);
-        const { outDir, metrics, reportFile } = await runTraining(job, progress.onEvent);
+        const { outDir, metrics, reportFile } = await runTraining({ ...job, onProgress: before.onProgress }, (e) => {
+          before.stop();
+          progress.onEvent(e);
+        });
         progress.stop();
+        const faces = (metrics as Partial<FaceRunMetrics>).faces;
+        if (faces?.skipped.length) {
+          process.stderr.write(`skipped ${plural(faces.skipped.length, 'photo')} without a usable face: ${faces.skipped.slice(0, 5).map((s) => s.file).join(', ')}${faces.skipped.length > 5 ? ', ...' : ''} (all in ${outDir}/metrics.json)\n`);
+        }
+        for (const w of faces?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
         if (metrics.skippedImages?.length) {
           process.stderr.write(`skipped ${plural(metrics.skippedImages.length, 'image')} that could not be decoded: ${metrics.skippedImages.slice(0, 5).join(', ')}${metrics.skippedImages.length > 5 ? ', ...' : ''} (all in ${outDir}/metrics.json)\n`);
         }
         if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics, reportFile }) + '\n');
         else printSummary(outDir, metrics, reportFile);
       } finally {
+        before.stop();
         progress.stop();
       }
     });

@@ -24,6 +24,8 @@ export interface TrainCliOptions {
   imageSize?: [number, number];
   channels?: 1 | 3;
   skipBadImages?: boolean;
+  /** train --dataset faces:DIR: leave out photos without a face. */
+  skipNoFace?: boolean;
   encoder: EncoderName;
   embeddingDim?: number;
   hidden?: number[];
@@ -224,6 +226,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     out: o.out,
     force: o.force,
     report: o.report,
+    ...(o.skipNoFace ? { skipNoFace: true } : {}),
     train: {
       loss: o.loss,
       miner: o.miner,

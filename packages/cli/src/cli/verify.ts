@@ -26,7 +26,7 @@ export function registerVerifyCommand(program: Command): void {
       const inputA = parsePairInput(a, 'A');
       const inputB = parsePairInput(b, 'B');
       const { verifyPair } = await import('../jobs/verify-pair.js');
-      const bundle = await openModel(o);
+      const bundle = await openModel(o, 'verify');
       try {
         const r = await verifyPair(bundle, inputA, inputB, { threshold: o.threshold, dataDir: o.dataDir });
         if (o.json) {

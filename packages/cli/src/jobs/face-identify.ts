@@ -10,8 +10,9 @@ import { promises as fs } from 'node:fs';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { probabilitySame } from 'contrastive/internal/eval/index.js';
 import { EmbeddingIndex, bundleIdentity, type ModelIdentity, type SearchHit } from '@contrastive/index/internal/index.js';
-import { chooseFace, describeFaces, loadFaceEngine, loadFaceModel, pretrainedFaceModel, FaceCache, type FaceBox, type FaceEngine, type FaceModel } from '@contrastive/faces/internal/index.js';
+import { chooseFace, describeFaces, faceDetectorLabel, loadFaceEngine, loadFaceModel, pretrainedFaceModel, FaceCache, type FaceBox, type FaceEngine, type FaceModel } from '@contrastive/faces/internal/index.js';
 import { sha256 } from '@contrastive/faces/internal/cache.js';
+import { progressReporter, type ProgressListener } from 'contrastive/internal/util/progress.js';
 
 /** Options shared by {@link enrollFaces} and {@link identifyFace}. @group Faces */
 export interface FaceIndexOptions {
@@ -27,15 +28,33 @@ export interface FaceIndexOptions {
   engine?: FaceEngine;
 }
 
+/** Options of {@link enrollFaces}. */
+export interface FaceEnrollOptions extends FaceIndexOptions {
+  /**
+   * Leave out photos in which the detector finds no face (listed in the
+   * result's `skipped`) and enrol the others; default false: such photos are
+   * an error naming them all, and nothing is enrolled.
+   */
+  skipNoFace?: boolean;
+  /** Told how many photos are described (task 'describing photos'; about a second a photo the first time). */
+  onProgress?: ProgressListener;
+}
+
 /** What {@link enrollFaces} returns. @group Faces */
 export interface FaceEnrollment {
   index: string;
   name: string;
   /** One entry per photo: its id in the index and the face used. */
   added: { file: string; id: string; box: FaceBox }[];
+  /** Photos left out (with skipNoFace) and why. */
+  skipped: { file: string; reason: string }[];
   /** Faces enrolled under this name now, and in the whole index. */
   enrolled: number;
   total: number;
+  /** The detector that found the faces, in words. */
+  detector: string;
+  /** Why the model's threshold may not suit these people (see FaceModel.warnings). */
+  warnings: string[];
 }
 
 /** The answer of {@link identifyFace}. @group Faces */
@@ -52,6 +71,10 @@ export interface FaceIdentification {
   /** Every face found in the photo, and the one used. */
   faces: FaceBox[];
   chosen: number;
+  /** The detector that found the faces, in words (the distances depend on it). */
+  detector: string;
+  /** Why the threshold may not suit these people (see FaceModel.warnings). */
+  warnings: string[];
 }
 
 interface OpenModel {
@@ -76,8 +99,17 @@ async function openModel(options: FaceIndexOptions): Promise<OpenModel> {
   }
 }
 
-async function embedFace(m: OpenModel, file: string, options: FaceIndexOptions): Promise<{ vector: Float32Array; faces: FaceBox[]; chosen: number }> {
+/** The detector that finds the faces (the engine's, with the model's photo size limit) in words. */
+function detectorOf(m: OpenModel): string {
+  return faceDetectorLabel({ ...m.engine.settings, maxSide: m.model.pipeline.maxSide });
+}
+
+async function embedFace(m: OpenModel, file: string, options: FaceIndexOptions, onNoFace?: () => void): Promise<{ vector: Float32Array; faces: FaceBox[]; chosen: number } | null> {
   const found = await describeFaces(file, { engine: m.engine, maxSide: m.model.pipeline.maxSide, cache: options.cache });
+  if (found.faces.length === 0 && onNoFace) {
+    onNoFace();
+    return null;
+  }
   const face = chooseFace(found, options.face, '--face');
   const vector = await m.model.embed(face.descriptor);
   return { vector, faces: found.faces.map((f) => f.box), chosen: found.faces.indexOf(face) };
@@ -88,24 +120,37 @@ async function embedFace(m: OpenModel, file: string, options: FaceIndexOptions):
  * SQLite file, created when missing, or a postgres:// URL). All photos are
  * read first and added in one transaction: a bad photo adds nothing.
  *
- * @throws ContrastiveError for an empty name, no photos, a photo without a
- *   face or with several and no `face` choice, a photo enrolled already, or an
- *   index made with another model.
+ * Photos without a face are an error naming them all (every photo is
+ * described first), unless `skipNoFace` leaves them out.
+ *
+ * @throws ContrastiveError for an empty name, no photos, photos without a face
+ *   (without `skipNoFace`; with it, when no photo holds one), a photo with
+ *   several faces and no `face` choice, a photo enrolled already, or an index
+ *   made with another model.
  * @group Faces
  */
-export async function enrollFaces(target: string, name: string, images: readonly string[], options: FaceIndexOptions = {}): Promise<FaceEnrollment> {
+export async function enrollFaces(target: string, name: string, images: readonly string[], options: FaceEnrollOptions = {}): Promise<FaceEnrollment> {
   const fn = 'enrollFaces';
   check(typeof name === 'string' && name.trim().length > 0, fn, 'the name must be a non-empty string');
   check(Array.isArray(images) && images.length > 0, fn, 'give at least one photo to enrol');
   const m = await openModel(options);
   try {
     const entries: { id: string; label: string; source: string; vector: Float32Array; box: FaceBox }[] = [];
-    for (const file of images) {
-      const e = await embedFace(m, file, options);
+    const noFace: string[] = [];
+    const report = progressReporter(options.onProgress, 'describing photos', images.length);
+    for (const [k, file] of images.entries()) {
+      const e = await embedFace(m, file, options, () => noFace.push(file));
+      report(k + 1);
+      if (!e) continue;
       // The id is the photo's content: the same photo cannot be enrolled twice.
       const id = `${name}/${sha256(await fs.readFile(file)).slice(0, 16)}`;
       if (entries.some((x) => x.id === id)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: ${file} is the same photo as ${entries.find((x) => x.id === id)!.source}`);
       entries.push({ id, label: name, source: path.resolve(file), vector: e.vector, box: e.faces[e.chosen] });
+    }
+    if (noFace.length > 0 && (!options.skipNoFace || entries.length === 0)) {
+      const shown = noFace.slice(0, 5).join(', ') + (noFace.length > 5 ? `, ... (${noFace.length - 5} more)` : '');
+      const hint = options.skipNoFace ? 'nothing to enrol' : 'nothing was enrolled; leave them out with --skip-no-face (option skipNoFace), or remove them';
+      throw new ContrastiveError('INVALID_DATA', `${fn}: ${noFace.length} of ${images.length} photo${images.length === 1 ? '' : 's'} hold${noFace.length === 1 ? 's' : ''} no face the ${detectorOf(m)} finds: ${shown}; ${hint}`);
     }
     let index: EmbeddingIndex;
     try {
@@ -125,8 +170,11 @@ export async function enrollFaces(target: string, name: string, images: readonly
         index: index.where,
         name,
         added: entries.map((e) => ({ file: e.source, id: e.id, box: e.box })),
+        skipped: noFace.map((file) => ({ file, reason: 'no face found' })),
         enrolled: stats.labels.find((l) => l.label === name)?.count ?? 0,
         total: stats.items,
+        detector: detectorOf(m),
+        warnings: [...(m.model.warnings ?? [])],
       };
     } finally {
       await index.close();
@@ -153,7 +201,7 @@ export async function identifyFace(target: string, image: string, options: FaceI
   try {
     const index = await EmbeddingIndex.open(target, { model: m.identity });
     try {
-      const e = await embedFace(m, image, options);
+      const e = (await embedFace(m, image, options))!;
       const hits: SearchHit[] = await index.search(e.vector, { k });
       if (hits.length === 0) throw new ContrastiveError('STATE', `${fn}: the index ${index.where} has no enrolled face; enrol people first ('contrastive face enroll --index ${target} --name NAME PHOTOS...')`);
       const nearest = hits[0];
@@ -166,6 +214,8 @@ export async function identifyFace(target: string, image: string, options: FaceI
         neighbours: hits.map((h) => ({ name: h.label, distance: h.distance, source: h.source })),
         faces: e.faces,
         chosen: e.chosen,
+        detector: detectorOf(m),
+        warnings: [...(m.model.warnings ?? [])],
       };
     } finally {
       await index.close();

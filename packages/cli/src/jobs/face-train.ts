@@ -19,7 +19,8 @@ import { SiameseNetwork, mlpEncoder } from 'contrastive/internal/models/index.js
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/trainer.js';
 import { scorePairs, scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
-import { loadFaceDataset, loadFaceEngine, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '@contrastive/faces/internal/index.js';
+import { loadFaceDataset, loadFaceEngine, faceCalibrationWarnings, faceDetectorLabel, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '@contrastive/faces/internal/index.js';
+import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
 import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import { subsetDataset } from 'contrastive/internal/data/index.js';
@@ -49,6 +50,8 @@ export interface FaceTrainingOptions {
   cacheDir?: string;
   /** Images with several faces: use the largest (default) or skip them. */
   multipleFaces?: 'largest' | 'skip';
+  /** Leave out photos without a face the detector finds (listed in metrics.json) instead of failing; default false. */
+  skipNoFace?: boolean;
   /** Fractions of the people for validation and test; defaults 0.2 and 0.2. */
   validationFraction?: number;
   testFraction?: number;
@@ -66,6 +69,8 @@ export interface FaceTrainingOptions {
   train?: Partial<TrainConfig>;
   /** Called after each image is described. */
   onImage?: (done: number, total: number, cached: boolean) => void;
+  /** Told how many photos are described (task 'describing photos'; the first run costs about a second a photo). */
+  onProgress?: ProgressListener;
 }
 
 /** Verification and retrieval figures of one scorer on the test people. @group Faces */
@@ -87,6 +92,10 @@ export interface FaceRunMetrics extends RunMetrics {
     images: number;
     skipped: { file: string; reason: string }[];
     pipeline: string;
+    /** The detector in words (every figure here depends on it). */
+    detector: string;
+    /** Why the head's threshold may not hold for other people (few validation people or pairs); empty when none. */
+    warnings: string[];
     /** The trained head on the test people, threshold from the validation people. */
     head: FaceScores;
     /** The raw 128-d descriptor on the same test pairs, threshold calibrated on the same validation pairs. */
@@ -157,7 +166,11 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
     maxSide: options.maxSide,
     cache: new FaceCache(options.cacheDir),
     multipleFaces: options.multipleFaces,
-    onImage: options.onImage,
+    skipNoFace: options.skipNoFace,
+    onImage: (done, total, cached) => {
+      options.onImage?.(done, total, cached);
+      options.onProgress?.({ task: 'describing photos', done, total });
+    },
   });
   const fractions = { seed, validationFraction: options.validationFraction ?? FACE_TRAIN_DEFAULTS.validationFraction, testFraction: options.testFraction ?? FACE_TRAIN_DEFAULTS.testFraction };
   const split = splitIdentities(data, fractions);
@@ -188,7 +201,10 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   const scorer = { distance: 'euclidean' as const };
   const valHead = await scoreSplit(network, split.validation, valPairs, scorer);
   const headCal = calibrateThreshold(valHead, valPairs.labels, { kind: 'accuracy' });
-  const platt = fitPlatt(valHead, valPairs.labels);
+  // p(same) = 0.5 at the threshold: the verdict and the probability of a face bundle never disagree
+  const platt = fitPlatt(valHead, valPairs.labels, { threshold: headCal.threshold });
+  const valPairCounts = { similar: valPairs.labels.filter((v) => v === 0).length, dissimilar: valPairs.labels.filter((v) => v === 1).length };
+  const valPeople = new Set(split.validation.labels).size;
   const testEmb = await network.embedBatched(split.test.x);
   const testHead = scorePairs(testEmb, testEmb, network.embeddingDim, testPairs.i, testPairs.j, scorer);
   const valRaw = scorePairs(split.validation.x, split.validation.x, 128, valPairs.i, valPairs.j, scorer);
@@ -219,6 +235,8 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
       images: data.labels.length,
       skipped: data.skipped,
       pipeline: data.pipelineId,
+      detector: faceDetectorLabel(data.pipeline),
+      warnings: faceCalibrationWarnings("the head's threshold", valPeople, valPairCounts),
       head,
       descriptor,
       descriptorAtDefault,
@@ -230,7 +248,14 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
     preprocessing: { kind: 'vector' },
     loss: { name: 'contrastive', convention: 'hadsell', margin },
     threshold: headCal.threshold,
-    calibration: { target: 'accuracy', dataset: `${spec} validation people (${metrics.faces.people.validation})`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
+    calibration: {
+      target: 'accuracy',
+      dataset: `${spec} validation people (${metrics.faces.people.validation})`,
+      probability: { model: 'logistic', a: platt.a, b: platt.b },
+      // what the threshold rests on: a bundle calibrated on few people warns wherever it decides
+      identities: valPeople,
+      pairs: valPairCounts,
+    },
     training: {
       dataset: spec,
       epochs: metrics.epochs,
@@ -259,7 +284,9 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
         ['epochs (best)', `${metrics.epochs} (${result.bestEpoch})${result.stoppedEarly ? ', stopped early' : ''}`],
         ['head: test accuracy at its threshold / AUC / EER / P@1', `${f4(head.accuracy)} at ${f4(head.threshold)} / ${f4(head.auc)} / ${f4(head.eer)} / ${f4(head.precisionAt1)}`],
         ['raw descriptor, same pairs: accuracy / AUC / EER / P@1', `${f4(descriptor.accuracy)} at ${f4(descriptor.threshold)} / ${f4(descriptor.auc)} / ${f4(descriptor.eer)} / ${f4(descriptor.precisionAt1)}`],
-        ['raw descriptor at the default threshold', `${f4(descriptorAtDefault.accuracy)} at ${descriptorAtDefault.threshold}`],
+        ['raw descriptor at the default threshold (calibrated on augmented crops of six photos, far easier than real photos)', `${f4(descriptorAtDefault.accuracy)} at ${descriptorAtDefault.threshold}`],
+        ['detector', faceDetectorLabel(data.pipeline)],
+        ...metrics.faces.warnings.map((w): [string, string] => ['warning', w]),
       ],
       history: result.history,
       bestEpoch: result.bestEpoch,

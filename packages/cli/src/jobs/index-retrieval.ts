@@ -7,6 +7,7 @@
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { retrievalMetrics, type RetrievalMetrics } from 'contrastive/internal/eval/retrieval.js';
 import { EmbeddingIndex, type SearchMode, type TargetOptions } from '@contrastive/index/internal/index.js';
+import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 
 /** Options of {@link indexRetrievalMetrics}. @group Index */
 export interface IndexRetrievalOptions extends TargetOptions {
@@ -15,6 +16,11 @@ export interface IndexRetrievalOptions extends TargetOptions {
   efSearch?: number;
   /** Queries per search call (default 256). */
   blockQueries?: number;
+  /**
+   * Told how far the two long parts have come: 'searching the index' (queries
+   * answered) and then 'retrieval metrics' (the reference's queries ranked); 30,000 items take a minute or more.
+   */
+  onProgress?: ProgressListener;
 }
 
 /** What {@link indexRetrievalMetrics} returns. @group Index */
@@ -73,6 +79,7 @@ export async function indexRetrievalMetrics(target: string, options: IndexRetrie
         const hits = await index.searchMany(q, chunk.length, { k, mode: options.mode, efSearch: options.efSearch });
         answers = chunk.map((self, j) => hits[j].filter((h) => h.id !== items[self].id).map((h) => h.label));
       }
+      options.onProgress?.({ task: 'searching the index', done: Math.min(b0 + block, rows.length), total: rows.length });
       chunk.forEach((r, j) => {
         const label = items[r].label!;
         const R = (counts.get(label) as number) - 1;
@@ -106,7 +113,7 @@ export async function indexRetrievalMetrics(target: string, options: IndexRetrie
       if (!labelIds.has(key)) labelIds.set(key, labelIds.size);
       y[i] = labelIds.get(key)!;
     });
-    const reference = retrievalMetrics(vectors, y, { dim, distance: index.distance });
+    const reference = retrievalMetrics(vectors, y, { dim, distance: index.distance, onProgress: options.onProgress });
     return { fromIndex, reference, items: items.length, seconds };
   } finally {
     await index.close();

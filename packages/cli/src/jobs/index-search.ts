@@ -8,6 +8,25 @@ import { BundleEmbedder, EmbeddingIndex, bundleIdentity, type EmbedEngine, type 
 import { describePairInput, readPairInput, type PairInput } from './verify-pair.js';
 import type { OpenBundle } from './evaluate-bundle.js';
 
+/**
+ * A search restricted to `label` that found nothing: when no item carries that
+ * label (they are compared exactly, case included), an error listing the labels
+ * the index holds, so a typo is not mistaken for "no neighbours".
+ */
+async function checkLabelFound(index: EmbeddingIndex, label: string | undefined, answers: readonly SearchHit[][]): Promise<void> {
+  if (label === undefined || answers.every((hits) => hits.length > 0)) return;
+  const { labels } = await index.stats();
+  if (labels.some((l) => l.label === label)) return;
+  const named = labels.filter((l): l is { label: string; count: number } => l.label !== null);
+  const near = named.find((l) => l.label.toLowerCase() === label.toLowerCase());
+  const shown = named.slice(0, 20).map((l) => `${l.label} (${l.count})`).join(', ') + (named.length > 20 ? `, ... (${named.length - 20} more)` : '');
+  throw new ContrastiveError(
+    'NOT_FOUND',
+    `index search: no item of ${index.where} has the label '${label}'${near ? ` (labels are compared exactly: did you mean '${near.label}'?)` : ''}; ` +
+      (named.length ? `its labels: ${shown}` : 'its items have no labels'),
+  );
+}
+
 /** Options of {@link searchIndexWith}. @group Index */
 export interface IndexSearchJobOptions {
   /** Index target: a file path or a postgres:// URL. */
@@ -40,7 +59,8 @@ export interface IndexSearchAnswer {
 /**
  * Searches the index at `options.index` for each query.
  *
- * @throws ContrastiveError for another bundle than the index's, a query that cannot be read or decoded, bad options.
+ * @throws ContrastiveError for another bundle than the index's, a query that cannot be read or decoded, bad options,
+ *   a `label` no item carries (listing the index's labels).
  * @group Index
  */
 export async function searchIndexWith(options: IndexSearchJobOptions): Promise<IndexSearchAnswer[]> {
@@ -57,6 +77,7 @@ export async function searchIndexWith(options: IndexSearchJobOptions): Promise<I
       inputs.forEach((v, i) => x.set(v, i * v.length));
       const emb = await embedder.embedPrepared(x, inputs.length);
       const hits = await index.searchMany(emb, inputs.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
+      await checkLabelFound(index, options.label, hits);
       return hits.map((results, i) => ({ query: describePairInput(options.queries[i]), results }));
     } finally {
       await index.close();
@@ -100,7 +121,7 @@ export interface IndexVectorSearchOptions {
  * caller vouches that they come from it.
  *
  * @throws ContrastiveError for a vector whose size is not the index's dim (naming both), non-finite values,
- *   another bundle than the index's (when `model` is given), bad options.
+ *   another bundle than the index's (when `model` is given), bad options, a `label` no item carries (listing the index's labels).
  * @group Index
  */
 export async function searchIndexByVectors(options: IndexVectorSearchOptions): Promise<IndexSearchAnswer[]> {
@@ -124,6 +145,7 @@ export async function searchIndexByVectors(options: IndexVectorSearchOptions): P
       }
     });
     const hits = await index.searchMany(x, options.vectors.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
+    await checkLabelFound(index, options.label, hits);
     return hits.map((results, i) => ({ query: options.vectors[i].name, results }));
   } finally {
     await index.close();

@@ -7,7 +7,7 @@ export { calibrateBundle, calibrationTargetName, type BundleCalibration } from '
 export { openBundle, bundleSplit, runSplitOf, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleSplitData } from './bundle-split.js';
 export { SPLIT_NAMES, type SplitName } from './choices.js';
 export { marginSweep, type MarginSweepOptions } from './margin-sweep.js';
-export { recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
+export { recommendMargin, defaultMargins, marginRuleOfThumb, marginSweepTable, budgetNote, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
 export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED } from './choices.js';
 export { compareLosses, compareMarkdown, compareBudget, type CompareLossesOptions, type CompareRow, type CompareScores, type CompareResult } from './compare-losses.js';
 export { verifyPair, embedPairInputs, readPairInput, describePairInput, type PairInput, type VerifyResult, type VerifyOptions } from './verify-pair.js';
@@ -17,7 +17,8 @@ export { buildIndexFromDataset, indexRows, type IndexBuildOptions, type IndexBui
 export { addFilesToIndex, type IndexAddOptions, type IndexAddResult } from './index-add.js';
 export { searchIndexWith, searchIndexByVectors, type IndexSearchJobOptions, type IndexSearchAnswer, type IndexVectorSearchOptions, type QueryVector } from './index-search.js';
 export { indexRetrievalMetrics, type IndexRetrievalOptions, type IndexRetrieval } from './index-retrieval.js';
-export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
+export { enrollFaces, identifyFace, type FaceIndexOptions, type FaceEnrollOptions, type FaceEnrollment, type FaceIdentification } from './face-identify.js';
+export { calibrateFaces, type FaceCalibrateOptions, type FaceCalibrateResult } from './face-calibrate.js';
 export { embedInputs, embedToFile, type EmbedInput, type EmbedFileResult } from './embed.js';
 export { exportBundle, type ExportBundleOptions, type ExportBundleResult } from './export-bundle.js';
 export { jobSeed, splitFractions, runDirectory, runTimestamp, type SplitFractions } from './defaults.js';

@@ -8,7 +8,7 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { fixed } from 'contrastive/internal/util/format.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import type { EncoderName } from './run-training.js';
-import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED } from './choices.js';
+import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, RUN_DEFAULTS } from './choices.js';
 
 /** One margin's run. Validation figures are at the run's best epoch. @group Studies */
 export interface MarginSweepRow {
@@ -62,6 +62,12 @@ export interface MarginSweepResult {
   initialDistances: { meanPositive: number; meanNegative: number; pairs: number };
   /** The rule of thumb for this normalisation, in words. */
   ruleOfThumb: string;
+  /**
+   * A caveat when the budget may have chosen the margin: each run's epochs are
+   * fewer than a training run's and the largest margin tried won (see
+   * {@link budgetNote}); null otherwise.
+   */
+  budgetNote: string | null;
   /** The sweep directory. */
   outDir: string;
   /** The HTML report written, or null. */
@@ -83,6 +89,24 @@ export function marginRuleOfThumb(options: { normalize?: boolean; distance?: Dis
   const at = scale !== undefined && Number.isFinite(scale) ? ` (here ${scale.toPrecision(3)})` : '';
   return `embeddings are not normalised: the margin is relative to the typical distance of dissimilar pairs at initialisation${at}; a margin near that scale keeps most dissimilar pairs active without inflating the embedding`;
 }
+/**
+ * Larger margins keep more dissimilar pairs inside the margin, so they move the
+ * embedding faster in the first epochs: on a budget shorter than a training
+ * run's, the largest margin tried tends to win the sweep, and at the full
+ * budget a smaller one often does as well or better (the README's MNIST sweep:
+ * 1.5 won at 3 epochs, 1 at 40). The note says so when the sweep's budget is
+ * short (`epochs` below `fullEpochs`, the train command's default) and its
+ * recommendation is the largest margin that finished; null otherwise.
+ */
+export function budgetNote(rows: readonly MarginSweepRow[], recommended: number, epochs: number, fullEpochs: number = RUN_DEFAULTS.epochs): string | null {
+  const finished = rows.filter((r) => !r.error).map((r) => r.margin);
+  if (finished.length < 2 || epochs >= fullEpochs || recommended !== Math.max(...finished)) return null;
+  return (
+    `this ${epochs}-epoch budget favours large margins (they keep more dissimilar pairs active, so they learn fastest early) and the largest margin tried won; ` +
+    `at a training run's budget (${fullEpochs} epochs by default) a smaller margin may do as well or better: sweep on the budget you will train with (--epochs N)`
+  );
+}
+
 /** Candidates within `tol` of the best `score` (NaN and null scores never win). */
 function nearBest<T>(items: T[], score: (t: T) => number | null, tol: number): T[] {
   const valid = items.filter((t) => {

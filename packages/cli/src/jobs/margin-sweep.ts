@@ -43,12 +43,12 @@ import { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { checkMargin } from 'contrastive/internal/losses/margin.js';
 
-import { defaultMargins, recommendMargin, marginRuleOfThumb, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
-import { splitDataset, splitPairs } from 'contrastive/internal/data/index.js';
+import { defaultMargins, recommendMargin, marginRuleOfThumb, budgetNote, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
+import { splitDataset, splitPairs, checkHeldOutParts } from 'contrastive/internal/data/index.js';
 
 // What margin-sweep.ts exported before the split, still importable from here.
 export { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS } from './choices.js';
-export { defaultMargins, marginRuleOfThumb, recommendMargin, marginSweepTable, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
+export { defaultMargins, marginRuleOfThumb, recommendMargin, marginSweepTable, budgetNote, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
 
 /** Options of {@link marginSweep}: a training job (see `runTraining`) plus the margins. @group Studies */
 export interface MarginSweepOptions extends Omit<RunTrainingOptions, 'out' | 'train'> {
@@ -120,7 +120,13 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   await initBackend(options.backend ?? 'auto');
   const data = await loadDataset(datasetSpec, options.load ?? {});
   const fractions = { seed, validation: validationFraction, test: testFraction };
-  const split: Splits = isPairDataset(data) ? splitPairs(data, fractions) : splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses, validationClasses: options.validationClasses });
+  let split: Splits;
+  if (isPairDataset(data)) split = splitPairs(data, fractions);
+  else {
+    const parts = splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses, validationClasses: options.validationClasses });
+    checkHeldOutParts(data, parts, fn);
+    split = parts;
+  }
   const valPairs = drawHeldOutPairs(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
 
   const initial = new SiameseNetwork(buildEncoder(options.encoder ?? 'mlp', data.inputShape, options, seed), { distance, normalize });
@@ -214,6 +220,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
     rule: `${hasMap ? `best validation MAP@R; within ${tieTolerance} counts as a tie, broken by` : 'best'} validation AUC${hasMap ? '' : ` (within ${tieTolerance} counts as a tie)`}, then by the smaller margin`,
     initialDistances,
     ruleOfThumb: marginRuleOfThumb({ normalize, distance, initialMeanNegative: initialDistances.meanNegative }),
+    budgetNote: budgetNote(rows, recommended, epochs),
     outDir,
     reportFile: options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html')),
   };

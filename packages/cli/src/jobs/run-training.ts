@@ -18,12 +18,13 @@ import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } fro
 import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
 import { trainFaceModel } from './face-train.js';
 import type { RunMetrics, RunTrainingResult } from './run-result.js';
+import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
 
 import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
-import { splitDataset, splitPairs, subsetDataset } from 'contrastive/internal/data/index.js';
+import { splitDataset, splitPairs, subsetDataset, checkHeldOutParts } from 'contrastive/internal/data/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
 
 export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
@@ -83,6 +84,10 @@ export interface RunTrainingOptions {
   train?: JobTrainConfig;
   /** The HTML report: a file path, default `<out>/report.html`; false writes none. */
   report?: string | false;
+  /** faces:DIR only: leave out photos without a face the detector finds (listed in metrics.json) instead of failing. */
+  skipNoFace?: boolean;
+  /** Told how long work before training goes (faces:DIR: describing every photo, about a second each the first time). */
+  onProgress?: ProgressListener;
 }
 
 export type { RunMetrics, RunTrainingResult } from './run-result.js';
@@ -172,8 +177,23 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   if (givenSpec.startsWith('faces:')) {
     check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
     check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
-    return trainFaceModel({ dir: givenSpec.slice('faces:'.length), out: options.out, force: options.force, report: options.report, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
+    return trainFaceModel(
+      {
+        dir: givenSpec.slice('faces:'.length),
+        out: options.out,
+        force: options.force,
+        report: options.report,
+        backend: options.backend,
+        hidden: options.hidden,
+        embeddingDim: options.embeddingDim,
+        train: options.train,
+        skipNoFace: options.skipNoFace,
+        onProgress: options.onProgress,
+      },
+      onEvent,
+    );
   }
+  check(!options.skipNoFace, 'train', `skipNoFace applies to faces:DIR datasets; '${givenSpec}' is not one`);
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
@@ -211,6 +231,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     validationClasses = parts.validationClasses;
     split = parts;
     requireTwoClasses(split.train as LabelledDataset, 'the train split');
+    // validation and test pairs are drawn below: a class too small to reach them is named now
+    checkHeldOutParts(data, parts, 'runTraining');
   }
 
   const encoder = buildEncoder(encoderName, data.inputShape, options, seed);

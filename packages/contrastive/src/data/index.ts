@@ -2,5 +2,5 @@
 export { exampleSize } from './types.js';
 // isPairDataset (types.ts) is not re-exported here: train/ exports a guard of the same name.
 export type { LabelledDataset, PairDataset, IndexPairs, DataOrigin } from './types.js';
-export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList } from './split.js';
+export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList, checkHeldOutParts } from './split.js';
 export type { SplitOptions, DatasetSplitOptions, DatasetSplit, Split, SplitIndices } from './split.js';

@@ -262,6 +262,65 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
   return { train: part('train'), validation: part('validation'), test: part('test'), indices, holdoutClasses, validationClasses };
 }
 
+/** Examples of a class of `n` that {@link splitDataset} puts in `part` (the same rounding as splitGroup). */
+function partSize(n: number, part: 'validation' | 'test', validation: number, test: number): number {
+  const nTest = Math.min(n, Math.round(n * test));
+  return part === 'test' ? nTest : Math.min(n - nTest, Math.round(n * validation));
+}
+
+/** The smallest class size that puts at least `count` examples in `part` (or null when none up to 10^6 does). */
+function classSizeFor(count: number, part: 'validation' | 'test', validation: number, test: number): number | null {
+  for (let n = count; n <= 1e6; n++) if (partSize(n, part, validation, test) >= count) return n;
+  return null;
+}
+
+/**
+ * Checks that the validation and test parts of a split can each give the
+ * held-out pairs a training run draws from them: two classes (for a
+ * dissimilar pair) and a class with two examples (for a similar one). A part
+ * that cannot is an error saying which classes are too small to reach it and
+ * how large a class must be at that fraction (round(n * fraction) examples of
+ * a class of n go there), rather than a sampler's "labels hold no class".
+ *
+ * @throws ContrastiveError INVALID_DATA naming the part, the fraction and the short classes.
+ */
+export function checkHeldOutParts(dataset: LabelledDataset, split: DatasetSplit, fn = 'checkHeldOutParts'): void {
+  const origin = split.validation.origin?.split;
+  const validation = origin?.validation ?? 0.1;
+  const test = origin?.test ?? 0.2;
+  const nameOf = (c: number): string => `'${dataset.classNames?.[c] ?? c}'`;
+  const sizes = new Map<number, number>();
+  for (const c of dataset.labels) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+  for (const part of ['validation', 'test'] as const) {
+    const counts = new Map<number, number>();
+    for (const c of split[part].labels) counts.set(c, (counts.get(c) ?? 0) + 1);
+    const classes = counts.size;
+    const pairable = [...counts.values()].some((k) => k >= 2);
+    if (classes >= 2 && pairable) continue;
+    const problem =
+      classes === 0 ? 'it holds no example' : classes === 1 ? `it holds examples of one class only (${nameOf([...counts.keys()][0])})` : 'no class has two examples in it, so no same-class pair can be drawn';
+    // Whole classes go to a part with held-out or class-disjoint validation classes: sizes then say nothing of fractions.
+    const wholeClasses = split.holdoutClasses.length > 0 && (part === 'test' || split.validationClasses.length > 0);
+    if (wholeClasses) {
+      throw new ContrastiveError('INVALID_DATA', `${fn}: the ${part} split of '${dataset.name}' cannot give held-out pairs: ${problem} (its classes are whole held-out classes: use more of them, or classes with more examples)`);
+    }
+    const fraction = part === 'validation' ? validation : test;
+    const one = classSizeFor(1, part, validation, test);
+    const two = classSizeFor(2, part, validation, test);
+    const need = classes < 2 ? 1 : 2;
+    const short = [...sizes.entries()]
+      .filter(([c]) => (counts.get(c) ?? 0) < need && !split.holdoutClasses.includes(c))
+      .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    const listed = short.slice(0, 10).map(([c, n]) => `${nameOf(c)} (${n} example${n === 1 ? '' : 's'}, ${counts.get(c) ?? 0} in ${part})`).join(', ') + (short.length > 10 ? `, ... (${short.length - 10} more)` : '');
+    throw new ContrastiveError(
+      'INVALID_DATA',
+      `${fn}: '${dataset.name}' is too small for its ${part} split (${fraction} of each class): ${problem}. ` +
+        `round(n x ${fraction}) examples of a class of n go there, so a class needs ${one ?? '-'}+ examples to reach it and ${two ?? '-'}+ to give a same-class pair; ` +
+        `short: ${listed}. Add examples to those classes`,
+    );
+  }
+}
+
 /**
  * Splits a {@link PairDataset} into train, validation and test, stratified by
  * pair label (similar and dissimilar pairs each split in the given proportions)

@@ -74,6 +74,49 @@ export interface PlattParameters {
   b: number;
 }
 
+/** Options of {@link fitPlatt}. */
+export interface PlattOptions {
+  /** Pin p(same | threshold) = 0.5: the decision threshold the probability must agree with. */
+  threshold?: number;
+}
+
+/** The slope a >= 0 of p = 1 / (1 + exp(a (d - threshold))) by Newton's method with backtracking (one parameter of the Platt objective). */
+function fitPinnedSlope(d: Float64Array, t: Float64Array, threshold: number, objective: (a: number, b: number) => number): PlattParameters {
+  let a = 0;
+  let fval = objective(0, 0);
+  for (let iter = 0; iter < 100; iter++) {
+    let g = 0;
+    let h = 1e-12;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i] - threshold;
+      const z = a * x;
+      const e = Math.exp(-Math.abs(z));
+      const p = z >= 0 ? e / (1 + e) : 1 / (1 + e);
+      g += (t[i] - p) * x;
+      h += p * (1 - p) * x * x;
+    }
+    if (Math.abs(g) < 1e-5 * d.length) break;
+    const da = -g / h;
+    let step = 1;
+    let accepted = false;
+    while (step >= 1e-10) {
+      const na = a + step * da;
+      const nf = objective(na, -na * threshold);
+      if (nf < fval + 1e-4 * step * g * da) {
+        a = na;
+        fval = nf;
+        accepted = true;
+        break;
+      }
+      step /= 2;
+    }
+    if (!accepted) break;
+  }
+  // a < 0 would say "same" grows with the distance: no information, p = 0.5 everywhere rather than a verdict's opposite
+  a = Math.max(0, a);
+  return { a, b: -a * threshold };
+}
+
 /**
  * Fits p(same | d) = 1 / (1 + exp(a * d + b)) to distances and pair labels by
  * Platt scaling (Platt 1999): maximum likelihood on smoothed targets
@@ -83,17 +126,16 @@ export interface PlattParameters {
  * Weng (2007) made Platt's algorithm robust. A good embedding gives a > 0
  * (the probability falls as the distance grows).
  *
- * @throws ContrastiveError on bad input (see {@link verificationMetrics}).
- * @example
- * ```ts
- * import { fitPlatt, probabilitySame } from 'contrastive';
+ * With `options.threshold` the curve is pinned to p = 0.5 at that threshold
+ * (b = -a * threshold) and only the slope a is fitted, clamped at 0: then
+ * p(same) >= 0.5 exactly when distance <= threshold, so a verdict at the
+ * threshold and the probability never disagree (a free fit and a
+ * best-accuracy threshold, fitted apart on a few pairs, can: "same" at p 0.45).
  *
- * const platt = fitPlatt([0.1, 0.2, 0.35, 0.3, 0.8, 0.9], [0, 0, 0, 1, 1, 1]);
- * console.log(probabilitySame(0.15, platt) > probabilitySame(0.85, platt)); // true: closer is likelier the same
- * ```
+ * @throws ContrastiveError on bad input (see {@link verificationMetrics}) or a non-finite threshold.
  * @group Evaluation
  */
-export function fitPlatt(distances: NumericInput, labels: NumericInput): PlattParameters {
+export function fitPlatt(distances: NumericInput, labels: NumericInput, options: PlattOptions = {}): PlattParameters {
   const { d, y, positives, negatives } = readPairs(distances, labels, 'fitPlatt');
   const n = d.length;
   const hi = (positives + 1) / (positives + 2);
@@ -109,6 +151,10 @@ export function fitPlatt(distances: NumericInput, labels: NumericInput): PlattPa
     }
     return f;
   };
+  if (options.threshold !== undefined) {
+    check(Number.isFinite(options.threshold), 'fitPlatt', `threshold must be a finite number, got ${options.threshold}`);
+    return fitPinnedSlope(d, t, options.threshold, objective);
+  }
   const ridge = 1e-12;
   let a = 0;
   let b = Math.log((negatives + 1) / (positives + 1));

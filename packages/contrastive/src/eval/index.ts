@@ -4,7 +4,7 @@ export type { VerificationMetrics, RocCurve } from './verification.js';
 export { kFoldVerification } from './kfold.js';
 export type { KFoldOptions, KFoldResult } from './kfold.js';
 export { calibrateThreshold, fitPlatt, probabilitySame } from './calibration.js';
-export type { CalibrationTarget, CalibratedThreshold, PlattParameters } from './calibration.js';
+export type { CalibrationTarget, CalibratedThreshold, PlattParameters, PlattOptions } from './calibration.js';
 export { knn } from './knn.js';
 export type { KnnOptions, KnnResult } from './knn.js';
 export type { KnnEngine } from './neighbour-lists.js';

@@ -8,6 +8,7 @@ import { ContrastiveError, check } from '../errors.js';
 import { checkDistance, type DistanceLike } from '../distances/distance.js';
 import { readClassLabels, readEmbeddings, type EmbeddingsInput, type NumericInput } from './inputs.js';
 import { checkKnnEngine, forEachNeighbourList, type KnnEngine } from './neighbour-lists.js';
+import { progressReporter, type ProgressListener } from '../util/progress.js';
 
 /** Options of {@link retrievalMetrics}. @group Evaluation */
 export interface RetrievalOptions {
@@ -26,6 +27,11 @@ export interface RetrievalOptions {
    * loads, else TF.js on the active backend). Both give the same metrics.
    */
   engine?: KnnEngine;
+  /**
+   * Told how many queries have been ranked (task 'retrieval metrics'), about
+   * every half percent: a large set takes tens of seconds.
+   */
+  onProgress?: ProgressListener;
 }
 
 /** What {@link retrievalMetrics} returns; every value is a mean over the evaluated queries. @group Evaluation */
@@ -103,7 +109,9 @@ export function retrievalMetrics(embeddings: EmbeddingsInput, labels: NumericInp
   let r1 = 0;
   let r5 = 0;
   let r10 = 0;
+  const report = progressReporter(options.onProgress, 'retrieval metrics', m.rows);
   forEachNeighbourList(m, m, distance, true, Math.max(kCap, 10), kForRow, (row, idx, k) => {
+    report(row + 1);
     const R = rOf(row);
     if (R <= 0) return;
     const label = y[row];

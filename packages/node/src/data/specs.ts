@@ -2,8 +2,13 @@ import path from 'node:path';
 
 /** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
 
-/** The spec forms loadDataset accepts. @group Datasets */
-export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'signatures:DIR'];
+/**
+ * The spec forms `--dataset` takes. faces:DIR (one sub-folder per person) is
+ * described by the face pipeline and trains a head (train, face calibrate);
+ * loadDataset points it to loadFaceDataset.
+ * @group Datasets
+ */
+export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'signatures:DIR', 'faces:DIR'];
 
 /** Default image size for folder: and pairs: datasets when none is given. @group Datasets */
 export const DEFAULT_IMAGE_SIZE = { width: 64, height: 64, channels: 1 as const };
@@ -20,7 +25,7 @@ export const RESIZED_DATASET_KINDS: readonly string[] = ['folder', 'pairs', 'sig
 export const DATA_DIR_DATASET_KINDS: readonly string[] = ['fashion-mnist'];
 
 /** Spec kinds followed by a path. @group Datasets */
-export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs', 'signatures'];
+export const PATH_DATASET_KINDS: readonly string[] = ['idx', 'folder', 'pairs', 'signatures', 'faces'];
 
 /**
  * The spec with its path made absolute (against `cwd`), so a spec recorded in
