@@ -63,21 +63,12 @@ export function missingPackageError(feature: string, pkg: string, err: unknown, 
 }
 
 /**
- * Runs `load` (a `require` or an `import()` of `pkg`) and turns its failure into
+ * Runs `load` (a `require` of `pkg`) and turns its failure into
  * {@link missingPackageError}.
  */
 export function loadPackage<T>(feature: string, pkg: string, load: () => T, install?: string): T {
   try {
     return load();
-  } catch (err) {
-    throw missingPackageError(feature, pkg, err, install);
-  }
-}
-
-/** {@link loadPackage} for an asynchronous loader (a dynamic `import()`). */
-export async function importPackage<T>(feature: string, pkg: string, load: () => Promise<T>, install?: string): Promise<T> {
-  try {
-    return await load();
   } catch (err) {
     throw missingPackageError(feature, pkg, err, install);
   }

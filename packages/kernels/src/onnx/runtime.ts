@@ -10,7 +10,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { ContrastiveError } from '../errors.js';
-import { importPackage, packageProblem } from '../optional-package.js';
+import { loadPackage, packageProblem } from '../optional-package.js';
 import { encodeOnnxModel, type OnnxModel } from './proto.js';
 import { IS_NODE, requireModule } from '#platform/host.js';
 
@@ -26,16 +26,12 @@ export const ONNX_RUNTIME_PACKAGE = 'onnxruntime-node';
  */
 export const ONNX_RUNTIME_INSTALL = `ONNXRUNTIME_NODE_INSTALL=skip npm install ${ONNX_RUNTIME_PACKAGE}`;
 
-/** Imports onnxruntime-node, or says how to get it. */
+/** Loads onnxruntime-node, or says how to get it. */
 export async function loadOnnxRuntime(): Promise<OrtModule> {
-  // A variable specifier keeps bundlers from pulling the native package into browser builds.
-  const name = ONNX_RUNTIME_PACKAGE;
-  const mod = await importPackage(
-    'OnnxEmbedder.load',
-    name,
-    async () => (await import(name)) as OrtModule & { default?: OrtModule },
-    ONNX_RUNTIME_INSTALL,
-  );
+  if (!IS_NODE) throw new ContrastiveError('UNSUPPORTED', 'OnnxEmbedder.load: onnxruntime-node runs only in Node; in a page pass options.runtime (onnxruntime-web)');
+  // Through the host (a CommonJS require in Node), so that bundlers never
+  // see the native package, and resolved from this package as its optional peer.
+  const mod = loadPackage('OnnxEmbedder.load', ONNX_RUNTIME_PACKAGE, () => requireModule(ONNX_RUNTIME_PACKAGE) as OrtModule & { default?: OrtModule }, ONNX_RUNTIME_INSTALL);
   const ort = mod.InferenceSession ? mod : mod.default;
   if (!ort?.InferenceSession) throw new ContrastiveError('UNSUPPORTED', `OnnxEmbedder.load: onnxruntime-node did not export InferenceSession`);
   return ort;
