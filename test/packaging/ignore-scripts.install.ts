@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freshProject, npmWarnings, report, run, tarballs } from './support.js';
+import { freshProject, npmWarnings, removeProject, report, run, tarballs } from './support.js';
 
 test('--ignore-scripts: the index names better-sqlite3 and npm rebuild; the native kernels say they are not built', { timeout: 600_000 }, () => {
   const packs = tarballs();
@@ -50,4 +50,5 @@ test('--ignore-scripts: the index names better-sqlite3 and npm rebuild; the nati
   assert.equal(out.backend, 'wasm');
   assert.equal(out.conv.engine, 'wasm');
   assert.match(out.conv.reason ?? '', /^native addon not loaded: @contrastive\/kernels-native is installed but not built: .*build it with: npm rebuild @contrastive\/kernels-native/);
+  removeProject(dir);
 });

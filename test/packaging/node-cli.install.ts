@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { closureOf, freshProject, installed, markdownBlock, npmWarnings, readmeCompilerOptions, report, ROOT, run, tarballs, tsc } from './support.js';
+import { closureOf, freshProject, installed, markdownBlock, npmWarnings, readmeCompilerOptions, removeProject, report, ROOT, run, tarballs, tsc } from './support.js';
 
 /**
  * The install scripts npm's advisory may list, and why: better-sqlite3 builds the index's SQLite
@@ -88,10 +88,15 @@ test('a Node project: every package, plain npm install, the CLI and the index on
   for (const p of readmes) writeFileSync(path.join(ts, `${p}.mts`), markdownBlock(`packages/${p}/README.md`, '```ts', 'ts'));
   tsc(ts);
   const outputs: Record<string, string> = {};
-  for (const p of RUN_README) outputs[p] = run(process.execPath, [path.join('out', `${p}.mjs`)], ts, { timeoutMs: 300_000 }).stdout;
+  for (const p of RUN_README) {
+    const r = run(process.execPath, [path.join('out', `${p}.mjs`)], ts, { timeoutMs: 300_000 });
+    assert.equal(r.stderr, '', `the ${p} README example wrote to stderr`);
+    outputs[p] = r.stdout;
+  }
   assert.match(outputs.kernels, /^wasm \[ 3, 3, 1, 16 \]$/m);
   assert.match(outputs.node, /^0\.\d+ 0\.\d+$/m);
   assert.match(outputs.index, /id: 'a'/);
   const [same, forged] = outputs.signatures.trim().split(' ').map(Number);
   assert.ok(same < forged, `DTW: genuine pair ${same}, forgery ${forged}`);
+  removeProject(dir);
 });

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, lstatSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, lstatSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,11 @@ export function freshProject(prefix: string, pkg: Record<string, unknown>): stri
   const dir = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.0.0', private: true, ...pkg }, null, 2) + '\n');
   return dir;
+}
+
+/** Removes a project folder (at the end of a test that passed; a failed one keeps its folder to look at). */
+export function removeProject(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** The result of {@link run}. */
@@ -143,5 +148,5 @@ export function tsc(dir: string): Ran {
 
 /** Prints a figure for the CI log (tests assert; figures are for people). */
 export function report(what: string): void {
-  process.stdout.write(`# ${what}\n`);
+  process.stdout.write(`${what}\n`);
 }
