@@ -9,14 +9,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../support/cli.js';
 
-/**
- * Pages other branches are writing while this one links to them (docs/install.md: install
- * per use; docs/guides/browser.md: training in the browser). Until they land a link to them
- * is reported, not failed; once a page exists it is checked like any other. Empty this list
- * when both have been merged.
- */
-const WRITTEN_ELSEWHERE = new Set(['docs/install.md', 'docs/guides/browser.md']);
-
 function pages(): string[] {
   const out = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md'].filter((f) => existsSync(path.join(ROOT, f)));
   const walk = (dir: string): void => {
@@ -57,9 +49,8 @@ test('GitHub anchors are made the way the links expect', () => {
   assert.deepEqual([...anchors('# A `b` (c)\n## Step 5 (2026-11-30): native kernels, the step\n## x\n## x\n')], ['a-b-c', 'step-5-2026-11-30-native-kernels-the-step', 'x', 'x-1']);
 });
 
-test('every relative link of the documentation resolves', (t) => {
+test('every relative link of the documentation resolves', () => {
   const broken: string[] = [];
-  const pending = new Set<string>();
   for (const page of pages()) {
     const text = prose(readFileSync(path.join(ROOT, page), 'utf8'));
     for (const m of text.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
@@ -68,8 +59,7 @@ test('every relative link of the documentation resolves', (t) => {
       const [file, fragment] = href.split('#');
       const target = file === '' ? page : path.normalize(path.join(path.dirname(page), file));
       if (!existsSync(path.join(ROOT, target))) {
-        if (WRITTEN_ELSEWHERE.has(target)) pending.add(`${page} -> ${target}`);
-        else broken.push(`${page}: ${href} (no file ${target})`);
+        broken.push(`${page}: ${href} (no file ${target})`);
         continue;
       }
       if (fragment !== undefined && statSync(path.join(ROOT, target)).isFile() && target.endsWith('.md')) {
@@ -77,6 +67,5 @@ test('every relative link of the documentation resolves', (t) => {
       }
     }
   }
-  for (const p of pending) t.diagnostic(`link to a page another branch writes, not here yet: ${p}`);
   assert.deepEqual(broken, []);
 });

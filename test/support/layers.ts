@@ -9,7 +9,7 @@ export const PACKAGE_LAYERS: readonly (readonly string[])[] = [['kernels'], ['co
 
 /** Inside each package: its top-level entries, lowest layer first ('*': every entry not named). */
 export const LAYERS: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  kernels: [['errors.ts', 'platform', 'host.ts', 'wasm-binary.ts'], ['onnx'], ['*']],
+  kernels: [['errors.ts', 'optional-package.ts', 'platform', 'host.ts', 'wasm-binary.ts'], ['onnx'], ['*']],
   contrastive: [['errors.ts', 'version.ts', 'util'], ['distances'], ['losses', 'miners', 'samplers'], ['models'], ['data'], ['eval'], ['train', 'platform'], ['index.ts']],
   node: [['util'], ['engine'], ['data'], ['models'], ['export'], ['report'], ['train'], ['index.ts']],
   index: [['*'], ['index.ts']],

@@ -5,7 +5,7 @@
  * are far larger than the 150-px crops the descriptor sees).
  */
 import { promises as fs } from 'node:fs';
-import sharp from 'sharp';
+import { loadSharp } from '@contrastive/node/internal/util/sharp.js';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { DEFAULT_FACE_MAX_SIDE, type RgbImage } from './engine.js';
 /** Images smaller than this on either side cannot hold a detectable face. @group Detection and description */
@@ -36,6 +36,7 @@ export async function readFileBytes(file: string, fn: string): Promise<Buffer> {
  */
 export async function decodeFaceImage(bytes: Uint8Array, name: string, maxSide = DEFAULT_FACE_MAX_SIDE, fn = 'decodeFaceImage'): Promise<RgbImage> {
   checkMaxSide(maxSide, fn);
+  const sharp = loadSharp(fn);
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     out = await sharp(bytes, { failOn: 'error' })

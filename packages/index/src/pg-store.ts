@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type pgTypes from 'pg';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
+import { loadPackage } from '@contrastive/kernels/internal/optional-package.js';
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
 import { parseMeta } from './sqlite-store.js';
 import type { StagedStore } from './store.js';
@@ -33,6 +34,19 @@ const TABLE_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
 const INSERT_CHUNK = 500;
 
 const require = createRequire(import.meta.url);
+
+/** The client packages of the PostgreSQL store: optional peers, installed by those who use it. */
+export const PG_INSTALL = 'npm install pg pgvector';
+
+/** `pg`, or an error naming it; `load` stands for `require` (tests pass one that fails). */
+export function pgModule(fn: string, load: (id: string) => unknown = require): typeof pgTypes {
+  return loadPackage(`${fn} (a postgres:// index)`, 'pg', () => load('pg') as typeof pgTypes, PG_INSTALL);
+}
+
+/** pgvector's `pg` helpers, or an error naming pgvector. */
+export function pgvectorModule(fn: string, load: (id: string) => unknown = require): { registerTypes(c: Client): Promise<void> } {
+  return loadPackage(`${fn} (a postgres:// index)`, 'pgvector', () => load('pgvector/pg') as { registerTypes(c: Client): Promise<void> }, PG_INSTALL);
+}
 
 type Client = pgTypes.Client;
 
@@ -63,7 +77,8 @@ async function connect(target: string, options: PgStoreOptions, fn: string): Pro
   const { connectionString, where, table } = parseTarget(target, fn);
   const timeout = options.connectTimeoutMs ?? 5000;
   check(Number.isInteger(timeout) && timeout > 0, fn, `connectTimeoutMs must be a positive integer, got ${timeout}`);
-  const pg = require('pg') as typeof pgTypes;
+  const pg = pgModule(fn);
+  pgvectorModule(fn); // both before connecting: a missing one is an install problem, not a server one
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeout });
   // a dropped connection surfaces on the next query; without a listener it would crash the process
   client.on('error', () => undefined);
@@ -77,7 +92,7 @@ async function connect(target: string, options: PgStoreOptions, fn: string): Pro
 }
 
 async function enableVector(client: Client, where: string, fn: string, create: boolean): Promise<void> {
-  const pgvector = require('pgvector/pg') as { registerTypes(c: Client): Promise<void> };
+  const pgvector = pgvectorModule(fn);
   try {
     if (create) await client.query('CREATE EXTENSION IF NOT EXISTS vector');
     await pgvector.registerTypes(client);

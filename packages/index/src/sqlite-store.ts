@@ -12,6 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { firstLine, loadPackage } from '@contrastive/kernels/internal/optional-package.js';
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
 import {
   INDEX_FORMAT,
@@ -35,9 +36,55 @@ type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
+/** The command that builds better-sqlite3's native binding where its install script did not run. */
+export const SQLITE_REBUILD = 'npm rebuild better-sqlite3';
+
+interface SqliteModules {
+  Sqlite: typeof BetterSqlite3;
+  sqliteVec: { load(db: Database): void };
+}
+
+let modules: SqliteModules | undefined;
+
+/**
+ * better-sqlite3 with its native binding, and sqlite-vec, loaded once; `load` stands for
+ * `require` (tests pass one that fails). better-sqlite3's JavaScript loads without its binding
+ * and would fail only inside `new Database()`, where a missing file fails too: an in-memory
+ * database opened here tells the two apart.
+ *
+ * @throws ContrastiveError UNSUPPORTED naming the package and the command that fixes it.
+ */
+export function sqliteModules(fn: string, load: (id: string) => unknown = require): SqliteModules {
+  if (modules && load === require) return modules;
+  const Sqlite = loadPackage(fn, 'better-sqlite3', () => load('better-sqlite3') as typeof BetterSqlite3);
+  try {
+    new Sqlite(':memory:').close();
+  } catch (err) {
+    throw new ContrastiveError(
+      'UNSUPPORTED',
+      `${fn}: better-sqlite3 has no native binding it can load (${firstLine(err)}): its install script did not run ` +
+        `(--ignore-scripts, or an npm that runs only approved install scripts) or could not build it; build it with: ${SQLITE_REBUILD} ` +
+        `(npm >= 11.16: npm install-scripts approve better-sqlite3 first; the build needs Python and a C++ compiler where no prebuilt binary downloads)`,
+      { cause: err },
+    );
+  }
+  const sqliteVec = loadPackage(fn, 'sqlite-vec', () => load('sqlite-vec') as SqliteModules['sqliteVec']);
+  const loaded = { Sqlite, sqliteVec };
+  if (load === require) modules = loaded;
+  return loaded;
+}
+
+/** Loads sqlite-vec into `db`; its binary comes from a platform package (an optional dependency of sqlite-vec). */
+function loadVectorExtension(sqliteVec: SqliteModules['sqliteVec'], db: Database, fn: string): void {
+  try {
+    sqliteVec.load(db);
+  } catch (err) {
+    throw new ContrastiveError('UNSUPPORTED', `${fn}: sqlite-vec could not load its SQLite extension (${firstLine(err)}); reinstall it with its platform package: npm install --include=optional sqlite-vec`, { cause: err });
+  }
+}
+
 function openDatabase(file: string, mustExist: boolean, fn: string): Database {
-  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
-  const sqliteVec = require('sqlite-vec') as { load(db: Database): void };
+  const { Sqlite, sqliteVec } = sqliteModules(fn);
   let db: Database;
   try {
     db = new Sqlite(file, { fileMustExist: mustExist, timeout: SQLITE_BUSY_TIMEOUT_MS });
@@ -51,7 +98,7 @@ function openDatabase(file: string, mustExist: boolean, fn: string): Database {
     if (mustExist && !db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(META_TABLE)) {
       throw new ContrastiveError('INVALID_DATA', `${fn}: '${file}' is ${statSync(file).size === 0 ? 'an empty file' : 'a SQLite database'} but not a contrastive index (no ${META_TABLE} table)`);
     }
-    sqliteVec.load(db);
+    loadVectorExtension(sqliteVec, db, fn);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
   } catch (err) {

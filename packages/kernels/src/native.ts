@@ -9,6 +9,7 @@
  */
 import type { ConvDims } from './split.js';
 import { IS_NODE, hostEnv, requireModule } from '#platform/host.js';
+import { firstLine, isMissingPackage, packageProblem } from './optional-package.js';
 
 /** The optional package that builds the addon at install (node-gyp); it exports the addon. */
 export const NATIVE_ADDON_PACKAGE = '@contrastive/kernels-native';
@@ -52,7 +53,9 @@ function load(): NativeKernels | null {
     addon = requireModule(NATIVE_ADDON_PACKAGE) as NativeKernels;
   } catch (err) {
     addon = null;
-    loadError = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    // Not installed (an optional peer): say how to add it. Installed: the package's own message
+    // says what is wrong (not built: its install script did not run, or found no C compiler).
+    loadError = isMissingPackage(err, NATIVE_ADDON_PACKAGE) ? packageProblem(NATIVE_ADDON_PACKAGE, err) : firstLine(err);
   }
   return addon;
 }

@@ -10,7 +10,7 @@ import { decodeImage, DEFAULT_IMAGE_SIZE, type ImageOptions, type LoadDatasetOpt
 import { mapLimit } from '@contrastive/node/internal/data/map-limit.js';
 import { listSignatureFolder, GENUINE_FOLDER, FORGED_FOLDER } from './layout.js';
 import { readSignatureFile } from './read-file.js';
-import sharp from 'sharp';
+import { loadSharp } from '@contrastive/node/internal/util/sharp.js';
 import { formatSvc2004 } from './svc2004.js';
 import { renderSignature, type RenderOptions } from './render.js';
 import { signaturePreprocessing, type SignaturePreprocessing } from './preprocess.js';
@@ -96,6 +96,7 @@ export interface WriteSignatureSetOptions {
 export async function writeSignatureSet(dir: string, set: SignatureSet, options: WriteSignatureSetOptions = {}): Promise<void> {
   const format = options.format ?? 'svc2004';
   check(format === 'svc2004' || format === 'png', 'writeSignatureSet', `format must be 'svc2004' or 'png', got '${String(format)}'`);
+  if (format === 'png') loadSharp('writeSignatureSet'); // fail before anything is written
   await writeDirAtomic(dir, async (tmp) => {
     const counters = new Map<string, number>();
     for (const s of set.samples) {
@@ -108,7 +109,7 @@ export async function writeSignatureSet(dir: string, set: SignatureSet, options:
         await fs.writeFile(`${name}.txt`, formatSvc2004(s.trajectory));
       } else {
         const img = renderSignature(s.trajectory, options.render);
-        await sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: 1 } }).png().toFile(`${name}.png`);
+        await loadSharp('writeSignatureSet')(img.pixels, { raw: { width: img.width, height: img.height, channels: 1 } }).png().toFile(`${name}.png`);
       }
     }
   });

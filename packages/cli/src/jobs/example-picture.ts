@@ -4,7 +4,7 @@
  * a PNG no larger than `maxSide` pixels a side.
  */
 import { promises as fs } from 'node:fs';
-import sharp from 'sharp';
+import { loadSharp } from '@contrastive/node/internal/util/sharp.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 import { exampleSize } from 'contrastive/internal/data/index.js';
@@ -20,7 +20,7 @@ let mnist: Promise<LabelledDataset> | null = null;
 /** Loader values in [0, 1], [h, w, c] row-major, as a PNG. @group Export */
 export async function pixelsToPng(x: ArrayLike<number>, width: number, height: number, channels: 1 | 3): Promise<Uint8Array> {
   const px = Buffer.from(Array.from(x, (v) => Math.max(0, Math.min(255, Math.round(v * 255)))));
-  return sharp(px, { raw: { width, height, channels } }).png().toBuffer();
+  return loadSharp('examplePicture')(px, { raw: { width, height, channels } }).png().toBuffer();
 }
 
 /**
@@ -40,6 +40,7 @@ export async function examplePicture(source: string, options: ExamplePictureOpti
     const [h, w] = data.inputShape as [number, number, number];
     return pixelsToPng(data.x.subarray(i * size, (i + 1) * size), w, h, 1);
   }
+  const sharp = loadSharp('examplePicture');
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(source);

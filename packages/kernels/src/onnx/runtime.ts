@@ -10,22 +10,28 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { ContrastiveError } from '../errors.js';
+import { loadPackage, packageProblem } from '../optional-package.js';
 import { encodeOnnxModel, type OnnxModel } from './proto.js';
 import { IS_NODE, requireModule } from '#platform/host.js';
 
 /** The parts of the onnxruntime module the embedder uses. @group ONNX */
 export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
-/** Imports onnxruntime-node, or says how to get it. @group ONNX */
+/** The optional peer package that runs ONNX models (its CPU provider ships in the npm package). */
+export const ONNX_RUNTIME_PACKAGE = 'onnxruntime-node';
+
+/**
+ * How to install onnxruntime-node. Its install script downloads CUDA libraries from NuGet on
+ * linux-x64 (and fails where NuGet is unreachable); the CPU provider used here needs none of them.
+ */
+export const ONNX_RUNTIME_INSTALL = `ONNXRUNTIME_NODE_INSTALL=skip npm install ${ONNX_RUNTIME_PACKAGE}`;
+
+/** Loads onnxruntime-node, or says how to get it. @group ONNX */
 export async function loadOnnxRuntime(): Promise<OrtModule> {
-  // A variable specifier keeps bundlers from pulling the native package into browser builds.
-  const name = 'onnxruntime-node';
-  let mod: OrtModule & { default?: OrtModule };
-  try {
-    mod = (await import(name)) as OrtModule & { default?: OrtModule };
-  } catch (err) {
-    throw new ContrastiveError('UNSUPPORTED', `OnnxEmbedder.load: the package onnxruntime-node could not be loaded (${(err as Error).message}); install it, or embed with TF.js`, { cause: err });
-  }
+  if (!IS_NODE) throw new ContrastiveError('UNSUPPORTED', 'OnnxEmbedder.load: onnxruntime-node runs only in Node; in a page pass options.runtime (onnxruntime-web)');
+  // Through the host (a CommonJS require in Node), so that bundlers never
+  // see the native package, and resolved from this package as its optional peer.
+  const mod = loadPackage('OnnxEmbedder.load', ONNX_RUNTIME_PACKAGE, () => requireModule(ONNX_RUNTIME_PACKAGE) as OrtModule & { default?: OrtModule }, ONNX_RUNTIME_INSTALL);
   const ort = mod.InferenceSession ? mod : mod.default;
   if (!ort?.InferenceSession) throw new ContrastiveError('UNSUPPORTED', `OnnxEmbedder.load: onnxruntime-node did not export InferenceSession`);
   return ort;
@@ -75,7 +81,7 @@ export function nativeOrt(): NativeOrt | null {
     initOrt();
     loaded = { InferenceSession: binding.InferenceSession, Tensor };
   } catch (err) {
-    loadError = `onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]})`;
+    loadError = packageProblem(ONNX_RUNTIME_PACKAGE, err, ONNX_RUNTIME_INSTALL);
   }
   return loaded;
 }

@@ -6,7 +6,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from '../util/sharp.js';
 import { oneLine } from 'contrastive/internal/util/format.js';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeNetpbm, looksLikeNetpbm } from './netpbm.js';
@@ -99,6 +100,7 @@ export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions,
   }
   const grey = Math.round(background * 255);
   const bg = { r: grey, g: grey, b: grey, alpha: 1 };
+  const sharp = loadSharp(fn);
   let pixels: Buffer;
   let got: number;
   try {

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { useBackend } from '@contrastive/kernels/internal/use-backend.js';
+import { packageProblem } from '@contrastive/kernels/internal/optional-package.js';
 
 import { BACKEND_CHOICES, type BackendChoice, type BackendName } from './names.js';
 
@@ -18,6 +19,10 @@ export { BACKEND_CHOICES, type BackendChoice, type BackendName };
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 let wasmPathsSet = false;
 let tfjsNodeTried: boolean | undefined;
+let tfjsNodeProblem = '';
+
+/** The optional peer package of the 'tensorflow' backend (native TensorFlow; its install script downloads libtensorflow). */
+export const TFJS_NODE_PACKAGE = '@tensorflow/tfjs-node';
 
 /** The directory holding the wasm backend's .wasm binaries inside node_modules. @group Backend */
 export function wasmBinaryDir(): string {
@@ -30,10 +35,13 @@ async function tryTfjsNode(): Promise<boolean> {
   if (!isNode) return (tfjsNodeTried = false);
   try {
     // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
-    const name = '@tensorflow/tfjs-node';
+    const name = TFJS_NODE_PACKAGE;
     await import(name);
     tfjsNodeTried = tf.findBackend('tensorflow') != null || tf.engine().registryFactory['tensorflow'] != null;
-  } catch {
+    if (!tfjsNodeTried) tfjsNodeProblem = `${TFJS_NODE_PACKAGE} loaded but registered no 'tensorflow' backend (another @tensorflow/tfjs than this one's?)`;
+  } catch (err) {
+    // 'auto' falls back to wasm silently; an explicit 'tensorflow' reports this.
+    tfjsNodeProblem = packageProblem(TFJS_NODE_PACKAGE, err);
     tfjsNodeTried = false;
   }
   return tfjsNodeTried;
@@ -80,7 +88,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     throw new ContrastiveError('UNSUPPORTED', 'initBackend: no TensorFlow.js backend could be initialised');
   }
   if (!(await activate(choice))) {
-    const why = choice === 'tensorflow' ? ' (install the optional package @tensorflow/tfjs-node)' : '';
+    const why = choice === 'tensorflow' ? `: ${tfjsNodeProblem || `${TFJS_NODE_PACKAGE} did not initialise`}` : '';
     throw new ContrastiveError('UNSUPPORTED', `initBackend: backend '${choice}' is not available${why}`);
   }
   return choice;

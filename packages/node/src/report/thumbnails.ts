@@ -2,7 +2,7 @@
  * Thumbnails of image examples as PNG data URLs (encoded by sharp), for the
  * report's neighbour grid. Their total size is bounded so a report stays small.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../util/sharp.js';
 import { check } from 'contrastive/internal/errors.js';
 
 /** Options of {@link thumbnails}. @group Report */
@@ -41,7 +41,7 @@ export async function thumbnails(x: Float32Array, inputShape: readonly number[],
     }
     const pixels = new Uint8Array(size);
     for (let i = 0; i < size; i++) pixels[i] = Math.round(Math.min(1, Math.max(0, x[r * size + i])) * 255);
-    let img = sharp(pixels, { raw: { width, height, channels } });
+    let img = loadSharp(fn)(pixels, { raw: { width, height, channels } });
     if (Math.max(width, height) > maxSide) img = img.resize({ width: maxSide, height: maxSide, fit: 'inside' });
     const png = await img.png({ compressionLevel: 9 }).toBuffer();
     const url = `data:image/png;base64,${png.toString('base64')}`;
