@@ -25,7 +25,7 @@ import {
   type Preprocessing,
 } from 'contrastive/internal/models/manifest.js';
 import { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
-import { describeIssues } from 'contrastive/internal/models/validate.js';
+import { safeParseWith } from 'contrastive/internal/models/validate.js';
 
 const MANIFEST_FILE = 'manifest.json';
 const MODEL_FILE = 'model.json';
@@ -113,9 +113,9 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
     training: absoluteTraining(info.training ?? network.training ?? null),
     metrics: info.metrics ?? {},
   };
-  const parsed = bundleManifestSchema.safeParse(candidate);
-  if (!parsed.success) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info is invalid: ${describeIssues(parsed.error)}`);
-  const manifest = parsed.data;
+  const parsed = safeParseWith(bundleManifestSchema, candidate);
+  if (!parsed.ok) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info is invalid: ${parsed.problems}`);
+  const manifest = parsed.value;
   const mismatch = preprocessingMismatch(manifest.input.preprocessing, shape);
   if (mismatch) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info.preprocessing: ${mismatch}`);
 
@@ -186,11 +186,11 @@ async function readManifestFor(dir: string, fn: string): Promise<BundleManifest>
       `${fn}: ${file} has formatVersion ${head.formatVersion}, newer than this library reads (contrastive ${VERSION} reads up to ${BUNDLE_FORMAT_VERSION}); upgrade contrastive`,
     );
   }
-  const parsed = bundleManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} failed validation: ${describeIssues(parsed.error)}`);
-  const mismatch = preprocessingMismatch(parsed.data.input.preprocessing, parsed.data.input.shape);
+  const parsed = safeParseWith(bundleManifestSchema, raw);
+  if (!parsed.ok) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} failed validation: ${parsed.problems}`);
+  const mismatch = preprocessingMismatch(parsed.value.input.preprocessing, parsed.value.input.shape);
   if (mismatch) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} failed validation: ${mismatch}`);
-  return parsed.data;
+  return parsed.value;
 }
 
 /** Reads and validates a bundle's manifest.json (a ContrastiveError names the file and problem). */
@@ -215,12 +215,12 @@ export async function updateManifest(dir: string, patch: ManifestPatch): Promise
     input: preprocessing ? { ...current.input, preprocessing } : current.input,
     metrics: { ...current.metrics, ...(metrics ?? {}) },
   };
-  const parsed = bundleManifestSchema.safeParse(next);
-  if (!parsed.success) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: patch is invalid: ${describeIssues(parsed.error)}`);
-  const mismatch = preprocessingMismatch(parsed.data.input.preprocessing, parsed.data.input.shape);
+  const parsed = safeParseWith(bundleManifestSchema, next);
+  if (!parsed.ok) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: patch is invalid: ${parsed.problems}`);
+  const mismatch = preprocessingMismatch(parsed.value.input.preprocessing, parsed.value.input.shape);
   if (mismatch) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: patch.preprocessing: ${mismatch}`);
-  await writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(parsed.data, null, 2) + '\n');
-  return parsed.data;
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(parsed.value, null, 2) + '\n');
+  return parsed.value;
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
