@@ -6,10 +6,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { oneLine } from 'contrastive/internal/util/format.js';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeNetpbm, looksLikeNetpbm } from './netpbm.js';
+import { loadSharp } from '../util/lazy-module.js';
 
 /**
  * How an image is brought to width x height:
@@ -94,6 +95,7 @@ export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions,
   if (bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d) {
     throw new ContrastiveError('UNSUPPORTED', `${fn}: ${file}: BMP images are not supported (sharp cannot decode them); convert them to PNG`);
   }
+  const sharp = await loadSharp(fn);
   const grey = Math.round(background * 255);
   const bg = { r: grey, g: grey, b: grey, alpha: 1 };
   let pixels: Buffer;

@@ -1,4 +1,4 @@
-export { initBackend, currentBackend, wasmBinaryDir, BACKEND_CHOICES } from './backend.js';
+export { initBackend, ensureBackend, currentBackend, wasmBinaryDir, BACKEND_CHOICES } from './backend.js';
 export type { BackendName, BackendChoice } from './backend.js';
 export { registerWasmKernels, setKernelThreads, kernelThreads, adamOptimizer, FusedAdamOptimizer } from '@contrastive/kernels';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from '@contrastive/kernels';

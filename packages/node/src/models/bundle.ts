@@ -25,6 +25,7 @@ import {
   type Preprocessing,
 } from 'contrastive/internal/models/manifest.js';
 import { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
+import { ensureBackend } from '../engine/backend.js';
 import { safeParseWith } from 'contrastive/internal/models/validate.js';
 
 const MANIFEST_FILE = 'manifest.json';
@@ -249,6 +250,8 @@ function bundleFile(dir: string, name: unknown, fn: string, from: string): strin
  * Loads a bundle written by {@link saveBundle}. A missing, non-JSON, invalid,
  * unknown-format or newer-format manifest, a missing or damaged model.json and a
  * missing or truncated weights file each fail with a ContrastiveError naming the file.
+ * Where no backend is in use yet (no initBackend call), it initialises the fastest
+ * one first, as `initBackend()` does.
  */
 export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork; manifest: BundleManifest }> {
   const fn = 'loadBundle';
@@ -293,6 +296,8 @@ export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork
     offset += c.byteLength;
   }
 
+  // Without initBackend TF.js would pick a backend by itself (or fail inside loadLayersModel): initialise the fastest.
+  await ensureBackend();
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(

@@ -2,8 +2,8 @@
  * Thumbnails of image examples as PNG data URLs (encoded by sharp), for the
  * report's neighbour grid. Their total size is bounded so a report stays small.
  */
-import sharp from 'sharp';
 import { check } from 'contrastive/internal/errors.js';
+import { loadSharp } from '../util/lazy-module.js';
 
 /** Options of {@link thumbnails}. */
 export interface ThumbnailOptions {
@@ -40,6 +40,7 @@ export async function thumbnails(x: Float32Array, inputShape: readonly number[],
     }
     const pixels = new Uint8Array(size);
     for (let i = 0; i < size; i++) pixels[i] = Math.round(Math.min(1, Math.max(0, x[r * size + i])) * 255);
+    const sharp = await loadSharp(fn);
     let img = sharp(pixels, { raw: { width, height, channels } });
     if (Math.max(width, height) > maxSide) img = img.resize({ width: maxSide, height: maxSide, fit: 'inside' });
     const png = await img.png({ compressionLevel: 9 }).toBuffer();
