@@ -7,6 +7,8 @@ const fs = require('node:fs');
 
 const addon = path.join(__dirname, 'build', 'Release', 'contrastive_native.node');
 if (!fs.existsSync(addon)) {
-  throw new Error(`@contrastive/kernels-native was not built (${addon} is missing: no C compiler at install, or install scripts were skipped); rebuild with: npm rebuild @contrastive/kernels-native`);
+  const err = new Error(`@contrastive/kernels-native was not built (${addon} is missing: no C compiler at install, or install scripts were skipped); rebuild with: npm rebuild @contrastive/kernels-native`);
+  err.code = 'CONTRASTIVE_NATIVE_NOT_BUILT'; // @contrastive/kernels tells "not built" from "not installed" by it
+  throw err;
 }
 module.exports = require(addon);

@@ -40,18 +40,43 @@ export interface NativeKernels {
 
 let enabled = hostEnv('CONTRASTIVE_NATIVE_KERNELS') !== '0';
 let addon: NativeKernels | null | undefined;
+let addonState: NativeAddonState = 'loaded';
 let loadError = '';
+
+/**
+ * Whether the native addon is there and loads:
+ * - 'loaded': in use wherever the kernels are on;
+ * - 'not-installed': the optional package {@link NATIVE_ADDON_PACKAGE} is absent;
+ * - 'not-built': the package is installed but node-gyp did not build the addon at
+ *   install (no C compiler, or install scripts skipped);
+ * - 'failed': the addon was built but does not load here (another platform, a broken build);
+ * - 'unavailable': not running in Node.js.
+ */
+export type NativeAddonState = 'loaded' | 'not-installed' | 'not-built' | 'failed' | 'unavailable';
+
+/** The state a failure to require the addon package means. */
+export function addonStateOf(err: unknown): Exclude<NativeAddonState, 'loaded' | 'unavailable'> {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (e?.code === 'CONTRASTIVE_NATIVE_NOT_BUILT' || /was not built/.test(message)) return 'not-built';
+  // Node's message names the module it missed first: the package itself, not something the addon needs.
+  if (e?.code === 'MODULE_NOT_FOUND' && message.includes(`Cannot find module '${NATIVE_ADDON_PACKAGE}'`)) return 'not-installed';
+  return 'failed';
+}
 
 function load(): NativeKernels | null {
   if (addon !== undefined) return addon;
   if (!IS_NODE) {
+    addonState = 'unavailable';
     loadError = 'not running in Node.js';
     return (addon = null);
   }
   try {
     addon = requireModule(NATIVE_ADDON_PACKAGE) as NativeKernels;
+    addonState = 'loaded';
   } catch (err) {
     addon = null;
+    addonState = addonStateOf(err);
     loadError = err instanceof Error ? err.message.split('\n')[0] : String(err);
   }
   return addon;
@@ -81,12 +106,24 @@ export interface ConvEngine {
   isa?: string;
   /** Why the native kernels are not used, when wasm. */
   reason?: string;
+  /** Whether the addon is built and loads (also when the kernels are turned off). */
+  addon: NativeAddonState;
 }
 
-/** Which engine the convolution kernels run on now. */
+const ADDON_WHY: Record<Exclude<NativeAddonState, 'loaded'>, string> = {
+  'not-installed': `the optional package ${NATIVE_ADDON_PACKAGE} is not installed`,
+  'not-built': `${NATIVE_ADDON_PACKAGE} is installed but its addon was not built at install (no C compiler, or install scripts skipped; rebuild with: npm rebuild ${NATIVE_ADDON_PACKAGE})`,
+  failed: 'the native addon was built but does not load here',
+  unavailable: 'native kernels exist in Node.js only',
+};
+
+/** Which engine the convolution kernels run on now (loads the addon to find out). */
 export function convEngine(): ConvEngine {
-  if (!enabled) return { engine: 'wasm', reason: 'turned off (CONTRASTIVE_NATIVE_KERNELS=0 or setNativeKernels(false))' };
   const k = load();
-  if (!k) return { engine: 'wasm', reason: `native addon not loaded: ${loadError}` };
-  return { engine: 'native', isa: k.isa() };
+  if (!enabled) return { engine: 'wasm', reason: 'turned off (CONTRASTIVE_NATIVE_KERNELS=0 or setNativeKernels(false))', addon: addonState };
+  if (!k) {
+    const why = ADDON_WHY[addonState as Exclude<NativeAddonState, 'loaded'>];
+    return { engine: 'wasm', reason: addonState === 'failed' ? `${why}: ${loadError}` : why, addon: addonState };
+  }
+  return { engine: 'native', isa: k.isa(), addon: 'loaded' };
 }

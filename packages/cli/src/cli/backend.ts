@@ -1,4 +1,7 @@
-/** `contrastive backend`: prints which TensorFlow.js backend would be used. */
+/**
+ * `contrastive backend`: prints which TensorFlow.js backend would be used and, on wasm,
+ * which engine runs our kernels and why (the native addon built and loaded, or not).
+ */
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { choices, oneOf, optionWithDefault } from './options.js';
@@ -6,15 +9,28 @@ import { choices, oneOf, optionWithDefault } from './options.js';
 export function registerBackendCommand(program: Command): void {
   program
     .command('backend')
-    .description('initialise a TensorFlow.js backend and print which one is in use')
+    .description('initialise a TensorFlow.js backend and print which one is in use, and which engine runs the kernels')
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
     .option('--json', 'print JSON')
     .action(async (opts: { backend: BackendChoice; json?: boolean }) => {
       const tf = await import('@tensorflow/tfjs');
-      const { initBackend } = await import('@contrastive/node/internal/engine/backend.js');
+      const { initBackend, convEngine, matMulEngine } = await import('@contrastive/node/internal/engine/index.js');
       const name = await initBackend(opts.backend);
       const simd = name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined;
-      if (opts.json) process.stdout.write(JSON.stringify({ backend: name, simd }) + '\n');
-      else process.stdout.write(`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}\n`);
+      // Our kernels run on the wasm backend only; elsewhere TF.js's own kernels do.
+      const kernels = name === 'wasm' ? { conv: convEngine(), matmul: matMulEngine() } : null;
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ backend: name, simd, kernels }) + '\n');
+        return;
+      }
+      const lines = [`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}`];
+      if (kernels) {
+        const { conv, matmul } = kernels;
+        lines.push(`convolution kernels: ${conv.engine === 'native' ? `native addon (${conv.isa})` : `wasm (${conv.reason})`}`);
+        lines.push(`dense matmul: ${matmul.engine === 'onnxruntime' ? `onnxruntime (${matmul.threads} threads)` : `wasm (${matmul.reason})`}`);
+      } else {
+        lines.push(`kernels: TF.js's own on ${name} (ours run on wasm)`);
+      }
+      process.stdout.write(lines.join('\n') + '\n');
     });
 }
