@@ -209,8 +209,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
   if (givenSpec.startsWith('faces:')) {
-    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
-    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop { holdoutClasses }');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; { encoder: '${options.encoder}' } does not apply`);
     return trainFaceModel({ dir: givenSpec.slice('faces:'.length), out: options.out, force: options.force, report: options.report, backend: options.backend, hidden: options.hidden, embeddingDim: options.embeddingDim, train: options.train }, onEvent);
   }
   // Recorded with an absolute path: eval and verify may run from another directory.
@@ -237,8 +237,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   let validationClasses: number[] = [];
   if (isSignatureDataset(data)) {
     // Writer-independent: whole writers go to validation and test; pairs with skilled and random forgeries.
-    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; --holdout-classes does not apply');
-    check(options.validationClasses === undefined, 'train', 'signatures:DIR splits by writer already; --validation-classes does not apply');
+    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; { holdoutClasses } does not apply');
+    check(options.validationClasses === undefined, 'train', 'signatures:DIR splits by writer already; { validationClasses } does not apply');
     split = signatureTrainingSplit(data, { ...fractions, pairs: trainCfg.pairsPerEpoch });
   } else if (isPairDataset(data)) {
     check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');

@@ -128,7 +128,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       // The face pipeline sits above this layer (src/faces: loadFaceDataset); its split is by person, not by image.
       throw new ContrastiveError(
         'UNSUPPORTED',
-        `${fn}: '${spec}' is a face dataset: train on it with 'contrastive train --dataset ${spec}' (it reports figures on people never trained on), use the bundle with 'contrastive face verify|identify --model DIR', or load it with loadFaceDataset`,
+        `${fn}: '${spec}' is a face dataset: load it with loadFaceDataset (@contrastive/faces), which describes every photo with the face pipeline first, and train on it with trainFaceModel or 'contrastive train' (both split by person and report figures on people never trained on)`,
       );
   }
   const registered = registeredKinds.get(kind);
