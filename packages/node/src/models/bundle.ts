@@ -24,7 +24,7 @@ import {
   type BundleManifest,
   type Preprocessing,
 } from 'contrastive/internal/models/manifest.js';
-import { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
+import { SiameseNetwork, type NetworkCalibration } from 'contrastive/internal/models/siamese-network.js';
 import { ensureBackend } from '../engine/backend.js';
 import { safeParseWith } from 'contrastive/internal/models/validate.js';
 
@@ -36,11 +36,15 @@ const WEIGHTS_FILE = 'weights.bin';
 export interface BundleInfo {
   /** How raw inputs are prepared; default inferred from the input shape (image for [h, w, c], sequence for [null or length, f], else vector). */
   preprocessing?: Preprocessing;
-  /** The training loss (name, convention, margin); default null. */
+  /** The training loss (name, convention, margin); default what trainSiamese recorded on the network, else null. */
   loss?: BundleManifest['loss'];
-  /** Decision threshold on the distance; default null (not calibrated). */
+  /**
+   * Decision threshold on the distance. Default: the one trainSiamese calibrated on the
+   * validation split (`network.calibration`: best accuracy on its held-out pairs), else
+   * null (not calibrated: the bundle embeds but cannot verify).
+   */
   threshold?: number | null;
-  /** How the threshold was calibrated; default null. */
+  /** How the threshold was calibrated; default `network.calibration`'s when the threshold is the network's, else null. */
   calibration?: BundleManifest['calibration'];
   /** Training summary (dataset, epochs, seed, ...); default null. */
   training?: BundleManifest['training'];
@@ -83,21 +87,31 @@ function preprocessingMismatch(p: Preprocessing, shape: (number | null)[]): stri
   return null;
 }
 
-/**
- * Saves `network` as a bundle directory `dir` (created, or replaced as a whole:
- * a crash leaves either the old or the new complete bundle).
- *
- * @returns the manifest written.
- */
+/** manifest.calibration for a threshold trainSiamese calibrated. */
+function calibrationOf(c: NetworkCalibration): NonNullable<BundleManifest['calibration']> {
+  return { target: c.target, dataset: c.dataset, probability: { ...c.probability }, accuracy: c.accuracy, pairs: c.pairs };
+}
+
 /** A training record's dataset as an absolute spec: a bundle on disk must name its data wherever it is read from. */
 function absoluteTraining<T extends { dataset?: string } | null>(training: T): T {
   return training?.dataset ? { ...training, dataset: absoluteDatasetSpec(training.dataset) } : training;
 }
 
+/**
+ * Saves `network` as a bundle directory `dir` (created, or replaced as a whole:
+ * a crash leaves either the old or the new complete bundle). After `trainSiamese`
+ * with a validation split, the bundle records the threshold calibrated on it (and
+ * p(same | d)), so it verifies pairs as a `contrastive train` bundle does; without
+ * one, pass `info.threshold` (e.g. from `calibrateThreshold`) or calibrate later.
+ *
+ * @returns the manifest written.
+ */
 export async function saveBundle(dir: string, network: SiameseNetwork, info: BundleInfo = {}): Promise<BundleManifest> {
   const fn = 'saveBundle';
   if (!(network instanceof SiameseNetwork)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: network must be a SiameseNetwork`);
   const shape = network.inputShape;
+  // The trainer's threshold, unless info gives one (a threshold of its own, or null for none).
+  const trained = info.threshold === undefined ? network.calibration : null;
   const candidate = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -108,9 +122,13 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
     embedding: { dim: network.embeddingDim, normalize: network.normalize, distance: network.distanceName },
     encoder: network.encoderSpec,
     // What trainSiamese recorded on the network, unless info says otherwise: a bundle saved the library way says what it was trained on.
-    loss: info.loss ?? (network.training ? { name: network.training.loss, convention: 'hadsell', margin: network.training.margin } : null),
-    threshold: info.threshold ?? null,
-    calibration: info.calibration ?? null,
+    loss:
+      info.loss ??
+      (network.training
+        ? { name: network.training.loss, convention: 'hadsell', margin: network.training.margin, ...(trained?.head ? { head: trained.head } : {}) }
+        : null),
+    threshold: info.threshold ?? trained?.threshold ?? null,
+    calibration: info.calibration ?? (trained ? calibrationOf(trained) : null),
     training: absoluteTraining(info.training ?? network.training ?? null),
     metrics: info.metrics ?? {},
   };
