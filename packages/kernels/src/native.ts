@@ -46,7 +46,7 @@ let loadError = '';
 /**
  * Whether the native addon is there and loads:
  * - 'loaded': in use wherever the kernels are on;
- * - 'not-installed': the optional package {@link NATIVE_ADDON_PACKAGE} is absent;
+ * - 'not-installed': the optional package `@contrastive/kernels-native` is absent;
  * - 'not-built': the package is installed but node-gyp did not build the addon at
  *   install (no C compiler, or install scripts skipped);
  * - 'failed': the addon was built but does not load here (another platform, a broken build);

@@ -44,7 +44,7 @@ export const cnnEncoderSpecSchema = v.object({
 export const sequenceEncoderSpecSchema = v.object({
   kind: v.literal('sequence'),
   features: positiveInt,
-  /** Fixed number of time steps, when inputs are resampled to one length; absent for any length. */
+  // Fixed number of time steps, when inputs are resampled to one length; absent for any length.
   length: v.optional(positiveInt),
   cell: v.picklist(['conv1d', 'gru']),
   filters: v.pipe(v.array(positiveInt), v.minLength(1)),

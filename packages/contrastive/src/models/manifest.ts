@@ -19,32 +19,30 @@ const perChannel = v.union([finite, v.pipe(v.array(finite), v.minLength(1))]);
 /** Schema of {@link Preprocessing}. */
 export const preprocessingSchema = v.variant('kind', [
   v.object({
-    /** An image: resize to width x height, `channels` channels, then (pixel * scale - mean) / std. */
+    // An image: resize to width x height, `channels` channels, then (pixel * scale - mean) / std.
     kind: v.literal('image'),
     width: positiveInt,
     height: positiveInt,
     channels: positiveInt,
-    /** Factor applied to raw 0..255 pixels first (1/255 maps them to [0, 1]). */
+    // Factor applied to raw 0..255 pixels first (1/255 maps them to [0, 1]).
     scale: finite,
-    /** Subtracted after scaling: one value or one per channel. */
+    // Subtracted after scaling: one value or one per channel.
     mean: perChannel,
-    /** Divided by after subtracting the mean: one value or one per channel. */
+    // Divided by after subtracting the mean: one value or one per channel.
     std: perChannel,
   }),
-  /** A flat feature vector used as is. */
+  // A flat feature vector used as is.
   v.object({ kind: v.literal('vector') }),
   v.object({
-    /** A sequence of points [time, features] of any length. */
+    // A sequence of points [time, features] of any length.
     kind: v.literal('sequence'),
     features: positiveInt,
-    /** Per-sequence normalisation applied before encoding: none, z-score per feature, or min-max per feature. */
+    // Per-sequence normalisation applied before encoding: none, z-score per feature, or min-max per feature.
     normalize: v.picklist(['none', 'zscore', 'minmax']),
-    /**
-     * How raw recordings become these sequences, when that takes more than the
-     * normalisation: `kind` names the module that reads the other settings
-     * (e.g. 'online-signature': resampling, size and position, velocity and
-     * pressure features; see src/signatures).
-     */
+    // How raw recordings become these sequences, when that takes more than the
+    // normalisation: `kind` names the module that reads the other settings
+    // (e.g. 'online-signature': resampling, size and position, velocity and
+    // pressure features; see src/signatures).
     rawInput: v.optional(v.looseObject({ kind: v.string() })),
   }),
 ]);
@@ -53,50 +51,50 @@ export const preprocessingSchema = v.variant('kind', [
 export const bundleManifestSchema = v.looseObject({
   format: v.literal(BUNDLE_FORMAT),
   formatVersion: positiveInt,
-  /** Version of the library that wrote the bundle. */
+  // Version of the library that wrote the bundle.
   libraryVersion: v.string(),
-  /** ISO 8601 time of writing. */
+  // ISO 8601 time of writing.
   createdAt: v.string(),
-  /** The TF.js layers model files inside the bundle directory. */
+  // The TF.js layers model files inside the bundle directory.
   files: v.object({ model: v.string(), weights: v.string() }),
   input: v.object({
-    /** Shape of one example (no batch axis); null marks a free axis (sequence length). */
+    // Shape of one example (no batch axis); null marks a free axis (sequence length).
     shape: v.pipe(v.array(v.nullable(positiveInt)), v.minLength(1)),
     preprocessing: preprocessingSchema,
   }),
   embedding: v.object({
     dim: positiveInt,
-    /** Whether embeddings are L2-normalised after the encoder (not part of model.json). */
+    // Whether embeddings are L2-normalised after the encoder (not part of model.json).
     normalize: v.boolean(),
     distance: v.picklist(DISTANCE_NAMES),
   }),
-  /** The ready encoder the model was built from, or null for a custom model. */
+  // The ready encoder the model was built from, or null for a custom model.
   encoder: v.nullable(encoderSpecSchema),
-  /** The training loss, or null when unknown. */
+  // The training loss, or null when unknown.
   loss: v.nullable(
     // extra loss parameters (e.g. a learned head) are kept, never dropped
     v.looseObject({
-      /** e.g. 'contrastive' or 'triplet'. */
+      // e.g. 'contrastive' or 'triplet'.
       name: v.string(),
-      /** Label convention, e.g. 'hadsell' (0 = similar, 1 = dissimilar). */
+      // Label convention, e.g. 'hadsell' (0 = similar, 1 = dissimilar).
       convention: v.string(),
       margin: v.nullable(finite),
     }),
   ),
-  /** Distance below which a pair is declared the same; null until calibrated. */
+  // Distance below which a pair is declared the same; null until calibrated.
   threshold: v.nullable(finite),
-  /** How the threshold was chosen, and the probability model p(same | d), or null. */
+  // How the threshold was chosen, and the probability model p(same | d), or null.
   calibration: v.nullable(
     v.looseObject({
-      /** What the threshold targets, e.g. 'eer', 'far=0.001', 'max-accuracy'. */
+      // What the threshold targets, e.g. 'eer', 'far=0.001', 'max-accuracy'.
       target: v.string(),
-      /** Data the calibration ran on, e.g. 'mnist:test pairs'. */
+      // Data the calibration ran on, e.g. 'mnist:test pairs'.
       dataset: v.optional(v.string()),
-      /** Logistic model p(same) = 1 / (1 + exp(a * d + b)), or null. */
+      // Logistic model p(same) = 1 / (1 + exp(a * d + b)), or null.
       probability: v.nullable(v.object({ model: v.literal('logistic'), a: finite, b: finite })),
     }),
   ),
-  /** What the model was trained on, or null. */
+  // What the model was trained on, or null.
   training: v.nullable(
     v.looseObject({
       dataset: v.string(),
@@ -104,7 +102,7 @@ export const bundleManifestSchema = v.looseObject({
       seed: v.pipe(v.number(), v.integer()),
     }),
   ),
-  /** Free-form evaluation figures, e.g. { auc: 0.99, eer: 0.03 }. */
+  // Free-form evaluation figures, e.g. { auc: 0.99, eer: 0.03 }.
   metrics: v.record(v.string(), v.unknown()),
   // looseObject: fields added by a later writer of the same formatVersion survive a read-modify-write.
 });
