@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, loadDataset } from '@contrastive/node';
-import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese } from 'contrastive';
 
 function centreLoss(embeddings: tf.Tensor2D, labels: Int32Array): tf.Scalar {
   const classes = [...new Set(labels)];
@@ -23,7 +23,7 @@ function centreLoss(embeddings: tf.Tensor2D, labels: Int32Array): tf.Scalar {
 }
 
 await initBackend('wasm');
-const data = (await loadDataset('mnist')) as LabelledDataset;
+const data = await loadDataset('mnist');
 const { train, validation } = splitDataset(data, { seed: 1 });
 const net = new SiameseNetwork(mlpEncoder({ inputShape: data.inputShape, hidden: [128], embeddingDim: 32, seed: 1 }), { normalize: true });
 const run = await trainSiamese(net, { train, validation }, { loss: centreLoss, mPerClass: 8, epochs: 2, pairsPerEpoch: 1024, validationPairs: 2000, seed: 1 });

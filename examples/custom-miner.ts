@@ -8,7 +8,7 @@
  *   node --conditions=source --import tsx examples/custom-miner.ts
  */
 import { initBackend, loadDataset } from '@contrastive/node';
-import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset, type PairIndices } from 'contrastive';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type PairIndices } from 'contrastive';
 
 function batchHardPairMiner(distances: Float32Array, labels: ArrayLike<number>): PairIndices {
   const n = labels.length;
@@ -30,7 +30,7 @@ function batchHardPairMiner(distances: Float32Array, labels: ArrayLike<number>):
 }
 
 await initBackend('wasm');
-const data = (await loadDataset('mnist')) as LabelledDataset;
+const data = await loadDataset('mnist');
 const { train, validation } = splitDataset(data, { seed: 1 });
 const net = new SiameseNetwork(mlpEncoder({ inputShape: data.inputShape, hidden: [128], embeddingDim: 32, seed: 1 }), { normalize: true });
 const run = await trainSiamese(net, { train, validation }, {

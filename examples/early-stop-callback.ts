@@ -6,10 +6,10 @@
  *   node --conditions=source --import tsx examples/early-stop-callback.ts
  */
 import { initBackend, loadDataset } from '@contrastive/node';
-import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese } from 'contrastive';
 
 await initBackend('wasm');
-const data = (await loadDataset('mnist')) as LabelledDataset;
+const data = await loadDataset('mnist');
 const { train, validation } = splitDataset(data, { seed: 1 });
 const net = new SiameseNetwork(mlpEncoder({ inputShape: data.inputShape, hidden: [128], embeddingDim: 32, seed: 1 }), { normalize: true });
 

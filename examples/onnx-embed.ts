@@ -10,10 +10,10 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend, loadDataset, exportBundleOnnx, OnnxEmbedder, saveBundle } from '@contrastive/node';
-import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type LabelledDataset } from 'contrastive';
+import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese } from 'contrastive';
 
 await initBackend('wasm');
-const data = (await loadDataset('mnist')) as LabelledDataset;
+const data = await loadDataset('mnist');
 const { train, validation, test } = splitDataset(data, { seed: 1 });
 const net = new SiameseNetwork(mlpEncoder({ inputShape: data.inputShape, hidden: [128], embeddingDim: 32, seed: 1 }), { normalize: true });
 await trainSiamese(net, { train, validation }, { margin: 0.5, epochs: 1, pairsPerEpoch: 1024, validationPairs: 2000, seed: 1 });

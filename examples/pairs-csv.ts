@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { initBackend, loadDataset, loadMnist } from '@contrastive/node';
-import { makePairs, splitPairs, mlpEncoder, SiameseNetwork, trainSiamese, type PairDataset } from 'contrastive';
+import { makePairs, splitPairs, mlpEncoder, SiameseNetwork, trainSiamese } from 'contrastive';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'pairs-example-'));
 const digits = loadMnist();
@@ -26,7 +26,7 @@ const rows = Array.from(pairs.labels, (y, k) => `${pairs.i[k]}.png,${pairs.j[k]}
 await writeFile(path.join(dir, 'pairs.csv'), ['path_a,path_b,label', ...rows].join('\n') + '\n');
 
 await initBackend('wasm');
-const data = (await loadDataset(`pairs:${path.join(dir, 'pairs.csv')}`)) as PairDataset;
+const data = await loadDataset(`pairs:${path.join(dir, 'pairs.csv')}`);
 const { train, validation } = splitPairs(data, { seed: 1, validation: 0.2, test: 0.1 });
 const net = new SiameseNetwork(mlpEncoder({ inputShape: data.inputShape, hidden: [128], embeddingDim: 32, seed: 1 }), { normalize: true });
 const run = await trainSiamese(net, { train, validation }, { margin: 0.5, epochs: 3, seed: 1 });

@@ -8,10 +8,12 @@ const fs = require('node:fs');
 
 const addon = path.join(__dirname, 'build', 'Release', 'contrastive_native.node');
 if (!fs.existsSync(addon)) {
-  throw new Error(
+  const err = new Error(
     '@contrastive/kernels-native is installed but not built: its install script did not run (--ignore-scripts, or an npm that ' +
       'runs only the install scripts allowScripts approves) or found no C compiler; build it with: npm rebuild @contrastive/kernels-native ' +
       `(npm >= 11.16: npm install-scripts approve @contrastive/kernels-native first) [${addon} is missing]`,
   );
+  err.code = 'CONTRASTIVE_NATIVE_NOT_BUILT'; // @contrastive/kernels tells "not built" from "not installed" by it
+  throw err;
 }
 module.exports = require(addon);

@@ -131,10 +131,10 @@ test('training a head on faces:DIR writes a face bundle measured on unseen peopl
 
 test('runTraining dispatches faces:DIR and refuses options that do not apply', async () => {
   await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, holdoutClasses: [1] }), /splits by person/);
-  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, encoder: 'cnn' }), /--encoder cnn does not apply/);
-  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, out: path.join(tmp, 'y'), train: { loss: 'triplet' } }), /--loss triplet is not offered for faces:DIR/);
+  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, encoder: 'cnn' }), /\{ encoder: 'cnn' \} does not apply/);
+  await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, out: path.join(tmp, 'y'), train: { loss: 'triplet' } }), /\{ loss: 'triplet' \} is not offered for faces:DIR/);
   await assert.rejects(runTraining({ dataset: `faces:${path.join(tmp, 'absent')}`, out: path.join(tmp, 'x') }), /no such folder/);
   assert.ok(!existsSync(path.join(tmp, 'x', 'model')));
-  // The generic loader (eval, calibrate) points to the face commands instead of splitting people by image.
-  await assert.rejects(loadDataset(`faces:${set.dir}`), /is a face dataset: train on it with 'contrastive train --dataset faces:/);
+  // The generic loader (eval, calibrate) points to the face loader and trainer instead of splitting people by image.
+  await assert.rejects(loadDataset(`faces:${set.dir}`), /is a face dataset: load it with loadFaceDataset .* train on it with trainFaceModel or 'contrastive train'/);
 });

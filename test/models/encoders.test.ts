@@ -76,8 +76,23 @@ test('bad encoder options are ContrastiveErrors naming the function and field', 
   const isErr = (re: RegExp) => (e: unknown) => e instanceof ContrastiveError && re.test(e.message);
   assert.throws(() => mlpEncoder({ inputShape: [0], hidden: [], embeddingDim: 2 }), isErr(/^mlpEncoder: options is invalid: inputShape\.0/));
   assert.throws(() => mlpEncoder({ inputShape: [4], hidden: [], embeddingDim: 2, dropout: 1 }), isErr(/mlpEncoder: .*dropout/));
-  assert.throws(() => cnnEncoder({ inputShape: [28, 28] as never }), isErr(/cnnEncoder: options is invalid: inputShape/));
+  assert.throws(() => cnnEncoder({ inputShape: [28, 28] }), isErr(/^cnnEncoder: options\.inputShape must be an image shape \[height, width, channels\], got \[28,28\]$/));
+  assert.throws(() => cnnEncoder({ inputShape: [784] }), isErr(/got \[784\] \(flat vectors: use mlpEncoder/));
+  assert.throws(() => cnnEncoder({ inputShape: [28, 28, 0] }), isErr(/^cnnEncoder: options is invalid: inputShape\.2/));
   assert.throws(() => cnnEncoder({ inputShape: [8, 8, 1], filters: [4, 4, 4] }), isErr(/cnnEncoder: inputShape \[8,8,1\] is too small .*block 2/));
   assert.throws(() => sequenceEncoder({ features: 2, kind: 'lstm' as never }), isErr(/sequenceEncoder: .*cell/));
   assert.throws(() => createEncoder({ kind: 'rnn' } as never), isErr(/createEncoder: spec\.kind is 'rnn'/));
+});
+
+test('encoders take a dataset\'s inputShape (number[]) as it is, no cast', () => {
+  const data: { inputShape: number[] } = { inputShape: [12, 12, 1] };
+  const cnn = cnnEncoder({ inputShape: data.inputShape, filters: [2], dense: 0, embeddingDim: 3 });
+  assert.deepEqual(cnn.spec.inputShape, [12, 12, 1]);
+  assert.deepEqual(cnn.model.inputs[0].shape, [null, 12, 12, 1]);
+  const frozen = [6, 6, 1] as const; // a readonly tuple too
+  assert.deepEqual(cnnEncoder({ inputShape: frozen, filters: [2] as const }).spec.filters, [2]);
+  const mlp = mlpEncoder({ inputShape: data.inputShape, hidden: [4] as const, embeddingDim: 2 });
+  assert.deepEqual(mlp.spec.inputShape, [12, 12, 1]);
+  cnn.model.dispose();
+  mlp.model.dispose();
 });

@@ -94,7 +94,7 @@ export function describeBox(b: FaceBox): string {
 
 /**
  * The one face of a photo to use: face `index` when given, else the only one.
- * `option` names the choice in messages (e.g. '--face-a').
+ * `option` names the choice in messages: an option name ('faceA', written `{ faceA: N }`) or any label ("field 'faceA'").
  *
  * @throws ContrastiveError when the photo has no face, several faces and no
  *   choice (listing the boxes), or `index` is out of range.
@@ -103,14 +103,17 @@ export function describeBox(b: FaceBox): string {
 export function chooseFace(found: FacesInImage, index: number | undefined, option = 'face'): DescribedFace {
   const fn = 'chooseFace';
   const list = (): string => found.faces.map((f, i) => `${i}: ${describeBox(f.box)}`).join('; ');
+  // An option name ('faceA') reads as the caller writes it, `{ faceA: 1 }`; any other label ("field 'faceA'") as given.
+  const isName = /^[a-z][A-Za-z0-9]*$/.test(option);
+  const withValue = (value: string): string => (isName ? `{ ${option}: ${value} }` : `${option} ${value}`);
   if (found.faces.length === 0) throw new ContrastiveError('INVALID_DATA', `${found.source}: no face found (${found.width}x${found.height} image)`);
   if (index === undefined) {
     if (found.faces.length === 1) return found.faces[0];
-    throw new ContrastiveError('INVALID_ARGUMENT', `${found.source}: ${found.faces.length} faces found, choose one with ${option} N (left to right: ${list()})`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${found.source}: ${found.faces.length} faces found, choose one with ${withValue('N')} (left to right: ${list()})`);
   }
-  check(Number.isInteger(index) && index >= 0, fn, `${option} must be an integer >= 0, got ${index}`);
+  check(Number.isInteger(index) && index >= 0, fn, `${isName ? `{ ${option} }` : option} must be an integer >= 0, got ${index}`);
   if (index >= found.faces.length) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${found.source}: ${option} ${index} is out of range: ${found.faces.length} face${found.faces.length === 1 ? '' : 's'} found (${list()})`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${found.source}: ${withValue(String(index))} is out of range: ${found.faces.length} face${found.faces.length === 1 ? '' : 's'} found (${list()})`);
   }
   return found.faces[index];
 }

@@ -55,7 +55,7 @@ export async function loadFaceModel(dir: string, options: { threshold?: number }
   const pipeline = facePipelineOf(manifest);
   if (!pipeline || network.inputShape.length !== 1 || network.inputShape[0] !== 128) {
     network.dispose();
-    throw new ContrastiveError('INVALID_ARGUMENT', `loadFaceModel: ${dir} is not a face bundle (train one with 'contrastive train --dataset faces:DIR')`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `loadFaceModel: ${dir} is not a face bundle (train one on a faces:DIR dataset: trainFaceModel, or 'contrastive train')`);
   }
   const threshold = options.threshold ?? manifest.threshold;
   if (threshold === null || !Number.isFinite(threshold)) {

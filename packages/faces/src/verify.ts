@@ -53,8 +53,8 @@ export async function verifyFaces(a: string | RgbImage, b: string | RgbImage, op
   const read = { engine, maxSide, cache: options.cache };
   const fa = await describeFaces(a, read);
   const fb = await describeFaces(b, read);
-  const faceA = chooseFace(fa, options.faceA, '--face-a');
-  const faceB = chooseFace(fb, options.faceB, '--face-b');
+  const faceA = chooseFace(fa, options.faceA, 'faceA');
+  const faceB = chooseFace(fb, options.faceB, 'faceB');
   const c = await compareFaces(faceA.descriptor, faceB.descriptor, model);
   return {
     ...c,

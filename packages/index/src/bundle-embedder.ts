@@ -14,6 +14,8 @@ import type { DistanceName } from 'contrastive/internal/distances/names.js';
 import { bundleIdentity } from './bundle-identity.js';
 import type { ModelIdentity } from './store.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
+import { decodeImage } from '@contrastive/node/internal/data/image.js';
+import { mapLimit } from '@contrastive/node/internal/data/map-limit.js';
 
 /** Which engine embeds: 'auto' (ONNX where possible, else TF.js), or one of them. @group Embedding */
 export type EmbedEngine = 'auto' | 'onnx' | 'tfjs';
@@ -24,7 +26,13 @@ export interface BundleEmbedderOptions {
   engine?: EmbedEngine;
 }
 
-/** A loaded bundle that turns raw inputs (as the loaders give them) into embeddings. @group Embedding */
+/** Options of {@link BundleEmbedder.embedFiles}. @group Embedding */
+export interface EmbedFilesOptions {
+  /** Images decoded at a time; default 8. */
+  concurrency?: number;
+}
+
+/** A loaded bundle that turns raw inputs (as the loaders give them, or image files) into embeddings. @group Embedding */
 export class BundleEmbedder {
   private constructor(
     /** The bundle directory. */
@@ -91,6 +99,38 @@ export class BundleEmbedder {
     check(x instanceof Float32Array, fn, 'x must be a Float32Array');
     check(Number.isInteger(n) && n >= 1 && x.length % n === 0, fn, `x holds ${x.length} values, not n = ${n} examples`);
     return this.embedPrepared(toModelInput(x, this.manifest.input.preprocessing), n);
+  }
+
+  /**
+   * Embeds image files (PNG, JPEG, WebP, TIFF, GIF, PGM/PPM), each decoded and
+   * resized as the bundle's preprocessing says (size, channels, then its scale,
+   * mean and std), as `contrastive embed` and `index add` read them.
+   *
+   * @returns [files.length, dim] row-major, in the order of `files`.
+   * @throws ContrastiveError INVALID_ARGUMENT when the bundle does not take images;
+   *   NOT_FOUND or INVALID_DATA naming a file that is missing or cannot be decoded.
+   */
+  async embedFiles(files: readonly string[], options: EmbedFilesOptions = {}): Promise<Float32Array> {
+    const fn = 'BundleEmbedder.embedFiles';
+    check(Array.isArray(files) && files.length > 0 && files.every((f) => typeof f === 'string' && f !== ''), fn, 'files must be a non-empty list of file paths');
+    const concurrency = options.concurrency ?? 8;
+    check(Number.isInteger(concurrency) && concurrency >= 1, fn, `concurrency must be an integer >= 1, got ${concurrency}`);
+    const p = this.manifest.input.preprocessing;
+    if (p.kind !== 'image') {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: the bundle ${this.dir} takes ${p.kind} inputs of shape ${JSON.stringify(this.manifest.input.shape)}, not images; embed them with embed(x, n)`);
+    }
+    check(p.channels === 1 || p.channels === 3, fn, `the bundle ${this.dir} takes images with ${p.channels} channels; only 1 or 3 can be decoded`);
+    const image = { width: p.width, height: p.height, channels: p.channels } as const;
+    const rows = await mapLimit(files, concurrency, (file) => decodeImage(file, image, fn));
+    const size = p.width * p.height * p.channels;
+    const x = new Float32Array(rows.length * size);
+    rows.forEach((r, i) => x.set(r, i * size));
+    return this.embed(x, rows.length);
+  }
+
+  /** Embeds one image file as {@link embedFiles} does: `dim` values. */
+  async embedFile(file: string): Promise<Float32Array> {
+    return this.embedFiles([file]);
   }
 
   /**

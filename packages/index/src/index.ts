@@ -12,4 +12,4 @@ export { SqliteStore, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-store.js';
 export { PgStore, type PgStoreOptions, type HnswOptions } from './pg-store.js';
 export { isPostgresTarget, describeTarget, type TargetOptions } from './targets.js';
 export { bundleIdentity } from './bundle-identity.js';
-export { BundleEmbedder, type EmbedEngine, type BundleEmbedderOptions } from './bundle-embedder.js';
+export { BundleEmbedder, type EmbedEngine, type BundleEmbedderOptions, type EmbedFilesOptions } from './bundle-embedder.js';

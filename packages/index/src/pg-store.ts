@@ -349,7 +349,7 @@ export class PgStore implements IndexStore {
     const { op, sql } = OPS[distance];
     const approximate = options.approximate && (await this.hasApproximateIndex());
     if (options.approximate && !approximate) {
-      throw new ContrastiveError('STATE', `${fn}: ${this.where} has no HNSW index; create one (contrastive index build --hnsw) or search exactly`);
+      throw new ContrastiveError('STATE', `${fn}: ${this.where} has no HNSW index; build the index with { hnsw: true } or search exactly`);
     }
     const filter = options.label === undefined ? '' : 'WHERE label = $3';
     const text = `SELECT id, label, source, ${sql(`embedding ${op} $1`)} AS distance FROM ${this.items} ${filter} ORDER BY embedding ${op} $1, seq LIMIT $2`;

@@ -63,7 +63,7 @@ export async function stageStore(target: string, meta: IndexMeta, options: Targe
     try {
       await (await SqliteStore.open(target, fn)).close();
     } catch (err) {
-      throw new ContrastiveError('STATE', `${fn}: '${target}' exists and is not an index (${(err as Error).message}); remove it or choose another --out`, { cause: err });
+      throw new ContrastiveError('STATE', `${fn}: '${target}' exists and is not an index (${(err as Error).message}); remove it or choose another target`, { cause: err });
     }
   }
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -15,7 +15,7 @@ export { loadOnnxRuntime, type OrtModule } from './onnx/runtime.js';
 export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
 export { setKernelThreads, kernelThreads } from './kernel-worker.js';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.js';
-export { setNativeKernels, convEngine, type ConvEngine } from './native.js';
+export { setNativeKernels, convEngine, type ConvEngine, type NativeAddonState } from './native.js';
 export { convBiasRelu, convBiasReluAvailable, CONV_BIAS_RELU_KERNEL, type ConvBiasReluAttrs } from './conv-bias-relu.js';
 
 export { WASM_KERNEL_CONFIGS, registerWasmKernels } from './register.js';

@@ -9,7 +9,7 @@
  */
 import type { ConvDims } from './split.js';
 import { IS_NODE, hostEnv, requireModule } from '#platform/host.js';
-import { firstLine, isMissingPackage, packageProblem } from './optional-package.js';
+import { firstLine, packageProblem } from './optional-package.js';
 
 /** The optional package that builds the addon at install (node-gyp); it exports the addon. */
 export const NATIVE_ADDON_PACKAGE = '@contrastive/kernels-native';
@@ -41,21 +41,46 @@ export interface NativeKernels {
 
 let enabled = hostEnv('CONTRASTIVE_NATIVE_KERNELS') !== '0';
 let addon: NativeKernels | null | undefined;
+let addonState: NativeAddonState = 'loaded';
 let loadError = '';
+
+/**
+ * Whether the native addon is there and loads:
+ * - 'loaded': in use wherever the kernels are on;
+ * - 'not-installed': the optional package `@contrastive/kernels-native` is absent;
+ * - 'not-built': the package is installed but node-gyp did not build the addon at
+ *   install (no C compiler, or install scripts skipped);
+ * - 'failed': the addon was built but does not load here (another platform, a broken build);
+ * - 'unavailable': not running in Node.js.
+ */
+export type NativeAddonState = 'loaded' | 'not-installed' | 'not-built' | 'failed' | 'unavailable';
+
+/** The state a failure to require the addon package means. */
+export function addonStateOf(err: unknown): Exclude<NativeAddonState, 'loaded' | 'unavailable'> {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (e?.code === 'CONTRASTIVE_NATIVE_NOT_BUILT' || /not built/.test(message)) return 'not-built';
+  // Node's message names the module it missed first: the package itself, not something the addon needs.
+  if (e?.code === 'MODULE_NOT_FOUND' && message.includes(`Cannot find module '${NATIVE_ADDON_PACKAGE}'`)) return 'not-installed';
+  return 'failed';
+}
 
 function load(): NativeKernels | null {
   if (addon !== undefined) return addon;
   if (!IS_NODE) {
+    addonState = 'unavailable';
     loadError = 'not running in Node.js';
     return (addon = null);
   }
   try {
     addon = requireModule(NATIVE_ADDON_PACKAGE) as NativeKernels;
+    addonState = 'loaded';
   } catch (err) {
     addon = null;
+    addonState = addonStateOf(err);
     // Not installed (an optional peer): say how to add it. Installed: the package's own message
     // says what is wrong (not built: its install script did not run, or found no C compiler).
-    loadError = isMissingPackage(err, NATIVE_ADDON_PACKAGE) ? packageProblem(NATIVE_ADDON_PACKAGE, err) : firstLine(err);
+    loadError = addonState === 'not-installed' ? packageProblem(NATIVE_ADDON_PACKAGE, err) : firstLine(err);
   }
   return addon;
 }
@@ -84,12 +109,14 @@ export interface ConvEngine {
   isa?: string;
   /** Why the native kernels are not used, when wasm. */
   reason?: string;
+  /** Whether the addon is built and loads (also when the kernels are turned off). */
+  addon: NativeAddonState;
 }
 
-/** Which engine the convolution kernels run on now. @group Engines */
+/** Which engine the convolution kernels run on now (loads the addon to find out). @group Engines */
 export function convEngine(): ConvEngine {
-  if (!enabled) return { engine: 'wasm', reason: 'turned off (CONTRASTIVE_NATIVE_KERNELS=0 or setNativeKernels(false))' };
   const k = load();
-  if (!k) return { engine: 'wasm', reason: `native addon not loaded: ${loadError}` };
-  return { engine: 'native', isa: k.isa() };
+  if (!enabled) return { engine: 'wasm', reason: 'turned off (CONTRASTIVE_NATIVE_KERNELS=0 or setNativeKernels(false))', addon: addonState };
+  if (!k) return { engine: 'wasm', reason: `native addon not loaded: ${loadError}`, addon: addonState };
+  return { engine: 'native', isa: k.isa(), addon: 'loaded' };
 }

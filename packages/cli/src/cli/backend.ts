@@ -1,4 +1,7 @@
-/** `contrastive backend`: prints which TensorFlow.js backend would be used. */
+/**
+ * `contrastive backend`: prints which TensorFlow.js backend would be used and, on wasm,
+ * which engine runs our kernels and why (the native addon built and loaded, or not).
+ */
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { choices, oneOf, optionWithDefault } from './options.js';
@@ -6,36 +9,28 @@ import { choices, oneOf, optionWithDefault } from './options.js';
 export function registerBackendCommand(program: Command): void {
   program
     .command('backend')
-    .description('initialise a TensorFlow.js backend and print which one is in use')
+    .description('initialise a TensorFlow.js backend and print which one is in use, and which engine runs the kernels')
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
     .option('--json', 'print JSON')
     .action(async (opts: { backend: BackendChoice; json?: boolean }) => {
       const tf = await import('@tensorflow/tfjs');
-      const { initBackend } = await import('@contrastive/node/internal/engine/backend.js');
+      const { initBackend, convEngine, matMulEngine } = await import('@contrastive/node/internal/engine/index.js');
       const name = await initBackend(opts.backend);
       const simd = name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined;
-      // On wasm, our kernels run the convolutions (natively where @contrastive/kernels-native is
-      // built) and the dense matmuls (on onnxruntime-node where it is installed): say which, and
-      // why not the faster one, so that a missing optional package is visible.
-      let engines: { conv: { engine: string; reason: string }; matmul: { engine: string; reason: string } } | undefined;
-      if (name === 'wasm') {
-        const { convEngine, matMulEngine } = await import('@contrastive/kernels');
-        const conv = convEngine();
-        const matmul = matMulEngine();
-        engines = {
-          conv: { engine: conv.engine === 'native' ? `native (${conv.isa})` : 'wasm', reason: conv.reason ?? '' },
-          matmul: { engine: matmul.engine, reason: matmul.reason },
-        };
-      }
+      // Our kernels run on the wasm backend only; elsewhere TF.js's own kernels do.
+      const kernels = name === 'wasm' ? { conv: convEngine(), matmul: matMulEngine() } : null;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ backend: name, simd, ...(engines && { kernels: engines }) }) + '\n');
+        process.stdout.write(JSON.stringify({ backend: name, simd, kernels }) + '\n');
         return;
       }
-      process.stdout.write(`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}\n`);
-      if (engines) {
-        for (const [what, e] of [['convolutions', engines.conv], ['dense matmuls', engines.matmul]] as const) {
-          process.stdout.write(`${what}: ${e.engine}${e.reason ? ` - ${e.reason}` : ''}\n`);
-        }
+      const lines = [`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}`];
+      if (kernels) {
+        const { conv, matmul } = kernels;
+        lines.push(`convolution kernels: ${conv.engine === 'native' ? `native addon (${conv.isa})` : `wasm (${conv.reason})`}`);
+        lines.push(`dense matmul: ${matmul.engine === 'onnxruntime' ? `onnxruntime (${matmul.threads} threads)` : `wasm (${matmul.reason})`}`);
+      } else {
+        lines.push(`kernels: TF.js's own on ${name} (ours run on wasm)`);
       }
+      process.stdout.write(lines.join('\n') + '\n');
     });
 }

@@ -20,6 +20,29 @@ export function userMessage(message: string): string {
   return message.replace(/^(?:[a-z]+[A-Z][A-Za-z0-9]*: )+/, '');
 }
 
+/**
+ * A library message in the command line's words: an option named as a library caller
+ * writes it, `{ threshold }` or `{ threshold: T }`, becomes the running command's flag,
+ * `--threshold` or `--threshold T` (`{ resume: true }`: `--resume`). An option the
+ * command has no flag for is left as it is.
+ */
+export function cliWording(message: string, flags: ReadonlySet<string>): string {
+  return message.replace(/\{ ([a-z][A-Za-z0-9]*)(?:: ([^{}]*?))? \}/g, (all, name: string, value: string | undefined) => {
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (!flags.has(flag)) return all;
+    return value === undefined || value === 'true' ? flag : `${flag} ${value.replace(/^'(.*)'$/, '$1')}`;
+  });
+}
+
+/** The long flags of `command` and of the commands above it. */
+function flagsOf(command: Command | undefined): Set<string> {
+  const flags = new Set<string>();
+  for (let c: Command | null | undefined = command; c; c = c.parent) {
+    for (const option of c.options) if (option.long) flags.add(option.long);
+  }
+  return flags;
+}
+
 function report(json: boolean, code: string, message: string): void {
   message = oneLine(message); // one error, one line, whatever a library below put in it
   if (json) process.stdout.write(JSON.stringify({ type: 'error', code, message }) + '\n');
@@ -41,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
       outputError: (s) => report(json, 'INVALID_ARGUMENT', s.trim().replace(/^error: /, '')),
     });
   registerCommands(program);
+  let running: Command | undefined; // the command whose action runs: its flags word the library's messages
+  program.hook('preAction', (_program, action) => {
+    running = action;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -50,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof ContrastiveError) {
-      report(json, err.code, userMessage(err.message));
+      report(json, err.code, cliWording(userMessage(err.message), flagsOf(running)));
       return 1;
     }
     if (process.env.CONTRASTIVE_DEBUG) throw err;

@@ -140,7 +140,7 @@ export async function bundleSplit(
     if (err instanceof ContrastiveError && err.code === 'NOT_FOUND' && bundle.manifest.training?.dataset === spec) {
       throw new ContrastiveError(
         'NOT_FOUND',
-        `${err.message} (dataset '${spec}' as recorded in ${path.join(bundle.dir, 'manifest.json')}; pass --dataset to use data elsewhere)`,
+        `${err.message} (dataset '${spec}' as recorded in ${path.join(bundle.dir, 'manifest.json')}; pass { dataset } to use data elsewhere)`,
         { cause: err },
       );
     }

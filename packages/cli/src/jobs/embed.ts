@@ -39,7 +39,7 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
   const split = input.split ?? 'all';
   const { data, runSplit } = await bundleSplit(bundle, input.dataset, split, input.load, FN, input.runSplit);
   if (isPairDataset(data)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: '${input.dataset}' is a pairs-only dataset; embed its image files instead (contrastive embed --model DIR FILES...)`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: '${input.dataset}' is a pairs-only dataset; embed its image files instead ({ files })`);
   }
   const embeddings = await network.embedBatched(toModelInput(data.x, bundle.manifest.input.preprocessing));
   const sources = data.sources ?? Array.from({ length: data.labels.length }, (_, i) => `${input.dataset}${split === 'all' ? '' : `:${split}`}:${i}`);
@@ -63,7 +63,7 @@ export interface EmbedFileResult {
  */
 export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat): Promise<EmbedFileResult> {
   const f = format ?? embeddingsFormatOf(file);
-  if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: cannot tell the format of ${file} from its extension: name it .npy or .jsonl, or pass --format`);
+  if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: cannot tell the format of ${file} from its extension: name it .npy or .jsonl, or pass { format }`);
   await prepareOutputFile(file);
   const set = await embedInputs(bundle, input);
   await writeEmbeddingsFile(file, set, f);

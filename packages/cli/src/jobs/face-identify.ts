@@ -110,7 +110,7 @@ async function embedFace(m: OpenModel, file: string, options: FaceIndexOptions, 
     onNoFace();
     return null;
   }
-  const face = chooseFace(found, options.face, '--face');
+  const face = chooseFace(found, options.face, 'face');
   const vector = await m.model.embed(face.descriptor);
   return { vector, faces: found.faces.map((f) => f.box), chosen: found.faces.indexOf(face) };
 }
@@ -203,7 +203,7 @@ export async function identifyFace(target: string, image: string, options: FaceI
     try {
       const e = (await embedFace(m, image, options))!;
       const hits: SearchHit[] = await index.search(e.vector, { k });
-      if (hits.length === 0) throw new ContrastiveError('STATE', `${fn}: the index ${index.where} has no enrolled face; enrol people first ('contrastive face enroll --index ${target} --name NAME PHOTOS...')`);
+      if (hits.length === 0) throw new ContrastiveError('STATE', `${fn}: the index ${index.where} has no enrolled face; enrol people first (enrollFaces, or 'contrastive face enroll')`);
       const nearest = hits[0];
       const threshold = m.model.threshold;
       return {

@@ -154,8 +154,8 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   const seed = cfg.seed ?? 42;
   const margin = cfg.margin ?? FACE_TRAIN_DEFAULTS.margin;
   // Checked before the (slow) description of every image.
-  check(cfg.loss === undefined || cfg.loss === 'contrastive', fn, `face training trains a contrastive head; --loss ${cfg.loss} is not offered for faces:DIR`);
-  check(cfg.distance === undefined || cfg.distance === 'euclidean', fn, `face training ranks by Euclidean distance on L2-normalised embeddings; --distance ${cfg.distance} is not offered for faces:DIR`);
+  check(cfg.loss === undefined || cfg.loss === 'contrastive', fn, `face training trains a contrastive head; { loss: '${cfg.loss}' } is not offered for faces:DIR`);
+  check(cfg.distance === undefined || cfg.distance === 'euclidean', fn, `face training ranks by Euclidean distance on L2-normalised embeddings; { distance: '${cfg.distance}' } is not offered for faces:DIR`);
   const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train' });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);

@@ -4,7 +4,7 @@
  * evaluate on test -> save the bundle, metrics.json and history.json.
  */
 import path from 'node:path';
-import { check } from 'contrastive/internal/errors.js';
+import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
 import { initBackend, type BackendChoice, type BackendName } from '@contrastive/node/internal/engine/backend.js';
@@ -12,7 +12,7 @@ import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/typ
 import { loadDataset, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
 import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, type Encoder, type Preprocessing } from 'contrastive/internal/models/index.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
-import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
+import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
 import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
@@ -175,8 +175,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
   if (givenSpec.startsWith('faces:')) {
-    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop --holdout-classes');
-    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; --encoder ${options.encoder} does not apply`);
+    check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop { holdoutClasses }');
+    check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; { encoder: '${options.encoder}' } does not apply`);
     return trainFaceModel(
       {
         dir: givenSpec.slice('faces:'.length),
@@ -218,8 +218,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   let validationClasses: number[] = [];
   if (isSignatureDataset(data)) {
     // Writer-independent: whole writers go to validation and test; pairs with skilled and random forgeries.
-    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; --holdout-classes does not apply');
-    check(options.validationClasses === undefined, 'train', 'signatures:DIR splits by writer already; --validation-classes does not apply');
+    check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; { holdoutClasses } does not apply');
+    check(options.validationClasses === undefined, 'train', 'signatures:DIR splits by writer already; { validationClasses } does not apply');
     split = signatureTrainingSplit(data, { ...fractions, pairs: trainCfg.pairsPerEpoch });
   } else if (isPairDataset(data)) {
     check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
@@ -254,11 +254,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   );
   const scorer = { distance, head: result.head };
 
-  // Threshold and probability calibrated on validation pairs, applied to test pairs.
-  const valPairs = drawHeldOutPairs(split.validation, trainCfg.validationPairs ?? HELD_OUT_PAIRS.validation, seed ^ HELD_OUT_PAIRS.validationSalt);
-  const valDist = await scoreSplit(network, split.validation, valPairs, scorer);
-  const calibration = calibrateThreshold(valDist, valPairs.labels, { kind: 'accuracy' });
-  const platt = fitPlatt(valDist, valPairs.labels);
+  // Threshold and probability calibrated on validation pairs (by trainSiamese, with the final weights), applied to test pairs.
+  const calibration = result.calibration;
+  if (!calibration) throw new ContrastiveError('STATE', 'train: the trainer calibrated no threshold on the validation split');
+  const platt = calibration.probability;
 
   const testPairs = drawHeldOutPairs(split.test, options.testPairs ?? HELD_OUT_PAIRS.test, seed ^ HELD_OUT_PAIRS.testSalt);
   const testDist = await scoreSplit(network, split.test, testPairs, scorer);

@@ -59,7 +59,7 @@ export function bundleSignaturePreprocessing(bundle: OpenBundle): SignaturePrepr
   if (!raw || raw.kind !== 'online-signature') {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
-      `${FN}: the bundle ${bundle.dir} was not trained on signatures (its input is ${p.kind}${raw ? ` from '${raw.kind}'` : ''}); train one with --dataset signatures:DIR or 'contrastive signature demo --out DIR'`,
+      `${FN}: the bundle ${bundle.dir} was not trained on signatures (its input is ${p.kind}${raw ? ` from '${raw.kind}'` : ''}); train one on a signatures:DIR dataset, e.g. with signatureDemo or 'contrastive signature demo'`,
     );
   }
   const parsed = signaturePreprocessingSchema.safeParse(raw);
@@ -109,8 +109,8 @@ export async function verifySignature(
       throw new ContrastiveError(
         'STATE',
         wd
-          ? `${FN}: the bundle ${b.dir} has no writer-dependent threshold; make one with 'contrastive signature demo --references K --out DIR' or pass --threshold T`
-          : `${FN}: the bundle ${b.dir} has no threshold; run 'contrastive calibrate' on it or pass --threshold T`,
+          ? `${FN}: the bundle ${b.dir} has no writer-dependent threshold; make one with signatureDemo's { references } ('contrastive signature demo') or pass { threshold: T }`
+          : `${FN}: the bundle ${b.dir} has no threshold; calibrate it first (calibrateBundle, or 'contrastive calibrate') or pass { threshold: T }`,
       );
     }
     check(Number.isFinite(threshold), FN, `threshold must be a finite number, got ${threshold}`);

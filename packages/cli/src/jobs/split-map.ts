@@ -61,7 +61,7 @@ const UMAP_LIMIT = 2000;
  */
 export async function splitEmbeddingMap(bundle: OpenBundle, options: SplitMapOptions = {}): Promise<SplitMap> {
   const dataset = options.dataset ?? bundle.manifest.training?.dataset;
-  check(typeof dataset === 'string', FN, `the bundle ${bundle.dir} records no training dataset; name one (e.g. --map-dataset mnist)`);
+  check(typeof dataset === 'string', FN, `the bundle ${bundle.dir} records no training dataset; name the dataset to map`);
   const split = options.split ?? 'test';
   check(SPLIT_NAMES.includes(split), FN, `split must be one of ${SPLIT_NAMES.join(', ')}, got '${String(split)}'`);
   const count = options.count ?? 300;

@@ -141,7 +141,7 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
   if (threshold === null || threshold === undefined) {
     throw new ContrastiveError(
       'STATE',
-      `${FN}: the bundle ${bundle.dir} has no threshold; run 'contrastive calibrate --model ${bundle.dir} --dataset SPEC' or pass --threshold T`,
+      `${FN}: the bundle ${bundle.dir} has no threshold; calibrate it first (calibrateBundle, or 'contrastive calibrate') or pass { threshold: T }`,
     );
   }
   check(Number.isFinite(threshold), FN, `threshold must be a finite number, got ${threshold}`);

@@ -60,7 +60,7 @@ function fail(message: string): never {
   throw new ContrastiveError('INVALID_DATA', `${FN}: ${message}`);
 }
 
-/** The manifest fields this module relies on, checked (the full schema lives with zod in Node). */
+/** The manifest fields this module relies on, checked (the full schema is checked in Node, by loadBundle). */
 function checkManifest(raw: unknown, where: string): BundleManifest {
   const m = raw as Partial<BundleManifest> | null;
   if (typeof m !== 'object' || m === null || m.format !== 'contrastive-bundle') fail(`${where} is not a contrastive bundle manifest`);

@@ -8,10 +8,13 @@ import { parseWith } from './validate.js';
 
 /** Options of {@link cnnEncoder}. @group Encoders */
 export interface CnnEncoderOptions {
-  /** Image shape [height, width, channels], e.g. [28, 28, 1]. */
-  inputShape: [number, number, number];
+  /**
+   * Image shape [height, width, channels], e.g. [28, 28, 1]: any array of three
+   * positive integers, such as a dataset's `inputShape` (checked at run time).
+   */
+  inputShape: readonly number[];
   /** Filters of each conv-relu-maxpool block (default [32, 64]). */
-  filters?: number[];
+  filters?: readonly number[];
   /** Square kernel size of every convolution (default 3; 'valid' padding). */
   kernelSize?: number;
   /** Width of the dense relu layer after flattening (default 128; 0 for none). */
@@ -40,11 +43,17 @@ export interface CnnEncoderOptions {
  * @group Encoders
  */
 export function cnnEncoder(options: CnnEncoderOptions): Encoder<CnnEncoderSpec> {
+  const shape = options?.inputShape;
+  check(
+    Array.isArray(shape) && shape.length === 3,
+    'cnnEncoder',
+    `options.inputShape must be an image shape [height, width, channels], got ${JSON.stringify(shape)}${Array.isArray(shape) && shape.length === 1 ? ' (flat vectors: use mlpEncoder, or reshape the examples to images)' : ''}`,
+  );
   const spec = parseWith(
     cnnEncoderSpecSchema,
     {
       kind: 'cnn',
-      inputShape: options?.inputShape,
+      inputShape: [...shape],
       filters: options?.filters ?? [32, 64],
       kernelSize: options?.kernelSize ?? 3,
       dense: options?.dense ?? 128,

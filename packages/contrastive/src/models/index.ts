@@ -6,7 +6,7 @@ export { cnnEncoder, type CnnEncoderOptions } from './cnn-encoder.js';
 export { sequenceEncoder, type SequenceEncoderOptions } from './sequence-encoder.js';
 export { createEncoder } from './create-encoder.js';
 export { l2Normalize, L2_NORMALIZE_EPSILON } from './l2-normalize.js';
-export { SiameseNetwork, type SiameseNetworkOptions, type EmbedOptions, type NetworkTrainingRecord } from './siamese-network.js';
+export { SiameseNetwork, type SiameseNetworkOptions, type EmbedOptions, type NetworkTrainingRecord, type NetworkCalibration } from './siamese-network.js';
 export {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_VERSION,

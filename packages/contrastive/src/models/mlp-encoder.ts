@@ -6,10 +6,10 @@ import { parseWith } from './validate.js';
 
 /** Options of {@link mlpEncoder}. @group Encoders */
 export interface MlpEncoderOptions {
-  /** Shape of one example, e.g. [784] or [28, 28, 1] (flattened first). */
-  inputShape: number[];
+  /** Shape of one example, e.g. [784] or [28, 28, 1] (flattened first); positive integers, checked at run time. */
+  inputShape: readonly number[];
   /** Widths of the hidden dense layers, e.g. [256, 128]; [] for a linear encoder. */
-  hidden: number[];
+  hidden: readonly number[];
   /** Size of the embedding (the last, linear, dense layer). */
   embeddingDim: number;
   /** Activation of the hidden layers (default 'relu'). */
@@ -39,7 +39,7 @@ export function mlpEncoder(options: MlpEncoderOptions): Encoder<MlpEncoderSpec> 
     mlpEncoderSpecSchema,
     {
       kind: 'mlp',
-      inputShape: options?.inputShape,
+      inputShape: Array.isArray(options?.inputShape) ? [...options.inputShape] : options?.inputShape,
       hidden: options?.hidden ?? [],
       embeddingDim: options?.embeddingDim,
       activation: options?.activation ?? 'relu',

@@ -16,7 +16,7 @@ export interface SequenceEncoderOptions {
   /** 'conv1d': stacked 1-D convolutions; 'gru': one GRU layer (default 'conv1d'). */
   kind?: 'conv1d' | 'gru';
   /** Filters of each 1-D conv layer, kind 'conv1d' (default [64, 64]). */
-  filters?: number[];
+  filters?: readonly number[];
   /** Kernel size of the 1-D convolutions (default 5; 'same' padding, so any length >= 1 works). */
   kernelSize?: number;
   /** Units of the GRU, kind 'gru' (default 64). */

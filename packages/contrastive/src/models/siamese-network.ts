@@ -49,6 +49,28 @@ export interface NetworkTrainingRecord {
 }
 
 /**
+ * The decision threshold trainSiamese calibrated at the end of training, on the
+ * validation split's held-out pairs (as saveBundle records it in manifest.threshold
+ * and manifest.calibration).
+ */
+export interface NetworkCalibration {
+  /** Pairs at a distance <= threshold are declared the same. */
+  threshold: number;
+  /** What the threshold maximises: accuracy on the validation pairs. */
+  target: 'accuracy';
+  /** Accuracy on those pairs at the threshold. */
+  accuracy: number;
+  /** The pairs it was chosen on, e.g. 'mnist validation pairs'. */
+  dataset: string;
+  /** How many pairs. */
+  pairs: number;
+  /** p(same | d) = 1 / (1 + exp(a * d + b)), fitted on the same pairs (Platt scaling). */
+  probability: { model: 'logistic'; a: number; b: number };
+  /** The cross-entropy head whose negated logit the threshold applies to, for loss 'cross-entropy'. */
+  head?: { weights: number[]; bias: number };
+}
+
+/**
  * One encoder applied with shared weights to both inputs of a pair: `embed` gives
  * (optionally L2-normalised) embeddings, `distance` the distance of each pair.
  * @example
@@ -83,6 +105,12 @@ export class SiameseNetwork {
    * `contrastive eval` can re-split the data exactly as training did.
    */
   training: NetworkTrainingRecord | null = null;
+  /**
+   * The decision threshold trainSiamese calibrated on the validation split (when it
+   * was given one), or null. saveBundle records it, so a bundle saved after training
+   * can verify pairs.
+   */
+  calibration: NetworkCalibration | null = null;
 
   /**
    * @param encoder a ready {@link Encoder} or any single-input `tf.LayersModel`

@@ -33,7 +33,7 @@ export function classBatchShape(train: LabelledDataset, config: Pick<TrainConfig
     check(
       imageBatch >= 2 * config.mPerClass,
       'train',
-      `batch size ${config.batchSize} pairs (${imageBatch} examples per mining batch) is smaller than 2 classes x m per class ${config.mPerClass}: raise --batch-size or lower --m-per-class`,
+      `batch size ${config.batchSize} pairs (${imageBatch} examples per mining batch) is smaller than 2 classes x m per class ${config.mPerClass}: raise { batchSize } or lower { mPerClass }`,
     );
   }
   const mPerClass = config.mPerClass ?? Math.max(2, Math.floor(imageBatch / classes));

@@ -214,7 +214,7 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   }
   if (c.memorySize) {
     check(Number.isInteger(c.memorySize) && c.memorySize > 0, fn, `memory size must be a non-negative integer, got ${c.memorySize}`);
-    check(c.loss === 'contrastive' && c.miner !== undefined, fn, 'a cross-batch memory needs the contrastive loss with an in-batch miner (--miner)');
+    check(c.loss === 'contrastive' && c.miner !== undefined, fn, 'a cross-batch memory needs the contrastive loss with an in-batch miner ({ miner })');
   }
   if (c.resume) check(c.checkpointDir !== undefined || c.checkpointStore !== undefined, fn, 'resume needs a checkpoint directory (checkpointDir) or store (checkpointStore)');
 }

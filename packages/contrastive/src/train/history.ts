@@ -2,6 +2,7 @@
 import type { PairDiagnostics } from './diagnostics.js';
 import type { DistanceHistogram } from './distance-histogram.js';
 import type { KochHead } from './koch-head.js';
+import type { NetworkCalibration } from '../models/siamese-network.js';
 
 /** The validation figures of one epoch. @group Training */
 export interface ValidationRecord {
@@ -34,5 +35,10 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** The cross-entropy head, for loss 'cross-entropy'. */
   head?: KochHead;
+  /**
+   * The decision threshold calibrated on the validation pairs with the final weights
+   * (also set as `network.calibration`); absent without validation data.
+   */
+  calibration?: NetworkCalibration;
   seconds: number;
 }

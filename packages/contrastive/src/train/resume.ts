@@ -60,14 +60,14 @@ export async function restoreCheckpoint(target: CheckpointTarget, configKey: str
   const store = checkpointStoreOf(target);
   const dir = store.location;
   if (!(await hasCheckpoint(store))) {
-    throw new ContrastiveError('NOT_FOUND', `train: --resume was given but ${dir} holds no checkpoint`);
+    throw new ContrastiveError('NOT_FOUND', `train: { resume: true } was given but ${dir} holds no checkpoint`);
   }
   const ck = await loadCheckpoint<TrainerState>(store);
   if (ck.state.configKey !== configKey) {
     for (const g of Object.values(ck.groups)) g.forEach((t) => t.tensor.dispose());
     const changed = changedSettings(ck.state.configKey, configKey);
     const which = changed.length > 0 ? ` (changed: ${changed.join(', ')})` : '';
-    throw new ContrastiveError('STATE', `train: the checkpoint in ${dir} was made with other settings${which}; resume with the same options or start a new --out`);
+    throw new ContrastiveError('STATE', `train: the checkpoint in ${dir} was made with other settings${which}; resume with the same settings, or start a new run in another directory`);
   }
   const { network, head, optimizer } = parts;
   network.setWeights((ck.groups.model ?? []).map((t) => t.tensor));

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { isPairDataset, type LabelledDataset } from '../data/types.js';
+import { isPairDataset, type IndexPairs, type LabelledDataset } from '../data/types.js';
 import type { SiameseNetwork } from '../models/index.js';
 import type { PairMiner, TripletMiner } from '../miners/index.js';
 import type { BatchStrategy } from './batch-strategy.js';
@@ -31,6 +31,9 @@ import { trainingRecordOf } from './training-record.js';
 import { DEFAULT_TRIPLET_MINER } from '../miners/index.js';
 import { offlinePairBatches } from './pair-batches.js';
 import { freshState, restoreCheckpoint, writeCheckpoint, type TrainerState } from './resume.js';
+import { calibrateThreshold, fitPlatt } from '../eval/index.js';
+import type { NetworkCalibration } from '../models/siamese-network.js';
+import { scoreSplit } from './held-out-pairs.js';
 
 /** Seed of the data order of one epoch: depends on nothing but (seed, epoch). */
 function epochRng(seed: number, epoch: number): Rng {
@@ -199,6 +202,9 @@ export async function trainSiamese(
   }
   bestWeights?.forEach((t) => t.dispose());
   disposeOptimizer(optimizer);
+  // The threshold a bundle saved now needs to verify: chosen on the validation pairs, with the final weights.
+  const calibration = data.validation && valPairs ? await calibrateOnValidation(network, data.validation, valPairs, scorer) : undefined;
+  network.calibration = calibration ?? null;
   network.training = trainingRecordOf(train, {
     ...config,
     loss: pieceLabel(config.loss),
@@ -206,7 +212,32 @@ export async function trainSiamese(
     epochs: state.history.length,
     bestEpoch: state.bestEpoch,
   });
-  return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, seconds: state.seconds };
+  return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, ...(calibration ? { calibration } : {}), seconds: state.seconds };
+}
+
+/**
+ * The threshold of best accuracy on the validation pairs and the Platt fit of
+ * p(same | d) on them: what `contrastive train` records, so the library way gives
+ * a bundle that verifies as well.
+ */
+async function calibrateOnValidation(
+  network: SiameseNetwork,
+  validation: NonNullable<TrainData['validation']>,
+  pairs: IndexPairs,
+  scorer: { distance: TrainConfig['distance']; head?: KochHead },
+): Promise<NetworkCalibration> {
+  const d = await scoreSplit(network, validation, pairs, scorer);
+  const best = calibrateThreshold(d, pairs.labels, { kind: 'accuracy' });
+  const platt = fitPlatt(d, pairs.labels);
+  return {
+    threshold: best.threshold,
+    target: 'accuracy',
+    accuracy: best.accuracy,
+    dataset: `${validation.origin?.dataset ?? validation.name} validation pairs`,
+    pairs: pairs.labels.length,
+    probability: { model: 'logistic', a: platt.a, b: platt.b },
+    ...(scorer.head ? { head: scorer.head.toJSON() } : {}),
+  };
 }
 
 // What trainer.ts exported before the split, still importable from here (the code now lives in

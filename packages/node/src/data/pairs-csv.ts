@@ -6,10 +6,12 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { checkImageOptions, decodeImage, type ImageOptions } from './image.js';
 import { mapLimit } from './map-limit.js';
+import { lazyModule } from '../util/lazy-module.js';
+
+const loadCsvParse = lazyModule('csv-parse', () => import('csv-parse'), (m) => m.parse);
 import type { PairDataset } from 'contrastive/internal/data/types.js';
 
 /** Options of {@link loadPairsCsv}: the image shape, plus decoding concurrency. @group Datasets */
@@ -49,6 +51,7 @@ export async function loadPairsCsv(file: string, options: PairsCsvOptions): Prom
 
   const base = path.dirname(path.resolve(file));
   const rows: Row[] = [];
+  const parse = await loadCsvParse(fn);
   const parser = createReadStream(file).pipe(
     parse({ info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }),
   );

@@ -3,9 +3,13 @@
  * runs our tensors. Order for 'auto': tfjs-node ('tensorflow', when the optional
  * package is installed) > 'wasm' (SIMD, .wasm files resolved from the installed
  * package, never a CDN) > 'cpu' (pure JS, slow but complete).
+ *
+ * The wasm backend's package is imported here, when it is asked for, not when
+ * @contrastive/node is: until then TF.js has no backend that initialises
+ * asynchronously, so code that runs before initBackend gets the cpu backend rather
+ * than TF.js's "backend 'wasm' has not yet been initialized" from deep inside an op.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
@@ -47,17 +51,46 @@ async function tryTfjsNode(): Promise<boolean> {
   return tfjsNodeTried;
 }
 
+/** The process events whose listeners decide what an uncaught error does to the process. */
+const CRASH_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `body`, then removes the `uncaughtException` / `unhandledRejection`
+ * listeners it added. The wasm backend's emscripten glue adds one of each that
+ * rethrows, which turns an unhandled rejection into exit code 7 and a dump of the
+ * minified glue even where the application handles such errors itself: the process's
+ * crash handling belongs to the application.
+ */
+async function keepingCrashListeners<T>(body: () => Promise<T>): Promise<T> {
+  if (!isNode) return body();
+  const emitter: NodeJS.EventEmitter = process; // one signature for both events
+  const before = CRASH_EVENTS.map((event) => new Set(emitter.listeners(event)));
+  try {
+    return await body();
+  } finally {
+    CRASH_EVENTS.forEach((event, i) => {
+      for (const listener of emitter.listeners(event)) {
+        if (!before[i].has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    });
+  }
+}
+
 async function activate(name: BackendName): Promise<boolean> {
   if (name === 'tensorflow' && !(await tryTfjsNode())) return false;
   if (name === 'wasm') {
+    // Importing the package registers the backend (and its stock kernels, which registerWasmKernels reads).
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (isNode && !wasmPathsSet) {
-      setWasmPaths(wasmBinaryDir());
+      wasm.setWasmPaths(wasmBinaryDir());
       wasmPathsSet = true;
     }
   }
   try {
-    await useBackend(name); // our kernels on 'wasm'; throws where the backend cannot be used
-    return true;
+    return await keepingCrashListeners(async () => {
+      await useBackend(name); // our kernels on 'wasm'; throws where the backend cannot be used
+      return true;
+    });
   } catch {
     return false;
   }
@@ -97,4 +130,16 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
 /** The name of the backend in use now. @group Backend */
 export function currentBackend(): string {
   return tf.getBackend();
+}
+
+/**
+ * The backend in use, after initialising one with {@link initBackend}(`choice`)
+ * when none is yet (no `initBackend` call, no `tf.setBackend`, no tensor made).
+ * What the Node entry points that load models call first, so that they work
+ * without an explicit initBackend and never fail inside TF.js for want of one.
+ */
+export async function ensureBackend(choice: BackendChoice = 'auto'): Promise<string> {
+  const name = tf.engine().backendName;
+  if (name) return name;
+  return initBackend(choice);
 }

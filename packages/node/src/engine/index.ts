@@ -1,6 +1,6 @@
-export { initBackend, currentBackend, wasmBinaryDir, BACKEND_CHOICES } from './backend.js';
+export { initBackend, ensureBackend, currentBackend, wasmBinaryDir, BACKEND_CHOICES } from './backend.js';
 export type { BackendName, BackendChoice } from './backend.js';
 export { registerWasmKernels, setKernelThreads, kernelThreads, adamOptimizer, FusedAdamOptimizer } from '@contrastive/kernels';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from '@contrastive/kernels';
-export { setNativeKernels, convEngine, type ConvEngine } from '@contrastive/kernels';
+export { setNativeKernels, convEngine, type ConvEngine, type NativeAddonState } from '@contrastive/kernels';
 export { convBiasRelu, convBiasReluAvailable, CONV_BIAS_RELU_KERNEL, type ConvBiasReluAttrs } from '@contrastive/kernels';

@@ -24,8 +24,9 @@ import {
   type BundleManifest,
   type Preprocessing,
 } from 'contrastive/internal/models/manifest.js';
-import { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
-import { describeIssues } from 'contrastive/internal/models/validate.js';
+import { SiameseNetwork, type NetworkCalibration } from 'contrastive/internal/models/siamese-network.js';
+import { ensureBackend } from '../engine/backend.js';
+import { safeParseWith } from 'contrastive/internal/models/validate.js';
 
 const MANIFEST_FILE = 'manifest.json';
 const MODEL_FILE = 'model.json';
@@ -35,11 +36,15 @@ const WEIGHTS_FILE = 'weights.bin';
 export interface BundleInfo {
   /** How raw inputs are prepared; default inferred from the input shape (image for [h, w, c], sequence for [null or length, f], else vector). */
   preprocessing?: Preprocessing;
-  /** The training loss (name, convention, margin); default null. */
+  /** The training loss (name, convention, margin); default what trainSiamese recorded on the network, else null. */
   loss?: BundleManifest['loss'];
-  /** Decision threshold on the distance; default null (not calibrated). */
+  /**
+   * Decision threshold on the distance. Default: the one trainSiamese calibrated on the
+   * validation split (`network.calibration`: best accuracy on its held-out pairs), else
+   * null (not calibrated: the bundle embeds but cannot verify).
+   */
   threshold?: number | null;
-  /** How the threshold was calibrated; default null. */
+  /** How the threshold was calibrated; default `network.calibration`'s when the threshold is the network's, else null. */
   calibration?: BundleManifest['calibration'];
   /** Training summary (dataset, epochs, seed, ...); default null. */
   training?: BundleManifest['training'];
@@ -82,6 +87,11 @@ function preprocessingMismatch(p: Preprocessing, shape: (number | null)[]): stri
   return null;
 }
 
+/** manifest.calibration for a threshold trainSiamese calibrated. */
+function calibrationOf(c: NetworkCalibration): NonNullable<BundleManifest['calibration']> {
+  return { target: c.target, dataset: c.dataset, probability: { ...c.probability }, accuracy: c.accuracy, pairs: c.pairs };
+}
+
 /** A training record's dataset as an absolute spec: a bundle on disk must name its data wherever it is read from. */
 function absoluteTraining<T extends { dataset?: string } | null>(training: T): T {
   return training?.dataset ? { ...training, dataset: absoluteDatasetSpec(training.dataset) } : training;
@@ -89,7 +99,10 @@ function absoluteTraining<T extends { dataset?: string } | null>(training: T): T
 
 /**
  * Saves `network` as a bundle directory `dir` (created, or replaced as a whole:
- * a crash leaves either the old or the new complete bundle).
+ * a crash leaves either the old or the new complete bundle). After `trainSiamese`
+ * with a validation split, the bundle records the threshold calibrated on it (and
+ * p(same | d)), so it verifies pairs as a `contrastive train` bundle does; without
+ * one, pass `info.threshold` (e.g. from `calibrateThreshold`) or calibrate later.
  *
  * @returns the manifest written.
  * @example
@@ -109,6 +122,8 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
   const fn = 'saveBundle';
   if (!(network instanceof SiameseNetwork)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: network must be a SiameseNetwork`);
   const shape = network.inputShape;
+  // The trainer's threshold, unless info gives one (a threshold of its own, or null for none).
+  const trained = info.threshold === undefined ? network.calibration : null;
   const candidate = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -119,15 +134,19 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
     embedding: { dim: network.embeddingDim, normalize: network.normalize, distance: network.distanceName },
     encoder: network.encoderSpec,
     // What trainSiamese recorded on the network, unless info says otherwise: a bundle saved the library way says what it was trained on.
-    loss: info.loss ?? (network.training ? { name: network.training.loss, convention: 'hadsell', margin: network.training.margin } : null),
-    threshold: info.threshold ?? null,
-    calibration: info.calibration ?? null,
+    loss:
+      info.loss ??
+      (network.training
+        ? { name: network.training.loss, convention: 'hadsell', margin: network.training.margin, ...(trained?.head ? { head: trained.head } : {}) }
+        : null),
+    threshold: info.threshold ?? trained?.threshold ?? null,
+    calibration: info.calibration ?? (trained ? calibrationOf(trained) : null),
     training: absoluteTraining(info.training ?? network.training ?? null),
     metrics: info.metrics ?? {},
   };
-  const parsed = bundleManifestSchema.safeParse(candidate);
-  if (!parsed.success) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info is invalid: ${describeIssues(parsed.error)}`);
-  const manifest = parsed.data;
+  const parsed = safeParseWith(bundleManifestSchema, candidate);
+  if (!parsed.ok) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info is invalid: ${parsed.problems}`);
+  const manifest = parsed.value;
   const mismatch = preprocessingMismatch(manifest.input.preprocessing, shape);
   if (mismatch) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info.preprocessing: ${mismatch}`);
 
@@ -198,11 +217,11 @@ async function readManifestFor(dir: string, fn: string): Promise<BundleManifest>
       `${fn}: ${file} has formatVersion ${head.formatVersion}, newer than this library reads (contrastive ${VERSION} reads up to ${BUNDLE_FORMAT_VERSION}); upgrade contrastive`,
     );
   }
-  const parsed = bundleManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} failed validation: ${describeIssues(parsed.error)}`);
-  const mismatch = preprocessingMismatch(parsed.data.input.preprocessing, parsed.data.input.shape);
+  const parsed = safeParseWith(bundleManifestSchema, raw);
+  if (!parsed.ok) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} failed validation: ${parsed.problems}`);
+  const mismatch = preprocessingMismatch(parsed.value.input.preprocessing, parsed.value.input.shape);
   if (mismatch) throw new ContrastiveError('INVALID_DATA', `${fn}: ${file} failed validation: ${mismatch}`);
-  return parsed.data;
+  return parsed.value;
 }
 
 /** Reads and validates a bundle's manifest.json (a ContrastiveError names the file and problem). @group Bundles */
@@ -228,12 +247,12 @@ export async function updateManifest(dir: string, patch: ManifestPatch): Promise
     input: preprocessing ? { ...current.input, preprocessing } : current.input,
     metrics: { ...current.metrics, ...(metrics ?? {}) },
   };
-  const parsed = bundleManifestSchema.safeParse(next);
-  if (!parsed.success) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: patch is invalid: ${describeIssues(parsed.error)}`);
-  const mismatch = preprocessingMismatch(parsed.data.input.preprocessing, parsed.data.input.shape);
+  const parsed = safeParseWith(bundleManifestSchema, next);
+  if (!parsed.ok) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: patch is invalid: ${parsed.problems}`);
+  const mismatch = preprocessingMismatch(parsed.value.input.preprocessing, parsed.value.input.shape);
   if (mismatch) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: patch.preprocessing: ${mismatch}`);
-  await writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(parsed.data, null, 2) + '\n');
-  return parsed.data;
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(parsed.value, null, 2) + '\n');
+  return parsed.value;
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
@@ -262,6 +281,8 @@ function bundleFile(dir: string, name: unknown, fn: string, from: string): strin
  * Loads a bundle written by {@link saveBundle}. A missing, non-JSON, invalid,
  * unknown-format or newer-format manifest, a missing or damaged model.json and a
  * missing or truncated weights file each fail with a ContrastiveError naming the file.
+ * Where no backend is in use yet (no initBackend call), it initialises the fastest
+ * one first, as `initBackend()` does.
  * @group Bundles
  */
 export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork; manifest: BundleManifest }> {
@@ -307,6 +328,8 @@ export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork
     offset += c.byteLength;
   }
 
+  // Without initBackend TF.js would pick a backend by itself (or fail inside loadLayersModel): initialise the fastest.
+  await ensureBackend();
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(
