@@ -4,7 +4,7 @@
  * for trying `contrastive train --dataset faces:DIR --skip-no-face` (the detector misses
  * some of the small padded crops) and `contrastive face ...`.
  *
- *   node --conditions=source --import tsx bench/face-set.ts --out DIR [--per-identity 8] [--seed 1]
+ *   node --conditions=contrastive-source --import tsx bench/face-set.ts --out DIR [--per-identity 8] [--seed 1]
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';

@@ -3,7 +3,7 @@
  * (src/faces/pretrained.ts) on the augmented sample face set, with
  * identity-disjoint 5-fold cross-validation, and prints the constants.
  *
- *   node --conditions=source --import tsx bench/face-threshold.ts [--per-identity 6] [--detector ssd|tiny]
+ *   node --conditions=contrastive-source --import tsx bench/face-threshold.ts [--per-identity 6] [--detector ssd|tiny]
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -9,7 +9,7 @@
  *
  * By default the built packages (packages/<name>/dist, `npm run build`) are imported, as a
  * user's project imports them; without a build, or with --source, the TypeScript sources
- * (`--conditions=source --import tsx`, TF.js under the same loader).
+ * (`--conditions=contrastive-source --import tsx`, TF.js under the same loader).
  *
  *   npm run bench:import [-- --runs 9 --source]
  */
@@ -44,9 +44,9 @@ process.stdout.write(JSON.stringify({ wall, cpu: (c.user + c.system) / 1000 }) +
 `;
 
 function once(target: Target): { wall: number; cpu: number } {
-  const loader = mode === 'source' ? ['--conditions=source', '--import', 'tsx'] : [];
+  const loader = mode === 'source' ? ['--conditions=contrastive-source', '--import', 'tsx'] : [];
   const env: NodeJS.ProcessEnv = { ...process.env, IMPORT_BENCH_TARGET: target };
-  delete env.NODE_OPTIONS; // the npm script's --conditions=source must not leak into a dist run
+  delete env.NODE_OPTIONS; // the npm script's --conditions=contrastive-source must not leak into a dist run
   const r = spawnSync(process.execPath, [...loader, '--input-type=module', '-e', CHILD], { cwd: ROOT, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`importing ${target} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number };

@@ -6,7 +6,7 @@
  * (the helper worker is not used here). Median and best of --reps calls each. Conv2D on one
  * thread was XNNPACK's (stock) before; on two, our direct kernel.
  *
- *   node --conditions=source --import tsx bench/kernels-ab.ts --before /path/to/main/wasm/contrastive-kernels.wasm [--reps 21]
+ *   node --conditions=contrastive-source --import tsx bench/kernels-ab.ts --before /path/to/main/wasm/contrastive-kernels.wasm [--reps 21]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

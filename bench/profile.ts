@@ -18,7 +18,7 @@
  * `--native-kernels 0` (or CONTRASTIVE_NATIVE_KERNELS=0) runs the convolutions, GEMMs, relu and
  * pooling on the wasm kernels instead of our native addon.
  *
- *   node --conditions=source --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--native-kernels 0] [--batch-norm] [--all] [--src ../other-checkout]
+ *   node --conditions=contrastive-source --import tsx bench/profile.ts [--models cnn,mlp] [--steps 5] [--threads 2] [--native 0] [--native-kernels 0] [--batch-norm] [--all] [--src ../other-checkout]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';

@@ -4,7 +4,7 @@
  * the neighbour grid, and `evaluateBundle` on the test split with and without
  * the report. Ends with one JSON line.
  *
- *   node --conditions=source --import tsx bench/report.ts --model runs/<run>/model [--dataset mnist]
+ *   node --conditions=contrastive-source --import tsx bench/report.ts --model runs/<run>/model [--dataset mnist]
  */
 import os from 'node:os';
 import path from 'node:path';

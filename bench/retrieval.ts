@@ -6,7 +6,7 @@
  * the given backend). Each is run --repeat times; best and median are printed
  * (the machine may be shared: the median says more than one run).
  *
- *   node --conditions=source --import tsx bench/retrieval.ts [--n 60000] [--dim 128] [--classes 10] [--noise 0.12]
+ *   node --conditions=contrastive-source --import tsx bench/retrieval.ts [--n 60000] [--dim 128] [--classes 10] [--noise 0.12]
  *     [--engine onnxruntime,tfjs] [--backend wasm] [--repeat 3] [--skip-metrics]
  */
 import { parseArgs } from 'node:util';

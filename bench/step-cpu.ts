@@ -5,7 +5,7 @@
  * time does, so a before/after of two checkouts, run back to back, reads best from it.
  * Median (and best) of the timed steps after 3 warm-up steps.
  *
- *   node --conditions=source --import tsx bench/step-cpu.ts [--src ../other-checkout] [--threads 2] [--steps 12]
+ *   node --conditions=contrastive-source --import tsx bench/step-cpu.ts [--src ../other-checkout] [--threads 2] [--steps 12]
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';

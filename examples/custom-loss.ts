@@ -4,7 +4,7 @@
  * differentiated by the trainer. Here: pull each embedding to its class mean in
  * the batch, and push class means at least 1 apart.
  *
- *   node --conditions=source --import tsx examples/custom-loss.ts
+ *   node --conditions=contrastive-source --import tsx examples/custom-loss.ts
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, loadDataset } from '@contrastive/node';

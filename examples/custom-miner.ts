@@ -5,7 +5,7 @@
  * (distances, labels) => PairIndices; with the contrastive loss, trainSiamese
  * calls it on every m-per-class batch with the batch's distance matrix.
  *
- *   node --conditions=source --import tsx examples/custom-miner.ts
+ *   node --conditions=contrastive-source --import tsx examples/custom-miner.ts
  */
 import { initBackend, loadDataset } from '@contrastive/node';
 import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese, type PairIndices } from 'contrastive';

@@ -3,7 +3,7 @@
  * enough. Returning 'stop' from onEpochEnd ends training after that epoch; the
  * network keeps the best epoch's weights, as with patience-based early stopping.
  *
- *   node --conditions=source --import tsx examples/early-stop-callback.ts
+ *   node --conditions=contrastive-source --import tsx examples/early-stop-callback.ts
  */
 import { initBackend, loadDataset } from '@contrastive/node';
 import { splitDataset, mlpEncoder, SiameseNetwork, trainSiamese } from 'contrastive';

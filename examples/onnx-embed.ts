@@ -4,7 +4,7 @@
  * L2 normalisation (and the bundle's input scaling) are applied outside it, as
  * the bundle's manifest says.
  *
- *   node --conditions=source --import tsx examples/onnx-embed.ts
+ *   node --conditions=contrastive-source --import tsx examples/onnx-embed.ts
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';

@@ -4,7 +4,7 @@
  * are known. The script first writes a small such dataset (PNG digits) to a
  * temporary folder; point `loadDataset('pairs:...')` at your own file instead.
  *
- *   node --conditions=source --import tsx examples/pairs-csv.ts
+ *   node --conditions=contrastive-source --import tsx examples/pairs-csv.ts
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -3,7 +3,7 @@
  * 28x28x1 -> conv32 3x3 relu -> maxpool 2 -> conv64 3x3 relu -> maxpool 2 -> flatten ->
  * dense128 relu -> dense64; 128 pairs (256 images) per step; contrastive loss; Adam.
  * Prints images/s, and with --profile the time per kernel over one step.
- *   node --conditions=source --import tsx scripts/bench-train-step.ts [--steps 20] [--profile] [--backend wasm]
+ *   node --conditions=contrastive-source --import tsx scripts/bench-train-step.ts [--steps 20] [--profile] [--backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../packages/node/src/engine/backend.js';

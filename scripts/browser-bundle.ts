@@ -2,7 +2,7 @@
  * Bundling a page that uses `contrastive` for the browser with esbuild, as a user's build
  * would: `platform: 'browser'`, ESM, the wasm backend's .wasm files copied beside the bundle
  * (a bundled wasm backend needs `setWasmPaths()` pointing at them). From the TypeScript
- * sources of this repository (the `source` export condition) or from the packages' built
+ * sources of this repository (the `contrastive-source` export condition) or from the packages' built
  * dist/ (what npm users get). Also: which Node built-ins a bundle pulled in, read from
  * esbuild's metafile rather than from the bundle's text (whose string literals may mention
  * `node:` modules without importing them).
@@ -57,7 +57,7 @@ export async function bundlePage({ entry, outDir, from, minify = true }: BundleP
     format: 'esm',
     target: 'es2022',
     // 'source' resolves the workspace packages to src/*.ts; without it, to dist/ as for a user.
-    conditions: from === 'source' ? ['source'] : [],
+    conditions: from === 'source' ? ['contrastive-source'] : [],
     minify,
     sourcemap: minify,
     metafile: true,

@@ -4,8 +4,8 @@
  * package.json, so the page cannot drift from the rule. test/docs/architecture.test.ts
  * fails when the page's generated section differs from what this prints.
  *
- *     node --conditions=source --import tsx scripts/docs-architecture.ts           # print the section
- *     node --conditions=source --import tsx scripts/docs-architecture.ts --write   # rewrite it in the page
+ *     node --conditions=contrastive-source --import tsx scripts/docs-architecture.ts           # print the section
+ *     node --conditions=contrastive-source --import tsx scripts/docs-architecture.ts --write   # rewrite it in the page
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -39,11 +39,11 @@ function run(cmd, args, what) {
   return r.stdout;
 }
 
-/** Every file path a package.json field names (exports/imports targets without the repository-only 'source' condition, main, types, bin). */
+/** Every file path a package.json field names (exports/imports targets without the repository-only 'contrastive-source' condition, main, types, bin). */
 function namedTargets(pkg) {
   const out = new Set();
   const visit = (v, condition) => {
-    if (condition === 'source') return;
+    if (condition === 'contrastive-source') return;
     if (typeof v === 'string') out.add(v.replace(/^\.\//, ''));
     else if (v && typeof v === 'object') for (const [k, w] of Object.entries(v)) visit(w, k);
   };

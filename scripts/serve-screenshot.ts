@@ -3,7 +3,7 @@
  * bundle and its index, verifies two test digits in the browser, searches a
  * third, hovers a point of the map, and saves the page (palette PNG, < 300 KB).
  *
- *     node --conditions=source --import tsx scripts/serve-screenshot.ts BUNDLE_DIR INDEX_FILE OUT.png
+ *     node --conditions=contrastive-source --import tsx scripts/serve-screenshot.ts BUNDLE_DIR INDEX_FILE OUT.png
  *
  * Needs chromium (/usr/lib/chromium/chromium, Debian package `chromium`).
  */

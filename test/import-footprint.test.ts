@@ -39,7 +39,7 @@ function packagesLoadedBy(specifier: string): string[] {
       await import(${JSON.stringify(specifier)});
       writeFileSync(${JSON.stringify(record)}, Object.keys(createRequire(import.meta.url).cache).map((f) => 'file://' + f).join('\\n') + '\\n', { flag: 'a' });
     `;
-    const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--conditions=contrastive-source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, `importing ${specifier}: exit ${r.status}: ${r.stderr.slice(-600)}`);
     const names = new Set<string>();
     for (const url of readFileSync(record, 'utf8').split('\n')) {

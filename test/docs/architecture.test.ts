@@ -10,5 +10,5 @@ import { ARCHITECTURE_PAGE, architectureSection, withSection } from '../../scrip
 
 test('the architecture page shows the layer table as it is', () => {
   const page = readFileSync(ARCHITECTURE_PAGE, 'utf8');
-  assert.equal(page, withSection(page, architectureSection()), 'run: node --conditions=source --import tsx scripts/docs-architecture.ts --write');
+  assert.equal(page, withSection(page, architectureSection()), 'run: node --conditions=contrastive-source --import tsx scripts/docs-architecture.ts --write');
 });

@@ -30,7 +30,7 @@ before(async () => {
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
       extends: '../tsconfig.base.json',
-      compilerOptions: { noEmit: true, customConditions: ['source'], types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')] },
+      compilerOptions: { noEmit: true, customConditions: ['contrastive-source'], types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')] },
       include: ['*.ts'],
     }),
   );
@@ -78,7 +78,7 @@ test('every runnable code block runs as written', async () => {
     // A block may leave a handle open (a server, a database); the blocks are done.
     'process.exit(0);',
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', runner], {
+  const r = spawnSync(process.execPath, ['--conditions=contrastive-source', '--import', 'tsx', '--input-type=module', '-e', runner], {
     cwd: dir,
     encoding: 'utf8',
     timeout: 240_000,

@@ -37,7 +37,7 @@ test('a service that logs unhandled rejections and goes on keeps doing so after 
     Promise.reject(new Error('a lost promise'));
     setTimeout(() => console.log('still serving'), 100);
   `;
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--conditions=contrastive-source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr.slice(0, 400)}`);
   assert.match(r.stdout, /backend: wasm\nlogged: a lost promise\nstill serving\n/);
   assert.equal(r.stderr.length < 2000, true, `no dump on stderr: ${r.stderr.slice(0, 400)}`);

@@ -32,7 +32,7 @@ test("the tsconfig of docs/getting-started.md type-checks an ESM and a CommonJS 
   assert.equal(tsconfig.compilerOptions.skipLibCheck, true);
   // Our packages resolve to their sources here (their types are built from them); @types/node from this checkout.
   tsconfig.compilerOptions.paths = workspacePaths();
-  tsconfig.compilerOptions.customConditions = ['source'];
+  tsconfig.compilerOptions.customConditions = ['contrastive-source'];
   tsconfig.compilerOptions.typeRoots = [path.join(ROOT, 'node_modules/@types')];
   tsconfig.compilerOptions.types = ['node'];
   tsconfig.compilerOptions.noEmit = true;

@@ -16,7 +16,7 @@ import { saveBundle } from '../../packages/node/src/models/bundle.js';
 import { SiameseNetwork, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
 
 function run(code: string): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, ['--conditions=contrastive-source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
 }
 
 test('loadBundle and BundleEmbedder.load without initBackend: the backend initialises itself (wasm), the bundle loads and embeds', async (t) => {

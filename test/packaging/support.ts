@@ -25,7 +25,7 @@ export function tarballs(): Record<string, string> {
 /**
  * The environment of a user's shell: this process's, without what `npm run` adds (npm_* config
  * variables, which a child npm would obey, the repository's node_modules/.bin on PATH) and
- * without NODE_OPTIONS (the repository's 'source' condition).
+ * without NODE_OPTIONS (the repository's 'contrastive-source' condition).
  */
 export function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
