@@ -46,9 +46,9 @@ export class RequestGate {
 
   constructor(readonly limits: LoadLimits) {}
 
-  /** Heavy requests running now, waiting now, and upload bytes held now (for tests and /api/model). */
-  get load(): { active: number; queued: number; bufferedBytes: number } {
-    return { active: this.active, queued: this.waiting.length, bufferedBytes: this.buffered };
+  /** Heavy requests running now, waiting now, and upload bytes held now (shown by /api/model). */
+  get load(): { running: number; waiting: number; bufferedBytes: number } {
+    return { running: this.active, waiting: this.waiting.length, bufferedBytes: this.buffered };
   }
 
   /**

@@ -41,7 +41,7 @@ import { faceModelInfo, registerFaceVerify, type ServeFaces } from './faces.js';
 import { RequestGate, type Turn } from './load-limits.js';
 import { guardRequest, hostAllowList } from './request-guard.js';
 import { pagePolicy, setSecurityHeaders } from './security-headers.js';
-import { enforceRequestDeadline } from './connection-deadline.js';
+import { RequestDeadline } from './connection-deadline.js';
 import { K_JSON, K_TEXT, LABEL, THRESHOLD_TEXT, embeddingRule, jsonObject, optionalField, parseField } from './fields.js';
 
 /** Options of {@link createServeApp}. */
@@ -111,6 +111,9 @@ export const DEFAULT_MAX_QUEUED = 64;
 /** Largest bundle file served to the in-browser mode: 1 GiB. */
 const MAX_BUNDLE_FILE_BYTES = 1024 * 1024 * 1024;
 
+/** How long a kept-alive connection may wait for its next request (Node's default, advertised in Keep-Alive). */
+const KEEP_ALIVE_MS = 5000;
+
 /** Seconds a busy answer asks the client to wait. */
 const RETRY_AFTER_SECONDS = 1;
 
@@ -159,6 +162,39 @@ export interface ServeContext {
 }
 
 /**
+ * Runs `handler` in a turn of `gate`. While it waits for the turn its request's
+ * receive deadline is paused (the wait is the server's, not the client's).
+ * When its answer is over (the handler timeout answered) or its client has
+ * gone before the work ends, the wait is abandoned and an upload still being
+ * read is cut, so its turn and bytes come back: Node detaches a request from
+ * its connection once the answer is sent, and a body read after that would
+ * otherwise never end.
+ */
+async function runHeavy<R>(gate: RequestGate, deadline: RequestDeadline | undefined, request: FastifyRequest, reply: FastifyReply, handler: HeavyHandler<R>): Promise<R> {
+  const socket = request.raw.socket;
+  const over = new AbortController();
+  let running = true;
+  const onOver = (): void => {
+    if (!running) return;
+    over.abort(new ApiError(503, 'TIMEOUT', 'the request ended before it was answered'));
+    if (!request.raw.complete) request.raw.destroy();
+  };
+  reply.raw.once('close', onOver);
+  socket?.once('close', onOver);
+  if (socket) deadline?.pause(socket);
+  try {
+    return await gate.run(over.signal, (turn) => {
+      if (socket) deadline?.resume(socket);
+      return handler(request, reply, turn);
+    });
+  } finally {
+    running = false;
+    reply.raw.removeListener('close', onOver);
+    socket?.removeListener('close', onOver);
+  }
+}
+
+/**
  * Builds the server (not yet listening: call `listen`, or `inject` in tests).
  *
  * @throws ContrastiveError for invalid options.
@@ -180,15 +216,20 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
   check(Array.isArray(allowedHosts) && allowedHosts.every((h) => typeof h === 'string' && h !== ''), fn, 'allowedHosts must be an array of host names');
   const isAllowedHost = hostAllowList(allowedHosts);
 
+  let deadline: RequestDeadline | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
     handlerTimeout,
-    // Node enforces requestTimeout/headersTimeout only at its checking interval (30 s by default): check every second.
     serverFactory: (handler) => {
-      const server = http.createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout) }, handler);
-      server.setTimeout(timeout); // idle sockets (fastify's connectionTimeout, which a server factory must set itself)
-      enforceRequestDeadline(server, timeout);
+      // The request deadline is RequestDeadline's (from the connection's start, paused while a request waits
+      // for a turn). Node's requestTimeout is off: it would cut a request the server itself holds back in the
+      // queue. Its headersTimeout stays as a second line, checked every second (not every 30 s).
+      const server = http.createServer({ requestTimeout: 0, headersTimeout: timeout, keepAliveTimeout: KEEP_ALIVE_MS, connectionsCheckingInterval: Math.min(1000, timeout) }, handler);
+      // A socket silent both ways for longer than a request may take to arrive and be answered is dead
+      // (a client that stopped reading its answer): close it. Never shorter, or a request at work would be cut.
+      server.setTimeout(timeout + handlerTimeout);
+      deadline = new RequestDeadline(server, timeout, KEEP_ALIVE_MS);
       return server;
     },
   });
@@ -201,7 +242,7 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
     maxBytes,
     maxFiles,
     gate,
-    heavy: (handler) => (request, reply) => gate.run(request.signal, (turn) => handler(request, reply, turn)),
+    heavy: (handler) => (request, reply) => runHeavy(gate, deadline, request, reply, handler),
     form: (request, turn, spec) => readForm(request, { spec, maxBytes, turn }),
   };
 
@@ -232,6 +273,7 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
       features: { verify: true, faces: true, embed: false, search: false, map: false, browser: false },
       index: null,
       limits,
+      load: gate.load,
     }));
     registerFaceVerify(app, faces, ctx);
     return app;
@@ -257,6 +299,7 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
     features: { verify: takesImages, embed: takesImages, search: index !== undefined, map: hasMap, browser: takesImages },
     index: index ? { items: (await index.stats()).items, distance: index.distance, where: path.basename(index.where) } : null,
     limits,
+    load: gate.load,
   }));
 
   const verifySpec: FormSpec = { files: { a: 1, b: 1 }, fields: ['threshold'] };
