@@ -280,6 +280,7 @@ test('security headers: the page has a CSP that allows only itself (and its impo
   assert.ok(csp.includes(`'sha256-${createHash('sha256').update(importMap).digest('base64')}'`), csp);
   for (const directive of ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "connect-src 'self'", "'wasm-unsafe-eval'"]) assert.ok(csp.includes(directive), `${directive} in ${csp}`);
   assert.doesNotMatch(csp, /script-src[^;]*'unsafe-inline'/);
+  assert.doesNotMatch(csp, /'unsafe-eval'/, "the page runs without eval ('wasm-unsafe-eval' only compiles WebAssembly)");
   assert.doesNotMatch(csp, /https?:/, 'no other host');
   const answers = [page, await fetch(`${base}/api/model`), await fetch(`${base}/nowhere`), await fetch(`${base}/api/picture?id=png`), await fetch(`${base}/api/verify`, { method: 'POST', body: verifyForm(), headers: { origin: 'http://attacker.example' } })];
   for (const r of answers) {

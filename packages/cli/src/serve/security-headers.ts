@@ -9,8 +9,9 @@
  * PNG answer opened as a document runs nothing.
  *
  * The page's policy allows what it loads and nothing more: scripts from this
- * server (TF.js and the page, never a CDN) plus the one inline import map by
- * its hash, WebAssembly compilation for TF.js's wasm backend
+ * server (TF.js and the page, never a CDN) plus its inline scripts (the import
+ * map, and the global TF.js's regenerator runtime assigns, which else falls
+ * back to eval) by their hashes, WebAssembly compilation for TF.js's wasm backend
  * ('wasm-unsafe-eval'), pictures from this server and the blob: URLs of the
  * files picked, fetches to this server only; inline style attributes (the
  * map's legend colours) are the one relaxation.
