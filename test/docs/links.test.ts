@@ -24,14 +24,14 @@ function pages(): string[] {
 
 /** The page without its fenced code blocks and inline code (links there are examples, not links). */
 function prose(text: string): string {
-  return text.replace(/^(\s*)(`{3,})[^\n]*\n[\s\S]*?^\1\2\s*$/gm, '').replace(/`[^`\n]*`/g, '');
+  return text.replace(/^([ \t]*)(`{3,})[^\n]*\n[\s\S]*?^\1\2[ \t]*$/gm, '').replace(/`[^`\n]*`/g, '');
 }
 
 /** GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 export function anchors(text: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
-  const body = text.replace(/^(\s*)(`{3,})[^\n]*\n[\s\S]*?^\1\2\s*$/gm, '');
+  const body = text.replace(/^([ \t]*)(`{3,})[^\n]*\n[\s\S]*?^\1\2[ \t]*$/gm, '');
   for (const m of body.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
     const base = m[1]
       .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')

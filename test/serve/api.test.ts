@@ -102,7 +102,7 @@ test('POST /api/verify answers what verifyPair answers for the same files', asyn
 });
 
 test('POST /api/embed answers one normalised embedding per image, as the library embeds them', async () => {
-  const { status, json } = await post(url, '/api/embed', await form({ image: three[0], other: seven }));
+  const { status, json } = await post(url, '/api/embed', await form({ image: three[0] }));
   assert.equal(status, 200);
   assert.equal(json.dim, 16);
   assert.equal(json.embeddings.length, 1);
@@ -129,9 +129,74 @@ test('missing fields, empty files and a bad threshold are 400s naming the field'
   const bad = await post(url, '/api/verify', await form({ a: three[0], b: seven, threshold: 'abc' }));
   assert.equal(bad.status, 400);
   assert.match(bad.json.error, /threshold/);
-  const noImage = await post(url, '/api/embed', await form({ note: 'hello' }));
+  const noImage = await post(url, '/api/embed', await form({}));
   assert.equal(noImage.status, 400);
   assert.match(noImage.json.error, /missing image field 'image'/);
+});
+
+test('parts an endpoint does not take are 400s naming them, refused before their bytes are kept', async () => {
+  const note = await post(url, '/api/embed', await form({ image: three[0], note: 'hello' }));
+  assert.equal(note.status, 400);
+  assert.equal(note.json.code, 'UNKNOWN_FIELD');
+  assert.match(note.json.error, /unexpected field 'note': this endpoint takes file image/);
+  const other = await post(url, '/api/embed', await form({ image: three[0], other: seven }));
+  assert.equal(other.json.code, 'UNKNOWN_FIELD');
+  assert.match(other.json.error, /'other'/);
+  // What the issue saw: verify took 62 parts it never used. Now the third file is refused as it starts.
+  const many = await form({ a: three[0], b: seven });
+  for (let i = 0; i < 60; i++) many.append(`x${i}`, new Blob([new Uint8Array(1000)], { type: 'image/png' }), 'x.png');
+  const refused = await post(url, '/api/verify', many);
+  assert.equal(refused.status, 400);
+  assert.match(refused.json.error, /unexpected file field 'x0': this endpoint takes files a, b and field threshold/);
+  const twice = await form({ a: three[0], b: seven, threshold: '1' });
+  twice.append('threshold', '2');
+  assert.equal((await post(url, '/api/verify', twice)).json.code, 'DUPLICATE_FIELD');
+});
+
+test('JSON search takes only its documented form: k a JSON integer in 1..100, no unknown keys; text/plain is a 415', async () => {
+  const x = await readPairInput(fx.bundle, { kind: 'file', path: seven });
+  const embedding = Array.from(await fx.bundle.network.embedBatched(x));
+  const json = (body: unknown) => post(url, '/api/search', JSON.stringify(body), { 'content-type': 'application/json' });
+  for (const k of [[3], true, '3', 3.5, 0, 101, null]) {
+    const r = await json({ embedding, k });
+    assert.equal(r.status, 400, `k ${JSON.stringify(k)}`);
+    assert.equal(r.json.code, 'INVALID_FIELD');
+    assert.match(r.json.error, /field 'k' must be an integer in 1\.\.100, got /);
+  }
+  assert.equal((await json({ embedding, k: 3 })).json.results.length, 3);
+  const extra = await json({ embedding, k: 3, limit: 5 });
+  assert.equal(extra.status, 400);
+  assert.equal(extra.json.code, 'UNKNOWN_FIELD');
+  assert.match(extra.json.error, /unexpected field 'limit'/);
+  for (const label of [7, ['7'], 'x'.repeat(300)]) assert.equal((await json({ embedding, label })).status, 400, `label ${String(label).slice(0, 9)}`);
+  for (const bad of [[...embedding.slice(0, 15), '1'], [...embedding.slice(0, 15), null], embedding.slice(0, 15), 'abc']) {
+    const r = await json({ embedding: bad });
+    assert.equal(r.status, 400);
+    assert.match(r.json.error, /'embedding' must be 16 finite numbers/);
+  }
+  assert.equal((await json([embedding])).status, 400);
+  const multipartK = await post(url, '/api/search', await form({ image: seven, k: '3.0' }));
+  assert.equal(multipartK.status, 400);
+  // The README says 415 for a body that is not multipart (or JSON here): text/plain was a 400.
+  const text = await post(url, '/api/search', JSON.stringify({ embedding }), { 'content-type': 'text/plain' });
+  assert.equal(text.status, 415);
+  assert.equal(text.json.code, 'UNSUPPORTED_MEDIA_TYPE');
+  assert.equal((await post(url, '/api/verify', 'a=1', { 'content-type': 'text/plain' })).status, 415);
+  assert.equal((await post(url, '/api/embed', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' })).status, 415);
+});
+
+test('a long field is refused without being echoed: errors repeat at most a few dozen characters', async () => {
+  const long = 'x'.repeat(3 * 1024 * 1024);
+  const r = await post(url, '/api/verify', await form({ a: three[0], b: seven, threshold: long }));
+  assert.equal(r.status, 413);
+  assert.equal(r.json.code, 'FIELD_TOO_LARGE');
+  assert.ok(JSON.stringify(r.json).length < 300, `answer of ${JSON.stringify(r.json).length} characters`);
+  const bad = await post(url, '/api/verify', await form({ a: three[0], b: seven, threshold: `${'9'.repeat(900)}x` }));
+  assert.equal(bad.status, 400);
+  assert.ok(bad.json.error.length < 200, bad.json.error);
+  assert.match(bad.json.error, /field 'threshold' must be a finite number, got '9{40}\.\.\. \(901 characters\)'/);
+  const control = await post(url, '/api/verify', await form({ a: three[0], b: seven, threshold: '1\u001b[2J' }));
+  assert.match(control.json.error, /\\u001b\[2J/);
 });
 
 test('a body that is not multipart is a 415; a non-image part a 415; undecodable bytes a 422 naming the field', async () => {

@@ -9,6 +9,14 @@ import { oneOf, optionWithDefault, positiveInt } from './options.js';
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 /** Defaults, shown in --help from the same constants the action uses. */
 const SERVE_DEFAULTS = { port: 8080, host: '127.0.0.1', maxUploadMb: 10, mapPoints: 300 };
+/** After Ctrl-C or SIGTERM, how long requests in flight may take to finish before the server stops anyway. */
+export const STOP_GRACE_MS = 3000;
+
+/** --allow-host: a host name (letters, digits, dots, dashes), collected over repeats. */
+function hostName(value: string, previous: string[] = []): string[] {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(value)) throw new InvalidArgumentError(`expected a host name such as myhost.lan, got '${value.slice(0, 60)}'`);
+  return [...previous, value];
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -28,6 +36,7 @@ interface ServeCliOptions {
   mapDataset?: string;
   mapPoints: number;
   index?: string;
+  allowHost?: string[];
   connectTimeout?: number;
   backend: BackendChoice;
 }
@@ -44,6 +53,7 @@ export function registerServeCommand(program: Command): void {
     .option('--cache-dir <dir>', 'faces: descriptor cache folder (default ~/.cache/contrastive/faces)')
     .addOption(optionWithDefault('--port <n>', 'port to listen on, 0 for any free port', port, SERVE_DEFAULTS.port))
     .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', undefined, SERVE_DEFAULTS.host))
+    .option('--allow-host <name>', 'also answer requests for this host name (repeatable); localhost, IP addresses and --host are always answered, other names get 403 (DNS rebinding)', hostName)
     .addOption(optionWithDefault('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, SERVE_DEFAULTS.maxUploadMb))
     .option('--index <target>', 'index built with this bundle (contrastive index build): SQLite file or postgres:// URL; enables search')
     .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
@@ -76,16 +86,24 @@ export function registerServeCommand(program: Command): void {
         bundle,
         index,
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
+        allowedHosts: allowedHosts(o),
         map: o.map ? { dataset: o.mapDataset, count: o.mapPoints } : false,
       });
       await listenUntilStopped(app, o, bundle.dir, close, index ? [`searching ${index.where}`] : []);
     });
 }
 
+/** The Host names the server answers besides localhost and IP addresses: --host and each --allow-host. */
+function allowedHosts(o: ServeCliOptions): string[] {
+  return [o.host, ...(o.allowHost ?? [])];
+}
+
 /**
  * Listens on --host/--port (warning when that is not a loopback address), prints
  * the URL, and on Ctrl-C or SIGTERM closes the server, then `release`s what it
- * served. A failed listen releases too, and is one error line.
+ * served. Requests in flight get {@link STOP_GRACE_MS} to finish; then their
+ * connections are cut and the process exits whatever still runs (a second
+ * signal exits at once). A failed listen releases too, and is one error line.
  */
 async function listenUntilStopped(
   app: import('fastify').FastifyInstance,
@@ -105,11 +123,29 @@ async function listenUntilStopped(
   }
   for (const line of before) process.stdout.write(`contrastive serve: ${line}\n`);
   process.stdout.write(`contrastive serve: ${what} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
+  let stopping = false;
+  let closed = false;
+  let released: Promise<void> | null = null;
+  const releaseOnce = (): Promise<void> => (released ??= Promise.resolve().then(release).catch(() => undefined));
   const stop = (): void => {
-    void app.close().then(release);
+    if (stopping) process.exit(process.exitCode ?? 0); // a second Ctrl-C: now
+    stopping = true;
+    // Unref'd: when everything has closed the process ends before it fires; it fires only when
+    // a request in flight, or work it started, still holds the process.
+    const force = setTimeout(() => {
+      if (!closed) process.stderr.write(`contrastive serve: requests still running after ${STOP_GRACE_MS / 1000} s; stopping anyway\n`);
+      app.server.closeAllConnections();
+      // What still runs (a model call) cannot be cancelled: release what can be, then exit.
+      void Promise.race([releaseOnce(), new Promise((r) => setTimeout(r, 1000))]).then(() => process.exit(process.exitCode ?? 0));
+    }, STOP_GRACE_MS);
+    force.unref();
+    void app
+      .close()
+      .then(releaseOnce)
+      .then(() => (closed = true));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 /** `serve --faces`, or `serve --model FACE_BUNDLE`: the page verifies faces. */
@@ -131,6 +167,6 @@ async function serveFaces(o: ServeCliOptions): Promise<void> {
   // face-api is loaded before listening: a broken install fails here, and the first request is not the slow one.
   const { detector, minConfidence, tinyInputSize } = model.pipeline;
   const engine = await (await import('@contrastive/faces/internal/node-engine.js')).loadFaceEngine({ detector, minConfidence, tinyInputSize });
-  const app = await createServeApp({ faces: { model, manifest, engine, cache: o.cache ? new FaceCache(o.cacheDir) : false }, maxUploadBytes: o.maxUploadMb * 1024 * 1024 });
+  const app = await createServeApp({ faces: { model, manifest, engine, cache: o.cache ? new FaceCache(o.cacheDir) : false }, maxUploadBytes: o.maxUploadMb * 1024 * 1024, allowedHosts: allowedHosts(o) });
   await listenUntilStopped(app, o, `faces (${dir ?? 'pretrained descriptor'})`, () => model.dispose());
 }

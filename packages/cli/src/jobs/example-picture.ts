@@ -3,17 +3,23 @@
  * file path, or a dataset row such as 'mnist:123'), for showing search hits:
  * a PNG no larger than `maxSide` pixels a side.
  */
-import { promises as fs } from 'node:fs';
 import { loadSharp } from '@contrastive/node/internal/util/sharp.js';
+import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 import { exampleSize } from 'contrastive/internal/data/index.js';
+import { readUserFile } from './read-user-file.js';
 
 /** Options of {@link examplePicture}. @group Export */
 export interface ExamplePictureOptions {
   /** Longest side of the PNG; default 128 (smaller images keep their size). */
   maxSide?: number;
+  /** Largest picture file read, in bytes; default {@link DEFAULT_MAX_PICTURE_BYTES}. */
+  maxBytes?: number;
 }
+
+/** Default cap on the size of a picture file read by {@link examplePicture}: 64 MiB. */
+export const DEFAULT_MAX_PICTURE_BYTES = 64 * 1024 * 1024;
 
 let mnist: Promise<LabelledDataset> | null = null;
 
@@ -26,6 +32,10 @@ export async function pixelsToPng(x: ArrayLike<number>, width: number, height: n
 /**
  * The PNG of `source`, or null when it names nothing this can draw (a row of
  * a dataset other than mnist, a file that is gone or not an image).
+ *
+ * @throws ContrastiveError INVALID_DATA when the file is not a regular file (a
+ *   FIFO, a device such as /dev/zero, a directory) or is over `maxBytes`: it is
+ *   refused without being read (see readUserFile).
  * @group Export
  */
 export async function examplePicture(source: string, options: ExamplePictureOptions = {}): Promise<Uint8Array | null> {
@@ -43,9 +53,10 @@ export async function examplePicture(source: string, options: ExamplePictureOpti
   const sharp = loadSharp('examplePicture');
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(source);
-  } catch {
-    return null;
+    bytes = await readUserFile(source, { maxBytes: options.maxBytes ?? DEFAULT_MAX_PICTURE_BYTES, what: 'picture' });
+  } catch (err) {
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') return null;
+    throw err;
   }
   try {
     return await sharp(bytes).autoOrient().resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();

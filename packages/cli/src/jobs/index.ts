@@ -25,4 +25,4 @@ export { jobSeed, splitFractions, runDirectory, runTimestamp, type SplitFraction
 export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type SignatureDemoResult } from './signature-demo.js';
 export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';
 export { splitEmbeddingMap, type SplitMap, type SplitMapOptions, type SplitMapPoint } from './split-map.js';
-export { examplePicture, pixelsToPng, type ExamplePictureOptions } from './example-picture.js';
+export { examplePicture, pixelsToPng, DEFAULT_MAX_PICTURE_BYTES, type ExamplePictureOptions } from './example-picture.js';

@@ -14,7 +14,9 @@ import type { FaceEngine } from '@contrastive/faces/internal/engine.js';
 import type { FaceCache } from '@contrastive/faces/internal/cache.js';
 import type { FaceModel } from '@contrastive/faces/internal/pretrained.js';
 import { loadFaceEngine } from '@contrastive/faces/internal/node-engine.js';
-import { ApiError, oneFile, readForm, type Upload } from './uploads.js';
+import { ApiError, oneFile, partName, type FormSpec, type Upload } from './uploads.js';
+import { FACE_INDEX_TEXT, POSITIVE_THRESHOLD_TEXT, optionalField } from './fields.js';
+import type { ServeContext } from './context.js';
 
 /** What {@link createServeApp} needs to serve a face model. @group Server */
 export interface ServeFaces {
@@ -33,10 +35,7 @@ const CHOICE_FIELDS = { a: 'faceA', b: 'faceB' } as const;
 /** Field `faceA` / `faceB`: absent, or an integer >= 0. */
 function choiceOf(fields: Record<string, string>, side: 'a' | 'b'): number | undefined {
   const name = CHOICE_FIELDS[side];
-  const v = fields[name];
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v.trim())) throw new ApiError(400, 'INVALID_FIELD', `field '${name}' must be an integer >= 0 (which face of ${side}, left to right), got '${v}'`);
-  return Number(v);
+  return fields[name] === '' ? undefined : optionalField(fields, name, FACE_INDEX_TEXT, ` (which face of ${side}, left to right)`);
 }
 
 /** The face of one side, or a 422 naming the field with every box found. */
@@ -57,24 +56,24 @@ export function faceModelInfo(faces: ServeFaces): Record<string, unknown> {
   return { kind: faces.manifest ? 'face bundle' : 'pretrained descriptor', threshold: model.threshold, dim: model.dim, detector, maxSide, calibrated: model.platt !== null };
 }
 
-/** Registers POST /api/verify for a face model on `app`. */
-export function registerFaceVerify(app: FastifyInstance, faces: ServeFaces, maxBytes: number): void {
+/** The parts of a face verify request. */
+const VERIFY_SPEC: FormSpec = { files: { a: 1, b: 1 }, fields: ['threshold', CHOICE_FIELDS.a, CHOICE_FIELDS.b] };
+
+/** Registers POST /api/verify for a face model on `app`, its requests limited as `ctx` says. */
+export function registerFaceVerify(app: FastifyInstance, faces: ServeFaces, ctx: ServeContext): void {
   const { model } = faces;
   const { detector, minConfidence, tinyInputSize, maxSide } = model.pipeline;
   let engine: Promise<FaceEngine> | null = faces.engine ? Promise.resolve(faces.engine) : null;
   // Requests take turns on the one face-api engine: concurrent ones wait rather than interleave its tensors.
   let turn: Promise<unknown> = Promise.resolve();
-  const read = (u: Upload) => async (e: FaceEngine) => describeFaces({ bytes: u.bytes, name: `field '${u.field}' (${u.filename || 'no name'})` }, { engine: e, maxSide, cache: faces.cache ?? false });
+  const read = (u: Upload) => async (e: FaceEngine) => describeFaces({ bytes: u.bytes, name: partName(u.field, u.filename) }, { engine: e, maxSide, cache: faces.cache ?? false });
 
-  app.post('/api/verify', async (request) => {
-    const form = await readForm(request, maxBytes);
+  app.post('/api/verify', ctx.heavy(async (request, _reply, slot) => {
+    const form = await ctx.form(request, slot, VERIFY_SPEC);
     const a = oneFile(form, 'a');
     const b = oneFile(form, 'b');
     const choice = { a: choiceOf(form.fields, 'a'), b: choiceOf(form.fields, 'b') };
-    const threshold = form.fields.threshold === undefined ? undefined : Number(form.fields.threshold);
-    if (threshold !== undefined && !(form.fields.threshold.trim() !== '' && Number.isFinite(threshold) && threshold > 0)) {
-      throw new ApiError(400, 'INVALID_FIELD', `field 'threshold' must be a positive number, got '${form.fields.threshold}'`);
-    }
+    const threshold = optionalField(form.fields, 'threshold', POSITIVE_THRESHOLD_TEXT);
     engine ??= loadFaceEngine({ detector, minConfidence, tinyInputSize });
     engine.catch(() => (engine = null));
     const e = await engine;
@@ -94,5 +93,5 @@ export function registerFaceVerify(app: FastifyInstance, faces: ServeFaces, maxB
       chosen: { a: fa.faces.indexOf(faceA), b: fb.faces.indexOf(faceB) },
       images: { a: { width: fa.width, height: fa.height }, b: { width: fb.width, height: fb.height } },
     };
-  });
+  }));
 }
