@@ -94,10 +94,9 @@ export type PairDatasetSpec = `pairs:${string}`;
  * @example
  * ```ts
  * import { initBackend, loadDataset } from '@contrastive/node';
- * import type { LabelledDataset } from 'contrastive';
  *
  * await initBackend();
- * const mnist = (await loadDataset('mnist')) as LabelledDataset; // 10,000 digits, pixels / 255
+ * const mnist = await loadDataset('mnist'); // a LabelledDataset: 10,000 digits, pixels / 255
  * console.log(mnist.inputShape, mnist.numClasses, mnist.labels.length); // [28, 28, 1] 10 10000
  * ```
  * @group Datasets
