@@ -67,7 +67,7 @@ test('a photo without a face: an error naming every such photo after all are des
       e.message.includes('2 of 8 photos hold no face the tiny detector (input 320, min score 0.5) finds: ') &&
       e.message.includes(path.join(dir, 'person-0', 'zz-blank.png')) &&
       e.message.includes(path.join(dir, 'person-1', 'zz-blank.png')) &&
-      e.message.includes('skipNoFace (--skip-no-face)'),
+      e.message.includes('leave them out with { skipNoFace: true }'),
   );
   assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8], 'every photo was described before the error');
   const data = await loadFaceDataset(dir, { engine, cache: set.cache, skipNoFace: true });

@@ -96,7 +96,7 @@ export async function loadFaceDataset(dir: string, options: FaceDatasetOptions =
     const shown = noFace.slice(0, 5).join(', ') + (noFace.length > 5 ? `, ... (${noFace.length - 5} more)` : '');
     throw new ContrastiveError(
       'INVALID_DATA',
-      `${fn}: ${dir}: ${noFace.length} of ${total} photo${total === 1 ? '' : 's'} hold${noFace.length === 1 ? 's' : ''} no face the ${faceDetectorLabel(engine.settings)} finds: ${shown}; leave them out with skipNoFace (--skip-no-face), or remove them`,
+      `${fn}: ${dir}: ${noFace.length} of ${total} photo${total === 1 ? '' : 's'} hold${noFace.length === 1 ? 's' : ''} no face the ${faceDetectorLabel(engine.settings)} finds: ${shown}; leave them out with { skipNoFace: true }, or remove them`,
     );
   }
   if (kept.length === 0) throw new ContrastiveError('INVALID_DATA', `${fn}: ${dir}: no person has ${minPerClass} image(s) with a face (${skipped.length} of ${total} images had no usable face)`);

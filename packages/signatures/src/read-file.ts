@@ -51,7 +51,7 @@ export async function readSignatureFile(file: string): Promise<Trajectory> {
   if (image) {
     throw new ContrastiveError(
       'INVALID_DATA',
-      `${file}: a ${image} image, not an online signature (a pen trajectory: SVC2004 .txt, .csv or .json); scanned signatures need a model trained on signature images (train --dataset signatures:DIR of images, --encoder cnn)`,
+      `${file}: a ${image} image, not an online signature (a pen trajectory: SVC2004 .txt, .csv or .json); scanned signatures need a model trained on signature images (a signatures:DIR dataset of images, the cnn encoder)`,
     );
   }
   const ext = path.extname(file).toLowerCase();
