@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
+import { checkUserFile } from '@contrastive/node/internal/util/user-file.js';
 import {
   INDEX_FORMAT,
   INDEX_FORMAT_VERSION,
@@ -138,9 +139,16 @@ export class SqliteStore implements IndexStore {
   /**
    * Opens an existing index file.
    *
-   * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA for a file that is not an index or is corrupt, UNSUPPORTED for a newer format.
+   * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_ARGUMENT for a folder, FIFO or device (SQLite would block on a FIFO),
+   *   INVALID_DATA for a file that is not an index or is corrupt, UNSUPPORTED for a newer format.
    */
   static async open(file: string, fn = 'EmbeddingIndex.open'): Promise<SqliteStore> {
+    try {
+      await checkUserFile(file, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'index file', fn });
+    } catch (err) {
+      if (!(err instanceof ContrastiveError) || err.code !== 'NOT_FOUND') throw err;
+      // a missing file: openDatabase says so in its own words
+    }
     const db = openDatabase(file, true, fn);
     const store = new SqliteStore(db, file);
     try {

@@ -3,8 +3,8 @@
  * file path, or a dataset row such as 'mnist:123'), for showing search hits:
  * a PNG no larger than `maxSide` pixels a side.
  */
-import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
+import { readUserFile, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 import { exampleSize } from 'contrastive/internal/data/index.js';
@@ -13,6 +13,8 @@ import { exampleSize } from 'contrastive/internal/data/index.js';
 export interface ExamplePictureOptions {
   /** Longest side of the PNG; default 128 (smaller images keep their size). */
   maxSide?: number;
+  /** Stops reading the file (a request's timeout). */
+  signal?: AbortSignal;
 }
 
 let mnist: Promise<LabelledDataset> | null = null;
@@ -25,7 +27,9 @@ export async function pixelsToPng(x: ArrayLike<number>, width: number, height: n
 
 /**
  * The PNG of `source`, or null when it names nothing this can draw (a row of
- * a dataset other than mnist, a file that is gone or not an image).
+ * a dataset other than mnist, a file that is gone, not an image, or not a
+ * regular file of at most USER_FILE_LIMITS.image bytes: a FIFO or a link to
+ * /dev/zero is never opened for reading). `signal` stops the read.
  */
 export async function examplePicture(source: string, options: ExamplePictureOptions = {}): Promise<Uint8Array | null> {
   const maxSide = options.maxSide ?? 128;
@@ -41,7 +45,7 @@ export async function examplePicture(source: string, options: ExamplePictureOpti
   }
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(source);
+    bytes = await readUserFile(source, { maxBytes: USER_FILE_LIMITS.image, what: 'image', signal: options.signal });
   } catch {
     return null;
   }

@@ -6,12 +6,12 @@
  * the distance is within the model's threshold, and "unknown" otherwise.
  */
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { probabilitySame } from 'contrastive/internal/eval/index.js';
 import { EmbeddingIndex, bundleIdentity, type ModelIdentity, type SearchHit } from '@contrastive/index/internal/index.js';
 import { chooseFace, describeFaces, loadFaceEngine, loadFaceModel, pretrainedFaceModel, FaceCache, type FaceBox, type FaceEngine, type FaceModel } from '@contrastive/faces/internal/index.js';
 import { sha256 } from '@contrastive/faces/internal/cache.js';
+import { readUserFile, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 
 /** Options shared by {@link enrollFaces} and {@link identifyFace}. */
 export interface FaceIndexOptions {
@@ -102,7 +102,7 @@ export async function enrollFaces(target: string, name: string, images: readonly
     for (const file of images) {
       const e = await embedFace(m, file, options);
       // The id is the photo's content: the same photo cannot be enrolled twice.
-      const id = `${name}/${sha256(await fs.readFile(file)).slice(0, 16)}`;
+      const id = `${name}/${sha256(await readUserFile(file, { maxBytes: USER_FILE_LIMITS.image, what: 'image', fn })).slice(0, 16)}`;
       if (entries.some((x) => x.id === id)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: ${file} is the same photo as ${entries.find((x) => x.id === id)!.source}`);
       entries.push({ id, label: name, source: path.resolve(file), vector: e.vector, box: e.faces[e.chosen] });
     }

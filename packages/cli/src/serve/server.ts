@@ -17,7 +17,6 @@
  * Everything is computed by the library (jobs/verify-pair, jobs/embedding-map);
  * this module only maps HTTP to calls and errors to 4xx JSON.
  */
-import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
@@ -28,6 +27,7 @@ import type { OpenBundle } from '../jobs/evaluate-bundle.js';
 import { embedPairInputs, verifyPair, type PairInput } from '../jobs/verify-pair.js';
 import { splitEmbeddingMap, type SplitMap, type SplitMapOptions } from '../jobs/split-map.js';
 import { examplePicture } from '../jobs/example-picture.js';
+import { readUserFile, readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import type { EmbeddingIndex } from '@contrastive/index/internal/index.js';
 import { PageAssets } from './assets.js';
 import { ApiError, oneFile, readForm, type Upload } from './uploads.js';
@@ -237,14 +237,14 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
   });
 
   // The bundle's files for the in-browser mode: the public manifest and the files it names, nothing else.
-  const modelJson = JSON.parse(await fs.readFile(path.join(bundle.dir, manifest.files.model), 'utf8')) as { weightsManifest?: Array<{ paths?: string[] }> };
+  const modelJson = JSON.parse(await readUserText(path.join(bundle.dir, manifest.files.model), { maxBytes: USER_FILE_LIMITS.json, what: 'bundle file' })) as { weightsManifest?: Array<{ paths?: string[] }> };
   const bundleFiles = new Set([manifest.files.model, ...(modelJson.weightsManifest ?? []).flatMap((g) => g.paths ?? [])]);
   app.get<{ Params: { file: string } }>('/bundle/:file', async (request, reply) => {
     const file = request.params.file;
     if (file === 'manifest.json') return publicManifest(manifest);
     if (!bundleFiles.has(file)) throw new ApiError(404, 'NOT_FOUND', `the bundle has no file '${file}'`);
     const type = file.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/octet-stream';
-    return reply.type(type).send(await fs.readFile(path.join(bundle.dir, file)));
+    return reply.type(type).send(await readUserFile(path.join(bundle.dir, file), { maxBytes: USER_FILE_LIMITS.large, what: 'bundle file' }));
   });
 
   return app;

@@ -4,11 +4,11 @@
  * index, source, label and embedding). Written atomically; read back (e.g. as
  * query vectors) by {@link readEmbeddingsFile}.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic, writeChunksAtomic } from 'contrastive/internal/util/atomic.js';
 import { npyBytes, parseNpy } from './npy.js';
+import { readUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
 
 /** File formats {@link writeEmbeddingsFile} writes. */
 export type EmbeddingsFormat = 'npy' | 'jsonl';
@@ -104,14 +104,7 @@ export async function readEmbeddingsFile(file: string, format?: EmbeddingsFormat
   const f = format ?? embeddingsFormatOf(file);
   if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: cannot tell the format of ${file} from its extension: name it .npy, .jsonl or .json`);
   check(EMBEDDINGS_FORMATS.includes(f), fn, `format must be one of ${EMBEDDINGS_FORMATS.join(', ')}, got '${String(f)}'`);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ContrastiveError('NOT_FOUND', `${fn}: ${file} does not exist`, { cause: err });
-    throw new ContrastiveError('INVALID_DATA', `${fn}: cannot read ${file} (${code ?? (err as Error).message})`, { cause: err });
-  }
+  const bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'embeddings file', fn });
   let data: Float32Array;
   let rows: number;
   let dim: number;

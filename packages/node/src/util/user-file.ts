@@ -112,7 +112,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
  */
 export async function openUserFile(file: string, options: UserFileOptions): Promise<OpenUserFile> {
   checkOptions(options);
-  if (typeof file !== 'string' || file.length === 0) throw problem(String(file), options, 'INVALID_ARGUMENT', `expected the path of a ${options.what}`);
+  if (typeof file !== 'string' || file.length === 0) throw problem(String(file), options, 'INVALID_ARGUMENT', `expected a file path (${options.what})`);
   options.signal?.throwIfAborted();
   // stat first: a device or FIFO is refused without opening it at all
   let before: Stats;
