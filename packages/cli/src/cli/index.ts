@@ -72,7 +72,7 @@ export function registerIndexCommand(program: Command): void {
   common(
     index
       .command('build')
-      .description('embed a dataset split with a bundle and write a new index (replaces the target when done)')
+      .description('embed a dataset split with a bundle and write a new index (an index already at --out is replaced only with --force)')
       .requiredOption('--model <dir>', 'model bundle directory, or a run directory (its model/ bundle is used)')
       .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:DIR | folder:DIR')
       .requiredOption('--out <target>', TARGET)
@@ -81,8 +81,9 @@ export function registerIndexCommand(program: Command): void {
       .option('--data-dir <dir>', 'where fashion-mnist lives')
       .option('--hnsw', 'also build a pgvector HNSW index for --mode approximate (PostgreSQL)')
       .option('--batch-size <n>', 'examples embedded per batch', positiveInt, 1024)
+      .option('--force', 'replace an index already at --out (its items, those added with index add included, are lost)')
       .option('--json', 'print one JSON object'),
-  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number }) => {
+  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number; force?: boolean }) => {
     await initBackend(o.backend);
     const bar = progressBar('embedding');
     let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
@@ -95,6 +96,7 @@ export function registerIndexCommand(program: Command): void {
         classes: o.classes,
         load: { dataDir: o.dataDir },
         out: o.out,
+        force: o.force,
         hnsw: o.hnsw,
         batchSize: o.batchSize,
         connectTimeoutMs: o.connectTimeout,

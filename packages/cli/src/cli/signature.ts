@@ -32,12 +32,14 @@ interface DemoCliOptions {
   references?: number;
   seed?: number;
   out?: string;
+  force?: boolean;
   backend: BackendChoice;
   json?: boolean;
 }
 
 interface GenerateCliOptions {
   out: string;
+  force?: boolean;
   writers?: number;
   genuine?: number;
   forgeries?: number;
@@ -114,7 +116,8 @@ export function registerSignatureCommand(program: Command): void {
     .option('--epochs <n>', `training epochs ${dflt(d.epochs)}`, positiveInt)
     .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer (and store that threshold with --out)', positiveInt)
     .option('--seed <n>', `seed of the data and the training ${dflt(d.seed)}`, nonNegativeInt)
-    .option('--out <dir>', 'save the trained model bundle here (for signature verify)')
+    .option('--out <dir>', 'save the trained model bundle here (for signature verify); a folder that holds anything is refused without --force')
+    .option('--force', 'replace an --out that already holds files (it is replaced as a whole)')
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
     .option('--json', 'print one JSON object { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }')
     .action(async (o: DemoCliOptions) => {
@@ -137,7 +140,8 @@ export function registerSignatureCommand(program: Command): void {
   signature
     .command('generate')
     .description('write a synthetic signature set as DIR/<writer>/genuine|forged/NNN.txt (SVC2004 format) or .png (--images), for --dataset signatures:DIR')
-    .requiredOption('--out <dir>', 'folder to write (replaced as a whole)')
+    .requiredOption('--out <dir>', 'folder to write (replaced as a whole; one that holds anything is refused without --force)')
+    .option('--force', 'replace an --out that already holds files: everything in it is deleted')
     .option('--writers <n>', `writers ${dflt(d.writers)}`, positiveInt)
     .option('--genuine <n>', `genuine signatures per writer ${dflt(d.genuine)}`, positiveInt)
     .option('--forgeries <n>', `skilled forgeries per writer ${dflt(d.forgeries)}`, nonNegativeInt)
@@ -145,6 +149,9 @@ export function registerSignatureCommand(program: Command): void {
     .option('--images', 'write offline signatures: the trajectories drawn as PNG images (CEDAR-style), for --encoder cnn')
     .action(async (o: GenerateCliOptions) => {
       const { syntheticSignatures, writeSignatureSet } = await import('@contrastive/signatures/internal/index.js');
+      const { prepareOutputDir, refuseExistingOutput } = await import('@contrastive/node/internal/util/output-dir.js');
+      await refuseExistingOutput(o.out, o.out, { fn: 'signature generate', force: o.force, replaces: true });
+      await prepareOutputDir(o.out);
       const set = syntheticSignatures({ writers: o.writers, genuine: o.genuine, forgeries: o.forgeries, seed: o.seed });
       await writeSignatureSet(o.out, set, { format: o.images ? 'png' : 'svc2004' });
       process.stdout.write(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { finiteOrNull, fixed } from 'contrastive/internal/util/format.js';
 import { isPairDataset, type LabelledDataset } from 'contrastive/internal/data/types.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
@@ -154,7 +155,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare' });
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // With held-out classes, re-make the workflow's split (same seed and fractions) to score them apart.

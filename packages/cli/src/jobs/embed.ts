@@ -7,7 +7,8 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
-import { prepareOutputFile } from '@contrastive/node/internal/util/output-dir.js';
+import { prepareOutputFile, refuseExistingOutput, type ReadPath } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { writeEmbeddingsFile, embeddingsFormatOf, type EmbeddingSet, type EmbeddingsFormat } from '@contrastive/node/internal/export/embeddings-file.js';
 import { bundleSplit, type OpenBundle, type RunSplit, type SplitName } from './evaluate-bundle.js';
 import { readPairInput } from './verify-pair.js';
@@ -54,14 +55,27 @@ export interface EmbedFileResult {
   runSplit?: RunSplit;
 }
 
+/** What {@link embedToFile} reads: the bundle, and the image files or the dataset. */
+function embedInputPaths(bundle: OpenBundle, input: EmbedInput): ReadPath[] {
+  const paths: ReadPath[] = [{ path: bundle.dir, what: 'the bundle (--model)' }];
+  if ('files' in input) input.files.forEach((f, i) => paths.push({ path: f, what: `image ${i + 1}` }));
+  else paths.push(...datasetReadPaths(input.dataset, input.load?.dataDir));
+  return paths;
+}
+
 /**
  * Embeds `input` and writes the embeddings to `file` (`.npy`: a float32 matrix
  * [rows, dim]; `.jsonl`: one `{ index, source, label, embedding }` per line).
- * The output location is checked before any embedding is computed.
+ * The output location is checked before any embedding is computed: a file
+ * that exists and is not empty is replaced only with `force`, and one that is
+ * (or lies inside) the bundle, an image or the dataset never.
+ *
+ * @throws ContrastiveError for such an output, an unknown format, and as {@link embedInputs}.
  */
-export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat): Promise<EmbedFileResult> {
+export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat, options: { force?: boolean } = {}): Promise<EmbedFileResult> {
   const f = format ?? embeddingsFormatOf(file);
   if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: cannot tell the format of ${file} from its extension: name it .npy or .jsonl, or pass --format`);
+  await refuseExistingOutput(file, file, { fn: FN, file: true, force: options.force, inputs: embedInputPaths(bundle, input) });
   await prepareOutputFile(file);
   const set = await embedInputs(bundle, input);
   await writeEmbeddingsFile(file, set, f);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { Rng } from 'contrastive/internal/util/rng.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
-import { refuseExistingOutput, prepareOutputDir } from '@contrastive/node/internal/util/output-dir.js';
+import { refuseExistingOutput, refuseOutputOverInput, prepareOutputDir } from '@contrastive/node/internal/util/output-dir.js';
 import { initBackend, type BackendChoice } from '@contrastive/node/internal/engine/backend.js';
 
 import type { IndexPairs, LabelledDataset } from 'contrastive/internal/data/types.js';
@@ -147,7 +147,9 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   check(cfg.loss === undefined || cfg.loss === 'contrastive', fn, `face training trains a contrastive head; --loss ${cfg.loss} is not offered for faces:DIR`);
   check(cfg.distance === undefined || cfg.distance === 'euclidean', fn, `face training ranks by Euclidean distance on L2-normalised embeddings; --distance ${cfg.distance} is not offered for faces:DIR`);
   const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train' });
+  const inputs = [{ path: options.dir, what: `the dataset faces:${options.dir}` }];
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train', inputs });
+  if (typeof options.report === 'string') await refuseOutputOverInput(options.report, options.report, inputs, { fn: 'train', flag: '--report', file: true });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
   const engine = await loadFaceEngine(options.engine ?? {});
