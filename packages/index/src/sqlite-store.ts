@@ -181,7 +181,13 @@ export class SqliteStore implements IndexStore {
       if (!table) throw new ContrastiveError('INVALID_DATA', `${fn}: '${this.where}' is a SQLite database but not a contrastive index (no ${META_TABLE} table)`);
       return db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'meta'`).get() as { value: string } | undefined;
     });
-    this.meta = parseMeta(row?.value, this.where, fn);
+    const meta = parseMeta(row?.value, this.where, fn);
+    // The description must fit what is stored: one item tells (a CHECK constraint keeps all items one size).
+    const sample = this.run(fn, (db) => db.prepare(`SELECT id, length(embedding) AS bytes FROM ${ITEMS_TABLE} LIMIT 1`).get() as { id: string; bytes: number } | undefined);
+    if (sample && sample.bytes !== meta.dim * 4) {
+      throw new ContrastiveError('INVALID_DATA', `${fn}: the index '${this.where}' is damaged: its description says dim ${meta.dim}, but its items hold ${sample.bytes / 4} values (item '${sample.id}')`);
+    }
+    this.meta = meta;
     return this.meta;
   }
 

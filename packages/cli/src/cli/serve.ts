@@ -63,7 +63,7 @@ export function registerServeCommand(program: Command): void {
       let index: import('@contrastive/index/internal/index.js').EmbeddingIndex | undefined;
       try {
         // Opening with the bundle's identity refuses an index another model built.
-        if (o.index !== undefined) index = await EmbeddingIndex.open(o.index, { model: await bundleIdentity(bundle.dir), connectTimeoutMs: o.connectTimeout });
+        if (o.index !== undefined) index = await EmbeddingIndex.open(o.index, { model: await bundleIdentity(bundle.dir), dim: bundle.manifest.embedding.dim, connectTimeoutMs: o.connectTimeout });
       } catch (err) {
         bundle.network.dispose();
         throw err;

@@ -34,7 +34,9 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
     const rows = await Promise.all(input.files.map((path) => readPairInput(bundle, { kind: 'file', path })));
     const x = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
     rows.forEach((r, i) => x.set(r, i * r.length));
-    return { embeddings: await network.embedBatched(x), dim: network.embeddingDim, sources: [...input.files] };
+    const embeddings = await network.embedBatched(x);
+    checkFinite(bundle, embeddings, network.embeddingDim, input.files);
+    return { embeddings, dim: network.embeddingDim, sources: [...input.files] };
   }
   const split = input.split ?? 'all';
   const { data, runSplit } = await bundleSplit(bundle, input.dataset, split, input.load, FN, input.runSplit);
@@ -43,7 +45,16 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
   }
   const embeddings = await network.embedBatched(toModelInput(data.x, bundle.manifest.input.preprocessing));
   const sources = data.sources ?? Array.from({ length: data.labels.length }, (_, i) => `${input.dataset}${split === 'all' ? '' : `:${split}`}:${i}`);
+  checkFinite(bundle, embeddings, network.embeddingDim, sources);
   return { embeddings, dim: network.embeddingDim, sources, labels: data.labels, classNames: data.classNames, ...(split === 'all' ? {} : { runSplit }) };
+}
+
+/** Refuses to hand on a non-finite embedding (written out, it would poison every later search), naming the bundle and the row. */
+function checkFinite(bundle: OpenBundle, embeddings: Float32Array, dim: number, sources: readonly string[]): void {
+  const k = embeddings.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return;
+  const row = Math.floor(k / dim);
+  throw new ContrastiveError('NUMERIC', `${FN}: the bundle ${bundle.dir} embeds ${sources[row] ?? `row ${row}`} to ${embeddings[k]} (value ${k % dim}): its embeddings are not finite there (a damaged or diverged model, or an input far outside what it was trained on); nothing was written`);
 }
 
 /** What {@link embedToFile} wrote. */

@@ -108,7 +108,7 @@ export async function enrollFaces(target: string, name: string, images: readonly
     }
     let index: EmbeddingIndex;
     try {
-      index = await EmbeddingIndex.open(target, { model: m.identity });
+      index = await EmbeddingIndex.open(target, { model: m.identity, dim: m.model.dim });
     } catch (err) {
       if (!(err instanceof ContrastiveError && err.code === 'NOT_FOUND')) throw err;
       index = await EmbeddingIndex.create(target, { dim: m.model.dim, distance: 'euclidean', model: m.identity });
@@ -149,7 +149,7 @@ export async function identifyFace(target: string, image: string, options: FaceI
   check(Number.isInteger(k) && k >= 1, fn, `k must be an integer >= 1, got ${k}`);
   const m = await openModel(options);
   try {
-    const index = await EmbeddingIndex.open(target, { model: m.identity });
+    const index = await EmbeddingIndex.open(target, { model: m.identity, dim: m.model.dim });
     try {
       const e = await embedFace(m, image, options);
       const hits: SearchHit[] = await index.search(e.vector, { k });
