@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { choices, oneOf, optionWithDefault } from './options.js';
+import { say, jsonText } from './output.js';
 
 export function registerBackendCommand(program: Command): void {
   program
@@ -14,7 +15,7 @@ export function registerBackendCommand(program: Command): void {
       const { initBackend } = await import('@contrastive/node/internal/engine/backend.js');
       const name = await initBackend(opts.backend);
       const simd = name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined;
-      if (opts.json) process.stdout.write(JSON.stringify({ backend: name, simd }) + '\n');
-      else process.stdout.write(`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}\n`);
+      if (opts.json) process.stdout.write(jsonText({ backend: name, simd }) + '\n');
+      else say(`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}\n`);
     });
 }

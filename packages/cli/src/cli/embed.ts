@@ -5,7 +5,7 @@ import { EMBEDDINGS_FORMATS, embeddingsFormatOf, type EmbeddingsFormat } from '@
 import { addBundleDataOptions, openForData, openModel, splitWarning, type BundleDataCliOptions } from './bundle-options.js';
 import { checkDatasetOptions } from './training-options.js';
 import { choices, oneOf } from './options.js';
-import { toJson } from './output.js';
+import { toJson, say, warn } from './output.js';
 
 interface EmbedCliOptions extends BundleDataCliOptions {
   out: string;
@@ -39,8 +39,8 @@ export function registerEmbedCommand(program: Command): void {
         const warning = r.runSplit ? splitWarning(o.split, r.runSplit) : null;
         if (o.json) process.stdout.write(toJson({ model: bundle.dir, ...r, warnings: warning ? [warning] : [] }) + '\n');
         else {
-          process.stdout.write(`wrote ${r.file}: ${r.rows} embeddings of dimension ${r.dim} (${r.format})\n`);
-          if (warning) process.stderr.write(`contrastive: ${warning}\n`);
+          say(`wrote ${r.file}: ${r.rows} embeddings of dimension ${r.dim} (${r.format})\n`);
+          if (warning) warn(`contrastive: ${warning}\n`);
         }
       } finally {
         bundle.network.dispose();

@@ -8,6 +8,7 @@ import type { FaceModel } from '@contrastive/faces/internal/pretrained.js';
 import type { FaceCache } from '@contrastive/faces/internal/cache.js';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 import { resolveModelDir } from './bundle-options.js';
+import { say, jsonText } from './output.js';
 
 interface FaceVerifyCliOptions {
   model?: string;
@@ -60,11 +61,11 @@ export function registerFaceCommand(program: Command): void {
       try {
         const r = await verifyFaces(a, b, { model, faceA: o.faceA, faceB: o.faceB, cache: await cacheOf(o) });
         if (o.json) {
-          process.stdout.write(JSON.stringify({ distance: r.distance, threshold: r.threshold, same: r.same, probability: r.probability, faces: r.faces, chosen: r.chosen }) + '\n');
+          process.stdout.write(jsonText({ distance: r.distance, threshold: r.threshold, same: r.same, probability: r.probability, faces: r.faces, chosen: r.chosen }) + '\n');
         } else {
           const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
           const which = `A face ${r.chosen.a} of ${r.faces.a.length}, B face ${r.chosen.b} of ${r.faces.b.length}`;
-          process.stdout.write(`${r.same ? 'same person' : 'different people'}: distance ${r.distance.toFixed(4)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toFixed(4)}${p} (${which}; ${model.source === 'pretrained' ? 'pretrained descriptor' : `model ${model.source}`})\n`);
+          say(`${r.same ? 'same person' : 'different people'}: distance ${r.distance.toFixed(4)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toFixed(4)}${p} (${which}; ${model.source === 'pretrained' ? 'pretrained descriptor' : `model ${model.source}`})\n`);
         }
       } finally {
         model.dispose();
@@ -87,8 +88,8 @@ export function registerFaceCommand(program: Command): void {
       await start(o.backend);
       const { enrollFaces } = await import('../jobs/face-identify.js');
       const r = await enrollFaces(o.index, o.name, images, { model: o.model && resolveModelDir(o.model), face: o.face, cache: await cacheOf(o) });
-      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-      else process.stdout.write(`enrolled ${r.added.length} face${r.added.length === 1 ? '' : 's'} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}\n`);
+      if (o.json) process.stdout.write(jsonText(r) + '\n');
+      else say(`enrolled ${r.added.length} face${r.added.length === 1 ? '' : 's'} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}\n`);
     });
   face
     .command('identify')
@@ -108,11 +109,11 @@ export function registerFaceCommand(program: Command): void {
       const { identifyFace } = await import('../jobs/face-identify.js');
       const r = await identifyFace(o.index, image, { model: o.model && resolveModelDir(o.model), face: o.face, threshold: o.threshold, k: o.k, cache: await cacheOf(o) });
       if (o.json) {
-        process.stdout.write(JSON.stringify(r) + '\n');
+        process.stdout.write(jsonText(r) + '\n');
       } else {
         const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
         const who = r.name === null ? `unknown (nearest: ${r.neighbours[0].name ?? '?'})` : r.name;
-        process.stdout.write(`${who}: distance ${r.distance.toFixed(4)} ${r.name === null ? '>' : '<='} threshold ${r.threshold.toFixed(4)}${p}\n`);
+        say(`${who}: distance ${r.distance.toFixed(4)} ${r.name === null ? '>' : '<='} threshold ${r.threshold.toFixed(4)}${p}\n`);
       }
     });
 }

@@ -13,6 +13,7 @@ import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
 import { intList, oneOf, positiveInt } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
 import { resolveModelDir } from './bundle-options.js';
+import { say, jsonText } from './output.js';
 
 async function initBackend(choice: BackendChoice): Promise<void> {
   const { initBackend: init } = await import('@contrastive/node/internal/engine/backend.js');
@@ -105,8 +106,8 @@ export function registerIndexCommand(program: Command): void {
     } finally {
       bar.stop();
     }
-    if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-    else process.stdout.write(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
+    if (o.json) process.stdout.write(jsonText(r) + '\n');
+    else say(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
   });
 
   common(
@@ -128,8 +129,8 @@ export function registerIndexCommand(program: Command): void {
     } finally {
       bar.stop();
     }
-    if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-    else process.stdout.write(`added ${r.added} items; the index holds ${r.items}\n`);
+    if (o.json) process.stdout.write(jsonText(r) + '\n');
+    else say(`added ${r.added} items; the index holds ${r.items}\n`);
   });
 
   common(
@@ -175,9 +176,9 @@ export function registerIndexCommand(program: Command): void {
     for (const a of answers) {
       if (o.json) {
         const results = a.results.map(({ id, label, source, distance }) => ({ id, label, source, distance }));
-        process.stdout.write(JSON.stringify(answers.length === 1 ? { results } : { query: a.query, results }) + '\n');
+        process.stdout.write(jsonText(answers.length === 1 ? { results } : { query: a.query, results }) + '\n');
       } else {
-        process.stdout.write(`${a.query}:\n${a.results.map(hitLine).join('\n') || '  (no items)'}\n`);
+        say(`${a.query}:\n${a.results.map(hitLine).join('\n') || '  (no items)'}\n`);
       }
     }
   });
@@ -193,11 +194,11 @@ export function registerIndexCommand(program: Command): void {
       try {
         const s = await ix.stats();
         if (o.json) {
-          process.stdout.write(JSON.stringify(s) + '\n');
+          process.stdout.write(jsonText(s) + '\n');
           return;
         }
         const labels = s.labels.slice(0, 20).map((l) => `${l.label ?? '(none)'}: ${l.count}`).join(', ');
-        process.stdout.write(
+        say(
           [
             `${s.where} (${s.store}${s.approximateIndex ? ', HNSW index' : ''})`,
             `items ${s.items}, dim ${s.dim}, distance ${s.distance}`,
@@ -220,7 +221,7 @@ export function registerIndexCommand(program: Command): void {
       const ix = await openIndex(o.index, o.connectTimeout);
       try {
         await ix.remove(ids);
-        process.stdout.write(`removed ${ids.length} items; the index holds ${(await ix.stats()).items}\n`);
+        say(`removed ${ids.length} items; the index holds ${(await ix.stats()).items}\n`);
       } finally {
         await ix.close();
       }
@@ -238,12 +239,12 @@ export function registerIndexCommand(program: Command): void {
       const { indexRetrievalMetrics } = await import('../jobs/index-retrieval.js');
       const r = await indexRetrievalMetrics(o.index, { mode: o.mode, efSearch: o.efSearch, connectTimeoutMs: o.connectTimeout });
       if (o.json) {
-        process.stdout.write(JSON.stringify(r) + '\n');
+        process.stdout.write(jsonText(r) + '\n');
         return;
       }
       const f = (x: number): string => x.toFixed(4);
       const line = (name: string, m: typeof r.fromIndex): string =>
         `${name.padEnd(20)} P@1 ${f(m.precisionAt1)}  R-precision ${f(m.rPrecision)}  MAP@R ${f(m.mapAtR)}  Recall@1/5/10 ${f(m.recallAtK[1])}/${f(m.recallAtK[5])}/${f(m.recallAtK[10])}`;
-      process.stdout.write(`${r.fromIndex.queries} queries over ${r.items} items (${r.seconds.toFixed(1)} s)\n${line('index answers', r.fromIndex)}\n${line('retrievalMetrics', r.reference)}\n`);
+      say(`${r.fromIndex.queries} queries over ${r.items} items (${r.seconds.toFixed(1)} s)\n${line('index answers', r.fromIndex)}\n${line('retrievalMetrics', r.reference)}\n`);
     });
 }

@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from 'contrastive/internal/train/index.js';
+import { warn, jsonText } from './output.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'json';
 
@@ -21,7 +22,7 @@ function fmt(x: number | undefined, digits = 4): string {
 /** A trainer event as a JSON line: step events count epochs from 1, as epoch records do. */
 export function eventJson(e: TrainEvent, run?: string): string {
   const shown = e.type === 'step' ? { ...e, epoch: e.epoch + 1, step: e.step + 1 } : e;
-  return JSON.stringify(run === undefined ? shown : { run, ...shown });
+  return jsonText(run === undefined ? shown : { run, ...shown });
 }
 
 /** A listener for trainer events that prints them in `mode`, with `label` before each line. */
@@ -48,7 +49,7 @@ export function trainProgress(mode: ProgressMode, label = ''): TrainProgress {
     switch (e.type) {
       case 'start':
         epochs = e.epochs;
-        if (e.startEpoch > 0) process.stderr.write(`${prefix}resuming after epoch ${e.startEpoch}\n`);
+        if (e.startEpoch > 0) warn(`${prefix}resuming after epoch ${e.startEpoch}\n`);
         break;
       case 'step':
         if (mode !== 'bar') return;
@@ -75,12 +76,12 @@ export function trainProgress(mode: ProgressMode, label = ''): TrainProgress {
         if (v) parts.push(`val auc ${fmt(v.auc)}`, `eer ${fmt(v.eer)}`, `acc ${fmt(v.accuracy)}`);
         if (d) parts.push(`d+ ${fmt(d.meanPositive, 3)}`, `d- ${fmt(d.meanNegative, 3)}`, `active- ${fmt(d.activeNegativeFraction, 3)}`);
         parts.push(`${r.seconds.toFixed(1)}s`);
-        process.stderr.write(parts.join(' | ') + '\n');
-        if (r.alarm) process.stderr.write(`${prefix}warning: ${r.alarm}\n`);
+        warn(parts.join(' | ') + '\n');
+        if (r.alarm) warn(`${prefix}warning: ${r.alarm}\n`);
         break;
       }
       case 'early-stop':
-        process.stderr.write(`${prefix}early stop after epoch ${e.epoch}: no improvement since epoch ${e.bestEpoch}\n`);
+        warn(`${prefix}early stop after epoch ${e.epoch}: no improvement since epoch ${e.bestEpoch}\n`);
         break;
     }
   };

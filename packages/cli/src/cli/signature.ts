@@ -11,6 +11,7 @@ import type { SignatureDemoResult } from '../jobs/signature-demo.js';
 import { choices, dflt, finiteNumber, nonNegativeInt, oneOf, optionWithDefault, positiveInt } from './options.js';
 import { addModelOptions, openModel } from './bundle-options.js';
 import { progressMode, trainProgress } from './progress.js';
+import { say, jsonText } from './output.js';
 
 interface VerifyCliOptions {
   model: string;
@@ -90,10 +91,10 @@ export function registerSignatureCommand(program: Command): void {
       try {
         const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold, writerDependent: o.writerDependent });
         if (o.json) {
-          process.stdout.write(JSON.stringify({ distance: r.distance, threshold: r.threshold, genuine: r.genuine, probability: r.probability }) + '\n');
+          process.stdout.write(jsonText({ distance: r.distance, threshold: r.threshold, genuine: r.genuine, probability: r.probability }) + '\n');
         } else {
           const p = r.probability === null ? '' : `, p(genuine) ${r.probability.toFixed(4)}`;
-          process.stdout.write(
+          say(
             `${r.genuine ? 'genuine' : 'forged'}: ${o.writerDependent ? 'writer-relative' : 'mean'} distance ${r.distance.toPrecision(6)} to ${r.distances.length} reference(s) ${r.genuine ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`,
           );
         }
@@ -128,9 +129,9 @@ export function registerSignatureCommand(program: Command): void {
         progress?.stop();
         if (o.json) {
           const { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest } = r;
-          process.stdout.write(JSON.stringify({ skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }) + '\n');
+          process.stdout.write(jsonText({ skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }) + '\n');
         } else {
-          process.stdout.write(demoTable(r) + '\n');
+          say(demoTable(r) + '\n');
         }
       } finally {
         progress?.stop();
@@ -154,6 +155,6 @@ export function registerSignatureCommand(program: Command): void {
       await prepareOutputDir(o.out);
       const set = syntheticSignatures({ writers: o.writers, genuine: o.genuine, forgeries: o.forgeries, seed: o.seed });
       await writeSignatureSet(o.out, set, { format: o.images ? 'png' : 'svc2004' });
-      process.stdout.write(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);
+      say(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);
     });
 }

@@ -68,7 +68,7 @@ export interface EmbedFileResult {
 
 /** What {@link embedToFile} reads: the bundle, and the image files or the dataset. */
 function embedInputPaths(bundle: OpenBundle, input: EmbedInput): ReadPath[] {
-  const paths: ReadPath[] = [{ path: bundle.dir, what: 'the bundle (--model)' }];
+  const paths: ReadPath[] = [{ path: bundle.dir, what: 'the bundle' }];
   if ('files' in input) input.files.forEach((f, i) => paths.push({ path: f, what: `image ${i + 1}` }));
   else paths.push(...datasetReadPaths(input.dataset, input.load?.dataDir));
   return paths;

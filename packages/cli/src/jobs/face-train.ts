@@ -147,7 +147,7 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   check(cfg.loss === undefined || cfg.loss === 'contrastive', fn, `face training trains a contrastive head; --loss ${cfg.loss} is not offered for faces:DIR`);
   check(cfg.distance === undefined || cfg.distance === 'euclidean', fn, `face training ranks by Euclidean distance on L2-normalised embeddings; --distance ${cfg.distance} is not offered for faces:DIR`);
   const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
-  const inputs = [{ path: options.dir, what: `the dataset faces:${options.dir}` }];
+  const inputs = [{ path: options.dir, what: 'the dataset' }];
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train', inputs });
   if (typeof options.report === 'string') await refuseOutputOverInput(options.report, options.report, inputs, { fn: 'train', flag: '--report', file: true });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);

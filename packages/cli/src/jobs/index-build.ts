@@ -107,7 +107,7 @@ export async function indexRows(bundle: OpenBundle, spec: string, split: SplitNa
 async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
   const { out } = options;
   if (!isPostgresTarget(out)) {
-    const inputs = [{ path: options.model, what: 'the bundle (--model)' }, ...datasetReadPaths(options.dataset, options.load?.dataDir)];
+    const inputs = [{ path: options.model, what: 'the bundle' }, ...datasetReadPaths(options.dataset, options.load?.dataDir)];
     await refuseExistingOutput(out, out, { fn: FN, file: true, force: options.force, inputs });
     return;
   }

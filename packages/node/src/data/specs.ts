@@ -44,7 +44,7 @@ export function datasetReadPaths(spec: string | undefined, dataDir?: string): Re
   const kind = datasetKind(spec);
   const rest = spec.slice(kind.length + 1);
   const out: ReadPath[] = [];
-  if (kind !== spec && rest !== '' && kind !== 'mnist' && kind !== 'fashion-mnist') out.push({ path: rest, what: `the dataset ${spec}` });
-  if (dataDir !== undefined && DATA_DIR_DATASET_KINDS.includes(kind)) out.push({ path: dataDir, what: `the data folder of ${spec} (--data-dir)` });
+  if (kind !== spec && rest !== '' && kind !== 'mnist' && kind !== 'fashion-mnist') out.push({ path: rest, what: 'the dataset' });
+  if (dataDir !== undefined && DATA_DIR_DATASET_KINDS.includes(kind)) out.push({ path: dataDir, what: 'the data folder' });
   return out;
 }

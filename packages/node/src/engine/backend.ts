@@ -39,6 +39,12 @@ async function tryTfjsNode(): Promise<boolean> {
   return tfjsNodeTried;
 }
 
+/** Marks the cpu backend as used, which is what stops it printing its tfjs-node banner (a field of MathBackendCPU). */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+}
+
 async function activate(name: BackendName): Promise<boolean> {
   if (name === 'tensorflow' && !(await tryTfjsNode())) return false;
   if (name === 'wasm') {
@@ -51,6 +57,9 @@ async function activate(name: BackendName): Promise<boolean> {
   try {
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
+    // TF.js's cpu backend prints "install tfjs-node" on its first tensor in Node; chosen here, it is chosen on purpose
+    // (tfjs-node cannot install without a download), so the banner would only mislead.
+    if (ok && name === 'cpu') quietCpuBanner();
     return ok && tf.getBackend() === name;
   } catch {
     return false;

@@ -73,7 +73,7 @@ export async function visibleEntries(dir: string): Promise<string[]> {
 export interface ReadPath {
   /** The path as given. */
   path: string;
-  /** What it is, for messages: 'the bundle (--model)', 'the dataset', 'image 2'. */
+  /** What it is, for messages, said before the path: 'the bundle', 'the dataset', 'image 2'. */
   what: string;
 }
 
@@ -136,11 +136,11 @@ export async function refuseOutputOverInput(out: string, shown: string, inputs: 
     const source = await realPathOf(input.path);
     const why =
       target === source || (await sameFile(out, input.path))
-        ? `is ${input.what} (${input.path})`
+        ? `is ${input.what} ${input.path}`
         : within(target, source)
-          ? `lies inside ${input.what} (${input.path})`
+          ? `lies inside ${input.what} ${input.path}`
           : !o.file && within(source, target)
-            ? `holds ${input.what} (${input.path})`
+            ? `holds ${input.what} ${input.path}`
             : null;
     if (why) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${o.fn}: ${flag} ${shown} ${why}, which this command reads: writing there would destroy it (--force does not change that); choose another ${flag}`);
