@@ -6,7 +6,8 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { loadDataset, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
 import { isPairDataset, type LabelledDataset } from 'contrastive/internal/data/types.js';
 import { BundleEmbedder, EmbeddingIndex, describeTarget, isPostgresTarget, type EmbedEngine, type HnswOptions, type ModelIdentity } from '@contrastive/index/internal/index.js';
-import { refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
+import { existsSync } from 'node:fs';
+import { refuseExistingOutput, refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { runSplitOf, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
@@ -101,15 +102,16 @@ export async function indexRows(bundle: OpenBundle, spec: string, split: SplitNa
 
 /**
  * Before any work, what is at the target: a file that is, or lies inside, the
- * bundle or the dataset is refused; an index holding items (or any other file
- * that is not empty) needs `force`.
+ * bundle or the dataset is refused; an index holding items (added with `index
+ * add`, say), or a file that is not an index and not empty, needs `force`.
  */
 async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
   const { out } = options;
-  if (!isPostgresTarget(out)) {
+  const file = !isPostgresTarget(out);
+  if (file) {
     const inputs = [{ path: options.model, what: 'the bundle' }, ...datasetReadPaths(options.dataset, options.load?.dataDir)];
-    await refuseExistingOutput(out, out, { fn: FN, file: true, force: options.force, inputs });
-    return;
+    await refuseOutputOverInput(out, out, inputs, { fn: FN, file: true });
+    if (!existsSync(out)) return;
   }
   if (options.force) return;
   let items: number;
@@ -121,10 +123,14 @@ async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
       await index.close();
     }
   } catch (err) {
-    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') return; // no index table there yet
-    throw err;
+    if (!(err instanceof ContrastiveError)) throw err;
+    if (err.code === 'NOT_FOUND') return; // no index there yet
+    if (!file) throw err;
+    // a file that is not an index: replaced only with --force when it holds anything (stageStore refuses it anyway)
+    await refuseExistingOutput(out, out, { fn: FN, file: true });
+    return;
   }
-  if (items > 0) throw new ContrastiveError('STATE', `${FN}: --out ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another --out (or ?table=NAME)`);
+  if (items > 0) throw new ContrastiveError('STATE', `${FN}: --out ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another --out${file ? '' : ' (or ?table=NAME)'}`);
 }
 
 /** The label text stored for class `c`. */

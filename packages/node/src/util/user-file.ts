@@ -86,7 +86,8 @@ function notRegular(file: string, o: UserFileOptions, s: Stats): ContrastiveErro
 
 function tooLarge(file: string, o: UserFileOptions, size: number | null): ContrastiveError {
   const is = size === null ? 'grew while being read past' : `is ${formatBytes(size)}, more than`;
-  return problem(file, o, 'INVALID_DATA', `${is} the ${formatBytes(o.maxBytes)} a ${o.what} may have`);
+  const article = /^[aeiou]/i.test(o.what) ? 'an' : 'a';
+  return problem(file, o, 'INVALID_DATA', `${is} the ${formatBytes(o.maxBytes)} ${article} ${o.what} may have`);
 }
 
 function openError(file: string, o: UserFileOptions, err: unknown): ContrastiveError {
