@@ -104,7 +104,13 @@ export async function readEmbeddingsFile(file: string, format?: EmbeddingsFormat
   const f = format ?? embeddingsFormatOf(file);
   if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: cannot tell the format of ${file} from its extension: name it .npy, .jsonl or .json`);
   check(EMBEDDINGS_FORMATS.includes(f), fn, `format must be one of ${EMBEDDINGS_FORMATS.join(', ')}, got '${String(f)}'`);
-  const bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'embeddings file', fn });
+  let bytes: Buffer;
+  try {
+    bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'embeddings file', fn });
+  } catch (err) {
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') throw new ContrastiveError('NOT_FOUND', `${fn}: ${file} does not exist`, { cause: err });
+    throw err;
+  }
   let data: Float32Array;
   let rows: number;
   let dim: number;
