@@ -59,7 +59,12 @@ export class OnnxEmbedder {
     check(typeof model === 'string' || model instanceof Uint8Array, `${FN}.load`, 'model must be a file path or the bytes of an ONNX model');
     let bytes: Uint8Array;
     if (typeof model === 'string') {
-      bytes = await readUserFile(model, { maxBytes: USER_FILE_LIMITS.large, what: 'ONNX model', fn: `${FN}.load` });
+      try {
+        bytes = await readUserFile(model, { maxBytes: USER_FILE_LIMITS.large, what: 'ONNX model' });
+      } catch (err) {
+        if (!(err instanceof ContrastiveError)) throw err;
+        throw new ContrastiveError(err.code, `${FN}.load: cannot read ONNX model '${model}' (${err.message.slice(model.length + 2)})`, { cause: err });
+      }
     } else {
       bytes = model;
     }
