@@ -124,8 +124,9 @@ async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
     }
   } catch (err) {
     if (!(err instanceof ContrastiveError)) throw err;
-    if (err.code === 'NOT_FOUND') return; // no index there yet
-    if (!file) throw err;
+    // no index there yet (no file or table; a database without pgvector yet): nothing to lose. A server that
+    // cannot be reached fails the build itself, in its own words.
+    if (err.code === 'NOT_FOUND' || !file) return;
     // a file that is not an index: replaced only with --force when it holds anything (stageStore refuses it anyway)
     await refuseExistingOutput(out, out, { fn: FN, file: true });
     return;
