@@ -117,3 +117,19 @@ test('sqlite: an index path that is a FIFO is refused at once (SQLite would bloc
   execFileSync('mkfifo', [fifo]);
   await rejectsWith(EmbeddingIndex.open(fifo), 'INVALID_ARGUMENT', 'fifo.db', 'FIFO');
 });
+
+test('sqlite: a vector made non-finite behind the index\'s back is named with its item, not ranked as NaN (issue 23)', async () => {
+  const file = newFile();
+  await buildIndex(file, entries(10, 6));
+  const Sqlite = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Sqlite(file);
+  const blob = Buffer.from(new Float32Array(DIM).fill(Number.NaN).buffer);
+  db.prepare("UPDATE contrastive_index_items SET embedding = ? WHERE id = 'item-3'").run(blob);
+  db.close();
+  const index = await EmbeddingIndex.open(file);
+  try {
+    await rejectsWith(index.search(new Float32Array(DIM), { k: 3 }), 'INVALID_DATA', path.basename(file), "item 'item-3'", 'non-finite');
+  } finally {
+    await index.close();
+  }
+});

@@ -382,6 +382,12 @@ export class EmbeddingIndex {
     if (this.mirror && this.mirror.revision === revision) return this.mirror;
     this.disposeMirror();
     const all = await store.loadAll();
+    // add() refuses non-finite vectors; one found here was written by something else, and would rank as NaN silently
+    const bad = all.vectors.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const item = all.items[Math.floor(bad / this.dim)];
+      throw new ContrastiveError('INVALID_DATA', `${fn}: the index ${this.where} is damaged: item '${item?.id}' holds a non-finite value (${all.vectors[bad]}); remove it (index remove) or rebuild the index`);
+    }
     this.mirror = { revision: all.revision, items: all.items, vectors: all.vectors, gallery: null, byLabel: new Map() };
     return this.mirror;
   }
