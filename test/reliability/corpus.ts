@@ -411,6 +411,8 @@ async function issue23Cases(dir: string, valid: Valid, add: Add, file: (rel: str
   add('index build: --out inside the bundle', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--split', 'all', '--force', '--out', path.join(valid.bundle, 'i.sqlite')], 'lies inside the bundle');
   add('export: --out holds the bundle, --force', ['export', '--model', valid.bundle, '--out', path.dirname(valid.bundle), '--force'], 'holds the bundle');
   add('train: --out holds the dataset, --force', ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--force', '--out', path.dirname(valid.idxDir)], 'holds the dataset');
+  add('eval: --report inside the bundle', ['eval', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--report', path.join(valid.bundle, 'model.json')], '--report', 'lies inside the bundle');
+  add('train: --report is a file already there', ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--out', out, '--report', valid.imageB], '--report', 'already exists', '--force');
   add('train: --report over the dataset', ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--out', out, '--report', path.join(valid.idxDir, 'train-images-idx3-ubyte')], '--report', 'lies inside the dataset');
 
   // --- no read without bounds: FIFOs and devices are refused at once, oversized files before they are read

@@ -155,7 +155,9 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
+  const inputs = datasetReadPaths(datasetSpec, options.load?.dataDir);
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs });
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'compare', flag: '--report', file: true, force: options.force, inputs });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // With held-out classes, re-make the workflow's split (same seed and fractions) to score them apart.

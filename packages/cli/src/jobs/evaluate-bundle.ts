@@ -19,6 +19,8 @@ import { type SplitName } from './choices.js';
 import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
 import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
 import { retrievalDistance } from 'contrastive/internal/train/held-out-pairs.js';
+import { refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 
 // What evaluate-bundle.ts exported before the split, still importable from here.
 export { SPLIT_NAMES, type SplitName } from './choices.js';
@@ -71,6 +73,11 @@ const FN_EVAL = 'evaluateBundle';
  */
 export async function evaluateBundle(bundle: string | OpenBundle, dataset: string, options: BundleDataOptions & { report?: string } = {}): Promise<BundleEvaluation> {
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
+  // the report replaces what is at its path (as re-running eval replaces its last report), but never the bundle or the data
+  if (options.report !== undefined) {
+    const inputs = [{ path: b.dir, what: 'the bundle' }, ...datasetReadPaths(dataset, options.load?.dataDir)];
+    await refuseOutputOverInput(options.report, options.report, inputs, { fn: FN_EVAL, flag: '--report', file: true });
+  }
   const split = options.split ?? 'test';
   const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_EVAL);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { Rng } from 'contrastive/internal/util/rng.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
-import { refuseExistingOutput, refuseOutputOverInput, prepareOutputDir } from '@contrastive/node/internal/util/output-dir.js';
+import { refuseExistingOutput, prepareOutputDir } from '@contrastive/node/internal/util/output-dir.js';
 import { initBackend, type BackendChoice } from '@contrastive/node/internal/engine/backend.js';
 
 import type { IndexPairs, LabelledDataset } from 'contrastive/internal/data/types.js';
@@ -149,7 +149,7 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
   const inputs = [{ path: options.dir, what: 'the dataset' }];
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train', inputs });
-  if (typeof options.report === 'string') await refuseOutputOverInput(options.report, options.report, inputs, { fn: 'train', flag: '--report', file: true });
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '--report', file: true, force: options.force, resume: cfg.resume, inputs });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
   const engine = await loadFaceEngine(options.engine ?? {});
