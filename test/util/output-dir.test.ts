@@ -71,7 +71,7 @@ test('refuseExistingOutput: a file that is not empty needs --force; a folder rep
   await fs.writeFile(f, '');
   await refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true });
   await fs.writeFile(f, 'x');
-  await assert.rejects(refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true }), fails('embed: --out e.npy already exists (1 bytes); pass --force'));
+  await assert.rejects(refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true }), fails('embed: --out e.npy already exists (1 byte); pass --force'));
   await refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true, force: true });
   const d = path.join(tmp, 'set');
   await fs.mkdir(d);

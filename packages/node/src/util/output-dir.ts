@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { formatBytes } from './user-file.js';
 
 async function statOrNull(p: string): Promise<import('node:fs').Stats | null> {
   try {
@@ -163,7 +164,7 @@ export async function refuseExistingOutput(dir: string, shown: string, o: Existi
   if (o.file) {
     const s = await statOrNull(path.resolve(dir));
     if (s && !s.isDirectory() && s.size > 0) {
-      throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already exists (${s.size} bytes); pass --force to replace it, or choose another ${flag}`);
+      throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already exists (${formatBytes(s.size)}); pass --force to replace it, or choose another ${flag}`);
     }
     return;
   }

@@ -64,7 +64,7 @@ function kindOf(s: Stats): string {
 
 /** Bytes for messages: '70.0 MiB', '512 bytes'. */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
+  if (n < 1024) return n === 1 ? '1 byte' : `${n} bytes`;
   if (n < MiB) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 * MiB) return `${(n / MiB).toFixed(1)} MiB`;
   return `${(n / 1024 / MiB).toFixed(1)} GiB`;
