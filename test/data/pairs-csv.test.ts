@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadPairsCsv } from '../../packages/node/src/data/pairs-csv.js';
+import type { PairDataset } from '../../packages/contrastive/src/data/types.js';
 import { assertClose } from '../support/helpers.js';
 import { rejectsWith } from '../support/helpers.js';
 
@@ -22,6 +23,14 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
+/** The pixels of each pair's first (or second) image, one row per pair. */
+function pixelsOf(ds: PairDataset, rows: Int32Array): Float32Array {
+  const size = ds.inputShape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(rows.length * size);
+  rows.forEach((r, k) => out.set(ds.x.subarray(r * size, (r + 1) * size), k * size));
+  return out;
+}
+
 async function csv(name: string, text: string): Promise<string> {
   const file = path.join(root, name);
   await fs.writeFile(file, text);
@@ -36,8 +45,21 @@ test('loadPairsCsv: header, relative and absolute paths, labels 0/1, sources fil
   assert.deepEqual(ds.inputShape, [2, 2, 1]);
   assert.deepEqual([...ds.labels], [1, 0, 1]);
   assert.deepEqual(ds.sources, [`${file}:2`, `${file}:4`, `${file}:5`]);
-  assertClose(ds.a, [...new Array(4).fill(0), ...new Array(4).fill(0.2), ...new Array(4).fill(0)], 1e-6, 'a');
-  assertClose(ds.b, [...new Array(4).fill(0.2), ...new Array(4).fill(0.2), ...new Array(4).fill(1)], 1e-6, 'b');
+  assertClose(pixelsOf(ds, ds.a), [...new Array(4).fill(0), ...new Array(4).fill(0.2), ...new Array(4).fill(0)], 1e-6, 'a');
+  assertClose(pixelsOf(ds, ds.b), [...new Array(4).fill(0.2), ...new Array(4).fill(0.2), ...new Array(4).fill(1)], 1e-6, 'b');
+  assert.equal(ds.x.length, 3 * 4, 'three distinct images (a, b, c), each held once');
+});
+
+test('loadPairsCsv: 100,000 rows over two images hold two images, not 200,000 (issue 23)', async () => {
+  const rows = Array.from({ length: 100_000 }, (_, k) => (k % 2 === 0 ? 'img/a.png,img/b.png,1' : 'img/b.png,./img/b.png,0'));
+  const file = await csv('many.csv', rows.join('\n') + '\n');
+  const before = process.memoryUsage().arrayBuffers;
+  const ds = await loadPairsCsv(file, { width: 64, height: 64, channels: 1 });
+  assert.equal(ds.labels.length, 100_000);
+  assert.equal(ds.x.length, 2 * 64 * 64, 'img/b.png and ./img/b.png are one image');
+  assert.deepEqual([ds.a[0], ds.b[0], ds.a[1], ds.b[1], ds.a[99_999], ds.b[99_999]], [0, 1, 1, 1, 1, 1]);
+  // pixels per row would be 2 x 100,000 x 4096 floats = 3.3 GB
+  assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024, `${process.memoryUsage().arrayBuffers - before} bytes of buffers held`);
 });
 
 test('loadPairsCsv: no header row is fine', async () => {

@@ -91,16 +91,28 @@ test('subsetDataset / subsetPairs: copies in the given order, indices checked', 
   assert.equal(ds.x[8], 4);
   assert.throws(() => subsetDataset(ds, [5]), /subsetDataset: indices\[0\] = 5 is not an example index in \[0, 5\)/);
   assert.throws(() => subsetDataset(ds, [1.5]), /indices\[0\] = 1.5/);
-  const pairs: PairDataset = { name: 'p', inputShape: [1], a: Float32Array.from([0, 1, 2]), b: Float32Array.from([10, 11, 12]), labels: Uint8Array.from([0, 1, 0]) };
-  const sp = subsetPairs(pairs, [2, 1]);
-  assert.deepEqual([...sp.a, ...sp.b, ...sp.labels], [2, 1, 12, 11, 0, 1]);
+  // examples 0, 1, 2 and 10, 11, 12 (rows 0-5); pairs (0,10), (1,11), (2,12) and (2,10)
+  const pairs: PairDataset = { name: 'p', inputShape: [1], x: Float32Array.from([0, 1, 2, 10, 11, 12]), a: Int32Array.from([0, 1, 2, 2]), b: Int32Array.from([3, 4, 5, 3]), labels: Uint8Array.from([0, 1, 0, 1]) };
+  const sp = subsetPairs(pairs, [2, 1, 3]);
+  const values = (d: PairDataset, rows: Int32Array): number[] => Array.from(rows, (r) => d.x[r]);
+  assert.deepEqual([...values(sp, sp.a), ...values(sp, sp.b), ...sp.labels], [2, 1, 2, 12, 11, 10, 0, 1, 1]);
+  assert.equal(sp.x.length, 5, 'the examples the pairs name, each once (2 named twice is held once, 0 named by none is left out)');
+  sp.x[0] = 99;
+  assert.equal(pairs.x[2], 2, 'a copy');
   assert.throws(() => subsetPairs(pairs, [-1]), /subsetPairs: indices\[0\] = -1/);
 });
 
 test('splitPairs: stratified by label, a partition, deterministic', () => {
   const n = 100;
   const labels = Uint8Array.from({ length: n }, (_, i) => (i < 70 ? 0 : 1));
-  const pairs: PairDataset = { name: 'p', inputShape: [1], a: Float32Array.from({ length: n }, (_, i) => i), b: Float32Array.from({ length: n }, (_, i) => -i), labels };
+  const pairs: PairDataset = {
+    name: 'p',
+    inputShape: [1],
+    x: Float32Array.from({ length: 2 * n }, (_, r) => (r < n ? r : -(r - n))),
+    a: Int32Array.from({ length: n }, (_, i) => i),
+    b: Int32Array.from({ length: n }, (_, i) => n + i),
+    labels,
+  };
   const s = splitPairs(pairs, { seed: 11, validation: 0.1, test: 0.2 });
   const zeros = (l: Uint8Array): number => l.filter((v) => v === 0).length;
   assert.deepEqual([zeros(s.test.labels), s.test.labels.length - zeros(s.test.labels)], [14, 6]);
@@ -108,7 +120,7 @@ test('splitPairs: stratified by label, a partition, deterministic', () => {
   assert.equal(s.train.labels.length, 70);
   const all = [...s.indices.train, ...s.indices.validation, ...s.indices.test].sort((a, b) => a - b);
   assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
-  for (let k = 0; k < s.test.labels.length; k++) assert.equal(s.test.b[k], -s.test.a[k]);
+  for (let k = 0; k < s.test.labels.length; k++) assert.equal(s.test.x[s.test.b[k]], -s.test.x[s.test.a[k]]);
   assert.deepEqual(splitPairs(pairs, { seed: 11 }).indices, s.indices);
   assert.throws(() => splitPairs({ ...pairs, labels: Uint8Array.from({ length: n }, () => 2) }, { seed: 1 }), /pair 0 .* has label 2/);
 });

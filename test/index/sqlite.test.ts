@@ -98,3 +98,38 @@ test('sqlite: writers in two processes at once wait for each other; the file sta
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
 });
+
+test('sqlite: an index whose description disagrees with its items, or with the model\'s dim, is named as damaged (issue 23)', async () => {
+  const file = newFile();
+  await buildIndex(file, entries(10, 5));
+  await rejectsWith(EmbeddingIndex.open(file, { model: MODEL, dim: DIM + 1 }), 'STATE', path.basename(file), `records embeddings of dim ${DIM}, but the model embeds dim ${DIM + 1}`, 'damaged');
+  const Sqlite = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Sqlite(file);
+  const row = db.prepare("SELECT value FROM contrastive_index_meta WHERE key = 'meta'").get() as { value: string };
+  db.prepare("UPDATE contrastive_index_meta SET value = ? WHERE key = 'meta'").run(JSON.stringify({ ...JSON.parse(row.value), dim: 32 }));
+  db.close();
+  await rejectsWith(EmbeddingIndex.open(file), 'INVALID_DATA', path.basename(file), 'damaged', 'says dim 32', `hold ${DIM} values`);
+});
+
+test('sqlite: an index path that is a FIFO is refused at once (SQLite would block on it) (issue 23)', { skip: process.platform === 'win32' && 'no FIFOs' }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const fifo = path.join(dir, 'fifo.db');
+  execFileSync('mkfifo', [fifo]);
+  await rejectsWith(EmbeddingIndex.open(fifo), 'INVALID_ARGUMENT', 'fifo.db', 'FIFO');
+});
+
+test('sqlite: a vector made non-finite behind the index\'s back is named with its item, not ranked as NaN (issue 23)', async () => {
+  const file = newFile();
+  await buildIndex(file, entries(10, 6));
+  const Sqlite = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Sqlite(file);
+  const blob = Buffer.from(new Float32Array(DIM).fill(Number.NaN).buffer);
+  db.prepare("UPDATE contrastive_index_items SET embedding = ? WHERE id = 'item-3'").run(blob);
+  db.close();
+  const index = await EmbeddingIndex.open(file);
+  try {
+    await rejectsWith(index.search(new Float32Array(DIM), { k: 3 }), 'INVALID_DATA', path.basename(file), "item 'item-3'", 'non-finite');
+  } finally {
+    await index.close();
+  }
+});

@@ -233,3 +233,25 @@ test('each damaged bundle fails with a ContrastiveError naming the file and the 
   });
   await assert.rejects(loadBundle(dir), fails('INVALID_DATA', /model\.json could not be loaded as a TF\.js layers model/));
 });
+
+test('a bundle with a NaN or infinite weight fails to load, naming the bundle, the weight and the value (issue 23)', async () => {
+  for (const value of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    const dir = await savedMlpBundle();
+    const w = await fs.readFile(path.join(dir, 'weights.bin'));
+    w.writeFloatLE(value, 4 * 5);
+    await fs.writeFile(path.join(dir, 'weights.bin'), w);
+    await assert.rejects(loadBundle(dir), fails('INVALID_DATA', new RegExp(`^loadBundle: the bundle .*${path.basename(dir)} holds a non-finite weight \\(${value} in '[^']+' at 5\\)`)));
+  }
+});
+
+test('bundle files are read as regular files only: a FIFO or a link to /dev/zero is refused at once (issue 23)', { skip: process.platform === 'win32' && 'no FIFOs' }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  let dir = await savedMlpBundle();
+  await fs.rm(path.join(dir, 'weights.bin'));
+  execFileSync('mkfifo', [path.join(dir, 'weights.bin')]);
+  await assert.rejects(loadBundle(dir), fails('INVALID_ARGUMENT', /weights\.bin: is a FIFO/));
+  dir = await savedMlpBundle();
+  await fs.rm(path.join(dir, 'manifest.json'));
+  await fs.symlink('/dev/zero', path.join(dir, 'manifest.json'));
+  await assert.rejects(readManifest(dir), fails('INVALID_ARGUMENT', /manifest\.json: is a character device/));
+});

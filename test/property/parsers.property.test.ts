@@ -98,8 +98,10 @@ test('loadPairsCsv: any rows load or fail with a ContrastiveError naming the CSV
       await fs.writeFile(file, text);
       try {
         const d = await loadPairsCsv(file, { width: 4, height: 4, channels: 1 });
-        assert.equal(d.a.length, d.labels.length * 16);
-        assert.equal(d.b.length, d.labels.length * 16);
+        assert.equal(d.a.length, d.labels.length);
+        assert.equal(d.b.length, d.labels.length);
+        const examples = d.x.length / 16;
+        assert.ok(Number.isInteger(examples) && [...d.a, ...d.b].every((r) => r >= 0 && r < examples), 'pairs name rows of x');
         for (const y of d.labels) assert.ok(y === 0 || y === 1);
       } catch (err) {
         assert.ok(err instanceof ContrastiveError, `unexpected ${String(err)}`);

@@ -4,7 +4,8 @@
  * values. Generated from a seed into a workspace; each case is a command line and
  * what its one error line must name. Every case must fail cleanly (see bad-input.test.ts).
  */
-import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { promises as fs, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -391,5 +392,161 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   add('train folder: 3 images per class', ['train', '--dataset', `folder:${path.join(dir, 'small-folder')}`, '--epochs', '1', '--out', out], 'too small for its validation split', "'cat' (3 examples, 0 in validation)");
   add('face verify --face-a -1', ['face', 'verify', '--face-a', '-1', grey, grey], '--face-a');
   add('train signatures: no such folder', ['train', '--dataset', `signatures:${path.join(dir, 'nosigs')}`, '--encoder', 'sequence', '--epochs', '1', '--out', out], 'nosigs');
+  await issue23Cases(dir, valid, add, file);
   return cases;
+}
+
+type Add = (id: string, args: string[], ...needles: Array<string | RegExp>) => void;
+
+/** A FIFO at `p` (a reader that opens it for reading blocks until a writer comes: for good). */
+function mkfifo(p: string): void {
+  execFileSync('mkfifo', [p]);
+}
+
+/**
+ * Issue 23: nothing already there is destroyed, no read without bounds, no silent
+ * wrong results. Each case stands for a class: an output over what is there or over
+ * an input; a FIFO, a device or an oversized file where a file is read; a damaged
+ * model or index; control characters and huge values echoed to the terminal.
+ */
+async function issue23Cases(dir: string, valid: Valid, add: Add, file: (rel: string, data: Buffer | string) => Promise<string>): Promise<void> {
+  const out = path.join(dir, 'never-written');
+  const posix = process.platform !== 'win32';
+
+  // --- nothing already there is destroyed: an --out that holds something needs --force ...
+  const notes = path.join(dir, 'user-folder');
+  await file('user-folder/notes.txt', 'my notes\n');
+  add('signature generate: --out holds a file', ['signature', 'generate', '--out', notes, '--writers', '2'], 'already holds files', 'notes.txt', '--force');
+  add('signature demo: --out holds a file', ['signature', 'demo', '--writers', '8', '--test-writers', '2', '--validation-writers', '2', '--epochs', '1', '--out', notes], 'already holds files', 'notes.txt');
+  const hiddenOnly = path.join(dir, 'hidden-only');
+  await file('hidden-only/.keep', 'a hidden file is a file too when the folder is replaced whole');
+  add('signature generate: --out holds a hidden file', ['signature', 'generate', '--out', hiddenOnly, '--writers', '2'], 'already holds files', '.keep');
+  add('index build: --out is an index with items', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--split', 'all', '--out', valid.index], /already holds an index of \d+ items/, '--force');
+  add('embed: --out is a file already there', ['embed', '--model', valid.bundle, '--format', 'npy', '--out', valid.imageB, valid.imageA], 'already exists', '--force');
+  // ... and one that is, lies inside or holds an input is refused even with --force
+  add('embed: --out inside the bundle it reads', ['embed', '--model', valid.bundle, '--out', path.join(valid.bundle, 'model.json'), '--dataset', `idx:${valid.idxDir}`], 'lies inside the bundle', '--force does not');
+  add('embed: --out inside the bundle, --force', ['embed', '--model', valid.bundle, '--out', path.join(valid.bundle, 'model.json'), '--force', valid.imageA], 'lies inside the bundle');
+  add('embed: --out is its own input image', ['embed', '--model', valid.bundle, '--format', 'jsonl', '--out', valid.imageA, '--force', valid.imageA], 'is image 1');
+  if (posix) {
+    const link = path.join(dir, 'link-to-a.png');
+    await fs.symlink(valid.imageA, link);
+    add('embed: --out is a symbolic link to its input', ['embed', '--model', valid.bundle, '--format', 'jsonl', '--out', link, '--force', valid.imageA], 'is image 1');
+  }
+  add('embed: --out inside the dataset', ['embed', '--model', valid.bundle, '--out', path.join(valid.idxDir, 'e.npy'), '--force', '--dataset', `idx:${valid.idxDir}`], 'lies inside the dataset');
+  add('index build: --out inside the bundle', ['index', 'build', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--split', 'all', '--force', '--out', path.join(valid.bundle, 'i.sqlite')], 'lies inside the bundle');
+  add('export: --out holds the bundle, --force', ['export', '--model', valid.bundle, '--out', path.dirname(valid.bundle), '--force'], 'holds the bundle');
+  add('train: --out holds the dataset, --force', ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--force', '--out', path.dirname(valid.idxDir)], 'holds the dataset');
+  add('eval: --report inside the bundle', ['eval', '--model', valid.bundle, '--dataset', `idx:${valid.idxDir}`, '--report', path.join(valid.bundle, 'model.json')], '--report', 'lies inside the bundle');
+  add('train: --report is a file already there', ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--out', out, '--report', valid.imageB], '--report', 'already exists', '--force');
+  add('train: --report over the dataset', ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--out', out, '--report', path.join(valid.idxDir, 'train-images-idx3-ubyte')], '--report', 'lies inside the dataset');
+
+  // --- no read without bounds: FIFOs and devices are refused at once, oversized files before they are read
+  if (posix) {
+    const fifo = (rel: string): string => {
+      const p = path.join(dir, rel);
+      mkfifo(p);
+      return p;
+    };
+    await fs.mkdir(path.join(dir, 'special'), { recursive: true });
+    const fifoPng = fifo('special/fifo.png');
+    const zeroPng = path.join(dir, 'special', 'zero.png');
+    await fs.symlink('/dev/zero', zeroPng);
+    for (const [what, p, needle] of [['a FIFO', fifoPng, 'FIFO'], ['a link to /dev/zero', zeroPng, 'character device']] as const) {
+      add(`verify A: ${what}`, ['verify', '--model', valid.bundle, p, valid.imageB], path.basename(p), needle);
+      add(`verify B: ${what}`, ['verify', '--model', valid.bundle, valid.imageA, p], path.basename(p), needle);
+      add(`embed: ${what}`, ['embed', '--model', valid.bundle, '--out', path.join(out, 'e.npy'), p], path.basename(p), needle);
+      add(`index add: ${what}`, ['index', 'add', '--index', valid.index, '--model', valid.bundle, p], path.basename(p), needle);
+      add(`index search: ${what}`, ['index', 'search', '--index', valid.index, '--model', valid.bundle, p], path.basename(p), needle);
+      add(`face verify: ${what}`, ['face', 'verify', p, valid.imageA], path.basename(p), needle);
+    }
+    const csvDir = path.join(dir, 'csv-special');
+    await fs.mkdir(csvDir, { recursive: true });
+    await fs.copyFile(valid.imageA, path.join(csvDir, 'a.png'));
+    await fs.symlink(fifoPng, path.join(csvDir, 'f.png'));
+    const csvWithFifo = await file('csv-special/pairs.csv', 'a.png,a.png,0\na.png,f.png,1\n');
+    add('train pairs: an image is a FIFO', ['train', '--dataset', `pairs:${csvWithFifo}`, '--image-size', '8x8', '--epochs', '1', '--out', out], 'pairs.csv line 2', 'FIFO');
+    const csvFifo = fifo('special/pairs.csv');
+    add('train pairs: the CSV is a FIFO', ['train', '--dataset', `pairs:${csvFifo}`, '--image-size', '8x8', '--epochs', '1', '--out', out], 'pairs.csv', 'FIFO');
+    const sigFifo = fifo('special/signature.txt');
+    add('signature verify: a FIFO', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, sigFifo], 'signature.txt', 'FIFO');
+    const vecFifo = fifo('special/vectors.npy');
+    add('index search --vector-file: a FIFO', ['index', 'search', '--index', valid.index, '--vector-file', vecFifo], 'vectors.npy', 'FIFO');
+    const indexFifo = fifo('special/index.sqlite');
+    add('index stats: the index is a FIFO', ['index', 'stats', '--index', indexFifo], 'index.sqlite', 'FIFO');
+    add('index search: the index is a FIFO', ['index', 'search', '--index', indexFifo, '--model', valid.bundle, valid.imageA], 'index.sqlite', 'FIFO');
+    for (const [name, make] of [['weights.bin', 'fifo'], ['weights.bin', 'zero'], ['manifest.json', 'fifo'], ['model.json', 'zero']] as const) {
+      const b = path.join(dir, `bundle-${name}-${make}`);
+      await fs.cp(valid.bundle, b, { recursive: true });
+      await fs.rm(path.join(b, name));
+      if (make === 'fifo') mkfifo(path.join(b, name));
+      else await fs.symlink('/dev/zero', path.join(b, name));
+      const needle = make === 'fifo' ? 'FIFO' : 'character device';
+      add(`verify bundle: ${name} is ${make}`, ['verify', '--model', b, valid.imageA, valid.imageB], name, needle);
+      add(`embed bundle: ${name} is ${make}`, ['embed', '--model', b, '--out', path.join(out, 'e.npy'), valid.imageA], name, needle);
+    }
+    const zeroIdx = path.join(dir, 'idx-zero');
+    await fs.mkdir(zeroIdx, { recursive: true });
+    await fs.symlink('/dev/zero', path.join(zeroIdx, 'train-images-idx3-ubyte'));
+    await fs.copyFile(path.join(valid.idxDir, 'train-labels-idx1-ubyte'), path.join(zeroIdx, 'train-labels-idx1-ubyte'));
+    add('train idx: the images file is a link to /dev/zero', ['train', '--dataset', `idx:${zeroIdx}`, '--epochs', '1', '--out', out], 'idx-zero');
+  }
+  // sparse files: as large as they claim, without the disk
+  const huge = (rel: string, bytes: number): string => {
+    const p = path.join(dir, rel);
+    writeFileSync(p, '');
+    truncateSync(p, bytes);
+    return p;
+  };
+  await fs.mkdir(path.join(dir, 'oversized'), { recursive: true });
+  const hugePng = huge('oversized/huge.png', 200 * 1024 * 1024);
+  add('verify: an image over the size cap', ['verify', '--model', valid.bundle, hugePng, valid.imageB], 'huge.png', '200.0 MiB, more than the 128.0 MiB an image may have');
+  add('face verify: an image over the size cap', ['face', 'verify', hugePng, valid.imageA], 'huge.png', 'more than the 128.0 MiB');
+  const hugeCsv = huge('oversized/huge.csv', 300 * 1024 * 1024);
+  add('train pairs: a CSV over the size cap', ['train', '--dataset', `pairs:${hugeCsv}`, '--image-size', '8x8', '--epochs', '1', '--out', out], 'huge.csv', 'more than the 256.0 MiB a pairs CSV may have');
+  const hugeSig = huge('oversized/huge.txt', 20 * 1024 * 1024);
+  add('signature verify: a signature over the size cap', ['signature', 'verify', '--model', valid.signatureBundle, valid.signature, hugeSig], 'huge.txt', 'more than the 16.0 MiB');
+  const hugeWeights = path.join(dir, 'bundle-huge-weights');
+  await fs.cp(valid.bundle, hugeWeights, { recursive: true });
+  truncateSync(path.join(hugeWeights, 'weights.bin'), 3 * 1024 * 1024 * 1024);
+  add('verify bundle: weights.bin over the size cap', ['verify', '--model', hugeWeights, valid.imageA, valid.imageB], 'weights.bin', 'more than the 2.0 GiB');
+
+  // --- silent wrong results: a NaN weight, an index whose description is wrong
+  const nanBundle = path.join(dir, 'bundle-nan');
+  await fs.cp(valid.bundle, nanBundle, { recursive: true });
+  const w = await fs.readFile(path.join(nanBundle, 'weights.bin'));
+  w.writeFloatLE(Number.NaN, 8);
+  await fs.writeFile(path.join(nanBundle, 'weights.bin'), w);
+  add('embed: a bundle with a NaN weight', ['embed', '--model', nanBundle, '--out', path.join(out, 'e.npy'), valid.imageA], 'bundle-nan', 'non-finite weight');
+  add('embed --dataset: a bundle with a NaN weight', ['embed', '--model', nanBundle, '--out', path.join(out, 'e.jsonl'), '--dataset', `idx:${valid.idxDir}`], 'bundle-nan', 'non-finite weight');
+  add('verify: a bundle with a NaN weight', ['verify', '--model', nanBundle, valid.imageA, valid.imageB], 'bundle-nan', 'non-finite weight');
+  add('eval: a bundle with a NaN weight', ['eval', '--model', nanBundle, '--dataset', `idx:${valid.idxDir}`, '--no-report'], 'bundle-nan', 'non-finite weight');
+  add('index build: a bundle with a NaN weight', ['index', 'build', '--model', nanBundle, '--dataset', `idx:${valid.idxDir}`, '--split', 'all', '--out', path.join(out, 'i.sqlite')], 'bundle-nan', 'non-finite weight');
+  const wrongDim = path.join(dir, 'indexes', 'wrong-dim.sqlite');
+  await fs.copyFile(valid.index, wrongDim);
+  {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(wrongDim);
+    const row = db.prepare("SELECT value FROM contrastive_index_meta WHERE key = 'meta'").get() as { value: string };
+    db.prepare("UPDATE contrastive_index_meta SET value = ? WHERE key = 'meta'").run(JSON.stringify({ ...JSON.parse(row.value), dim: 32 }));
+    db.close();
+  }
+  add('index search: the index description says another dim', ['index', 'search', '--index', wrongDim, '--model', valid.bundle, valid.imageA], 'wrong-dim.sqlite', 'damaged', 'dim 32');
+  add('index search --vector: the index description says another dim', ['index', 'search', '--index', wrongDim, '--vector', '1,0,0,0'], 'wrong-dim.sqlite', 'damaged');
+  add('index stats: the index description says another dim', ['index', 'stats', '--index', wrongDim], 'wrong-dim.sqlite', 'damaged');
+
+  // --- messages: control characters never reach the terminal, echoed values are cut, one error line
+  if (posix) {
+    const evil = path.join(dir, 'images', 'title\x1b]0;pwned\x07\x1b[2J.png');
+    add('verify: a missing file whose name holds escape sequences', ['verify', '--model', valid.bundle, evil, valid.imageB], 'title\\x1b]0;pwned\\x07\\x1b[2J.png');
+    const evilCsv = await file('csv/evil.csv', 'a.png,b\x1b[31mred\x9b.png,1\n');
+    add('train pairs: a CSV path holding escape sequences', ['train', '--dataset', `pairs:${evilCsv}`, '--image-size', '8x8', '--epochs', '1', '--out', out], 'evil.csv line 1', 'b\\x1b[31mred\\x9b.png');
+  }
+  add('train: a 100,000-character option value', train(out, valid, '--epochs', '7'.repeat(100_000) + 'x'), '--epochs', 'characters');
+  add('verify: a 100,000-character file name', ['verify', '--model', valid.bundle, 'q'.repeat(100_000), valid.imageB], /characters cut|too long|no such file/);
+  add('serve --host 999.1.1.1', ['serve', '--model', valid.bundle, '--host', '999.1.1.1', '--port', '0'], '--host', '999.1.1.1');
+  add('signature verify: a dot as the reference', ['signature', 'verify', '--model', valid.signatureBundle, path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'signatures', 'bad', 'dot.txt'), valid.signature], 'dot.txt', 'not a signature');
+}
+
+function train(out: string, valid: Valid, ...extra: string[]): string[] {
+  return ['train', '--dataset', `idx:${valid.idxDir}`, '--epochs', '1', '--out', out, ...extra];
 }

@@ -63,7 +63,7 @@ test('velocity is in size units per velocityUnit seconds: a slower copy has prop
   for (const v of column(preprocessSignature(slower, p), 2)) assert.ok(Math.abs(v - 100) < 1e-3, `speed ${v}`);
 });
 
-test('the pen feature follows pen lifts; a single point and equal timestamps do not break it', () => {
+test('the pen feature follows pen lifts; equal timestamps do not break it', () => {
   const tr = packTrajectory(
     [
       { x: 0, y: 0, t: 0, pressure: 5, penDown: true },
@@ -74,7 +74,8 @@ test('the pen feature follows pen lifts; a single point and equal timestamps do 
   );
   const p = signaturePreprocessing({ length: 5, features: ['pen'] });
   assert.deepEqual(column(preprocessSignature(tr, p), 0), [1, 1, 0, 0, 1]);
-  const dot = packTrajectory([{ x: 5, y: 5, t: 0, pressure: 1, penDown: true }], 'dot');
+  // a dot built by hand (the readers refuse one) still preprocesses to finite values
+  const dot: Trajectory = { x: Float64Array.of(5), y: Float64Array.of(5), t: Float64Array.of(0), pressure: Float64Array.of(1), penDown: Uint8Array.of(1) };
   const seq = preprocessSignature(dot, signaturePreprocessing({ length: 4 }));
   assert.ok(seq.data.every((v) => Number.isFinite(v)));
   const same = packTrajectory([0, 1, 2].map((k) => ({ x: k, y: 0, t: 7, pressure: 1, penDown: true })), 'same-time');
@@ -86,4 +87,33 @@ test('settings: defaults filled in, bad ones named', () => {
   assert.throws(() => signaturePreprocessing({ length: 1 }), /preprocessing length/);
   assert.throws(() => signaturePreprocessing({ features: ['x', 'tilt' as never] }), /preprocessing features\.1/);
   assert.throws(() => signaturePreprocessing({ length: 32, rateHz: 100 }), /exactly one of length and rateHz/);
+});
+
+test('a dot is not a signature: one point, or pen-down points all at one place, are refused naming the file (issue 23)', () => {
+  assert.throws(() => packTrajectory([{ x: 5, y: 5, t: 0, pressure: 1, penDown: true }], 'dot.txt'), /dot\.txt: not a signature: one pen-down point is a dot/);
+  const still = [0, 10, 20].map((t) => ({ x: 7, y: 3, t, pressure: 1, penDown: true }));
+  assert.throws(() => packTrajectory([...still, { x: 50, y: 50, t: 30, pressure: 0, penDown: false }], 'still.txt'), /still\.txt: not a signature: 3 pen-down points, all at \(7, 3\)/);
+});
+
+test('size normalisation cannot overflow: a signature in units of 1e300 is the same signature, not a dot (issue 23)', () => {
+  const p = signaturePreprocessing({ length: 16 });
+  const base = line(21);
+  const huge: Trajectory = { ...base, x: base.x.map((v) => v * 1e300), y: base.y.map((v) => v * 1e300) };
+  const a = preprocessSignature(base, p);
+  const b = preprocessSignature(huge, p);
+  for (let i = 0; i < a.data.length; i++) assert.ok(Math.abs(a.data[i] - b.data[i]) < 1e-5, `value ${i}: ${a.data[i]} vs ${b.data[i]}`);
+  assert.ok(column(b, 0).some((v) => Math.abs(v) > 0.5), 'the stroke keeps its extent');
+  const height = signaturePreprocessing({ length: 16, size: 'height' });
+  const tall: Trajectory = { ...base, y: base.x.map((v) => v * 1e300) };
+  assert.ok(preprocessSignature(tall, height).data.every(Number.isFinite));
+});
+
+test('values beyond float32 and absurd resampling lengths are named, not computed (issue 23)', () => {
+  const base = line(21);
+  const huge: Trajectory = { ...base, x: base.x.map((v) => v * 1e300) };
+  assert.throws(() => preprocessSignature(huge, signaturePreprocessing({ length: 16, position: 'none', size: 'none' }), 'huge.txt'), /huge\.txt: feature 'x' of point 0 is Infinity after preprocessing/);
+  const span: Trajectory = { ...base, x: base.x.map((v, k) => (k % 2 ? 1.5e308 : -1.5e308)) };
+  assert.throws(() => preprocessSignature(span, signaturePreprocessing({ length: 16 }), 'span.txt'), /span\.txt: its pen-down points span more than a double holds/);
+  const slow: Trajectory = { ...base, t: base.t.map((t) => t * 1e12) };
+  assert.throws(() => preprocessSignature(slow, signaturePreprocessing({ rateHz: 100 }), 'slow.txt'), /slow\.txt lasts .* more than 20000/);
 });

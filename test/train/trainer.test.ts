@@ -92,17 +92,17 @@ test('pairs-only datasets train; triplet and mining on them are clear errors', a
   await initBackend('wasm');
   const c = clusters(2, 100, 8, 5);
   const n = 100;
-  const a = new Float32Array(n * 8);
-  const b = new Float32Array(n * 8);
+  const a = new Int32Array(n);
+  const b = new Int32Array(n);
   const labels = new Uint8Array(n);
   for (let k = 0; k < n; k++) {
     const i = k;
     const j = k % 2 === 0 ? (k + 2) % 200 : (k + 1) % 200; // same class for even k, other class for odd k
-    a.set(c.x.subarray(i * 8, i * 8 + 8), k * 8);
-    b.set(c.x.subarray(j * 8, j * 8 + 8), k * 8);
+    a[k] = i;
+    b[k] = j;
     labels[k] = c.labels[i] === c.labels[j] ? 0 : 1;
   }
-  const pairs: PairDataset = { name: 'pairs', inputShape: [8], a, b, labels };
+  const pairs: PairDataset = { name: 'pairs', inputShape: [8], x: c.x, a, b, labels };
   const r = await trainSiamese(network(), { train: pairs, validation: pairs }, { ...base, epochs: 3 });
   assert.ok(r.history.at(-1)!.validation!.auc > 0.9);
   await assert.rejects(trainSiamese(network(), { train: pairs }, { ...base, loss: 'triplet' }), /triplet loss needs class labels/);

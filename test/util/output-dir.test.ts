@@ -38,3 +38,44 @@ test('refuseExistingOutput: an out that holds files needs --resume or --force', 
   await refuseExistingOutput(tmp, 'runs/x', { fn: 'train', resume: true });
   await refuseExistingOutput(tmp, 'runs/x', { fn: 'train', force: true });
 });
+
+test('refuseExistingOutput with inputs: an output that is, lies inside or holds an input is refused even with --force (issue 23)', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'outdir-'));
+  const bundle = path.join(tmp, 'run', 'model');
+  await fs.mkdir(bundle, { recursive: true });
+  await fs.writeFile(path.join(bundle, 'model.json'), '{}');
+  const image = path.join(tmp, 'x.png');
+  await fs.writeFile(image, 'png');
+  const inputs = [{ path: bundle, what: 'the bundle' }, { path: image, what: 'image 1' }];
+  const o = { fn: 'embed', force: true, inputs, file: true };
+  await assert.rejects(refuseExistingOutput(path.join(bundle, 'model.json'), 'B/model.json', o), fails('embed: --out B/model.json lies inside the bundle', '--force does not change that'));
+  await assert.rejects(refuseExistingOutput(path.join(bundle, 'new', 'deep.npy'), 'B/new/deep.npy', o), fails('lies inside the bundle'));
+  await assert.rejects(refuseExistingOutput(image, 'x.png', o), fails('--out x.png is image 1'));
+  await assert.rejects(refuseExistingOutput(path.join(tmp, '.', 'x.png'), './x.png', o), fails('is image 1'));
+  await fs.symlink(image, path.join(tmp, 'link.png'));
+  await assert.rejects(refuseExistingOutput(path.join(tmp, 'link.png'), 'link.png', o), fails('is image 1'), 'a symbolic link to the input');
+  await fs.symlink(bundle, path.join(tmp, 'bundle-link'));
+  await assert.rejects(refuseExistingOutput(path.join(tmp, 'bundle-link', 'e.npy'), 'bundle-link/e.npy', o), fails('lies inside the bundle'), 'through a linked folder');
+  await fs.link(image, path.join(tmp, 'hard.png'));
+  await assert.rejects(refuseExistingOutput(path.join(tmp, 'hard.png'), 'hard.png', o), fails('is image 1'), 'a hard link to the input');
+  // a folder output that holds an input would delete it when replaced
+  await assert.rejects(refuseExistingOutput(path.join(tmp, 'run'), 'run', { fn: 'export', force: true, inputs, replaces: true }), fails('--out run holds the bundle'));
+  // beside the inputs is fine
+  await refuseExistingOutput(path.join(tmp, 'e.npy'), 'e.npy', o);
+  await refuseExistingOutput(path.join(tmp, 'run2'), 'run2', { fn: 'export', inputs });
+});
+
+test('refuseExistingOutput: a file that is not empty needs --force; a folder replaced whole counts hidden entries (issue 23)', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'outdir-'));
+  const f = path.join(tmp, 'e.npy');
+  await fs.writeFile(f, '');
+  await refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true });
+  await fs.writeFile(f, 'x');
+  await assert.rejects(refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true }), fails('embed: --out e.npy already exists (1 byte); pass --force'));
+  await refuseExistingOutput(f, 'e.npy', { fn: 'embed', file: true, force: true });
+  const d = path.join(tmp, 'set');
+  await fs.mkdir(d);
+  await fs.writeFile(path.join(d, '.git'), 'hidden but precious');
+  await refuseExistingOutput(d, 'set', { fn: 'train' }); // train writes its own files into the folder: hidden ones stay
+  await assert.rejects(refuseExistingOutput(d, 'set', { fn: 'signature generate', replaces: true }), fails('already holds files (.git) (it is replaced as a whole)', '--force'));
+});

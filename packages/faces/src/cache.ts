@@ -4,10 +4,10 @@
  * renamed or copied photo is not described twice and an edited one is.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
+import { readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import type { DescribedFace } from './engine.js';
 
 /** What is stored for one image. @group Detection and description */
@@ -43,7 +43,7 @@ export class FaceCache {
   async get(contentHash: string, pipeline: string): Promise<CachedFaces | undefined> {
     let text: string;
     try {
-      text = await fs.readFile(this.fileOf(contentHash, pipeline), 'utf8');
+      text = await readUserText(this.fileOf(contentHash, pipeline), { maxBytes: USER_FILE_LIMITS.json, what: 'cache entry' });
     } catch {
       return undefined;
     }

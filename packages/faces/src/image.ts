@@ -4,8 +4,8 @@
  * so the longest side is at most `maxSide` (faces of a 4000-px phone photo
  * are far larger than the 150-px crops the descriptor sees).
  */
-import { promises as fs } from 'node:fs';
 import { loadSharp } from '@contrastive/node/internal/util/sharp.js';
+import { readUserFile, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { DEFAULT_FACE_MAX_SIDE, type RgbImage } from './engine.js';
 /** Images smaller than this on either side cannot hold a detectable face. @group Detection and description */
@@ -17,14 +17,9 @@ export function checkMaxSide(maxSide: number, fn: string): number {
   return maxSide;
 }
 
-/** Reads a file's bytes, with a clear error naming it when it is missing. */
+/** Reads a photo's bytes: a regular file of at most USER_FILE_LIMITS.image bytes, with a clear error naming it otherwise. */
 export async function readFileBytes(file: string, fn: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ContrastiveError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_DATA', `${fn}: ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot read (${code})`}`, { cause: err });
-  }
+  return readUserFile(file, { maxBytes: USER_FILE_LIMITS.image, what: 'image', fn });
 }
 
 /**

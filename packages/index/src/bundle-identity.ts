@@ -6,10 +6,10 @@
  * metadata does not change it; new weights or other preprocessing do.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { readManifest } from '@contrastive/node/internal/models/bundle.js';
+import { readUserFile, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import type { ModelIdentity } from './store.js';
 
 /**
@@ -24,9 +24,10 @@ export async function bundleIdentity(dir: string): Promise<ModelIdentity> {
   const hash = createHash('sha256');
   const read = async (file: string): Promise<Buffer> => {
     try {
-      return await fs.readFile(file);
+      return await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'bundle file' });
     } catch (err) {
-      throw new ContrastiveError('NOT_FOUND', `${fn}: cannot read ${file} of the bundle ${dir} (${(err as Error).message})`, { cause: err });
+      if (!(err instanceof ContrastiveError) || err.code !== 'NOT_FOUND') throw err;
+      throw new ContrastiveError('NOT_FOUND', `${fn}: cannot read ${file} of the bundle ${dir} (${err.message})`, { cause: err });
     }
   };
   hash.update(JSON.stringify({ input: manifest.input, embedding: manifest.embedding }));

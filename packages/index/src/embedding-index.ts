@@ -32,6 +32,12 @@ export interface OpenIndexOptions extends TargetOptions {
    * model is an error (its vectors are not comparable). A hash or an identity.
    */
   model?: ModelIdentity | string;
+  /**
+   * The size of the caller's embeddings: when given, an index recording
+   * another dim is an error naming the index (with `model` the same, its
+   * description is damaged) instead of a query of the wrong size later.
+   */
+  dim?: number;
 }
 
 /** What a new index records. @group Index */
@@ -143,19 +149,21 @@ export class EmbeddingIndex {
    * `?table=NAME` picks the table).
    *
    * @throws ContrastiveError NOT_FOUND (no such file or table, server unreachable), INVALID_DATA (not an index, corrupt),
-   *   STATE when `options.model` is not the model that built the index.
+   *   STATE when `options.model` is not the model that built the index or `options.dim` is not its dim.
    */
   static async open(target: string, options: OpenIndexOptions = {}): Promise<EmbeddingIndex> {
     const fn = 'EmbeddingIndex.open';
     const store = await openStore(target, options, fn);
     const index = new EmbeddingIndex(store, await store.readMeta());
-    if (options.model !== undefined) {
-      try {
-        index.checkModel(options.model, fn);
-      } catch (err) {
-        await store.close();
-        throw err;
+    try {
+      if (options.model !== undefined) index.checkModel(options.model, fn);
+      if (options.dim !== undefined && options.dim !== index.dim) {
+        const damaged = options.model !== undefined ? ": the index's description is damaged (it names the model that embeds with another size); rebuild it with index build" : '';
+        throw new ContrastiveError('STATE', `${fn}: the index ${index.where} records embeddings of dim ${index.dim}, but the model embeds dim ${options.dim}${damaged}`);
       }
+    } catch (err) {
+      await store.close();
+      throw err;
     }
     return index;
   }
@@ -393,6 +401,12 @@ export class EmbeddingIndex {
     if (this.mirror && this.mirror.revision === revision) return this.mirror;
     this.disposeMirror();
     const all = await store.loadAll();
+    // add() refuses non-finite vectors; one found here was written by something else, and would rank as NaN silently
+    const bad = all.vectors.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const item = all.items[Math.floor(bad / this.dim)];
+      throw new ContrastiveError('INVALID_DATA', `${fn}: the index ${this.where} is damaged: item '${item?.id}' holds a non-finite value (${all.vectors[bad]}); remove it (index remove) or rebuild the index`);
+    }
     this.mirror = { revision: all.revision, items: all.items, vectors: all.vectors, gallery: null, byLabel: new Map() };
     return this.mirror;
   }

@@ -14,6 +14,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { firstLine, loadPackage } from '@contrastive/kernels/internal/optional-package.js';
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
+import { checkUserFile } from '@contrastive/node/internal/util/user-file.js';
 import {
   INDEX_FORMAT,
   INDEX_FORMAT_VERSION,
@@ -185,9 +186,16 @@ export class SqliteStore implements IndexStore {
   /**
    * Opens an existing index file.
    *
-   * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA for a file that is not an index or is corrupt, UNSUPPORTED for a newer format.
+   * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_ARGUMENT for a folder, FIFO or device (SQLite would block on a FIFO),
+   *   INVALID_DATA for a file that is not an index or is corrupt, UNSUPPORTED for a newer format.
    */
   static async open(file: string, fn = 'EmbeddingIndex.open'): Promise<SqliteStore> {
+    try {
+      await checkUserFile(file, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'index file', fn });
+    } catch (err) {
+      if (!(err instanceof ContrastiveError) || err.code !== 'NOT_FOUND') throw err;
+      // a missing file: openDatabase says so in its own words
+    }
     const db = openDatabase(file, true, fn);
     const store = new SqliteStore(db, file);
     try {
@@ -220,7 +228,13 @@ export class SqliteStore implements IndexStore {
       if (!table) throw new ContrastiveError('INVALID_DATA', `${fn}: '${this.where}' is a SQLite database but not a contrastive index (no ${META_TABLE} table)`);
       return db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'meta'`).get() as { value: string } | undefined;
     });
-    this.meta = parseMeta(row?.value, this.where, fn);
+    const meta = parseMeta(row?.value, this.where, fn);
+    // The description must fit what is stored: one item tells (a CHECK constraint keeps all items one size).
+    const sample = this.run(fn, (db) => db.prepare(`SELECT id, length(embedding) AS bytes FROM ${ITEMS_TABLE} LIMIT 1`).get() as { id: string; bytes: number } | undefined);
+    if (sample && sample.bytes !== meta.dim * 4) {
+      throw new ContrastiveError('INVALID_DATA', `${fn}: the index '${this.where}' is damaged: its description says dim ${meta.dim}, but its items hold ${sample.bytes / 4} values (item '${sample.id}')`);
+    }
+    this.meta = meta;
     return this.meta;
   }
 

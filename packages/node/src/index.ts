@@ -1,5 +1,6 @@
 /**
- * @contrastive/node: contrastive in Node. Backend set-up (wasm binaries from
+ * @contrastive/node: contrastive in Node. Reading user files safely (regular files
+ * only, with a size cap), backend set-up (wasm binaries from
  * node_modules, our kernels registered), datasets on disk (MNIST, Fashion-MNIST, IDX,
  * image folders, pairs CSV), model bundles and checkpoints on disk, ONNX export and
  * runtime, embedding files, and the HTML report.
@@ -8,6 +9,16 @@
  * @module @contrastive/node
  */
 export { writeFileAtomic, writeDirAtomic, recoverDirAtomic } from 'contrastive/internal/util/atomic.js';
+export {
+  readUserFile,
+  readUserText,
+  openUserFile,
+  checkUserFile,
+  formatBytes,
+  USER_FILE_LIMITS,
+  type UserFileOptions,
+  type OpenUserFile,
+} from './util/user-file.js';
 export * from './engine/index.js';
 export { loadOnnxRuntime, type OrtModule } from '@contrastive/kernels';
 export { saveBundle, loadBundle, readManifest, updateManifest, type BundleInfo, type ManifestPatch } from './models/bundle.js';

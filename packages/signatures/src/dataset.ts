@@ -126,22 +126,15 @@ export function splitSignatureWriters(data: SignatureDataset, options: WriterSpl
   return { train: subsetSignatures(data, idx.train), validation: subsetSignatures(data, idx.validation), test: subsetSignatures(data, idx.test) };
 }
 
-/** Pairs of signatures as a {@link PairDataset} (rows copied), the form the trainer takes fixed pairs in. @group Pairs and evaluation */
+/** Pairs of signatures as a {@link PairDataset}, the form the trainer takes fixed pairs in (the signatures are shared, not copied per pair). @group Pairs and evaluation */
 export function signaturePairDataset(data: SignatureDataset, pairs: SignaturePairs): PairDataset & { kind: Uint8Array } {
-  const size = exampleSize(data.inputShape);
-  const n = pairs.labels.length;
-  const a = new Float32Array(n * size);
-  const b = new Float32Array(n * size);
-  for (let k = 0; k < n; k++) {
-    a.set(data.x.subarray(pairs.i[k] * size, (pairs.i[k] + 1) * size), k * size);
-    b.set(data.x.subarray(pairs.j[k] * size, (pairs.j[k] + 1) * size), k * size);
-  }
   const src = data.sources;
   return {
     name: `${data.name} pairs`,
     inputShape: data.inputShape.slice(),
-    a,
-    b,
+    x: data.x,
+    a: Int32Array.from(pairs.i),
+    b: Int32Array.from(pairs.j),
     labels: pairs.labels.slice(),
     kind: pairs.kind.slice(),
     ...(src ? { sources: Array.from(pairs.i, (i, k) => `${src[i]} | ${src[pairs.j[k]]}`) } : {}),

@@ -64,6 +64,9 @@ export function signaturePreprocessing(options: Partial<SignaturePreprocessing> 
   return parsed.data;
 }
 
+/** The most points a signature resampled at a rate may have (200 s at 100 Hz): a longer one is taken for bad times, not allocated. @group Preprocessing */
+export const MAX_RESAMPLED_POINTS = 20_000;
+
 /** A preprocessed signature: `length` points of `features` values, row-major. @group Preprocessing */
 export interface SignatureSequence {
   data: Float32Array;
@@ -90,10 +93,11 @@ function interpolate(t: Float64Array, v: ArrayLike<number>, q: number, k: number
  * A signature whose points all share one timestamp is resampled by point index.
  * @group Preprocessing
  */
-export function preprocessSignature(trajectory: Trajectory, preprocessing: SignaturePreprocessing): SignatureSequence {
+export function preprocessSignature(trajectory: Trajectory, preprocessing: SignaturePreprocessing, source = 'the signature'): SignatureSequence {
+  const fn = 'preprocessSignature';
   const p = preprocessing;
   const n = trajectory.x.length;
-  check(n >= 1, 'preprocessSignature', 'the trajectory has no points');
+  check(n >= 1, fn, `${source}: the trajectory has no points`);
   let t = trajectory.t;
   let duration = t[n - 1] - t[0];
   const timed = duration > 0;
@@ -101,9 +105,16 @@ export function preprocessSignature(trajectory: Trajectory, preprocessing: Signa
     t = Float64Array.from({ length: n }, (_, k) => k);
     duration = Math.max(1, n - 1);
   }
-  const length = p.length ?? Math.max(2, Math.floor((duration / 1000) * p.rateHz!) + 1);
+  const resampled = p.length ?? Math.max(2, Math.floor((duration / 1000) * p.rateHz!) + 1);
+  if (!(resampled <= MAX_RESAMPLED_POINTS)) {
+    throw new ContrastiveError('INVALID_DATA', `${fn}: ${source} lasts ${(duration / 1000).toPrecision(3)} s: resampled at ${p.rateHz} Hz it would have ${resampled.toPrecision(3)} points, more than ${MAX_RESAMPLED_POINTS} (are the times in milliseconds?)`);
+  }
+  const length = resampled;
 
-  // Centre and scale from the pen-down points.
+  // Centre and scale from the pen-down points. Running means and a scale taken
+  // relative to the largest deviation never overflow: a signature in device
+  // units of 1e300 normalises exactly as the same signature in units of 1
+  // (summing squares of such coordinates gave Infinity, scaling it to a dot).
   let cx = 0;
   let cy = 0;
   let down = 0;
@@ -113,21 +124,24 @@ export function preprocessSignature(trajectory: Trajectory, preprocessing: Signa
   for (let k = 0; k < n; k++) {
     maxP = Math.max(maxP, trajectory.pressure[k]);
     if (!trajectory.penDown[k]) continue;
-    cx += trajectory.x[k];
-    cy += trajectory.y[k];
+    down++;
+    cx += (trajectory.x[k] - cx) / down;
+    cy += (trajectory.y[k] - cy) / down;
     minY = Math.min(minY, trajectory.y[k]);
     maxY = Math.max(maxY, trajectory.y[k]);
-    down++;
   }
-  cx /= down;
-  cy /= down;
   let scale = 1;
   if (p.size === 'rms') {
+    let m = 0;
+    for (let k = 0; k < n; k++) if (trajectory.penDown[k]) m = Math.max(m, Math.abs(trajectory.x[k] - cx), Math.abs(trajectory.y[k] - cy));
     let ss = 0;
-    for (let k = 0; k < n; k++) if (trajectory.penDown[k]) ss += (trajectory.x[k] - cx) ** 2 + (trajectory.y[k] - cy) ** 2;
-    scale = Math.sqrt(ss / down);
+    if (m > 0 && Number.isFinite(m)) for (let k = 0; k < n; k++) if (trajectory.penDown[k]) ss += ((trajectory.x[k] - cx) / m) ** 2 + ((trajectory.y[k] - cy) / m) ** 2;
+    scale = m * Math.sqrt(ss / down);
   } else if (p.size === 'height') {
     scale = maxY - minY;
+  }
+  if (Number.isNaN(scale) || scale === Infinity) {
+    throw new ContrastiveError('INVALID_DATA', `${fn}: ${source}: its pen-down points span more than a double holds (coordinates near 1e308); scale them down`);
   }
   if (!(scale > 0)) scale = 1; // a dot: nothing to scale
   if (p.position === 'none') cx = cy = 0;
@@ -171,6 +185,14 @@ export function preprocessSignature(trajectory: Trajectory, preprocessing: Signa
       }
       data[i * F + f] = v;
     }
+  }
+  // float32 holds what the model sees: a value beyond its range (device units of 1e300 with size 'none') becomes Infinity
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new ContrastiveError(
+      'INVALID_DATA',
+      `${fn}: ${source}: feature '${p.features[bad % F]}' of point ${Math.floor(bad / F)} is ${data[bad]} after preprocessing (beyond float32: are the coordinates or times absurdly large?)`,
+    );
   }
   return { data, length, features: F };
 }

@@ -1,7 +1,6 @@
 /** Reading one online-signature file, whatever its format. */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import { parseSvc2004 } from './svc2004.js';
 import { parseTrajectoryCsv, parseTrajectoryJson } from './simple-formats.js';
 import type { Trajectory } from './trajectory.js';
@@ -32,21 +31,16 @@ export function isSignatureFile(file: string): boolean {
 
 /**
  * Reads an online signature: .csv and .json in the simple format, anything
- * else as SVC2004 text.
+ * else as SVC2004 text. Only a regular file of at most
+ * USER_FILE_LIMITS.signature bytes is read.
  *
- * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA naming the file and line for a bad one
+ * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_ARGUMENT for a
+ *   folder, FIFO or device, INVALID_DATA naming the file (and line) for a bad or too large one
  *   (an image says it is one: an online signature is a pen trajectory, not a scan).
  * @group Reading and writing
  */
 export async function readSignatureFile(file: string): Promise<Trajectory> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ContrastiveError('NOT_FOUND', `${file}: no such file`, { cause: err });
-    throw new ContrastiveError('INVALID_DATA', `${file}: cannot read (${code ?? String(err)})`, { cause: err });
-  }
+  const text = await readUserText(file, { maxBytes: USER_FILE_LIMITS.signature, what: 'signature' });
   const image = imageFormatOf(text);
   if (image) {
     throw new ContrastiveError(

@@ -16,6 +16,7 @@
 import { parse } from 'csv-parse/sync';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { packTrajectory, type Trajectory, type TrajectoryPoint } from './trajectory.js';
+import { echoValue } from 'contrastive/internal/util/format.js';
 
 const ALIASES: Record<string, keyof TrajectoryPoint> = {
   x: 'x',
@@ -76,7 +77,7 @@ export function parseTrajectoryCsv(text: string, source: string): Trajectory {
     return key;
   });
   if (new Set(keys).size !== keys.length) throw new ContrastiveError('INVALID_DATA', `${source}: line 1: a column appears twice in '${rows[0].join(',')}'`);
-  if (!keys.includes('x') || !keys.includes('y')) throw new ContrastiveError('INVALID_DATA', `${source}: line 1: the header needs columns x and y, got '${rows[0].join(',')}'`);
+  if (!keys.includes('x') || !keys.includes('y')) throw new ContrastiveError('INVALID_DATA', `${source}: line 1: the header needs columns x and y, got '${echoValue(rows[0].join(','))}'`);
   if (rows.length === 1) throw new ContrastiveError('INVALID_DATA', `${source}: empty signature (a header and no points)`);
   const points = rows.slice(1).map((row, k) => {
     const where = `${source}: line ${k + 2}`;
@@ -110,7 +111,7 @@ export function parseTrajectoryJson(text: string, source: string): Trajectory {
       if (p.length < 2 || p.length > 5) throw new ContrastiveError('INVALID_DATA', `${where}: expected [x, y, t?, pressure?, pen?], got ${p.length} values`);
       return toPoint({ x: p[0], y: p[1], t: p[2], pressure: p[3], penDown: p[4] }, k, where);
     }
-    if (typeof p !== 'object' || p === null) throw new ContrastiveError('INVALID_DATA', `${where}: expected an object or an array, got ${JSON.stringify(p)}`);
+    if (typeof p !== 'object' || p === null) throw new ContrastiveError('INVALID_DATA', `${where}: expected an object or an array, got ${echoValue(JSON.stringify(p) ?? String(p))}`);
     const values: Partial<Record<keyof TrajectoryPoint, unknown>> = {};
     for (const [name, v] of Object.entries(p)) {
       const key = ALIASES[name.toLowerCase()];

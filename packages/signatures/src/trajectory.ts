@@ -35,7 +35,7 @@ export function pointCount(trajectory: Trajectory): number {
 /**
  * Packs points into a {@link Trajectory}, checking what every later step relies
  * on: at least one point, finite values, non-decreasing time, pressure >= 0, and
- * at least one point with the pen down.
+ * pen-down points at two places at least (a stroke, not a dot).
  *
  * @param source file (or other origin) named in error messages.
  * @param at where point k is in the source, for messages (default `line k+1`).
@@ -70,5 +70,17 @@ export function packTrajectory(points: readonly TrajectoryPoint[], source: strin
     if (p.penDown) down++;
   }
   if (down === 0) throw new ContrastiveError('INVALID_DATA', `${source}: empty signature (the pen never touches the tablet in ${n} points)`);
+  // A dot has no shape to compare: it would match any other dot (or a signature scaled out of range) at distance 0.
+  let spread = false;
+  let first = -1;
+  for (let k = 0; k < n && !spread; k++) {
+    if (!tr.penDown[k]) continue;
+    if (first < 0) first = k;
+    else spread = tr.x[k] !== tr.x[first] || tr.y[k] !== tr.y[first];
+  }
+  if (!spread) {
+    const what = down === 1 ? 'one pen-down point' : `${down} pen-down points, all at (${tr.x[first]}, ${tr.y[first]})`;
+    throw new ContrastiveError('INVALID_DATA', `${source}: not a signature: ${what} is a dot, not a stroke (a signature needs pen-down points at two places at least)`);
+  }
   return tr;
 }

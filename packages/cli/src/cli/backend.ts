@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { choices, oneOf, optionWithDefault } from './options.js';
+import { say, jsonText } from './output.js';
 
 export function registerBackendCommand(program: Command): void {
   program
@@ -20,7 +21,7 @@ export function registerBackendCommand(program: Command): void {
       // Our kernels run on the wasm backend only; elsewhere TF.js's own kernels do.
       const kernels = name === 'wasm' ? { conv: convEngine(), matmul: matMulEngine() } : null;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ backend: name, simd, kernels }) + '\n');
+        process.stdout.write(jsonText({ backend: name, simd, kernels }) + '\n');
         return;
       }
       const lines = [`backend: ${name}${simd === undefined ? '' : simd ? ' (SIMD)' : ' (no SIMD)'}`];
@@ -31,6 +32,6 @@ export function registerBackendCommand(program: Command): void {
       } else {
         lines.push(`kernels: TF.js's own on ${name} (ours run on wasm)`);
       }
-      process.stdout.write(lines.join('\n') + '\n');
+      say(lines.join('\n') + '\n');
     });
 }

@@ -3,7 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { CalibrationTarget } from 'contrastive/internal/eval/calibration.js';
 import { addBundleDataOptions, openForData, splitWarning, type BundleDataCliOptions } from './bundle-options.js';
 import { optionWithDefault } from './options.js';
-import { signed, toJson } from './output.js';
+import { signed, toJson, say, warn } from './output.js';
+import { echoValue } from 'contrastive/internal/util/format.js';
 
 /** Parses 'accuracy', 'eer' or 'far=RATE' (RATE in (0, 1), e.g. far=1e-3). */
 export function calibrationTarget(value: string): CalibrationTarget {
@@ -12,7 +13,7 @@ export function calibrationTarget(value: string): CalibrationTarget {
   const m = /^far=(.+)$/.exec(v);
   const far = m ? Number(m[1]) : NaN;
   if (!m || !Number.isFinite(far) || far <= 0 || far >= 1) {
-    throw new InvalidArgumentError(`expected accuracy, eer or far=RATE with RATE in (0, 1) such as far=1e-3, got '${value}'`);
+    throw new InvalidArgumentError(`expected accuracy, eer or far=RATE with RATE in (0, 1) such as far=1e-3, got '${echoValue(value)}'`);
   }
   return { kind: 'far', far };
 }
@@ -41,7 +42,7 @@ export function registerCalibrateCommand(program: Command): void {
           return;
         }
         const c = r.calibration;
-        process.stdout.write(
+        say(
           [
             `wrote ${bundle.dir}/manifest.json`,
             `  threshold    ${r.threshold.toPrecision(6)}  (was ${before === null ? 'none' : before.toPrecision(6)})`,
@@ -50,7 +51,7 @@ export function registerCalibrateCommand(program: Command): void {
             `  p(same | d)  1 / (1 + exp(${c.probability.a.toPrecision(6)} * d${signed(c.probability.b)}))`,
           ].join('\n') + '\n',
         );
-        if (warning) process.stderr.write(`contrastive: ${warning}\n`);
+        if (warning) warn(`contrastive: ${warning}\n`);
       } finally {
         bundle.network.dispose();
       }

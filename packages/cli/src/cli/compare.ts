@@ -6,6 +6,7 @@ import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
 import { choices, dflt, oneOf, positiveNumber } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
+import { say, jsonText } from './output.js';
 
 interface CompareCliOptions extends Omit<TrainCliOptions, 'loss' | 'resume'> {
   losses?: LossName[];
@@ -75,8 +76,8 @@ export function registerCompareCommand(program: Command): void {
           progress.onEvent,
         );
         progress.stop();
-        if (json) process.stdout.write(JSON.stringify({ type: 'done', ...result }) + '\n');
-        else process.stdout.write(compareMarkdown(result) + `\nwritten: ${result.outDir}/compare.md, ${result.outDir}/compare.json${result.reportFile ? `, ${result.reportFile}` : ''}\n`);
+        if (json) process.stdout.write(jsonText({ type: 'done', ...result }) + '\n');
+        else say(compareMarkdown(result) + `\nwritten: ${result.outDir}/compare.md, ${result.outDir}/compare.json${result.reportFile ? `, ${result.reportFile}` : ''}\n`);
       } finally {
         progress.stop();
       }

@@ -5,11 +5,12 @@ import { EMBEDDINGS_FORMATS, embeddingsFormatOf, type EmbeddingsFormat } from '@
 import { addBundleDataOptions, openForData, openModel, splitWarning, type BundleDataCliOptions } from './bundle-options.js';
 import { checkDatasetOptions } from './training-options.js';
 import { choices, oneOf } from './options.js';
-import { toJson } from './output.js';
+import { toJson, say, warn } from './output.js';
 
 interface EmbedCliOptions extends BundleDataCliOptions {
   out: string;
   format?: EmbeddingsFormat;
+  force?: boolean;
 }
 
 export function registerEmbedCommand(program: Command): void {
@@ -20,6 +21,7 @@ export function registerEmbedCommand(program: Command): void {
   addBundleDataOptions(cmd, 'all', false)
     .requiredOption('--out <file>', 'output file: .npy (float32 [rows, dim], rows in data order) or .jsonl (one { index, source, label, embedding } per line)')
     .option('--format <name>', `${choices(EMBEDDINGS_FORMATS)} (default: from the --out extension)`, oneOf(EMBEDDINGS_FORMATS))
+    .option('--force', 'replace an --out file that already exists (never the bundle, an image or the dataset read)')
     .action(async (files: string[], o: EmbedCliOptions) => {
       const format = o.format ?? embeddingsFormatOf(o.out);
       if (format === null) throw new ContrastiveError('INVALID_ARGUMENT', `--out ${o.out}: cannot tell the format from the extension; name it .npy or .jsonl, or pass --format`);
@@ -33,12 +35,12 @@ export function registerEmbedCommand(program: Command): void {
       const { embedToFile } = await import('../jobs/embed.js');
       const { bundle, dataset, data } = files.length > 0 ? { bundle: await openModel(o, 'embed'), dataset: undefined, data: undefined } : await openForData(o, 'embed');
       try {
-        const r = await embedToFile(bundle, files.length > 0 ? { files } : { dataset: dataset!, split: data!.split, load: data!.load, runSplit: data!.runSplit }, o.out, format);
+        const r = await embedToFile(bundle, files.length > 0 ? { files } : { dataset: dataset!, split: data!.split, load: data!.load, runSplit: data!.runSplit }, o.out, format, { force: o.force });
         const warning = r.runSplit ? splitWarning(o.split, r.runSplit) : null;
         if (o.json) process.stdout.write(toJson({ model: bundle.dir, ...r, warnings: warning ? [warning] : [] }) + '\n');
         else {
-          process.stdout.write(`wrote ${r.file}: ${r.rows} embeddings of dimension ${r.dim} (${r.format})\n`);
-          if (warning) process.stderr.write(`contrastive: ${warning}\n`);
+          say(`wrote ${r.file}: ${r.rows} embeddings of dimension ${r.dim} (${r.format})\n`);
+          if (warning) warn(`contrastive: ${warning}\n`);
         }
       } finally {
         bundle.network.dispose();

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { BundleEvaluation } from '../jobs/evaluate-bundle.js';
 import { addBundleDataOptions, openForData, splitWarning, type BundleDataCliOptions } from './bundle-options.js';
-import { f4, toJson } from './output.js';
+import { f4, toJson, say, warn } from './output.js';
 import { progressMode, taskProgress } from './progress.js';
 
 /**
@@ -64,7 +64,7 @@ function printTable(model: string, r: BundleEvaluation): void {
     lines.push('', 'retrieval: - (a pairs dataset has no class labels)');
   }
   if (r.reportFile) lines.push('', `report: ${r.reportFile}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  say(lines.join('\n') + '\n');
 }
 
 export function registerEvalCommand(program: Command): void {
@@ -92,7 +92,7 @@ export function registerEvalCommand(program: Command): void {
         } else {
           printTable(bundle.dir, r);
           const split = splitWarning(r.split, r.runSplit);
-          if (split) process.stderr.write(`contrastive: ${split}\n`);
+          if (split) warn(`contrastive: ${split}\n`);
         }
       } finally {
         bundle.network.dispose();

@@ -8,7 +8,7 @@ import type { FaceModel } from '@contrastive/faces/internal/pretrained.js';
 import type { FaceCache } from '@contrastive/faces/internal/cache.js';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 import { resolveModelDir } from './bundle-options.js';
-import { plural, signed } from './output.js';
+import { plural, signed, say, jsonText } from './output.js';
 import { progressMode, taskProgress } from './progress.js';
 
 interface FaceVerifyCliOptions {
@@ -77,13 +77,12 @@ export function registerFaceCommand(program: Command): void {
         const r = await verifyFaces(a, b, { model, faceA: o.faceA, faceB: o.faceB, cache: await cacheOf(o) });
         if (o.json) {
           process.stdout.write(
-            JSON.stringify({ distance: r.distance, threshold: r.threshold, same: r.same, probability: r.probability, faces: r.faces, chosen: r.chosen, detector: r.detector, warnings: r.warnings }) + '\n',
+            jsonText({ distance: r.distance, threshold: r.threshold, same: r.same, probability: r.probability, faces: r.faces, chosen: r.chosen, detector: r.detector, warnings: r.warnings }) + '\n',
           );
         } else {
           const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
           const which = `A face ${r.chosen.a} of ${r.faces.a.length}, B face ${r.chosen.b} of ${r.faces.b.length}`;
-          process.stdout.write(
-            `${r.same ? 'same person' : 'different people'}: distance ${r.distance.toFixed(4)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toFixed(4)}${p} (${which}; ${model.source === 'pretrained' ? 'pretrained descriptor' : `model ${model.source}`}, ${r.detector})\n`,
+          say(`${r.same ? 'same person' : 'different people'}: distance ${r.distance.toFixed(4)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toFixed(4)}${p} (${which}; ${model.source === 'pretrained' ? 'pretrained descriptor' : `model ${model.source}`}, ${r.detector})\n`,
           );
           printWarnings(r.warnings);
         }
@@ -116,10 +115,10 @@ export function registerFaceCommand(program: Command): void {
         progress.stop();
       }
       if (o.json) {
-        process.stdout.write(JSON.stringify(r) + '\n');
+        process.stdout.write(jsonText(r) + '\n');
         return;
       }
-      process.stdout.write(`enrolled ${plural(r.added.length, 'face')} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}; faces found by the ${r.detector}\n`);
+      say(`enrolled ${plural(r.added.length, 'face')} of ${r.name} (${r.enrolled} in all) in ${r.index}, which holds ${r.total}; faces found by the ${r.detector}\n`);
       printSkipped(r.skipped);
       printWarnings(r.warnings);
     });
@@ -141,11 +140,11 @@ export function registerFaceCommand(program: Command): void {
       const { identifyFace } = await import('../jobs/face-identify.js');
       const r = await identifyFace(o.index, image, { model: o.model && resolveModelDir(o.model), face: o.face, threshold: o.threshold, k: o.k, cache: await cacheOf(o) });
       if (o.json) {
-        process.stdout.write(JSON.stringify(r) + '\n');
+        process.stdout.write(jsonText(r) + '\n');
       } else {
         const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
         const who = r.name === null ? `unknown (nearest: ${r.neighbours[0].name ?? '?'})` : r.name;
-        process.stdout.write(`${who}: distance ${r.distance.toFixed(4)} ${r.name === null ? '>' : '<='} threshold ${r.threshold.toFixed(4)}${p} (${r.detector})\n`);
+        say(`${who}: distance ${r.distance.toFixed(4)} ${r.name === null ? '>' : '<='} threshold ${r.threshold.toFixed(4)}${p} (${r.detector})\n`);
         printWarnings(r.warnings);
       }
     });

@@ -13,6 +13,7 @@ import { intList, oneOf, positiveInt } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
 import { resolveModelDir } from './bundle-options.js';
 import { progressMode, taskProgress, type TaskProgress } from './progress.js';
+import { say, jsonText } from './output.js';
 
 async function initBackend(choice: BackendChoice): Promise<void> {
   const { initBackend: init } = await import('@contrastive/node/internal/engine/backend.js');
@@ -65,7 +66,7 @@ export function registerIndexCommand(program: Command): void {
   common(
     index
       .command('build')
-      .description('embed a dataset split with a bundle and write a new index (replaces the target when done)')
+      .description('embed a dataset split with a bundle and write a new index (an index already at --out is replaced only with --force)')
       .requiredOption('--model <dir>', 'model bundle directory, or a run directory (its model/ bundle is used)')
       .requiredOption('--dataset <spec>', 'mnist | fashion-mnist | idx:DIR | folder:DIR')
       .requiredOption('--out <target>', TARGET)
@@ -74,8 +75,9 @@ export function registerIndexCommand(program: Command): void {
       .option('--data-dir <dir>', 'where fashion-mnist lives')
       .option('--hnsw', 'also build a pgvector HNSW index for --mode approximate (PostgreSQL)')
       .option('--batch-size <n>', 'examples embedded per batch', positiveInt, 1024)
+      .option('--force', 'replace an index already at --out (its items, those added with index add included, are lost)')
       .option('--json', 'print one JSON object (progress as JSON lines on stderr)'),
-  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number }) => {
+  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number; force?: boolean }) => {
     await initBackend(o.backend);
     const bar = progressOf(o.json);
     let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
@@ -88,6 +90,7 @@ export function registerIndexCommand(program: Command): void {
         classes: o.classes,
         load: { dataDir: o.dataDir },
         out: o.out,
+        force: o.force,
         hnsw: o.hnsw,
         batchSize: o.batchSize,
         connectTimeoutMs: o.connectTimeout,
@@ -96,8 +99,8 @@ export function registerIndexCommand(program: Command): void {
     } finally {
       bar.stop();
     }
-    if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-    else process.stdout.write(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
+    if (o.json) process.stdout.write(jsonText(r) + '\n');
+    else say(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
   });
 
   common(
@@ -119,8 +122,8 @@ export function registerIndexCommand(program: Command): void {
     } finally {
       bar.stop();
     }
-    if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-    else process.stdout.write(`added ${r.added} items; the index holds ${r.items}\n`);
+    if (o.json) process.stdout.write(jsonText(r) + '\n');
+    else say(`added ${r.added} items; the index holds ${r.items}\n`);
   });
 
   common(
@@ -166,9 +169,9 @@ export function registerIndexCommand(program: Command): void {
     for (const a of answers) {
       if (o.json) {
         const results = a.results.map(({ id, label, source, distance }) => ({ id, label, source, distance }));
-        process.stdout.write(JSON.stringify(answers.length === 1 ? { results } : { query: a.query, results }) + '\n');
+        process.stdout.write(jsonText(answers.length === 1 ? { results } : { query: a.query, results }) + '\n');
       } else {
-        process.stdout.write(`${a.query}:\n${a.results.map(hitLine).join('\n') || '  (no items)'}\n`);
+        say(`${a.query}:\n${a.results.map(hitLine).join('\n') || '  (no items)'}\n`);
       }
     }
   });
@@ -184,11 +187,11 @@ export function registerIndexCommand(program: Command): void {
       try {
         const s = await ix.stats();
         if (o.json) {
-          process.stdout.write(JSON.stringify(s) + '\n');
+          process.stdout.write(jsonText(s) + '\n');
           return;
         }
         const labels = s.labels.slice(0, 20).map((l) => `${l.label ?? '(none)'}: ${l.count}`).join(', ');
-        process.stdout.write(
+        say(
           [
             `${s.where} (${s.store}${s.approximateIndex ? ', HNSW index' : ''})`,
             `items ${s.items}, dim ${s.dim}, distance ${s.distance}`,
@@ -211,7 +214,7 @@ export function registerIndexCommand(program: Command): void {
       const ix = await openIndex(o.index, o.connectTimeout);
       try {
         await ix.remove(ids);
-        process.stdout.write(`removed ${ids.length} items; the index holds ${(await ix.stats()).items}\n`);
+        say(`removed ${ids.length} items; the index holds ${(await ix.stats()).items}\n`);
       } finally {
         await ix.close();
       }
@@ -235,12 +238,12 @@ export function registerIndexCommand(program: Command): void {
         progress.stop();
       }
       if (o.json) {
-        process.stdout.write(JSON.stringify(r) + '\n');
+        process.stdout.write(jsonText(r) + '\n');
         return;
       }
       const f = (x: number): string => x.toFixed(4);
       const line = (name: string, m: typeof r.fromIndex): string =>
         `${name.padEnd(20)} P@1 ${f(m.precisionAt1)}  R-precision ${f(m.rPrecision)}  MAP@R ${f(m.mapAtR)}  Recall@1/5/10 ${f(m.recallAtK[1])}/${f(m.recallAtK[5])}/${f(m.recallAtK[10])}`;
-      process.stdout.write(`${r.fromIndex.queries} queries over ${r.items} items (${r.seconds.toFixed(1)} s)\n${line('index answers', r.fromIndex)}\n${line('retrievalMetrics', r.reference)}\n`);
+      say(`${r.fromIndex.queries} queries over ${r.items} items (${r.seconds.toFixed(1)} s)\n${line('index answers', r.fromIndex)}\n${line('retrievalMetrics', r.reference)}\n`);
     });
 }

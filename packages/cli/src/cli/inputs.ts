@@ -13,6 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { echoValue } from 'contrastive/internal/util/format.js';
 import type { PairInput } from '../jobs/verify-pair.js';
 
 /** The row forms, for help texts and messages. */
@@ -27,11 +28,11 @@ export function parsePairInput(text: string, which: string): PairInput {
   if (!m) return { kind: 'file', path: text }; // reported as a missing file when read
   const [, dataset, part, index] = m as unknown as [string, 'mnist' | 'fashion-mnist', string | undefined, string];
   if (!/^\d+$/.test(index)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': the row index must be a non-negative integer, got '${index}' (forms: ${ROW_FORMS})`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${echoValue(text)}': the row index must be a non-negative integer, got '${echoValue(index)}' (forms: ${ROW_FORMS})`);
   }
   const parts = dataset === 'mnist' ? ['train', 'validation', 'test'] : ['train', 'validation', 'test', 't10k'];
   if (part !== undefined && !parts.includes(part)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${text}': unknown part '${part}' of ${dataset} (expected ${parts.join(', ')}; forms: ${ROW_FORMS})`);
+    throw new ContrastiveError('INVALID_ARGUMENT', `verify: ${which} '${echoValue(text)}': unknown part '${echoValue(part)}' of ${dataset} (expected ${parts.join(', ')}; forms: ${ROW_FORMS})`);
   }
   return { kind: 'row', dataset, part: part as 'train' | 'validation' | 'test' | 't10k' | undefined, index: Number(index) };
 }

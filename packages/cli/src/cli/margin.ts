@@ -5,7 +5,7 @@ import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP
 import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, type TrainCliOptions } from './training-options.js';
 import { oneOf, optionWithDefault } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
-import { plural } from './output.js';
+import { plural, say, jsonText } from './output.js';
 
 interface MarginCliOptions extends Omit<TrainCliOptions, 'loss' | 'margin' | 'resume'> {
   loss: 'contrastive' | 'triplet';
@@ -39,7 +39,7 @@ function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => strin
     `sweep: ${r.outDir}/sweep.json`,
     ...(r.reportFile ? [`report: ${r.reportFile}`] : []),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  say(lines.join('\n') + '\n');
 }
 
 export function registerMarginCommand(program: Command): void {
@@ -72,7 +72,7 @@ export function registerMarginCommand(program: Command): void {
           progress.onEvent,
         );
         progress.stop();
-        if (json) process.stdout.write(JSON.stringify({ type: 'done', ...result }) + '\n');
+        if (json) process.stdout.write(jsonText({ type: 'done', ...result }) + '\n');
         else printSweep(result, marginSweepTable);
       } finally {
         progress.stop();

@@ -6,6 +6,7 @@
  * the constants the code uses.
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { echoValue } from 'contrastive/internal/util/format.js';
 
 function number(value: string): number {
   return value.trim() === '' ? NaN : Number(value);
@@ -13,44 +14,44 @@ function number(value: string): number {
 
 export function positiveInt(value: string): number {
   const n = number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${echoValue(value)}'`);
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${echoValue(value)}'`);
   return n;
 }
 
 export function positiveNumber(value: string): number {
   const n = number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${echoValue(value)}'`);
   return n;
 }
 
 export function nonNegativeNumber(value: string): number {
   const n = number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got '${value}'`);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got '${echoValue(value)}'`);
   return n;
 }
 
 export function finiteNumber(value: string): number {
   const n = number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${echoValue(value)}'`);
   return n;
 }
 
 export function fraction(value: string): number {
   const n = number(value);
-  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${echoValue(value)}'`);
   return n;
 }
 
 /** A fraction of a split: in (0, 1). */
 export function openFraction(value: string): number {
   const n = number(value);
-  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a number in (0, 1), got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a number in (0, 1), got '${echoValue(value)}'`);
   return n;
 }
 
@@ -58,7 +59,7 @@ export function intList(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
   const out = parts.map(Number);
   if (parts.some((s) => s === '') || out.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new InvalidArgumentError(`expected a comma-separated list of non-negative integers, got '${value}'`);
+    throw new InvalidArgumentError(`expected a comma-separated list of non-negative integers, got '${echoValue(value)}'`);
   }
   return out;
 }
@@ -66,13 +67,13 @@ export function intList(value: string): number[] {
 /** A comma-separated list of positive integers (layer widths). */
 export function widthList(value: string): number[] {
   const out = intList(value);
-  if (out.some((n) => n < 1)) throw new InvalidArgumentError(`expected a comma-separated list of positive integers, got '${value}'`);
+  if (out.some((n) => n < 1)) throw new InvalidArgumentError(`expected a comma-separated list of positive integers, got '${echoValue(value)}'`);
   return out;
 }
 
 export function oneOf<T extends string>(names: readonly T[]): (value: string) => T {
   return (value: string) => {
-    if (!(names as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${names.join(', ')}, got '${value}'`);
+    if (!(names as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${names.join(', ')}, got '${echoValue(value)}'`);
     return value as T;
   };
 }
@@ -80,17 +81,17 @@ export function oneOf<T extends string>(names: readonly T[]): (value: string) =>
 /** 1 (grayscale) or 3 (RGB). */
 export function channelCount(value: string): 1 | 3 {
   const n = number(value);
-  if (n !== 1 && n !== 3) throw new InvalidArgumentError(`expected 1 (grayscale) or 3 (RGB), got '${value}'`);
+  if (n !== 1 && n !== 3) throw new InvalidArgumentError(`expected 1 (grayscale) or 3 (RGB), got '${echoValue(value)}'`);
   return n;
 }
 
 /** Parses 'WxH' or 'N' (square) into [height, width]. */
 export function imageSize(value: string): [number, number] {
   const m = /^(\d+)(?:x(\d+))?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`expected WIDTHxHEIGHT or N, got '${value}'`);
+  if (!m) throw new InvalidArgumentError(`expected WIDTHxHEIGHT or N, got '${echoValue(value)}'`);
   const w = Number(m[1]);
   const h = Number(m[2] ?? m[1]);
-  if (w < 1 || h < 1) throw new InvalidArgumentError(`image size must be positive, got '${value}'`);
+  if (w < 1 || h < 1) throw new InvalidArgumentError(`image size must be positive, got '${echoValue(value)}'`);
   return [h, w];
 }
 

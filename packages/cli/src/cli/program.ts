@@ -9,7 +9,8 @@
 import { Command, CommanderError } from 'commander';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { VERSION } from 'contrastive/internal/version.js';
-import { oneLine } from 'contrastive/internal/util/format.js';
+import { oneLine, printable } from 'contrastive/internal/util/format.js';
+import { jsonText } from './output.js';
 import { registerCommands } from './commands.js';
 
 /**
@@ -43,9 +44,27 @@ function flagsOf(command: Command | undefined): Set<string> {
   return flags;
 }
 
+/** The longest error line printed; the middle of a longer one is cut (a value echoed whole could be megabytes). */
+export const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * An error message as printed: one line (whatever a library below put in it),
+ * control characters shown as escapes (a file name must not drive the
+ * terminal), at most {@link MAX_ERROR_LENGTH} characters.
+ */
+export function errorLine(message: string): string {
+  let line = printable(oneLine(message), true);
+  if (line.length > MAX_ERROR_LENGTH) {
+    const head = Math.floor(MAX_ERROR_LENGTH * 0.7);
+    const tail = MAX_ERROR_LENGTH - head;
+    line = `${line.slice(0, head)} ... (${line.length - head - tail} characters cut) ... ${line.slice(-tail)}`;
+  }
+  return line;
+}
+
 function report(json: boolean, code: string, message: string): void {
-  message = oneLine(message); // one error, one line, whatever a library below put in it
-  if (json) process.stdout.write(JSON.stringify({ type: 'error', code, message }) + '\n');
+  message = errorLine(message);
+  if (json) process.stdout.write(jsonText({ type: 'error', code, message }) + '\n');
   else process.stderr.write(`contrastive: error: ${message}\n`);
 }
 

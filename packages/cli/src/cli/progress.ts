@@ -13,6 +13,7 @@
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from 'contrastive/internal/train/index.js';
 import type { Progress } from 'contrastive/internal/util/progress.js';
+import { warn, jsonText } from './output.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'json';
 
@@ -55,7 +56,7 @@ function etaOf(elapsed: number, fraction: number): number {
 /** A trainer event as a JSON line: step events count epochs from 1, as epoch records do. */
 export function eventJson(e: TrainEvent, run?: string): string {
   const shown = e.type === 'step' ? { ...e, epoch: e.epoch + 1, step: e.step + 1 } : e;
-  return JSON.stringify(run === undefined ? shown : { run, ...shown });
+  return jsonText(run === undefined ? shown : { run, ...shown });
 }
 
 /** A progress report as a JSON line (see the module comment). */

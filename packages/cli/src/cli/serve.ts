@@ -1,10 +1,13 @@
 /** `contrastive serve`: the web page and JSON API over a bundle. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { isIP } from 'node:net';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import type { BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { MODEL_HELP, openModel, resolveModelDir } from './bundle-options.js';
 import { BACKEND_CHOICES } from '@contrastive/node/internal/engine/names.js';
 import { oneOf, optionWithDefault, positiveInt } from './options.js';
+import { say, warn } from './output.js';
+import { echoValue } from 'contrastive/internal/util/format.js';
 
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 /** Defaults, shown in --help from the same constants the action uses. */
@@ -20,8 +23,20 @@ function hostName(value: string, previous: string[] = []): string[] {
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${echoValue(value)}'`);
   return n;
+}
+
+/**
+ * --host: an IPv4 or IPv6 address or a host name. A dotted quad out of range
+ * (999.1.1.1) is refused here, in one line, before any model is loaded.
+ */
+export function hostAddress(value: string): string {
+  const v = value.trim();
+  const label = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+  const name = v.length <= 253 && !/^[\d.]+$/.test(v) && v.split('.').every((l) => label.test(l));
+  if (!isIP(v) && !name) throw new InvalidArgumentError(`expected an IP address (such as 127.0.0.1 or ::1) or a host name, got '${echoValue(value)}'`);
+  return v;
 }
 
 interface ServeCliOptions {
@@ -52,7 +67,7 @@ export function registerServeCommand(program: Command): void {
     .option('--no-cache', 'faces: do not read or write the descriptor cache')
     .option('--cache-dir <dir>', 'faces: descriptor cache folder (default ~/.cache/contrastive/faces)')
     .addOption(optionWithDefault('--port <n>', 'port to listen on, 0 for any free port', port, SERVE_DEFAULTS.port))
-    .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', undefined, SERVE_DEFAULTS.host))
+    .addOption(optionWithDefault('--host <addr>', 'address to bind; another than 127.0.0.1 / localhost exposes the model to the network', hostAddress, SERVE_DEFAULTS.host))
     .option('--allow-host <name>', 'also answer requests for this host name (repeatable); localhost, IP addresses and --host are always answered, other names get 403 (DNS rebinding)', hostName)
     .addOption(optionWithDefault('--max-upload-mb <n>', 'largest accepted upload per file, in MiB', positiveInt, SERVE_DEFAULTS.maxUploadMb))
     .option('--index <target>', 'index built with this bundle (contrastive index build): SQLite file or postgres:// URL; enables search')
@@ -73,7 +88,7 @@ export function registerServeCommand(program: Command): void {
       let index: import('@contrastive/index/internal/index.js').EmbeddingIndex | undefined;
       try {
         // Opening with the bundle's identity refuses an index another model built.
-        if (o.index !== undefined) index = await EmbeddingIndex.open(o.index, { model: await bundleIdentity(bundle.dir), connectTimeoutMs: o.connectTimeout });
+        if (o.index !== undefined) index = await EmbeddingIndex.open(o.index, { model: await bundleIdentity(bundle.dir), dim: bundle.manifest.embedding.dim, connectTimeoutMs: o.connectTimeout });
       } catch (err) {
         bundle.network.dispose();
         throw err;
@@ -113,7 +128,6 @@ async function listenUntilStopped(
   before: string[] = [],
 ): Promise<void> {
   const local = LOCAL_HOSTS.includes(o.host);
-  if (!local) process.stderr.write(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });
@@ -121,8 +135,10 @@ async function listenUntilStopped(
     await release();
     throw new ContrastiveError('UNSUPPORTED', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, { cause: err });
   }
-  for (const line of before) process.stdout.write(`contrastive serve: ${line}\n`);
-  process.stdout.write(`contrastive serve: ${what} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
+  // warned once bound: a host that cannot be bound is one error line, not a warning and then an error
+  if (!local) warn(`contrastive serve: warning: binding ${o.host} makes the model and its API reachable from other machines\n`);
+  for (const line of before) say(`contrastive serve: ${line}\n`);
+  say(`contrastive serve: ${what} on ${address}/ (Ctrl-C to stop${local ? '' : `, bound to ${o.host}`})\n`);
   let stopping = false;
   let closed = false;
   let released: Promise<void> | null = null;

@@ -11,6 +11,7 @@ import type { SignatureDemoResult } from '../jobs/signature-demo.js';
 import { choices, dflt, finiteNumber, nonNegativeInt, oneOf, optionWithDefault, positiveInt } from './options.js';
 import { addModelOptions, openModel } from './bundle-options.js';
 import { progressMode, trainProgress } from './progress.js';
+import { say, jsonText } from './output.js';
 
 interface VerifyCliOptions {
   model: string;
@@ -32,12 +33,14 @@ interface DemoCliOptions {
   references?: number;
   seed?: number;
   out?: string;
+  force?: boolean;
   backend: BackendChoice;
   json?: boolean;
 }
 
 interface GenerateCliOptions {
   out: string;
+  force?: boolean;
   writers?: number;
   genuine?: number;
   forgeries?: number;
@@ -88,10 +91,10 @@ export function registerSignatureCommand(program: Command): void {
       try {
         const r = await verifySignature(bundle, files.slice(0, -1), questioned, { threshold: o.threshold, writerDependent: o.writerDependent });
         if (o.json) {
-          process.stdout.write(JSON.stringify({ distance: r.distance, threshold: r.threshold, genuine: r.genuine, probability: r.probability }) + '\n');
+          process.stdout.write(jsonText({ distance: r.distance, threshold: r.threshold, genuine: r.genuine, probability: r.probability }) + '\n');
         } else {
           const p = r.probability === null ? '' : `, p(genuine) ${r.probability.toFixed(4)}`;
-          process.stdout.write(
+          say(
             `${r.genuine ? 'genuine' : 'forged'}: ${o.writerDependent ? 'writer-relative' : 'mean'} distance ${r.distance.toPrecision(6)} to ${r.distances.length} reference(s) ${r.genuine ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`,
           );
         }
@@ -114,7 +117,8 @@ export function registerSignatureCommand(program: Command): void {
     .option('--epochs <n>', `training epochs ${dflt(d.epochs)}`, positiveInt)
     .option('--references <k>', 'also evaluate writer-dependently with k reference signatures per writer (and store that threshold with --out)', positiveInt)
     .option('--seed <n>', `seed of the data and the training ${dflt(d.seed)}`, nonNegativeInt)
-    .option('--out <dir>', 'save the trained model bundle here (for signature verify)')
+    .option('--out <dir>', 'save the trained model bundle here (for signature verify); a folder that holds anything is refused without --force')
+    .option('--force', 'replace an --out that already holds files (it is replaced as a whole)')
     .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
     .option('--json', 'print one JSON object { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }')
     .action(async (o: DemoCliOptions) => {
@@ -125,9 +129,9 @@ export function registerSignatureCommand(program: Command): void {
         progress?.stop();
         if (o.json) {
           const { skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest } = r;
-          process.stdout.write(JSON.stringify({ skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }) + '\n');
+          process.stdout.write(jsonText({ skilledEer, randomEer, dtwSkilledEer, dtwRandomEer, writersTrain, writersTest }) + '\n');
         } else {
-          process.stdout.write(demoTable(r) + '\n');
+          say(demoTable(r) + '\n');
         }
       } finally {
         progress?.stop();
@@ -137,7 +141,8 @@ export function registerSignatureCommand(program: Command): void {
   signature
     .command('generate')
     .description('write a synthetic signature set as DIR/<writer>/genuine|forged/NNN.txt (SVC2004 format) or .png (--images), for --dataset signatures:DIR')
-    .requiredOption('--out <dir>', 'folder to write (replaced as a whole)')
+    .requiredOption('--out <dir>', 'folder to write (replaced as a whole; one that holds anything is refused without --force)')
+    .option('--force', 'replace an --out that already holds files: everything in it is deleted')
     .option('--writers <n>', `writers ${dflt(d.writers)}`, positiveInt)
     .option('--genuine <n>', `genuine signatures per writer ${dflt(d.genuine)}`, positiveInt)
     .option('--forgeries <n>', `skilled forgeries per writer ${dflt(d.forgeries)}`, nonNegativeInt)
@@ -145,8 +150,11 @@ export function registerSignatureCommand(program: Command): void {
     .option('--images', 'write offline signatures: the trajectories drawn as PNG images (CEDAR-style), for --encoder cnn')
     .action(async (o: GenerateCliOptions) => {
       const { syntheticSignatures, writeSignatureSet } = await import('@contrastive/signatures/internal/index.js');
+      const { prepareOutputDir, refuseExistingOutput } = await import('@contrastive/node/internal/util/output-dir.js');
+      await refuseExistingOutput(o.out, o.out, { fn: 'signature generate', force: o.force, replaces: true });
+      await prepareOutputDir(o.out);
       const set = syntheticSignatures({ writers: o.writers, genuine: o.genuine, forgeries: o.forgeries, seed: o.seed });
       await writeSignatureSet(o.out, set, { format: o.images ? 'png' : 'svc2004' });
-      process.stdout.write(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);
+      say(`wrote ${set.samples.length} signatures of ${set.writers.length} writers to ${o.out}\n`);
     });
 }

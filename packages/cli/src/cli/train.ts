@@ -9,7 +9,7 @@ import { PRESETS, PRESET_NAMES, withPreset, type PresetName } from '../jobs/pres
 import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
 import { progressMode, taskProgress, trainProgress } from './progress.js';
 import { datasetKind } from '@contrastive/node/internal/data/specs.js';
-import { plural } from './output.js';
+import { plural, say, warn, jsonText } from './output.js';
 
 function printSummary(outDir: string, m: RunMetrics, reportFile: string | null): void {
   const v = m.verification;
@@ -32,7 +32,7 @@ function printSummary(outDir: string, m: RunMetrics, reportFile: string | null):
   }
   lines.push(`model bundle: ${outDir}/model`);
   if (reportFile) lines.push(`report: ${reportFile}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  say(lines.join('\n') + '\n');
 }
 
 /** Every check of a train invocation, before any work. */
@@ -93,9 +93,9 @@ export function registerTrainCommand(program: Command): void {
         }
         for (const w of faces?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
         if (metrics.skippedImages?.length) {
-          process.stderr.write(`skipped ${plural(metrics.skippedImages.length, 'image')} that could not be decoded: ${metrics.skippedImages.slice(0, 5).join(', ')}${metrics.skippedImages.length > 5 ? ', ...' : ''} (all in ${outDir}/metrics.json)\n`);
+          warn(`skipped ${plural(metrics.skippedImages.length, 'image')} that could not be decoded: ${metrics.skippedImages.slice(0, 5).join(', ')}${metrics.skippedImages.length > 5 ? ', ...' : ''} (all in ${outDir}/metrics.json)\n`);
         }
-        if (o.json) process.stdout.write(JSON.stringify({ type: 'done', outDir, metrics, reportFile }) + '\n');
+        if (o.json) process.stdout.write(jsonText({ type: 'done', outDir, metrics, reportFile }) + '\n');
         else printSummary(outDir, metrics, reportFile);
       } finally {
         before.stop();

@@ -16,6 +16,7 @@ import { DATASET_SPECS, DATA_DIR_DATASET_KINDS, DEFAULT_IMAGE_SIZE, RESIZED_DATA
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js';
 import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
 import { InvalidArgumentError } from 'commander';
+import { echoValue } from 'contrastive/internal/util/format.js';
 
 /** Options of train, compare and margin as commander parses them. */
 export interface TrainCliOptions {
@@ -67,7 +68,7 @@ export interface TrainCliOptions {
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
 function batchSize(value: string): number {
   const n = positiveInt(value);
-  if (n < 2) throw new InvalidArgumentError(`expected an integer >= 2, got '${value}'`);
+  if (n < 2) throw new InvalidArgumentError(`expected an integer >= 2, got '${echoValue(value)}'`);
   return n;
 }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { finiteNumber } from './options.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
 import { addModelOptions, openModel } from './bundle-options.js';
+import { say, jsonText } from './output.js';
 
 interface VerifyCliOptions {
   model: string;
@@ -30,10 +31,10 @@ export function registerVerifyCommand(program: Command): void {
       try {
         const r = await verifyPair(bundle, inputA, inputB, { threshold: o.threshold, dataDir: o.dataDir });
         if (o.json) {
-          process.stdout.write(JSON.stringify(r) + '\n');
+          process.stdout.write(jsonText(r) + '\n');
         } else {
           const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
-          process.stdout.write(`${r.same ? 'same' : 'different'}: distance ${r.distance.toPrecision(6)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`);
+          say(`${r.same ? 'same' : 'different'}: distance ${r.distance.toPrecision(6)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`);
         }
       } finally {
         bundle.network.dispose();

@@ -44,15 +44,27 @@ export async function embedAll(bundle: OpenBundle, x: Float32Array): Promise<Flo
   return bundle.network.embedBatched(toModelInput(x, bundle.manifest.input.preprocessing));
 }
 
-/** Scores pairs of a split with the bundle, its preprocessing applied. */
-export function scoreSplitPairs(
+/**
+ * Scores pairs of a split with the bundle, its preprocessing applied.
+ *
+ * @throws ContrastiveError NUMERIC naming the bundle and the pair when a distance is not finite
+ *   (the metrics below would only say "distances[k] is NaN").
+ */
+export async function scoreSplitPairs(
   bundle: OpenBundle,
   data: LabelledDataset | PairDataset,
   pairs: IndexPairs,
   scorer: PairScorer,
   embeddings?: Float32Array,
 ): Promise<Float32Array> {
-  return scoreSplit(bundle.network, data, pairs, scorer, (x) => embedAll(bundle, x), embeddings);
+  const d = await scoreSplit(bundle.network, data, pairs, scorer, (x) => embedAll(bundle, x), embeddings);
+  const k = d.findIndex((v) => !Number.isFinite(v));
+  if (k >= 0) {
+    const src = (i: number): string => (data.sources?.[i] !== undefined ? data.sources[i] : `row ${i}`);
+    const pair = 'a' in data ? (data.sources?.[k] ?? `pair ${k}`) : `${src(pairs.i[k])} and ${src(pairs.j[k])}`;
+    throw new ContrastiveError('NUMERIC', `the bundle ${bundle.dir} scores ${pair} of '${data.name}' at distance ${d[k]}: its embeddings are not finite there (a damaged or diverged model, or inputs far outside what it was trained on)`);
+  }
+  return d;
 }
 
 /** The pairs of a split the training run drew (count and seed overridable), checked. */

@@ -3,7 +3,6 @@
  * re-split exactly as the training run did (same seed, fractions and held-out
  * classes, read from the manifest, the run's metrics.json or the defaults).
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { loadDataset, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
@@ -15,6 +14,7 @@ import { SPLIT_NAMES, type SplitName } from './choices.js';
 import { jobSeed, splitFractions } from './defaults.js';
 import { splitDataset, splitPairs, exampleSize } from 'contrastive/internal/data/index.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
+import { readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 
 /** A loaded bundle and the directory it came from. @group Evaluation */
 export interface OpenBundle {
@@ -91,7 +91,7 @@ async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
   }
   const metricsFile = path.join(path.dirname(path.resolve(bundle.dir)), 'metrics.json');
   try {
-    const m = JSON.parse(await fs.readFile(metricsFile, 'utf8')) as { holdoutClasses?: unknown; seed?: unknown; dataset?: unknown };
+    const m = JSON.parse(await readUserText(metricsFile, { maxBytes: USER_FILE_LIMITS.json, what: 'metrics file' })) as { holdoutClasses?: unknown; seed?: unknown; dataset?: unknown };
     if (m.dataset === training?.dataset && m.seed === seed && isNumberList(m.holdoutClasses)) {
       return { seed, ...splitFractions(), holdoutClasses: m.holdoutClasses, source: 'metrics.json' };
     }

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { finiteOrNull, fixed } from 'contrastive/internal/util/format.js';
 import { isPairDataset, type LabelledDataset } from 'contrastive/internal/data/types.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
@@ -155,7 +156,9 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare' });
+  const inputs = datasetReadPaths(datasetSpec, options.load?.dataDir);
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs });
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'compare', flag: '--report', file: true, force: options.force, inputs });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // With held-out classes, re-make the workflow's split (same seed and fractions) to score them apart.

@@ -7,7 +7,8 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
-import { prepareOutputFile } from '@contrastive/node/internal/util/output-dir.js';
+import { prepareOutputFile, refuseExistingOutput, type ReadPath } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { writeEmbeddingsFile, embeddingsFormatOf, type EmbeddingSet, type EmbeddingsFormat } from '@contrastive/node/internal/export/embeddings-file.js';
 import { bundleSplit, type OpenBundle, type RunSplit, type SplitName } from './evaluate-bundle.js';
 import { readPairInput } from './verify-pair.js';
@@ -34,7 +35,9 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
     const rows = await Promise.all(input.files.map((path) => readPairInput(bundle, { kind: 'file', path })));
     const x = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
     rows.forEach((r, i) => x.set(r, i * r.length));
-    return { embeddings: await network.embedBatched(x), dim: network.embeddingDim, sources: [...input.files] };
+    const embeddings = await network.embedBatched(x);
+    checkFinite(bundle, embeddings, network.embeddingDim, input.files);
+    return { embeddings, dim: network.embeddingDim, sources: [...input.files] };
   }
   const split = input.split ?? 'all';
   const { data, runSplit } = await bundleSplit(bundle, input.dataset, split, input.load, FN, input.runSplit);
@@ -43,7 +46,16 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
   }
   const embeddings = await network.embedBatched(toModelInput(data.x, bundle.manifest.input.preprocessing));
   const sources = data.sources ?? Array.from({ length: data.labels.length }, (_, i) => `${input.dataset}${split === 'all' ? '' : `:${split}`}:${i}`);
+  checkFinite(bundle, embeddings, network.embeddingDim, sources);
   return { embeddings, dim: network.embeddingDim, sources, labels: data.labels, classNames: data.classNames, ...(split === 'all' ? {} : { runSplit }) };
+}
+
+/** Refuses to hand on a non-finite embedding (written out, it would poison every later search), naming the bundle and the row. */
+function checkFinite(bundle: OpenBundle, embeddings: Float32Array, dim: number, sources: readonly string[]): void {
+  const k = embeddings.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return;
+  const row = Math.floor(k / dim);
+  throw new ContrastiveError('NUMERIC', `${FN}: the bundle ${bundle.dir} embeds ${sources[row] ?? `row ${row}`} to ${embeddings[k]} (value ${k % dim}): its embeddings are not finite there (a damaged or diverged model, or an input far outside what it was trained on); nothing was written`);
 }
 
 /** What {@link embedToFile} wrote. @group Export */
@@ -55,15 +67,28 @@ export interface EmbedFileResult {
   runSplit?: RunSplit;
 }
 
+/** What {@link embedToFile} reads: the bundle, and the image files or the dataset. */
+function embedInputPaths(bundle: OpenBundle, input: EmbedInput): ReadPath[] {
+  const paths: ReadPath[] = [{ path: bundle.dir, what: 'the bundle' }];
+  if ('files' in input) input.files.forEach((f, i) => paths.push({ path: f, what: `image ${i + 1}` }));
+  else paths.push(...datasetReadPaths(input.dataset, input.load?.dataDir));
+  return paths;
+}
+
 /**
  * Embeds `input` and writes the embeddings to `file` (`.npy`: a float32 matrix
  * [rows, dim]; `.jsonl`: one `{ index, source, label, embedding }` per line).
- * The output location is checked before any embedding is computed.
+ * The output location is checked before any embedding is computed: a file
+ * that exists and is not empty is replaced only with `force`, and one that is
+ * (or lies inside) the bundle, an image or the dataset never.
+ *
+ * @throws ContrastiveError for such an output, an unknown format, and as {@link embedInputs}.
  * @group Export
  */
-export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat): Promise<EmbedFileResult> {
+export async function embedToFile(bundle: OpenBundle, input: EmbedInput, file: string, format?: EmbeddingsFormat, options: { force?: boolean } = {}): Promise<EmbedFileResult> {
   const f = format ?? embeddingsFormatOf(file);
   if (f === null) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: cannot tell the format of ${file} from its extension: name it .npy or .jsonl, or pass { format }`);
+  await refuseExistingOutput(file, file, { fn: FN, file: true, force: options.force, inputs: embedInputPaths(bundle, input) });
   await prepareOutputFile(file);
   const set = await embedInputs(bundle, input);
   await writeEmbeddingsFile(file, set, f);

@@ -21,6 +21,8 @@ import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.
 import { retrievalDistance } from 'contrastive/internal/train/held-out-pairs.js';
 import { forgeryMetrics, type ForgeryMetrics } from '@contrastive/signatures/internal/evaluation.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
+import { refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 
 // What evaluate-bundle.ts exported before the split, still importable from here.
 export { SPLIT_NAMES, type SplitName } from './choices.js';
@@ -84,6 +86,11 @@ export async function evaluateBundle(
   options: BundleDataOptions & { report?: string; onProgress?: ProgressListener } = {},
 ): Promise<BundleEvaluation> {
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
+  // the report replaces what is at its path (as re-running eval replaces its last report), but never the bundle or the data
+  if (options.report !== undefined) {
+    const inputs = [{ path: b.dir, what: 'the bundle' }, ...datasetReadPaths(dataset, options.load?.dataDir)];
+    await refuseOutputOverInput(options.report, options.report, inputs, { fn: FN_EVAL, flag: '--report', file: true });
+  }
   const split = options.split ?? 'test';
   const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_EVAL);

@@ -5,10 +5,10 @@
  */
 import { loadSharp } from '@contrastive/node/internal/util/sharp.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { readUserFile } from '@contrastive/node/internal/util/user-file.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 import { exampleSize } from 'contrastive/internal/data/index.js';
-import { readUserFile } from './read-user-file.js';
 
 /** Options of {@link examplePicture}. @group Export */
 export interface ExamplePictureOptions {
@@ -16,6 +16,8 @@ export interface ExamplePictureOptions {
   maxSide?: number;
   /** Largest picture file read, in bytes; default {@link DEFAULT_MAX_PICTURE_BYTES}. */
   maxBytes?: number;
+  /** Stops reading the file (a request's timeout). */
+  signal?: AbortSignal;
 }
 
 /** Default cap on the size of a picture file read by {@link examplePicture}: 64 MiB. */
@@ -53,7 +55,7 @@ export async function examplePicture(source: string, options: ExamplePictureOpti
   const sharp = loadSharp('examplePicture');
   let bytes: Buffer;
   try {
-    bytes = await readUserFile(source, { maxBytes: options.maxBytes ?? DEFAULT_MAX_PICTURE_BYTES, what: 'picture' });
+    bytes = await readUserFile(source, { maxBytes: options.maxBytes ?? DEFAULT_MAX_PICTURE_BYTES, what: 'picture', signal: options.signal });
   } catch (err) {
     if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') return null;
     throw err;

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { writeDirAtomic } from 'contrastive/internal/util/atomic.js';
-import { prepareOutputDir, visibleEntries } from '@contrastive/node/internal/util/output-dir.js';
+import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 import { exportBundleOnnx, BUNDLE_ONNX_FILE } from '@contrastive/node/internal/export/bundle-onnx.js';
 
@@ -35,7 +35,8 @@ const FN = 'export';
  * model.onnx inside the bundle. The bundle is loaded first, so a damaged one
  * fails before anything is written.
  *
- * @throws ContrastiveError when there is nothing to do, `out` exists (without `force`), or the bundle is damaged.
+ * @throws ContrastiveError when there is nothing to do, `out` holds anything (without `force`), `out` is,
+ *   lies inside or holds the bundle (even with `force`), or the bundle is damaged.
  * @group Export
  */
 export async function exportBundle(dir: string, options: ExportBundleOptions): Promise<ExportBundleResult> {
@@ -47,11 +48,7 @@ export async function exportBundle(dir: string, options: ExportBundleOptions): P
     return { dir, files: [path.basename(file)] };
   }
   const out = path.resolve(options.out);
-  if (out === path.resolve(dir)) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: --out ${options.out} is the bundle itself; name another folder`);
-  const present = await visibleEntries(out);
-  if (present.length > 0 && !options.force) {
-    throw new ContrastiveError('STATE', `${FN}: --out ${options.out} already holds files (${present.slice(0, 4).join(', ')}); pass --force to replace it, or choose another --out`);
-  }
+  await refuseExistingOutput(out, options.out, { fn: FN, force: options.force, replaces: true, inputs: [{ path: dir, what: 'the bundle' }] });
   await prepareOutputDir(path.dirname(out), `--out ${options.out}`);
   const names = ['manifest.json', manifest.files.model, manifest.files.weights];
   await writeDirAtomic(out, async (tmp) => {

@@ -6,13 +6,13 @@
  * the distance is within the model's threshold, and "unknown" otherwise.
  */
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { probabilitySame } from 'contrastive/internal/eval/index.js';
 import { EmbeddingIndex, bundleIdentity, type ModelIdentity, type SearchHit } from '@contrastive/index/internal/index.js';
 import { chooseFace, describeFaces, faceDetectorLabel, loadFaceEngine, loadFaceModel, pretrainedFaceModel, FaceCache, type FaceBox, type FaceEngine, type FaceModel } from '@contrastive/faces/internal/index.js';
 import { sha256 } from '@contrastive/faces/internal/cache.js';
 import { progressReporter, type ProgressListener } from 'contrastive/internal/util/progress.js';
+import { readUserFile, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 
 /** Options shared by {@link enrollFaces} and {@link identifyFace}. @group Faces */
 export interface FaceIndexOptions {
@@ -143,7 +143,7 @@ export async function enrollFaces(target: string, name: string, images: readonly
       report(k + 1);
       if (!e) continue;
       // The id is the photo's content: the same photo cannot be enrolled twice.
-      const id = `${name}/${sha256(await fs.readFile(file)).slice(0, 16)}`;
+      const id = `${name}/${sha256(await readUserFile(file, { maxBytes: USER_FILE_LIMITS.image, what: 'image', fn })).slice(0, 16)}`;
       if (entries.some((x) => x.id === id)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: ${file} is the same photo as ${entries.find((x) => x.id === id)!.source}`);
       entries.push({ id, label: name, source: path.resolve(file), vector: e.vector, box: e.faces[e.chosen] });
     }
@@ -154,7 +154,7 @@ export async function enrollFaces(target: string, name: string, images: readonly
     }
     let index: EmbeddingIndex;
     try {
-      index = await EmbeddingIndex.open(target, { model: m.identity });
+      index = await EmbeddingIndex.open(target, { model: m.identity, dim: m.model.dim });
     } catch (err) {
       if (!(err instanceof ContrastiveError && err.code === 'NOT_FOUND')) throw err;
       index = await EmbeddingIndex.create(target, { dim: m.model.dim, distance: 'euclidean', model: m.identity });
@@ -199,7 +199,7 @@ export async function identifyFace(target: string, image: string, options: FaceI
   check(Number.isInteger(k) && k >= 1, fn, `k must be an integer >= 1, got ${k}`);
   const m = await openModel(options);
   try {
-    const index = await EmbeddingIndex.open(target, { model: m.identity });
+    const index = await EmbeddingIndex.open(target, { model: m.identity, dim: m.model.dim });
     try {
       const e = (await embedFace(m, image, options))!;
       const hits: SearchHit[] = await index.search(e.vector, { k });

@@ -157,7 +157,9 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   check(cfg.loss === undefined || cfg.loss === 'contrastive', fn, `face training trains a contrastive head; { loss: '${cfg.loss}' } is not offered for faces:DIR`);
   check(cfg.distance === undefined || cfg.distance === 'euclidean', fn, `face training ranks by Euclidean distance on L2-normalised embeddings; { distance: '${cfg.distance}' } is not offered for faces:DIR`);
   const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train' });
+  const inputs = [{ path: options.dir, what: 'the dataset' }];
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train', inputs });
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '--report', file: true, force: options.force, resume: cfg.resume, inputs });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
   const engine = await loadFaceEngine(options.engine ?? {});

@@ -57,7 +57,7 @@ export async function addFilesToIndex(options: IndexAddOptions): Promise<IndexAd
   check(options.label === undefined || typeof options.label === 'string', FN, 'label must be a string');
   const embedder = await BundleEmbedder.load(options.model, { engine: options.engine });
   try {
-    const index = await EmbeddingIndex.open(options.index, { model: embedder.identity, connectTimeoutMs: options.connectTimeoutMs });
+    const index = await EmbeddingIndex.open(options.index, { model: embedder.identity, dim: embedder.dim, connectTimeoutMs: options.connectTimeoutMs });
     try {
       const image = imageOptionsOf(embedder, FN);
       const n = options.files.length;

@@ -5,7 +5,10 @@
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { loadDataset, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
 import { isPairDataset, type LabelledDataset } from 'contrastive/internal/data/types.js';
-import { BundleEmbedder, EmbeddingIndex, describeTarget, type EmbedEngine, type HnswOptions, type ModelIdentity } from '@contrastive/index/internal/index.js';
+import { BundleEmbedder, EmbeddingIndex, describeTarget, isPostgresTarget, type EmbedEngine, type HnswOptions, type ModelIdentity } from '@contrastive/index/internal/index.js';
+import { existsSync } from 'node:fs';
+import { refuseExistingOutput, refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { runSplitOf, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
 
@@ -23,6 +26,8 @@ export interface IndexBuildOptions {
   load?: LoadDatasetOptions;
   /** Index target: a file path or a postgres:// URL. */
   out: string;
+  /** Replace an index already at `out` that holds items (default: refuse it). */
+  force?: boolean;
   /** Build a pgvector HNSW index afterwards (PostgreSQL only). */
   hnsw?: boolean | HnswOptions;
   /** Examples embedded per batch (default 1024). */
@@ -95,6 +100,40 @@ export async function indexRows(bundle: OpenBundle, spec: string, split: SplitNa
   return rows;
 }
 
+/**
+ * Before any work, what is at the target: a file that is, or lies inside, the
+ * bundle or the dataset is refused; an index holding items (added with `index
+ * add`, say), or a file that is not an index and not empty, needs `force`.
+ */
+async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
+  const { out } = options;
+  const file = !isPostgresTarget(out);
+  if (file) {
+    const inputs = [{ path: options.model, what: 'the bundle' }, ...datasetReadPaths(options.dataset, options.load?.dataDir)];
+    await refuseOutputOverInput(out, out, inputs, { fn: FN, file: true });
+    if (!existsSync(out)) return;
+  }
+  if (options.force) return;
+  let items: number;
+  try {
+    const index = await EmbeddingIndex.open(out, { connectTimeoutMs: options.connectTimeoutMs });
+    try {
+      items = (await index.stats()).items;
+    } finally {
+      await index.close();
+    }
+  } catch (err) {
+    if (!(err instanceof ContrastiveError)) throw err;
+    // no index there yet (no file or table; a database without pgvector yet): nothing to lose. A server that
+    // cannot be reached fails the build itself, in its own words.
+    if (err.code === 'NOT_FOUND' || !file) return;
+    // a file that is not an index: replaced only with --force when it holds anything (stageStore refuses it anyway)
+    await refuseExistingOutput(out, out, { fn: FN, file: true });
+    return;
+  }
+  if (items > 0) throw new ContrastiveError('STATE', `${FN}: --out ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another --out${file ? '' : ' (or ?table=NAME)'}`);
+}
+
 /** The label text stored for class `c`. */
 export function labelText(data: LabelledDataset, c: number): string {
   return data.classNames?.[c] ?? String(c);
@@ -104,15 +143,18 @@ export function labelText(data: LabelledDataset, c: number): string {
  * Embeds one split of a dataset with a bundle (ONNX where possible) and writes
  * a new index at `out`: id and source = the row's source (file path, or a row
  * name such as 'mnist:123' or 'fashion-mnist:42'), label = the class.
- * The target is replaced only when the whole build succeeded.
+ * The target is replaced only when the whole build succeeded, and an index
+ * there that holds items (added with `index add`, say) only with `force`; a
+ * file target inside the bundle or the dataset never.
  *
- * @throws ContrastiveError for a bad bundle, dataset or target.
+ * @throws ContrastiveError for a bad bundle, dataset or target, or such an existing target.
  * @group Index
  */
 export async function buildIndexFromDataset(options: IndexBuildOptions): Promise<IndexBuildResult> {
   const t0 = performance.now();
   const batch = options.batchSize ?? 1024;
   check(Number.isInteger(batch) && batch >= 1, FN, `batchSize must be a positive integer, got ${batch}`);
+  await refuseExistingIndex(options);
   const embedder = await BundleEmbedder.load(options.model, { engine: options.engine });
   try {
     const bundle: OpenBundle = { dir: options.model, network: embedder.network, manifest: embedder.manifest };

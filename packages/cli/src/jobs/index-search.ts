@@ -68,7 +68,7 @@ export async function searchIndexWith(options: IndexSearchJobOptions): Promise<I
   check(Array.isArray(options.queries) && options.queries.length > 0, fn, 'give at least one query');
   const embedder = await BundleEmbedder.load(options.model, { engine: options.engine });
   try {
-    const index = await EmbeddingIndex.open(options.index, { model: embedder.identity, connectTimeoutMs: options.connectTimeoutMs });
+    const index = await EmbeddingIndex.open(options.index, { model: embedder.identity, dim: embedder.dim, connectTimeoutMs: options.connectTimeoutMs });
     try {
       const bundle: OpenBundle = { dir: options.model, network: embedder.network, manifest: embedder.manifest };
       const inputs: Float32Array[] = [];

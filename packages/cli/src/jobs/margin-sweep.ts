@@ -26,6 +26,7 @@ import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { finiteOrNull } from 'contrastive/internal/util/format.js';
 import { isPairDataset, type LabelledDataset, type PairDataset } from 'contrastive/internal/data/types.js';
 import { loadDataset } from '@contrastive/node/internal/data/index.js';
@@ -113,7 +114,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const { validation: validationFraction, test: testFraction } = splitFractions(options);
   const datasetSpec = options.dataset ?? 'mnist';
   const outDir = runDirectory(options.out, datasetSpec, 'margin-');
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin' });
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
 
   // The same split runTraining makes (same seed and fractions), for validation MAP@R and the initial scale.

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
+import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { initBackend, type BackendChoice, type BackendName } from '@contrastive/node/internal/engine/backend.js';
 import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/types.js';
 import { loadDataset, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
@@ -207,7 +208,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   checkDistanceName(distance, 'runTraining');
   const outDir = runDirectory(options.out, givenSpec);
   // Before any work: an existing run is never overwritten by accident, and an unwritable --out fails now, not after training.
-  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train' });
+  // ... and never over the data it reads, --force or not.
+  const inputs = datasetReadPaths(givenSpec, options.load?.dataDir);
+  await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train', inputs });
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '--report', file: true, force: options.force, resume: trainCfg.resume, inputs });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
   const backend = await initBackend(options.backend ?? 'auto');
 

@@ -14,6 +14,7 @@ import { calibrateThreshold, fitPlatt } from 'contrastive/internal/eval/index.js
 import { trainSiamese, type TrainEvent } from 'contrastive/internal/train/trainer.js';
 import { syntheticSignatures, signaturePreprocessing, onlineSignatureDataset, splitSignatureWriters, drawSignaturePairs, evaluationPairs, RANDOM_PAIRS_PER_GENUINE, signaturePairDataset, forgeryMetrics, writerDependentScores, signatureDistances, dtwDistance, type ForgeryMetrics, type SignatureDataset, type SignaturePairs, type SignatureFeature } from '@contrastive/signatures/internal/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
+import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
 
 /** Options of {@link signatureDemo}. @group Signatures */
 export interface SignatureDemoOptions {
@@ -49,6 +50,8 @@ export interface SignatureDemoOptions {
   backend?: BackendChoice;
   /** Save the trained model as a bundle here (usable by `signature verify`; with `references`, also `--writer-dependent`). */
   out?: string;
+  /** Replace an `out` that already holds anything (it is replaced as a whole); default: refuse it. */
+  force?: boolean;
 }
 
 export { SIGNATURE_DEMO_DEFAULTS };
@@ -102,6 +105,11 @@ export async function signatureDemo(options: SignatureDemoOptions = {}, onEvent?
   const t0 = Date.now();
   const o = { ...SIGNATURE_DEMO_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof SIGNATURE_DEMO_DEFAULTS & SignatureDemoOptions;
   check(o.testWriters + o.validationWriters < o.writers, 'signatureDemo', `${o.testWriters} test + ${o.validationWriters} validation writers leave none of ${o.writers} for training`);
+  if (o.out !== undefined) {
+    // before any work: the bundle replaces --out as a whole, so what is there goes only with --force
+    await refuseExistingOutput(o.out, o.out, { fn: 'signature demo', force: o.force, replaces: true });
+    await prepareOutputDir(o.out);
+  }
   const backend = await initBackend(o.backend ?? 'auto');
   const preprocessing = signaturePreprocessing({ length: o.length, ...(o.features ? { features: o.features } : {}) }, 'signatureDemo');
 

@@ -74,7 +74,7 @@ export function bundleSignaturePreprocessing(bundle: OpenBundle): SignaturePrepr
 async function readInput(bundle: OpenBundle, file: string, online: SignaturePreprocessing | null): Promise<Float32Array> {
   const p = bundle.manifest.input.preprocessing;
   if (online) {
-    const seq = preprocessSignature(await readSignatureFile(file), online);
+    const seq = preprocessSignature(await readSignatureFile(file), online, file);
     const want = bundle.network.inputShape[0];
     check(want === null || want === seq.length, FN, `${file}: resampled to ${seq.length} points but the bundle ${bundle.dir} takes ${want}`);
     return seq.data;
@@ -141,7 +141,7 @@ export async function verifySignature(
       head?.dispose();
     }
     const distance = list.reduce((s, d) => s + d, 0) / list.length / spread;
-    if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the distance of ${questioned} to the references is ${distance}`);
+    if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the bundle ${b.dir} puts ${questioned} at distance ${distance} from the references (its embeddings are not finite there)`);
     const platt = b.manifest.calibration?.probability;
     return {
       distance,

@@ -163,7 +163,7 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
   } finally {
     head?.dispose();
   }
-  if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the distance of ${describePairInput(a)} and ${describePairInput(b)} is ${distance}`);
+  if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the bundle ${bundle.dir} puts ${describePairInput(a)} and ${describePairInput(b)} at distance ${distance} (its embeddings are not finite there)`);
   const platt = bundle.manifest.calibration?.probability;
   return {
     distance,

@@ -33,7 +33,7 @@ import type { OpenBundle } from '../jobs/evaluate-bundle.js';
 import { embedPairInputs, verifyPair, type PairInput } from '../jobs/verify-pair.js';
 import { splitEmbeddingMap, type SplitMap, type SplitMapOptions } from '../jobs/split-map.js';
 import { examplePicture } from '../jobs/example-picture.js';
-import { readUserFile } from '../jobs/read-user-file.js';
+import { readUserFile, readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import type { EmbeddingIndex } from '@contrastive/index/internal/index.js';
 import { PageAssets } from './assets.js';
 import { ApiError, MAX_FIELD_BYTES, clip, oneFile, partName, quote, readForm, type FormSpec, type Upload } from './uploads.js';

@@ -148,20 +148,33 @@ export function subsetDataset(dataset: LabelledDataset, indices: ArrayLike<numbe
   return out;
 }
 
-/** The pairs of `pairs` at `indices`, in that order (copies; repeats allowed). @group Data */
+/**
+ * The pairs of `pairs` at `indices`, in that order (repeats allowed), with the
+ * examples they name copied once each (an example of two pairs is held once).
+ * @group Data
+ */
 export function subsetPairs(pairs: PairDataset, indices: ArrayLike<number>): PairDataset {
   const size = exampleSize(pairs.inputShape);
   checkIndices('subsetPairs', indices, pairs.labels.length);
-  const a = new Float32Array(indices.length * size);
-  const b = new Float32Array(indices.length * size);
-  const labels = new Uint8Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
+  const n = indices.length;
+  const rowOf = new Map<number, number>();
+  const a = new Int32Array(n);
+  const b = new Int32Array(n);
+  const labels = new Uint8Array(n);
+  const row = (r: number): number => {
+    let k = rowOf.get(r);
+    if (k === undefined) rowOf.set(r, (k = rowOf.size));
+    return k;
+  };
+  for (let k = 0; k < n; k++) {
     const i = indices[k];
-    a.set(pairs.a.subarray(i * size, (i + 1) * size), k * size);
-    b.set(pairs.b.subarray(i * size, (i + 1) * size), k * size);
+    a[k] = row(pairs.a[i]);
+    b[k] = row(pairs.b[i]);
     labels[k] = pairs.labels[i];
   }
-  const out: PairDataset = { name: pairs.name, inputShape: pairs.inputShape.slice(), a, b, labels };
+  const x = new Float32Array(rowOf.size * size);
+  for (const [r, k] of rowOf) x.set(pairs.x.subarray(r * size, (r + 1) * size), k * size);
+  const out: PairDataset = { name: pairs.name, inputShape: pairs.inputShape.slice(), x, a, b, labels };
   if (pairs.sources) out.sources = Array.from(indices, (i) => pairs.sources![i]);
   return out;
 }

@@ -36,15 +36,20 @@ export interface DataOrigin {
 /**
  * Pairs with similarity labels only, no classes (pairs:FILE.csv).
  * Label convention: 0 = similar, 1 = dissimilar.
+ *
+ * The examples are held once each, however many pairs name them: a pair is two
+ * row numbers into `x` (a CSV of 100,000 rows over two images holds two images).
  * @group Data
  */
 export interface PairDataset {
   name: string;
   inputShape: number[];
-  /** First element of each pair: `count * product(inputShape)` floats. */
-  a: Float32Array;
-  /** Second element of each pair, same layout as `a`. */
-  b: Float32Array;
+  /** The distinct examples the pairs name, row-major: `examples * product(inputShape)` floats. */
+  x: Float32Array;
+  /** Row of `x` of the first element of each pair. */
+  a: Int32Array;
+  /** Row of `x` of the second element of each pair. */
+  b: Int32Array;
   /** 0 similar, 1 dissimilar, one per pair. */
   labels: Uint8Array;
   /** Optional source description of each pair (e.g. 'pairs.csv:12'). */

@@ -47,11 +47,7 @@ export function retrievalDistance<D extends DistanceLike>(scorer: { distance: D;
 
 /** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. @group Training */
 export function drawHeldOutPairs(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
-  if (isPairDataset(data)) {
-    const n = data.labels.length;
-    const idx = Int32Array.from({ length: n }, (_, k) => k);
-    return { i: idx, j: idx, labels: data.labels };
-  }
+  if (isPairDataset(data)) return { i: data.a, j: data.b, labels: data.labels };
   // A small split has fewer distinct pairs than asked for: repeating pairs would only inflate the count.
   const n = data.labels.length;
   const distinct = (n * (n - 1)) / 2;
@@ -76,11 +72,7 @@ export async function scoreSplit(
   embeddings?: Float32Array,
 ): Promise<Float32Array> {
   const dim = network.embeddingDim;
-  if (isPairDataset(data)) {
-    const ea = await embed(data.a);
-    const eb = await embed(data.b);
-    return scorePairs(ea, eb, dim, pairs.i, pairs.j, scorer);
-  }
+  // a pairs-only dataset holds each example once too: the pairs index its rows
   const emb = embeddings ?? (await embed(data.x));
   return scorePairs(emb, emb, dim, pairs.i, pairs.j, scorer);
 }

@@ -16,7 +16,7 @@ import type { KochHead } from './koch-head.js';
 
 function shuffledPairIndices(pairs: PairDataset, rng: Rng): IndexPairs {
   const order = rng.shuffle(Int32Array.from({ length: pairs.labels.length }, (_, k) => k));
-  return { i: order, j: order, labels: Uint8Array.from(order, (k) => pairs.labels[k]) };
+  return { i: order.map((k) => pairs.a[k]), j: order.map((k) => pairs.b[k]), labels: Uint8Array.from(order, (k) => pairs.labels[k]) };
 }
 
 /**
@@ -33,8 +33,6 @@ export function offlinePairBatches(
 ): BatchStrategy {
   const pairsPerEpoch = config.pairsPerEpoch ?? train.labels.length;
   const pairCount = isPairDataset(train) ? train.labels.length : pairsPerEpoch;
-  const a = isPairDataset(train) ? train.a : train.x;
-  const b = isPairDataset(train) ? train.b : train.x;
   return {
     stepsPerEpoch: Math.ceil(pairCount / config.batchSize),
     *epoch(rng: Rng, augment: Augment | undefined): Iterable<TrainingBatch> {
@@ -45,7 +43,7 @@ export function offlinePairBatches(
       for (let s = 0; s < n; s += config.batchSize) {
         const e = Math.min(n, s + config.batchSize);
         const y = tf.tensor1d(Float32Array.from(pairs.labels.subarray(s, e)));
-        const x = pairBatchTensor(a, b, train.inputShape, pairs.i.subarray(s, e), pairs.j.subarray(s, e), augment);
+        const x = pairBatchTensor(train.x, train.x, train.inputShape, pairs.i.subarray(s, e), pairs.j.subarray(s, e), augment);
         const B = e - s;
         yield {
           loss: () => {

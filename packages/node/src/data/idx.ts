@@ -4,12 +4,13 @@
  * uint32 dimensions, then the values, big-endian, row-major. Files may be
  * gzipped; we decide by the gzip magic bytes, not by the file name.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
+import { openUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
 
 /** Element types an IDX file can hold, by their type code. @group Datasets */
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -42,23 +43,6 @@ function invalid(file: string, problem: string): ContrastiveError {
   return new ContrastiveError('INVALID_DATA', `readIdx: ${file}: ${problem}`);
 }
 
-async function isGzipped(file: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await fs.open(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ContrastiveError('NOT_FOUND', `readIdx: ${file}: no such file`);
-    throw new ContrastiveError('INVALID_DATA', `readIdx: ${file}: cannot open (${code ?? String(err)})`, { cause: err });
-  }
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Converts the big-endian payload to a typed array in host order. */
 function toTyped(type: IdxType, bytes: Uint8Array): IdxData {
@@ -92,17 +76,27 @@ function toTyped(type: IdxType, bytes: Uint8Array): IdxData {
 /**
  * Reads one IDX file, plain or gzipped (decided by its first two bytes), as a
  * stream: the header is parsed from the first bytes, then exactly one buffer of
- * the announced size is filled.
+ * the announced size is filled (a stream that goes on past it fails at once).
+ * Only a regular file is opened (see openUserFile).
  *
- * @throws ContrastiveError NOT_FOUND when the file does not exist; INVALID_DATA,
+ * @throws ContrastiveError NOT_FOUND when the file does not exist; INVALID_ARGUMENT for a folder, FIFO or device; INVALID_DATA,
  *   naming the file, for a bad magic number, an unsupported type code, a
  *   truncated file, trailing bytes, or a corrupt gzip stream.
  * @group Datasets
  */
 export async function readIdx(file: string): Promise<IdxArray> {
   check(typeof file === 'string' && file.length > 0, 'readIdx', 'file must be a non-empty path');
-  const gz = await isGzipped(file);
-  const raw = createReadStream(file);
+  const { handle } = await openUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'IDX file', fn: 'readIdx' });
+  let gz: boolean;
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    gz = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } catch (err) {
+    await handle.close();
+    throw invalid(file, `read failed (${(err as Error).message})`);
+  }
+  const raw = handle.createReadStream({ start: 0, autoClose: true });
   const source: Readable = gz ? raw.pipe(createGunzip()) : raw;
   if (gz) raw.on('error', (err) => source.destroy(err));
 

@@ -4,13 +4,13 @@
  * own reader because sharp's prebuilt libvips cannot load them. BMP is not
  * supported (neither sharp nor we decode it): convert such files to PNG.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Sharp } from 'sharp';
 import { loadSharp } from '../util/sharp.js';
 import { oneLine } from 'contrastive/internal/util/format.js';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeNetpbm, looksLikeNetpbm } from './netpbm.js';
+import { readUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
 
 /**
  * How an image is brought to width x height:
@@ -67,21 +67,18 @@ export function checkImageOptions(options: ImageOptions, fn: string): Required<I
  * channels interleaved (the layout of inputShape [height, width, channels]).
  * Transparency is flattened onto the background; EXIF orientation is applied.
  *
+ * Only a regular file of at most {@link USER_FILE_LIMITS}.image bytes is read
+ * (see readUserFile).
+ *
  * @param fn name of the public function, used in error messages.
- * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_DATA naming the
- *   file for an undecodable one, UNSUPPORTED for BMP.
+ * @throws ContrastiveError NOT_FOUND for a missing file, INVALID_ARGUMENT for a
+ *   folder, FIFO or device, INVALID_DATA naming the file for an undecodable or
+ *   too large one, UNSUPPORTED for BMP.
  * @group Datasets
  */
 export async function decodeImage(file: string, options: ImageOptions, fn = 'decodeImage'): Promise<Float32Array> {
   checkImageOptions(options, fn);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ContrastiveError('NOT_FOUND', `${fn}: ${file}: no such file`, { cause: err });
-    throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}: cannot read (${code ?? String(err)})`, { cause: err });
-  }
+  const bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.image, what: 'image', fn });
   return decodeImageBytes(bytes, options, fn, file);
 }
 

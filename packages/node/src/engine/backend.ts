@@ -76,6 +76,12 @@ async function keepingCrashListeners<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Marks the cpu backend as used, which is what stops it printing its tfjs-node banner (a field of MathBackendCPU). */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+}
+
 async function activate(name: BackendName): Promise<boolean> {
   if (name === 'tensorflow' && !(await tryTfjsNode())) return false;
   if (name === 'wasm') {
@@ -89,6 +95,9 @@ async function activate(name: BackendName): Promise<boolean> {
   try {
     return await keepingCrashListeners(async () => {
       await useBackend(name); // our kernels on 'wasm'; throws where the backend cannot be used
+      // TF.js's cpu backend prints "install tfjs-node" on its first tensor in Node; chosen here, it is chosen on purpose
+      // (tfjs-node cannot install without a download), so the banner would only mislead.
+      if (name === 'cpu') quietCpuBanner();
       return true;
     });
   } catch {

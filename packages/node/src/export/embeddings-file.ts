@@ -4,11 +4,11 @@
  * index, source, label and embedding). Written atomically; read back (e.g. as
  * query vectors) by {@link readEmbeddingsFile}.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic, writeChunksAtomic } from 'contrastive/internal/util/atomic.js';
 import { npyBytes, parseNpy } from './npy.js';
+import { readUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
 
 /** File formats {@link writeEmbeddingsFile} writes. @group Embedding files */
 export type EmbeddingsFormat = 'npy' | 'jsonl';
@@ -108,11 +108,10 @@ export async function readEmbeddingsFile(file: string, format?: EmbeddingsFormat
   check(EMBEDDINGS_FORMATS.includes(f), fn, `format must be one of ${EMBEDDINGS_FORMATS.join(', ')}, got '${String(f)}'`);
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'embeddings file', fn });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ContrastiveError('NOT_FOUND', `${fn}: ${file} does not exist`, { cause: err });
-    throw new ContrastiveError('INVALID_DATA', `${fn}: cannot read ${file} (${code ?? (err as Error).message})`, { cause: err });
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') throw new ContrastiveError('NOT_FOUND', `${fn}: ${file} does not exist`, { cause: err });
+    throw err;
   }
   let data: Float32Array;
   let rows: number;

@@ -7,6 +7,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { loadOnnxRuntime, type OrtModule } from '@contrastive/kernels';
+import { readUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
 
 const FN = 'OnnxEmbedder';
 
@@ -58,12 +59,11 @@ export class OnnxEmbedder {
     check(typeof model === 'string' || model instanceof Uint8Array, `${FN}.load`, 'model must be a file path or the bytes of an ONNX model');
     let bytes: Uint8Array;
     if (typeof model === 'string') {
-      const { readFile } = await import('node:fs/promises');
       try {
-        bytes = await readFile(model);
+        bytes = await readUserFile(model, { maxBytes: USER_FILE_LIMITS.large, what: 'ONNX model' });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_DATA';
-        throw new ContrastiveError(code, `${FN}.load: cannot read ONNX model '${model}' (${(err as Error).message})`, { cause: err });
+        if (!(err instanceof ContrastiveError)) throw err;
+        throw new ContrastiveError(err.code, `${FN}.load: cannot read ONNX model '${model}' (${err.message.slice(model.length + 2)})`, { cause: err });
       }
     } else {
       bytes = model;

@@ -27,6 +27,7 @@ import {
 import { SiameseNetwork, type NetworkCalibration } from 'contrastive/internal/models/siamese-network.js';
 import { ensureBackend } from '../engine/backend.js';
 import { safeParseWith } from 'contrastive/internal/models/validate.js';
+import { readUserFile, readUserText, USER_FILE_LIMITS } from '../util/user-file.js';
 
 const MANIFEST_FILE = 'manifest.json';
 const MODEL_FILE = 'model.json';
@@ -182,18 +183,18 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
 async function readJson(file: string, fn: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readUserText(file, { maxBytes: USER_FILE_LIMITS.json, what: 'bundle file', fn });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      const dirExists = await fs.stat(path.dirname(file)).then((s) => s.isDirectory(), () => false);
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') {
+      const dir = path.dirname(file);
+      const kind = await fs.stat(dir).then((s) => (s.isDirectory() ? 'folder' : 'other'), () => 'none');
       throw new ContrastiveError(
         'NOT_FOUND',
-        dirExists ? `${fn}: ${file} is missing (${what})` : `${fn}: bundle directory ${path.dirname(file)} does not exist`,
+        kind === 'folder' ? `${fn}: ${file} is missing (${what})` : kind === 'other' ? `${fn}: ${dir} is not a bundle directory (not a folder)` : `${fn}: bundle directory ${dir} does not exist`,
         { cause: err },
       );
     }
-    throw new ContrastiveError('INVALID_DATA', `${fn}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw err;
   }
   try {
     return JSON.parse(text);
@@ -269,6 +270,28 @@ function expectedWeightBytes(specs: tf.io.WeightsManifestEntry[], file: string, 
   return total;
 }
 
+/**
+ * The first NaN or infinite float32 weight (the layout tf.io concatenates:
+ * each spec's values in turn), or null. Quantised and integer weights are
+ * finite by construction.
+ */
+function nonFiniteWeight(specs: readonly tf.io.WeightsManifestEntry[], data: Uint8Array): { name: string; index: number; value: number } | null {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let offset = 0;
+  for (const s of specs) {
+    const dtype = s.quantization?.dtype ?? s.dtype;
+    const count = s.shape.reduce((a, b) => a * b, 1);
+    if (dtype === 'float32') {
+      for (let k = 0; k < count; k++) {
+        const v = view.getFloat32(offset + 4 * k, true);
+        if (!Number.isFinite(v)) return { name: s.name, index: k, value: v };
+      }
+    }
+    offset += count * (DTYPE_BYTES[dtype] ?? 0);
+  }
+  return null;
+}
+
 /** A file name inside the bundle directory: no path separators, no '..'. */
 function bundleFile(dir: string, name: unknown, fn: string, from: string): string {
   if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || path.basename(name) !== name || name.includes('\\')) {
@@ -303,12 +326,10 @@ export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork
       const file = bundleFile(dir, name, fn, modelFile);
       let data: Uint8Array;
       try {
-        data = await fs.readFile(file);
+        data = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'weights file', fn });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_DATA';
-        throw new ContrastiveError(code, `${fn}: weights file ${file} ${code === 'NOT_FOUND' ? 'is missing' : `cannot be read: ${(err as Error).message}`}`, {
-          cause: err,
-        });
+        if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') throw new ContrastiveError('NOT_FOUND', `${fn}: weights file ${file} is missing`, { cause: err });
+        throw err;
       }
       chunks.push(data);
       files.push(file);
@@ -326,6 +347,13 @@ export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork
   for (const c of chunks) {
     weightData.set(c, offset);
     offset += c.byteLength;
+  }
+  const bad = nonFiniteWeight(specs, weightData);
+  if (bad) {
+    throw new ContrastiveError(
+      'INVALID_DATA',
+      `${fn}: the bundle ${dir} holds a non-finite weight (${bad.value} in '${bad.name}' at ${bad.index}): its embeddings would be NaN; retrain it (a diverged run saves such weights) or use another bundle`,
+    );
   }
 
   // Without initBackend TF.js would pick a backend by itself (or fail inside loadLayersModel): initialise the fastest.

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { formatBytes } from './user-file.js';
 
 async function statOrNull(p: string): Promise<import('node:fs').Stats | null> {
   try {
@@ -69,18 +70,119 @@ export async function visibleEntries(dir: string): Promise<string[]> {
   }
 }
 
+/** A file or folder a command reads, which what it writes must never replace. */
+export interface ReadPath {
+  /** The path as given. */
+  path: string;
+  /** What it is, for messages, said before the path: 'the bundle', 'the dataset', 'image 2'. */
+  what: string;
+}
+
+/** Options of {@link refuseExistingOutput}. */
+export interface ExistingOutputOptions {
+  /** Starts the message (the command, e.g. 'train'). */
+  fn: string;
+  /** Write over an output that holds something (never over an input: see `inputs`). */
+  force?: boolean;
+  /** Continue the run in the output folder (train). */
+  resume?: boolean;
+  /** What the command reads: an output that is one of them, lies inside one or (a folder) holds one is refused, even with `force`. */
+  inputs?: readonly ReadPath[];
+  /** The output is one file, not a folder (refused when it exists and is not empty). */
+  file?: boolean;
+  /** The folder is replaced as a whole, so its hidden entries count too (they would be deleted). */
+  replaces?: boolean;
+  /** The option that named the output, for messages; default '--out'. */
+  flag?: string;
+}
+
+/** The real path `p` will have: symbolic links of its existing part resolved, the rest appended. */
+async function realPathOf(p: string): Promise<string> {
+  let existing = path.resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(existing), ...rest);
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(p);
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/** True when `child` is `parent` or lies under it. */
+function within(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([statOrNull(a), statOrNull(b)]);
+  return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
+}
+
 /**
- * Refuses an output folder that already holds files, unless `force` (write
- * over it) or `resume` (continue the run in it) is set. `shown` is the path as
- * the user gave it; `fn` starts the message.
+ * Refuses an output that is, lies inside or (a folder) holds something the
+ * command reads, whatever `force` says: `embed --out B/model.json` would
+ * overwrite the bundle it reads, `embed --out x.png x.png` its own input.
+ * Symbolic links are resolved, and a file is compared by identity too (a hard
+ * link, another path to the same mount).
  */
-export async function refuseExistingOutput(dir: string, shown: string, o: { force?: boolean; resume?: boolean; fn: string }): Promise<void> {
+export async function refuseOutputOverInput(out: string, shown: string, inputs: readonly ReadPath[], o: { fn: string; flag?: string; file?: boolean }): Promise<void> {
+  const flag = o.flag ?? '--out';
+  const target = await realPathOf(out);
+  for (const input of inputs) {
+    const source = await realPathOf(input.path);
+    const why =
+      target === source || (await sameFile(out, input.path))
+        ? `is ${input.what} ${input.path}`
+        : within(target, source)
+          ? `lies inside ${input.what} ${input.path}`
+          : !o.file && within(source, target)
+            ? `holds ${input.what} ${input.path}`
+            : null;
+    if (why) {
+      throw new ContrastiveError('INVALID_ARGUMENT', `${o.fn}: ${flag} ${shown} ${why}, which this command reads: writing there would destroy it (--force does not change that); choose another ${flag}`);
+    }
+  }
+}
+
+/**
+ * The one check of an output before a command works: refuses an output that
+ * overlaps an input (see {@link refuseOutputOverInput}, even with `force`), and
+ * an output that already holds something unless `force` (write over it) or
+ * `resume` (continue the run in it) is set: a folder with entries (visible
+ * ones, or any when `replaces`), a file that is not empty. `shown` is the path
+ * as the user gave it; `fn` starts the message.
+ */
+export async function refuseExistingOutput(dir: string, shown: string, o: ExistingOutputOptions): Promise<void> {
+  const flag = o.flag ?? '--out';
+  if (o.inputs?.length) await refuseOutputOverInput(dir, shown, o.inputs, o);
   if (o.force || o.resume) return;
-  const present = await visibleEntries(dir);
+  if (o.file) {
+    const s = await statOrNull(path.resolve(dir));
+    if (s && !s.isDirectory() && s.size > 0) {
+      throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already exists (${formatBytes(s.size)}); pass --force to replace it, or choose another ${flag}`);
+    }
+    return;
+  }
+  const present = o.replaces ? await allEntries(dir) : await visibleEntries(dir);
   if (present.length === 0) return;
   const list = `${present.slice(0, 4).join(', ')}${present.length > 4 ? ', ...' : ''}`;
   const resume = o.fn === 'train' ? 'pass --resume to continue that run, ' : '';
-  throw new ContrastiveError('STATE', `${o.fn}: --out ${shown} already holds files (${list}); ${resume}pass --force to write over it, or choose another --out`);
+  const replaced = o.replaces ? ' (it is replaced as a whole)' : '';
+  throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already holds files (${list})${replaced}; ${resume}pass --force to write over it, or choose another ${flag}`);
+}
+
+/** Every entry of `dir` but the leftovers of our own atomic writes (none when it does not exist). */
+async function allEntries(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((n) => !n.startsWith('.tmp-') && !n.startsWith('.contrastive-probe-')).sort();
+  } catch {
+    return [];
+  }
 }
 
 /** Checks a file path we will write: its folder must be creatable and writable, and the path not a folder. */
