@@ -1,5 +1,6 @@
 /** Reading one online-signature file, whatever its format. */
 import path from 'node:path';
+import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
 import { parseSvc2004 } from './svc2004.js';
 import { parseTrajectoryCsv, parseTrajectoryJson } from './simple-formats.js';
