@@ -135,9 +135,9 @@ export function markdownBlock(file: string, marker: string, kind: string): strin
   return m[1];
 }
 
-/** The README's consumer tsconfig ("tsconfig.json that works"), its compilerOptions. */
+/** The documented consumer tsconfig (docs/getting-started.md, "tsconfig.json that works"), its compilerOptions. */
 export function readmeCompilerOptions(): Record<string, unknown> {
-  const tsconfig = JSON.parse(markdownBlock('README.md', 'tsconfig.json that works', 'json')) as { compilerOptions: Record<string, unknown> };
+  const tsconfig = JSON.parse(markdownBlock('docs/getting-started.md', 'tsconfig.json that works', 'json')) as { compilerOptions: Record<string, unknown> };
   return tsconfig.compilerOptions;
 }
 
