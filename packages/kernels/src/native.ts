@@ -9,7 +9,7 @@
  */
 import type { ConvDims } from './split.js';
 import { IS_NODE, hostEnv, requireModule } from '#platform/host.js';
-import { firstLine, packageProblem } from './optional-package.js';
+import { firstLine, isMissingPackage, packageProblem } from './optional-package.js';
 
 /** The optional package that builds the addon at install (node-gyp); it exports the addon. */
 export const NATIVE_ADDON_PACKAGE = '@contrastive/kernels-native';
@@ -60,8 +60,7 @@ export function addonStateOf(err: unknown): Exclude<NativeAddonState, 'loaded' |
   const e = err as { code?: unknown; message?: unknown } | null;
   const message = typeof e?.message === 'string' ? e.message : String(err);
   if (e?.code === 'CONTRASTIVE_NATIVE_NOT_BUILT' || /not built/.test(message)) return 'not-built';
-  // Node's message names the module it missed first: the package itself, not something the addon needs.
-  if (e?.code === 'MODULE_NOT_FOUND' && message.includes(`Cannot find module '${NATIVE_ADDON_PACKAGE}'`)) return 'not-installed';
+  if (isMissingPackage(err, NATIVE_ADDON_PACKAGE)) return 'not-installed';
   return 'failed';
 }
 

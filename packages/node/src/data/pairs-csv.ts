@@ -9,10 +9,15 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { echoValue } from 'contrastive/internal/util/format.js';
 import { checkImageOptions, decodeImage, type ImageOptions } from './image.js';
 import { mapLimit } from './map-limit.js';
-import { lazyModule } from '../util/lazy-module.js';
+import { createRequire } from 'node:module';
+import type { parse as CsvParse } from 'csv-parse';
+import { loadPackage } from '@contrastive/kernels/internal/optional-package.js';
 import { readUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
 
-const loadCsvParse = lazyModule('csv-parse', () => import('csv-parse'), (m) => m.parse);
+// Loaded on first use, as sharp is (util/sharp.ts): importing @contrastive/node pays for no CSV parser.
+const require = createRequire(import.meta.url);
+let csvParse: typeof CsvParse | undefined;
+const loadCsvParse = (fn: string): typeof CsvParse => (csvParse ??= loadPackage(fn, 'csv-parse', () => (require('csv-parse') as { parse: typeof CsvParse }).parse));
 import type { PairDataset } from 'contrastive/internal/data/types.js';
 
 /** Options of {@link loadPairsCsv}: the image shape, plus decoding concurrency. @group Datasets */
@@ -53,7 +58,7 @@ export async function loadPairsCsv(file: string, options: PairsCsvOptions): Prom
 
   const base = path.dirname(path.resolve(file));
   const rows: Row[] = [];
-  const parse = await loadCsvParse(fn);
+  const parse = loadCsvParse(fn);
   const parser = parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true });
   try {
     let first = true;
