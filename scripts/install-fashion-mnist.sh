@@ -9,7 +9,7 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
   exit 0
 fi
 SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null
 echo "Fashion-MNIST installed under /usr/share/datasets/fashion-mnist"
