@@ -26,7 +26,8 @@ import { retrievalMetrics } from 'contrastive/internal/eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName, type JobTrainConfig } from './run-training.js';
 import { type LossName, type TrainEvent } from 'contrastive/internal/train/index.js';
-import { scorePairs, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { compareReport, writeReport } from '@contrastive/node/internal/report/index.js';
 import { checkMargin } from 'contrastive/internal/losses/margin.js';

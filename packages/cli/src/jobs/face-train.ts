@@ -18,7 +18,8 @@ import type { IndexPairs, LabelledDataset } from 'contrastive/internal/data/type
 import { SiameseNetwork, mlpEncoder } from 'contrastive/internal/models/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/trainer.js';
-import { scorePairs, scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs, scoreSplit, drawHeldOutPairs } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { loadFaceDataset, loadFaceEngine, faceCalibrationWarnings, faceDetectorLabel, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '@contrastive/faces/internal/index.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';

@@ -36,7 +36,8 @@ import { retrievalMetrics } from 'contrastive/internal/eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type JobTrainConfig } from './run-training.js';
 import { type TrainEvent } from 'contrastive/internal/train/index.js';
-import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scoreSplit, drawHeldOutPairs } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { pairDiagnostics } from 'contrastive/internal/train/diagnostics.js';
 import { marginReport, writeReport } from '@contrastive/node/internal/report/index.js';
 
