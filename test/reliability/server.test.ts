@@ -18,7 +18,8 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { createServeApp } from '../../packages/cli/src/serve/index.js';
 import { openBundle, runTraining, type OpenBundle } from '../../packages/cli/src/jobs/index.js';
-import { EmbeddingIndex, bundleIdentity } from '../../packages/index/src/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
+import { bundleIdentity } from '../../packages/node/src/embed/bundle-identity.js';
 import { writeIdxSet } from '../support/data.js';
 import { startServe } from '../support/cli.js';
 

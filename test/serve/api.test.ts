@@ -20,7 +20,8 @@ import * as tf from '@tensorflow/tfjs';
 import { serveFixture, type ServeFixture } from './fixture.js';
 import { buildIndexFromDataset } from '../../packages/cli/src/jobs/index-build.js';
 import { searchIndexWith } from '../../packages/cli/src/jobs/index-search.js';
-import { EmbeddingIndex, bundleIdentity } from '../../packages/index/src/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
+import { bundleIdentity } from '../../packages/node/src/embed/bundle-identity.js';
 import { assertClose } from '../support/helpers.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
