@@ -29,6 +29,7 @@ import { type LossName, type TrainEvent } from 'contrastive/internal/train/index
 import { scorePairs, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { refuseFaceDataset } from './face-train.js';
 import { compareReport, writeReport } from '@contrastive/node/internal/report/index.js';
 import { checkMargin } from 'contrastive/internal/losses/margin.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
@@ -156,6 +157,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const testPairs = options.testPairs ?? HELD_OUT_PAIRS.test;
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
+  refuseFaceDataset(datasetSpec, 'compare');
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
   const inputs = datasetReadPaths(datasetSpec, options.load?.dataDir);
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs });

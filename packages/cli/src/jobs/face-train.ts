@@ -106,6 +106,20 @@ export interface FaceRunMetrics extends RunMetrics {
   };
 }
 
+/**
+ * Refuses a faces:DIR spec in a job that splits its dataset by example (eval,
+ * calibrate, embed, margin, compare): face figures count only on people never
+ * trained on, and only the face jobs split by person.
+ * @group Faces
+ */
+export function refuseFaceDataset(spec: string, fn: string): void {
+  if (!spec.startsWith('faces:')) return;
+  throw new ContrastiveError(
+    'UNSUPPORTED',
+    `${fn}: '${spec}' is a face dataset: it splits by person, which 'contrastive train --dataset faces:DIR' (trainFaceModel) and 'contrastive face calibrate' do; this command would split it by photo and score people it trained on`,
+  );
+}
+
 /** Splits the people of a face dataset into disjoint train / validation / test sets, seeded. @group Faces */
 export function splitIdentities(data: LabelledDataset, options: { seed: number; validationFraction: number; testFraction: number }): { train: LabelledDataset; validation: LabelledDataset; test: LabelledDataset } {
   const fn = 'splitIdentities';

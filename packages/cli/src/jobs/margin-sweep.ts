@@ -43,6 +43,7 @@ import { marginReport, writeReport } from '@contrastive/node/internal/report/ind
 
 import { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { refuseFaceDataset } from './face-train.js';
 import { checkMargin } from 'contrastive/internal/losses/margin.js';
 
 import { defaultMargins, recommendMargin, marginRuleOfThumb, budgetNote, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
@@ -114,6 +115,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const epochs = trainCfg.epochs ?? DEFAULT_SWEEP_EPOCHS;
   const { validation: validationFraction, test: testFraction } = splitFractions(options);
   const datasetSpec = options.dataset ?? 'mnist';
+  refuseFaceDataset(datasetSpec, 'margin');
   const outDir = runDirectory(options.out, datasetSpec, 'margin-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
