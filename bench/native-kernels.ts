@@ -5,7 +5,7 @@
  * kernel runs through TF.js on the wasm backend, with the addon on and off, interleaved in one
  * process so both see the same machine load; median and best of --reps calls, GFLOP/s of the
  * best, and the ratio of the medians. Off means what ran before the addon: the wasm kernels
- * for the convolutions, onnxruntime's GEMM (previous round) for the matmuls.
+ * for the convolutions, onnxruntime's GEMM (where it is installed) for the matmuls.
  *
  *   npm run bench:native [-- --reps 15 --threads 2]
  */

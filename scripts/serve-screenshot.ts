@@ -15,7 +15,8 @@ import { chromium } from 'playwright-core';
 import { initBackend } from '../packages/node/src/engine/backend.js';
 import { openBundle, bundleSplit } from '../packages/cli/src/jobs/evaluate-bundle.js';
 import { pixelsToPng } from '../packages/cli/src/jobs/example-picture.js';
-import { EmbeddingIndex, bundleIdentity } from '../packages/index/src/index.js';
+import { EmbeddingIndex } from '../packages/index/src/index.js';
+import { bundleIdentity } from '../packages/node/src/embed/bundle-identity.js';
 import { createServeApp } from '../packages/cli/src/serve/index.js';
 import { type LabelledDataset } from '../packages/contrastive/src/data/index.js';
 

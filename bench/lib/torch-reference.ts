@@ -30,8 +30,8 @@ export function findTorchPython(): string | null {
 
 /**
  * Environment for the PyTorch reference: OMP threads as asked, and without the
- * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE workarounds this machine sets for old
- * OpenBLAS builds, which slow a current one: the reference runs at its best.
+ * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE workarounds an environment may set for
+ * old OpenBLAS builds, which slow a current one: the reference runs at its best.
  */
 export function torchEnv(threads: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };

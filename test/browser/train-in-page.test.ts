@@ -1,5 +1,5 @@
 /**
- * Issue 21: the core trains in a browser page. The example page (examples/browser/), bundled
+ * The core trains in a browser page. The example page (examples/browser/), bundled
  * by esbuild as a user's build would, is served on 127.0.0.1 and opened in headless chromium,
  * where it trains a Siamese MLP and CNN on wasm with our kernels, on webgl (SwiftShader) and
  * on cpu; a run stopped mid-epoch resumes from its IndexedDB checkpoint after a reload with

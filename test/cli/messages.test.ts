@@ -1,5 +1,5 @@
 /**
- * What the terminal is shown (issue 23, "silent wrong results and messages"): control
+ * What the terminal is shown, so that no message is silently wrong: control
  * characters from file names and CSV paths are escaped, echoed values are cut, an error is
  * one bounded line, a bad --host is one error, and TF.js's tfjs-node banner never appears.
  */

@@ -42,7 +42,7 @@ test('numeric options are checked when parsed: empty, fractional, out of range a
   assert.deepEqual(imageSize('32'), [32, 32]);
 });
 
-test('options a dataset would ignore are refused, naming the option (issue 8 item 3)', () => {
+test('options a dataset would ignore are refused, naming the option', () => {
   refused(() => checkDatasetOptions({ dataset: 'mnist', dataDir: '/data' }), '--data-dir', 'mnist');
   refused(() => checkDatasetOptions({ dataset: 'mnist', imageSize: [32, 32] }), '--image-size', 'mnist');
   refused(() => checkDatasetOptions({ dataset: 'fashion-mnist', channels: 3 }), '--channels');
@@ -54,7 +54,7 @@ test('options a dataset would ignore are refused, naming the option (issue 8 ite
   refused(() => checkEncoderOptions({ encoder: 'mlp', filters: [8] }), '--filters', '--encoder cnn');
 });
 
-test('loss, miner and margin combinations that cannot work are refused (issue 8 item 1, CLI side)', () => {
+test('loss, miner and margin combinations that cannot work are refused (CLI side)', () => {
   refused(() => checkLossOptions('cross-entropy', { miner: 'semi-hard' }), '--miner', 'cross-entropy');
   refused(() => checkLossOptions('cross-entropy', { margin: 0.5 }), '--margin', 'cross-entropy');
   refused(() => checkLossOptions('contrastive', { miner: 'hard' }), '--miner hard', 'hard-negative');
@@ -99,7 +99,7 @@ function nodeEval(code: string): string {
   return r.stdout.trim();
 }
 
-test('help is built without TensorFlow.js: registering every command loads no tensor engine (issue 8 item 14)', () => {
+test('help is built without TensorFlow.js: registering every command loads no tensor engine', () => {
   const out = nodeEval(
     "import { Command } from 'commander'; import { registerCommands } from './packages/cli/src/cli/commands.ts';" +
       "const p = new Command(); registerCommands(p); const names = p.commands.map((c) => c.name()).join(',');" +
@@ -110,7 +110,7 @@ test('help is built without TensorFlow.js: registering every command loads no te
   assert.equal(nodeEval("await import('@tensorflow/tfjs'); console.log(typeof globalThis._tfengine);"), 'object');
 });
 
-test('every help text writes defaults one way, from the constants the code uses (issue 8 item 11)', () => {
+test('every help text writes defaults one way, from the constants the code uses', () => {
   const help = (cmd: string): string => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', cmd, '--help'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
@@ -130,7 +130,7 @@ test('every help text writes defaults one way, from the constants the code uses 
   for (const text of [margin, calibrate, train]) assert.doesNotMatch(text, /\(default [^:]|default: "/, 'one style: (default: X), unquoted');
 });
 
-test('faces:DIR, --skip-no-face and face calibrate are in the help; the face threshold says where it comes from (issue 23)', () => {
+test('faces:DIR, --skip-no-face and face calibrate are in the help; the face threshold says where it comes from', () => {
   const program = new Command();
   registerCommands(program);
   const help = (...names: string[]): string => names.reduce((c: Command, n) => c.commands.find((x) => x.name() === n)!, program).helpInformation().replace(/\s+/g, ' ');

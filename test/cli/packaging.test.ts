@@ -1,4 +1,4 @@
-/** Packaging a new user checks first: a LICENSE matching package.json, the documented option lists matching the code (issue 8 items 11 and 14). */
+/** Packaging a new user checks first: a LICENSE matching package.json, the documented option lists matching the code. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -50,7 +50,7 @@ test('loadPairsCsv: header, relative and absolute paths, labels 0/1, sources fil
   assert.equal(ds.x.length, 3 * 4, 'three distinct images (a, b, c), each held once');
 });
 
-test('loadPairsCsv: 100,000 rows over two images hold two images, not 200,000 (issue 23)', async () => {
+test('loadPairsCsv: 100,000 rows over two images hold two images, not 200,000', async () => {
   const rows = Array.from({ length: 100_000 }, (_, k) => (k % 2 === 0 ? 'img/a.png,img/b.png,1' : 'img/b.png,./img/b.png,0'));
   const file = await csv('many.csv', rows.join('\n') + '\n');
   const before = process.memoryUsage().arrayBuffers;

@@ -1,4 +1,4 @@
-/** One undecodable image: an error naming it by default, skipped and listed with skipBadImages (issue 8 item 6). */
+/** One undecodable image: an error naming it by default, skipped and listed with skipBadImages. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';

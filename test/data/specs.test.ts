@@ -1,4 +1,4 @@
-/** Dataset specs with paths are recorded absolute, so a bundle names its data from any directory (issue 8 item 8). */
+/** Dataset specs with paths are recorded absolute, so a bundle names its data from any directory. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { absoluteDatasetSpec, datasetKind } from '../../packages/node/src/data/specs.js';

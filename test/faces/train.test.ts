@@ -7,7 +7,6 @@ import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { describeFaces, loadFaceDataset, loadFaceEngine, loadFaceModel, verifyFaces, PRETRAINED_FACE_CALIBRATION } from '../../packages/faces/src/index.js';
 import { trainFaceModel, splitIdentities } from '../../packages/cli/src/jobs/face-train.js';
 import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
-import { loadDataset } from '../../packages/node/src/data/index.js';
 
 import { testFaceSet, TEST_ENGINE, type TestFaceSet } from '../support/face-set.js';
 import { readManifest } from '../../packages/node/src/models/bundle.js';
@@ -135,6 +134,4 @@ test('runTraining dispatches faces:DIR and refuses options that do not apply', a
   await assert.rejects(runTraining({ dataset: `faces:${set.dir}`, out: path.join(tmp, 'y'), train: { loss: 'triplet' } }), /\{ loss: 'triplet' \} is not offered for faces:DIR/);
   await assert.rejects(runTraining({ dataset: `faces:${path.join(tmp, 'absent')}`, out: path.join(tmp, 'x') }), /no such folder/);
   assert.ok(!existsSync(path.join(tmp, 'x', 'model')));
-  // The generic loader (eval, calibrate) points to the face loader and trainer instead of splitting people by image.
-  await assert.rejects(loadDataset(`faces:${set.dir}`), /is a face dataset: load it with loadFaceDataset .* train on it with trainFaceModel or 'contrastive train'/);
 });

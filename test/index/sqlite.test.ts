@@ -99,7 +99,7 @@ test('sqlite: writers in two processes at once wait for each other; the file sta
   db.close();
 });
 
-test('sqlite: an index whose description disagrees with its items, or with the model\'s dim, is named as damaged (issue 23)', async () => {
+test('sqlite: an index whose description disagrees with its items, or with the model\'s dim, is named as damaged', async () => {
   const file = newFile();
   await buildIndex(file, entries(10, 5));
   await rejectsWith(EmbeddingIndex.open(file, { model: MODEL, dim: DIM + 1 }), 'STATE', path.basename(file), `records embeddings of dim ${DIM}, but the model embeds dim ${DIM + 1}`, 'damaged');
@@ -111,14 +111,14 @@ test('sqlite: an index whose description disagrees with its items, or with the m
   await rejectsWith(EmbeddingIndex.open(file), 'INVALID_DATA', path.basename(file), 'damaged', 'says dim 32', `hold ${DIM} values`);
 });
 
-test('sqlite: an index path that is a FIFO is refused at once (SQLite would block on it) (issue 23)', { skip: process.platform === 'win32' && 'no FIFOs' }, async () => {
+test('sqlite: an index path that is a FIFO is refused at once (SQLite would block on it)', { skip: process.platform === 'win32' && 'no FIFOs' }, async () => {
   const { execFileSync } = await import('node:child_process');
   const fifo = path.join(dir, 'fifo.db');
   execFileSync('mkfifo', [fifo]);
   await rejectsWith(EmbeddingIndex.open(fifo), 'INVALID_ARGUMENT', 'fifo.db', 'FIFO');
 });
 
-test('sqlite: a vector made non-finite behind the index\'s back is named with its item, not ranked as NaN (issue 23)', async () => {
+test('sqlite: a vector made non-finite behind the index\'s back is named with its item, not ranked as NaN', async () => {
   const file = newFile();
   await buildIndex(file, entries(10, 6));
   const Sqlite = createRequire(import.meta.url)('better-sqlite3');

@@ -14,7 +14,7 @@ import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
 import { openBundle, bundleSplit } from '../../packages/cli/src/jobs/evaluate-bundle.js';
 
 import { cli, assertOneLineError } from '../support/cli.js';
-import { HELD_OUT_PAIRS } from '../../packages/contrastive/src/train/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from '../../packages/contrastive/src/train/choices.js';
 import { readManifest } from '../../packages/node/src/models/bundle.js';
 import { type LabelledDataset } from '../../packages/contrastive/src/data/index.js';
 

@@ -175,7 +175,8 @@ test('eval errors: one line naming the problem', async () => {
 test("eval's verification figures match an independent scoring: plain float64 distances and a pair-counting AUC", async () => {
   const { loadBundle } = await import('../../packages/node/src/models/bundle.js');
   const { splitDataset } = await import('../../packages/contrastive/src/data/index.js');
-  const { drawHeldOutPairs, HELD_OUT_PAIRS } = await import('../../packages/contrastive/src/train/held-out-pairs.js');
+  const { drawHeldOutPairs } = await import('../../packages/contrastive/src/eval/held-out-pairs.js');
+  const { HELD_OUT_PAIRS } = await import('../../packages/contrastive/src/train/choices.js');
   const r = cli('eval', '--model', model, '--backend', 'wasm', '--json');
   assert.equal(r.code, 0, r.stderr);
   const v = JSON.parse(r.stdout).verification;

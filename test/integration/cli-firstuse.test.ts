@@ -1,5 +1,5 @@
 /**
- * What a new user hits in the first hour (issue 8), as the commands are
+ * What a new user hits in the first hour, as the commands are
  * written there: a tiny folder: dataset trained from its own directory, then
  * used from another one; options refused before any work; one error style;
  * embed and export.

@@ -180,6 +180,6 @@ test('index build --hnsw and search --mode approximate on PostgreSQL + pgvector'
   assert.equal(exact.results[0].id, row);
   assert.equal(approx.results[0].id, row);
   assert.ok(approx.results.filter((h) => exact.results.some((e) => e.id === h.id)).length >= 4);
-  // issue 23: a table that holds an index is not replaced without --force
+  // A table that holds an index is not replaced without --force
   assertOneLineError(await cliAsync('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'validation', '--out', url, '--backend', 'wasm'), 'already holds an index of', '--force');
 });

@@ -2,7 +2,7 @@
  * The library from a fresh TypeScript project, with the tsconfig docs/getting-started.md
  * shows (module nodenext, skipLibCheck): an ESM project imports it statically
  * with top-level await, a CommonJS project (`npm init -y`) loads it with a
- * dynamic import. One tsc run type-checks both against the sources (issue 8 item 13).
+ * dynamic import. One tsc run type-checks both against the sources.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-/** The compare footnote names only the losses that ran (issue 8 item 12). */
+/** The compare footnote names only the losses that ran. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareBudget } from '../../packages/cli/src/jobs/compare-losses.js';

@@ -42,7 +42,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 
-  test(`${backend}: positive margin 0 is exactly the seed's formula (fused and ops paths alike)`, async () => {
+  test(`${backend}: positive margin 0 is exactly the classic formula (fused and ops paths alike)`, async () => {
     await withBackend(backend, () => {
       const rng = new Rng(9);
       const e1 = tf.tensor2d(randomRows(() => rng.next(), 16, 8));

@@ -15,6 +15,7 @@ import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
 import { loadBrowserBundle, preprocessPixels, type PixelSource } from '../../packages/contrastive/src/models/browser-bundle.js';
 import { toModelInput } from '../../packages/contrastive/src/models/model-input.js';
+import { probabilitySame } from '../../packages/contrastive/src/eval/calibration.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { assertClose } from '../support/helpers.js';
 import { saveBundle, loadBundle } from '../../packages/node/src/models/bundle.js';
@@ -90,6 +91,7 @@ for (const channels of [1, 3] as const) {
       assert.equal(r.threshold, 0.5);
       assert.equal(r.same, d <= 0.5);
       assert.ok(Math.abs((r.probability as number) - 1 / (1 + Math.exp(8 * d - 3))) < 1e-9);
+      assert.equal(r.probability, probabilitySame(r.distance, { a: 8, b: -3 }), "the calibration's own formula, to the bit");
       assert.equal((await browser.verify(a as PixelSource, b as PixelSource, { threshold: 10 })).same, true);
     } finally {
       browser.dispose();

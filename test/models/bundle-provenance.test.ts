@@ -1,7 +1,7 @@
 /**
  * A bundle saved the README's library way (`saveBundle(dir, net)` after
  * trainSiamese on splitDataset's parts) records the loaders' 1/255 input scale,
- * the dataset, split and seed, so `eval` re-splits as the script did (issue 8 item 7).
+ * the dataset, split and seed, so `eval` re-splits as the script did.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';

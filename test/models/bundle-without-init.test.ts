@@ -31,7 +31,7 @@ test('loadBundle and BundleEmbedder.load without initBackend: the backend initia
   const r = run(`
     import * as tf from '@tensorflow/tfjs';
     import { loadBundle } from '@contrastive/node';
-    import { BundleEmbedder } from '@contrastive/index';
+    import { BundleEmbedder } from '@contrastive/node';
     const { network } = await loadBundle(${JSON.stringify(path.join(dir, 'model'))});
     console.log('backend ' + tf.getBackend());
     console.log('loadBundle ' + JSON.stringify(Array.from(await network.embedBatched(new Float32Array([0, 1, 2, 3, 4, 5])))));

@@ -234,7 +234,7 @@ test('each damaged bundle fails with a ContrastiveError naming the file and the 
   await assert.rejects(loadBundle(dir), fails('INVALID_DATA', /model\.json could not be loaded as a TF\.js layers model/));
 });
 
-test('a bundle with a NaN or infinite weight fails to load, naming the bundle, the weight and the value (issue 23)', async () => {
+test('a bundle with a NaN or infinite weight fails to load, naming the bundle, the weight and the value', async () => {
   for (const value of [Number.NaN, Number.POSITIVE_INFINITY]) {
     const dir = await savedMlpBundle();
     const w = await fs.readFile(path.join(dir, 'weights.bin'));
@@ -244,7 +244,7 @@ test('a bundle with a NaN or infinite weight fails to load, naming the bundle, t
   }
 });
 
-test('bundle files are read as regular files only: a FIFO or a link to /dev/zero is refused at once (issue 23)', { skip: process.platform === 'win32' && 'no FIFOs' }, async () => {
+test('bundle files are read as regular files only: a FIFO or a link to /dev/zero is refused at once', { skip: process.platform === 'win32' && 'no FIFOs' }, async () => {
   const { execFileSync } = await import('node:child_process');
   let dir = await savedMlpBundle();
   await fs.rm(path.join(dir, 'weights.bin'));

@@ -93,7 +93,7 @@ test('the bad-input corpus: every case fails with one clear line and changes not
     if (r.code === 0) problems.push('exit code 0');
     if (lines.length !== 1 || !lines[0].startsWith('contrastive: error: ')) problems.push(`stderr is not one error line: ${JSON.stringify(r.stderr.slice(0, 300))}`);
     if (/\n\s+at /.test(r.stderr) || /unexpected error/.test(r.stderr)) problems.push('stack trace or unexpected error');
-    // issue 23: nothing from a file name or a value drives the terminal, and no value is echoed whole
+    // Nothing from a file name or a value drives the terminal, and no value is echoed whole
     if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/.test(r.stderr)) problems.push(`stderr holds control characters: ${JSON.stringify(r.stderr.slice(0, 300))}`);
     if (r.stderr.length > 2100) problems.push(`stderr is ${r.stderr.length} characters long`);
     if (r.stdout.trim() !== '') problems.push(`stdout not empty: ${JSON.stringify(r.stdout.slice(0, 200))}`);

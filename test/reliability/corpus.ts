@@ -404,7 +404,7 @@ function mkfifo(p: string): void {
 }
 
 /**
- * Issue 23: nothing already there is destroyed, no read without bounds, no silent
+ * Nothing already there is destroyed, no read without bounds, no silent
  * wrong results. Each case stands for a class: an output over what is there or over
  * an input; a FIFO, a device or an oversized file where a file is read; a damaged
  * model or index; control characters and huge values echoed to the terminal.

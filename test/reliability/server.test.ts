@@ -1,8 +1,8 @@
 // The server under load and abuse, on 127.0.0.1 only: 1,000 verify requests at concurrency 50
 // with zero errors (p50/p99 latency printed), malformed multipart, slow and silent clients,
 // path traversal on the static routes - each answered with the right 4xx (or cut off), and the
-// server still answering afterwards. And what a web page or a greedy client cannot make it do
-// (issue 23): answer a Host it does not know (DNS rebinding) or a POST from another origin,
+// server still answering afterwards. And what a web page or a greedy client cannot make it do:
+// answer a Host it does not know (DNS rebinding) or a POST from another origin,
 // be framed or sniffed, hold more upload memory or heavy requests than its limits (503 +
 // Retry-After past them), keep a trickling client past the documented deadline, block on a
 // FIFO or grow on /dev/zero behind an indexed picture, or outlive SIGTERM by more than seconds.
@@ -18,7 +18,8 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { createServeApp } from '../../packages/cli/src/serve/index.js';
 import { openBundle, runTraining, type OpenBundle } from '../../packages/cli/src/jobs/index.js';
-import { EmbeddingIndex, bundleIdentity } from '../../packages/index/src/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
+import { bundleIdentity } from '../../packages/node/src/embed/bundle-identity.js';
 import { writeIdxSet } from '../support/data.js';
 import { startServe } from '../support/cli.js';
 

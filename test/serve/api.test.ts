@@ -20,7 +20,8 @@ import * as tf from '@tensorflow/tfjs';
 import { serveFixture, type ServeFixture } from './fixture.js';
 import { buildIndexFromDataset } from '../../packages/cli/src/jobs/index-build.js';
 import { searchIndexWith } from '../../packages/cli/src/jobs/index-search.js';
-import { EmbeddingIndex, bundleIdentity } from '../../packages/index/src/index.js';
+import { EmbeddingIndex } from '../../packages/index/src/index.js';
+import { bundleIdentity } from '../../packages/node/src/embed/bundle-identity.js';
 import { assertClose } from '../support/helpers.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 
@@ -237,7 +238,7 @@ test('concurrent verify requests each get their own answer', async () => {
 test('the bundle files, vendor scripts and wasm are served locally; nothing else of the disk', async () => {
   const weights = await fetch(`${url}/bundle/weights.bin`);
   assert.deepEqual(Buffer.from(await weights.arrayBuffer()), await fs.readFile(path.join(fx.bundleDir, 'weights.bin')));
-  for (const bad of ['/bundle/..%2Fmetrics.json', '/bundle/history.json', '/vendor/../package.json', '/lib/cli/main.js', '/nope.html']) {
+  for (const bad of ['/bundle/..%2Fmetrics.json', '/bundle/history.json', '/vendor/../package.json', '/lib/cli/main.js', '/lib/errors.js', '/nope.html']) {
     const res = await fetch(`${url}${bad}`);
     assert.equal(res.status, 404, bad);
   }
@@ -247,8 +248,13 @@ test('the bundle files, vendor scripts and wasm are served locally; nothing else
   const page = await (await fetch(`${url}/`)).text();
   assert.doesNotMatch(page, /https?:\/\//, 'the page loads nothing from another host');
   const loader = await (await fetch(`${url}/lib/models/browser-bundle.js`)).text();
-  assert.match(loader, /export async function loadBrowserBundle/);
+  assert.match(loader, /export \{[^}]*\bloadBrowserBundle\b/);
   assert.doesNotMatch(loader, /: Promise<|interface /, 'served as JavaScript');
+  // One bundled module: TF.js is its only import; the error type and the calibration's Platt formula are inside, once.
+  assert.deepEqual(loader.match(/^import .*$/gm), ['import * as tf from "@tensorflow/tfjs";']);
+  assert.match(loader, /class extends Error[\s\S]*this\.name = "ContrastiveError"/);
+  assert.equal(loader.match(/Math\.exp\(-Math\.abs\(/g)?.length, 1, 'one copy of the Platt formula: util/platt.ts');
+  assert.match(loader, /function plattSame\(/);
   assert.match(await (await fetch(`${url}/lib/tfjs.js`)).text(), /export const \{[^}]*\bloadLayersModel\b/);
 });
 
@@ -282,7 +288,7 @@ test('loadBrowserBundle (fetching from the server) verifies as the CLI does; raw
       assert.equal(got.same, want.same);
       assert.ok(Math.abs((got.probability as number) - (want.probability as number)) < 1e-5);
     }
-    // What issue 8 saw: the raw model.json on 0..255 pixels, unnormalised, answers on another scale.
+    // Why the loader exists: the raw model.json on 0..255 pixels, unnormalised, answers on another scale.
     const shape = fx.bundle.manifest.input.shape as number[];
     const [xa, xb] = await Promise.all(three.map((file) => readPairInput(fx.bundle, { kind: 'file', path: file })));
     const out = tf.tidy(() => {

@@ -89,13 +89,13 @@ test('settings: defaults filled in, bad ones named', () => {
   assert.throws(() => signaturePreprocessing({ length: 32, rateHz: 100 }), /exactly one of length and rateHz/);
 });
 
-test('a dot is not a signature: one point, or pen-down points all at one place, are refused naming the file (issue 23)', () => {
+test('a dot is not a signature: one point, or pen-down points all at one place, are refused naming the file', () => {
   assert.throws(() => packTrajectory([{ x: 5, y: 5, t: 0, pressure: 1, penDown: true }], 'dot.txt'), /dot\.txt: not a signature: one pen-down point is a dot/);
   const still = [0, 10, 20].map((t) => ({ x: 7, y: 3, t, pressure: 1, penDown: true }));
   assert.throws(() => packTrajectory([...still, { x: 50, y: 50, t: 30, pressure: 0, penDown: false }], 'still.txt'), /still\.txt: not a signature: 3 pen-down points, all at \(7, 3\)/);
 });
 
-test('size normalisation cannot overflow: a signature in units of 1e300 is the same signature, not a dot (issue 23)', () => {
+test('size normalisation cannot overflow: a signature in units of 1e300 is the same signature, not a dot', () => {
   const p = signaturePreprocessing({ length: 16 });
   const base = line(21);
   const huge: Trajectory = { ...base, x: base.x.map((v) => v * 1e300), y: base.y.map((v) => v * 1e300) };
@@ -108,7 +108,7 @@ test('size normalisation cannot overflow: a signature in units of 1e300 is the s
   assert.ok(preprocessSignature(tall, height).data.every(Number.isFinite));
 });
 
-test('values beyond float32 and absurd resampling lengths are named, not computed (issue 23)', () => {
+test('values beyond float32 and absurd resampling lengths are named, not computed', () => {
   const base = line(21);
   const huge: Trajectory = { ...base, x: base.x.map((v) => v * 1e300) };
   assert.throws(() => preprocessSignature(huge, signaturePreprocessing({ length: 16, position: 'none', size: 'none' }), 'huge.txt'), /huge\.txt: feature 'x' of point 0 is Infinity after preprocessing/);

@@ -11,7 +11,7 @@ export const PACKAGE_LAYERS: readonly (readonly string[])[] = [['kernels'], ['co
 export const LAYERS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   kernels: [['errors.ts', 'optional-package.ts', 'platform', 'host.ts', 'wasm-binary.ts'], ['onnx'], ['*']],
   contrastive: [['errors.ts', 'version.ts', 'util'], ['distances'], ['losses', 'miners', 'samplers'], ['models'], ['data'], ['eval'], ['train', 'platform'], ['index.ts']],
-  node: [['util'], ['engine'], ['data'], ['models'], ['export'], ['report'], ['train'], ['index.ts']],
+  node: [['util'], ['engine'], ['data'], ['models'], ['export'], ['embed'], ['report'], ['train'], ['index.ts']],
   index: [['*'], ['index.ts']],
   faces: [['*'], ['index.ts']],
   signatures: [['*'], ['index.ts']],

@@ -197,7 +197,8 @@ test('a distance object trains through the miner, the loss and validation', asyn
 });
 
 test('retrieval ranks by the scorer distance, or Euclidean for the cross-entropy head (one rule for every job)', async () => {
-  const { retrievalDistance, KochHead } = await import('../../packages/contrastive/src/train/index.js');
+  const { KochHead } = await import('../../packages/contrastive/src/train/index.js');
+  const { retrievalDistance } = await import('../../packages/contrastive/src/eval/index.js');
   assert.equal(retrievalDistance({ distance: 'cosine' }), 'cosine');
   const head = new KochHead(4);
   assert.equal(retrievalDistance({ distance: 'cosine', head }), 'euclidean');

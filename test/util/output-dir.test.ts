@@ -1,4 +1,4 @@
-/** Output locations are checked before any work (issue 8 items 4 and 5). */
+/** Output locations are checked before any work. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
@@ -39,7 +39,7 @@ test('refuseExistingOutput: an out that holds files needs --resume or --force', 
   await refuseExistingOutput(tmp, 'runs/x', { fn: 'train', force: true });
 });
 
-test('refuseExistingOutput with inputs: an output that is, lies inside or holds an input is refused even with --force (issue 23)', async () => {
+test('refuseExistingOutput with inputs: an output that is, lies inside or holds an input is refused even with --force', async () => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'outdir-'));
   const bundle = path.join(tmp, 'run', 'model');
   await fs.mkdir(bundle, { recursive: true });
@@ -65,7 +65,7 @@ test('refuseExistingOutput with inputs: an output that is, lies inside or holds 
   await refuseExistingOutput(path.join(tmp, 'run2'), 'run2', { fn: 'export', inputs });
 });
 
-test('refuseExistingOutput: a file that is not empty needs --force; a folder replaced whole counts hidden entries (issue 23)', async () => {
+test('refuseExistingOutput: a file that is not empty needs --force; a folder replaced whole counts hidden entries', async () => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'outdir-'));
   const f = path.join(tmp, 'e.npy');
   await fs.writeFile(f, '');

@@ -1,6 +1,6 @@
 /**
- * Every file a user names is read through readUserFile (issue 23, "no read without
- * bounds"): regular files only, never past a size cap. A FIFO used to hang the reader
+ * Every file a user names is read through readUserFile, so that no read is without
+ * bounds: regular files only, never past a size cap. A FIFO used to hang the reader
  * for good and a link to /dev/zero grew the process without limit.
  */
 import { test, before, after } from 'node:test';

@@ -18,3 +18,4 @@ export { compareFaces, type FaceComparison } from './compare.js';
 export { loadFaceModel, facePipelineOf } from './model.js';
 export { verifyFaces, type VerifyFacesOptions, type FaceVerification } from './verify.js';
 export { loadFaceDataset, type FaceDataset, type FaceDatasetOptions } from './dataset.js';
+import './register-dataset.js';

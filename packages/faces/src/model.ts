@@ -6,7 +6,7 @@
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { type BundleManifest } from 'contrastive/internal/models/index.js';
 import type { SiameseNetwork } from 'contrastive/internal/models/siamese-network.js';
-import { scorePairs } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs } from 'contrastive/internal/eval/held-out-pairs.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import { plattAtThreshold, type FaceModel, type FacePipelineSpec } from './pretrained.js';
 import { faceCalibrationWarnings } from './calibration.js';

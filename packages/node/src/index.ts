@@ -2,8 +2,8 @@
  * @contrastive/node: contrastive in Node. Reading user files safely (regular files
  * only, with a size cap), backend set-up (wasm binaries from
  * node_modules, our kernels registered), datasets on disk (MNIST, Fashion-MNIST, IDX,
- * image folders, pairs CSV), model bundles and checkpoints on disk, ONNX export and
- * runtime, embedding files, and the HTML report.
+ * image folders, pairs CSV), model bundles and checkpoints on disk, embedding with a
+ * bundle (BundleEmbedder), ONNX export and runtime, embedding files, and the HTML report.
  *
  * @packageDocumentation
  * @module @contrastive/node
@@ -25,4 +25,5 @@ export { saveBundle, loadBundle, readManifest, updateManifest, type BundleInfo, 
 export { fileCheckpointStore } from 'contrastive/internal/platform/node/checkpoint-files.js';
 export * from './data/index.js';
 export * from './export/index.js';
+export * from './embed/index.js';
 export * from './report/index.js';

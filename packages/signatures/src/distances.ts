@@ -1,6 +1,6 @@
 /** Network distances of signature pairs. */
 import type { SiameseNetwork } from 'contrastive/internal/models/index.js';
-import { scoreSplit } from 'contrastive/internal/train/held-out-pairs.js';
+import { scoreSplit } from 'contrastive/internal/eval/held-out-pairs.js';
 import type { IndexPairs } from 'contrastive/internal/data/types.js';
 import type { SignatureDataset } from './dataset.js';
 

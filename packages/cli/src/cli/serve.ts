@@ -78,7 +78,8 @@ export function registerServeCommand(program: Command): void {
     .action(async (o: ServeCliOptions) => {
       if (o.faces || o.model === undefined) return serveFaces(o);
       const { createServeApp } = await import('../serve/index.js');
-      const { EmbeddingIndex, bundleIdentity } = await import('@contrastive/index/internal/index.js');
+      const { EmbeddingIndex } = await import('@contrastive/index/internal/index.js');
+      const { bundleIdentity } = await import('@contrastive/node/internal/embed/bundle-identity.js');
       const bundle = await openModel({ model: o.model, backend: o.backend });
       const { facePipelineOf } = await import('@contrastive/faces/internal/model.js');
       if (facePipelineOf(bundle.manifest)) {

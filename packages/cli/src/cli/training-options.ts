@@ -121,7 +121,7 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
       'class-disjoint validation (with --holdout-classes): classes, e.g. 3,4, or a fraction of the others, e.g. 0.4, used whole for early stopping and calibration, never trained on or tested',
       classListOrFraction,
     )
-    .option('--pos-margin <m>', `positive margin of the contrastive loss: similar pairs closer than it cost nothing ${dflt(0)}, the seed formula`, nonNegativeNumber)
+    .option('--pos-margin <m>', `positive margin of the contrastive loss: similar pairs closer than it cost nothing ${dflt(0)}, the classic formula`, nonNegativeNumber)
     .option('--memory-size <n>', `cross-batch memory: recent embeddings paired with each batch (contrastive with --miner) ${dflt(0)}, off`, nonNegativeInt)
     .option('--augment-flip', 'mirror training images left-right at random (clothing, faces; not digits or signatures)')
     .option('--augment-erase <p>', `random erasing: probability of noising one rectangle of each training image ${dflt(0)}`, fraction)

@@ -7,7 +7,8 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { type IndexPairs, type LabelledDataset, type PairDataset } from 'contrastive/internal/data/types.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import { KochHead } from 'contrastive/internal/train/koch-head.js';
-import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scoreSplit, drawHeldOutPairs } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
 
 import { type SplitName } from './choices.js';

@@ -12,6 +12,7 @@ import { isSignatureDataset, signatureTrainingSplit } from '@contrastive/signatu
 
 import { SPLIT_NAMES, type SplitName } from './choices.js';
 import { jobSeed, splitFractions } from './defaults.js';
+import { refuseFaceDataset } from './face-train.js';
 import { splitDataset, splitPairs, exampleSize } from 'contrastive/internal/data/index.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 import { readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
@@ -132,6 +133,7 @@ export async function bundleSplit(
   runSplitOverride?: Partial<Omit<RunSplit, 'source'>>,
 ): Promise<BundleSplitData> {
   check(SPLIT_NAMES.includes(split), fn, `split must be one of ${SPLIT_NAMES.join(', ')}, got '${String(split)}'`);
+  refuseFaceDataset(spec, fn);
   let data: LabelledDataset | PairDataset;
   try {
     data = await loadDataset(spec, loadOptionsFor(bundle, spec, load));

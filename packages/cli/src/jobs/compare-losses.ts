@@ -26,8 +26,10 @@ import { retrievalMetrics } from 'contrastive/internal/eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, RUN_DEFAULTS, type RunTrainingOptions, type RunMetrics, type EncoderName, type JobTrainConfig } from './run-training.js';
 import { type LossName, type TrainEvent } from 'contrastive/internal/train/index.js';
-import { scorePairs, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { refuseFaceDataset } from './face-train.js';
 import { compareReport, writeReport } from '@contrastive/node/internal/report/index.js';
 import { checkMargin } from 'contrastive/internal/losses/margin.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
@@ -155,6 +157,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const testPairs = options.testPairs ?? HELD_OUT_PAIRS.test;
   const holdout = options.holdoutClasses ?? [];
   const datasetSpec = options.dataset ?? 'mnist';
+  refuseFaceDataset(datasetSpec, 'compare');
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
   const inputs = datasetReadPaths(datasetSpec, options.load?.dataDir);
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs });

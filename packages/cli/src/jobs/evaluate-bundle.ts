@@ -18,7 +18,7 @@ import { type SplitName } from './choices.js';
 
 import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
 import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
-import { retrievalDistance } from 'contrastive/internal/train/held-out-pairs.js';
+import { retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { forgeryMetrics, type ForgeryMetrics } from '@contrastive/signatures/internal/evaluation.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';

@@ -8,7 +8,8 @@
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { probabilitySame } from 'contrastive/internal/eval/index.js';
-import { EmbeddingIndex, bundleIdentity, type ModelIdentity, type SearchHit } from '@contrastive/index/internal/index.js';
+import { EmbeddingIndex, type ModelIdentity, type SearchHit } from '@contrastive/index/internal/index.js';
+import { bundleIdentity } from '@contrastive/node/internal/embed/bundle-identity.js';
 import { chooseFace, describeFaces, faceDetectorLabel, loadFaceEngine, loadFaceModel, pretrainedFaceModel, FaceCache, type FaceBox, type FaceEngine, type FaceModel } from '@contrastive/faces/internal/index.js';
 import { sha256 } from '@contrastive/faces/internal/cache.js';
 import { progressReporter, type ProgressListener } from 'contrastive/internal/util/progress.js';

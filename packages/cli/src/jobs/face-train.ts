@@ -18,7 +18,8 @@ import type { IndexPairs, LabelledDataset } from 'contrastive/internal/data/type
 import { SiameseNetwork, mlpEncoder } from 'contrastive/internal/models/index.js';
 import { verificationMetrics, retrievalMetrics, calibrateThreshold, fitPlatt, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/trainer.js';
-import { scorePairs, scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs, scoreSplit, drawHeldOutPairs } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { loadFaceDataset, loadFaceEngine, faceCalibrationWarnings, faceDetectorLabel, FaceCache, PRETRAINED_FACE_CALIBRATION, type FaceDataset, type FaceEngineSettings } from '@contrastive/faces/internal/index.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
@@ -103,6 +104,20 @@ export interface FaceRunMetrics extends RunMetrics {
     /** The raw descriptor at the library's default threshold (calibrated on the sample faces). */
     descriptorAtDefault: { threshold: number; accuracy: number };
   };
+}
+
+/**
+ * Refuses a faces:DIR spec in a job that splits its dataset by example (eval,
+ * calibrate, embed, margin, compare): face figures count only on people never
+ * trained on, and only the face jobs split by person.
+ * @group Faces
+ */
+export function refuseFaceDataset(spec: string, fn: string): void {
+  if (!spec.startsWith('faces:')) return;
+  throw new ContrastiveError(
+    'UNSUPPORTED',
+    `${fn}: '${spec}' is a face dataset: it splits by person, which 'contrastive train --dataset faces:DIR' (trainFaceModel) and 'contrastive face calibrate' do; this command would split it by photo and score people it trained on`,
+  );
 }
 
 /** Splits the people of a face dataset into disjoint train / validation / test sets, seeded. @group Faces */

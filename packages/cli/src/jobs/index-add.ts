@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeImage } from '@contrastive/node/internal/data/index.js';
-import { BundleEmbedder, EmbeddingIndex, type EmbedEngine } from '@contrastive/index/internal/index.js';
+import { EmbeddingIndex } from '@contrastive/index/internal/index.js';
+import { BundleEmbedder, type EmbedEngine } from '@contrastive/node/internal/embed/index.js';
 
 /** Options of {@link addFilesToIndex}. @group Index */
 export interface IndexAddOptions {

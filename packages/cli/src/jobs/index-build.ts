@@ -5,7 +5,8 @@
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { loadDataset, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
 import { isPairDataset, type LabelledDataset } from 'contrastive/internal/data/types.js';
-import { BundleEmbedder, EmbeddingIndex, describeTarget, isPostgresTarget, type EmbedEngine, type HnswOptions, type ModelIdentity } from '@contrastive/index/internal/index.js';
+import { EmbeddingIndex, describeTarget, isPostgresTarget, type HnswOptions, type ModelIdentity } from '@contrastive/index/internal/index.js';
+import { BundleEmbedder, type EmbedEngine } from '@contrastive/node/internal/embed/index.js';
 import { existsSync } from 'node:fs';
 import { refuseExistingOutput, refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';

@@ -4,7 +4,8 @@
  * with query embeddings given as numbers (no bundle needed to embed them).
  */
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
-import { BundleEmbedder, EmbeddingIndex, bundleIdentity, type EmbedEngine, type SearchHit, type SearchMode } from '@contrastive/index/internal/index.js';
+import { EmbeddingIndex, type SearchHit, type SearchMode } from '@contrastive/index/internal/index.js';
+import { BundleEmbedder, bundleIdentity, type EmbedEngine } from '@contrastive/node/internal/embed/index.js';
 import { describePairInput, readPairInput, type PairInput } from './verify-pair.js';
 import type { OpenBundle } from './evaluate-bundle.js';
 

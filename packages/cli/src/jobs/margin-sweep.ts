@@ -36,12 +36,14 @@ import { retrievalMetrics } from 'contrastive/internal/eval/retrieval.js';
 // Imported from the modules, not the train barrel: src/train imports src/eval.
 import { runTraining, buildEncoder, RUN_DEFAULTS, type RunTrainingOptions, type JobTrainConfig } from './run-training.js';
 import { type TrainEvent } from 'contrastive/internal/train/index.js';
-import { scoreSplit, drawHeldOutPairs, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scoreSplit, drawHeldOutPairs } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { pairDiagnostics } from 'contrastive/internal/train/diagnostics.js';
 import { marginReport, writeReport } from '@contrastive/node/internal/report/index.js';
 
 import { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
+import { refuseFaceDataset } from './face-train.js';
 import { checkMargin } from 'contrastive/internal/losses/margin.js';
 
 import { defaultMargins, recommendMargin, marginRuleOfThumb, budgetNote, type MarginSweepRow, type MarginSweepResult } from './margin-choice.js';
@@ -113,6 +115,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   const epochs = trainCfg.epochs ?? DEFAULT_SWEEP_EPOCHS;
   const { validation: validationFraction, test: testFraction } = splitFractions(options);
   const datasetSpec = options.dataset ?? 'mnist';
+  refuseFaceDataset(datasetSpec, 'margin');
   const outDir = runDirectory(options.out, datasetSpec, 'margin-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
   await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);

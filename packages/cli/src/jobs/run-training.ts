@@ -16,7 +16,8 @@ import { checkDistanceName, type DistanceName } from 'contrastive/internal/dista
 import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
-import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
+import { scoreSplit, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { trainFaceModel } from './face-train.js';
 import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';

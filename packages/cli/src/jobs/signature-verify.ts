@@ -8,7 +8,7 @@
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeImage } from '@contrastive/node/internal/data/index.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
-import { scorePairs } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs } from 'contrastive/internal/eval/held-out-pairs.js';
 import { probabilitySame } from 'contrastive/internal/eval/calibration.js';
 import { preprocessSignature, readSignatureFile, signaturePreprocessingSchema, type SignaturePreprocessing } from '@contrastive/signatures/internal/index.js';
 import { headOf, openBundle, type OpenBundle } from './evaluate-bundle.js';

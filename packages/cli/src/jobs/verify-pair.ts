@@ -6,7 +6,7 @@
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { decodeImage, decodeImageBytes, loadDataset } from '@contrastive/node/internal/data/index.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
-import { scorePairs } from 'contrastive/internal/train/held-out-pairs.js';
+import { scorePairs } from 'contrastive/internal/eval/held-out-pairs.js';
 import { probabilitySame } from 'contrastive/internal/eval/calibration.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
 import { headOf, runSplitOf, type OpenBundle } from './evaluate-bundle.js';

@@ -1,7 +1,7 @@
 /**
  * The files the page needs, all from this machine (no CDN): TF.js and its wasm
  * backend (scripts and .wasm binaries from node_modules), the page itself, the
- * browser bundle loader as an ES module, and a small module that re-exports
+ * browser bundle loader as one bundled ES module (loader-bundle.ts), and a small module that re-exports
  * the global `tf` so the loader's `import * as tf from '@tensorflow/tfjs'`
  * resolves through the page's import map.
  */
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
+import { builtLoaderFile, bundleLoader } from './loader-bundle.js';
 
 /** One servable file: its bytes and content type. */
 export interface Asset {
@@ -23,7 +24,7 @@ const TFJS_DIST = path.dirname(require.resolve('@tensorflow/tfjs'));
 const WASM_DIST = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PAGE_DIR = path.join(HERE, 'page');
-// Under tsx the sources are .ts and are transpiled for the browser; a build serves its .js.
+// Under tsx the sources are .ts and the loader is bundled from them; a build serves the bundle it wrote.
 const SOURCE_EXT = path.extname(fileURLToPath(import.meta.url));
 
 /** URL path -> file on disk, for the vendor files. */
@@ -44,12 +45,8 @@ const PAGE_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** Library modules the page imports (URL path under lib/ -> package and file under its src/ or dist/, without extension). */
-const LIBRARY_MODULES: Record<string, [string, string]> = {
-  'models/browser-bundle': ['contrastive', 'models/browser-bundle'],
-  // The loader's '../errors.js': the error class itself, where the kernels define it.
-  errors: ['@contrastive/kernels', 'errors'],
-};
+/** The URL path of the bundled `contrastive/browser` loader the page imports. */
+const LOADER_PATH = 'lib/models/browser-bundle.js';
 
 /** Serves the fixed set of files; every other name is "not found". */
 export class PageAssets {
@@ -73,10 +70,7 @@ export class PageAssets {
       return v ? async () => ({ body: await fs.readFile(v[0]), type: v[1] }) : null;
     }
     if (name === 'lib/tfjs.js') return async () => ({ body: tfGlobalModule(), type: PAGE_TYPES['.js'] });
-    if (name.startsWith('lib/') && name.endsWith('.js')) {
-      const mod = name.slice('lib/'.length, -'.js'.length);
-      return Object.hasOwn(LIBRARY_MODULES, mod) ? () => libraryModule(...LIBRARY_MODULES[mod]) : null;
-    }
+    if (name === LOADER_PATH) return loaderModule;
     if (!PAGE_FILES.includes(name)) return null;
     return async () => ({ body: await fs.readFile(path.join(PAGE_DIR, name)), type: PAGE_TYPES[path.extname(name)] });
   }
@@ -95,18 +89,12 @@ function tfGlobalModule(): string {
   ].join('\n');
 }
 
-async function libraryModule(pkg: string, mod: string): Promise<Asset> {
-  const root = path.dirname(require.resolve(`${pkg}/package.json`));
-  const file = path.join(root, SOURCE_EXT === '.ts' ? 'src' : 'dist', `${mod}${SOURCE_EXT}`);
-  const text = await fs.readFile(file, 'utf8');
-  if (SOURCE_EXT === '.js') return { body: text, type: PAGE_TYPES['.js'] };
-  // Running from the sources (tsx): typescript is a dev dependency, present wherever .ts files run.
-  let ts: typeof import('typescript');
+async function loaderModule(): Promise<Asset> {
+  if (SOURCE_EXT === '.ts') return { body: await bundleLoader('source'), type: PAGE_TYPES['.js'] };
+  const file = builtLoaderFile();
   try {
-    ts = (await import('typescript')).default;
+    return { body: await fs.readFile(file, 'utf8'), type: PAGE_TYPES['.js'] };
   } catch (err) {
-    throw new ContrastiveError('UNSUPPORTED', `serve: ${file} needs the typescript package to be served from the sources; build with npm run build`, { cause: err });
+    throw new ContrastiveError('NOT_FOUND', `serve: the page's loader ${file} is missing from this build of @contrastive/cli; rebuild with npm run build`, { cause: err });
   }
-  const out = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }, fileName: file });
-  return { body: out.outputText, type: PAGE_TYPES['.js'] };
 }

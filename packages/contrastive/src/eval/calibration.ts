@@ -4,6 +4,7 @@
  * scaling). Label convention: 0 = similar ("same"), 1 = dissimilar.
  */
 import { check } from '../errors.js';
+import { plattSame } from '../util/platt.js';
 import { readPairs, type NumericInput } from './inputs.js';
 import { rocCounts, rocBestAccuracy, rocEer, rocAtFar, operatingThreshold } from './verification.js';
 
@@ -89,9 +90,7 @@ function fitPinnedSlope(d: Float64Array, t: Float64Array, threshold: number, obj
     let h = 1e-12;
     for (let i = 0; i < d.length; i++) {
       const x = d[i] - threshold;
-      const z = a * x;
-      const e = Math.exp(-Math.abs(z));
-      const p = z >= 0 ? e / (1 + e) : 1 / (1 + e);
+      const p = plattSame(a * x);
       g += (t[i] - p) * x;
       h += p * (1 - p) * x * x;
     }
@@ -166,10 +165,8 @@ export function fitPlatt(distances: NumericInput, labels: NumericInput, options:
     let g1 = 0;
     let g2 = 0;
     for (let i = 0; i < n; i++) {
-      const z = a * d[i] + b;
       // p = p(same) = 1 / (1 + e^z), q = 1 - p
-      const e = Math.exp(-Math.abs(z));
-      const p = z >= 0 ? e / (1 + e) : 1 / (1 + e);
+      const p = plattSame(a * d[i] + b);
       const q = 1 - p;
       const w = p * q;
       h11 += d[i] * d[i] * w;
@@ -213,9 +210,7 @@ export function probabilitySame(distance: number | ArrayLike<number>, params: Pl
   check(params != null && Number.isFinite(params.a) && Number.isFinite(params.b), fn, `params must have finite a and b, got ${JSON.stringify(params)}`);
   const one = (x: number): number => {
     check(!Number.isNaN(x), fn, 'distance is NaN');
-    const z = params.a * x + params.b;
-    const e = Math.exp(-Math.abs(z));
-    return z >= 0 ? e / (1 + e) : 1 / (1 + e);
+    return plattSame(params.a * x + params.b);
   };
   if (typeof distance === 'number') return one(distance);
   const out = new Float64Array(distance.length);

@@ -12,3 +12,7 @@ export { KnnGallery } from './knn-gallery.js';
 export { retrievalMetrics } from './retrieval.js';
 export type { RetrievalOptions, RetrievalMetrics } from './retrieval.js';
 export type { NumericInput, EmbeddingsInput } from './inputs.js';
+export { drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
+export type { EmbedRows, PairHead } from './held-out-pairs.js';
+export { distanceHistogram } from './distance-histogram.js';
+export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';

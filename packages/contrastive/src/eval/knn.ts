@@ -55,8 +55,8 @@ export interface KnnResult {
  * distance GEMM in blocks of queries, so memory stays bounded, on
  * onnxruntime-node when it can be loaded (Node.js), else on the active
  * TensorFlow.js backend (initialise 'wasm' for speed); `options.engine`
- * forces either. 60,000 x 128 against itself with k = 10 took 6-9 s on a
- * shared 2-core machine with onnxruntime (41-99 s on TF.js wasm).
+ * forces either: onnxruntime's native GEMM is the faster engine, TF.js the one
+ * that runs everywhere (`npm run bench:retrieval` times both).
  *
  * @param queries embeddings [nq, dim] (tensor, rows, or flat with `options.dim`).
  * @param references embeddings [nr, dim]; with `excludeSelf` the same set as `queries`.

@@ -61,8 +61,8 @@ export interface RetrievalMetrics {
  * at 1023), R is never truncated unless `options.k` asks for it. The GEMM runs
  * on onnxruntime-node where it loads, else on the active TensorFlow.js backend
  * (see {@link knn}); the ranking of each query's R nearest is shared with
- * worker threads. 60,000 x 128 with R ~ 6,000 took 20-55 s on a shared
- * 2-core machine (68-115 s on TF.js wasm alone, the same hour).
+ * worker threads, because with R in the thousands ranking costs as much as
+ * the GEMM (`npm run bench:retrieval` times both engines).
  *
  * @param embeddings [count, dim] (tensor, rows, or flat with `options.dim`).
  * @param labels one integer class label per row.

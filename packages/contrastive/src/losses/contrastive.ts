@@ -19,7 +19,7 @@ export interface ContrastiveLossOptions {
   /**
    * Positive margin m+ (pytorch-metric-learning's `pos_margin`): a similar pair
    * costs scale * max(0, D - m+)^2, so pairs already closer than m+ are left
-   * alone. 0 (the default) is exactly the seed's scale * D^2. Must be >= 0.
+   * alone. 0 (the default) is exactly the classic loss's scale * D^2 (Hadsell et al. 2006). Must be >= 0.
    */
   posMargin?: number;
   /** Default 'mean'; 'none' returns the [N] per-pair losses; 'mean-nonzero' averages over the pairs with a non-zero loss. */
@@ -146,7 +146,7 @@ export function lossFromMask(emb1: tf.Tensor2D, emb2: tf.Tensor2D, similar: Uint
   const e1 = asFloat(emb1);
   const e2 = asFloat(emb2);
   try {
-    // The fused pass implements the seed's formula; a positive margin takes the ops path.
+    // The fused pass implements the classic formula (similar pairs cost scale * D^2); a positive margin takes the ops path.
     if (o.distance === 'euclidean' && o.implementation === 'fused' && o.posMargin === 0) {
       if (weights === undefined && o.reduction !== 'mean-nonzero') return fusedContrastiveLoss(e1, e2, similar, o.rule, o.margin, o.reduction, fn);
       // Weights and 'mean-nonzero' reduce the fused per-pair losses; their backward pass scales

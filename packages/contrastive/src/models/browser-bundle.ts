@@ -5,15 +5,16 @@
  * channels, (pixel * scale - mean) / std) and the L2 normalisation of the
  * embeddings. Without both, raw model.json outputs give meaningless distances.
  *
- * This module imports only TF.js and the error type, so a bundler (or an
- * import map) can ship it to a page; `contrastive serve` serves it to its own
- * page. In Node, read bundles from disk with `loadBundle` (@contrastive/node) instead
+ * This module imports only TF.js, the error type and the Platt formula (no
+ * Node built-in), so a bundler can ship it to a page; `contrastive serve`
+ * serves its own page an esbuild bundle of it. In Node, read bundles from disk with `loadBundle` (@contrastive/node) instead
  * (TF.js's file:// handler needs tfjs-node).
  *
  * @module contrastive/browser
  */
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
+import { plattSame } from '../util/platt.js';
 import type { BundleManifest, Preprocessing } from './manifest.js';
 
 const FN = 'loadBrowserBundle';
@@ -128,10 +129,7 @@ function distanceOf(name: string, a: Float32Array, b: Float32Array): number {
 }
 
 function probability(d: number, platt: { a: number; b: number } | null | undefined): number | null {
-  if (!platt) return null;
-  const z = platt.a * d + platt.b;
-  const e = Math.exp(-Math.abs(z));
-  return z >= 0 ? e / (1 + e) : 1 / (1 + e);
+  return platt ? plattSame(platt.a * d + platt.b) : null;
 }
 
 async function fetchJson(url: string, doFetch: typeof fetch): Promise<unknown> {

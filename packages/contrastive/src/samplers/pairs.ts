@@ -1,5 +1,5 @@
 /**
- * Offline pair construction from class labels (the seed's "pair construction"):
+ * Offline pair construction from class labels (the pairs of a Siamese network's training set):
  * a fixed list of similar (label 0) and dissimilar (label 1) index pairs, with a
  * chosen positive:negative ratio, seeded.
  */

@@ -1,15 +1,6 @@
 /** Copying examples out of a dataset into contiguous batch buffers. */
 import * as tf from '@tensorflow/tfjs';
-
-/** Copies rows `indices` of `x` (rows of `rowSize` floats) into a new buffer, in order. */
-export function gatherRows(x: Float32Array, rowSize: number, indices: ArrayLike<number>, out?: Float32Array, offset = 0): Float32Array {
-  const buf = out ?? new Float32Array(indices.length * rowSize);
-  for (let k = 0; k < indices.length; k++) {
-    const src = indices[k] * rowSize;
-    buf.set(x.subarray(src, src + rowSize), offset + k * rowSize);
-  }
-  return buf;
-}
+import { gatherRows } from '../util/rows.js';
 
 /** A [rows, ...inputShape] tensor made from rows `indices` of `x`. */
 export function batchTensor(

@@ -30,7 +30,7 @@ export interface TrainConfig {
   loss: LossName | BatchLoss;
   /** Margin m of the contrastive or triplet loss. Default 1. */
   margin: number;
-  /** Positive margin of the contrastive loss (similar pairs closer than it cost nothing); 0, the default, is the seed's formula. */
+  /** Positive margin of the contrastive loss (similar pairs closer than it cost nothing); 0, the default, is the classic formula (½D² for a similar pair). */
   posMargin?: number;
   /**
    * Cross-batch memory (contrastive loss with a pair miner): how many recent

@@ -7,11 +7,11 @@ import type { SiameseNetwork } from '../models/index.js';
 import type { DistanceLike } from '../distances/index.js';
 import { verificationMetrics } from '../eval/index.js';
 import { pairDiagnostics, collapseAlarm } from './diagnostics.js';
-import { distanceHistogram } from './distance-histogram.js';
+import { distanceHistogram } from '../eval/distance-histogram.js';
 import type { KochHead } from './koch-head.js';
 import type { EpochRecord, ValidationRecord } from './history.js';
 import type { MonitorName } from './choices.js';
-import { scoreSplit } from './held-out-pairs.js';
+import { scoreSplit } from '../eval/held-out-pairs.js';
 
 /** The score early stopping maximises for `monitor`. */
 export function monitorScore(v: ValidationRecord, monitor: MonitorName): number {

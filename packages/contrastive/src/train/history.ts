@@ -1,6 +1,6 @@
 /** What a training run records: one row per epoch, and the run's result. */
 import type { PairDiagnostics } from './diagnostics.js';
-import type { DistanceHistogram } from './distance-histogram.js';
+import type { DistanceHistogram } from '../eval/distance-histogram.js';
 import type { KochHead } from './koch-head.js';
 import type { NetworkCalibration } from '../models/siamese-network.js';
 

@@ -1,12 +1,10 @@
 // Public API of src/train: re-exports only.
 export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnostics.js';
 export type { PairDiagnostics, CollapseAlarmOptions, DiagnosticsLoss } from './diagnostics.js';
-export { distanceHistogram } from './distance-histogram.js';
-export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';
 export { trainSiamese } from './trainer.js';
 export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
 export type { TrainConfig, TrainData, BatchLoss } from './config.js';
-export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS } from './choices.js';
+export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS, HELD_OUT_PAIRS } from './choices.js';
 export type { LossName, OptimizerName, LrSchedule, MonitorName } from './choices.js';
 export { learningRateAt, makeOptimizer, setLearningRate, currentLearningRate, disposeOptimizer } from './optimizer.js';
 export { eventCallbacks } from './callbacks.js';
@@ -25,5 +23,3 @@ export { saveCheckpoint, loadCheckpoint, hasCheckpoint, encodeCheckpoint, decode
 export type { TensorGroups, CheckpointStore, CheckpointFiles, CheckpointTarget } from './checkpoint.js';
 export { indexedDbCheckpointStore, CHECKPOINT_DATABASE } from './indexeddb-checkpoint.js';
 export type { IndexedDbCheckpointStore } from './indexeddb-checkpoint.js';
-export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
-export type { EmbedRows } from './held-out-pairs.js';

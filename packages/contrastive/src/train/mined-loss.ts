@@ -28,7 +28,7 @@ function checkedMiner<T extends object>(miner: (d: Float32Array, l: ArrayLike<nu
 export interface MinedLossOptions {
   margin: number;
   distance: DistanceLike;
-  /** Positive margin of the contrastive loss; 0 or undefined is the seed's formula. */
+  /** Positive margin of the contrastive loss; 0 or undefined is the classic formula, scale * D^2 for a similar pair. */
   posMargin?: number;
 }
 

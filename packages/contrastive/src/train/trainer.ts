@@ -22,7 +22,8 @@ import { callbackList, eventCallbacks, type TrainCallbacks, type TrainEvent } fr
 import { classBatchShape, classBatches } from './class-batches.js';
 import { configKey, resolveTrainConfig, validateTrainConfig, type TrainConfig, type TrainData } from './config.js';
 import { monitorScore, validateEpoch } from './epoch-validation.js';
-import { HELD_OUT_PAIRS, drawHeldOutPairs } from './held-out-pairs.js';
+import { drawHeldOutPairs } from '../eval/held-out-pairs.js';
+import { HELD_OUT_PAIRS } from './choices.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { KochHead } from './koch-head.js';
 import { minedContrastiveLoss, minedTripletLoss } from './mined-loss.js';
@@ -33,7 +34,7 @@ import { offlinePairBatches } from './pair-batches.js';
 import { freshState, restoreCheckpoint, writeCheckpoint, type TrainerState } from './resume.js';
 import { calibrateThreshold, fitPlatt } from '../eval/index.js';
 import type { NetworkCalibration } from '../models/siamese-network.js';
-import { scoreSplit } from './held-out-pairs.js';
+import { scoreSplit } from '../eval/held-out-pairs.js';
 
 /** Seed of the data order of one epoch: depends on nothing but (seed, epoch). */
 function epochRng(seed: number, epoch: number): Rng {

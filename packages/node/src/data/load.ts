@@ -19,7 +19,7 @@ export { DATASET_SPECS, DEFAULT_IMAGE_SIZE };
 const BUILT_IN_KINDS: readonly string[] = ['mnist', 'fashion-mnist', 'idx', 'folder', 'pairs'];
 
 /**
- * A dataset kind whose loader lives above the data layer (signatures:DIR):
+ * A dataset kind whose loader lives above the data layer (signatures:DIR, faces:DIR):
  * `loadDataset('KIND:ARG')` calls `load(ARG, options)`.
  * @group Datasets
  */
@@ -69,10 +69,12 @@ export interface LoadDatasetOptions {
   skipBadImages?: boolean;
   /** signatures: points per resampled online signature; default 64. */
   sequenceLength?: number;
+  /** faces: leave out photos in which the detector finds no face (listed in the result's `skipped`) instead of failing; default false. */
+  skipNoFace?: boolean;
 }
 
 /** Spec forms whose dataset has class labels: {@link loadDataset} resolves to a {@link LabelledDataset}. */
-export type LabelledDatasetSpec = 'mnist' | 'fashion-mnist' | `idx:${string}` | `folder:${string}` | `signatures:${string}`;
+export type LabelledDatasetSpec = 'mnist' | 'fashion-mnist' | `idx:${string}` | `folder:${string}` | `signatures:${string}` | `faces:${string}`;
 /** The spec form of pairs with similarity labels only: {@link loadDataset} resolves to a {@link PairDataset}. */
 export type PairDatasetSpec = `pairs:${string}`;
 
@@ -83,10 +85,11 @@ export type PairDatasetSpec = `pairs:${string}`;
  * - 'idx:DIR': IDX files train-/t10k-images-idx3-ubyte(.gz) + labels in DIR (loadIdxDataset);
  * - 'folder:DIR': one sub-folder per class (loadImageFolder);
  * - 'pairs:FILE.csv': path_a,path_b,label rows (loadPairsCsv), a {@link PairDataset};
- * - 'KIND:ARG' for a kind registered with {@link registerDatasetKind} (e.g. signatures:DIR).
+ * - 'KIND:ARG' for a kind registered with {@link registerDatasetKind} (signatures:DIR by
+ *   `@contrastive/signatures`, faces:DIR by `@contrastive/faces`: the 128-d face descriptors).
  * The result's type follows the spec where it is written out: a
- * {@link LabelledDataset} for 'mnist', 'fashion-mnist', `idx:`, `folder:` and
- * `signatures:` specs, a {@link PairDataset} for `pairs:`; a spec held in a `string`
+ * {@link LabelledDataset} for 'mnist', 'fashion-mnist', `idx:`, `folder:`,
+ * `signatures:` and `faces:` specs, a {@link PairDataset} for `pairs:`; a spec held in a `string`
  * gives the union (tell the two apart with `isPairDataset`).
  *
  * @throws ContrastiveError for an unknown spec (listing the valid forms) and
@@ -135,12 +138,6 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
-    case 'faces':
-      // The face pipeline sits above this layer (src/faces: loadFaceDataset); its split is by person, not by image.
-      throw new ContrastiveError(
-        'UNSUPPORTED',
-        `${fn}: '${spec}' is a face dataset: load it with loadFaceDataset (@contrastive/faces), which describes every photo with the face pipeline first, and train on it with trainFaceModel or 'contrastive train' (both split by person and report figures on people never trained on)`,
-      );
   }
   const registered = registeredKinds.get(kind);
   if (registered) {

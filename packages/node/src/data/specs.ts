@@ -6,7 +6,7 @@ import type { ReadPath } from '../util/output-dir.js';
 /**
  * The spec forms `--dataset` takes. faces:DIR (one sub-folder per person) is
  * described by the face pipeline and trains a head (train, face calibrate);
- * loadDataset points it to loadFaceDataset.
+ * `@contrastive/faces` registers its loader.
  * @group Datasets
  */
 export const DATASET_SPECS: readonly string[] = ['mnist', 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'signatures:DIR', 'faces:DIR'];

@@ -3,7 +3,7 @@
  * histograms with the margin and threshold drawn in, per-epoch curves, the ROC
  * with its EER point and TAR@FAR marks, and the 2-D embedding map.
  */
-import type { DistanceHistogram } from 'contrastive/internal/train/distance-histogram.js';
+import type { DistanceHistogram } from 'contrastive/internal/eval/distance-histogram.js';
 import type { RocCurve } from 'contrastive/internal/eval/verification.js';
 import type { ChartConfig } from './document.js';
 

@@ -1,9 +1,10 @@
 /**
  * A 2-D map of embeddings for the report: UMAP (umap-js) for small sets, where
  * it shows clusters best, PCA for large ones. UMAP maps a seeded subsample of
- * at most 1,000 points (its cost grows quickly: measured 4 s for 1,000 and 12 s
- * for 2,000 on a busy 2-core machine); PCA maps up to 5,000 in well under a
- * second. Seeded: the same embeddings and seed give the same map.
+ * at most 1,000 points, because its cost grows faster than the number of
+ * points and a report should not wait on its map; PCA is one small
+ * eigenproblem, so it maps up to 5,000. Seeded: the same embeddings and seed
+ * give the same map.
  */
 import { UMAP } from 'umap-js';
 import { check } from 'contrastive/internal/errors.js';

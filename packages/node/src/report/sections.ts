@@ -4,7 +4,7 @@
  * table), and the embedding map with the neighbour grid.
  */
 import type { EpochRecord } from 'contrastive/internal/train/index.js';
-import { distanceHistogram } from 'contrastive/internal/train/distance-histogram.js';
+import { distanceHistogram } from 'contrastive/internal/eval/distance-histogram.js';
 import { verificationMetrics } from 'contrastive/internal/eval/verification.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import { histogramChart, lineChart, mapChart, rocChart, SIMILAR_COLOUR, DISSIMILAR_COLOUR, type Series } from './charts.js';

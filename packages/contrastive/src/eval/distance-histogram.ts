@@ -7,7 +7,7 @@
  */
 import { check } from '../errors.js';
 
-/** Counts of pair distances over equal bins [k * binWidth, (k + 1) * binWidth), starting at 0. @group Training */
+/** Counts of pair distances over equal bins [k * binWidth, (k + 1) * binWidth), starting at 0. @group Evaluation */
 export interface DistanceHistogram {
   /** Width of every bin; bin k covers [k * binWidth, (k + 1) * binWidth), the last one is closed. */
   binWidth: number;
@@ -17,7 +17,7 @@ export interface DistanceHistogram {
   negative: number[];
 }
 
-/** Options of {@link distanceHistogram}. @group Training */
+/** Options of {@link distanceHistogram}. @group Evaluation */
 export interface DistanceHistogramOptions {
   /** Number of bins. Default 40. */
   bins?: number;
@@ -31,7 +31,7 @@ export interface DistanceHistogramOptions {
  * distances above `max` fall in the last bin.
  *
  * @throws ContrastiveError on different lengths, a label other than 0/1, or bad options.
- * @group Training
+ * @group Evaluation
  */
 export function distanceHistogram(distances: ArrayLike<number>, labels: ArrayLike<number>, options: DistanceHistogramOptions = {}): DistanceHistogram {
   const fn = 'distanceHistogram';

@@ -1,24 +1,30 @@
 /**
  * Held-out pairs: which pairs of a validation or test split are scored, and how.
  * Training (validation every epoch), `eval` and `calibrate` share these, so they
- * score exactly the same pairs.
+ * score exactly the same pairs (their counts and seeds: HELD_OUT_PAIRS in
+ * train/choices.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { isPairDataset, type LabelledDataset, type PairDataset, type IndexPairs } from '../data/types.js';
 import type { SiameseNetwork } from '../models/index.js';
 import { pairDistances, type DistanceLike } from '../distances/index.js';
 import { makePairs } from '../samplers/index.js';
-import type { KochHead } from './koch-head.js';
-import { gatherRows } from './batches.js';
+import { gatherRows } from '../util/rows.js';
 
-import { HELD_OUT_PAIRS } from './choices.js';
-
-export { HELD_OUT_PAIRS };
+/**
+ * A head that scores pairs of embeddings itself (the cross-entropy baseline's
+ * `KochHead`): its distance of each pair, smaller meaning more similar.
+ * @group Evaluation
+ */
+export interface PairHead {
+  /** One distance per pair of rows of `e1` and `e2`. */
+  distances(e1: tf.Tensor2D, e2: tf.Tensor2D): Float32Array;
+}
 
 /**
  * Distances of pairs of embedding rows: the network's distance, or for the
  * cross-entropy baseline the head's negated logit.
- * @group Training
+ * @group Evaluation
  */
 export function scorePairs(
   embA: Float32Array,
@@ -26,7 +32,7 @@ export function scorePairs(
   dim: number,
   ia: ArrayLike<number>,
   ib: ArrayLike<number>,
-  scorer: { distance: DistanceLike; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: PairHead },
 ): Float32Array {
   return tf.tidy(() => {
     const e1 = tf.tensor2d(gatherRows(embA, dim, ia), [ia.length, dim]);
@@ -39,13 +45,13 @@ export function scorePairs(
 /**
  * The distance that ranks retrieval for a scorer: its own, or Euclidean for the
  * cross-entropy baseline, whose head scores pairs (a logit), not neighbours.
- * @group Training
+ * @group Evaluation
  */
 export function retrievalDistance<D extends DistanceLike>(scorer: { distance: D; head?: unknown }): D | 'euclidean' {
   return scorer.head != null ? 'euclidean' : scorer.distance;
 }
 
-/** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. @group Training */
+/** Held-out pairs of a split (validation or test): `count` balanced pairs, at most as many as the split has distinct pairs. @group Evaluation */
 export function drawHeldOutPairs(data: LabelledDataset | PairDataset, count: number, seed: number): IndexPairs {
   if (isPairDataset(data)) return { i: data.a, j: data.b, labels: data.labels };
   // A small split has fewer distinct pairs than asked for: repeating pairs would only inflate the count.
@@ -54,20 +60,20 @@ export function drawHeldOutPairs(data: LabelledDataset | PairDataset, count: num
   return makePairs(data.labels, { count: Math.max(2, Math.min(count, distinct)), positiveFraction: 0.5, seed });
 }
 
-/** How a split's raw examples become embeddings (default: the network's own embedBatched). @group Training */
+/** How a split's raw examples become embeddings (default: the network's own embedBatched). @group Evaluation */
 export type EmbedRows = (x: Float32Array) => Promise<Float32Array>;
 
 /**
  * Embeds a split and scores the given pairs of it. `embed` maps raw rows to
  * embeddings (a bundle adds its preprocessing there); `embeddings` reuses
  * embeddings of a labelled split computed already.
- * @group Training
+ * @group Evaluation
  */
 export async function scoreSplit(
   network: SiameseNetwork,
   data: LabelledDataset | PairDataset,
   pairs: IndexPairs,
-  scorer: { distance: DistanceLike; head?: KochHead },
+  scorer: { distance: DistanceLike; head?: PairHead },
   embed: EmbedRows = (x) => network.embedBatched(x),
   embeddings?: Float32Array,
 ): Promise<Float32Array> {

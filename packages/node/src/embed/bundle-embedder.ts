@@ -1,21 +1,21 @@
 /**
- * Embeds inputs with a saved bundle for an index: onnxruntime-node (the
- * bundle's encoder exported to ONNX in memory, several times faster) where
- * it is installed and the encoder exports, else TF.js on the active backend.
+ * Embeds inputs with a saved bundle (what an index is built, added to and
+ * searched with): onnxruntime-node (the bundle's encoder exported to ONNX in
+ * memory, several times faster) where it is installed and the encoder
+ * exports, else TF.js on the active backend.
  * Both apply the bundle's preprocessing and L2 normalisation, so they give the
  * same embeddings up to float rounding.
  */
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { type BundleManifest, type SiameseNetwork } from 'contrastive/internal/models/index.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
-import { exportOnnx } from '@contrastive/node/internal/export/onnx-exporter.js';
-import { OnnxEmbedder } from '@contrastive/node/internal/export/onnx-runtime.js';
+import { exportOnnx } from '../export/onnx-exporter.js';
+import { OnnxEmbedder } from '../export/onnx-runtime.js';
 import type { DistanceName } from 'contrastive/internal/distances/names.js';
-import { bundleIdentity } from './bundle-identity.js';
-import type { ModelIdentity } from './store.js';
-import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
-import { decodeImage } from '@contrastive/node/internal/data/image.js';
-import { mapLimit } from '@contrastive/node/internal/data/map-limit.js';
+import { bundleIdentity, type BundleIdentity } from './bundle-identity.js';
+import { loadBundle } from '../models/bundle.js';
+import { decodeImage } from '../data/image.js';
+import { mapLimit } from '../data/map-limit.js';
 
 /** Which engine embeds: 'auto' (ONNX where possible, else TF.js), or one of them. @group Embedding */
 export type EmbedEngine = 'auto' | 'onnx' | 'tfjs';
@@ -40,7 +40,7 @@ export class BundleEmbedder {
     readonly manifest: BundleManifest,
     readonly network: SiameseNetwork,
     /** The bundle's identity, recorded in and checked against indexes. */
-    readonly identity: ModelIdentity,
+    readonly identity: BundleIdentity,
     private onnx: OnnxEmbedder | null,
     /** Why ONNX is not used ('' when it is). */
     readonly onnxUnavailable: string,

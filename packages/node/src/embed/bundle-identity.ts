@@ -1,5 +1,5 @@
 /**
- * Which bundle made an index's embeddings: a SHA-256 over everything that
+ * Which bundle made a set of embeddings (an index records it): a SHA-256 over everything that
  * decides the embedding of an input (the TF.js topology and weights, the
  * input shape and preprocessing, the embedding's size, normalisation and
  * distance). Calibrating a bundle (threshold, Platt parameters) or retraining
@@ -8,9 +8,20 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
-import { readManifest } from '@contrastive/node/internal/models/bundle.js';
-import { readUserFile, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
-import type { ModelIdentity } from './store.js';
+import { readManifest } from '../models/bundle.js';
+import { readUserFile, USER_FILE_LIMITS } from '../util/user-file.js';
+
+/**
+ * A bundle's identity: what an index records (its `ModelIdentity`) so that vectors of
+ * another model are refused.
+ * @group Embedding
+ */
+export interface BundleIdentity {
+  /** A SHA-256 (hex) of everything that decides the embedding. */
+  hash: string;
+  /** The bundle directory, resolved: for messages. */
+  description: string;
+}
 
 /**
  * The identity of the bundle in `dir`: `{ hash, description: dir }`.
@@ -18,7 +29,7 @@ import type { ModelIdentity } from './store.js';
  * @throws ContrastiveError (from readManifest) for a missing or invalid bundle, NOT_FOUND for a missing model or weights file.
  * @group Embedding
  */
-export async function bundleIdentity(dir: string): Promise<ModelIdentity> {
+export async function bundleIdentity(dir: string): Promise<BundleIdentity> {
   const fn = 'bundleIdentity';
   const manifest = await readManifest(dir);
   const hash = createHash('sha256');

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { saveBundle } from '../../packages/node/src/models/bundle.js';
 import { SiameseNetwork, cnnEncoder, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
-import { BundleEmbedder } from '../../packages/index/src/bundle-embedder.js';
+import { BundleEmbedder } from '../../packages/node/src/embed/bundle-embedder.js';
 import { assertClose, rejectsWith } from '../support/helpers.js';
 
 let tmp: string;

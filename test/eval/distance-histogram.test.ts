@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distanceHistogram } from '../../packages/contrastive/src/train/distance-histogram.js';
+import { distanceHistogram } from '../../packages/contrastive/src/eval/distance-histogram.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 
 test('distanceHistogram: hand-counted bins, the last bin closed, non-finite distances left out', () => {
@@ -29,4 +29,14 @@ test('distanceHistogram: bad input names the argument', () => {
   assert.throws(() => distanceHistogram([1], [2]), /labels\[0\] is 2/);
   assert.throws(() => distanceHistogram([1], [0], { bins: 0 }), /bins must be a positive integer/);
   assert.throws(() => distanceHistogram([1], [0], { max: -1 }), /max must be a positive number/);
+});
+
+test('the held-out pair helpers live in eval/ and the package entry still exports them', async () => {
+  const entry = await import('contrastive');
+  const evalBarrel = await import('../../packages/contrastive/src/eval/index.js');
+  for (const name of ['distanceHistogram', 'scorePairs', 'scoreSplit', 'drawHeldOutPairs', 'retrievalDistance'] as const) {
+    assert.equal(typeof entry[name], 'function', name);
+    assert.equal(entry[name], evalBarrel[name], name);
+  }
+  assert.equal(entry.HELD_OUT_PAIRS.validation, 10000);
 });
