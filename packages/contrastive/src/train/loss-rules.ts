@@ -108,7 +108,7 @@ export const LOSS_OPTION_RULES: readonly LossOptionRule[] = [
     trainer: true,
     problem: (o) =>
       o.memorySize && (o.loss !== 'contrastive' || o.miner === undefined)
-        ? 'a cross-batch memory ({ memorySize }) needs the contrastive loss with an in-batch miner ({ miner }): the memory adds pairs to the mined ones'
+        ? 'a cross-batch memory needs the contrastive loss with an in-batch miner ({ memorySize } adds pairs to the ones { miner } mines)'
         : undefined,
   },
 ];

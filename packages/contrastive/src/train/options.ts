@@ -202,7 +202,11 @@ export function describeOptionIssues(issues: readonly v.BaseIssue<unknown>[], kn
     const last = path[path.length - 1] as { origin?: string; key?: unknown; input?: unknown } | undefined;
     if (issue.expected === 'never' && last?.origin === 'key') {
       const where = path.slice(0, -1).map((p) => String((p as { key?: unknown }).key)).join('.');
-      unknown.set(where, [...(unknown.get(where) ?? []), String(last.key)]);
+      // valibot stops at the first unknown key of an object; name them all
+      const names = known?.(where);
+      const parent = last.input as Record<string, unknown>;
+      const keys = names ? Object.keys(parent).filter((k) => !names.includes(k)) : [String(last.key)];
+      unknown.set(where, [...new Set([...(unknown.get(where) ?? []), ...keys])]);
       continue;
     }
     const key = last === undefined ? 'options' : String(last.key);
