@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, type Option } from 'commander';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { registerCommands } from '../../packages/cli/src/cli/commands.js';
@@ -12,6 +14,7 @@ import { cliWording } from '../../packages/cli/src/cli/program.js';
 import { FLAG_ALIASES, TRAINING_FLAGS, TRAINING_FLAG_NAMES, asFlags, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues } from '../../packages/cli/src/cli/training-options.js';
 import { jobTrainOptionsSchema, runTrainingOptionsSchema } from '../../packages/cli/src/jobs/job-options.js';
 import { LOSS_OPTION_RULES, lossOptionProblem } from '../../packages/contrastive/src/train/loss-rules.js';
+import { ROOT } from '../support/cli.js';
 
 const LOADER_FLAGS = ['dataDir', 'imageSize', 'channels', 'skipBadImages'];
 
@@ -83,4 +86,15 @@ test('CLI messages name flags: the library rule, worded with the flag (aliases i
   // the top level rewrites a library message the same way; --lr is learningRate's flag
   assert.equal(FLAG_ALIASES.get('learningRate'), '--lr');
   assert.equal(cliWording('trainSiamese: { learningRate: -1 } must be a positive finite number', new Set(['--lr']), FLAG_ALIASES), 'trainSiamese: --lr -1 must be a positive finite number');
+});
+
+test('docs/cli.md: every flag its train synopsis shows is a flag of train', () => {
+  const page = readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
+  const lines = page.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('contrastive train '));
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('contrastive '));
+  const shown = new Set(lines.slice(start, end).join(' ').match(/--[a-z][a-z-]*/g));
+  assert.ok(shown.size > 15, `${shown.size} flags in the synopsis`);
+  const longs = new Set(command('train').options.map((o: Option) => o.long));
+  for (const flag of shown) assert.ok(longs.has(flag), `${flag} (docs/cli.md) is a flag of train`);
 });
