@@ -112,3 +112,15 @@ test('library option messages never name a command-line flag', () => {
   // the job's schema knows every key of RunTrainingOptions it validates
   assert.ok('onProgress' in runTrainingOptionsSchema.entries);
 });
+
+test('one encoder dispatch: a job asks createEncoder, with its defaults where the caller left options unset', async () => {
+  const { jobEncoderRequest, buildEncoder } = await import('../../packages/cli/src/jobs/run-training.js');
+  assert.deepEqual(jobEncoderRequest('mlp', [784], {}, 1), { kind: 'mlp', inputShape: [784], hidden: [512, 256], embeddingDim: 64, seed: 1 });
+  assert.deepEqual(jobEncoderRequest('cnn', [28, 28, 1], { batchNorm: true }, 2), { kind: 'cnn', inputShape: [28, 28, 1], filters: [32, 64], dense: 128, batchNorm: true, embeddingDim: 64, seed: 2 });
+  assert.deepEqual(jobEncoderRequest('sequence', [64, 3], { embeddingDim: 8 }, 3), { kind: 'sequence', features: 3, length: 64, embeddingDim: 8, seed: 3 });
+  assert.throws(() => jobEncoderRequest('cnn', [784], {}, 1), /the cnn encoder needs images \[height, width, channels\]/);
+  // the encoder's own defaults fill the rest: the spec is complete
+  const encoder = buildEncoder('mlp', [4], { hidden: [3], dropout: 0.1 }, 5);
+  assert.deepEqual(encoder.spec, { kind: 'mlp', inputShape: [4], hidden: [3], embeddingDim: 64, activation: 'relu', dropout: 0.1, seed: 5 });
+  encoder.model.dispose();
+});

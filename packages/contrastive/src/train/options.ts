@@ -47,7 +47,7 @@ const isDistance = (x: unknown): boolean =>
 /**
  * Schema of the trainer's options ({@link TrainConfig}): `v.parse` fills the
  * defaults, refuses unknown keys and checks each option's own rule. Rules
- * between options (a miner with its loss, ...) are {@link LOSS_OPTION_RULES};
+ * between options (a miner with its loss, ...) are the loss rules (train/loss-rules.ts);
  * rules on the data are in `validateTrainConfig`.
  * @group Training
  */
