@@ -61,8 +61,11 @@ test('commander values become the job: lr is learningRate, each option where the
   assert.deepEqual(job.train, { learningRate: 0.01, epochs: 2, miner: 'semi-hard', distance: 'euclidean', optimizer: 'adam', seed: 42, loss: 'contrastive', resume: false });
   assert.equal(job.report, false);
   assert.deepEqual(job.hidden, [8]);
-  assert.equal(job.load?.dataDir, '/d');
+  assert.deepEqual(job.load, { dataDir: '/d' });
   assert.equal(job.encoder, 'mlp');
+  // a loader flag's row says which loader options it sets
+  train.parseOptions(['--image-size', '32x16', '--channels', '3', '--skip-bad-images']);
+  assert.deepEqual(runOptionsOf(trainingValues(train.opts())).load, { dataDir: '/d', height: 16, width: 32, channels: 3, skipBadImages: true });
 });
 
 test('CLI messages name flags: the library rule, worded with the flag (aliases included)', () => {

@@ -21,7 +21,7 @@ import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js
 import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
 import { echoValue } from 'contrastive/internal/util/format.js';
 
-/** The loader flags (they fill `load`: see {@link loadOptionsOf}). */
+/** The loader flags (they fill `load`: each row of {@link TRAINING_FLAGS} says how). */
 interface LoadFlags {
   dataDir?: string;
   imageSize?: [number, number];
@@ -71,6 +71,8 @@ export interface TrainingFlag {
   group: (typeof GROUP)[keyof typeof GROUP];
   /** A second flag for the same option ('--no-report' beside '--report <file>'), with its help. */
   negate?: { flags: string; help: string };
+  /** For a loader flag: the loader options its value sets (see {@link loadOptionsOf}). */
+  load?: (value: never) => LoadDatasetOptions;
 }
 
 /** An option with no flag, and why. */
@@ -107,10 +109,32 @@ export const MARGIN_HELP = `(default: ${RUN_DEFAULTS.marginNormalized} with norm
 export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFlag } = {
   // data
   dataset: { flags: '--dataset <spec>', help: DATASET_HELP, default: 'mnist', group: GROUP.data },
-  dataDir: { flags: '--data-dir <dir>', help: `folder of the ${DATA_DIR_DATASET_KINDS.join(', ')} files (default: the Debian location)`, group: GROUP.data },
-  imageSize: { flags: '--image-size <WxH>', help: `resize images of ${RESIZED} datasets to this size ${dflt(`${DEFAULT_IMAGE_SIZE.width}x${DEFAULT_IMAGE_SIZE.height}`)}`, parse: imageSize, group: GROUP.data },
-  channels: { flags: '--channels <n>', help: `1 (grayscale) or 3 (RGB) for ${RESIZED} datasets ${dflt(DEFAULT_IMAGE_SIZE.channels)}`, parse: channelCount, group: GROUP.data },
-  skipBadImages: { flags: '--skip-bad-images', help: 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)', group: GROUP.data },
+  dataDir: {
+    flags: '--data-dir <dir>',
+    help: `folder of the ${DATA_DIR_DATASET_KINDS.join(', ')} files (default: the Debian location)`,
+    load: (dataDir: string) => ({ dataDir }),
+    group: GROUP.data,
+  },
+  imageSize: {
+    flags: '--image-size <WxH>',
+    help: `resize images of ${RESIZED} datasets to this size ${dflt(`${DEFAULT_IMAGE_SIZE.width}x${DEFAULT_IMAGE_SIZE.height}`)}`,
+    parse: imageSize,
+    load: ([height, width]: [number, number]) => ({ height, width }),
+    group: GROUP.data,
+  },
+  channels: {
+    flags: '--channels <n>',
+    help: `1 (grayscale) or 3 (RGB) for ${RESIZED} datasets ${dflt(DEFAULT_IMAGE_SIZE.channels)}`,
+    parse: channelCount,
+    load: (channels: 1 | 3) => ({ channels }),
+    group: GROUP.data,
+  },
+  skipBadImages: {
+    flags: '--skip-bad-images',
+    help: 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)',
+    load: (skipBadImages: boolean) => ({ skipBadImages }),
+    group: GROUP.data,
+  },
   skipNoFace: { flags: '--skip-no-face', help: 'faces:DIR: leave out photos without a face the detector finds (listed on stderr) instead of failing', group: GROUP.data },
   holdoutClasses: { flags: '--holdout-classes <list>', help: 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', parse: intList, group: GROUP.data },
   validationClasses: {
@@ -246,10 +270,13 @@ export function trainingValues<T extends object>(raw: Record<string, unknown>, c
   return out as T;
 }
 
-/** Loader options from --data-dir, --image-size, --channels, --skip-bad-images. */
-export function loadOptionsOf(o: Pick<TrainCliOptions, 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages'>): LoadDatasetOptions {
-  const load: LoadDatasetOptions = { dataDir: o.dataDir, height: o.imageSize?.[0], width: o.imageSize?.[1], channels: o.channels };
-  if (o.skipBadImages) load.skipBadImages = true;
+/** Loader options from the loader flags (the rows of {@link TRAINING_FLAGS} with a `load`). */
+export function loadOptionsOf(o: Partial<Record<keyof LoadFlags, unknown>>): LoadDatasetOptions {
+  const load: LoadDatasetOptions = {};
+  for (const [key, row] of flagRows()) {
+    const value = (o as Record<string, unknown>)[key];
+    if (row.load && value !== undefined) Object.assign(load, row.load(value as never));
+  }
   return load;
 }
 
