@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, resolveTrainConfig } from '../../packages/contrastive/src/train/config.js';
 import { trainOptionsSchema } from '../../packages/contrastive/src/train/options.js';
@@ -123,4 +124,10 @@ test('one encoder dispatch: a job asks createEncoder, with its defaults where th
   const encoder = buildEncoder('mlp', [4], { hidden: [3], dropout: 0.1 }, 5);
   assert.deepEqual(encoder.spec, { kind: 'mlp', inputShape: [4], hidden: [3], embeddingDim: 64, activation: 'relu', dropout: 0.1, seed: 5 });
   encoder.model.dispose();
+});
+
+test('docs/library/training.md lists every trainer option in its table', () => {
+  const page = readFileSync(new URL('../../docs/library/training.md', import.meta.url), 'utf8');
+  const table = page.split('\n').filter((l) => l.startsWith('| `'));
+  for (const key of TRAIN_CONFIG_KEYS) assert.ok(table.some((row) => row.split('|')[1].includes(`\`${key}\``)), `${key} has a row`);
 });
