@@ -122,7 +122,7 @@ test('trainer: a memory (and a positive margin) train on mined batches determini
       await assert.rejects(trainSiamese(net(), { train }, { ...cfg, ...over }), (e: unknown) => e instanceof ContrastiveError && re.test(e.message));
     };
     await rejects({ miner: undefined }, /cross-batch memory needs the contrastive loss with an in-batch miner/);
-    await rejects({ memorySize: 0, loss: 'triplet', miner: 'semi-hard' }, /positive margin applies to the contrastive loss only/);
-    await rejects({ posMargin: 0.6 }, /positive margin must be in \[0, margin 0.5\)/);
+    await rejects({ memorySize: 0, loss: 'triplet', miner: 'semi-hard' }, /\{ posMargin \} applies to the contrastive loss only, not the triplet loss/);
+    await rejects({ posMargin: 0.6 }, /\{ posMargin: 0.6 \} must be below the margin \(0.5\)/);
   });
 });

@@ -135,12 +135,12 @@ test('impossible combinations and unknown keys are refused before training, nami
   const train = clusters(4, 10, 8, 5);
   const net = network();
   const before = weightsOf(net);
-  await rejectsWith(trainSiamese(net, { train }, { ...base, loss: 'cross-entropy', miner: 'semi-hard' }), 'INVALID_ARGUMENT', "miner 'semi-hard'", "loss 'cross-entropy'");
+  await rejectsWith(trainSiamese(net, { train }, { ...base, loss: 'cross-entropy', miner: 'semi-hard' }), 'INVALID_ARGUMENT', "{ miner: 'semi-hard' } does not apply to the cross-entropy loss");
   await rejectsWith(trainSiamese(net, { train }, { ...base, sampleWeights: [1, 2] } as Partial<TrainConfig>), 'INVALID_ARGUMENT', "unknown option 'sampleWeights'");
-  await rejectsWith(trainSiamese(net, { train }, { ...base, miner: 'hard' }), 'INVALID_ARGUMENT', "miner 'hard' is not a pair miner", "'semi-hard'");
-  await rejectsWith(trainSiamese(net, { train }, { ...base, loss: 'triplet', miner: 'hard-negative' }), 'INVALID_ARGUMENT', "miner 'hard-negative' is not a triplet miner");
+  await rejectsWith(trainSiamese(net, { train }, { ...base, miner: 'hard' }), 'INVALID_ARGUMENT', "{ miner: 'hard' } is not a pair miner", "'semi-hard'");
+  await rejectsWith(trainSiamese(net, { train }, { ...base, loss: 'triplet', miner: 'hard-negative' }), 'INVALID_ARGUMENT', "{ miner: 'hard-negative' } is not a triplet miner");
   await rejectsWith(trainSiamese(net, { train }, { ...base, loss: () => tf.scalar(0), miner: 'all' }), 'INVALID_ARGUMENT', 'loss function');
-  await rejectsWith(trainSiamese(net, { train }, { ...base, monitor: 'f1' as never }), 'INVALID_ARGUMENT', "unknown monitor 'f1'");
+  await rejectsWith(trainSiamese(net, { train }, { ...base, monitor: 'f1' as never }), 'INVALID_ARGUMENT', "{ monitor: 'f1' } is not one of auc, accuracy, eer");
   await rejectsWith(trainSiamese(net, { train }, { ...base, callbacks: { onEpochEnds: () => undefined } as never }), 'INVALID_ARGUMENT', "unknown callback 'onEpochEnds'");
   assert.deepEqual(weightsOf(net), before);
 });

@@ -113,9 +113,9 @@ test('pairs-only datasets train; triplet and mining on them are clear errors', a
 test('bad settings are named', async () => {
   await initBackend('cpu');
   const train = clusters(2, 10, 8, 6);
-  await assert.rejects(trainSiamese(network(), { train }, { margin: -1 }), /margin must be a finite number > 0/);
-  await assert.rejects(trainSiamese(network(), { train }, { loss: 'hinge' as never }), /unknown loss 'hinge'/);
-  await assert.rejects(trainSiamese(network(), { train }, { optimizer: 'lbfgs' as never }), /unknown optimizer 'lbfgs'/);
+  await assert.rejects(trainSiamese(network(), { train }, { margin: -1 }), /\{ margin: -1 \} must be a positive finite number/);
+  await assert.rejects(trainSiamese(network(), { train }, { loss: 'hinge' as never }), /\{ loss: 'hinge' \} is not one of contrastive, triplet, cross-entropy/);
+  await assert.rejects(trainSiamese(network(), { train }, { optimizer: 'lbfgs' as never }), /\{ optimizer: 'lbfgs' \} is not one of adam, sgd, rmsprop/);
   await assert.rejects(trainSiamese(network(), { train }, { resume: true }), /resume needs a checkpoint directory/);
   tf.disposeVariables();
 });

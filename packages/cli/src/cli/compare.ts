@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { LOSS_NAMES, type LossName } from 'contrastive/internal/train/choices.js';
 import { TRIPLET_MINER_NAMES, DEFAULT_TRIPLET_MINER, PAIR_MINER_NAMES, type TripletMinerName } from 'contrastive/internal/miners/names.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
-import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
+import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
 import { choices, dflt, oneOf, positiveNumber } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
 import { say, jsonText } from './output.js';
@@ -47,18 +47,23 @@ export function registerCompareCommand(program: Command): void {
   const cmd = program
     .command('compare')
     .description('train contrastive, triplet and cross-entropy on the same encoder, data, budget and seed; print one Markdown table');
-  addTrainingOptions(cmd)
+  addTrainingOptions(cmd, {
+    omit: ['loss', 'resume', 'skipNoFace'],
+    override: {
+      margin: { help: `margin of the contrastive loss ${MARGIN_HELP}` },
+      out: { help: 'comparison directory (default: runs/compare-<dataset>-<timestamp>)' },
+      force: { help: 'write into an --out that already holds files' },
+    },
+  })
     .option('--losses <list>', `losses to compare ${dflt(LOSS_NAMES)}`, lossList)
-    .option('--margin <m>', `margin of the contrastive loss ${MARGIN_HELP}`, positiveNumber)
     .option('--triplet-margin <m>', 'margin of the triplet loss (default: --margin)', positiveNumber)
     .option('--triplet-miner <name>', `triplet miner: ${choices(TRIPLET_MINER_NAMES)} ${dflt(DEFAULT_TRIPLET_MINER)}`, oneOf(TRIPLET_MINER_NAMES))
-    .option('--out <dir>', 'comparison directory (default: runs/compare-<dataset>-<timestamp>)')
-    .option('--force', 'write into an --out that already holds files')
     .addHelpText(
       'after',
       `\n--miner here is the contrastive loss's pair miner (${choices(PAIR_MINER_NAMES)}; default: offline balanced pairs); cross-entropy always trains on offline pairs.`,
     )
-    .action(async (o: CompareCliOptions) => {
+    .action(async (raw: Record<string, unknown>) => {
+      const o = trainingValues<CompareCliOptions>(raw);
       const losses = o.losses ?? [...LOSS_NAMES];
       checkCompareOptions(o, losses);
       const { compareLosses, compareMarkdown } = await import('../jobs/compare-losses.js');

@@ -2,8 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { MarginSweepResult } from '../jobs/margin-sweep.js';
 import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS, RUN_DEFAULTS } from '../jobs/choices.js';
-import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, type TrainCliOptions } from './training-options.js';
-import { oneOf, optionWithDefault } from './options.js';
+import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, type TrainCliOptions } from './training-options.js';
+import { dflt, oneOf } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
 import { plural, say, jsonText } from './output.js';
 
@@ -44,16 +44,22 @@ function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => strin
 
 export function registerMarginCommand(program: Command): void {
   const cmd = program.command('margin').description('sweep the loss margin on a small budget, report AUC/EER/MAP@R per margin and recommend one');
-  addTrainingOptions(cmd, { epochs: DEFAULT_SWEEP_EPOCHS })
+  addTrainingOptions(cmd, {
+    omit: ['margin', 'resume', 'skipNoFace'],
+    override: {
+      epochs: { help: `epochs ${dflt(DEFAULT_SWEEP_EPOCHS)}` },
+      loss: { help: `${MARGIN_LOSSES.join(' | ')} (the losses with a margin)`, parse: oneOf(MARGIN_LOSSES) },
+      out: { help: 'sweep directory (default: runs/margin-<dataset>-<timestamp>)' },
+      force: { help: 'write into an --out that already holds files' },
+    },
+  })
     .option(
       '--margins <list>',
       `margins to try (default: ${DEFAULT_MARGINS_NORMALIZED.join(',')} with normalised embeddings or cosine distance, ${DEFAULT_MARGINS_UNNORMALIZED.join(',')} otherwise)`,
       marginList,
     )
-    .addOption(optionWithDefault('--loss <name>', `${MARGIN_LOSSES.join(' | ')} (the losses with a margin)`, oneOf(MARGIN_LOSSES), 'contrastive' as MarginCliOptions['loss']))
-    .option('--out <dir>', 'sweep directory (default: runs/margin-<dataset>-<timestamp>)')
-    .option('--force', 'write into an --out that already holds files')
-    .action(async (o: MarginCliOptions) => {
+    .action(async (raw: Record<string, unknown>) => {
+      const o = trainingValues<MarginCliOptions>(raw);
       checkDatasetOptions(o);
       checkEncoderOptions(o);
       checkLossOptions(o.loss, o);

@@ -12,6 +12,8 @@ import { VERSION } from 'contrastive/internal/version.js';
 import { oneLine, printable } from 'contrastive/internal/util/format.js';
 import { jsonText } from './output.js';
 import { registerCommands } from './commands.js';
+import { cliWording } from './wording.js';
+import { FLAG_ALIASES } from './training-options.js';
 
 /**
  * A library message without the internal function name it starts with
@@ -21,19 +23,7 @@ export function userMessage(message: string): string {
   return message.replace(/^(?:[a-z]+[A-Z][A-Za-z0-9]*: )+/, '');
 }
 
-/**
- * A library message in the command line's words: an option named as a library caller
- * writes it, `{ threshold }` or `{ threshold: T }`, becomes the running command's flag,
- * `--threshold` or `--threshold T` (`{ resume: true }`: `--resume`). An option the
- * command has no flag for is left as it is.
- */
-export function cliWording(message: string, flags: ReadonlySet<string>): string {
-  return message.replace(/\{ ([a-z][A-Za-z0-9]*)(?:: ([^{}]*?))? \}/g, (all, name: string, value: string | undefined) => {
-    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (!flags.has(flag)) return all;
-    return value === undefined || value === 'true' ? flag : `${flag} ${value.replace(/^'(.*)'$/, '$1')}`;
-  });
-}
+export { cliWording } from './wording.js';
 
 /** The long flags of `command` and of the commands above it. */
 function flagsOf(command: Command | undefined): Set<string> {
@@ -96,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof ContrastiveError) {
-      report(json, err.code, cliWording(userMessage(err.message), flagsOf(running)));
+      report(json, err.code, cliWording(userMessage(err.message), flagsOf(running), FLAG_ALIASES));
       return 1;
     }
     if (process.env.CONTRASTIVE_DEBUG) throw err;

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import type { FaceRunMetrics } from '../jobs/face-train.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
-import { LOSS_NAMES, TRAIN_DEFAULTS, type LossName } from 'contrastive/internal/train/choices.js';
+import type { LossName } from 'contrastive/internal/train/choices.js';
 import type { RunMetrics } from '../jobs/run-training.js';
-import { choices, oneOf, optionWithDefault, positiveNumber } from './options.js';
+import { choices, oneOf } from './options.js';
 import { PRESETS, PRESET_NAMES, withPreset, type PresetName } from '../jobs/presets.js';
-import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
+import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, type TrainCliOptions } from './training-options.js';
 import { progressMode, taskProgress, trainProgress } from './progress.js';
 import { datasetKind } from '@contrastive/node/internal/data/specs.js';
 import { plural, say, warn, jsonText } from './output.js';
@@ -42,31 +42,15 @@ export function checkTrainOptions(o: TrainCliOptions & { loss: LossName }): void
   checkDatasetOptions(o);
   checkEncoderOptions(o);
   checkLossOptions(o.loss, o);
-  if (o.posMargin && o.loss !== 'contrastive') throw new ContrastiveError('INVALID_ARGUMENT', `--pos-margin applies to --loss contrastive; this run uses --loss ${o.loss}`);
   if (o.skipNoFace && datasetKind(o.dataset) !== 'faces') throw new ContrastiveError('INVALID_ARGUMENT', `--skip-no-face applies to --dataset faces:DIR; --dataset ${o.dataset} is not one`);
-  if (o.memorySize && (o.loss !== 'contrastive' || o.miner === undefined)) {
-    throw new ContrastiveError('INVALID_ARGUMENT', '--memory-size needs --loss contrastive with an in-batch --miner (the memory adds pairs to the mined ones)');
-  }
-}
-
-/** `o` without the values commander filled in from defaults, so that a preset can supply them. */
-function explicitOnly<T extends object>(o: T, command: Command): T {
-  const out = { ...o };
-  for (const key of Object.keys(out)) if (command.getOptionValueSource(key) === 'default') delete (out as Record<string, unknown>)[key];
-  return out;
 }
 
 export function registerTrainCommand(program: Command): void {
   const cmd = program.command('train').description('train a Siamese network (contrastive loss by default) and save a model bundle');
   addTrainingOptions(cmd)
-    .addOption(optionWithDefault('--loss <name>', choices(LOSS_NAMES), oneOf(LOSS_NAMES), TRAIN_DEFAULTS.loss))
-    .option('--margin <m>', `margin of the contrastive/triplet loss ${MARGIN_HELP}`, positiveNumber)
-    .option('--out <dir>', 'output directory (default: runs/<dataset>-<timestamp>)')
-    .option('--resume', 'continue the run in --out from its last checkpoint')
-    .option('--force', 'write into an --out that already holds files (without --resume, an existing run is refused)')
-    .option('--skip-no-face', 'faces:DIR: leave out photos without a face the detector finds (listed on stderr) instead of failing')
     .option('--preset <name>', `a measured configuration: ${choices(PRESET_NAMES)} (options given explicitly win; see the README)`, oneOf(PRESET_NAMES))
-    .action(async (o: TrainCliOptions & { loss: LossName; preset?: PresetName }, command: Command) => {
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const o = trainingValues<TrainCliOptions & { loss: LossName; preset?: PresetName }>(raw);
       // The preset's encoder, miner and validation classes count as given for the checks.
       if (o.preset) {
         const p = PRESETS[o.preset];
@@ -81,7 +65,7 @@ export function registerTrainCommand(program: Command): void {
       // work before the first epoch (faces:DIR describes every photo): a bar on a terminal, progress lines in the --json stream
       const before = taskProgress(mode);
       try {
-        const job = o.preset ? withPreset(o.preset, runOptionsOf(explicitOnly(o, command))) : runOptionsOf(o);
+        const job = o.preset ? withPreset(o.preset, runOptionsOf(trainingValues(raw, command))) : runOptionsOf(o);
         const { outDir, metrics, reportFile } = await runTraining({ ...job, onProgress: before.onProgress }, (e) => {
           before.stop();
           progress.onEvent(e);

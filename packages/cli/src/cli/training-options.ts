@@ -1,69 +1,88 @@
 /**
- * The options train, compare and margin share: added once, mapped once to the
- * training job, and checked together before any work, so an option that would
- * be ignored or a combination that cannot work is one clear line, not a
- * silently different run. Choices and defaults come from the library's constants.
+ * The options train, compare and margin share, from one table
+ * ({@link TRAINING_FLAGS}: one row per option of the job's and the trainer's
+ * schemas): added once, mapped once to the training job, and checked together
+ * before any work with the library's own rules worded as flags, so an option
+ * that would be ignored or a combination that cannot work is one clear line,
+ * not a silently different run. Choices and defaults come from the library's constants.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { DISTANCE_NAMES, type DistanceName } from 'contrastive/internal/distances/names.js';
 import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, DEFAULT_TRIPLET_MINER } from 'contrastive/internal/miners/names.js';
-import { OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS, type LossName, type OptimizerName, type LrSchedule, type MonitorName } from 'contrastive/internal/train/choices.js';
+import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS, type LossName, type OptimizerName } from 'contrastive/internal/train/choices.js';
+import { lossOptionProblem } from 'contrastive/internal/train/loss-rules.js';
 import { ENCODER_NAMES, RUN_DEFAULTS, type EncoderName } from '../jobs/choices.js';
-import type { RunTrainingOptions } from '../jobs/run-training.js';
+import { encoderOptionProblem, jobTrainOptionsSchema, runTrainingOptionsSchema, type JobTrainConfig, type RunTrainingOptions } from '../jobs/job-options.js';
+import { cliWording } from './wording.js';
 import { DATASET_SPECS, DATA_DIR_DATASET_KINDS, DEFAULT_IMAGE_SIZE, RESIZED_DATASET_KINDS, datasetKind } from '@contrastive/node/internal/data/specs.js';
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js';
 import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
-import { InvalidArgumentError } from 'commander';
 import { echoValue } from 'contrastive/internal/util/format.js';
 
-/** Options of train, compare and margin as commander parses them. */
-export interface TrainCliOptions {
-  dataset: string;
+/** The loader flags (they fill `load`: each row of {@link TRAINING_FLAGS} says how). */
+interface LoadFlags {
   dataDir?: string;
   imageSize?: [number, number];
   channels?: 1 | 3;
   skipBadImages?: boolean;
-  /** train --dataset faces:DIR: leave out photos without a face. */
-  skipNoFace?: boolean;
-  encoder: EncoderName;
-  embeddingDim?: number;
-  hidden?: number[];
-  dropout?: number;
-  filters?: number[];
-  dense?: number;
-  batchNorm?: boolean;
-  normalize?: boolean;
-  loss?: LossName;
-  miner?: string;
-  margin?: number;
-  posMargin?: number;
-  memorySize?: number;
-  augmentFlip?: boolean;
-  augmentErase?: number;
-  distance: DistanceName;
-  epochs?: number;
-  batchSize?: number;
-  mPerClass?: number;
-  pairsPerEpoch?: number;
-  optimizer: OptimizerName;
-  lr?: number;
-  lrSchedule?: LrSchedule;
-  seed: number;
-  patience?: number;
-  monitor?: MonitorName;
-  augmentShift?: number;
-  holdoutClasses?: number[];
-  validationClasses?: number[] | number;
-  backend: BackendChoice;
-  out?: string;
-  resume?: boolean;
-  force?: boolean;
-  json?: boolean;
-  /** An HTML report file, false for none (--no-report), undefined for the default. */
-  report?: string | false;
 }
+
+/**
+ * Options of train, compare and margin, named as the job and the trainer name
+ * them (`learningRate`, not commander's `lr`: see {@link trainingValues}).
+ */
+export type TrainCliOptions = Omit<RunTrainingOptions, 'train' | 'load' | 'onProgress' | 'dataset' | 'encoder' | 'backend'> &
+  Omit<JobTrainConfig, 'distance' | 'optimizer' | 'seed' | 'miner' | 'callbacks'> &
+  LoadFlags & {
+    /** A miner by name (the CLI has no functions). */
+    miner?: string;
+    /** Options with a commander default. */
+    dataset: string;
+    encoder: EncoderName;
+    backend: BackendChoice;
+    distance: DistanceName;
+    optimizer: OptimizerName;
+    seed: number;
+    json?: boolean;
+  };
+
+/** Help groups of the training options, in the order --help shows them. */
+const GROUP = {
+  data: 'Data:',
+  encoder: 'Encoder:',
+  loss: 'Loss and mining:',
+  training: 'Training:',
+  run: 'Run and output:',
+} as const;
+
+/** How the command line spells, explains and parses one option. */
+export interface TrainingFlag {
+  /** Commander's flags, e.g. '--epochs <n>' or '--no-normalize'. */
+  flags: string;
+  /** Help text, with the default written in (see `dflt`). */
+  help: string;
+  /** Parser of the flag's text (commander's InvalidArgumentError names the flag). */
+  parse?: (value: string) => unknown;
+  /** A default commander applies (and --help shows), when the option has one. */
+  default?: unknown;
+  /** The --help group. */
+  group: (typeof GROUP)[keyof typeof GROUP];
+  /** A second flag for the same option ('--no-report' beside '--report <file>'), with its help. */
+  negate?: { flags: string; help: string };
+  /** For a loader flag: the loader options its value sets (see {@link loadOptionsOf}). */
+  load?: (value: never) => LoadDatasetOptions;
+}
+
+/** An option with no flag, and why. */
+export interface NoFlag {
+  flags: null;
+  why: string;
+}
+
+/** Every option of the job and of its trainer settings, plus the loader flags and --json. */
+type TrainingKey = Exclude<keyof RunTrainingOptions, 'train' | 'load'> | keyof JobTrainConfig | keyof LoadFlags | 'json';
 
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
 function batchSize(value: string): number {
@@ -78,66 +97,186 @@ const RESIZED = RESIZED_DATASET_KINDS.map((k) => `${k}:`).join(' and ');
 /** The --dataset option with its forms. */
 export const DATASET_HELP = choices(DATASET_SPECS);
 
-/** Adds the options shared by train, compare and margin; `epochs` is the command's default budget. */
-export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = { epochs: RUN_DEFAULTS.epochs }): Command {
-  return cmd
-    .addOption(optionWithDefault('--dataset <spec>', DATASET_HELP, undefined, 'mnist'))
-    .option('--data-dir <dir>', `folder of the ${DATA_DIR_DATASET_KINDS.join(', ')} files (default: the Debian location)`)
-    .option('--image-size <WxH>', `resize images of ${RESIZED} datasets to this size ${dflt(`${DEFAULT_IMAGE_SIZE.width}x${DEFAULT_IMAGE_SIZE.height}`)}`, imageSize)
-    .option('--channels <n>', `1 (grayscale) or 3 (RGB) for ${RESIZED} datasets ${dflt(DEFAULT_IMAGE_SIZE.channels)}`, channelCount)
-    .option('--skip-bad-images', 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)')
-    .addOption(optionWithDefault('--encoder <name>', choices(ENCODER_NAMES), oneOf(ENCODER_NAMES), 'mlp' as EncoderName))
-    .option('--embedding-dim <n>', `embedding size ${dflt(RUN_DEFAULTS.embeddingDim)}`, positiveInt)
-    .option('--hidden <list>', `hidden layer widths of the mlp encoder ${dflt(RUN_DEFAULTS.hidden)}`, widthList)
-    .option('--filters <list>', `conv widths of the cnn encoder ${dflt(RUN_DEFAULTS.filters)}`, widthList)
-    .option('--dense <n>', `dense layer width of the cnn encoder ${dflt(RUN_DEFAULTS.dense)}`, positiveInt)
-    .option('--batch-norm', 'batch normalisation in the cnn encoder')
-    .option('--dropout <rate>', `dropout after each hidden layer of the mlp encoder ${dflt(0)}`, fraction)
-    .option('--no-normalize', 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])')
-    .addOption(optionWithDefault('--distance <name>', choices(DISTANCE_NAMES), oneOf(DISTANCE_NAMES), TRAIN_DEFAULTS.distance as DistanceName))
-    .option(
-      '--miner <name>',
-      `in-batch miner: ${choices(PAIR_MINER_NAMES)} (contrastive; default: offline balanced pairs); ${choices(TRIPLET_MINER_NAMES)} (triplet; default: ${DEFAULT_TRIPLET_MINER})`,
-      oneOf(MINER_NAMES),
-    )
-    .option('--epochs <n>', `epochs ${dflt(defaults.epochs)}`, positiveInt)
-    .option('--batch-size <n>', `pairs per step ${dflt(TRAIN_DEFAULTS.batchSize)}`, batchSize)
-    .option('--m-per-class <n>', 'examples per class in a mining batch (default: batch / classes)', positiveInt)
-    .option('--pairs-per-epoch <n>', 'training pairs per epoch (default: training examples)', positiveInt)
-    .addOption(optionWithDefault('--optimizer <name>', choices(OPTIMIZER_NAMES), oneOf(OPTIMIZER_NAMES), TRAIN_DEFAULTS.optimizer))
-    .option('--lr <x>', `learning rate ${dflt(TRAIN_DEFAULTS.learningRate)}`, positiveNumber)
-    .option('--lr-schedule <name>', `${choices(LR_SCHEDULES)} (cosine decays to 0 at the last epoch) ${dflt(TRAIN_DEFAULTS.lrSchedule)}`, oneOf(LR_SCHEDULES))
-    .addOption(optionWithDefault('--seed <n>', 'random seed of the split, the initial weights and the data order', nonNegativeInt, RUN_DEFAULTS.seed as number))
-    .option('--patience <n>', `early stopping: epochs without improvement, 0 = off ${dflt(RUN_DEFAULTS.patience)}`, nonNegativeInt)
-    .option('--monitor <metric>', `validation metric for early stopping and the best epoch: ${choices(MONITOR_NAMES)} ${dflt(TRAIN_DEFAULTS.monitor)}`, oneOf(MONITOR_NAMES))
-    .option(
-      '--augment-shift <px>',
-      `shift training images randomly by up to this many pixels (default: ${RUN_DEFAULTS.augmentShift} for labelled images, 0 otherwise)`,
-      nonNegativeInt,
-    )
-    .option('--holdout-classes <list>', 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', intList)
-    .option(
-      '--validation-classes <list|fraction>',
-      'class-disjoint validation (with --holdout-classes): classes, e.g. 3,4, or a fraction of the others, e.g. 0.4, used whole for early stopping and calibration, never trained on or tested',
-      classListOrFraction,
-    )
-    .option('--pos-margin <m>', `positive margin of the contrastive loss: similar pairs closer than it cost nothing ${dflt(0)}, the classic formula`, nonNegativeNumber)
-    .option('--memory-size <n>', `cross-batch memory: recent embeddings paired with each batch (contrastive with --miner) ${dflt(0)}, off`, nonNegativeInt)
-    .option('--augment-flip', 'mirror training images left-right at random (clothing, faces; not digits or signatures)')
-    .option('--augment-erase <p>', `random erasing: probability of noising one rectangle of each training image ${dflt(0)}`, fraction)
-    .addOption(optionWithDefault('--backend <name>', choices(BACKEND_CHOICES), oneOf(BACKEND_CHOICES), 'auto' as BackendChoice))
-    .option('--json', 'print machine-readable JSON lines instead of a progress bar')
-    .option('--report <file>', 'HTML report file (default: report.html in the output directory)')
-    .option('--no-report', 'write no HTML report');
-}
-
 /** The help text of a margin option: its default depends on --no-normalize. */
 export const MARGIN_HELP = `(default: ${RUN_DEFAULTS.marginNormalized} with normalised embeddings, ${RUN_DEFAULTS.marginUnnormalized} without)`;
 
-/** Loader options from --data-dir, --image-size, --channels, --skip-bad-images. */
-export function loadOptionsOf(o: Pick<TrainCliOptions, 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages'>): LoadDatasetOptions {
-  const load: LoadDatasetOptions = { dataDir: o.dataDir, height: o.imageSize?.[0], width: o.imageSize?.[1], channels: o.channels };
-  if (o.skipBadImages) load.skipBadImages = true;
+/**
+ * The command line of every training option, in --help order: one row per
+ * option of the job's and the trainer's schemas (a flag, or `null` with the
+ * reason there is none), so a new option cannot be forgotten here (the type
+ * requires its row) and its flag, help and parser are written once.
+ */
+export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFlag } = {
+  // data
+  dataset: { flags: '--dataset <spec>', help: DATASET_HELP, default: 'mnist', group: GROUP.data },
+  dataDir: {
+    flags: '--data-dir <dir>',
+    help: `folder of the ${DATA_DIR_DATASET_KINDS.join(', ')} files (default: the Debian location)`,
+    load: (dataDir: string) => ({ dataDir }),
+    group: GROUP.data,
+  },
+  imageSize: {
+    flags: '--image-size <WxH>',
+    help: `resize images of ${RESIZED} datasets to this size ${dflt(`${DEFAULT_IMAGE_SIZE.width}x${DEFAULT_IMAGE_SIZE.height}`)}`,
+    parse: imageSize,
+    load: ([height, width]: [number, number]) => ({ height, width }),
+    group: GROUP.data,
+  },
+  channels: {
+    flags: '--channels <n>',
+    help: `1 (grayscale) or 3 (RGB) for ${RESIZED} datasets ${dflt(DEFAULT_IMAGE_SIZE.channels)}`,
+    parse: channelCount,
+    load: (channels: 1 | 3) => ({ channels }),
+    group: GROUP.data,
+  },
+  skipBadImages: {
+    flags: '--skip-bad-images',
+    help: 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)',
+    load: (skipBadImages: boolean) => ({ skipBadImages }),
+    group: GROUP.data,
+  },
+  skipNoFace: { flags: '--skip-no-face', help: 'faces:DIR: leave out photos without a face the detector finds (listed on stderr) instead of failing', group: GROUP.data },
+  holdoutClasses: { flags: '--holdout-classes <list>', help: 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', parse: intList, group: GROUP.data },
+  validationClasses: {
+    flags: '--validation-classes <list|fraction>',
+    help: 'class-disjoint validation (with --holdout-classes): classes, e.g. 3,4, or a fraction of the others, e.g. 0.4, used whole for early stopping and calibration, never trained on or tested',
+    parse: classListOrFraction,
+    group: GROUP.data,
+  },
+  validationFraction: { flags: null, why: 'the split fractions of a run are the defaults, which eval and calibrate reproduce (library: runTraining)' },
+  testFraction: { flags: null, why: 'as validationFraction' },
+  testPairs: { flags: null, why: 'the test pair count is the one eval draws (library: runTraining)' },
+  // encoder
+  encoder: { flags: '--encoder <name>', help: choices(ENCODER_NAMES), parse: oneOf(ENCODER_NAMES), default: 'mlp', group: GROUP.encoder },
+  embeddingDim: { flags: '--embedding-dim <n>', help: `embedding size ${dflt(RUN_DEFAULTS.embeddingDim)}`, parse: positiveInt, group: GROUP.encoder },
+  hidden: { flags: '--hidden <list>', help: `hidden layer widths of the mlp encoder ${dflt(RUN_DEFAULTS.hidden)}`, parse: widthList, group: GROUP.encoder },
+  dropout: { flags: '--dropout <rate>', help: `dropout after each hidden layer of the mlp encoder ${dflt(0)}`, parse: fraction, group: GROUP.encoder },
+  filters: { flags: '--filters <list>', help: `conv widths of the cnn encoder ${dflt(RUN_DEFAULTS.filters)}`, parse: widthList, group: GROUP.encoder },
+  dense: { flags: '--dense <n>', help: `dense layer width of the cnn encoder ${dflt(RUN_DEFAULTS.dense)}`, parse: positiveInt, group: GROUP.encoder },
+  batchNorm: { flags: '--batch-norm', help: 'batch normalisation in the cnn encoder', group: GROUP.encoder },
+  normalize: { flags: '--no-normalize', help: 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])', group: GROUP.encoder },
+  distance: { flags: '--distance <name>', help: choices(DISTANCE_NAMES), parse: oneOf(DISTANCE_NAMES), default: TRAIN_DEFAULTS.distance, group: GROUP.encoder },
+  // loss and mining
+  loss: { flags: '--loss <name>', help: choices(LOSS_NAMES), parse: oneOf(LOSS_NAMES), default: TRAIN_DEFAULTS.loss, group: GROUP.loss },
+  margin: { flags: '--margin <m>', help: `margin of the contrastive/triplet loss ${MARGIN_HELP}`, parse: positiveNumber, group: GROUP.loss },
+  posMargin: { flags: '--pos-margin <m>', help: `positive margin of the contrastive loss: similar pairs closer than it cost nothing ${dflt(0)}, the classic formula`, parse: nonNegativeNumber, group: GROUP.loss },
+  miner: {
+    flags: '--miner <name>',
+    help: `in-batch miner: ${choices(PAIR_MINER_NAMES)} (contrastive; default: offline balanced pairs); ${choices(TRIPLET_MINER_NAMES)} (triplet; default: ${DEFAULT_TRIPLET_MINER})`,
+    parse: oneOf(MINER_NAMES),
+    group: GROUP.loss,
+  },
+  mPerClass: { flags: '--m-per-class <n>', help: 'examples per class in a mining batch (default: batch / classes)', parse: positiveInt, group: GROUP.loss },
+  memorySize: { flags: '--memory-size <n>', help: `cross-batch memory: recent embeddings paired with each batch (contrastive with --miner) ${dflt(0)}, off`, parse: nonNegativeInt, group: GROUP.loss },
+  // training
+  epochs: { flags: '--epochs <n>', help: `epochs ${dflt(RUN_DEFAULTS.epochs)}`, parse: positiveInt, group: GROUP.training },
+  batchSize: { flags: '--batch-size <n>', help: `pairs per step ${dflt(TRAIN_DEFAULTS.batchSize)}`, parse: batchSize, group: GROUP.training },
+  pairsPerEpoch: { flags: '--pairs-per-epoch <n>', help: 'training pairs per epoch (default: training examples)', parse: positiveInt, group: GROUP.training },
+  positiveFraction: { flags: null, why: 'offline pairs are balanced 1:1 (library: trainSiamese)' },
+  optimizer: { flags: '--optimizer <name>', help: choices(OPTIMIZER_NAMES), parse: oneOf(OPTIMIZER_NAMES), default: TRAIN_DEFAULTS.optimizer, group: GROUP.training },
+  learningRate: { flags: '--lr <x>', help: `learning rate ${dflt(TRAIN_DEFAULTS.learningRate)}`, parse: positiveNumber, group: GROUP.training },
+  lrSchedule: { flags: '--lr-schedule <name>', help: `${choices(LR_SCHEDULES)} (cosine decays to 0 at the last epoch) ${dflt(TRAIN_DEFAULTS.lrSchedule)}`, parse: oneOf(LR_SCHEDULES), group: GROUP.training },
+  seed: { flags: '--seed <n>', help: 'random seed of the split, the initial weights and the data order', parse: nonNegativeInt, default: RUN_DEFAULTS.seed, group: GROUP.training },
+  patience: { flags: '--patience <n>', help: `early stopping: epochs without improvement, 0 = off ${dflt(RUN_DEFAULTS.patience)}`, parse: nonNegativeInt, group: GROUP.training },
+  monitor: { flags: '--monitor <metric>', help: `validation metric for early stopping and the best epoch: ${choices(MONITOR_NAMES)} ${dflt(TRAIN_DEFAULTS.monitor)}`, parse: oneOf(MONITOR_NAMES), group: GROUP.training },
+  validationPairs: { flags: null, why: 'the validation pair count is the one calibrate draws (library: trainSiamese)' },
+  augmentShift: {
+    flags: '--augment-shift <px>',
+    help: `shift training images randomly by up to this many pixels (default: ${RUN_DEFAULTS.augmentShift} for labelled images, 0 otherwise)`,
+    parse: nonNegativeInt,
+    group: GROUP.training,
+  },
+  augmentFlip: { flags: '--augment-flip', help: 'mirror training images left-right at random (clothing, faces; not digits or signatures)', group: GROUP.training },
+  augmentErase: { flags: '--augment-erase <p>', help: `random erasing: probability of noising one rectangle of each training image ${dflt(0)}`, parse: fraction, group: GROUP.training },
+  callbacks: { flags: null, why: 'functions (library: trainSiamese, runTraining)' },
+  // run and output
+  backend: { flags: '--backend <name>', help: choices(BACKEND_CHOICES), parse: oneOf(BACKEND_CHOICES), default: 'auto', group: GROUP.run },
+  out: { flags: '--out <dir>', help: 'output directory (default: runs/<dataset>-<timestamp>)', group: GROUP.run },
+  resume: { flags: '--resume', help: 'continue the run in --out from its last checkpoint', group: GROUP.run },
+  force: { flags: '--force', help: 'write into an --out that already holds files (without --resume, an existing run is refused)', group: GROUP.run },
+  report: {
+    flags: '--report <file>',
+    help: 'HTML report file (default: report.html in the output directory)',
+    negate: { flags: '--no-report', help: 'write no HTML report' },
+    group: GROUP.run,
+  },
+  json: { flags: '--json', help: 'print machine-readable JSON lines instead of a progress bar', group: GROUP.run },
+  onProgress: { flags: null, why: 'a function; the CLI shows progress itself' },
+};
+
+/** The rows of {@link TRAINING_FLAGS} that have a flag, with the commander attribute each sets. */
+function flagRows(): Array<[TrainingKey, TrainingFlag, string]> {
+  return (Object.entries(TRAINING_FLAGS) as [TrainingKey, TrainingFlag | NoFlag][])
+    .filter((row): row is [TrainingKey, TrainingFlag] => row[1].flags !== null)
+    .map(([key, flag]) => [key, flag, new Option(flag.flags).attributeName()]);
+}
+
+/**
+ * Option names whose flag is not their kebab-case form (`learningRate` is
+ * `--lr`), for {@link cliWording}: a library message's `{ learningRate }` is
+ * printed as `--lr`.
+ */
+export const FLAG_ALIASES: ReadonlyMap<string, string> = new Map(
+  flagRows()
+    .map(([key, flag]) => [key, new Option(flag.flags).long ?? ''] as [string, string])
+    .filter(([key, long]) => long !== `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` && !long.startsWith('--no-')),
+);
+
+/** Every long flag of the training options. */
+export const TRAINING_FLAG_NAMES: ReadonlySet<string> = new Set(
+  flagRows().flatMap(([, flag]) => [new Option(flag.flags).long ?? '', ...(flag.negate ? [new Option(flag.negate.flags).long ?? ''] : [])]),
+);
+
+/** A library message with its `{ option }` names written as the training flags. */
+export function asFlags(message: string): string {
+  return cliWording(message, TRAINING_FLAG_NAMES, FLAG_ALIASES);
+}
+
+/** How a command adds the training options: which it leaves out, and its own help or default for some. */
+export interface TrainingOptionsOf {
+  /** Options the command does not take (or adds itself). */
+  omit?: readonly TrainingKey[];
+  /** Replacements of rows' help, parser or default. */
+  override?: Partial<Record<TrainingKey, Partial<TrainingFlag>>>;
+}
+
+/** Adds the training options of {@link TRAINING_FLAGS} to `cmd`, grouped, in the table's order. */
+export function addTrainingOptions(cmd: Command, of: TrainingOptionsOf = {}): Command {
+  for (const [key, row] of flagRows()) {
+    if (of.omit?.includes(key)) continue;
+    const flag = { ...row, ...of.override?.[key] };
+    const option =
+      flag.default !== undefined ? optionWithDefault(flag.flags, flag.help, flag.parse, flag.default) : new Option(flag.flags, flag.help);
+    if (flag.parse && flag.default === undefined) option.argParser((v: string) => flag.parse!(v));
+    cmd.addOption(option.helpGroup(flag.group));
+    if (flag.negate) cmd.addOption(new Option(flag.negate.flags, flag.negate.help).helpGroup(flag.group));
+  }
+  return cmd;
+}
+
+/**
+ * Commander's values named as the options are ({@link TrainCliOptions}):
+ * `lr` becomes `learningRate`. With `command`, values commander filled in from
+ * a default are left out (so that a preset can supply them).
+ */
+export function trainingValues<T extends object>(raw: Record<string, unknown>, command?: Command): T {
+  const out: Record<string, unknown> = { ...raw };
+  if (command) for (const key of Object.keys(out)) if (command.getOptionValueSource(key) === 'default') delete out[key];
+  for (const [key, , attribute] of flagRows()) {
+    if (attribute === key || !(attribute in out)) continue;
+    out[key] = out[attribute];
+    delete out[attribute];
+  }
+  return out as T;
+}
+
+/** Loader options from the loader flags (the rows of {@link TRAINING_FLAGS} with a `load`). */
+export function loadOptionsOf(o: Partial<Record<keyof LoadFlags, unknown>>): LoadDatasetOptions {
+  const load: LoadDatasetOptions = {};
+  for (const [key, row] of flagRows()) {
+    const value = (o as Record<string, unknown>)[key];
+    if (row.load && value !== undefined) Object.assign(load, row.load(value as never));
+  }
   return load;
 }
 
@@ -169,86 +308,34 @@ export function checkDatasetOptions(
   }
 }
 
-/** Checks the encoder options against --encoder. */
+/** Checks the encoder options against --encoder (the job's rule, worded as flags). */
 export function checkEncoderOptions(o: Pick<TrainCliOptions, 'encoder' | 'hidden' | 'dropout' | 'filters' | 'dense' | 'batchNorm'>): void {
-  const only: Array<[string, unknown, EncoderName]> = [
-    ['--hidden', o.hidden, 'mlp'],
-    ['--dropout', o.dropout, 'mlp'],
-    ['--filters', o.filters, 'cnn'],
-    ['--dense', o.dense, 'cnn'],
-    ['--batch-norm', o.batchNorm, 'cnn'],
-  ];
-  for (const [flag, value, encoder] of only) {
-    if (value !== undefined && o.encoder !== encoder) invalid(`${flag} applies to --encoder ${encoder}; this run uses --encoder ${o.encoder}`);
-  }
+  const problem = encoderOptionProblem(o);
+  if (problem !== undefined) invalid(asFlags(problem));
 }
 
 /**
- * Checks the loss options for one loss: the miner must be one of that loss's
- * miners, cross-entropy takes neither a miner nor a margin, and
- * --m-per-class only sizes mining batches.
+ * Checks the options that depend on the loss, for one loss trained: every rule
+ * of LOSS_OPTION_RULES (the trainer's, worded as flags), those the trainer
+ * cannot check included (a margin for cross-entropy, --m-per-class on offline pairs).
  */
-export function checkLossOptions(loss: LossName, o: Pick<TrainCliOptions, 'miner' | 'margin' | 'mPerClass'>, marginFlag = '--margin'): void {
-  if (loss === 'cross-entropy') {
-    if (o.miner !== undefined) invalid(`--miner does not apply to --loss cross-entropy: its head trains on offline pairs (use --loss contrastive or triplet with a miner)`);
-    if (o.margin !== undefined) invalid(`${marginFlag} does not apply to --loss cross-entropy (it has no margin)`);
-  }
-  if (loss === 'contrastive' && o.miner !== undefined && !(PAIR_MINER_NAMES as readonly string[]).includes(o.miner)) {
-    invalid(`--miner ${o.miner} is a triplet miner; the contrastive loss takes a pair miner: ${PAIR_MINER_NAMES.join(', ')}`);
-  }
-  if (loss === 'triplet' && o.miner !== undefined && !(TRIPLET_MINER_NAMES as readonly string[]).includes(o.miner)) {
-    invalid(`--miner ${o.miner} is a pair miner; the triplet loss takes a triplet miner: ${TRIPLET_MINER_NAMES.join(', ')}`);
-  }
-  const mines = loss === 'triplet' || (loss === 'contrastive' && o.miner !== undefined);
-  if (o.mPerClass !== undefined && !mines) {
-    invalid(`--m-per-class sizes mining batches; --loss ${loss}${loss === 'contrastive' ? ' without --miner' : ''} trains on offline pairs`);
-  }
+export function checkLossOptions(loss: LossName, o: Pick<TrainCliOptions, 'miner' | 'margin' | 'mPerClass' | 'posMargin' | 'memorySize'>): void {
+  const problem = lossOptionProblem({ loss, miner: o.miner, margin: o.margin, mPerClass: o.mPerClass, posMargin: o.posMargin, memorySize: o.memorySize });
+  if (problem !== undefined) invalid(asFlags(problem));
 }
 
 /**
- * The training job an invocation describes: every option `addTrainingOptions`
- * adds, mapped once here so that train, margin and compare never drift apart.
+ * The training job an invocation describes: each option goes where the job's
+ * schemas put it (the job's own, its `train` settings, or the loader's through
+ * {@link loadOptionsOf}); options the job does not know (a command's own) stay out.
  */
 export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions, 'dataset' | 'encoder' | 'backend'>): RunTrainingOptions {
-  return {
-    dataset: o.dataset,
-    load: loadOptionsOf(o),
-    encoder: o.encoder,
-    embeddingDim: o.embeddingDim,
-    hidden: o.hidden,
-    dropout: o.dropout,
-    filters: o.filters,
-    dense: o.dense,
-    batchNorm: o.batchNorm,
-    normalize: o.normalize,
-    holdoutClasses: o.holdoutClasses,
-    validationClasses: o.validationClasses,
-    backend: o.backend,
-    out: o.out,
-    force: o.force,
-    report: o.report,
-    ...(o.skipNoFace ? { skipNoFace: true } : {}),
-    train: {
-      loss: o.loss,
-      miner: o.miner,
-      margin: o.margin,
-      posMargin: o.posMargin,
-      memorySize: o.memorySize,
-      augmentFlip: o.augmentFlip,
-      augmentErase: o.augmentErase,
-      distance: o.distance,
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      mPerClass: o.mPerClass,
-      pairsPerEpoch: o.pairsPerEpoch,
-      optimizer: o.optimizer,
-      learningRate: o.lr,
-      lrSchedule: o.lrSchedule,
-      seed: o.seed,
-      patience: o.patience,
-      monitor: o.monitor,
-      augmentShift: o.augmentShift,
-      resume: o.resume ?? false,
-    },
-  };
+  const job: Record<string, unknown> = {};
+  const train: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(o)) {
+    if (value === undefined) continue;
+    if (key in jobTrainOptionsSchema.entries) train[key] = value;
+    else if (key in runTrainingOptionsSchema.entries && key !== 'train' && key !== 'load') job[key] = value;
+  }
+  return { ...job, load: loadOptionsOf(o), train: { ...train, resume: o.resume ?? false } };
 }

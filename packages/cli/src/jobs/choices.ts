@@ -37,6 +37,24 @@ export type EncoderName = 'mlp' | 'cnn' | 'sequence';
 /** Every {@link EncoderName}. @group Training */
 export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
 
+/**
+ * The job options that shape each encoder (the others do not apply to it),
+ * and the job's defaults for them where they differ from the encoder's own
+ * (`mlpEncoder` has no default width; the cnn's are the reference CNN's).
+ * @group Training
+ */
+export const ENCODER_OPTIONS = {
+  mlp: ['hidden', 'dropout'],
+  cnn: ['filters', 'dense', 'batchNorm'],
+  sequence: [],
+} as const satisfies Record<EncoderName, readonly string[]>;
+
+/** The rank of the examples each encoder takes ([height, width, channels] for cnn, [time, features] for sequence), where it has one. @group Training */
+export const ENCODER_INPUT_RANK: Readonly<Partial<Record<EncoderName, { rank: number; shape: string }>>> = {
+  cnn: { rank: 3, shape: 'images [height, width, channels]' },
+  sequence: { rank: 2, shape: '[time, features] examples' },
+};
+
 /** A split of the training run's data, or 'all' of the dataset. @group Training */
 export type SplitName = 'train' | 'validation' | 'test' | 'all';
 /** Every {@link SplitName}. @group Training */

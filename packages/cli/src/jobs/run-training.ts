@@ -8,115 +8,54 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
 import { prepareOutputDir, refuseExistingOutput } from '@contrastive/node/internal/util/output-dir.js';
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
-import { initBackend, type BackendChoice, type BackendName } from '@contrastive/node/internal/engine/backend.js';
+import { initBackend, type BackendName } from '@contrastive/node/internal/engine/backend.js';
 import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/types.js';
-import { loadDataset, requireTwoClasses, absoluteDatasetSpec, type LoadDatasetOptions } from '@contrastive/node/internal/data/index.js';
-import { SiameseNetwork, mlpEncoder, cnnEncoder, sequenceEncoder, type Encoder, type Preprocessing } from 'contrastive/internal/models/index.js';
+import { loadDataset, requireTwoClasses, absoluteDatasetSpec } from '@contrastive/node/internal/data/index.js';
+import { SiameseNetwork, createEncoder, type Encoder, type EncoderRequest, type Preprocessing } from 'contrastive/internal/models/index.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
 import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
-import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
+import { trainSiamese, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
 import { scoreSplit, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { trainFaceModel } from './face-train.js';
 import type { RunMetrics, RunTrainingResult } from './run-result.js';
-import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
 
-import { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName } from './choices.js';
+import { RUN_DEFAULTS, ENCODER_NAMES, ENCODER_INPUT_RANK, ENCODER_OPTIONS, type EncoderName } from './choices.js';
+import { checkRunTrainingOptions, type RunTrainingOptions } from './job-options.js';
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { splitDataset, splitPairs, subsetDataset, checkHeldOutParts } from 'contrastive/internal/data/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
 
 export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
-/**
- * Trainer settings of a job. A job saves a bundle, whose manifest names its distance,
- * so the distance is one of the built-in names here (a distance object goes to `trainSiamese`).
- * @group Training
- */
-export type JobTrainConfig = Partial<Omit<TrainConfig, 'distance'>> & { distance?: DistanceName };
-
-/** Options of {@link runTraining}. @group Training */
-export interface RunTrainingOptions {
-  /** Dataset spec: 'mnist' (default), 'fashion-mnist', 'idx:DIR', 'folder:DIR', 'pairs:FILE.csv', 'faces:DIR' (face training, jobs/face-train.ts). */
-  dataset?: string;
-  /** Loader options (data directory, image size, ...). */
-  load?: LoadDatasetOptions;
-  /** Ready encoder to build. Default 'mlp'. */
-  encoder?: EncoderName;
-  /** Embedding size. Default 64. */
-  embeddingDim?: number;
-  /** Hidden layer widths of the mlp encoder. Default [512, 256]. */
-  hidden?: number[];
-  /** Dropout rate after each hidden layer of the mlp encoder. Default 0. */
-  dropout?: number;
-  /** Conv widths of the cnn encoder. Default [32, 64]. */
-  filters?: number[];
-  /** Width of the cnn encoder's dense layer. Default 128. */
-  dense?: number;
-  /** Batch normalisation in the cnn encoder's conv blocks. Default false. */
-  batchNorm?: boolean;
-  /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
-  normalize?: boolean;
-  /** Classes kept out of training and validation (they appear only in test). */
-  holdoutClasses?: number[];
-  /**
-   * Class-disjoint validation (needs `holdoutClasses`): classes, or a fraction of
-   * the classes not held out, used whole for early stopping and threshold
-   * calibration and neither trained on nor tested. See `splitDataset`.
-   */
-  validationClasses?: number[] | number;
-  /** Fractions of each seen class for validation and test. Defaults 0.1 and 0.2. */
-  validationFraction?: number;
-  testFraction?: number;
-  /** Pairs drawn from the test split for verification metrics. Default 10000. */
-  testPairs?: number;
-  backend?: BackendChoice;
-  /** Output directory. Default `runs/<dataset>-<timestamp>`. */
-  out?: string;
-  /**
-   * Write into an `out` that already holds files without resuming (they are
-   * replaced as the run writes its own). Default false: such an `out` is refused
-   * unless `train.resume` continues the run in it.
-   */
-  force?: boolean;
-  /** Trainer settings (loss, margin, epochs, ...); the distance by name, as the bundle records it. */
-  train?: JobTrainConfig;
-  /** The HTML report: a file path, default `<out>/report.html`; false writes none. */
-  report?: string | false;
-  /** faces:DIR only: leave out photos without a face the detector finds (listed in metrics.json) instead of failing. */
-  skipNoFace?: boolean;
-  /** Told how long work before training goes (faces:DIR: describing every photo, about a second each the first time). */
-  onProgress?: ProgressListener;
-}
+export { runTrainingOptionsSchema, jobTrainOptionsSchema, checkRunTrainingOptions, type RunTrainingOptions, type JobTrainConfig } from './job-options.js';
 
 export type { RunMetrics, RunTrainingResult } from './run-result.js';
 
-/** The encoder a training job builds (freshly initialised from `seed`). */
+/**
+ * What a training job asks {@link createEncoder} for: the encoder's options
+ * from `o` (those of `ENCODER_OPTIONS[name]`), the job's embedding size and
+ * widths where `o` leaves them unset (RUN_DEFAULTS), the encoder's own defaults
+ * for the rest, and the dataset's example shape.
+ */
+export function jobEncoderRequest(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): EncoderRequest {
+  check(ENCODER_NAMES.includes(name), 'train', `unknown encoder '${String(name)}' (expected ${ENCODER_NAMES.join(', ')})`);
+  const needs = ENCODER_INPUT_RANK[name];
+  if (needs) check(inputShape.length === needs.rank, 'train', `the ${name} encoder needs ${needs.shape}; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
+  const jobDefaults = { hidden: [...RUN_DEFAULTS.hidden], filters: [...RUN_DEFAULTS.filters], dense: RUN_DEFAULTS.dense };
+  const own = Object.fromEntries(
+    ENCODER_OPTIONS[name].map((k: keyof RunTrainingOptions) => [k, o[k] ?? (jobDefaults as Partial<Record<keyof RunTrainingOptions, unknown>>)[k]]).filter(([, value]) => value !== undefined),
+  );
+  const shape = name === 'sequence' ? { features: inputShape[1], length: inputShape[0] } : { inputShape };
+  return { kind: name, ...shape, ...own, embeddingDim: o.embeddingDim ?? RUN_DEFAULTS.embeddingDim, seed } as EncoderRequest;
+}
+
+/** The encoder a training job builds (freshly initialised from `seed`): {@link jobEncoderRequest}, built by {@link createEncoder}. */
 export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrainingOptions, seed: number): Encoder {
-  const embeddingDim = o.embeddingDim ?? RUN_DEFAULTS.embeddingDim;
-  switch (name) {
-    case 'mlp':
-      return mlpEncoder({ inputShape, hidden: o.hidden ?? [...RUN_DEFAULTS.hidden], embeddingDim, dropout: o.dropout ?? 0, seed });
-    case 'cnn': {
-      check(inputShape.length === 3, 'train', `the cnn encoder needs images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
-      return cnnEncoder({
-        inputShape: inputShape as [number, number, number],
-        filters: o.filters ?? [...RUN_DEFAULTS.filters],
-        dense: o.dense ?? RUN_DEFAULTS.dense,
-        batchNorm: o.batchNorm ?? false,
-        embeddingDim,
-        seed,
-      });
-    }
-    case 'sequence':
-      check(inputShape.length === 2, 'train', `the sequence encoder needs [time, features] examples; this dataset's are ${JSON.stringify(inputShape)}`);
-      return sequenceEncoder({ features: inputShape[1], length: inputShape[0], embeddingDim, seed });
-    default:
-      check(false, 'train', `unknown encoder '${String(name)}' (expected ${ENCODER_NAMES.join(', ')})`);
-  }
+  return createEncoder(jobEncoderRequest(name, inputShape, o, seed));
 }
 
 /**
@@ -174,6 +113,7 @@ function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined)
 
 /** Runs a complete training job and writes its outputs. @group Training */
 export async function runTraining(options: RunTrainingOptions, onEvent?: (e: TrainEvent) => void): Promise<RunTrainingResult> {
+  checkRunTrainingOptions(options);
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
   if (givenSpec.startsWith('faces:')) {
@@ -199,7 +139,6 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
-  check(ENCODER_NAMES.includes(encoderName), 'train', `unknown encoder '${encoderName}' (expected ${ENCODER_NAMES.join(', ')})`);
   const trainCfg = options.train ?? {};
   const seed = jobSeed(trainCfg.seed);
   const normalize = options.normalize ?? RUN_DEFAULTS.normalize;

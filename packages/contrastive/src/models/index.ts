@@ -5,6 +5,7 @@ export { mlpEncoder, type MlpEncoderOptions } from './mlp-encoder.js';
 export { cnnEncoder, type CnnEncoderOptions } from './cnn-encoder.js';
 export { sequenceEncoder, type SequenceEncoderOptions } from './sequence-encoder.js';
 export { createEncoder } from './create-encoder.js';
+export type { EncoderRequest } from './create-encoder.js';
 export { l2Normalize, L2_NORMALIZE_EPSILON } from './l2-normalize.js';
 export { SiameseNetwork, type SiameseNetworkOptions, type EmbedOptions, type NetworkTrainingRecord, type NetworkCalibration } from './siamese-network.js';
 export {

@@ -3,6 +3,7 @@ export { pairDiagnostics, batchPairDiagnostics, collapseAlarm } from './diagnost
 export type { PairDiagnostics, CollapseAlarmOptions, DiagnosticsLoss } from './diagnostics.js';
 export { trainSiamese } from './trainer.js';
 export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, resolveTrainConfig, validateTrainConfig, usesClassBatches } from './config.js';
+export { trainOptionsSchema } from './options.js';
 export type { TrainConfig, TrainData, BatchLoss } from './config.js';
 export { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS, HELD_OUT_PAIRS } from './choices.js';
 export type { LossName, OptimizerName, LrSchedule, MonitorName } from './choices.js';
