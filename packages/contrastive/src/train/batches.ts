@@ -1,5 +1,45 @@
 /** Copying examples out of a dataset into contiguous batch buffers. */
 import * as tf from '@tensorflow/tfjs';
+import type { ExampleStore } from '../data/types.js';
+
+/** How many batches a streamed store reads ahead of the one training: its files decode while the current batch trains. */
+export const READ_AHEAD = 2;
+
+/**
+ * Each item of `items` with its rows read from `store` (float32, `rowsOf(item)` in
+ * order). A store that is not resident reads {@link READ_AHEAD} batches ahead, so
+ * decoding overlaps training; the items come out in their own order either way,
+ * which keeps the seeded batch order (and augmentation drawn per batch) unchanged.
+ */
+export async function* readBatches<T>(store: ExampleStore, items: Iterable<T>, rowsOf: (item: T) => ArrayLike<number>): AsyncGenerator<{ item: T; rows: Float32Array }> {
+  if (store.resident) {
+    for (const item of items) yield { item, rows: store.readSync(rowsOf(item)) };
+    return;
+  }
+  const queue: { item: T; rows: Promise<Float32Array> }[] = [];
+  const it = items[Symbol.iterator]();
+  let done = false;
+  const fill = (): void => {
+    while (!done && queue.length <= READ_AHEAD) {
+      const next = it.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const rows = store.read(rowsOf(next.value));
+      // handled here, awaited below: a run stopped early must not leave an unhandled rejection behind
+      rows.catch(() => undefined);
+      queue.push({ item: next.value, rows });
+    }
+  };
+  fill();
+  while (queue.length > 0) {
+    const head = queue.shift()!;
+    const rows = await head.rows;
+    fill();
+    yield { item: head.item, rows };
+  }
+}
 
 /** Copies rows `indices` of `x` (rows of `rowSize` floats) into a new buffer, in order. */
 export function gatherRows(x: Float32Array, rowSize: number, indices: ArrayLike<number>, out?: Float32Array, offset = 0): Float32Array {
@@ -9,40 +49,6 @@ export function gatherRows(x: Float32Array, rowSize: number, indices: ArrayLike<
     buf.set(x.subarray(src, src + rowSize), offset + k * rowSize);
   }
   return buf;
-}
-
-/** A [rows, ...inputShape] tensor made from rows `indices` of `x`. */
-export function batchTensor(
-  x: Float32Array,
-  inputShape: readonly number[],
-  indices: ArrayLike<number>,
-  augment?: (buf: Float32Array, rows: number) => void,
-): tf.Tensor {
-  const rowSize = inputShape.reduce((a, b) => a * b, 1);
-  const buf = gatherRows(x, rowSize, indices);
-  augment?.(buf, indices.length);
-  return tf.tensor(buf, [indices.length, ...inputShape]);
-}
-
-/**
- * One tensor holding both sides of a batch of pairs: rows 0..B-1 are the first
- * elements, rows B..2B-1 the second. The encoder runs once over it (shared
- * weights), and the embeddings are split back into the two sides.
- */
-export function pairBatchTensor(
-  a: Float32Array,
-  b: Float32Array,
-  inputShape: readonly number[],
-  ia: ArrayLike<number>,
-  ib: ArrayLike<number>,
-  augment?: (buf: Float32Array, rows: number) => void,
-): tf.Tensor {
-  const rowSize = inputShape.reduce((s, v) => s * v, 1);
-  const buf = new Float32Array((ia.length + ib.length) * rowSize);
-  gatherRows(a, rowSize, ia, buf, 0);
-  gatherRows(b, rowSize, ib, buf, ia.length * rowSize);
-  augment?.(buf, ia.length + ib.length);
-  return tf.tensor(buf, [ia.length + ib.length, ...inputShape]);
 }
 
 /**

@@ -27,3 +27,5 @@ export { indexedDbCheckpointStore, CHECKPOINT_DATABASE } from './indexeddb-check
 export type { IndexedDbCheckpointStore } from './indexeddb-checkpoint.js';
 export { HELD_OUT_PAIRS, drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
 export type { EmbedRows } from './held-out-pairs.js';
+export { embedExamples } from './embed-examples.js';
+export type { EmbedExamplesOptions } from './embed-examples.js';
