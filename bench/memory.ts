@@ -52,6 +52,9 @@ async function ensureImages(): Promise<void> {
   const header = Buffer.from(`P6\n${size} ${size}\n255\n`);
   let seed = 12345;
   const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  // noise comes from one table at a random offset per image: the pixel loop is an add, not a random draw
+  const noise = Int8Array.from({ length: 1 << 16 }, () => Math.round(60 * (rand() - 0.5)));
+  const pixels = size * size * 3;
   const jobs: Promise<void>[] = [];
   for (let c = 0; c < classes; c++) {
     const cdir = path.join(dir, `c${String(c).padStart(4, '0')}`);
@@ -60,16 +63,18 @@ async function ensureImages(): Promise<void> {
     const fx = 1 + (c % 7);
     const fy = 1 + ((c * 3) % 5);
     const tint = [(c * 37) % 256, (c * 91) % 256, (c * 53) % 256];
-    for (let i = 0; i < perClass && c * perClass + i < images; i++) {
-      const px = Buffer.alloc(header.length + size * size * 3);
-      header.copy(px);
-      let o = header.length;
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) {
-          const wave = 0.5 + 0.5 * Math.sin((fx * x + fy * y) * 0.2 + i * 0.01);
-          for (let ch = 0; ch < 3; ch++) px[o++] = Math.max(0, Math.min(255, Math.round(tint[ch] * wave + 60 * (rand() - 0.5))));
-        }
+    const base = new Float32Array(pixels);
+    for (let y = 0, o = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const wave = 0.5 + 0.5 * Math.sin((fx * x + fy * y) * 0.2);
+        for (let ch = 0; ch < 3; ch++) base[o++] = tint[ch] * wave;
       }
+    }
+    for (let i = 0; i < perClass && c * perClass + i < images; i++) {
+      const px = Buffer.alloc(header.length + pixels);
+      header.copy(px);
+      const at = Math.floor(rand() * (noise.length - pixels));
+      for (let k = 0; k < pixels; k++) px[header.length + k] = Math.max(0, Math.min(255, base[k] + noise[at + k]));
       jobs.push(fs.writeFile(path.join(cdir, `${String(i).padStart(4, '0')}.ppm`), px));
       if (jobs.length >= 64) await Promise.all(jobs.splice(0));
     }
