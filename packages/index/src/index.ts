@@ -13,3 +13,4 @@ export { PgStore, type PgStoreOptions, type HnswOptions } from './pg-store.js';
 export { isPostgresTarget, describeTarget, type TargetOptions } from './targets.js';
 export { bundleIdentity } from './bundle-identity.js';
 export { BundleEmbedder, type EmbedEngine, type BundleEmbedderOptions, type EmbedFilesOptions } from './bundle-embedder.js';
+export { mergeIndexes, type MergeIndexOptions, type MergeIndexResult } from './merge.js';
