@@ -4,6 +4,8 @@
  * be ignored or a combination that cannot work is one clear line, not a
  * silently different run. Choices and defaults come from the library's constants.
  */
+import type { ExampleStorage } from 'contrastive/internal/data/types.js';
+import { DEFAULT_STREAM_CACHE_BYTES } from '@contrastive/node/internal/data/streamed-images.js';
 import type { Command } from 'commander';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
@@ -25,6 +27,10 @@ export interface TrainCliOptions {
   imageSize?: [number, number];
   channels?: 1 | 3;
   skipBadImages?: boolean;
+  /** folder: datasets: how the images are held (float32, uint8 or stream). */
+  storage?: ExampleStorage;
+  /** --storage stream: MiB of decoded images cached. */
+  cacheMb?: number;
   /** train --dataset faces:DIR: leave out photos without a face. */
   skipNoFace?: boolean;
   encoder: EncoderName;
@@ -86,6 +92,8 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
     .option('--image-size <WxH>', `resize images of ${RESIZED} datasets to this size ${dflt(`${DEFAULT_IMAGE_SIZE.width}x${DEFAULT_IMAGE_SIZE.height}`)}`, imageSize)
     .option('--channels <n>', `1 (grayscale) or 3 (RGB) for ${RESIZED} datasets ${dflt(DEFAULT_IMAGE_SIZE.channels)}`, channelCount)
     .option('--skip-bad-images', 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)')
+    .option('--storage <kind>', `how folder: images are held: ${choices(STORAGES)}; uint8 takes a quarter of float32's memory, stream decodes each batch's files from disk (for sets larger than memory) ${dflt('float32')}`, oneOf(STORAGES))
+    .option('--cache-mb <n>', `with --storage stream: MiB of decoded images kept for reuse ${dflt(DEFAULT_STREAM_CACHE_BYTES / 2 ** 20)}`, nonNegativeInt)
     .addOption(optionWithDefault('--encoder <name>', choices(ENCODER_NAMES), oneOf(ENCODER_NAMES), 'mlp' as EncoderName))
     .option('--embedding-dim <n>', `embedding size ${dflt(RUN_DEFAULTS.embeddingDim)}`, positiveInt)
     .option('--hidden <list>', `hidden layer widths of the mlp encoder ${dflt(RUN_DEFAULTS.hidden)}`, widthList)
@@ -135,11 +143,15 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
 export const MARGIN_HELP = `(default: ${RUN_DEFAULTS.marginNormalized} with normalised embeddings, ${RUN_DEFAULTS.marginUnnormalized} without)`;
 
 /** Loader options from --data-dir, --image-size, --channels, --skip-bad-images. */
-export function loadOptionsOf(o: Pick<TrainCliOptions, 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages'>): LoadDatasetOptions {
+export function loadOptionsOf(o: Pick<TrainCliOptions, 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages' | 'storage' | 'cacheMb'>): LoadDatasetOptions {
   const load: LoadDatasetOptions = { dataDir: o.dataDir, height: o.imageSize?.[0], width: o.imageSize?.[1], channels: o.channels };
   if (o.skipBadImages) load.skipBadImages = true;
+  if (o.storage !== undefined) load.storage = o.storage;
+  if (o.cacheMb !== undefined) load.cacheBytes = o.cacheMb * 2 ** 20;
   return load;
 }
+
+const STORAGES: readonly ExampleStorage[] = ['float32', 'uint8', 'stream'];
 
 function invalid(message: string): never {
   throw new ContrastiveError('INVALID_ARGUMENT', message);
@@ -151,7 +163,7 @@ function invalid(message: string): never {
  * cannot work, is an error naming the option.
  */
 export function checkDatasetOptions(
-  o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages'> & { holdoutClasses?: number[]; validationClasses?: number[] | number },
+  o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages' | 'storage' | 'cacheMb'> & { holdoutClasses?: number[]; validationClasses?: number[] | number },
 ): void {
   const kind = datasetKind(o.dataset);
   if (o.dataDir !== undefined && !DATA_DIR_DATASET_KINDS.includes(kind)) {
@@ -163,6 +175,9 @@ export function checkDatasetOptions(
     }
   }
   if (o.skipBadImages && kind !== 'folder') invalid(`--skip-bad-images applies to folder: datasets; --dataset ${o.dataset} is not one`);
+  if (o.storage !== undefined && kind !== 'folder') invalid(`--storage applies to folder: datasets; --dataset ${o.dataset} is not one`);
+  if (o.storage === 'stream' && o.skipBadImages) invalid('--skip-bad-images needs every image decoded at load, which --storage stream does not do: drop one of them');
+  if (o.cacheMb !== undefined && o.storage !== 'stream') invalid('--cache-mb applies to --storage stream');
   if (o.holdoutClasses?.length && kind === 'pairs') invalid(`--holdout-classes needs class labels; --dataset ${o.dataset} is a pairs-only dataset`);
   if (o.validationClasses !== undefined && !o.holdoutClasses?.length) {
     invalid('--validation-classes needs --holdout-classes: with class-disjoint validation the test split is the held-out classes');
