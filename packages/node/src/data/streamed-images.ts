@@ -156,7 +156,7 @@ export function streamedImageExamples(files: readonly string[], image: ImageOpti
   return storeOf(shared, Int32Array.from(files, (_, k) => k));
 }
 
-/** Cache figures of a store made by {@link streamedImageExamples} (undefined for other stores): bytes held now, the most held at once, files decoded. */
+/** Cache figures of a store made by {@link streamedImageExamples} (undefined for other stores): bytes held now, the most held at once, files decoded. @group Datasets */
 export function streamCacheStats(store: ExampleStore): { bytes: number; peakBytes: number; decodes: number; cacheBytes: number } | undefined {
   const cache = (store as { cache?: unknown }).cache;
   if (!(cache instanceof DecodedImageCache)) return undefined;
