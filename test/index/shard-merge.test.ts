@@ -120,7 +120,7 @@ test('index merge refuses shards that do not belong together, and never writes o
   // an input is never the output, even with force; an existing index only with force
   await assert.rejects(mergeIndexes(s1, [s0, s1], { force: true }), /is input 2/);
   const merged = path.join(tmp, 'merged.db');
-  await assert.rejects(mergeIndexes(merged, [s0, s1]), is('STATE', /already holds an index of 33 items; pass --force/));
+  await assert.rejects(mergeIndexes(merged, [s0, s1]), is('STATE', /already holds an index of 33 items; pass \{ force: true \}/));
   const r = await mergeIndexes(merged, [s0, s1], { force: true });
   assert.equal(r.items, 16);
 });

@@ -77,7 +77,7 @@ async function refuseOutput(out: string, inputs: readonly string[], options: Mer
     await refuseExistingOutput(out, out, { fn: FN, flag: 'the output', file: true });
     return;
   }
-  if (items > 0) throw new ContrastiveError('STATE', `${FN}: the output ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another output`);
+  if (items > 0) throw new ContrastiveError('STATE', `${FN}: the output ${describeTarget(out)} already holds an index of ${items} items; pass { force: true } to replace it, or choose another output`);
 }
 
 /**
