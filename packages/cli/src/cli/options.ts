@@ -127,7 +127,7 @@ export function optionWithDefault<T>(flags: string, description: string, parse: 
 export function shardOption(value: string): Shard {
   try {
     return parseShard(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message.replace(/^shard: --shard '[^']*' /, ''));
+  } catch {
+    throw new InvalidArgumentError('expected i/n, shard i of n counted from 0 (0 <= i < n), e.g. 0/4');
   }
 }
