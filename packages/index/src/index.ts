@@ -11,3 +11,4 @@ export { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type
 export { SqliteStore, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-store.js';
 export { PgStore, type PgStoreOptions, type HnswOptions } from './pg-store.js';
 export { isPostgresTarget, describeTarget, type TargetOptions } from './targets.js';
+export { mergeIndexes, type MergeIndexOptions, type MergeIndexResult } from './merge.js';

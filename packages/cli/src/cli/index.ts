@@ -9,7 +9,8 @@ import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { SEARCH_MODES, type SearchHit, type SearchMode } from '@contrastive/index/internal/store.js';
 import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
-import { intList, oneOf, positiveInt } from './options.js';
+import { intList, oneOf, positiveInt, shardOption } from './options.js';
+import type { Shard } from '../jobs/shard.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
 import { resolveModelDir } from './bundle-options.js';
 import { progressMode, taskProgress, type TaskProgress } from './progress.js';
@@ -75,9 +76,10 @@ export function registerIndexCommand(program: Command): void {
       .option('--data-dir <dir>', 'where fashion-mnist lives')
       .option('--hnsw', 'also build a pgvector HNSW index for --mode approximate (PostgreSQL)')
       .option('--batch-size <n>', 'examples embedded per batch', positiveInt, 1024)
+      .option('--shard <i/n>', 'index only shard i of n (counted from 0) of the split\'s rows in order; combine the shards with index merge', shardOption)
       .option('--force', 'replace an index already at --out (its items, those added with index add included, are lost)')
       .option('--json', 'print one JSON object (progress as JSON lines on stderr)'),
-  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number; force?: boolean }) => {
+  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number; shard?: Shard; force?: boolean }) => {
     await initBackend(o.backend);
     const bar = progressOf(o.json);
     let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
@@ -93,6 +95,7 @@ export function registerIndexCommand(program: Command): void {
         force: o.force,
         hnsw: o.hnsw,
         batchSize: o.batchSize,
+        shard: o.shard,
         connectTimeoutMs: o.connectTimeout,
         onProgress: bar.counted('embedding'),
       });
@@ -102,6 +105,28 @@ export function registerIndexCommand(program: Command): void {
     if (o.json) process.stdout.write(jsonText(r) + '\n');
     else say(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
   });
+
+  index
+    .command('merge')
+    .description('merge index shards (index build --shard i/n on many machines) into one new index: same model, size and distance, no id twice; written beside OUT and put in place when complete')
+    .argument('<out>', TARGET)
+    .argument('<inputs...>', 'the shard indexes (files or postgres:// URLs), merged in the order given')
+    .option('--hnsw', 'also build a pgvector HNSW index on the merged table (PostgreSQL)')
+    .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
+    .option('--force', 'replace an index already at OUT (never one of the inputs)')
+    .option('--json', 'print one JSON object (progress as JSON lines on stderr)')
+    .action(async (out: string, inputs: string[], o: { hnsw?: boolean; connectTimeout?: number; force?: boolean; json?: boolean }) => {
+      const bar = progressOf(o.json);
+      let r: Awaited<ReturnType<typeof import('@contrastive/index/internal/merge.js').mergeIndexes>>;
+      try {
+        const { mergeIndexes } = await import('@contrastive/index/internal/merge.js');
+        r = await mergeIndexes(out, inputs, { force: o.force, hnsw: o.hnsw, connectTimeoutMs: o.connectTimeout, onProgress: bar.counted('merging') });
+      } finally {
+        bar.stop();
+      }
+      if (o.json) process.stdout.write(jsonText(r) + '\n');
+      else say(`merged ${r.inputs.length} indexes (${r.inputs.map((i) => i.items).join(' + ')} items) into ${r.where}: ${r.items} items, dim ${r.dim}\n`);
+    });
 
   common(
     index

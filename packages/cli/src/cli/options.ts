@@ -5,6 +5,7 @@
  * library. Defaults in help texts are written one way, `(default: X)`, from
  * the constants the code uses.
  */
+import { parseShard, type Shard } from '../jobs/shard.js';
 import { InvalidArgumentError, Option } from 'commander';
 import { echoValue } from 'contrastive/internal/util/format.js';
 
@@ -120,4 +121,13 @@ export function optionWithDefault<T>(flags: string, description: string, parse: 
   const o = new Option(flags, description);
   if (parse) o.argParser((v: string) => parse(v));
   return o.default(value, shown ?? (Array.isArray(value) ? value.join(',') : String(value)));
+}
+
+/** --shard i/n: shard i of n (0 <= i < n), see jobs/shard.ts. */
+export function shardOption(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch {
+    throw new InvalidArgumentError('expected i/n, shard i of n counted from 0 (0 <= i < n), e.g. 0/4');
+  }
 }

@@ -7,6 +7,8 @@
  * not a silently different run. Choices and defaults come from the library's constants.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ExampleStorage } from 'contrastive/internal/data/types.js';
+import { DEFAULT_STREAM_CACHE_BYTES } from '@contrastive/node/internal/data/streamed-images.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { DISTANCE_NAMES, type DistanceName } from 'contrastive/internal/distances/names.js';
@@ -21,12 +23,19 @@ import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js
 import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
 import { echoValue } from 'contrastive/internal/util/format.js';
 
+/** How `--storage` may hold a folder: dataset's images. */
+const STORAGES: readonly ExampleStorage[] = ['float32', 'uint8', 'stream'];
+
 /** The loader flags (they fill `load`: each row of {@link TRAINING_FLAGS} says how). */
 interface LoadFlags {
   dataDir?: string;
   imageSize?: [number, number];
   channels?: 1 | 3;
   skipBadImages?: boolean;
+  /** folder: datasets: how the images are held (float32, uint8 or stream). */
+  storage?: ExampleStorage;
+  /** --storage stream: MiB of decoded images cached. */
+  cacheMb?: number;
 }
 
 /**
@@ -133,6 +142,20 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
     flags: '--skip-bad-images',
     help: 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)',
     load: (skipBadImages: boolean) => ({ skipBadImages }),
+    group: GROUP.data,
+  },
+  storage: {
+    flags: '--storage <kind>',
+    help: `how folder: images are held: ${choices(STORAGES)}; uint8 takes a quarter of float32's memory, stream decodes each batch's files from disk (for sets larger than memory) ${dflt('float32')}`,
+    parse: oneOf(STORAGES),
+    load: (storage: ExampleStorage) => ({ storage }),
+    group: GROUP.data,
+  },
+  cacheMb: {
+    flags: '--cache-mb <n>',
+    help: `with --storage stream: MiB of decoded images kept for reuse ${dflt(DEFAULT_STREAM_CACHE_BYTES / 2 ** 20)}`,
+    parse: nonNegativeInt,
+    load: (cacheMb: number) => ({ cacheBytes: cacheMb * 2 ** 20 }),
     group: GROUP.data,
   },
   skipNoFace: { flags: '--skip-no-face', help: 'faces:DIR: leave out photos without a face the detector finds (listed on stderr) instead of failing', group: GROUP.data },
@@ -280,6 +303,7 @@ export function loadOptionsOf(o: Partial<Record<keyof LoadFlags, unknown>>): Loa
   return load;
 }
 
+
 function invalid(message: string): never {
   throw new ContrastiveError('INVALID_ARGUMENT', message);
 }
@@ -290,7 +314,7 @@ function invalid(message: string): never {
  * cannot work, is an error naming the option.
  */
 export function checkDatasetOptions(
-  o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages'> & { holdoutClasses?: number[]; validationClasses?: number[] | number },
+  o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages' | 'storage' | 'cacheMb'> & { holdoutClasses?: number[]; validationClasses?: number[] | number },
 ): void {
   const kind = datasetKind(o.dataset);
   if (o.dataDir !== undefined && !DATA_DIR_DATASET_KINDS.includes(kind)) {
@@ -302,6 +326,9 @@ export function checkDatasetOptions(
     }
   }
   if (o.skipBadImages && kind !== 'folder') invalid(`--skip-bad-images applies to folder: datasets; --dataset ${o.dataset} is not one`);
+  if (o.storage !== undefined && kind !== 'folder') invalid(`--storage applies to folder: datasets; --dataset ${o.dataset} is not one`);
+  if (o.storage === 'stream' && o.skipBadImages) invalid('--skip-bad-images needs every image decoded at load, which --storage stream does not do: drop one of them');
+  if (o.cacheMb !== undefined && o.storage !== 'stream') invalid('--cache-mb applies to --storage stream');
   if (o.holdoutClasses?.length && kind === 'pairs') invalid(`--holdout-classes needs class labels; --dataset ${o.dataset} is a pairs-only dataset`);
   if (o.validationClasses !== undefined && !o.holdoutClasses?.length) {
     invalid('--validation-classes needs --holdout-classes: with class-disjoint validation the test split is the held-out classes');

@@ -12,11 +12,18 @@ import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { writeEmbeddingsFile, embeddingsFormatOf, type EmbeddingSet, type EmbeddingsFormat } from '@contrastive/node/internal/export/embeddings-file.js';
 import { bundleSplit, type OpenBundle, type RunSplit, type SplitName } from './evaluate-bundle.js';
 import { readPairInput } from './verify-pair.js';
+import { checkShard, shardRange, shardRows, type Shard } from './shard.js';
+import { subsetDataset } from 'contrastive/internal/data/split.js';
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
 
 /** What to embed: a dataset (a split of it, or all of it), or image files. @group Export */
-export type EmbedInput =
+export type EmbedInput = (
   | { dataset: string; split?: SplitName; load?: LoadDatasetOptions; runSplit?: Partial<Omit<RunSplit, 'source'>> }
-  | { files: string[] };
+  | { files: string[] }
+) & {
+  /** Only this shard of the rows (files or the split's rows, in order): see {@link shardRange}. */
+  shard?: Shard;
+};
 
 const FN = 'embed';
 
@@ -30,22 +37,36 @@ const FN = 'embed';
  */
 export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promise<EmbeddingSet & { runSplit?: RunSplit }> {
   const { network } = bundle;
+  if (input.shard) checkShard(input.shard, FN);
   if ('files' in input) {
     check(input.files.length > 0, FN, 'no image files to embed');
-    const rows = await Promise.all(input.files.map((path) => readPairInput(bundle, { kind: 'file', path })));
+    const { start, end } = input.shard ? shardRange(input.files.length, input.shard) : { start: 0, end: input.files.length };
+    const files = input.files.slice(start, end);
+    const rows = await Promise.all(files.map((path) => readPairInput(bundle, { kind: 'file', path })));
     const x = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
     rows.forEach((r, i) => x.set(r, i * r.length));
     const embeddings = await network.embedBatched(x);
-    checkFinite(bundle, embeddings, network.embeddingDim, input.files);
-    return { embeddings, dim: network.embeddingDim, sources: [...input.files] };
+    checkFinite(bundle, embeddings, network.embeddingDim, files);
+    return { embeddings, dim: network.embeddingDim, sources: files };
   }
   const split = input.split ?? 'all';
-  const { data, runSplit } = await bundleSplit(bundle, input.dataset, split, input.load, FN, input.runSplit);
+  // a folder is read a chunk at a time (decoded per chunk), so a collection larger than memory embeds in bounded memory
+  const load: LoadDatasetOptions = input.dataset.startsWith('folder:') && !input.load?.skipBadImages ? { storage: 'stream', cacheBytes: 0, ...input.load } : (input.load ?? {});
+  const loaded = await bundleSplit(bundle, input.dataset, split, load, FN, input.runSplit);
+  const { runSplit } = loaded;
+  let data = loaded.data;
   if (isPairDataset(data)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: '${input.dataset}' is a pairs-only dataset; embed its image files instead ({ files })`);
   }
-  const embeddings = await network.embedBatched(toModelInput(data.x, bundle.manifest.input.preprocessing));
-  const sources = data.sources ?? Array.from({ length: data.labels.length }, (_, i) => `${input.dataset}${split === 'all' ? '' : `:${split}`}:${i}`);
+  const names = data.sources ?? Array.from({ length: data.labels.length }, (_, i) => `${input.dataset}${split === 'all' ? '' : `:${split}`}:${i}`);
+  let sources = names;
+  if (input.shard) {
+    const rows = shardRows(data.labels.length, input.shard);
+    data = subsetDataset(data, rows);
+    sources = Array.from(rows, (r) => names[r]);
+  }
+  const p = bundle.manifest.input.preprocessing;
+  const embeddings = await embedExamples(network, data, { embed: (x) => network.embedBatched(toModelInput(x, p)) });
   checkFinite(bundle, embeddings, network.embeddingDim, sources);
   return { embeddings, dim: network.embeddingDim, sources, labels: data.labels, classNames: data.classNames, ...(split === 'all' ? {} : { runSplit }) };
 }

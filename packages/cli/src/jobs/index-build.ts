@@ -12,6 +12,8 @@ import { refuseExistingOutput, refuseOutputOverInput } from '@contrastive/node/i
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { runSplitOf, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
+import { examplesOf } from 'contrastive/internal/data/examples.js';
+import { checkShard, shardRows, type Shard } from './shard.js';
 
 /** Options of {@link buildIndexFromDataset}. @group Index */
 export interface IndexBuildOptions {
@@ -33,6 +35,8 @@ export interface IndexBuildOptions {
   hnsw?: boolean | HnswOptions;
   /** Examples embedded per batch (default 1024). */
   batchSize?: number;
+  /** Only this shard of the split's rows (see {@link shardRange}); merge the shards' indexes with `mergeIndexes`. */
+  shard?: Shard;
   /** Default 'auto' (ONNX where possible). */
   engine?: EmbedEngine;
   /** PostgreSQL connect timeout. */
@@ -155,13 +159,20 @@ export async function buildIndexFromDataset(options: IndexBuildOptions): Promise
   const t0 = performance.now();
   const batch = options.batchSize ?? 1024;
   check(Number.isInteger(batch) && batch >= 1, FN, `batchSize must be a positive integer, got ${batch}`);
+  if (options.shard) checkShard(options.shard, FN);
   await refuseExistingIndex(options);
   const embedder = await BundleEmbedder.load(options.model, { engine: options.engine });
   try {
     const bundle: OpenBundle = { dir: options.model, network: embedder.network, manifest: embedder.manifest };
-    const rows = await indexRows(bundle, options.dataset, options.split ?? 'test', options.classes, options.load);
+    // a folder is decoded a batch at a time rather than loaded whole: an index of more images than fit in memory builds
+    const load: LoadDatasetOptions = options.dataset.startsWith('folder:') && !options.load?.skipBadImages ? { storage: 'stream', cacheBytes: 0, ...options.load } : (options.load ?? {});
+    let rows = await indexRows(bundle, options.dataset, options.split ?? 'test', options.classes, load);
+    if (options.shard) {
+      rows = subsetDataset(rows, shardRows(rows.labels.length, options.shard));
+      check(rows.labels.length > 0, FN, `shard ${options.shard.index}/${options.shard.count} of the split is empty (fewer rows than shards)`);
+    }
+    const examples = examplesOf(rows);
     const n = rows.labels.length;
-    const size = rows.x.length / n;
     let embedSeconds = 0;
     const result = await EmbeddingIndex.build(
       options.out,
@@ -170,7 +181,8 @@ export async function buildIndexFromDataset(options: IndexBuildOptions): Promise
         for (let start = 0; start < n; start += batch) {
           const count = Math.min(batch, n - start);
           const te = performance.now();
-          const emb = await embedder.embed(rows.x.subarray(start * size, (start + count) * size), count);
+          const x = await examples.read(Int32Array.from({ length: count }, (_, j) => start + j));
+          const emb = await embedder.embed(x, count);
           embedSeconds += (performance.now() - te) / 1000;
           const dim = embedder.dim;
           await index.add(

@@ -27,3 +27,4 @@ export { signatureDemo, SIGNATURE_DEMO_DEFAULTS, type SignatureDemoOptions, type
 export { verifySignature, bundleSignaturePreprocessing, type SignatureVerifyResult, type SignatureVerifyOptions } from './signature-verify.js';
 export { splitEmbeddingMap, type SplitMap, type SplitMapOptions, type SplitMapPoint } from './split-map.js';
 export { examplePicture, pixelsToPng, DEFAULT_MAX_PICTURE_BYTES, type ExamplePictureOptions } from './example-picture.js';
+export { parseShard, shardRange, type Shard } from './shard.js';

@@ -3,6 +3,8 @@
  * load -> split -> build encoder -> train -> calibrate on validation ->
  * evaluate on test -> save the bundle, metrics.json and history.json.
  */
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
+import { examplesOf } from 'contrastive/internal/data/examples.js';
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
@@ -89,7 +91,7 @@ async function scoreHeldOutClasses(
   const pairs = drawHeldOutPairs(held, pairCount, seed ^ HELD_OUT_PAIRS.testSalt);
   const d = await scoreSplit(network, held, pairs, scorer);
   const vm = verificationMetrics(d, pairs.labels);
-  const emb = await network.embedBatched(held.x);
+  const emb = await embedExamples(network, held);
   // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.
   const rm = retrievalMetrics(emb, held.labels, { dim: network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
   return {
@@ -209,7 +211,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   let retrieval: RunMetrics['retrieval'] = null;
   let testEmb: Float32Array | undefined;
   if (!isPairDataset(split.test)) {
-    const emb = (testEmb = await network.embedBatched(split.test.x));
+    const emb = (testEmb = await embedExamples(network, split.test));
     const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: retrievalDistance(scorer) });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   }
@@ -269,7 +271,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       miner: metrics.miner,
       // What `contrastive eval` needs to re-split the data exactly as this run did.
       split: { validation: fractions.validation, test: fractions.test, holdoutClasses: holdout, ...(validationClasses.length > 0 ? { validationClasses } : {}) },
-      load: options.load ?? {},
+      // how the images were held changes no example: later commands choose their own storage
+      load: Object.fromEntries(Object.entries(options.load ?? {}).filter(([k]) => k !== 'storage' && k !== 'cacheBytes')),
     },
     metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
   });
@@ -316,7 +319,8 @@ function runReport(
       dim: emb.dim,
       labels: emb.data.labels,
       distance: retrievalDistance({ distance: m.distance, head: result.head }),
-      images: { x: emb.data.x, inputShape: emb.data.inputShape },
+      // a split streamed from disk has no images in memory: the report leaves out its neighbour grid
+      images: examplesOf(emb.data).resident ? { x: emb.data.x, inputShape: emb.data.inputShape } : undefined,
       classNames: emb.data.classNames,
       map: { seed: m.seed },
       grid: { seed: m.seed },

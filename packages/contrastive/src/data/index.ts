@@ -4,3 +4,5 @@ export { exampleSize } from './types.js';
 export type { LabelledDataset, PairDataset, IndexPairs, DataOrigin } from './types.js';
 export { splitDataset, splitPairs, subsetDataset, subsetPairs, parseClassList, checkHeldOutParts } from './split.js';
 export type { SplitOptions, DatasetSplitOptions, DatasetSplit, Split, SplitIndices } from './split.js';
+export { float32Examples, uint8Examples, examplesOf, hasExampleStore, datasetWithExamples } from './examples.js';
+export type { ExampleStore, ExampleStorage, Uint8ExampleOptions } from './examples.js';

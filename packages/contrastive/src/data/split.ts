@@ -7,6 +7,7 @@
 import { ContrastiveError, check } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { exampleSize, type LabelledDataset, type PairDataset } from './types.js';
+import { datasetWithExamples } from './examples.js';
 
 /** Options of {@link splitDataset} and {@link splitPairs}. @group Data */
 export interface SplitOptions {
@@ -135,6 +136,18 @@ function checkIndices(fn: string, indices: ArrayLike<number>, count: number): vo
 export function subsetDataset(dataset: LabelledDataset, indices: ArrayLike<number>): LabelledDataset {
   const size = exampleSize(dataset.inputShape);
   checkIndices('subsetDataset', indices, dataset.labels.length);
+  if (dataset.examples) {
+    // bytes stay bytes and files stay files: a split of a streamed folder reads the same files on demand
+    const fields: Omit<LabelledDataset, 'x' | 'examples'> = {
+      name: dataset.name,
+      inputShape: dataset.inputShape.slice(),
+      labels: Int32Array.from(indices, (i) => dataset.labels[i]),
+      numClasses: dataset.numClasses,
+    };
+    if (dataset.classNames) fields.classNames = dataset.classNames.slice();
+    if (dataset.sources) fields.sources = Array.from(indices, (i) => dataset.sources![i]);
+    return datasetWithExamples(fields, dataset.examples.subset(indices));
+  }
   const x = new Float32Array(indices.length * size);
   const labels = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
@@ -268,10 +281,12 @@ export function splitDataset(dataset: LabelledDataset, options: DatasetSplitOpti
   const indices: SplitIndices = { train: sortedIndices(parts.train), validation: sortedIndices(parts.validation), test: sortedIndices(parts.test) };
   const holdoutClasses = [...held].sort((p, q) => p - q);
   const validationClasses = [...byClass].sort((p, q) => p - q);
-  const part = (name: 'train' | 'validation' | 'test'): LabelledDataset => ({
-    ...subsetDataset(dataset, indices[name]),
-    origin: { dataset: dataset.name, split: { part: name, seed, validation, test, holdoutClasses, ...(classDisjoint ? { validationClasses } : {}) } },
-  });
+  const part = (name: 'train' | 'validation' | 'test'): LabelledDataset => {
+    // assigned, not spread: a dataset with an example store has `x` as an accessor, which a spread would leave out
+    const out = subsetDataset(dataset, indices[name]);
+    out.origin = { dataset: dataset.name, split: { part: name, seed, validation, test, holdoutClasses, ...(classDisjoint ? { validationClasses } : {}) } };
+    return out;
+  };
   return { train: part('train'), validation: part('validation'), test: part('test'), indices, holdoutClasses, validationClasses };
 }
 

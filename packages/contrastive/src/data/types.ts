@@ -23,6 +23,44 @@ export interface LabelledDataset {
   skipped?: { file: string; reason: string }[];
   /** Which split of which dataset these examples are (set by splitDataset), so a trained model can record it. */
   origin?: DataOrigin;
+  /**
+   * Where the examples are when they are not a float32 `x`: 8-bit pixels in memory or
+   * image files read on demand (see `datasetWithExamples`). The trainer, splits and
+   * evaluators read rows through it (`examplesOf(dataset)`); absent, `x` is the examples.
+   */
+  examples?: ExampleStore;
+}
+
+/** How an {@link ExampleStore} holds its examples. @group Data */
+export type ExampleStorage = 'float32' | 'uint8' | 'stream';
+
+/**
+ * A dataset's examples, read by row: `count` rows of `exampleSize` floats.
+ * @group Data
+ */
+export interface ExampleStore {
+  /** How the examples are held. */
+  readonly storage: ExampleStorage;
+  /** Number of examples (rows). */
+  readonly count: number;
+  /** Floats in one example. */
+  readonly exampleSize: number;
+  /** True when {@link ExampleStore.readSync} works: every example is in memory. */
+  readonly resident: boolean;
+  /** Bytes the store holds in memory now (for a streamed store: its cache). */
+  readonly bytes: number;
+  /**
+   * Copies rows `rows` (in that order, repeats allowed) as float32 into `out`
+   * from float `offset` (a new buffer when `out` is left out) and returns it.
+   */
+  read(rows: ArrayLike<number>, out?: Float32Array, offset?: number): Promise<Float32Array>;
+  /**
+   * {@link ExampleStore.read} without waiting.
+   * @throws ContrastiveError UNSUPPORTED when the store is not resident (streamed from disk).
+   */
+  readSync(rows: ArrayLike<number>, out?: Float32Array, offset?: number): Float32Array;
+  /** The examples at `rows`, in that order, as a store of the same kind (a streamed store shares its files and cache). */
+  subset(rows: ArrayLike<number>): ExampleStore;
 }
 
 /** Where a split's examples came from: the dataset, and how splitDataset / splitPairs split it. @group Data */

@@ -10,6 +10,8 @@ import type { SiameseNetwork } from '../models/index.js';
 import { pairDistances, type DistanceLike } from '../distances/index.js';
 import { makePairs } from '../samplers/index.js';
 import { gatherRows } from '../util/rows.js';
+import { hasExampleStore } from '../data/examples.js';
+import { embedExamples } from './embed-examples.js';
 
 /**
  * A head that scores pairs of embeddings itself (the cross-entropy baseline's
@@ -79,6 +81,14 @@ export async function scoreSplit(
 ): Promise<Float32Array> {
   const dim = network.embeddingDim;
   // a pairs-only dataset holds each example once too: the pairs index its rows
+  if (embeddings === undefined && hasExampleStore(data)) {
+    // bytes or files: embed only the rows the pairs name, a chunk at a time
+    const used = Int32Array.from(new Set([...pairs.i, ...pairs.j])).sort();
+    const at = new Map<number, number>();
+    used.forEach((r, k) => at.set(r, k));
+    const emb = await embedExamples(network, data.examples.subset(used), { embed });
+    return scorePairs(emb, emb, dim, Int32Array.from(pairs.i, (r) => at.get(r)!), Int32Array.from(pairs.j, (r) => at.get(r)!), scorer);
+  }
   const emb = embeddings ?? (await embed(data.x));
   return scorePairs(emb, emb, dim, pairs.i, pairs.j, scorer);
 }

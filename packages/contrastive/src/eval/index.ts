@@ -14,5 +14,7 @@ export type { RetrievalOptions, RetrievalMetrics } from './retrieval.js';
 export type { NumericInput, EmbeddingsInput } from './inputs.js';
 export { drawHeldOutPairs, scorePairs, scoreSplit, retrievalDistance } from './held-out-pairs.js';
 export type { EmbedRows, PairHead } from './held-out-pairs.js';
+export { embedExamples } from './embed-examples.js';
+export type { EmbedExamplesOptions } from './embed-examples.js';
 export { distanceHistogram } from './distance-histogram.js';
 export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';

@@ -21,6 +21,9 @@ export interface TrainingBatch {
 export interface BatchStrategy {
   /** Optimiser steps per epoch. */
   readonly stepsPerEpoch: number;
-  /** The batches of one epoch, drawn from `rng` (which depends only on seed and epoch). */
-  epoch(rng: Rng, augment: Augment | undefined): Iterable<TrainingBatch>;
+  /**
+   * The batches of one epoch, drawn from `rng` (which depends only on seed and epoch).
+   * Asynchronous where the examples are read from disk; the trainer iterates it with `for await`.
+   */
+  epoch(rng: Rng, augment: Augment | undefined): Iterable<TrainingBatch> | AsyncIterable<TrainingBatch>;
 }

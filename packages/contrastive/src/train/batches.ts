@@ -1,40 +1,4 @@
-/** Copying examples out of a dataset into contiguous batch buffers. */
-import * as tf from '@tensorflow/tfjs';
-import { gatherRows } from '../util/rows.js';
-
-/** A [rows, ...inputShape] tensor made from rows `indices` of `x`. */
-export function batchTensor(
-  x: Float32Array,
-  inputShape: readonly number[],
-  indices: ArrayLike<number>,
-  augment?: (buf: Float32Array, rows: number) => void,
-): tf.Tensor {
-  const rowSize = inputShape.reduce((a, b) => a * b, 1);
-  const buf = gatherRows(x, rowSize, indices);
-  augment?.(buf, indices.length);
-  return tf.tensor(buf, [indices.length, ...inputShape]);
-}
-
-/**
- * One tensor holding both sides of a batch of pairs: rows 0..B-1 are the first
- * elements, rows B..2B-1 the second. The encoder runs once over it (shared
- * weights), and the embeddings are split back into the two sides.
- */
-export function pairBatchTensor(
-  a: Float32Array,
-  b: Float32Array,
-  inputShape: readonly number[],
-  ia: ArrayLike<number>,
-  ib: ArrayLike<number>,
-  augment?: (buf: Float32Array, rows: number) => void,
-): tf.Tensor {
-  const rowSize = inputShape.reduce((s, v) => s * v, 1);
-  const buf = new Float32Array((ia.length + ib.length) * rowSize);
-  gatherRows(a, rowSize, ia, buf, 0);
-  gatherRows(b, rowSize, ib, buf, ia.length * rowSize);
-  augment?.(buf, ia.length + ib.length);
-  return tf.tensor(buf, [ia.length + ib.length, ...inputShape]);
-}
+/** Changing a batch's images in place (augmentation's pixel shift). */
 
 /**
  * Shifts each image of a batch by a random whole number of pixels in

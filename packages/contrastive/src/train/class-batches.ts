@@ -10,7 +10,8 @@ import type { SiameseNetwork } from '../models/index.js';
 import { mPerClassSampler } from '../samplers/index.js';
 import type { Rng } from '../util/rng.js';
 import type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
-import { batchTensor } from './batches.js';
+import { readBatches } from '../data/read-batches.js';
+import { examplesOf } from '../data/examples.js';
 import type { BatchLoss, TrainConfig } from './config.js';
 
 /** The shape of a run's mining batches: m examples per class, `batchSize` examples in all. @group Training */
@@ -47,15 +48,16 @@ export function classBatchShape(train: LabelledDataset, config: Pick<TrainConfig
 export function classBatches(network: SiameseNetwork, train: LabelledDataset, shape: ClassBatchShape, loss: BatchLoss): BatchStrategy {
   return {
     stepsPerEpoch: shape.stepsPerEpoch,
-    *epoch(rng: Rng, augment: Augment | undefined): Iterable<TrainingBatch> {
+    async *epoch(rng: Rng, augment: Augment | undefined): AsyncIterable<TrainingBatch> {
       const batches = mPerClassSampler(train.labels, {
         m: shape.mPerClass,
         batchSize: shape.batchSize,
         seed: rng.nextUint32(),
         lengthBeforeNewIter: shape.stepsPerEpoch * shape.batchSize,
       });
-      for (const idx of batches) {
-        const x = batchTensor(train.x, train.inputShape, idx, augment);
+      for await (const { item: idx, rows } of readBatches(examplesOf(train), batches, (b) => b)) {
+        augment?.(rows, idx.length);
+        const x = tf.tensor(rows, [idx.length, ...train.inputShape]);
         const labels = Int32Array.from(idx, (k) => train.labels[k]);
         yield {
           loss: () => loss(network.embed(x, { training: true }) as tf.Tensor2D, labels),

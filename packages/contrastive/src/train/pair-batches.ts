@@ -10,7 +10,8 @@ import { contrastiveLoss } from '../losses/index.js';
 import { makePairs } from '../samplers/index.js';
 import type { Rng } from '../util/rng.js';
 import type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
-import { pairBatchTensor } from './batches.js';
+import { readBatches } from '../data/read-batches.js';
+import { examplesOf } from '../data/examples.js';
 import type { TrainConfig } from './config.js';
 import type { KochHead } from './koch-head.js';
 
@@ -35,16 +36,26 @@ export function offlinePairBatches(
   const pairCount = isPairDataset(train) ? train.labels.length : pairsPerEpoch;
   return {
     stepsPerEpoch: Math.ceil(pairCount / config.batchSize),
-    *epoch(rng: Rng, augment: Augment | undefined): Iterable<TrainingBatch> {
+    async *epoch(rng: Rng, augment: Augment | undefined): AsyncIterable<TrainingBatch> {
       const pairs = isPairDataset(train)
         ? shuffledPairIndices(train, rng)
         : makePairs(train.labels, { count: pairCount, positiveFraction: config.positiveFraction, seed: rng.nextUint32() });
       const n = pairs.labels.length;
-      for (let s = 0; s < n; s += config.batchSize) {
+      const starts = Array.from({ length: Math.ceil(n / config.batchSize) }, (_, k) => k * config.batchSize);
+      // both sides of a batch in one read: rows 0..B-1 the first elements, B..2B-1 the second
+      const rowsOf = (s: number): Int32Array => {
         const e = Math.min(n, s + config.batchSize);
-        const y = tf.tensor1d(Float32Array.from(pairs.labels.subarray(s, e)));
-        const x = pairBatchTensor(train.x, train.x, train.inputShape, pairs.i.subarray(s, e), pairs.j.subarray(s, e), augment);
+        const rows = new Int32Array(2 * (e - s));
+        rows.set(pairs.i.subarray(s, e), 0);
+        rows.set(pairs.j.subarray(s, e), e - s);
+        return rows;
+      };
+      for await (const { item: s, rows } of readBatches(examplesOf(train), starts, rowsOf)) {
+        const e = Math.min(n, s + config.batchSize);
         const B = e - s;
+        const y = tf.tensor1d(Float32Array.from(pairs.labels.subarray(s, e)));
+        augment?.(rows, 2 * B);
+        const x = tf.tensor(rows, [2 * B, ...train.inputShape]);
         yield {
           loss: () => {
             const emb = network.embed(x, { training: true });

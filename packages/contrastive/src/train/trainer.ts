@@ -138,7 +138,7 @@ export async function trainSiamese(
 
       let lossSum = 0;
       let step = 0;
-      for (const batch of strategy.epoch(rng, augment)) {
+      for await (const batch of strategy.epoch(rng, augment)) {
         let cost: tf.Scalar | null;
         try {
           cost = optimizer.minimize(() => batch.loss(), true, varList);

@@ -6,7 +6,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
-import { checkImageOptions, decodeImage, isImageFile, type ImageOptions } from './image.js';
+import { checkImageOptions, decodeImage, decodeImagePixels, isImageFile, type ImageOptions } from './image.js';
+import { streamedImageExamples } from './streamed-images.js';
+import { datasetWithExamples, uint8Examples } from 'contrastive/internal/data/examples.js';
+import type { ExampleStorage } from 'contrastive/internal/data/types.js';
 import { mapLimit } from './map-limit.js';
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 
@@ -21,6 +24,18 @@ export interface ImageFolderOptions extends ImageOptions {
    * in the result's `skipped`. Default false: one bad image fails the load, naming it.
    */
   skipBadImages?: boolean;
+  /**
+   * How the examples are held: 'float32' (default) in memory as floats; 'uint8' in
+   * memory as 8-bit pixels, a quarter of the bytes, converted per batch (the same
+   * floats); 'stream' not held at all: each file is decoded when a batch needs it,
+   * with a cache of `cacheBytes` (see {@link streamedImageExamples}), so a folder
+   * larger than memory trains with bounded memory. With 'stream' the files are
+   * only listed here, so `skipBadImages` cannot apply (a bad file fails the read
+   * that needs it, naming it).
+   */
+  storage?: ExampleStorage;
+  /** storage 'stream': bytes of decoded images cached; default 256 MiB. */
+  cacheBytes?: number;
 }
 
 /** A class (or person) sub-folder and its image files. @group Datasets */
@@ -89,6 +104,10 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   const concurrency = options.concurrency ?? 8;
   check(Number.isInteger(concurrency) && concurrency >= 1, fn, `concurrency must be an integer >= 1, got ${concurrency}`);
 
+  const storage = options.storage ?? 'float32';
+  check(storage === 'float32' || storage === 'uint8' || storage === 'stream', fn, `storage must be 'float32', 'uint8' or 'stream', got ${JSON.stringify(storage)}`);
+  check(!(storage === 'stream' && options.skipBadImages), fn, "skipBadImages needs every image decoded at load, which storage 'stream' does not do: drop one of them");
+
   const listed = await listClassFolders(dir, fn);
   const classes: ClassFolder[] = [];
   for (const c of listed) {
@@ -103,12 +122,19 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   }
 
   const all = classes.flatMap((c, k) => c.files.map((file) => ({ file, label: k })));
+  const inputShape = [image.height, image.width, image.channels];
+  const fields = { name: `folder:${dir}`, inputShape, numClasses: classes.length, classNames: classes.map((c) => c.name) };
+  if (storage === 'stream') {
+    const files = all.map((e) => e.file);
+    const examples = streamedImageExamples(files, image, { cacheBytes: options.cacheBytes, concurrency });
+    return datasetWithExamples({ ...fields, labels: Int32Array.from(all, (e) => e.label), sources: files }, examples);
+  }
   const size = image.width * image.height * image.channels;
-  const decoded: (Float32Array | null)[] = new Array(all.length).fill(null);
+  const decoded: (Float32Array | Uint8Array | null)[] = new Array(all.length).fill(null);
   const skipped: { file: string; reason: string }[] = [];
   await mapLimit(all, concurrency, async ({ file }, i) => {
     try {
-      decoded[i] = await decodeImage(file, image, fn);
+      decoded[i] = storage === 'uint8' ? await decodeImagePixels(file, image, fn) : await decodeImage(file, image, fn);
     } catch (err) {
       if (!options.skipBadImages || !(err instanceof ContrastiveError) || err.code === 'INVALID_ARGUMENT') throw err;
       skipped.push({ file, reason: err.message });
@@ -124,12 +150,20 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
     );
   }
   const labels = Int32Array.from(kept, (e) => e.label);
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  if (storage === 'uint8') {
+    const bytes = new Uint8Array(kept.length * size);
+    let row = 0;
+    decoded.forEach((d) => {
+      if (d) bytes.set(d, row++ * size);
+    });
+    return datasetWithExamples({ ...fields, labels, sources: kept.map((e) => e.file), ...(options.skipBadImages ? { skipped } : {}) }, uint8Examples(bytes, size));
+  }
   const x = new Float32Array(kept.length * size);
   let row = 0;
   decoded.forEach((d) => {
     if (d) x.set(d, row++ * size);
   });
-  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return {
     name: `folder:${dir}`,
     inputShape: [image.height, image.width, image.channels],

@@ -83,13 +83,30 @@ export async function decodeImage(file: string, options: ImageOptions, fn = 'dec
 }
 
 /**
- * Decodes an image held in memory (an upload, say) exactly as {@link decodeImage}
- * decodes a file; `name` stands for the file in error messages.
+ * Decodes `file` like {@link decodeImage} into 8-bit pixels (`height * width * channels`
+ * bytes, the same layout): a quarter of the memory; v / 255 is the float decodeImage gives.
  *
- * @throws ContrastiveError INVALID_DATA naming `name` for undecodable bytes, UNSUPPORTED for BMP.
+ * @throws ContrastiveError as {@link decodeImage}.
  * @group Datasets
  */
-export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions, fn = 'decodeImageBytes', name = 'image'): Promise<Float32Array> {
+export async function decodeImagePixels(file: string, options: ImageOptions, fn = 'decodeImagePixels'): Promise<Uint8Array> {
+  const { width, height, channels } = checkImageOptions(options, fn);
+  const bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.image, what: 'image', fn });
+  const { pixels, got } = await decodeRaw(bytes, options, fn, file);
+  const n = width * height;
+  if (got === channels) return new Uint8Array(pixels.buffer, pixels.byteOffset, n * channels);
+  const out = new Uint8Array(n * channels);
+  for (let p = 0; p < n; p++) {
+    const base = p * got;
+    const colour = got >= 3;
+    if (channels === 1) out[p] = colour ? Math.round(0.2126 * pixels[base] + 0.7152 * pixels[base + 1] + 0.0722 * pixels[base + 2]) : pixels[base];
+    else for (let c = 0; c < 3; c++) out[p * 3 + c] = colour ? pixels[base + c] : pixels[base];
+  }
+  return out;
+}
+
+/** sharp's raw output for `bytes`: width x height pixels of `got` channels (normally the channels asked for). */
+async function decodeRaw(bytes: Uint8Array, options: ImageOptions, fn: string, name: string): Promise<{ pixels: Buffer; got: number }> {
   const { width, height, channels, fit, background } = checkImageOptions(options, fn);
   const file = name;
   if (bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d) {
@@ -98,8 +115,6 @@ export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions,
   const grey = Math.round(background * 255);
   const bg = { r: grey, g: grey, b: grey, alpha: 1 };
   const sharp = loadSharp(fn);
-  let pixels: Buffer;
-  let got: number;
   try {
     let img: Sharp;
     if (looksLikeNetpbm(bytes)) {
@@ -114,12 +129,21 @@ export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions,
     if (out.info.width !== width || out.info.height !== height) {
       throw new Error(`resized to ${out.info.width}x${out.info.height} instead of ${width}x${height}`);
     }
-    pixels = out.data;
-    got = out.info.channels;
+    return { pixels: out.data, got: out.info.channels };
   } catch (err) {
     throw new ContrastiveError('INVALID_DATA', `${fn}: ${file}: cannot decode image (${oneLine((err as Error).message)})`, { cause: err });
   }
-
+}
+/**
+ * Decodes an image held in memory (an upload, say) exactly as {@link decodeImage}
+ * decodes a file; `name` stands for the file in error messages.
+ *
+ * @throws ContrastiveError INVALID_DATA naming `name` for undecodable bytes, UNSUPPORTED for BMP.
+ * @group Datasets
+ */
+export async function decodeImageBytes(bytes: Uint8Array, options: ImageOptions, fn = 'decodeImageBytes', name = 'image'): Promise<Float32Array> {
+  const { width, height, channels } = checkImageOptions(options, fn);
+  const { pixels, got } = await decodeRaw(bytes, options, fn, name);
   // sharp normally returns exactly the channels asked for; convert defensively otherwise.
   const n = width * height;
   const x = new Float32Array(n * channels);

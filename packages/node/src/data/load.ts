@@ -9,7 +9,7 @@ import { loadIdxDataset, type IdxSplit } from './idx.js';
 import { loadImageFolder } from './image-folder.js';
 import { loadMnist } from './mnist.js';
 import { loadPairsCsv } from './pairs-csv.js';
-import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/types.js';
+import type { ExampleStorage, LabelledDataset, PairDataset } from 'contrastive/internal/data/types.js';
 
 import { DATASET_SPECS, DEFAULT_IMAGE_SIZE } from './specs.js';
 
@@ -67,6 +67,10 @@ export interface LoadDatasetOptions {
   concurrency?: number;
   /** folder: leave out undecodable images (listed in the result's `skipped`) instead of failing; default false. */
   skipBadImages?: boolean;
+  /** folder: 'float32' (default), 'uint8' (8-bit pixels in memory, a quarter of the bytes) or 'stream' (decoded from disk per batch); see ImageFolderOptions.storage. */
+  storage?: ExampleStorage;
+  /** folder with storage 'stream': bytes of decoded images cached; default 256 MiB. */
+  cacheBytes?: number;
   /** signatures: points per resampled online signature; default 64. */
   sequenceLength?: number;
   /** faces: leave out photos in which the detector finds no face (listed in the result's `skipped`) instead of failing; default false. */
@@ -135,7 +139,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     case 'idx':
       return loadIdxDataset(needArg(), { split: options.split });
     case 'folder':
-      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages });
+      return loadImageFolder(needArg(), { ...image, minPerClass: options.minPerClass, skipBadImages: options.skipBadImages, storage: options.storage, cacheBytes: options.cacheBytes });
     case 'pairs':
       return loadPairsCsv(needArg(), image);
   }
