@@ -16,7 +16,7 @@ import { jobTrainOptionsSchema, runTrainingOptionsSchema } from '../../packages/
 import { LOSS_OPTION_RULES, lossOptionProblem } from '../../packages/contrastive/src/train/loss-rules.js';
 import { ROOT } from '../support/cli.js';
 
-const LOADER_FLAGS = ['dataDir', 'imageSize', 'channels', 'skipBadImages'];
+const LOADER_FLAGS = ['dataDir', 'imageSize', 'channels', 'skipBadImages', 'storage', 'cacheMb'];
 
 function command(name: string): Command {
   const program = new Command();

@@ -152,7 +152,7 @@ test("storage 'stream' with skipBadImages, or an unknown storage, is refused nam
 
 test('train --storage / --cache-mb: loader options for folder: datasets only, stream without --skip-bad-images', async () => {
   const { checkDatasetOptions, loadOptionsOf } = await import('../../packages/cli/src/cli/training-options.js');
-  assert.deepEqual(loadOptionsOf({ storage: 'stream', cacheMb: 64 }), { dataDir: undefined, height: undefined, width: undefined, channels: undefined, storage: 'stream', cacheBytes: 64 * 2 ** 20 });
+  assert.deepEqual(loadOptionsOf({ storage: 'stream', cacheMb: 64 }), { storage: 'stream', cacheBytes: 64 * 2 ** 20 });
   checkDatasetOptions({ dataset: `folder:${dir}`, storage: 'uint8' });
   assert.throws(() => checkDatasetOptions({ dataset: 'mnist', storage: 'uint8' }), /--storage applies to folder: datasets/);
   assert.throws(() => checkDatasetOptions({ dataset: `folder:${dir}`, storage: 'stream', skipBadImages: true }), /--skip-bad-images needs every image decoded/);
