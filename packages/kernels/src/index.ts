@@ -13,7 +13,11 @@ export { ContrastiveError, type ErrorCode } from './errors.js';
 export { KERNELS_WASM_FILE } from './wasm-module.js';
 export { loadOnnxRuntime, type OrtModule } from './onnx/runtime.js';
 export { adamOptimizer, FusedAdamOptimizer } from './fused-adam.js';
-export { setKernelThreads, kernelThreads } from './kernel-worker.js';
+export { setKernelThreads, kernelThreads, threadPlan, planThreads, type ThreadPlan, type ThreadSource } from './threads.js';
+export {
+  DISPATCH_THRESHOLDS, dispatchPolicy, matMulRoute, convForwardRoute, convBackpropRoute, memoryBoundRoute, onnxruntimeThreads, winogradApplies,
+  type DispatchPolicy, type DispatchThreshold, type EnginesOn, type KernelEngine, type MatMulShape, type ConvShape, type ConvRoute,
+} from './dispatch.js';
 export { setNativeMatMul, matMulEngine, type MatMulEngine } from './ort-matmul.js';
 export { setNativeKernels, convEngine, type ConvEngine, type NativeAddonState } from './native.js';
 export { convBiasRelu, convBiasReluAvailable, CONV_BIAS_RELU_KERNEL, type ConvBiasReluAttrs } from './conv-bias-relu.js';
