@@ -4,7 +4,7 @@
  * - C = A B (+ bias, relu): the forward kernel, A's rows as pixels, B as the filter;
  * - C = A^T B (a weight gradient): the filter-gradient kernel, A's and B's rows as pixels;
  * - C = A B^T (an input gradient): the input-gradient kernel, B as the filter [N, K]
- *   (BatchMatMul asks onnxruntime first for this one: it was faster, see matmul.ts).
+ *   (the dispatch policy asks onnxruntime first for this one, dispatch.ts says why).
  * One call through N-API each (no session, no copies), on the thread plan's native threads.
  * Which products come here is the dispatch policy's choice (dispatch.ts `matMulRoute`); the
  * forms this cannot take (a batch of matrices, both operands transposed, a bias or activation

@@ -61,9 +61,12 @@ export function defaultKernelThreads(cores: number): number {
   return Math.max(1, Math.min(2, cores));
 }
 
-/** `value` as a thread setting, or a ContrastiveError naming `where` and what is allowed. */
-export function parseKernelThreads(value: unknown, where: string): number {
-  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+/**
+ * `value` as a thread setting, or a ContrastiveError naming `where` and what is allowed. A
+ * number; `text` also takes its decimal digits (an environment variable's value).
+ */
+export function parseKernelThreads(value: unknown, where: string, text = false): number {
+  const n = text && typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_KERNEL_THREADS) {
     throw new ContrastiveError('INVALID_ARGUMENT', `${where}: threads must be an integer from 1 to ${MAX_KERNEL_THREADS}, got ${JSON.stringify(value)}`);
   }
@@ -77,7 +80,7 @@ let environmentProblem: ContrastiveError | null = null;
 const fromEnvironment = hostEnv(KERNEL_THREADS_ENV);
 if (fromEnvironment !== undefined && fromEnvironment !== '') {
   try {
-    setting = parseKernelThreads(fromEnvironment, KERNEL_THREADS_ENV);
+    setting = parseKernelThreads(fromEnvironment, KERNEL_THREADS_ENV, true);
     source = 'environment';
   } catch (err) {
     environmentProblem = err as ContrastiveError;
