@@ -11,26 +11,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { matMulRoute, type MatMulShape } from './dispatch.js';
+import { DISPATCH_THRESHOLDS, matMulRoute, type MatMulShape } from './dispatch.js';
 import { enginesOn } from './engines.js';
 import { kernelWorker, WorkerOp } from './kernel-worker.js';
 import { nativeMatMul, type FusedActivation } from './ort-matmul.js';
 import { nativeGemm, singleMatrix as single } from './native-matmul.js';
 import { stockKernel } from './override.js';
 import { copyBack, copyTail, together } from './split.js';
-import { DISPATCH_THRESHOLDS } from './dispatch.js';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 type Backend = WasmBackendLike & { disposeData(dataId: object): void };
-
 
 /** A transposed copy of the last two axes, made by the stock Transpose kernel. */
 function flip(args: KernelArgs, t: TensorInfo): TensorInfo {
   const perm = t.shape.map((_, i) => i);
   const r = perm.length;
   [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-  const transpose = tf.getKernel(tf.Transpose, 'wasm')!.kernelFunc;
+  const transpose = stockKernel(tf.Transpose).kernelFunc;
   return transpose({ inputs: { x: t }, backend: args.backend, attrs: { perm } }) as TensorInfo;
 }
 
