@@ -4,7 +4,8 @@
  * kernels live in csrc/kernels.c, compiled into wasm/contrastive-kernels.wasm (embedded in
  * this package's code) and run inside the backend's own memory (see wasm-module.ts). In Node
  * a helper thread and, where `@contrastive/kernels-native` is installed, native kernels
- * take part.
+ * take part: which engine runs a call is one dispatch policy ({@link dispatchPolicy}), and
+ * how many threads each gets one thread policy ({@link threadPlan}).
  *
  * @packageDocumentation
  * @module @contrastive/kernels

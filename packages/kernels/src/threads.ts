@@ -2,9 +2,9 @@
  * The engine's one thread policy. One setting, the number of threads the kernels may keep
  * busy at once (the calling thread included), decides what each of the four thread pools of
  * the wasm backend's kernels gets ({@link planThreads}):
- * - the wasm backend's own threads: 1, always. TF.js's threaded wasm build cannot start its
- *   workers in Node (they come from a blob: URL) and a page would need cross-origin isolation;
- *   the kernels bring their own threads instead;
+ * - the wasm backend's own threads: 1 in Node, where TF.js's threaded wasm build cannot start
+ *   its workers (they come from a blob: URL); the kernels bring their own threads instead. (In
+ *   a page TF.js decides: its threaded build runs only where the page is cross-origin isolated.)
  * - the helper thread (kernel-worker.ts): 1 from two threads up, else 0. The wasm kernels
  *   split a batch in two (main thread and helper), so more helpers would gain nothing;
  * - the native addon's pool (csrc/native/conv.c): all of them. Its kernels split rows or
@@ -36,7 +36,7 @@ export interface ThreadPlan {
   threads: number;
   /** Where it came from: {@link setKernelThreads}, CONTRASTIVE_KERNEL_THREADS or the default. */
   source: ThreadSource;
-  /** TF.js's wasm backend's own threads: 1 (its threaded build cannot start in Node; ours replace it). */
+  /** TF.js's wasm backend's own threads in Node: 1 (its threaded build cannot start there; our kernels bring theirs). */
   wasmBackend: 1;
   /** Helper threads beside the calling thread for the wasm kernels: 1 from two threads up, else 0. */
   helper: 0 | 1;
