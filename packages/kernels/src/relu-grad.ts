@@ -7,7 +7,7 @@
  * In a layer's backward pass the next kernel is the bias gradient: Sum of this output over
  * all axes but the last, one more full read of it. So the kernel (`relu_grad_sums`) also sums
  * the columns as it writes them, in the row order `sum_rows` uses (the same float32 values),
- * and keeps the sums with the output's data; the Sum kernel (stock-overrides.ts) takes them
+ * and keeps the sums with the output's data; the Sum kernel (kernels/Sum.ts) takes them
  * from there instead of reading the tensor again.
  *
  * In Node the native kernels (native.ts) take the relu gradient with its sums and the relu
