@@ -124,7 +124,7 @@ for (const model of models) {
   const fbK = sum(r.fb);
   const optK = sum(r.opt);
   const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(0)}%`;
-  console.log(`\n${model === 'cnn' ? (batchNorm ? 'CNN with batch norm' : 'CNN') : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() === 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
+  console.log(`\n${model === 'cnn' ? (batchNorm ? 'CNN with batch norm' : 'CNN') : 'MLP 784-512-256-64'}: one step (${2 * pairs} images) ${r.wallMs.toFixed(0)} ms (median of ${steps} profiled steps; helper thread ${kernels.kernelThreads() >= 2 ? 'on' : 'off'}; src ${path.relative(process.cwd(), srcDir) || '.'})`);
   const kernelsEngine = addon.convEngine?.();
   console.log(`kernels: ${kernelsEngine ? (kernelsEngine.engine === 'native' ? `native addon (${kernelsEngine.isa})` : `wasm (${kernelsEngine.reason})`) : 'wasm (this checkout has no native addon)'}`);
   const engine = native.matMulEngine?.();

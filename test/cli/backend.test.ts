@@ -29,7 +29,12 @@ function backend(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | nu
 interface BackendJson {
   backend: string;
   simd?: boolean;
-  kernels: { conv: { engine: string; isa?: string; reason?: string; addon: string }; matmul: { engine: string; reason: string; threads: number } } | null;
+  kernels: {
+    conv: { engine: string; isa?: string; reason?: string; addon: string };
+    matmul: { engine: string; reason: string; threads: number };
+    threads: { threads: number; source: string; helper: number; native: number; onnxruntime: number };
+    dispatch: { engines: string[]; thresholds: Record<string, { value: number; why: string; bench: string }> };
+  } | null;
 }
 
 test('backend --json names the kernels engine and the addon state; turned off, it says so and still reports the addon', () => {
@@ -43,6 +48,11 @@ test('backend --json names the kernels engine and the addon state; turned off, i
   if (conv.addon === 'loaded') assert.deepEqual([conv.engine, typeof conv.isa], ['native', 'string']);
   else assert.ok(conv.engine === 'wasm' && conv.reason!.length > 0, JSON.stringify(conv));
   assert.ok(['onnxruntime', 'wasm'].includes(matmul.engine) && (matmul.engine === 'onnxruntime' || matmul.reason.length > 0), JSON.stringify(matmul));
+  // The thread plan and the dispatch policy, as data.
+  const { threads, dispatch } = a.kernels;
+  assert.deepEqual([threads.helper, threads.native, threads.onnxruntime], [threads.threads >= 2 ? 1 : 0, threads.threads, threads.threads]);
+  assert.equal(dispatch.thresholds.onnxruntimeMinMacs.value, 2 ** 20);
+  assert.ok(Object.values(dispatch.thresholds).every((t) => t.why.length > 0 && t.bench.length > 0));
 
   const off = backend({ CONTRASTIVE_NATIVE_KERNELS: '0' }, '--json');
   assert.equal(off.code, 0, off.stderr);
@@ -51,8 +61,8 @@ test('backend --json names the kernels engine and the addon state; turned off, i
   assert.match(b.kernels!.conv.reason!, /turned off \(CONTRASTIVE_NATIVE_KERNELS=0/);
   assert.equal(b.kernels!.conv.addon, conv.addon, 'the addon state is reported when the kernels are off too');
 
-  const text = backend({ CONTRASTIVE_NATIVE_KERNELS: '0' });
-  assert.match(text.stdout, /^backend: wasm \(SIMD\)\nconvolution kernels: wasm \(turned off .*\)\ndense matmul: /);
+  const text = backend({ CONTRASTIVE_NATIVE_KERNELS: '0', CONTRASTIVE_KERNEL_THREADS: '3' });
+  assert.match(text.stdout, /^backend: wasm \(SIMD\)\nconvolution kernels: wasm \(turned off .*\)\ndense matmul: .*\nthreads: 3 \(environment\): helper thread 1, native addon 3, onnxruntime 3, wasm backend 1\n/);
 });
 
 test('backend --backend cpu: no kernels of ours run', () => {

@@ -1,5 +1,5 @@
 /**
- * Cast to the same dtype on wasm (src/engine/kernels/cast-same.ts) shares the data: the result
+ * Cast to the same dtype on wasm (packages/kernels/src/kernels/Cast.ts) shares the data: the result
  * keeps its values after the source is disposed, frees nothing twice, and a real cast still converts (float <-> int32; the stock
  * wasm cast to bool copies the numbers unconverted, a TF.js bug we leave alone here).
  */

@@ -1,5 +1,5 @@
 /**
- * FusedConv2D on wasm (src/engine/kernels/fused-conv2d.ts): without bias and activation it runs
+ * FusedConv2D on wasm (packages/kernels/src/kernels/FusedConv2D.ts): without bias and activation it runs
  * our Conv2D; with bias, relu or prelu the stock kernel. Both equal cpu, and the gradient of a
  * linear fused conv (what a conv layer before batch norm records) too.
  */

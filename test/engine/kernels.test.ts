@@ -305,7 +305,9 @@ test('convolution kernels (forward and both gradients) split over two threads gi
   } finally {
     setKernelThreads(before);
   }
-  assert.throws(() => setKernelThreads(3), (e: unknown) => e instanceof ContrastiveError && /setKernelThreads/.test(e.message));
+  for (const bad of [0, 2.5, 65]) {
+    assert.throws(() => setKernelThreads(bad), (e: unknown) => e instanceof ContrastiveError && /setKernelThreads/.test(e.message));
+  }
 });
 
 test('Identity on wasm shares data safely: clones outlive their source and keep their values', async () => {

@@ -2,12 +2,13 @@
  * Batch normalisation in training at the speed of the layers around it on wasm.
  *
  * A tfjs-layers BatchNormalization in training computes tf.moments (Mean, Sub, Square, Mean)
- * then FusedBatchNorm. On the stock wasm backend its step cost 5x the whole cnn step without
- * it (bench/profile.ts --batch-norm): the FusedBatchNorm gradient broadcasts 1/sqrt(var) with
+ * then FusedBatchNorm. On the stock wasm backend its step cost several times the whole cnn step
+ * without it (bench/profile.ts --batch-norm): the FusedBatchNorm gradient broadcasts 1/sqrt(var) with
  * Tile (a per-element kernel, 30 % of the step), Mean over the leading axes transposes the
  * whole input first (15 %), and Mean's gradient multiplies dy by a full tensor of ones.
  * We replace those three and the forward kernel, on wasm and for the channels-last float32
- * case with per-channel statistics (C <= 1024) only:
+ * case with per-channel statistics (C <= 1024) only (the two stock kernels' overrides are
+ * kernels/Mean.ts and kernels/FusedBatchNorm.ts; the gradients and shared pieces are here):
  * - Mean over leading axes: one pass (csrc `sum_rows`) and a scale, like our Sum.
  * - Mean's gradient over leading axes: dy / n written once into every row (kernel
  *   `ContrastiveMeanGrad`).
@@ -19,28 +20,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
-import { overrideStock, type KernelArgs } from './override.js';
-import { leadingAxes, sumLeadingAxes } from './stock-overrides.js';
+import type { KernelArgs } from './override.js';
+import { leadingAxes } from './sum-rows.js';
 
 /** Kernel name of the fused FusedBatchNorm gradient: inputs x, mean, variance, scale?, dy. */
 export const BATCH_NORM_GRAD_KERNEL = 'ContrastiveBatchNormGrad';
 /** Kernel name of Mean's gradient over leading axes: input dy (the kept shape); attrs shape, n. */
 export const MEAN_GRAD_KERNEL = 'ContrastiveMeanGrad';
-
-/** Mean on wasm: over leading axes of a float32 tensor in one pass, else the stock kernel. */
-export const meanOverride = overrideStock(tf.Mean, (args, fallback) => {
-  const backend = args.backend as unknown as WasmBackendLike;
-  const x = args.inputs.x as TensorInfo;
-  const { axis, keepDims } = args.attrs as unknown as tf.MeanAttrs;
-  const k = x.dtype === 'float32' ? leadingAxes(axis, x.shape) : 0;
-  if (k === 0) return fallback(args);
-  const out = sumLeadingAxes(backend, x, k, keepDims);
-  // The stock kernel divides the float32 sum by the count; so do we (not a multiply by 1/n).
-  const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
-  const o = backend.typedArrayFromHeap(out) as Float32Array;
-  for (let j = 0; j < o.length; j++) o[j] = o[j] / rows;
-  return out;
-});
 
 /** dy / n repeated over the leading rows: Mean's gradient over leading axes, on wasm. */
 export const meanGradKernelConfig: KernelConfig = {
@@ -90,7 +76,7 @@ export const meanGradConfig: GradConfig = {
 };
 
 /** Our batch-norm functions in contrastive-kernels.wasm (csrc/batch-norm.c); pointers are byte offsets. */
-interface BatchNormExports {
+export interface BatchNormExports {
   batch_norm_apply(x: number, y: number, mean: number, gain: number, offset: number, rows: number, C: number): void;
   batch_norm_grad(x: number, dy: number, dx: number, mean: number, gain: number, sumDy: number, sumDyXc: number, rows: number, C: number): void;
 }
@@ -98,10 +84,10 @@ interface BatchNormExports {
 /** The most channels csrc/batch-norm.c takes (its per-channel sums live on its stack). */
 const MAX_CHANNELS = 1024;
 
-type Backend = WasmBackendLike & { disposeData(dataId: object): void };
+export type Backend = WasmBackendLike & { disposeData(dataId: object): void };
 
 /** Per-channel float32 scale / sqrt(variance + eps) in a heap tensor of [C] (the caller disposes it). */
-function gainOf(backend: Backend, variance: TensorInfo, scale: TensorInfo | undefined, eps: number, C: number): TensorInfo {
+export function gainOf(backend: Backend, variance: TensorInfo, scale: TensorInfo | undefined, eps: number, C: number): TensorInfo {
   const gain = backend.makeOutput([C], 'float32');
   const G = backend.typedArrayFromHeap(gain) as Float32Array;
   const V = backend.typedArrayFromHeap(variance) as Float32Array;
@@ -111,30 +97,11 @@ function gainOf(backend: Backend, variance: TensorInfo, scale: TensorInfo | unde
 }
 
 /** Whether x is float32 channels-last with every per-channel input of shape [C], C small enough. */
-function perChannel(x: TensorInfo, stats: (TensorInfo | undefined)[]): boolean {
+export function perChannel(x: TensorInfo, stats: (TensorInfo | undefined)[]): boolean {
   const C = x.shape[x.shape.length - 1];
   return x.dtype === 'float32' && x.shape.length >= 2 && C >= 1 && C <= MAX_CHANNELS &&
     stats.every((t) => t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === C));
 }
-
-/** FusedBatchNorm forward on wasm: one SIMD pass for per-channel statistics, else the stock kernel. */
-export const fusedBatchNormOverride = overrideStock(tf.FusedBatchNorm, (args, fallback) => {
-  const backend = args.backend as unknown as Backend;
-  const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
-  if (!x || !mean || !variance || !perChannel(x, [mean, variance, offset, scale])) return fallback(args);
-  const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
-  const C = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / C;
-  const out = backend.makeOutput(x.shape, 'float32');
-  const gain = gainOf(backend, variance, scale, varianceEpsilon, C);
-  const zero = offset ? undefined : backend.makeOutput([C], 'float32');
-  if (zero) (backend.typedArrayFromHeap(zero) as Float32Array).fill(0);
-  const k = kernelsFor(backend) as unknown as BatchNormExports;
-  k.batch_norm_apply(ptr(backend, x), ptr(backend, out), ptr(backend, mean), ptr(backend, gain), ptr(backend, offset ?? zero!), rows, C);
-  backend.disposeData(gain.dataId);
-  if (zero) backend.disposeData(zero.dataId);
-  return out;
-});
 
 /**
  * All five gradients of FusedBatchNorm (per-channel statistics, channels last) in one SIMD

@@ -2,18 +2,19 @@
  * Add on wasm when one operand repeats along the other's leading axes: the bias add of every
  * conv and dense layer under training (x [N, H, W, C] + b [C]; tfjs-layers' biasAdd is a
  * broadcasting tf.add, and tf.fused.* does not fuse while a gradient is recorded). The stock
- * kernel runs its generic broadcasting path there, with index arithmetic per element, at
- * about a third of memory speed; `add_bias` (csrc/kernels.c) is one streaming SIMD pass.
- * In Node the native kernel (native.ts) does the same pass on the kernel threads.
- * Every other Add (same shapes, other broadcasts, non-float32) goes to the stock kernel.
+ * kernel runs its generic broadcasting path there, with index arithmetic per element, well
+ * below memory speed; `add_bias` (csrc/kernels.c) is one streaming SIMD pass. In Node the
+ * native kernel (native.ts) does the same pass on the thread plan's threads. The Add override
+ * (kernels/Add.ts) sends the bias adds here and every other Add to the stock kernel.
  * The values are the stock kernel's: one float32 addition per element.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
-import { kernelThreads } from './kernel-worker.js';
+import { memoryBoundRoute } from './dispatch.js';
+import { enginesOn } from './engines.js';
 import { nativeKernels } from './native.js';
-import { overrideStock } from './override.js';
+import { threadPlan } from './threads.js';
 
 /**
  * How `big` + `small` is a bias add: `small`'s shape, leading 1s dropped, is a proper suffix
@@ -31,24 +32,18 @@ export function biasInner(big: readonly number[], small: readonly number[]): num
   return tf.util.sizeFromShape(tail);
 }
 
-/** The stock Add's config with the bias-add case on our kernel (built before it is replaced). */
-export const addOverride = overrideStock(tf.Add, (args, fallback) => {
-  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
-  const size = (t: TensorInfo) => tf.util.sizeFromShape(t.shape);
-  // The larger operand is x, the other the bias; a + b is b + a in float32.
-  const [x, bias] = size(a) >= size(b) ? [a, b] : [b, a];
-  const inner = biasInner(x.shape, bias.shape);
-  const total = size(x);
-  if (inner === 0 || total === 0) return fallback(args);
-  const backend = args.backend as unknown as WasmBackendLike;
+/**
+ * x + bias (a bias add: `inner` = the bias length, see {@link biasInner}) into a new tensor, on
+ * the engine the dispatch policy's `memoryBoundRoute` names.
+ */
+export function biasAdd(backend: WasmBackendLike, x: TensorInfo, bias: TensorInfo, inner: number): TensorInfo {
+  const total = tf.util.sizeFromShape(x.shape);
   const out = backend.makeOutput(x.shape, 'float32');
-  const native = nativeKernels();
-  if (native) {
-    native.biasAdd(heapF32(backend), ptr(backend, x) / 4, ptr(backend, bias) / 4, ptr(backend, out) / 4, total / inner, inner, kernelThreads());
+  if (memoryBoundRoute(total, enginesOn()) === 'native') {
+    nativeKernels()!.biasAdd(heapF32(backend), ptr(backend, x) / 4, ptr(backend, bias) / 4, ptr(backend, out) / 4, total / inner, inner, threadPlan().native);
     return out;
   }
   // inner 1: the kernel treats x as one row of `total` values.
   kernelsFor(backend).add_bias(ptr(backend, x), ptr(backend, bias), ptr(backend, out), inner === 1 ? total : total / inner, inner);
   return out;
-});
+}

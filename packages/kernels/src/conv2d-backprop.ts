@@ -1,13 +1,17 @@
 /**
  * Conv2DBackpropFilter (missing from the stock wasm backend) and Conv2DBackpropInput
  * (replacing its naive loop): on our native kernels in Node where they loaded (native.ts),
- * else on our wasm SIMD kernels.
+ * else on our wasm SIMD kernels, split with the helper thread when large enough; the dispatch
+ * policy's `convBackpropRoute` (dispatch.ts) decides which.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { kernelThreads, WorkerOp } from './kernel-worker.js';
-import { nativeConvKernels } from './native.js';
-import { copyBack, copyTail, dimsArgs, planSplit, together, type ConvDims } from './split.js';
+import { convBackpropRoute } from './dispatch.js';
+import { enginesOn } from './engines.js';
+import { WorkerOp } from './kernel-worker.js';
+import { nativeKernels } from './native.js';
+import { copyBack, copyTail, dimsArgs, splitBatch, together, type ConvDims } from './split.js';
+import { threadPlan } from './threads.js';
 import { heapF32, kernelsFor, ptr, requireChannelsLast, requireFloat32, type WasmBackendLike } from './wasm-module.js';
 
 /** Our kernels' geometry from TF.js's conv info. */
@@ -54,12 +58,12 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
   const k = kernelsFor(backend);
   const d = convDims(info);
   const [xp, dyp, outp] = [ptr(backend, x), ptr(backend, dy), ptr(backend, out)];
-  const native = nativeConvKernels(d);
-  if (native) {
-    native.conv2dBackpropFilter(heapF32(backend), xp / 4, dyp / 4, outp / 4, ...dimsArgs(d), kernelThreads());
+  const route = convBackpropRoute(d, enginesOn());
+  if (route === 'native') {
+    nativeKernels()!.conv2dBackpropFilter(heapF32(backend), xp / 4, dyp / 4, outp / 4, ...dimsArgs(d), threadPlan().native);
     return out;
   }
-  const split = planSplit(d);
+  const split = route === 'helper' ? splitBatch(d) : null;
   if (!split) {
     k.conv2d_backprop_filter(xp, dyp, outp, ...(dimsArgs(d) as Fifteen));
     return out;
@@ -87,13 +91,13 @@ function conv2dBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   const k = kernelsFor(backend);
   const d = convDims(info);
   const [dyp, wp, outp] = [ptr(backend, dy), ptr(backend, filter), ptr(backend, out)];
-  const native = nativeConvKernels(d);
-  if (native) {
-    native.conv2dBackpropInput(heapF32(backend), dyp / 4, wp / 4, outp / 4, ...dimsArgs(d), kernelThreads());
+  const route = convBackpropRoute(d, enginesOn());
+  if (route === 'native') {
+    nativeKernels()!.conv2dBackpropInput(heapF32(backend), dyp / 4, wp / 4, outp / 4, ...dimsArgs(d), threadPlan().native);
     return out;
   }
   const fsize = tf.util.sizeFromShape(filter.shape);
-  const split = planSplit(d);
+  const split = route === 'helper' ? splitBatch(d) : null;
   const scratch = backend.wasm._malloc(4 * Math.max(1, fsize));
   try {
     if (!split) {

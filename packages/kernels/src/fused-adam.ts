@@ -5,13 +5,15 @@
  * operations in the same order, so the weights are bit for bit those of tf.train.adam; on any
  * other backend, or for a non-float32 variable, the stock update runs. In Node the same pass
  * runs on our native kernels (native.ts, csrc/native/adam.c: no fused multiply-adds, the
- * same bits) on the kernel threads.
+ * same bits) on the thread plan's threads.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
-import { kernelThreads } from './kernel-worker.js';
+import { memoryBoundRoute } from './dispatch.js';
+import { enginesOn } from './engines.js';
 import { nativeKernels } from './native.js';
+import { threadPlan } from './threads.js';
 
 /** Kernel name of the fused update: inputs value, gradient, m, v; outputs new value, m, v. */
 export const ADAM_UPDATE_KERNEL = 'ContrastiveAdamUpdate';
@@ -28,11 +30,11 @@ export const adamUpdateConfig: KernelConfig = {
     const a = attrs as unknown as AdamUpdateAttrs;
     const n = tf.util.sizeFromShape(value.shape);
     const outs = [0, 1, 2].map(() => backend.makeOutput(value.shape, 'float32'));
-    const native = n > 0 ? nativeKernels() : null;
+    const native = memoryBoundRoute(n, enginesOn()) === 'native' ? nativeKernels() : null;
     if (native) {
       const at = (t: TensorInfo) => ptr(backend, t) / 4;
       native.adamUpdate(heapF32(backend), at(value), at(gradient), at(m), at(v), at(outs[0]), at(outs[1]), at(outs[2]), n,
-        a.beta1, a.oneMinusBeta1, a.beta2, a.oneMinusBeta2, a.c1, a.c2, a.epsilon, a.negLr, kernelThreads());
+        a.beta1, a.oneMinusBeta1, a.beta2, a.oneMinusBeta2, a.c1, a.c2, a.epsilon, a.negLr, threadPlan().native);
       return outs;
     }
     kernelsFor(backend).adam_update(

@@ -2,12 +2,13 @@
  * A second core for the heavy kernels. The wasm backend's memory cannot be shared with a
  * thread, so a worker_threads worker runs the same kernels (wasm/contrastive-kernels-shared.wasm,
  * built for shared memory) in a shared WebAssembly.Memory of its own: the main thread copies
- * the worker's share of the inputs in (a few MB, ~1 ms), runs its own share in place, then
+ * the worker's share of the inputs in (a few MB, small beside the kernel), runs its own share in place, then
  * waits (Atomics.wait) and copies the worker's result back. Kernels stay synchronous.
  */
 import type { Worker } from 'node:worker_threads';
 import { ContrastiveError } from './errors.js';
-import { HostWorker, hostCores, hostEnv, readPackageFile } from '#platform/host.js';
+import { HostWorker, readPackageFile } from '#platform/host.js';
+import { threadPlan } from './threads.js';
 
 /** The shared-memory build of the kernels, run by the worker (a file of this package). */
 export const SHARED_KERNELS_WASM_FILE = 'wasm/contrastive-kernels-shared.wasm';
@@ -47,25 +48,6 @@ for (;;) {
   Atomics.notify(c, ${DONE});
 }
 `;
-
-let threads = Math.min(2, hostCores());
-if (hostEnv('CONTRASTIVE_KERNEL_THREADS') === '1') threads = 1;
-
-/**
- * Sets how many threads our heavy wasm kernels use: 1 (main thread only) or 2 (main + one
- * worker). Default: 2 where the machine has 2 or more cores; environment variable
- * CONTRASTIVE_KERNEL_THREADS=1 turns the worker off.
- * @group Engines
- */
-export function setKernelThreads(n: number): void {
-  if (n !== 1 && n !== 2) throw new ContrastiveError('INVALID_ARGUMENT', `setKernelThreads: n must be 1 or 2, got ${n}`);
-  threads = n;
-}
-
-/** How many threads the heavy wasm kernels use now (1 or 2). @group Engines */
-export function kernelThreads(): number {
-  return threads;
-}
 
 /** The helper thread and its memory. */
 export class KernelWorker {
@@ -132,9 +114,9 @@ export class KernelWorker {
 
 let helper: KernelWorker | null | undefined;
 
-/** The helper worker when 2 threads are on and it started; null otherwise (run single-threaded). */
+/** The helper worker when the thread plan gives one and it started; null otherwise (run single-threaded). */
 export function kernelWorker(): KernelWorker | null {
-  if (threads < 2 || !HostWorker) return null;
+  if (threadPlan().helper === 0 || !HostWorker) return null;
   if (helper === undefined) {
     try {
       helper = new KernelWorker();

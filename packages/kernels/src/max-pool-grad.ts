@@ -6,16 +6,20 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { heapF32, kernelsFor, ptr, requireFloat32, type WasmBackendLike } from './wasm-module.js';
-import { kernelThreads } from './kernel-worker.js';
+import { memoryBoundRoute } from './dispatch.js';
+import { enginesOn } from './engines.js';
 import { nativeKernels, type NativeKernels } from './native.js';
+import { threadPlan } from './threads.js';
 
-/** The native kernels when the pooling windows tile the input and nothing is empty, else null. */
+/** The native kernels when the policy routes there and the pooling windows tile the input (their one form), else null. */
 function nativeTiled(info: tf.backend_util.Conv2DInfo): NativeKernels | null {
   const tiles = info.effectiveFilterHeight === info.strideHeight && info.effectiveFilterWidth === info.strideWidth &&
     info.dilationHeight === 1 && info.dilationWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0 &&
     info.outHeight * info.strideHeight <= info.inHeight && info.outWidth * info.strideWidth <= info.inWidth;
   const sizes = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
-  return tiles && sizes.every((v) => v > 0) ? nativeKernels() : null;
+  const elements = sizes.every((v) => v > 0) ? info.batchSize * info.inHeight * info.inWidth * info.inChannels : 0;
+  const route = memoryBoundRoute(elements, enginesOn());
+  return tiles && route === 'native' ? nativeKernels() : null;
 }
 
 interface MaxPoolGradAttrs {
@@ -36,7 +40,7 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo; output
   const native = nativeTiled(info);
   if (native) {
     native.maxPoolGrad(heapF32(backend), ptr(backend, input) / 4, ptr(backend, dy) / 4, ptr(backend, out) / 4, info.batchSize, info.inHeight,
-      info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, kernelThreads());
+      info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, threadPlan().native);
     return out;
   }
   kernelsFor(backend).max_pool_grad(
@@ -63,7 +67,7 @@ function maxPool(args: { inputs: { x: TensorInfo }; backend: unknown; attrs: Max
   const native = nativeTiled(info);
   if (native) {
     native.maxPool(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, info.batchSize, info.inHeight, info.inWidth,
-      info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, kernelThreads());
+      info.inChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, threadPlan().native);
     return out;
   }
   kernelsFor(backend).max_pool(

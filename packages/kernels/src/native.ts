@@ -1,6 +1,6 @@
 /**
- * Our native kernels (csrc/native: AVX-512 or AVX2 FMA convolution, on as many threads as
- * the wasm kernels use) for the wasm backend in Node. node-gyp builds them at install into
+ * Our native kernels (csrc/native: AVX-512 or AVX2 FMA convolution, on the thread plan's
+ * threads, threads.ts) for the wasm backend in Node. node-gyp builds them at install into
  * build/Release/contrastive_native.node (binding.gyp); they run on the wasm heap in place,
  * given a Float32Array over it and float offsets, and check that every operand lies inside.
  *

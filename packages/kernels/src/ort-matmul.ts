@@ -5,22 +5,24 @@
  * session loads (src/onnx/runtime.ts).
  *
  * One small ONNX graph per signature (shapes, transposes, bias and activation; the product's
- * size decides 1 or 2 intra-op threads, see {@link PARALLEL_MIN_MACS}): a Gemm
+ * size decides 1 intra-op thread or the thread plan's, dispatch.ts `onnxruntimeThreads`): a Gemm
  * (transA/transB, C = bias) when both operands are single matrices, else Transpose + MatMul
  * (batch dims broadcast as TF.js does) + Add, then the activation. Sessions are kept in a
  * least-recently-used cache of {@link MAX_SESSIONS}. Inputs are handed to onnxruntime as
  * Float32Array views of the wasm heap (its binding wraps them without a copy) and the output
  * is a view of the TF.js output tensor, which onnxruntime writes in place.
  *
- * Any case it does not take (dtype, empty or tiny product, onnxruntime missing, a session that
- * fails to build or run) returns null and the caller runs the wasm kernels. Off with
+ * Which products come here is the dispatch policy's choice (dispatch.ts `matMulRoute`: from
+ * 2^20 multiply-adds). Any case it cannot take (dtype, an empty product, onnxruntime missing,
+ * a session that fails to build or run) returns null and the caller tries the route's next engine. Off with
  * `CONTRASTIVE_NATIVE_MATMUL=0` or {@link setNativeMatMul}(false).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx/proto.js';
 import { nativeOrt, nativeOrtError, openNativeSession, type NativeOrt, type NativeSession } from './onnx/runtime.js';
-import { kernelThreads } from './kernel-worker.js';
+import { onnxruntimeThreads } from './dispatch.js';
+import { threadPlan } from './threads.js';
 import { hostEnv } from '#platform/host.js';
 import { heapF32, ptr, type WasmBackendLike } from './wasm-module.js';
 
@@ -41,17 +43,6 @@ export interface NativeMatMulArgs {
   preluWeights?: TensorInfo | null;
 }
 
-/**
- * Below this many multiply-adds a call to onnxruntime (~40 us through TF.js, measured) costs
- * more than the wasm kernel (crossover measured between 0.5 M and 1 M).
- */
-const MIN_MACS = 1 << 20;
-/**
- * Below this many multiply-adds one thread: waking the pool's second thread costs more than
- * it saves (and much more on a loaded machine). MLAS gives the same bits on any number of
- * threads (it splits rows and columns, never the sum), so this choice never changes results.
- */
-const PARALLEL_MIN_MACS = 8e6;
 /** Sessions kept (each holds a plan and a thread pool); varying batch sizes evict the oldest. */
 export const MAX_SESSIONS = 32;
 
@@ -87,7 +78,7 @@ export interface MatMulEngine {
   engine: 'onnxruntime' | 'wasm';
   /** Why the native path is not used ('' when it is). */
   reason: string;
-  /** onnxruntime intra-op threads of large products (the helper worker's cores; small ones take 1). */
+  /** onnxruntime intra-op threads of large products (the thread plan's; small ones take 1). */
   threads: number;
   /** Sessions in the cache now. */
   sessions: number;
@@ -95,7 +86,7 @@ export interface MatMulEngine {
 
 /** The engine the wasm backend's BatchMatMul / _FusedMatMul use now (loads onnxruntime to find out). @group Engines */
 export function matMulEngine(): MatMulEngine {
-  const threads = kernelThreads();
+  const threads = threadPlan().onnxruntime;
   const base = { threads, sessions: [...sessions.values()].filter((s) => s !== 'failed').length };
   if (!enabled) {
     const why = hostEnv('CONTRASTIVE_NATIVE_MATMUL') === '0' ? 'CONTRASTIVE_NATIVE_MATMUL=0' : 'setNativeMatMul(false)';
@@ -104,6 +95,11 @@ export function matMulEngine(): MatMulEngine {
   if (!nativeOrt()) return { ...base, engine: 'wasm', reason: nativeOrtError() };
   if (lastFailure) return { ...base, engine: 'onnxruntime', reason: `some signatures fell back to wasm: ${lastFailure}` };
   return { ...base, engine: 'onnxruntime', reason: '' };
+}
+
+/** Whether the onnxruntime dense path is turned on (it may still fail to load). */
+export function nativeMatMulOn(): boolean {
+  return enabled;
 }
 
 function disposeSessions(): void {
@@ -165,7 +161,7 @@ function plan(args: NativeMatMulArgs): { plan: Plan; outShape: number[] } | null
   }
   const outShape = [...batch, M, N];
   const batches = tf.util.sizeFromShape(batch);
-  if (M * N * K * batches < MIN_MACS || M * N * K === 0) return null;
+  if (M * N * K === 0) return null;
   if (bias && !broadcastsInto(bias.shape, outShape)) return null;
   if (prelu && !broadcastsInto(prelu.shape, outShape)) return null;
   // Gemm takes single matrices and a bias of at most two dims.
@@ -176,7 +172,7 @@ function plan(args: NativeMatMulArgs): { plan: Plan; outShape: number[] } | null
     ? { a: a.shape.slice(-2), b: b.shape.slice(-2), bias: gemmBias, prelu: gemmPrelu, out: [M, N] }
     : { a: a.shape, b: b.shape, bias: bias?.shape ?? null, prelu: prelu?.shape ?? null, out: outShape };
   const alpha = activation === 'leakyrelu' ? (args.leakyreluAlpha ?? 0.2) : 0;
-  const threads = M * N * K * batches >= PARALLEL_MIN_MACS ? kernelThreads() : 1;
+  const threads = onnxruntimeThreads(M * N * K * batches, threadPlan().onnxruntime);
   const key = JSON.stringify([dims, gemm, transposeA, transposeB, activation, alpha, threads]);
   return { plan: { key, dims, gemm, transposeA, transposeB, activation, alpha, threads }, outShape };
 }
@@ -248,7 +244,7 @@ function sessionFor(ort: NativeOrt, p: Plan): NativeSession | null {
   let session: NativeSession | 'failed';
   try {
     // Idle pool threads block (the default): each session has its own pool, and a step runs
-    // several sessions in turn (spinning made the MLP step 15x slower on a loaded machine).
+    // several sessions in turn, and spinning pool threads would take the cores they need.
     session = openNativeSession(ort, model(p), p.threads);
     nativeMatMulStats.sessionsBuilt++;
   } catch (err) {

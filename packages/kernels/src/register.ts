@@ -1,7 +1,8 @@
 /**
- * Registering our kernels on TF.js's 'wasm' backend: the missing ones added (the conv and
- * pooling gradients, ...), slow stock ones replaced by faster paths that keep the stock
- * kernel as their fallback, and the gradients that route through our kernels.
+ * Registering our kernels on TF.js's 'wasm' backend, the one place that does: the missing
+ * ones added (the conv and pooling gradients, ...), slow stock ones replaced by faster paths
+ * that keep the stock kernel as their fallback (kernels/, one module per kernel), and the
+ * gradients that route through our kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
@@ -11,13 +12,10 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { maxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { adamUpdateConfig } from './fused-adam.js';
-import { reluGradConfig, reluGradKernelConfig, reluOverride } from './relu-grad.js';
-import { batchNormGradConfig, batchNormGradKernelConfig, fusedBatchNormOverride, meanGradConfig, meanGradKernelConfig, meanOverride } from './batch-norm.js';
-import { addOverride } from './bias-add.js';
+import { reluGradConfig, reluGradKernelConfig } from './relu-grad.js';
+import { batchNormGradConfig, batchNormGradKernelConfig, meanGradConfig, meanGradKernelConfig } from './batch-norm.js';
 import { convBiasReluGradConfig, convBiasReluKernelConfig } from './conv-bias-relu.js';
-import { castOverride } from './cast-same.js';
-import { fusedConv2dOverride } from './fused-conv2d.js';
-import { batchMatMulOverride, conv2dOverride, fusedMatMulOverride, identityOverride, sumOverride } from './stock-overrides.js';
+import { STOCK_OVERRIDES } from './kernels/index.js';
 
 /** Every kernel we register on the 'wasm' backend (added where missing, replaced where slow). @group Kernels */
 export const WASM_KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -57,7 +55,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   // Built from the stock configs, which must be read before they are replaced.
-  for (const config of [sumOverride(), batchMatMulOverride(), fusedMatMulOverride(), conv2dOverride(), identityOverride(), addOverride(), meanOverride(), fusedBatchNormOverride(), castOverride(), fusedConv2dOverride(), reluOverride()]) {
+  for (const config of STOCK_OVERRIDES.map((build) => build())) {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }

@@ -7,20 +7,21 @@
  * In a layer's backward pass the next kernel is the bias gradient: Sum of this output over
  * all axes but the last, one more full read of it. So the kernel (`relu_grad_sums`) also sums
  * the columns as it writes them, in the row order `sum_rows` uses (the same float32 values),
- * and keeps the sums with the output's data; the Sum kernel (stock-overrides.ts) takes them
+ * and keeps the sums with the output's data; the Sum kernel (kernels/Sum.ts) takes them
  * from there instead of reading the tensor again.
  *
  * In Node the native kernels (native.ts) take the relu gradient with its sums and the relu
- * itself, on the kernel threads. Their sums run per block of 1024 rows (each block in row
+ * itself (kernels/Relu.ts), on the thread plan's threads. Their sums run per block of 1024 rows (each block in row
  * order, the blocks added in order: the same values on any number of threads), and the Sum
  * kernel then sums that way too, so the kept sums still equal a Sum of the tensor.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { heapF32, kernelsFor, ptr, type WasmBackendLike } from './wasm-module.js';
-import { kernelThreads } from './kernel-worker.js';
+import { memoryBoundRoute } from './dispatch.js';
+import { enginesOn } from './engines.js';
 import { nativeKernels } from './native.js';
-import { overrideStock } from './override.js';
+import { threadPlan } from './threads.js';
 
 /** Kernel name of the fused relu gradient: inputs dy, x; output dy * step(x). */
 export const RELU_GRAD_KERNEL = 'ContrastiveReluGrad';
@@ -50,17 +51,18 @@ export const reluGradKernelConfig: KernelConfig = {
     const out = backend.makeOutput(x.shape, 'float32');
     const n = tf.util.sizeFromShape(x.shape);
     const cols = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 0;
-    const native = n > 0 ? nativeKernels() : null;
+    const native = memoryBoundRoute(n, enginesOn()) === 'native' ? nativeKernels() : null;
+    const threads = threadPlan().native;
     const [dyp, xp, outp] = [ptr(backend, dy), ptr(backend, x), ptr(backend, out)];
     if (cols < 1 || cols > MAX_SUM_COLS || n === 0) {
-      if (native) native.reluGrad(heapF32(backend), dyp / 4, xp / 4, outp / 4, -1, 1, n, kernelThreads());
+      if (native) native.reluGrad(heapF32(backend), dyp / 4, xp / 4, outp / 4, -1, 1, n, threads);
       else kernelsFor(backend).relu_grad(dyp, xp, outp, n);
       return out;
     }
     // With the column sums, kept with the output for the bias gradient's Sum.
     const scratch = backend.wasm._malloc(4 * cols);
     try {
-      if (native) native.reluGrad(heapF32(backend), dyp / 4, xp / 4, outp / 4, scratch / 4, n / cols, cols, kernelThreads());
+      if (native) native.reluGrad(heapF32(backend), dyp / 4, xp / 4, outp / 4, scratch / 4, n / cols, cols, threads);
       else kernelsFor(backend).relu_grad_sums(dyp, xp, outp, scratch, n / cols, cols);
       columnSums.set(out.dataId, heapF32(backend).slice(scratch / 4, scratch / 4 + cols));
     } finally {
@@ -82,15 +84,3 @@ export const reluGradConfig: GradConfig = {
     return { x: () => (fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }) as tf.Tensor) : tf.mul(g, tf.cast(tf.step(x), 'float32'))) };
   },
 };
-
-/** Relu on wasm (float32): the native kernel in Node where it loaded, else the stock kernel. */
-export const reluOverride = overrideStock(tf.Relu, (args, fallback) => {
-  const x = args.inputs.x as TensorInfo;
-  const n = tf.util.sizeFromShape(x.shape);
-  const native = x.dtype === 'float32' && n > 0 ? nativeKernels() : null;
-  if (!native) return fallback(args);
-  const backend = args.backend as unknown as WasmBackendLike;
-  const out = backend.makeOutput(x.shape, 'float32');
-  native.relu(heapF32(backend), ptr(backend, x) / 4, ptr(backend, out) / 4, n, kernelThreads());
-  return out;
-});

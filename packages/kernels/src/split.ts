@@ -1,14 +1,12 @@
 /**
  * Runs a batch-parallel convolution kernel on two threads: images [0, N1) on the main thread
- * in the backend's heap, images [N1, N) on the helper worker (see kernel-worker.ts).
+ * in the backend's heap, images [N1, N) on the helper worker (see kernel-worker.ts). Which
+ * calls are split is the dispatch policy's choice (dispatch.ts); the share each thread takes
+ * is its helperMainShare.
  */
+import { DISPATCH_THRESHOLDS } from './dispatch.js';
 import { kernelWorker, type KernelWorker, type WorkerOp } from './kernel-worker.js';
 import { heapF32, type WasmBackendLike } from './wasm-module.js';
-
-/** Smallest convolution (multiply-adds) worth the copies and the hand-off. */
-const MIN_MACS = 4e6;
-/** Share of the batch the main thread keeps (it also does the copies). */
-const MAIN_SHARE = 0.46;
 
 /** The conv geometry our kernels take after their pointers. */
 export interface ConvDims {
@@ -20,12 +18,14 @@ export function dimsArgs(d: ConvDims, N = d.N): number[] {
   return [N, d.H, d.W, d.C, d.OH, d.OW, d.K, d.FH, d.FW, d.sh, d.sw, d.dh, d.dw, d.pt, d.pl];
 }
 
-/** The worker and the batch split, or null to run on the main thread alone. */
-export function planSplit(d: ConvDims): { worker: KernelWorker; N1: number; N2: number } | null {
-  if (d.N < 4 || d.N * d.OH * d.OW * d.K * d.FH * d.FW * d.C < MIN_MACS) return null;
+/**
+ * The worker and the batch split of a call the dispatch policy routed to the helper, or null
+ * where the helper did not start (the call then runs on the main thread alone).
+ */
+export function splitBatch(d: ConvDims): { worker: KernelWorker; N1: number; N2: number } | null {
   const worker = kernelWorker();
   if (!worker) return null;
-  const N1 = Math.max(1, Math.round(d.N * MAIN_SHARE));
+  const N1 = Math.max(1, Math.round(d.N * DISPATCH_THRESHOLDS.helperMainShare.value));
   return { worker, N1, N2: d.N - N1 };
 }
 

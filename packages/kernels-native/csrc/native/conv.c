@@ -12,14 +12,14 @@
 #include <string.h>
 
 /*
- * A pool of worker threads, started on first use and kept: starting a thread per call costs
- * about 45 us here, a kernel call on a dense layer a few hundred. A worker spins briefly
+ * A pool of worker threads, started on first use and kept: starting a thread per call would
+ * cost a sizeable share of a dense layer's kernel call. A worker spins briefly
  * after each job (calls come back to back within a training step), then sleeps on a
  * condition variable. One call at a time (calls are serialised); the caller runs part 0.
  */
 #define MAX_PARTS 64
-/* Pauses a worker spins for the next job before sleeping (PAUSE takes 10-140 cycles by CPU:
- * a few to 100 us), short so that an idle worker does not hold a core that onnxruntime's or
+/* Pauses a worker spins for the next job before sleeping (PAUSE takes 10-140 cycles depending
+ * on the CPU), short so that an idle worker does not hold a core that onnxruntime's or
  * the wasm helper's threads need; and that the caller spins for the workers to finish. */
 #define IDLE_SPIN 2000
 #define WAIT_SPIN 20000

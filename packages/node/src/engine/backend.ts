@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { useBackend } from '@contrastive/kernels/internal/use-backend.js';
 import { packageProblem } from '@contrastive/kernels/internal/optional-package.js';
+import { checkThreadEnvironment, parseKernelThreads, setKernelThreads } from '@contrastive/kernels/internal/threads.js';
 
 import { BACKEND_CHOICES, type BackendChoice, type BackendName } from './names.js';
 
@@ -105,10 +106,24 @@ async function activate(name: BackendName): Promise<boolean> {
   }
 }
 
+/** Options of {@link initBackend}. @group Backend */
+export interface InitBackendOptions {
+  /**
+   * How many threads our kernels on the wasm backend may keep busy at once, the calling
+   * thread included (an integer from 1 to 64): the one setting from which the helper thread,
+   * the native addon and onnxruntime get theirs (`threadPlan()` says what each gets).
+   * Default: the environment variable CONTRASTIVE_KERNEL_THREADS, else 2 (1 on a one-core
+   * host). Calls `setKernelThreads`.
+   */
+  threads?: number;
+}
+
 /**
  * Selects and initialises a backend. With 'auto' (the default) the fastest
  * available one is chosen; with a concrete name that backend is required and a
- * {@link ContrastiveError} says why it cannot be used.
+ * {@link ContrastiveError} says why it cannot be used. `options.threads` sets the
+ * kernels' threads ({@link InitBackendOptions}); a CONTRASTIVE_KERNEL_THREADS that is
+ * not a thread count is reported here.
  *
  * @returns the name of the backend now in use.
  * @example
@@ -119,10 +134,13 @@ async function activate(name: BackendName): Promise<boolean> {
  * ```
  * @group Backend
  */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendName> {
+export async function initBackend(choice: BackendChoice = 'auto', options: InitBackendOptions = {}): Promise<BackendName> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new ContrastiveError('INVALID_ARGUMENT', `initBackend: unknown backend '${String(choice)}' (expected one of ${BACKEND_CHOICES.join(', ')})`);
   }
+  if (options === null || typeof options !== 'object') throw new ContrastiveError('INVALID_ARGUMENT', `initBackend: options must be an object, got ${String(options)}`);
+  if (options.threads !== undefined) setKernelThreads(parseKernelThreads(options.threads, 'initBackend'));
+  else checkThreadEnvironment();
   if (choice === 'auto') {
     for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
       if (await activate(name)) return name;

@@ -1,17 +1,21 @@
 /**
- * FusedConv2D on wasm. In Node, a float32 NHWC conv with a bias of one value per output
- * channel (or none) and a linear or relu activation runs on our native kernels (native.ts),
- * bias and relu applied as each output is stored. Otherwise a bias-free linear one goes
- * through the Conv2D kernel we register (stock-overrides.ts: Winograd for 3x3, two threads):
+ * FusedConv2D on wasm. A float32 NHWC conv with a bias of one value per output channel (or
+ * none) and a linear or relu activation runs on our native kernels (native-conv.ts) where the
+ * dispatch policy's `convForwardRoute` (dispatch.ts) says so, bias and relu applied as each
+ * output is stored. Otherwise a bias-free linear one goes through the Conv2D kernel we
+ * register (Conv2D.ts: the same route's wasm kernels):
  * a conv layer with a linear activation (the one before a BatchNormalization) always takes
  * tf.fused.conv2d, even while recording gradients, so the stock FusedConv2D kernel ran where a
  * plain conv layer gets ours. Everything else takes the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { overrideStock } from './override.js';
-import { nativeConvForward } from './native-conv.js';
-import type { WasmBackendLike } from './wasm-module.js';
+import { convDims } from '../conv2d-backprop.js';
+import { convForwardRoute } from '../dispatch.js';
+import { enginesOn } from '../engines.js';
+import { overrideStock } from '../override.js';
+import { nativeConvForward } from '../native-conv.js';
+import type { WasmBackendLike } from '../wasm-module.js';
 
 /** FusedConv2D on wasm: native where it applies, bias-free and linear to the registered Conv2D, else the stock kernel. */
 export const fusedConv2dOverride = overrideStock(tf.FusedConv2D, (args, fallback) => {
@@ -24,7 +28,8 @@ export const fusedConv2dOverride = overrideStock(tf.FusedConv2D, (args, fallback
     x!.dtype === 'float32' && filter!.dtype === 'float32') {
     const info = tf.backend_util.computeConv2DInfo(
       x!.shape as [number, number, number, number], filter!.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
-    const out = nativeConvForward(args.backend as unknown as WasmBackendLike, x!, filter!, bias ?? null, info, activation === 'relu');
+    const out = convForwardRoute(convDims(info), enginesOn()).engine === 'native'
+      ? nativeConvForward(args.backend as unknown as WasmBackendLike, x!, filter!, bias ?? null, info, activation === 'relu') : null;
     if (out) return out;
   }
   const plain = bias == null && preluActivationWeights == null && linear;

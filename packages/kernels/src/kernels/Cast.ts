@@ -2,11 +2,11 @@
  * Cast to the dtype a tensor already has, on wasm, without a copy. tf.moments casts its input
  * to float32 (a BatchNormalization layer's every step does, twice with the gradient); the stock
  * kernel copies the whole activation each time. Sharing the data is safe for the reason
- * identityOverride (stock-overrides.ts) gives: no kernel writes into an existing tensor.
+ * Identity.ts gives: no kernel writes into an existing tensor.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { overrideStock } from './override.js';
+import { overrideStock } from '../override.js';
 
 /** Cast on wasm: same dtype shares the data (one more reference), else the stock kernel. */
 export const castOverride = overrideStock(tf.Cast, (args, fallback) => {
