@@ -6,7 +6,7 @@ import { LOSS_NAMES, TRAIN_DEFAULTS, type LossName } from 'contrastive/internal/
 import type { RunMetrics } from '../jobs/run-training.js';
 import { choices, oneOf, optionWithDefault, positiveNumber } from './options.js';
 import { PRESETS, PRESET_NAMES, withPreset, type PresetName } from '../jobs/presets.js';
-import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
+import { addBackboneOptions, addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
 import { progressMode, taskProgress, trainProgress } from './progress.js';
 import { datasetKind } from '@contrastive/node/internal/data/specs.js';
 import { plural, say, warn, jsonText } from './output.js';
@@ -15,7 +15,7 @@ function printSummary(outDir: string, m: RunMetrics, reportFile: string | null):
   const v = m.verification;
   const lines = [
     `run: ${outDir}`,
-    `dataset ${m.dataset}, encoder ${m.encoder}, loss ${m.loss}${m.miner ? ` (${m.miner})` : ''}${m.loss === 'cross-entropy' ? '' : `, margin ${m.margin}`}, backend ${m.backend}`,
+    `dataset ${m.dataset}, ${m.backbone ? `backbone ${m.backbone.source} at '${m.backbone.layer}' (${m.backbone.fineTune ? `last ${m.backbone.fineTune} weighted layers fine-tuned` : 'frozen'}) + head` : `encoder ${m.encoder}`}, loss ${m.loss}${m.miner ? ` (${m.miner})` : ''}${m.loss === 'cross-entropy' ? '' : `, margin ${m.margin}`}, backend ${m.backend}`,
     `trained ${plural(m.epochs, 'epoch')} (best ${m.bestEpoch}) in ${m.trainSeconds.toFixed(1)} s`,
     `verification on ${v.pairs} test pairs: accuracy ${v.accuracy.toFixed(4)} at threshold ${v.threshold.toFixed(4)}, AUC ${v.auc.toFixed(4)}, EER ${v.eer.toFixed(4)}`,
   ];
@@ -58,7 +58,7 @@ function explicitOnly<T extends object>(o: T, command: Command): T {
 
 export function registerTrainCommand(program: Command): void {
   const cmd = program.command('train').description('train a Siamese network (contrastive loss by default) and save a model bundle');
-  addTrainingOptions(cmd)
+  addBackboneOptions(addTrainingOptions(cmd))
     .addOption(optionWithDefault('--loss <name>', choices(LOSS_NAMES), oneOf(LOSS_NAMES), TRAIN_DEFAULTS.loss))
     .option('--margin <m>', `margin of the contrastive/triplet loss ${MARGIN_HELP}`, positiveNumber)
     .option('--out <dir>', 'output directory (default: runs/<dataset>-<timestamp>)')

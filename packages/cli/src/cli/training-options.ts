@@ -17,6 +17,7 @@ import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js
 import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
 import { InvalidArgumentError } from 'commander';
 import { echoValue } from 'contrastive/internal/util/format.js';
+import { BACKBONE_POOLINGS, type BackbonePooling } from 'contrastive/internal/models/backbone-record.js';
 
 /** Options of train, compare and margin as commander parses them. */
 export interface TrainCliOptions {
@@ -63,6 +64,43 @@ export interface TrainCliOptions {
   json?: boolean;
   /** An HTML report file, false for none (--no-report), undefined for the default. */
   report?: string | false;
+  /** train: a pretrained backbone under the head (a bundle or a TF.js layers model). */
+  backbone?: string;
+  backboneLayer?: string;
+  backbonePooling?: BackbonePooling;
+  fineTune?: number;
+  backboneScale?: number;
+  backboneMean?: number[];
+  backboneStd?: number[];
+}
+
+/** A comma-separated list of finite numbers, e.g. 0.485,0.456,0.406. */
+function numberList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`expected numbers separated by commas, got '${echoValue(value)}'`);
+  return nums;
+}
+
+/** Adds train's backbone options (--backbone and what goes with it). */
+export function addBackboneOptions(cmd: Command): Command {
+  return cmd
+    .option('--backbone <path>', 'a pretrained backbone under a trained head: a bundle directory or a TF.js layers model (folder or model.json); replaces --encoder')
+    .option('--backbone-layer <name>', 'the backbone layer whose output are the features (default: its output)')
+    .option('--backbone-pooling <how>', `how a feature map becomes a vector: ${choices(BACKBONE_POOLINGS)} ${dflt('flatten')}`, oneOf(BACKBONE_POOLINGS))
+    .option('--fine-tune <n>', `train the backbone's last n weighted layers with the head ${dflt(0)}, frozen: its features are computed once`, nonNegativeInt)
+    .option('--backbone-scale <x>', `the backbone's pixels are (pixel * scale - mean) / std, from 0..255 pixels ${dflt('1/255')}`, positiveNumber)
+    .option('--backbone-mean <list>', `one value or one per channel ${dflt(0)}`, numberList)
+    .option('--backbone-std <list>', `one value or one per channel ${dflt(1)}`, numberList);
+}
+
+/** The job's backbone from train's options, or undefined without --backbone. */
+export function backboneOf(o: Partial<TrainCliOptions>): RunTrainingOptions['backbone'] {
+  if (!o.backbone) return undefined;
+  const one = (v: number[] | undefined): number | number[] | undefined => (v && v.length === 1 ? v[0] : v);
+  const pixels = { scale: o.backboneScale, mean: one(o.backboneMean), std: one(o.backboneStd) };
+  for (const k of Object.keys(pixels) as (keyof typeof pixels)[]) if (pixels[k] === undefined) delete pixels[k];
+  return { source: o.backbone, layer: o.backboneLayer, pooling: o.backbonePooling, fineTune: o.fineTune, pixels };
 }
 
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
@@ -170,7 +208,20 @@ export function checkDatasetOptions(
 }
 
 /** Checks the encoder options against --encoder. */
-export function checkEncoderOptions(o: Pick<TrainCliOptions, 'encoder' | 'hidden' | 'dropout' | 'filters' | 'dense' | 'batchNorm'>): void {
+export function checkEncoderOptions(
+  o: Pick<TrainCliOptions, 'encoder' | 'hidden' | 'dropout' | 'filters' | 'dense' | 'batchNorm'> & Partial<Pick<TrainCliOptions, 'backbone' | 'backboneLayer' | 'backbonePooling' | 'fineTune' | 'backboneScale' | 'backboneMean' | 'backboneStd'>>,
+): void {
+  if (o.backbone === undefined) {
+    for (const [flag, value] of [['--backbone-layer', o.backboneLayer], ['--backbone-pooling', o.backbonePooling], ['--fine-tune', o.fineTune], ['--backbone-scale', o.backboneScale], ['--backbone-mean', o.backboneMean], ['--backbone-std', o.backboneStd]] as const) {
+      if (value !== undefined) invalid(`${flag} applies to --backbone PATH; this run has no backbone`);
+    }
+  } else {
+    if (o.encoder !== 'mlp') invalid(`--backbone replaces --encoder (the head on it is dense layers: --hidden, --embedding-dim); drop --encoder ${o.encoder}`);
+    for (const [flag, value] of [['--dropout', o.dropout], ['--filters', o.filters], ['--dense', o.dense], ['--batch-norm', o.batchNorm]] as const) {
+      if (value !== undefined) invalid(`${flag} does not apply with --backbone (the head on it is dense layers: --hidden, --embedding-dim)`);
+    }
+    return;
+  }
   const only: Array<[string, unknown, EncoderName]> = [
     ['--hidden', o.hidden, 'mlp'],
     ['--dropout', o.dropout, 'mlp'],
@@ -228,6 +279,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     force: o.force,
     report: o.report,
     ...(o.skipNoFace ? { skipNoFace: true } : {}),
+    ...(o.backbone ? { backbone: backboneOf(o) } : {}),
     train: {
       loss: o.loss,
       miner: o.miner,

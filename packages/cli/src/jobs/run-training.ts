@@ -18,6 +18,8 @@ import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainConfig, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
 import { scoreSplit, drawHeldOutPairs, retrievalDistance, HELD_OUT_PAIRS } from 'contrastive/internal/train/held-out-pairs.js';
 import { trainFaceModel } from './face-train.js';
+import { trainOnBackbone, type JobBackbone } from './backbone-training.js';
+import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
 import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
@@ -87,6 +89,11 @@ export interface RunTrainingOptions {
   report?: string | false;
   /** faces:DIR only: leave out photos without a face the detector finds (listed in metrics.json) instead of failing. */
   skipNoFace?: boolean;
+  /**
+   * A pretrained backbone under a trained head (a bundle or a TF.js layers model):
+   * replaces `encoder`; `hidden` are the head's hidden widths (default none).
+   */
+  backbone?: JobBackbone;
   /** Told how long work before training goes (faces:DIR: describing every photo, about a second each the first time). */
   onProgress?: ProgressListener;
 }
@@ -176,6 +183,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
   if (givenSpec.startsWith('faces:')) {
+    check(!options.backbone, 'train', 'faces:DIR trains a head on the face descriptor already (its backbone); { backbone } does not apply');
     check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop { holdoutClasses }');
     check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; { encoder: '${options.encoder}' } does not apply`);
     return trainFaceModel(
@@ -195,6 +203,11 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     );
   }
   check(!options.skipNoFace, 'train', `skipNoFace applies to faces:DIR datasets; '${givenSpec}' is not one`);
+  check(
+    !options.backbone || (options.encoder ?? 'mlp') === 'mlp',
+    'train',
+    `{ backbone } replaces the encoder: the head on top of it is dense layers ({ hidden, embeddingDim }); drop { encoder: '${options.encoder}' }`,
+  );
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
@@ -239,23 +252,27 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     checkHeldOutParts(data, parts, 'runTraining');
   }
 
-  const encoder = buildEncoder(encoderName, data.inputShape, options, seed);
-  const network = new SiameseNetwork(encoder, { distance, normalize });
-  const result = await trainSiamese(
-    network,
-    { train: split.train, validation: split.validation },
-    {
-      ...trainCfg,
-      seed,
-      margin,
-      distance,
-      epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
-      patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
-      augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) ? RUN_DEFAULTS.augmentShift : 0),
-      checkpointDir: path.join(outDir, 'checkpoint'),
-    },
-    onEvent,
-  );
+  const config = {
+    ...trainCfg,
+    seed,
+    margin,
+    distance,
+    epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
+    patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
+    // A frozen backbone's features are computed once: no augmentation unless asked for (then refused, with why).
+    augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) && !(options.backbone && !options.backbone.fineTune) ? RUN_DEFAULTS.augmentShift : 0),
+    checkpointDir: path.join(outDir, 'checkpoint'),
+  };
+  let network: SiameseNetwork;
+  let result: TrainResult;
+  let backbone: BackboneRecord | null = null;
+  if (options.backbone) {
+    const head = { hidden: options.hidden, embeddingDim: options.embeddingDim ?? RUN_DEFAULTS.embeddingDim, distance, normalize, seed };
+    ({ network, result, record: backbone } = await trainOnBackbone(options.backbone, data.inputShape, split, head, config, onEvent));
+  } else {
+    network = new SiameseNetwork(buildEncoder(encoderName, data.inputShape, options, seed), { distance, normalize });
+    result = await trainSiamese(network, { train: split.train, validation: split.validation }, config, onEvent);
+  }
   const scorer = { distance, head: result.head };
 
   // Threshold and probability calibrated on validation pairs (by trainSiamese, with the final weights), applied to test pairs.
@@ -294,7 +311,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     verification,
     retrieval,
     dataset: datasetSpec,
-    encoder: encoderName,
+    encoder: backbone ? 'backbone' : encoderName,
+    ...(backbone ? { backbone } : {}),
     loss: pieceLabel(trainCfg.loss) ?? 'contrastive',
     miner: pieceLabel(trainCfg.miner) ?? null,
     margin,
@@ -332,6 +350,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       load: options.load ?? {},
     },
     metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
+    backbone,
   });
   await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');

@@ -95,7 +95,7 @@ export async function loadBackbone(source: string): Promise<LoadedBackbone> {
     if (isBundle) {
       const { network, manifest } = await loadBundle(abs);
       const { bytes } = await readModelJson(path.join(abs, manifest.files.model));
-      return { ...none, format: 'layers-model', source: abs, sha256: sha256Of(bytes), layers: network.encoder, dispose: async () => network.dispose() };
+      return { ...none, format: 'layers-model', source: abs, sha256: sha256Of(bytes), layers: network.encoder, dispose: async () => { network.dispose(); } };
     }
     return loadBackbone(path.join(abs, 'model.json'));
   }
@@ -120,7 +120,7 @@ export async function loadBackbone(source: string): Promise<LoadedBackbone> {
       return { ...none, format: 'graph-model', source: abs, sha256, graph, dispose: async () => { graph.dispose(); } };
     }
     const layers = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-    return { ...none, format: 'layers-model', source: abs, sha256, layers, dispose: async () => layers.dispose() };
+    return { ...none, format: 'layers-model', source: abs, sha256, layers, dispose: async () => { layers.dispose(); } };
   } catch (err) {
     throw new ContrastiveError('INVALID_DATA', `${FN}: ${source} could not be loaded as a TF.js ${json.format ?? 'layers-model'}: ${(err as Error).message}`, { cause: err });
   }
