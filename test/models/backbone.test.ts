@@ -27,6 +27,8 @@ import { loadOnnxRuntime } from '../../packages/kernels/src/onnx/runtime.js';
 import { isMissingPackage } from '../../packages/kernels/src/optional-package.js';
 import { checkEncoderOptions } from '../../packages/cli/src/cli/training-options.js';
 import { assertClose, rejectsWith } from '../support/helpers.js';
+import { writeIdxSet } from '../support/data.js';
+import { runTraining } from '../../packages/cli/src/jobs/run-training.js';
 import { ContrastiveError } from '../../packages/contrastive/src/errors.js';
 
 let tmp: string;
@@ -256,4 +258,40 @@ test('bad backbone options are one clear error each', async () => {
   assert.throws(() => checkEncoderOptions({ encoder: 'mlp', fineTune: 1 }), /--fine-tune applies to --backbone PATH; this run has no backbone/);
   assert.throws(() => checkEncoderOptions({ encoder: 'cnn', backbone: 'x' }), /--backbone replaces --encoder/);
   assert.throws(() => checkEncoderOptions({ encoder: 'mlp', backbone: 'x', filters: [8] }), /--filters does not apply with --backbone/);
+});
+
+test('the training job with { backbone }: frozen and fine-tuned runs write a bundle that records the backbone and embeds images', async () => {
+  const data = path.join(tmp, 'idx');
+  await writeIdxSet(data, 240, 3);
+  const quiet = { report: false as const, force: true };
+  const base = await runTraining({ dataset: `idx:${data}`, encoder: 'cnn', filters: [4], dense: 8, embeddingDim: 8, out: path.join(tmp, 'run-cnn'), ...quiet, train: { epochs: 1, seed: 1 } });
+  // Layer names are numbered per process: read the flatten layer's off the saved bundle.
+  const flat = base.network.encoder.layers.find((l) => l.getClassName() === 'Flatten')!.name;
+  base.network.dispose();
+  const frozen = await runTraining({ dataset: `idx:${data}`, backbone: { source: base.bundleDir, layer: flat }, embeddingDim: 6, out: path.join(tmp, 'run-frozen'), ...quiet, train: { epochs: 2, seed: 1 } });
+  assert.equal(frozen.metrics.encoder, 'backbone');
+  assert.equal(frozen.metrics.backbone?.fineTune, 0);
+  assert.ok((frozen.metrics.backboneFeatureSeconds ?? -1) >= 0);
+  const { network, manifest } = await loadBundle(frozen.bundleDir);
+  assert.equal(manifest.backbone?.featureDim, 3 * 3 * 4);
+  assert.equal(manifest.backbone?.source, path.resolve(base.bundleDir));
+  assert.deepEqual(manifest.input.shape, [8, 8, 1]);
+  assert.equal(typeof manifest.threshold, 'number');
+  const x = new Float32Array(3 * 64).map((_, i) => (i % 17) / 17);
+  assertClose(await network.embedBatched(x), await frozen.network.embedBatched(x), 1e-6, 'job network vs its bundle');
+  network.dispose();
+  frozen.network.dispose();
+  const tuned = await runTraining({ dataset: `idx:${data}`, backbone: { source: base.bundleDir, layer: flat, fineTune: 1 }, out: path.join(tmp, 'run-tuned'), ...quiet, train: { epochs: 1, seed: 1 } });
+  assert.equal(tuned.metrics.backbone?.trainableLayers.length, 1);
+  tuned.network.dispose();
+  await rejectsWith(
+    runTraining({ dataset: `idx:${data}`, backbone: { source: base.bundleDir }, out: path.join(tmp, 'run-aug'), ...quiet, train: { epochs: 1, augmentFlip: true } }),
+    'INVALID_ARGUMENT',
+    'augmentation (--augment-shift, --augment-flip, --augment-erase) needs --fine-tune N',
+  );
+  await rejectsWith(
+    runTraining({ dataset: `idx:${data}`, encoder: 'cnn', backbone: { source: base.bundleDir }, out: path.join(tmp, 'run-enc'), ...quiet }),
+    'INVALID_ARGUMENT',
+    '{ backbone } replaces the encoder',
+  );
 });

@@ -42,7 +42,8 @@ async function asFeatures<D extends LabelledDataset | PairDataset>(d: D, feature
  * Builds the backbone encoder for `inputShape` images and trains it on `split`
  * (see the module comment). `config` is the trainer's, complete.
  * @returns the network over images (backbone and head in one model), the trainer's
- *   result, and what the bundle records about the backbone.
+ *   result, what the bundle records about the backbone, and the seconds spent computing
+ *   the features of the train and validation splits (0 when fine-tuning).
  */
 export async function trainOnBackbone(
   backbone: JobBackbone,
@@ -51,7 +52,7 @@ export async function trainOnBackbone(
   head: { hidden?: number[]; embeddingDim: number; distance: DistanceName; normalize: boolean; seed: number },
   config: Partial<TrainConfig>,
   onEvent?: (e: TrainEvent) => void,
-): Promise<{ network: SiameseNetwork; result: TrainResult; record: BackboneRecord }> {
+): Promise<{ network: SiameseNetwork; result: TrainResult; record: BackboneRecord; featureSeconds: number }> {
   const fn = 'train';
   check(inputShape.length === 3, fn, `a backbone takes images [height, width, channels]; this dataset's examples have shape ${JSON.stringify(inputShape)}`);
   const loaded = await loadBackbone(backbone.source);
@@ -79,17 +80,19 @@ export async function trainOnBackbone(
   if (fineTune > 0) {
     const network = new SiameseNetwork(bb.model, options);
     const result = await trainSiamese(network, split, config, onEvent);
-    return { network, result, record: bb.record };
+    return { network, result, record: bb.record, featureSeconds: 0 };
   }
   // Frozen: the features never change, so they are computed once and the head trains on them alone.
   const augmented = (config.augmentShift ?? 0) > 0 || config.augmentFlip === true || (config.augmentErase ?? 0) > 0;
   check(!augmented, fn, 'augmentation (--augment-shift, --augment-flip, --augment-erase) needs --fine-tune N: a frozen backbone\'s features are computed once per image');
   const dim = bb.record.featureDim;
+  const t0 = performance.now();
   const features = { train: await asFeatures(split.train, bb.features, dim), validation: await asFeatures(split.validation, bb.features, dim) };
+  const featureSeconds = (performance.now() - t0) / 1000;
   const headNet = new SiameseNetwork(bb.head, options);
   const result = await trainSiamese(headNet, features, config, onEvent);
   const network = new SiameseNetwork(bb.model, options);
   network.training = headNet.training;
   network.calibration = headNet.calibration;
-  return { network, result, record: bb.record };
+  return { network, result, record: bb.record, featureSeconds };
 }

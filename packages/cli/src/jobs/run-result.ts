@@ -17,6 +17,8 @@ export interface RunMetrics {
   encoder: EncoderName | 'backbone';
   /** The pretrained backbone under the head, as the bundle records it; absent without one. */
   backbone?: BackboneRecord;
+  /** With a frozen backbone: seconds spent computing the features of the train and validation splits, once (not in `trainSeconds`). */
+  backboneFeatureSeconds?: number;
   loss: string;
   miner: string | null;
   margin: number;

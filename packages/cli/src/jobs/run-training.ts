@@ -266,9 +266,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   let network: SiameseNetwork;
   let result: TrainResult;
   let backbone: BackboneRecord | null = null;
+  let featureSeconds = 0;
   if (options.backbone) {
     const head = { hidden: options.hidden, embeddingDim: options.embeddingDim ?? RUN_DEFAULTS.embeddingDim, distance, normalize, seed };
-    ({ network, result, record: backbone } = await trainOnBackbone(options.backbone, data.inputShape, split, head, config, onEvent));
+    ({ network, result, record: backbone, featureSeconds } = await trainOnBackbone(options.backbone, data.inputShape, split, head, config, onEvent));
   } else {
     network = new SiameseNetwork(buildEncoder(encoderName, data.inputShape, options, seed), { distance, normalize });
     result = await trainSiamese(network, { train: split.train, validation: split.validation }, config, onEvent);
@@ -312,7 +313,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     retrieval,
     dataset: datasetSpec,
     encoder: backbone ? 'backbone' : encoderName,
-    ...(backbone ? { backbone } : {}),
+    ...(backbone ? { backbone, backboneFeatureSeconds: Math.round(featureSeconds * 10) / 10 } : {}),
     loss: pieceLabel(trainCfg.loss) ?? 'contrastive',
     miner: pieceLabel(trainCfg.miner) ?? null,
     margin,
