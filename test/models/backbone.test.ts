@@ -34,7 +34,11 @@ import { ContrastiveError } from '../../packages/contrastive/src/errors.js';
 let tmp: string;
 let fashion: LabelledDataset;
 let digits: LabelledDataset;
-const POOL = 'backbone_pool_2';
+
+/** The backbone's last pooling layer (after both conv blocks); names are numbered per process, so it is found by kind. */
+function poolOf(model: tf.LayersModel): string {
+  return model.layers.filter((l) => l.getClassName() === 'MaxPooling2D').at(-1)!.name;
+}
 
 /** The first `perClass` examples of each of `classes`. */
 function take(d: LabelledDataset, classes: number[], perClass: number): LabelledDataset {
@@ -49,12 +53,9 @@ function take(d: LabelledDataset, classes: number[], perClass: number): Labelled
   return subsetDataset(d, keep);
 }
 
-/** A small cnn trained briefly on `data`, saved as a bundle in `dir`; its second pooling layer is named POOL. */
+/** A small cnn trained briefly on `data`, saved as a bundle in `dir`. */
 async function trainBackbone(data: LabelledDataset, dir: string): Promise<void> {
   const enc = cnnEncoder({ inputShape: [28, 28, 1], filters: [8, 16], dense: 32, embeddingDim: 16, seed: 5 });
-  const pools = enc.model.layers.filter((l) => l.getClassName() === 'MaxPooling2D');
-  // A stable name for the feature layer (layer names are numbered per process otherwise).
-  (pools[1] as unknown as { name: string }).name = POOL;
   const net = new SiameseNetwork(enc, { normalize: true });
   await trainSiamese(net, { train: data }, { epochs: 1, pairsPerEpoch: 256, batchSize: 64, seed: 1, margin: 0.5 });
   await saveBundle(dir, net, { threshold: 0.5 });
@@ -68,7 +69,7 @@ function weightsOf(layers: tf.layers.Layer[]): Map<string, Float32Array> {
 }
 
 function changed(before: Map<string, Float32Array>, after: Map<string, Float32Array>): string[] {
-  return [...before.keys()].filter((k) => before.get(k)!.some((v, i) => v !== after.get(k)![i])).map((k) => k.split('#')[0]);
+  return [...new Set([...before.keys()].filter((k) => before.get(k)!.some((v, i) => v !== after.get(k)![i])).map((k) => k.split('#')[0]))];
 }
 
 before(async () => {
@@ -90,7 +91,7 @@ for (const [from, on] of [['fashion-cnn', 'digits'], ['mnist-cnn', 'fashion']] a
     const loaded = await loadBackbone(path.join(tmp, from));
     assert.equal(loaded.format, 'layers-model');
     assert.match(loaded.sha256, /^[0-9a-f]{64}$/);
-    const bb = backboneEncoder(loaded.layers!, { layer: POOL, embeddingDim: 8, seed: 2, source: loaded.source, sha256: loaded.sha256 });
+    const bb = backboneEncoder(loaded.layers!, { layer: poolOf(loaded.layers!), embeddingDim: 8, seed: 2, source: loaded.source, sha256: loaded.sha256 });
     assert.equal(bb.record.featureDim, 5 * 5 * 16);
     assert.deepEqual(bb.record.trainableLayers, []);
     const backboneLayers = loaded.layers!.layers;
@@ -110,14 +111,14 @@ for (const [from, on] of [['fashion-cnn', 'digits'], ['mnist-cnn', 'fashion']] a
     const viaModel = await net.embedBatched(data.x.subarray(0, n * 784));
     const viaHead = await headNet.embedBatched(feats.subarray(0, n * bb.record.featureDim));
     assertClose(viaModel, viaHead, 1e-5, 'composed vs head on features');
+    // The composed model holds the backbone's layers: disposing it disposes them.
     net.dispose();
-    await loaded.dispose();
   });
 }
 
 test('fine-tuning the last 2 weighted layers changes those and the head only', async () => {
   const loaded = await loadBackbone(path.join(tmp, 'fashion-cnn'));
-  const bb = backboneEncoder(loaded.layers!, { layer: POOL, fineTune: 2, hidden: [16], embeddingDim: 8, seed: 2 });
+  const bb = backboneEncoder(loaded.layers!, { layer: poolOf(loaded.layers!), fineTune: 2, hidden: [16], embeddingDim: 8, seed: 2 });
   const convs = loaded.layers!.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name);
   const dense = loaded.layers!.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name);
   // Up to the second pooling layer the backbone has two convolutions: both train; its dense layers are cut off.
@@ -131,7 +132,7 @@ test('fine-tuning the last 2 weighted layers changes those and the head only', a
   net.dispose();
 
   const one = await loadBackbone(path.join(tmp, 'fashion-cnn'));
-  const bb1 = backboneEncoder(one.layers!, { layer: POOL, fineTune: 1, embeddingDim: 8, seed: 2 });
+  const bb1 = backboneEncoder(one.layers!, { layer: poolOf(one.layers!), fineTune: 1, embeddingDim: 8, seed: 2 });
   assert.deepEqual(bb1.record.trainableLayers, [convs[1]]);
   const w1 = weightsOf(one.layers!.layers);
   const net1 = new SiameseNetwork(bb1.model, { normalize: true });
@@ -143,7 +144,7 @@ test('fine-tuning the last 2 weighted layers changes those and the head only', a
 test('a backbone bundle embeds identically after reload, in Node and through the browser loader, and records its backbone', async () => {
   const loaded = await loadBackbone(path.join(tmp, 'fashion-cnn'));
   // RGB images into a grey backbone, with the backbone's own pixel scaling: the adapter is part of the model.
-  const bb = backboneEncoder(loaded.layers!, { inputShape: [28, 28, 3], layer: POOL, pooling: 'avg', pixels: { scale: 1 / 255, mean: 0.1, std: 0.9 }, fineTune: 1, embeddingDim: 8, seed: 2, source: loaded.source, sha256: loaded.sha256 });
+  const bb = backboneEncoder(loaded.layers!, { inputShape: [28, 28, 3], layer: poolOf(loaded.layers!), pooling: 'avg', pixels: { scale: 1 / 255, mean: 0.1, std: 0.9 }, fineTune: 1, embeddingDim: 8, seed: 2, source: loaded.source, sha256: loaded.sha256 });
   const net = new SiameseNetwork(bb.model, { normalize: true });
   const dir = path.join(tmp, 'head-bundle');
   await saveBundle(dir, net, { threshold: 0.4, backbone: bb.record });
@@ -249,9 +250,9 @@ test('bad backbone options are one clear error each', async () => {
   const loaded = await loadBackbone(path.join(tmp, 'fashion-cnn'));
   const m = loaded.layers!;
   assert.throws(() => backboneEncoder(m, { layer: 'nope' }), /the backbone has no layer 'nope' \(its layers: /);
-  assert.throws(() => backboneEncoder(m, { layer: POOL, fineTune: 3 }), /fineTune is 3 but the backbone has 2 layers with weights up to/);
+  assert.throws(() => backboneEncoder(m, { layer: poolOf(loaded.layers!), fineTune: 3 }), /fineTune is 3 but the backbone has 2 layers with weights up to/);
   assert.throws(() => backboneEncoder(m, { inputShape: [32, 32, 1] }), /the images are 32x32 but the backbone takes 28x28: load them at the backbone's size/);
-  assert.throws(() => backboneEncoder(m, { inputShape: [28, 28, 2] }), /images with 2 channels cannot feed a backbone taking 1/);
+  assert.throws(() => backboneEncoder(m, { pixels: { mean: [0.5, 0.5, 0.5] } }), /pixels.mean has 3 values for a backbone with 1 channels/);
   assert.throws(() => backboneEncoder(m, { pixels: { std: 0 } }), /pixels.std must be finite and non-zero/);
   await rejectsWith(loadBackbone(path.join(tmp, 'missing')), 'NOT_FOUND', 'does not exist');
   await loaded.dispose();

@@ -80,7 +80,7 @@ function pixelAdapter(cin: number, cout: number, p: BackbonePixels): { layer: tf
   const std = perChannelValues(p.std, cout, 'std');
   check(std.every((s) => s !== 0 && Number.isFinite(s)), FN, 'pixels.std must be finite and non-zero');
   check(Number.isFinite(p.scale) && p.scale !== 0, FN, `pixels.scale must be finite and non-zero, got ${p.scale}`);
-  check(cin === cout || cin === 1 || cout === 1, FN, `images with ${cin} channels cannot feed a backbone taking ${cout} (1 and 3 convert to each other)`);
+  check(cin === cout || cin === 1 || cout === 1, FN, `images with ${cin} channels cannot feed a backbone taking ${cout} (grey converts to and from any count)`);
   const gain = 255 * p.scale;
   const identity = cin === cout && Math.abs(gain - 1) < 1e-12 && mean.every((m) => m === 0) && std.every((s) => s === 1);
   if (identity) return null;
@@ -112,7 +112,7 @@ function weightedLayers(model: tf.LayersModel): tf.layers.Layer[] {
  * its output pooled to a vector, and a dense head maps that to the embedding.
  * Returns the composed model (images -> embedding), the feature model and the head.
  * The backbone's layers are shared, not copied: the trainable flags set here are
- * set on them.
+ * set on them, and disposing `model` disposes them.
  *
  * @throws ContrastiveError for a layer the backbone does not have, a fineTune larger
  *   than its weighted layers, images whose channels cannot be converted, or a
