@@ -147,7 +147,7 @@ export function backboneEncoder(backbone: tf.LayersModel, options: BackboneEncod
   check(
     dataShape[0] === bh && dataShape[1] === bw,
     FN,
-    `the images are ${dataShape[0]}x${dataShape[1]} but the backbone takes ${bh}x${bw}: load them at the backbone's size (folder:DIR with --image-size ${bw}x${bh}, or resize them first)`,
+    `the images are ${dataShape[0]}x${dataShape[1]} but the backbone takes ${bh}x${bw}: load them at the backbone's size (a folder loader's width ${bw} and height ${bh}, or resize them first)`,
   );
   const pooling = options.pooling ?? 'flatten';
   check(BACKBONE_POOLINGS.includes(pooling), FN, `options.pooling is '${String(pooling)}' (expected ${BACKBONE_POOLINGS.join(', ')})`);
