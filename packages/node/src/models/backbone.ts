@@ -213,6 +213,7 @@ export function backboneFeatures(backbone: LoadedBackbone, options: BackboneFeat
   const adapt = (x: Float32Array, n: number): tf.Tensor4D =>
     tf.tidy(() => tf.div(tf.sub(tf.mul(tf.tensor4d(x, [n, h, w, c]), 255 * p.scale), tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D);
 
+  let ort: Awaited<ReturnType<typeof loadOnnxRuntime>> | undefined;
   return {
     inputShape: [h, w, c],
     output,
@@ -229,7 +230,7 @@ export function backboneFeatures(backbone: LoadedBackbone, options: BackboneFeat
             y.dispose();
           } else {
             const data = layout === 'nchw' ? await tf.tidy(() => tf.transpose(input, [0, 3, 1, 2])).data() : await input.data();
-            const ort = await loadOnnxRuntime();
+            ort ??= await loadOnnxRuntime();
             const dims = layout === 'nchw' ? [n, c, h, w] : [n, h, w, c];
             const s = backbone.onnx!;
             const result = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', data as Float32Array, dims) }, [output]);
