@@ -17,6 +17,8 @@ import { LOSS_OPTION_RULES, lossOptionProblem } from '../../packages/contrastive
 import { ROOT } from '../support/cli.js';
 
 const LOADER_FLAGS = ['dataDir', 'imageSize', 'channels', 'skipBadImages', 'storage', 'cacheMb'];
+// train's backbone flags: with --backbone they make the job's one `backbone` option.
+const BACKBONE_FLAGS = ['backboneLayer', 'backbonePooling', 'fineTune', 'backboneScale', 'backboneMean', 'backboneStd'];
 
 function command(name: string): Command {
   const program = new Command();
@@ -29,6 +31,7 @@ test('every option of the schemas has a row of the flag table, and every row is 
     ...Object.keys(runTrainingOptionsSchema.entries).filter((k) => k !== 'train' && k !== 'load'),
     ...Object.keys(jobTrainOptionsSchema.entries),
     ...LOADER_FLAGS,
+    ...BACKBONE_FLAGS,
     'json',
   ].sort();
   assert.deepEqual(Object.keys(TRAINING_FLAGS).sort(), schemaKeys);

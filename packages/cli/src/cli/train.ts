@@ -15,7 +15,7 @@ function printSummary(outDir: string, m: RunMetrics, reportFile: string | null):
   const v = m.verification;
   const lines = [
     `run: ${outDir}`,
-    `dataset ${m.dataset}, encoder ${m.encoder}, loss ${m.loss}${m.miner ? ` (${m.miner})` : ''}${m.loss === 'cross-entropy' ? '' : `, margin ${m.margin}`}, backend ${m.backend}`,
+    `dataset ${m.dataset}, ${m.backbone ? `backbone ${m.backbone.source} at '${m.backbone.layer}' (${m.backbone.fineTune ? `last ${m.backbone.fineTune} weighted layers fine-tuned` : 'frozen'}) + head` : `encoder ${m.encoder}`}, loss ${m.loss}${m.miner ? ` (${m.miner})` : ''}${m.loss === 'cross-entropy' ? '' : `, margin ${m.margin}`}, backend ${m.backend}`,
     `trained ${plural(m.epochs, 'epoch')} (best ${m.bestEpoch}) in ${m.trainSeconds.toFixed(1)} s`,
     `verification on ${v.pairs} test pairs: accuracy ${v.accuracy.toFixed(4)} at threshold ${v.threshold.toFixed(4)}, AUC ${v.auc.toFixed(4)}, EER ${v.eer.toFixed(4)}`,
   ];

@@ -22,6 +22,7 @@ import { DATASET_SPECS, DATA_DIR_DATASET_KINDS, DEFAULT_IMAGE_SIZE, RESIZED_DATA
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js';
 import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
 import { echoValue } from 'contrastive/internal/util/format.js';
+import { BACKBONE_POOLINGS, type BackbonePooling } from 'contrastive/internal/models/backbone-record.js';
 
 /** How `--storage` may hold a folder: dataset's images. */
 const STORAGES: readonly ExampleStorage[] = ['float32', 'uint8', 'stream'];
@@ -38,13 +39,36 @@ interface LoadFlags {
   cacheMb?: number;
 }
 
+/** The flags of train's backbone: with `--backbone PATH` they make the job's `backbone` (see {@link backboneOf}). */
+interface BackboneFlags {
+  backboneLayer?: string;
+  backbonePooling?: BackbonePooling;
+  fineTune?: number;
+  backboneScale?: number;
+  backboneMean?: number[];
+  backboneStd?: number[];
+}
+
+/** The backbone flags, each with the flag that names it in messages. */
+const BACKBONE_FLAGS: ReadonlyArray<readonly [keyof BackboneFlags, string]> = [
+  ['backboneLayer', '--backbone-layer'],
+  ['backbonePooling', '--backbone-pooling'],
+  ['fineTune', '--fine-tune'],
+  ['backboneScale', '--backbone-scale'],
+  ['backboneMean', '--backbone-mean'],
+  ['backboneStd', '--backbone-std'],
+];
+
 /**
  * Options of train, compare and margin, named as the job and the trainer name
  * them (`learningRate`, not commander's `lr`: see {@link trainingValues}).
  */
-export type TrainCliOptions = Omit<RunTrainingOptions, 'train' | 'load' | 'onProgress' | 'dataset' | 'encoder' | 'backend'> &
+export type TrainCliOptions = Omit<RunTrainingOptions, 'train' | 'load' | 'onProgress' | 'dataset' | 'encoder' | 'backend' | 'backbone'> &
   Omit<JobTrainConfig, 'distance' | 'optimizer' | 'seed' | 'miner' | 'callbacks'> &
-  LoadFlags & {
+  LoadFlags &
+  BackboneFlags & {
+    /** train: a pretrained backbone under the head (a bundle or a TF.js layers model). */
+    backbone?: string;
     /** A miner by name (the CLI has no functions). */
     miner?: string;
     /** Options with a commander default. */
@@ -91,7 +115,15 @@ export interface NoFlag {
 }
 
 /** Every option of the job and of its trainer settings, plus the loader flags and --json. */
-type TrainingKey = Exclude<keyof RunTrainingOptions, 'train' | 'load'> | keyof JobTrainConfig | keyof LoadFlags | 'json';
+type TrainingKey = Exclude<keyof RunTrainingOptions, 'train' | 'load'> | keyof JobTrainConfig | keyof LoadFlags | keyof BackboneFlags | 'json';
+
+/** A comma-separated list of finite numbers, e.g. 0.485,0.456,0.406. */
+function numberList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`expected numbers separated by commas, got '${echoValue(value)}'`);
+  return nums;
+}
 
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
 function batchSize(value: string): number {
@@ -158,6 +190,32 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
     load: (cacheMb: number) => ({ cacheBytes: cacheMb * 2 ** 20 }),
     group: GROUP.data,
   },
+  backbone: {
+    flags: '--backbone <path>',
+    help: 'a pretrained backbone under a trained head: a bundle directory or a TF.js layers model (folder or model.json); replaces --encoder',
+    group: GROUP.encoder,
+  },
+  backboneLayer: { flags: '--backbone-layer <name>', help: 'the backbone layer whose output are the features (default: its output)', group: GROUP.encoder },
+  backbonePooling: {
+    flags: '--backbone-pooling <how>',
+    help: `how a feature map becomes a vector: ${choices(BACKBONE_POOLINGS)} ${dflt('flatten')}`,
+    parse: oneOf(BACKBONE_POOLINGS),
+    group: GROUP.encoder,
+  },
+  fineTune: {
+    flags: '--fine-tune <n>',
+    help: `train the backbone's last n weighted layers with the head ${dflt(0)}, frozen: its features are computed once`,
+    parse: nonNegativeInt,
+    group: GROUP.encoder,
+  },
+  backboneScale: {
+    flags: '--backbone-scale <x>',
+    help: `the backbone's pixels are (pixel * scale - mean) / std, from 0..255 pixels ${dflt('1/255')}`,
+    parse: positiveNumber,
+    group: GROUP.encoder,
+  },
+  backboneMean: { flags: '--backbone-mean <list>', help: `one value or one per channel ${dflt(0)}`, parse: numberList, group: GROUP.encoder },
+  backboneStd: { flags: '--backbone-std <list>', help: `one value or one per channel ${dflt(1)}`, parse: numberList, group: GROUP.encoder },
   skipNoFace: { flags: '--skip-no-face', help: 'faces:DIR: leave out photos without a face the detector finds (listed on stderr) instead of failing', group: GROUP.data },
   holdoutClasses: { flags: '--holdout-classes <list>', help: 'classes kept out of training, e.g. 5,6,7,8,9 (zero-shot test)', parse: intList, group: GROUP.data },
   validationClasses: {
@@ -336,9 +394,29 @@ export function checkDatasetOptions(
 }
 
 /** Checks the encoder options against --encoder (the job's rule, worded as flags). */
-export function checkEncoderOptions(o: Pick<TrainCliOptions, 'encoder' | 'hidden' | 'dropout' | 'filters' | 'dense' | 'batchNorm'>): void {
+export function checkEncoderOptions(
+  o: Pick<TrainCliOptions, 'encoder' | 'hidden' | 'dropout' | 'filters' | 'dense' | 'batchNorm'> & Partial<Pick<TrainCliOptions, 'backbone' | keyof BackboneFlags>>,
+): void {
+  if (o.backbone === undefined) {
+    for (const [key, flag] of BACKBONE_FLAGS) if (o[key] !== undefined) invalid(`${flag} applies to --backbone PATH; this run has no backbone`);
+  } else {
+    if (o.encoder !== 'mlp') invalid(`--backbone replaces --encoder (the head on it is dense layers: --hidden, --embedding-dim); drop --encoder ${o.encoder}`);
+    for (const [flag, value] of [['--dropout', o.dropout], ['--filters', o.filters], ['--dense', o.dense], ['--batch-norm', o.batchNorm]] as const) {
+      if (value !== undefined) invalid(`${flag} does not apply with --backbone (the head on it is dense layers: --hidden, --embedding-dim)`);
+    }
+    return;
+  }
   const problem = encoderOptionProblem(o);
   if (problem !== undefined) invalid(asFlags(problem));
+}
+
+/** The job's backbone from train's options, or undefined without --backbone. */
+export function backboneOf(o: Partial<TrainCliOptions>): RunTrainingOptions['backbone'] {
+  if (!o.backbone) return undefined;
+  const one = (v: number[] | undefined): number | number[] | undefined => (v && v.length === 1 ? v[0] : v);
+  const pixels = { scale: o.backboneScale, mean: one(o.backboneMean), std: one(o.backboneStd) };
+  for (const k of Object.keys(pixels) as (keyof typeof pixels)[]) if (pixels[k] === undefined) delete pixels[k];
+  return { source: o.backbone, layer: o.backboneLayer, pooling: o.backbonePooling, fineTune: o.fineTune, pixels };
 }
 
 /**
@@ -362,7 +440,8 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
   for (const [key, value] of Object.entries(o)) {
     if (value === undefined) continue;
     if (key in jobTrainOptionsSchema.entries) train[key] = value;
-    else if (key in runTrainingOptionsSchema.entries && key !== 'train' && key !== 'load') job[key] = value;
+    else if (key in runTrainingOptionsSchema.entries && key !== 'train' && key !== 'load' && key !== 'backbone') job[key] = value;
   }
-  return { ...job, load: loadOptionsOf(o), train: { ...train, resume: o.resume ?? false } };
+  const backbone = backboneOf(o);
+  return { ...job, ...(backbone ? { backbone } : {}), load: loadOptionsOf(o), train: { ...train, resume: o.resume ?? false } };
 }

@@ -3,6 +3,7 @@ export { runTraining, ENCODER_NAMES, RUN_DEFAULTS } from './run-training.js';
 export { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName, JobTrainConfig } from './run-training.js';
 export { runTrainingOptionsSchema, jobTrainOptionsSchema, checkRunTrainingOptions } from './job-options.js';
+export type { JobBackbone } from './job-options.js';
 export { evaluateBundle, defaultEvaluationReportFile, type BundleEvaluation } from './evaluate-bundle.js';
 export { calibrateBundle, calibrationTargetName, type BundleCalibration } from './calibrate-bundle.js';
 export { openBundle, bundleSplit, runSplitOf, type OpenBundle, type RunSplit, type BundleDataOptions, type BundleSplitData } from './bundle-split.js';

@@ -32,6 +32,7 @@ import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { ENCODER_NAMES, ENCODER_OPTIONS, type EncoderName } from './choices.js';
+import { BACKBONE_POOLINGS, type BackbonePixels, type BackbonePooling } from 'contrastive/internal/models/backbone-record.js';
 
 type Entries = typeof trainOptionsSchema.entries;
 /** The trainer's option schemas without their defaults: a job leaves unset what the caller left unset. */
@@ -94,8 +95,34 @@ export const runTrainingOptionsSchema = v.strictObject({
   train: v.optional(jobTrainOptionsSchema),
   report: v.optional(v.union([v.string(), v.literal(false)], 'must be a file path, or false for none')),
   skipNoFace: v.optional(v.boolean('must be true or false')),
+  backbone: v.optional(
+    v.strictObject(
+      {
+        source: v.string('must be a path'),
+        layer: v.optional(v.string('must be a layer name')),
+        pooling: v.optional(oneOf(BACKBONE_POOLINGS)),
+        fineTune: v.optional(nonNegativeInt()),
+        pixels: v.optional(isObject<Partial<BackbonePixels>>('must be an object { scale, mean, std }')),
+      },
+      'must be an object { source, layer, pooling, fineTune, pixels }',
+    ),
+  ),
   onProgress: v.optional(isFunction<ProgressListener>()),
 });
+
+/** The backbone of a training job. @group Training */
+export interface JobBackbone {
+  /** A bundle directory, a folder holding a TF.js layers model.json, or that model.json. */
+  source: string;
+  /** The layer whose output are the features (default: the backbone's output). */
+  layer?: string;
+  /** How feature maps become a vector (default 'flatten'). */
+  pooling?: BackbonePooling;
+  /** The backbone's last weighted layers that train with the head (default 0: frozen, the fast path). */
+  fineTune?: number;
+  /** The pixels the backbone was trained on (default what the loaders give: pixel / 255). */
+  pixels?: Partial<BackbonePixels>;
+}
 
 /** Options of `runTraining`. @group Training */
 export interface RunTrainingOptions {
@@ -149,6 +176,11 @@ export interface RunTrainingOptions {
   report?: string | false;
   /** faces:DIR only: leave out photos without a face the detector finds (listed in metrics.json) instead of failing. */
   skipNoFace?: boolean;
+  /**
+   * A pretrained backbone under a trained head (a bundle or a TF.js layers model):
+   * replaces `encoder`; `hidden` are the head's hidden widths (default none).
+   */
+  backbone?: JobBackbone;
   /** Told how long work before training goes (faces:DIR: describing every photo, about a second each the first time). */
   onProgress?: ProgressListener;
 }

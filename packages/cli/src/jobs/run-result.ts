@@ -5,6 +5,7 @@ import type { TrainResult } from 'contrastive/internal/train/index.js';
 import type { BackendName } from '@contrastive/node/internal/engine/backend.js';
 import type { ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import type { EncoderName } from './choices.js';
+import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
 
 /** The metrics of one run, as written to metrics.json. @group Training */
 export interface RunMetrics {
@@ -12,7 +13,12 @@ export interface RunMetrics {
   verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
   retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
   dataset: string;
-  encoder: EncoderName;
+  /** The ready encoder trained, or 'backbone' for a head on a pretrained backbone (then `backbone` says which). */
+  encoder: EncoderName | 'backbone';
+  /** The pretrained backbone under the head, as the bundle records it; absent without one. */
+  backbone?: BackboneRecord;
+  /** With a frozen backbone: seconds spent computing the features of the train and validation splits, once (not in `trainSeconds`). */
+  backboneFeatureSeconds?: number;
   loss: string;
   miner: string | null;
   margin: number;

@@ -21,6 +21,8 @@ import { trainSiamese, type TrainEvent, type TrainResult } from 'contrastive/int
 import { scoreSplit, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { trainFaceModel } from './face-train.js';
+import { trainOnBackbone } from './backbone-training.js';
+import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
 import type { RunMetrics, RunTrainingResult } from './run-result.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
@@ -119,6 +121,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const givenSpec = options.dataset ?? 'mnist';
   // faces:DIR trains a head on frozen face descriptors, split by person (jobs/face-train.ts).
   if (givenSpec.startsWith('faces:')) {
+    check(!options.backbone, 'train', 'faces:DIR trains a head on the face descriptor already (its backbone); { backbone } does not apply');
     check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop { holdoutClasses }');
     check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; { encoder: '${options.encoder}' } does not apply`);
     return trainFaceModel(
@@ -138,6 +141,11 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     );
   }
   check(!options.skipNoFace, 'train', `skipNoFace applies to faces:DIR datasets; '${givenSpec}' is not one`);
+  check(
+    !options.backbone || (options.encoder ?? 'mlp') === 'mlp',
+    'train',
+    `{ backbone } replaces the encoder: the head on top of it is dense layers ({ hidden, embeddingDim }); drop { encoder: '${options.encoder}' }`,
+  );
   // Recorded with an absolute path: eval and verify may run from another directory.
   const datasetSpec = absoluteDatasetSpec(givenSpec);
   const encoderName = options.encoder ?? 'mlp';
@@ -181,23 +189,28 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     checkHeldOutParts(data, parts, 'runTraining');
   }
 
-  const encoder = buildEncoder(encoderName, data.inputShape, options, seed);
-  const network = new SiameseNetwork(encoder, { distance, normalize });
-  const result = await trainSiamese(
-    network,
-    { train: split.train, validation: split.validation },
-    {
-      ...trainCfg,
-      seed,
-      margin,
-      distance,
-      epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
-      patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
-      augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) ? RUN_DEFAULTS.augmentShift : 0),
-      checkpointDir: path.join(outDir, 'checkpoint'),
-    },
-    onEvent,
-  );
+  const config = {
+    ...trainCfg,
+    seed,
+    margin,
+    distance,
+    epochs: trainCfg.epochs ?? RUN_DEFAULTS.epochs,
+    patience: trainCfg.patience ?? RUN_DEFAULTS.patience,
+    // A frozen backbone's features are computed once: no augmentation unless asked for (then refused, with why).
+    augmentShift: trainCfg.augmentShift ?? (data.inputShape.length === 3 && !isPairDataset(data) && !(options.backbone && !options.backbone.fineTune) ? RUN_DEFAULTS.augmentShift : 0),
+    checkpointDir: path.join(outDir, 'checkpoint'),
+  };
+  let network: SiameseNetwork;
+  let result: TrainResult;
+  let backbone: BackboneRecord | null = null;
+  let featureSeconds = 0;
+  if (options.backbone) {
+    const head = { hidden: options.hidden, embeddingDim: options.embeddingDim ?? RUN_DEFAULTS.embeddingDim, distance, normalize, seed };
+    ({ network, result, record: backbone, featureSeconds } = await trainOnBackbone(options.backbone, data.inputShape, split, head, config, onEvent));
+  } else {
+    network = new SiameseNetwork(buildEncoder(encoderName, data.inputShape, options, seed), { distance, normalize });
+    result = await trainSiamese(network, { train: split.train, validation: split.validation }, config, onEvent);
+  }
   const scorer = { distance, head: result.head };
 
   // Threshold and probability calibrated on validation pairs (by trainSiamese, with the final weights), applied to test pairs.
@@ -236,7 +249,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     verification,
     retrieval,
     dataset: datasetSpec,
-    encoder: encoderName,
+    encoder: backbone ? 'backbone' : encoderName,
+    ...(backbone ? { backbone, backboneFeatureSeconds: Math.round(featureSeconds * 10) / 10 } : {}),
     loss: pieceLabel(trainCfg.loss) ?? 'contrastive',
     miner: pieceLabel(trainCfg.miner) ?? null,
     margin,
@@ -275,6 +289,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       load: Object.fromEntries(Object.entries(options.load ?? {}).filter(([k]) => k !== 'storage' && k !== 'cacheBytes')),
     },
     metrics: { verification: metrics.verification, retrieval: metrics.retrieval },
+    backbone,
   });
   await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');

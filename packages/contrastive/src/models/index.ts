@@ -17,3 +17,13 @@ export {
   type Preprocessing,
 } from './manifest.js';
 export { loadBrowserBundle, browserBundle, preprocessPixels, type BrowserBundle, type BrowserBundleOptions, type BrowserVerifyResult, type PixelSource } from './browser-bundle.js';
+export { backboneEncoder, extractFeatures, type BackboneEncoder, type BackboneEncoderOptions } from './backbone.js';
+export {
+  backboneRecordSchema,
+  BACKBONE_FORMATS,
+  BACKBONE_POOLINGS,
+  type BackboneFormat,
+  type BackbonePixels,
+  type BackbonePooling,
+  type BackboneRecord,
+} from './backbone-record.js';

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { encoderSpecSchema } from './encoder-spec.js';
+import { backboneRecordSchema } from './backbone-record.js';
 import { DISTANCE_NAMES } from '../distances/index.js';
 
 /** The `format` field every bundle manifest carries. @group Bundles */
@@ -70,6 +71,8 @@ export const bundleManifestSchema = v.looseObject({
   }),
   // The ready encoder the model was built from, or null for a custom model.
   encoder: v.nullable(encoderSpecSchema),
+  // The pretrained backbone under a trained head (backboneEncoder, `train --backbone`); absent or null for none.
+  backbone: v.optional(v.nullable(backboneRecordSchema)),
   // The training loss, or null when unknown.
   loss: v.nullable(
     // extra loss parameters (e.g. a learned head) are kept, never dropped

@@ -24,6 +24,7 @@ import {
   type BundleManifest,
   type Preprocessing,
 } from 'contrastive/internal/models/manifest.js';
+import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
 import { SiameseNetwork, type NetworkCalibration } from 'contrastive/internal/models/siamese-network.js';
 import { ensureBackend } from '../engine/backend.js';
 import { safeParseWith } from 'contrastive/internal/models/validate.js';
@@ -51,6 +52,8 @@ export interface BundleInfo {
   training?: BundleManifest['training'];
   /** Free-form evaluation figures; default {}. */
   metrics?: Record<string, unknown>;
+  /** The pretrained backbone under the head (`backboneEncoder(...).record`); default none. */
+  backbone?: BackboneRecord | null;
 }
 
 /** Fields {@link updateManifest} may change; `metrics` is merged key by key, the others replaced. @group Bundles */
@@ -134,6 +137,7 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
     input: { shape, preprocessing: info.preprocessing ?? defaultPreprocessing(shape) },
     embedding: { dim: network.embeddingDim, normalize: network.normalize, distance: network.distanceName },
     encoder: network.encoderSpec,
+    ...(info.backbone ? { backbone: info.backbone } : {}),
     // What trainSiamese recorded on the network, unless info says otherwise: a bundle saved the library way says what it was trained on.
     loss:
       info.loss ??
