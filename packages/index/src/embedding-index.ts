@@ -10,7 +10,9 @@
  */
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/names.js';
-import { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
+// the exact search's engine brings TensorFlow.js (seconds to import): loaded when an exact search runs,
+// so an approximate search (a CLI call with a query vector) never pays for it
+import type { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
 import { PgStore, type HnswOptions } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { AnnGraph, DEFAULT_ANN_EF_SEARCH, DEFAULT_EXACT_BELOW, type AnnBuildOptions, type AnnInfo } from './ann.js';
@@ -413,39 +415,18 @@ export class EmbeddingIndex {
     const fn = 'EmbeddingIndex.search';
     const store = this.live(fn);
     const k = options.k ?? 10;
-    const mode = options.mode ?? 'auto';
-    const exactBelow = options.exactBelow ?? DEFAULT_EXACT_BELOW;
     check(Number.isInteger(n) && n >= 0, fn, `n must be a non-negative integer, got ${n}`);
     check(queries instanceof Float32Array && queries.length === n * this.dim, fn, `queries must be a Float32Array of n x dim = ${n} x ${this.dim} values, got ${queries?.length}`);
     for (let i = 0; i < queries.length; i++) {
       if (!Number.isFinite(queries[i])) throw new ContrastiveError('NUMERIC', `${fn}: query ${Math.floor(i / this.dim)} has a non-finite value`);
     }
-    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
-    check(SEARCH_MODES.includes(mode), fn, `mode must be one of ${SEARCH_MODES.join(', ')}, got '${String(mode)}'`);
-    check(options.label === undefined || typeof options.label === 'string', fn, 'label must be a string');
-    if (options.efSearch !== undefined) check(Number.isInteger(options.efSearch) && options.efSearch >= 1 && options.efSearch <= 1000, fn, `efSearch must be an integer in [1, 1000], got ${options.efSearch}`);
-    check(Number.isInteger(exactBelow) && exactBelow >= 0, fn, `exactBelow must be a non-negative integer, got ${exactBelow}`);
-    if (store instanceof SqliteStore && (mode === 'approximate' || mode === 'auto')) {
-      const graph = this.readGraph(fn);
-      if (mode === 'approximate') {
-        if (!graph) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search of ${this.where} needs its HNSW graph; build it with: contrastive index ann --index ${this.where} (or index build --ann)`);
-        if (options.label !== undefined) throw new ContrastiveError('UNSUPPORTED', `${fn}: the HNSW graph of ${this.where} has no label filter; search a label with --mode exact (or auto)`);
-      }
-      if (graph && options.label === undefined && (mode === 'approximate' || graph.manifest.items >= exactBelow)) {
-        const revision = await store.revision();
-        if (!graph.isCurrent(this.meta, revision)) throw graph.staleError(this.where, this.meta, revision, fn);
-        const ef = Math.max(k, options.efSearch ?? DEFAULT_ANN_EF_SEARCH);
-        const why = mode === 'auto' ? `, ${graph.manifest.items} items >= ${exactBelow}` : '';
-        return { hits: n === 0 ? [] : await this.searchGraph(graph, store, queries, n, k, ef, fn), mode: 'approximate', efSearch: ef, reason: `approximate: HNSW graph (usearch, ef ${ef}${why})` };
-      }
-    }
-    if (mode === 'approximate' && !(store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search needs an HNSW index (a SQLite file's graph, or pgvector's)`);
-    const reason = (ran: string): string =>
-      mode !== 'auto' ? ran : options.label !== undefined ? `${ran} (auto: a label filter searches exactly)` : store instanceof SqliteStore && this.annGraph ? `${ran} (auto: fewer than ${exactBelow} items)` : `${ran} (auto: no HNSW graph)`;
-    if (n === 0) return { hits: [], mode: mode === 'auto' ? 'exact' : mode, efSearch: null, reason: reason(mode === 'auto' ? 'exact' : mode) };
+    const plan = await this.planSearchAs(options, fn);
+    const { mode, efSearch, reason } = plan;
+    if (n === 0) return { hits: [], mode, efSearch, reason };
+    if (plan.graph) return { hits: await this.searchGraph(plan.graph, store as SqliteStore, queries, n, k, efSearch!, fn), mode, efSearch, reason };
     if (mode === 'database' || mode === 'approximate') {
       const hits = await store.searchInStore(queries, n, { k, label: options.label, approximate: mode === 'approximate', efSearch: options.efSearch });
-      return { hits, mode, efSearch: mode === 'approximate' ? (options.efSearch ?? null) : null, reason: reason(mode === 'approximate' ? 'approximate: pgvector HNSW' : 'database: scan inside the database') };
+      return { hits, mode, efSearch, reason };
     }
     const r = await this.nearestRows(queries, n, k, options.label, fn);
     const out: SearchHit[][] = [];
@@ -457,7 +438,51 @@ export class EmbeddingIndex {
       }
       out.push(hits);
     }
-    return { hits: out, mode: 'exact', efSearch: null, reason: reason('exact: in memory') };
+    return { hits: out, mode, efSearch, reason };
+  }
+
+  /**
+   * Which mode a search with `options` runs, and why, without searching (an
+   * application that needs something only for one mode, such as a tensor
+   * backend for the exact search, prepares it first).
+   *
+   * @throws ContrastiveError as {@link EmbeddingIndex.searchDetailed} for bad options or a stale graph.
+   */
+  async planSearch(options: IndexSearchOptions = {}): Promise<Omit<SearchAnswer, 'hits'>> {
+    const { mode, efSearch, reason } = await this.planSearchAs(options, 'EmbeddingIndex.search');
+    return { mode, efSearch, reason };
+  }
+
+  private async planSearchAs(options: IndexSearchOptions, fn: string): Promise<Omit<SearchAnswer, 'hits'> & { graph?: AnnGraph }> {
+    const store = this.live(fn);
+    const k = options.k ?? 10;
+    const mode = options.mode ?? 'auto';
+    const exactBelow = options.exactBelow ?? DEFAULT_EXACT_BELOW;
+    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
+    check(SEARCH_MODES.includes(mode), fn, `mode must be one of ${SEARCH_MODES.join(', ')}, got '${String(mode)}'`);
+    check(options.label === undefined || typeof options.label === 'string', fn, 'label must be a string');
+    if (options.efSearch !== undefined) check(Number.isInteger(options.efSearch) && options.efSearch >= 1 && options.efSearch <= 1000, fn, `efSearch must be an integer in [1, 1000], got ${options.efSearch}`);
+    check(Number.isInteger(exactBelow) && exactBelow >= 0, fn, `exactBelow must be a non-negative integer, got ${exactBelow}`);
+    let graph: AnnGraph | null = null;
+    if (store instanceof SqliteStore && (mode === 'approximate' || mode === 'auto')) {
+      graph = this.readGraph(fn);
+      if (mode === 'approximate') {
+        if (!graph) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search of ${this.where} needs its HNSW graph; build it with: contrastive index ann --index ${this.where} (or index build --ann)`);
+        if (options.label !== undefined) throw new ContrastiveError('UNSUPPORTED', `${fn}: the HNSW graph of ${this.where} has no label filter; search a label with --mode exact (or auto)`);
+      }
+      if (graph && options.label === undefined && (mode === 'approximate' || graph.manifest.items >= exactBelow)) {
+        const revision = await store.revision();
+        if (!graph.isCurrent(this.meta, revision)) throw graph.staleError(this.where, this.meta, revision, fn);
+        const ef = Math.max(k, options.efSearch ?? DEFAULT_ANN_EF_SEARCH);
+        const why = mode === 'auto' ? `, auto: ${graph.manifest.items} items >= ${exactBelow}` : '';
+        return { mode: 'approximate', efSearch: ef, reason: `approximate: HNSW graph (usearch, ef ${ef}${why})`, graph };
+      }
+    }
+    if (mode === 'approximate' && !(store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search needs an HNSW index (a SQLite file's graph, or pgvector's)`);
+    const ran = mode === 'auto' ? 'exact' : mode;
+    const words = ran === 'exact' ? 'exact: in memory' : ran === 'database' ? 'database: a scan inside the database' : 'approximate: pgvector HNSW';
+    const why = mode !== 'auto' ? '' : options.label !== undefined ? ' (auto: a label filter searches exactly)' : graph ? ` (auto: fewer than ${exactBelow} items)` : ' (auto: no HNSW graph)';
+    return { mode: ran, efSearch: ran === 'approximate' ? (options.efSearch ?? null) : null, reason: words + why };
   }
 
   /** An approximate search of the SQLite index's graph; only the rows found are read from the file. */
@@ -500,6 +525,7 @@ export class EmbeddingIndex {
 
   private async nearestRows(queries: Float32Array, n: number, k: number, label: string | undefined, fn: string): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
     const m = await this.loadMirror(fn);
+    const { KnnGallery } = await import('contrastive/internal/eval/knn-gallery.js');
     let rows: number[] | null = null;
     let gallery: KnnGallery | null;
     if (label === undefined) {
