@@ -18,7 +18,7 @@
  * search memory-maps the graph (`view`) rather than reading it.
  */
 import { createRequire } from 'node:module';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -119,6 +119,12 @@ export function loadUsearch(fn: string): UsearchModule {
 /** The manifest of the graph of the index file `indexFile`. @group Index */
 export function annManifestPath(indexFile: string): string {
   return `${indexFile}.ann`;
+}
+
+/** The manifest file's identity (inode, size, modification time), or null when there is none: a changed stamp means a changed graph. */
+export function annManifestStamp(indexFile: string): string | null {
+  const st = statSync(annManifestPath(indexFile), { throwIfNoEntry: false, bigint: true });
+  return st ? `${st.ino}:${st.size}:${st.mtimeNs}` : null;
 }
 
 function metricOf(m: UsearchModule, distance: DistanceName): Usearch.MetricKind {

@@ -15,7 +15,7 @@ import { checkDistanceName, type DistanceName } from 'contrastive/internal/dista
 import type { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
 import { PgStore, type HnswOptions } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
-import { AnnGraph, DEFAULT_ANN_EF_SEARCH, DEFAULT_EXACT_BELOW, type AnnBuildOptions, type AnnInfo } from './ann.js';
+import { AnnGraph, annManifestStamp, DEFAULT_ANN_EF_SEARCH, DEFAULT_EXACT_BELOW, type AnnBuildOptions, type AnnInfo } from './ann.js';
 import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
 import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
 
@@ -151,6 +151,8 @@ export class EmbeddingIndex {
   private closed = false;
   /** The SQLite index's HNSW graph as last read (undefined: not looked for yet). */
   private annGraph: AnnGraph | null | undefined = undefined;
+  /** What the manifest file was (inode, size, mtime) when the graph was read. */
+  private annStamp: string | null = null;
 
   private constructor(
     private readonly store: IndexStore,
@@ -360,13 +362,17 @@ export class EmbeddingIndex {
     const store = this.store as SqliteStore;
     if (graph.manifest.revision !== revision - 1) return;
     this.annGraph = await graph.update(revision, await change(store), fn);
+    this.annStamp = annManifestStamp(this.where);
   }
 
-  /** The graph beside the SQLite file as last read; read again when its manifest changed. */
+  /** The graph beside the SQLite file as last read; read again when its manifest file changed (asked before every search: a stat, not a read). */
   private readGraph(fn: string): AnnGraph | null {
     if (!(this.store instanceof SqliteStore)) return null;
-    const fresh = AnnGraph.open(this.where, fn);
+    const stamp = annManifestStamp(this.where);
+    if (this.annGraph !== undefined && stamp === this.annStamp) return this.annGraph;
+    const fresh = stamp === null ? null : AnnGraph.open(this.where, fn);
     const cached = this.annGraph;
+    this.annStamp = stamp;
     if (cached && fresh && cached.manifest.graph === fresh.manifest.graph) return cached;
     cached?.close();
     this.annGraph = fresh;
@@ -618,6 +624,7 @@ export class EmbeddingIndex {
     const { keys, vectors, revision } = await store.keyedVectors();
     this.annGraph?.close();
     this.annGraph = await AnnGraph.build(this.where, this.meta, revision, keys, vectors, options, fn);
+    this.annStamp = annManifestStamp(this.where);
   }
 
   /**
@@ -631,8 +638,10 @@ export class EmbeddingIndex {
     const store = this.live(fn);
     if (!(store instanceof SqliteStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: only the SQLite store's graph can be dropped here (in PostgreSQL: DROP INDEX)`);
     this.annGraph?.close();
+    const had = await AnnGraph.remove(this.where);
     this.annGraph = null;
-    return AnnGraph.remove(this.where);
+    this.annStamp = null;
+    return had;
   }
 
   /** Closes the connection or file. */

@@ -368,16 +368,28 @@ export class SqliteStore implements IndexStore {
     );
   }
 
-  private byKeyStmt: BetterSqlite3.Statement | null = null;
+  private byKeyStmts = new Map<number, BetterSqlite3.Statement>();
 
   /** The items with these keys (seqs), in the order given; undefined for a key no item has. */
   async itemsByKey(keys: ArrayLike<bigint>): Promise<(IndexItem | undefined)[]> {
     return this.run('EmbeddingIndex.search', (db) => {
-      // one indexed lookup per key: a search reads back only the rows it returns
-      this.byKeyStmt ??= db.prepare(`SELECT id, label, source FROM ${ITEMS_TABLE} WHERE seq = ?`);
-      const stmt = this.byKeyStmt;
+      // a search reads back only the rows it returns: one indexed IN (...) lookup per chunk of keys,
+      // rows as arrays (no per-row objects from the driver); statements kept for the two chunk sizes used
+      const CHUNK = 256;
+      const found = new Map<bigint, IndexItem>();
+      for (let at = 0; at < keys.length; at += CHUNK) {
+        const size = Math.min(CHUNK, keys.length - at);
+        let stmt = this.byKeyStmts.get(size);
+        if (!stmt) {
+          stmt = db.prepare(`SELECT seq, id, label, source FROM ${ITEMS_TABLE} WHERE seq IN (${new Array(size).fill('?').join(',')})`).raw().safeIntegers(true);
+          if (this.byKeyStmts.size < 64) this.byKeyStmts.set(size, stmt);
+        }
+        const args = new Array<bigint>(size);
+        for (let i = 0; i < size; i++) args[i] = keys[at + i];
+        for (const r of stmt.all(...args) as [bigint, string, string | null, string | null][]) found.set(r[0], { id: r[1], label: r[2], source: r[3] });
+      }
       const out: (IndexItem | undefined)[] = new Array(keys.length);
-      for (let i = 0; i < keys.length; i++) out[i] = stmt.get(keys[i]) as IndexItem | undefined;
+      for (let i = 0; i < keys.length; i++) out[i] = found.get(keys[i]);
       return out;
     });
   }
