@@ -260,6 +260,8 @@ export class AnnGraph {
       if (view.dimensions() !== this.manifest.dim || view.size() !== this.manifest.items) {
         throw new ContrastiveError('INVALID_DATA', `${fn}: the approximate index graph ${this.graphPath()} holds ${view.size()} vectors of dim ${view.dimensions()}, but its manifest says ${this.manifest.items} of dim ${this.manifest.dim}; rebuild it with: contrastive index ann --index ${this.manifestFile.slice(0, -4)} --force`);
       }
+      // a few efSearch values in use at once; beyond that the oldest mapping goes (mapping again is cheap)
+      if (this.views.size >= 8) this.views.delete(this.views.keys().next().value!);
       this.views.set(efSearch, view);
     }
     // one query: one thread (spawning workers costs more than the search); a batch: every core
