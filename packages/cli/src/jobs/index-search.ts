@@ -7,7 +7,6 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 // Only what a search by vector needs is imported up front: the embedder and the query readers bring
 // TensorFlow.js (seconds to import), which an approximate search of a vector never touches.
 import { EmbeddingIndex, type SearchAnswer } from '@contrastive/index/internal/embedding-index.js';
-import { bundleIdentity } from '@contrastive/index/internal/bundle-identity.js';
 import type { EmbedEngine } from '@contrastive/index/internal/bundle-embedder.js';
 import type { SearchHit, SearchMode } from '@contrastive/index/internal/store.js';
 import type { PairInput } from './verify-pair.js';
@@ -152,7 +151,8 @@ export interface IndexVectorSearchOptions {
 export async function searchIndexByVectors(options: IndexVectorSearchOptions): Promise<IndexSearchAnswer[]> {
   const fn = 'index search';
   check(Array.isArray(options.vectors) && options.vectors.length > 0, fn, 'give at least one query vector');
-  const identity = options.model !== undefined ? await bundleIdentity(options.model) : undefined;
+  // the bundle reader brings TensorFlow.js: loaded only when a bundle is given to check
+  const identity = options.model !== undefined ? await (await import('@contrastive/index/internal/bundle-identity.js')).bundleIdentity(options.model) : undefined;
   const index = await EmbeddingIndex.open(options.index, { model: identity, connectTimeoutMs: options.connectTimeoutMs });
   try {
     const { dim } = index;
