@@ -15,6 +15,9 @@
  * indexes slowly, so its gallery is the first --pg-rows vectors.
  * Ends with one JSON line { bench, project, reference, unit, ratio }: the
  * default store (SQLite file, exact in memory), batched, against faiss batched.
+ *
+ * `--scale` runs bench/search-scale.ts instead: approximate search of
+ * 1,000,000 x 128 against faiss IndexHNSWFlat.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +29,11 @@ import { Rng } from '../packages/contrastive/src/util/rng.js';
 import { printTable } from './lib/torch-reference.js';
 import { runFaissReference } from './lib/faiss-reference.js';
 import { measureReadBound, type ReadPass } from './lib/read-bound.js';
+
+if (process.argv.slice(2).includes('--scale')) {
+  await import('./search-scale.js');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -56,14 +56,16 @@ test('sqlite: build never replaces a file that is not an index', async () => {
   assert.deepEqual((await fs.readdir(dir)).filter((f) => f.includes('precious')), ['precious.txt']);
 });
 
-test('sqlite: approximate search is not offered; the in-database search uses sqlite-vec', async () => {
+test('sqlite: approximate search needs the HNSW graph, which is not there until built (index ann)', async () => {
   const file = newFile();
   await buildIndex(file, entries(50, 4));
   const index = await EmbeddingIndex.open(file);
   try {
-    await rejectsWith(index.search(new Array(DIM).fill(0), { mode: 'approximate' }), 'UNSUPPORTED', 'postgres');
-    await rejectsWith(index.createApproximateIndex(), 'UNSUPPORTED', 'postgres');
-    assert.equal((await index.stats()).approximateIndex, false);
+    await rejectsWith(index.search(new Array(DIM).fill(0), { mode: 'approximate' }), 'UNSUPPORTED', 'HNSW graph', `contrastive index ann --index ${file}`);
+    const stats = await index.stats();
+    assert.equal(stats.approximateIndex, false);
+    assert.equal(stats.ann, null);
+    assert.equal(await index.dropApproximateIndex(), false);
   } finally {
     await index.close();
   }

@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const HIDDEN = ['onnxruntime-node', '@contrastive/kernels-native', 'sharp', 'pg', 'pgvector', 'bindings'];
+const HIDDEN = ['onnxruntime-node', '@contrastive/kernels-native', 'sharp', 'pg', 'pgvector', 'bindings', 'usearch'];
 
 type Resolve = (request: string, ...rest: unknown[]) => string;
 const resolver = Module as unknown as { _resolveFilename: Resolve };
@@ -38,6 +38,7 @@ const { initBackend } = await import('../../packages/node/src/engine/backend.js'
 const { decodeImageBytes } = await import('../../packages/node/src/data/image.js');
 const { knn } = await import('../../packages/contrastive/src/eval/knn.js');
 const { EmbeddingIndex } = await import('../../packages/index/src/embedding-index.js');
+const { AnnGraph } = await import('../../packages/index/src/ann.js');
 await initBackend('wasm');
 
 /** Asserts a ContrastiveError UNSUPPORTED whose message holds every part. */
@@ -111,6 +112,13 @@ test("pg / pgvector missing: a postgres:// index names them before connecting", 
   // Port 1 on 127.0.0.1: nothing listens, so reaching the network would be a connection error instead.
   await assert.rejects(EmbeddingIndex.open('postgres://me@127.0.0.1:1/db'), (err) =>
     unsupported(err, 'EmbeddingIndex.open (a postgres:// index) needs the package pg, which is not installed; install it: npm install pg pgvector'),
+  );
+});
+
+test('usearch missing: building or searching the HNSW graph of a SQLite index names it and its install command', () => {
+  // the graph is built after the options are checked and before any index work (SQLite's binding is hidden here too)
+  assert.throws(() => AnnGraph.checkOptions({}, 'EmbeddingIndex.build'), (err) =>
+    unsupported(err, 'EmbeddingIndex.build: approximate search needs the package usearch, which is not installed; install it: npm install usearch@2.26.2'),
   );
 });
 

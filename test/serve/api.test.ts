@@ -311,6 +311,7 @@ test('POST /api/search: an image, or an embedding from the browser, answers what
   assert.deepEqual(byImage.json.results.map((h: any) => h.id), want.map((h) => h.id));
   assertClose(byImage.json.results.map((h: any) => h.distance), want.map((h) => h.distance), 1e-6, 'distances');
   assert.deepEqual(Object.keys(byImage.json.results[0]).sort(), ['distance', 'id', 'label', 'source']);
+  assert.equal(byImage.json.mode, 'exact');
   const x = await readPairInput(fx.bundle, { kind: 'file', path: seven });
   const embedding = Array.from(await fx.bundle.network.embedBatched(x));
   const byEmbedding = await post(url, '/api/search', JSON.stringify({ embedding, k: 5 }), { 'content-type': 'application/json' });

@@ -3,13 +3,19 @@
  * (a SQLite file, or PostgreSQL + pgvector), searched by exact k-NN in memory
  * over the stored vectors (the project's own knn: one GEMM pass on
  * onnxruntime, far faster than a database scan), by the database itself, or
- * approximately through pgvector's HNSW index. The store stays the truth: the
- * in-memory copy is reloaded whenever another writer has committed.
+ * approximately through an HNSW graph (usearch beside a SQLite file, ann.ts;
+ * pgvector's HNSW index in PostgreSQL). The store stays the truth: the
+ * in-memory copy is reloaded whenever another writer has committed, and the
+ * graph is searched only while it matches the store's state.
  */
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/names.js';
-import { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
+// the exact search's engine brings TensorFlow.js (seconds to import): loaded when an exact search runs,
+// so an approximate search (a CLI call with a query vector) never pays for it
+import type { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
 import { PgStore, type HnswOptions } from './pg-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import { AnnGraph, annManifestStamp, DEFAULT_ANN_EF_SEARCH, DEFAULT_EXACT_BELOW, type AnnBuildOptions, type AnnInfo } from './ann.js';
 import { createStore, openStore, stageStore, type TargetOptions } from './targets.js';
 import { INDEX_FORMAT, INDEX_FORMAT_VERSION, SEARCH_MODES, type SearchMode, type IndexItem, type IndexMeta, type IndexStore, type ModelIdentity, type SearchHit } from './store.js';
 
@@ -19,10 +25,28 @@ export interface IndexSearchOptions {
   k?: number;
   /** Only items with this label. */
   label?: string;
-  /** Default 'exact'. */
+  /** Default 'auto': approximate on a SQLite index with a current graph of at least `exactBelow` items, else exact. */
   mode?: SearchMode;
-  /** HNSW candidate list size for 'approximate' (default max(40, k)); larger: better recall, slower. */
+  /**
+   * HNSW candidate list size for 'approximate' (default: 64 for the SQLite
+   * graph, max(40, k) for pgvector; at least k is used); larger: better
+   * recall, slower.
+   */
   efSearch?: number;
+  /** 'auto' searches exactly below this many items (default 100,000). */
+  exactBelow?: number;
+}
+
+/** What {@link EmbeddingIndex.searchDetailed} returns: the hits and how they were found. @group Index */
+export interface SearchAnswer {
+  /** Per query, nearest first. */
+  hits: SearchHit[][];
+  /** The mode that ran ('auto' resolved). */
+  mode: Exclude<SearchMode, 'auto'>;
+  /** The HNSW candidate list size of an approximate search (null otherwise, and for pgvector without one given). */
+  efSearch: number | null;
+  /** Why this mode ran, in words (e.g. 'approximate: HNSW graph of 1000000 items'). */
+  reason: string;
 }
 
 /** Options of {@link EmbeddingIndex.open}. @group Index */
@@ -51,7 +75,13 @@ export interface NewIndexOptions extends TargetOptions {
 
 /** Options of {@link EmbeddingIndex.build}. @group Index */
 export interface BuildIndexOptions extends NewIndexOptions {
-  /** After filling, build a pgvector HNSW index (PostgreSQL only). */
+  /**
+   * After filling, build an approximate (HNSW) index: a usearch graph beside
+   * a SQLite file (the package usearch installed), pgvector's HNSW index in
+   * PostgreSQL.
+   */
+  ann?: boolean | (HnswOptions & AnnBuildOptions);
+  /** The same as `ann` (its earlier name, PostgreSQL only then). */
   hnsw?: boolean | HnswOptions;
 }
 
@@ -76,8 +106,10 @@ export interface IndexStats {
   items: number;
   /** Items per label, most first (label null: unlabelled). */
   labels: { label: string | null; count: number }[];
-  /** Whether approximate search is available (a pgvector HNSW index). */
+  /** Whether approximate search is available (a pgvector HNSW index, or a current graph beside a SQLite file). */
   approximateIndex: boolean;
+  /** The HNSW graph beside a SQLite file (null: none), current or stale. */
+  ann: AnnInfo | null;
 }
 
 /** The in-memory copy searched in 'exact' mode. */
@@ -117,6 +149,10 @@ function modelHash(model: ModelIdentity | string): string {
 export class EmbeddingIndex {
   private mirror: Mirror | null = null;
   private closed = false;
+  /** The SQLite index's HNSW graph as last read (undefined: not looked for yet). */
+  private annGraph: AnnGraph | null | undefined = undefined;
+  /** What the manifest file was (inode, size, mtime) when the graph was read. */
+  private annStamp: string | null = null;
 
   private constructor(
     private readonly store: IndexStore,
@@ -192,13 +228,13 @@ export class EmbeddingIndex {
     const meta = newMeta(options, fn);
     const staged = await stageStore(target, meta, options, fn);
     const index = new EmbeddingIndex(staged.store, meta);
+    const ann = options.ann ?? options.hnsw;
+    const annOptions = ann === true || ann === undefined || ann === false ? {} : ann;
     let out: T;
     try {
+      if (ann && staged.store instanceof SqliteStore) AnnGraph.checkOptions(annOptions, fn);
       out = await fill(index);
-      if (options.hnsw) {
-        if (!(staged.store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: an HNSW index needs a postgres:// target; the SQLite store searches exactly`);
-        await staged.store.createApproximateIndex(options.hnsw === true ? {} : options.hnsw);
-      }
+      if (ann && staged.store instanceof PgStore) await staged.store.createApproximateIndex(annOptions);
     } catch (err) {
       index.closed = true;
       await staged.discard();
@@ -207,6 +243,18 @@ export class EmbeddingIndex {
     index.closed = true;
     index.disposeMirror();
     await staged.publish();
+    if (staged.store instanceof SqliteStore) {
+      // a graph of the index this one replaced is of no use; the new one is built from the published file
+      await AnnGraph.remove(target);
+      if (ann) {
+        const built = await EmbeddingIndex.open(target);
+        try {
+          await built.createApproximateIndex(annOptions);
+        } finally {
+          await built.close();
+        }
+      }
+    }
     return out;
   }
 
@@ -262,7 +310,9 @@ export class EmbeddingIndex {
       items.push({ id: e.id, label: e.label ?? null, source: e.source ?? null });
     });
     const before = this.mirror?.revision;
+    const graph = await this.currentGraphBeforeWrite(fn);
     const revision = await store.insert(items, vectors);
+    if (graph) await this.updateGraph(graph, revision, fn, async (s) => ({ addKeys: await s.keysOf(items.map((it) => it.id)), addVectors: vectors }));
     const m = this.mirror;
     if (m && before === revision - 1) {
       // our own commit on top of our copy: extend it instead of reloading
@@ -286,8 +336,47 @@ export class EmbeddingIndex {
     const store = this.live(fn);
     check(Array.isArray(ids) && ids.every((id) => typeof id === 'string'), fn, 'ids must be an array of strings');
     if (ids.length === 0) return;
-    await store.remove(ids);
+    const graph = await this.currentGraphBeforeWrite(fn);
+    const keys = graph && store instanceof SqliteStore ? await store.keysOf(ids) : null;
+    const revision = await store.remove(ids);
+    if (graph && keys) await this.updateGraph(graph, revision, fn, async () => ({ removeKeys: keys }));
     this.disposeMirror();
+  }
+
+  /**
+   * The SQLite index's graph when it is current (a write then keeps it
+   * current); null when there is none, or it is stale already (it stays
+   * stale, and says so when searched).
+   */
+  private async currentGraphBeforeWrite(fn: string): Promise<AnnGraph | null> {
+    if (!(this.store instanceof SqliteStore)) return null;
+    const graph = this.readGraph(fn);
+    return graph && graph.isCurrent(this.meta, await this.store.revision()) ? graph : null;
+  }
+
+  /**
+   * Applies a write committed as `revision` to the graph, when no other
+   * writer committed between (else the graph is left stale, and says so).
+   */
+  private async updateGraph(graph: AnnGraph, revision: number, fn: string, change: (s: SqliteStore) => Promise<Parameters<AnnGraph['update']>[1]>): Promise<void> {
+    const store = this.store as SqliteStore;
+    if (graph.manifest.revision !== revision - 1) return;
+    this.annGraph = await graph.update(revision, await change(store), fn);
+    this.annStamp = annManifestStamp(this.where);
+  }
+
+  /** The graph beside the SQLite file as last read; read again when its manifest file changed (asked before every search: a stat, not a read). */
+  private readGraph(fn: string): AnnGraph | null {
+    if (!(this.store instanceof SqliteStore)) return null;
+    const stamp = annManifestStamp(this.where);
+    if (this.annGraph !== undefined && stamp === this.annStamp) return this.annGraph;
+    const fresh = stamp === null ? null : AnnGraph.open(this.where, fn);
+    const cached = this.annGraph;
+    this.annStamp = stamp;
+    if (cached && fresh && cached.manifest.graph === fresh.manifest.graph) return cached;
+    cached?.close();
+    this.annGraph = fresh;
+    return fresh;
   }
 
   /** One item and its stored embedding, or null for an unknown id. */
@@ -318,24 +407,33 @@ export class EmbeddingIndex {
    *   'approximate' without an HNSW index.
    */
   async searchMany(queries: Float32Array, n: number, options: IndexSearchOptions = {}): Promise<SearchHit[][]> {
+    return (await this.searchDetailed(queries, n, options)).hits;
+  }
+
+  /**
+   * As {@link EmbeddingIndex.searchMany}, and says which mode ran and why
+   * ('auto' resolved to 'exact' or 'approximate').
+   *
+   * @throws ContrastiveError as {@link EmbeddingIndex.searchMany}; STATE for 'approximate' on a SQLite index whose
+   *   graph is stale (naming the command that rebuilds it), UNSUPPORTED for 'approximate' with a label on a SQLite index.
+   */
+  async searchDetailed(queries: Float32Array, n: number, options: IndexSearchOptions = {}): Promise<SearchAnswer> {
     const fn = 'EmbeddingIndex.search';
     const store = this.live(fn);
     const k = options.k ?? 10;
-    const mode = options.mode ?? 'exact';
     check(Number.isInteger(n) && n >= 0, fn, `n must be a non-negative integer, got ${n}`);
     check(queries instanceof Float32Array && queries.length === n * this.dim, fn, `queries must be a Float32Array of n x dim = ${n} x ${this.dim} values, got ${queries?.length}`);
     for (let i = 0; i < queries.length; i++) {
       if (!Number.isFinite(queries[i])) throw new ContrastiveError('NUMERIC', `${fn}: query ${Math.floor(i / this.dim)} has a non-finite value`);
     }
-    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
-    check(SEARCH_MODES.includes(mode), fn, `mode must be one of ${SEARCH_MODES.join(', ')}, got '${String(mode)}'`);
-    check(options.label === undefined || typeof options.label === 'string', fn, 'label must be a string');
-    if (options.efSearch !== undefined) check(Number.isInteger(options.efSearch) && options.efSearch >= 1 && options.efSearch <= 1000, fn, `efSearch must be an integer in [1, 1000], got ${options.efSearch}`);
-    if (n === 0) return [];
-    if (mode === 'approximate' && store.kind !== 'postgres') {
-      throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search needs a postgres:// index with an HNSW index; the SQLite store searches exactly (mode 'exact' or 'database')`);
+    const plan = await this.planSearchAs(options, fn);
+    const { mode, efSearch, reason } = plan;
+    if (n === 0) return { hits: [], mode, efSearch, reason };
+    if (plan.graph) return { hits: await this.searchGraph(plan.graph, store as SqliteStore, queries, n, k, efSearch!, fn), mode, efSearch, reason };
+    if (mode === 'database' || mode === 'approximate') {
+      const hits = await store.searchInStore(queries, n, { k, label: options.label, approximate: mode === 'approximate', efSearch: options.efSearch });
+      return { hits, mode, efSearch, reason };
     }
-    if (mode !== 'exact') return store.searchInStore(queries, n, { k, label: options.label, approximate: mode === 'approximate', efSearch: options.efSearch });
     const r = await this.nearestRows(queries, n, k, options.label, fn);
     const out: SearchHit[][] = [];
     for (let q = 0; q < n; q++) {
@@ -343,6 +441,71 @@ export class EmbeddingIndex {
       for (let j = 0; j < r.k; j++) {
         const item = r.items[r.rows[q * r.k + j]];
         hits.push({ id: item.id, label: item.label, source: item.source, distance: r.distances[q * r.k + j] });
+      }
+      out.push(hits);
+    }
+    return { hits: out, mode, efSearch, reason };
+  }
+
+  /**
+   * Which mode a search with `options` runs, and why, without searching (an
+   * application that needs something only for one mode, such as a tensor
+   * backend for the exact search, prepares it first).
+   *
+   * @throws ContrastiveError as {@link EmbeddingIndex.searchDetailed} for bad options or a stale graph.
+   */
+  async planSearch(options: IndexSearchOptions = {}): Promise<Omit<SearchAnswer, 'hits'>> {
+    const { mode, efSearch, reason } = await this.planSearchAs(options, 'EmbeddingIndex.search');
+    return { mode, efSearch, reason };
+  }
+
+  private async planSearchAs(options: IndexSearchOptions, fn: string): Promise<Omit<SearchAnswer, 'hits'> & { graph?: AnnGraph }> {
+    const store = this.live(fn);
+    const k = options.k ?? 10;
+    const mode = options.mode ?? 'auto';
+    const exactBelow = options.exactBelow ?? DEFAULT_EXACT_BELOW;
+    check(Number.isInteger(k) && k >= 1, fn, `k must be a positive integer, got ${k}`);
+    check(SEARCH_MODES.includes(mode), fn, `mode must be one of ${SEARCH_MODES.join(', ')}, got '${String(mode)}'`);
+    check(options.label === undefined || typeof options.label === 'string', fn, 'label must be a string');
+    if (options.efSearch !== undefined) check(Number.isInteger(options.efSearch) && options.efSearch >= 1 && options.efSearch <= 1000, fn, `efSearch must be an integer in [1, 1000], got ${options.efSearch}`);
+    check(Number.isInteger(exactBelow) && exactBelow >= 0, fn, `exactBelow must be a non-negative integer, got ${exactBelow}`);
+    let graph: AnnGraph | null = null;
+    if (store instanceof SqliteStore && (mode === 'approximate' || mode === 'auto')) {
+      graph = this.readGraph(fn);
+      if (mode === 'approximate') {
+        if (!graph) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search of ${this.where} needs its HNSW graph; build it with: contrastive index ann --index ${this.where} (or index build --ann)`);
+        if (options.label !== undefined) throw new ContrastiveError('UNSUPPORTED', `${fn}: the HNSW graph of ${this.where} has no label filter; search a label with --mode exact (or auto)`);
+      }
+      if (graph && options.label === undefined && (mode === 'approximate' || graph.manifest.items >= exactBelow)) {
+        const revision = await store.revision();
+        if (!graph.isCurrent(this.meta, revision)) throw graph.staleError(this.where, this.meta, revision, fn);
+        const ef = Math.max(k, options.efSearch ?? DEFAULT_ANN_EF_SEARCH);
+        const why = mode === 'auto' ? `, auto: ${graph.manifest.items} items >= ${exactBelow}` : '';
+        return { mode: 'approximate', efSearch: ef, reason: `approximate: HNSW graph (usearch, ef ${ef}${why})`, graph };
+      }
+    }
+    if (mode === 'approximate' && !(store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search needs an HNSW index (a SQLite file's graph, or pgvector's)`);
+    const ran = mode === 'auto' ? 'exact' : mode;
+    const words = ran === 'exact' ? 'exact: in memory' : ran === 'database' ? 'database: a scan inside the database' : 'approximate: pgvector HNSW';
+    const why = mode !== 'auto' ? '' : options.label !== undefined ? ' (auto: a label filter searches exactly)' : graph ? ` (auto: fewer than ${exactBelow} items)` : ' (auto: no HNSW graph)';
+    return { mode: ran, efSearch: ran === 'approximate' ? (options.efSearch ?? null) : null, reason: words + why };
+  }
+
+  /** An approximate search of the SQLite index's graph; only the rows found are read from the file. */
+  private async searchGraph(graph: AnnGraph, store: SqliteStore, queries: Float32Array, n: number, k: number, ef: number, fn: string): Promise<SearchHit[][]> {
+    const r = graph.search(queries, n, k, ef, fn);
+    const keys: bigint[] = [];
+    for (let q = 0; q < n; q++) for (let j = 0; j < r.counts[q]; j++) keys.push(r.keys[q * k + j]);
+    const items = await store.itemsByKey(keys);
+    const out: SearchHit[][] = [];
+    let at = 0;
+    for (let q = 0; q < n; q++) {
+      const hits: SearchHit[] = [];
+      for (let j = 0; j < r.counts[q]; j++) {
+        const item = items[at++];
+        // the graph matched the file's revision: every key it returns is a row
+        if (!item) throw new ContrastiveError('INVALID_DATA', `${fn}: the HNSW graph of ${this.where} returned item key ${r.keys[q * k + j]}, which the index does not hold; rebuild it with: contrastive index ann --index ${this.where} --force`);
+        hits.push({ id: item.id, label: item.label, source: item.source, distance: r.distances[q * k + j] });
       }
       out.push(hits);
     }
@@ -368,6 +531,7 @@ export class EmbeddingIndex {
 
   private async nearestRows(queries: Float32Array, n: number, k: number, label: string | undefined, fn: string): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
     const m = await this.loadMirror(fn);
+    const { KnnGallery } = await import('contrastive/internal/eval/knn-gallery.js');
     let rows: number[] | null = null;
     let gallery: KnnGallery | null;
     if (label === undefined) {
@@ -422,6 +586,8 @@ export class EmbeddingIndex {
   async stats(): Promise<IndexStats> {
     const store = this.live('EmbeddingIndex.stats');
     const counts = await store.counts();
+    const graph = this.readGraph('EmbeddingIndex.stats');
+    const annInfo = graph ? graph.info(this.meta, await store.revision()) : null;
     const labels = [...counts.labels.entries()].map(([label, count]) => ({ label, count }));
     labels.sort((a, b) => b.count - a.count || String(a.label).localeCompare(String(b.label)));
     return {
@@ -433,19 +599,49 @@ export class EmbeddingIndex {
       createdAt: this.meta.createdAt,
       items: counts.items,
       labels,
-      approximateIndex: await store.hasApproximateIndex(),
+      approximateIndex: store instanceof SqliteStore ? annInfo?.current === true : await store.hasApproximateIndex(),
+      ann: annInfo,
     };
   }
 
   /**
-   * Builds (or rebuilds) pgvector's HNSW index for 'approximate' searches.
+   * Builds (or rebuilds) the HNSW index for 'approximate' searches: a usearch
+   * graph beside a SQLite file (written atomically; kept current by
+   * {@link EmbeddingIndex.add} and {@link EmbeddingIndex.remove}), or
+   * pgvector's HNSW index.
    *
-   * @throws ContrastiveError UNSUPPORTED on the SQLite store.
+   * @throws ContrastiveError UNSUPPORTED when usearch is not installed (SQLite), naming the install command.
    */
-  async createApproximateIndex(options: HnswOptions = {}): Promise<void> {
-    const store = this.live('EmbeddingIndex.createApproximateIndex');
-    if (!(store instanceof PgStore)) throw new ContrastiveError('UNSUPPORTED', 'EmbeddingIndex.createApproximateIndex: an HNSW index needs a postgres:// target; the SQLite store searches exactly');
-    await store.createApproximateIndex(options);
+  async createApproximateIndex(options: HnswOptions & AnnBuildOptions = {}): Promise<void> {
+    const fn = 'EmbeddingIndex.createApproximateIndex';
+    const store = this.live(fn);
+    if (store instanceof PgStore) {
+      await store.createApproximateIndex(options);
+      return;
+    }
+    if (!(store instanceof SqliteStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: this store has no approximate index`);
+    AnnGraph.checkOptions(options, fn);
+    const { keys, vectors, revision } = await store.keyedVectors();
+    this.annGraph?.close();
+    this.annGraph = await AnnGraph.build(this.where, this.meta, revision, keys, vectors, options, fn);
+    this.annStamp = annManifestStamp(this.where);
+  }
+
+  /**
+   * Removes the SQLite index's HNSW graph (searches are exact again).
+   *
+   * @returns whether there was one.
+   * @throws ContrastiveError UNSUPPORTED on PostgreSQL.
+   */
+  async dropApproximateIndex(): Promise<boolean> {
+    const fn = 'EmbeddingIndex.dropApproximateIndex';
+    const store = this.live(fn);
+    if (!(store instanceof SqliteStore)) throw new ContrastiveError('UNSUPPORTED', `${fn}: only the SQLite store's graph can be dropped here (in PostgreSQL: DROP INDEX)`);
+    this.annGraph?.close();
+    const had = await AnnGraph.remove(this.where);
+    this.annGraph = null;
+    this.annStamp = null;
+    return had;
   }
 
   /** Closes the connection or file. */
@@ -453,6 +649,7 @@ export class EmbeddingIndex {
     if (this.closed) return;
     this.closed = true;
     this.disposeMirror();
+    this.annGraph?.close();
     await this.store.close();
   }
 }

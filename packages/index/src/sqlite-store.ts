@@ -346,6 +346,67 @@ export class SqliteStore implements IndexStore {
     return false;
   }
 
+  /** Every item's key (its seq, the rowid) and vector, in storage order, with the revision they were read at (what the approximate index is built from). */
+  async keyedVectors(): Promise<{ keys: BigUint64Array; vectors: Float32Array; revision: number }> {
+    const { dim } = await this.readMeta();
+    return this.run('EmbeddingIndex', (db) =>
+      db
+        .transaction(() => {
+          const revision = Number((db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'revision'`).get() as { value: string }).value);
+          const n = (db.prepare(`SELECT count(*) AS n FROM ${ITEMS_TABLE}`).get() as { n: number }).n;
+          const keys = new BigUint64Array(n);
+          const vectors = new Float32Array(n * dim);
+          let i = 0;
+          for (const r of db.prepare(`SELECT seq, embedding FROM ${ITEMS_TABLE} ORDER BY seq`).raw().iterate() as Iterable<[number, Buffer]>) {
+            keys[i] = BigInt(r[0]);
+            copyBlob(r[1], vectors, i, dim);
+            i++;
+          }
+          return { keys, vectors, revision };
+        })
+        .deferred(),
+    );
+  }
+
+  private byKeyStmts = new Map<number, BetterSqlite3.Statement>();
+
+  /** The items with these keys (seqs), in the order given; undefined for a key no item has. */
+  async itemsByKey(keys: ArrayLike<bigint>): Promise<(IndexItem | undefined)[]> {
+    return this.run('EmbeddingIndex.search', (db) => {
+      // a search reads back only the rows it returns: one indexed IN (...) lookup per chunk of keys,
+      // rows as arrays (no per-row objects from the driver); statements kept for the two chunk sizes used
+      const CHUNK = 256;
+      const found = new Map<bigint, IndexItem>();
+      for (let at = 0; at < keys.length; at += CHUNK) {
+        const size = Math.min(CHUNK, keys.length - at);
+        let stmt = this.byKeyStmts.get(size);
+        if (!stmt) {
+          stmt = db.prepare(`SELECT seq, id, label, source FROM ${ITEMS_TABLE} WHERE seq IN (${new Array(size).fill('?').join(',')})`).raw().safeIntegers(true);
+          if (this.byKeyStmts.size < 64) this.byKeyStmts.set(size, stmt);
+        }
+        const args = new Array<bigint>(size);
+        for (let i = 0; i < size; i++) args[i] = keys[at + i];
+        for (const r of stmt.all(...args) as [bigint, string, string | null, string | null][]) found.set(r[0], { id: r[1], label: r[2], source: r[3] });
+      }
+      const out: (IndexItem | undefined)[] = new Array(keys.length);
+      for (let i = 0; i < keys.length; i++) out[i] = found.get(keys[i]);
+      return out;
+    });
+  }
+
+  /** The keys (seqs) of the items with these ids, in the order given (0n for an unknown id). */
+  async keysOf(ids: readonly string[]): Promise<BigUint64Array> {
+    return this.run('EmbeddingIndex', (db) => {
+      const stmt = db.prepare(`SELECT seq FROM ${ITEMS_TABLE} WHERE id = ?`).pluck();
+      const out = new BigUint64Array(ids.length);
+      ids.forEach((id, i) => {
+        const seq = stmt.get(id) as number | undefined;
+        out[i] = BigInt(seq ?? 0);
+      });
+      return out;
+    });
+  }
+
   /** See {@link IndexStore.close}. */
   async close(): Promise<void> {
     this.db?.close();

@@ -35,16 +35,21 @@ export interface IndexMeta {
 
 /**
  * How an index searches:
- * - 'exact' (default): exact k-NN in memory over the stored vectors;
+ * - 'auto' (default): 'approximate' on a SQLite index that has a current
+ *   approximate graph (`index build --ann`, `index ann`) and at least
+ *   `exactBelow` items (default 100,000) when no label filter is given;
+ *   'exact' otherwise;
+ * - 'exact': exact k-NN in memory over the stored vectors;
  * - 'database': exact, inside the database (sqlite-vec's distance functions, or a
  *   pgvector sequential scan); nothing held in memory;
- * - 'approximate': pgvector's HNSW index (PostgreSQL indexes built with one only).
+ * - 'approximate': HNSW: the usearch graph beside a SQLite file, or pgvector's
+ *   HNSW index (PostgreSQL indexes built with one only).
  * @group Stores
  */
-export type SearchMode = 'exact' | 'database' | 'approximate';
+export type SearchMode = 'auto' | 'exact' | 'database' | 'approximate';
 
 /** The search modes, for option checks and help texts. @group Stores */
-export const SEARCH_MODES: readonly SearchMode[] = ['exact', 'database', 'approximate'];
+export const SEARCH_MODES: readonly SearchMode[] = ['auto', 'exact', 'database', 'approximate'];
 
 /** One stored embedding's description. @group Stores */
 export interface IndexItem {

@@ -1,5 +1,5 @@
 /**
- * `contrastive index build|add|search|stats|remove|eval`: an embedding index
+ * `contrastive index build|add|search|ann|stats|remove|eval`: an embedding index
  * in a SQLite file (the default) or PostgreSQL + pgvector (a postgres:// URL).
  * Parsing and printing only; the work is in src/jobs/index-*.ts and
  * src/index/, imported when a command runs (so `--help` loads no TensorFlow.js).
@@ -60,7 +60,7 @@ interface CommonOptions {
 }
 
 export function registerIndexCommand(program: Command): void {
-  const index = program.command('index').description('embedding index for image retrieval: build, add, search, stats, remove, eval');
+  const index = program.command('index').description('embedding index for image retrieval: build, add, search, ann, stats, remove, eval');
   const common = (c: Command): Command =>
     c.option('--backend <name>', BACKEND_CHOICES.join(' | '), oneOf(BACKEND_CHOICES), 'auto').option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt);
 
@@ -74,12 +74,17 @@ export function registerIndexCommand(program: Command): void {
       .option('--split <name>', `${SPLIT_NAMES.join(' | ')}: a split as the training run made it, or the whole dataset`, oneOf(SPLIT_NAMES), 'test')
       .option('--classes <list>', 'only these class indices, e.g. 5,6,7,8,9', intList)
       .option('--data-dir <dir>', 'where fashion-mnist lives')
-      .option('--hnsw', 'also build a pgvector HNSW index for --mode approximate (PostgreSQL)')
+      .option('--ann', 'also build an HNSW index for approximate search: a graph beside a SQLite file (needs the package usearch), pgvector HNSW in PostgreSQL')
+      .option('--hnsw', 'the same as --ann')
+      .option('--m <n>', 'with --ann: HNSW neighbours per node (default 16)', positiveInt)
+      .option('--ef-construction <n>', 'with --ann: HNSW candidate list size while building (default 64)', positiveInt)
       .option('--batch-size <n>', 'examples embedded per batch', positiveInt, 1024)
       .option('--shard <i/n>', 'index only shard i of n (counted from 0) of the split\'s rows in order; combine the shards with index merge', shardOption)
       .option('--force', 'replace an index already at --out (its items, those added with index add included, are lost)')
       .option('--json', 'print one JSON object (progress as JSON lines on stderr)'),
-  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; hnsw?: boolean; batchSize: number; shard?: Shard; force?: boolean }) => {
+  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; ann?: boolean; hnsw?: boolean; m?: number; efConstruction?: number; batchSize: number; shard?: Shard; force?: boolean }) => {
+    const ann = o.ann || o.hnsw;
+    if (!ann && (o.m !== undefined || o.efConstruction !== undefined)) throw new ContrastiveError('INVALID_ARGUMENT', 'index build: --m and --ef-construction shape the HNSW index of --ann; add --ann');
     await initBackend(o.backend);
     const bar = progressOf(o.json);
     let r: Awaited<ReturnType<typeof import('../jobs/index-build.js').buildIndexFromDataset>>;
@@ -93,7 +98,7 @@ export function registerIndexCommand(program: Command): void {
         load: { dataDir: o.dataDir },
         out: o.out,
         force: o.force,
-        hnsw: o.hnsw,
+        ann: ann ? { m: o.m, efConstruction: o.efConstruction } : undefined,
         batchSize: o.batchSize,
         shard: o.shard,
         connectTimeoutMs: o.connectTimeout,
@@ -103,7 +108,7 @@ export function registerIndexCommand(program: Command): void {
       bar.stop();
     }
     if (o.json) process.stdout.write(jsonText(r) + '\n');
-    else say(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
+    else say(`indexed ${r.items} items (${r.labels} labels, dim ${r.dim}) into ${r.where}${ann ? ' with an HNSW index' : ''} in ${r.seconds.total.toFixed(1)} s (embedding ${r.seconds.embed.toFixed(1)} s on ${r.engine})\n`);
   });
 
   index
@@ -162,10 +167,10 @@ export function registerIndexCommand(program: Command): void {
       .option('--vector-file <file>', `query embeddings, one per row: .npy ([rows, dim] or [dim], float32 or float64) or .jsonl (per line an array of numbers or { "embedding": [...] }, as \`contrastive embed\` writes), in the same space as --vector`)
       .option('-k, --k <n>', 'neighbours per query', positiveInt, 10)
       .option('--label <label>', 'only items with this label (exactly as stored; an unknown label lists the labels)')
-      .option('--mode <mode>', `${SEARCH_MODES.join(' | ')}: in memory, inside the database, or pgvector HNSW`, oneOf(SEARCH_MODES), 'exact')
-      .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
+      .option('--mode <mode>', `${SEARCH_MODES.join(' | ')}: auto = approximate from 100,000 items when the index has an HNSW index (index build --ann, index ann), else exact in memory; database = a scan inside the database; approximate = HNSW`, oneOf(SEARCH_MODES), 'auto')
+      .option('--ef-search <n>', 'HNSW candidate list size of an approximate search (default 64 for a SQLite file): larger, better recall and slower', positiveInt)
       .option('--data-dir <dir>', 'folder of the Fashion-MNIST files for fashion-mnist rows')
-      .option('--json', 'print { "results": [ { id, label, source, distance } ] } (one query), or one { query, results } per line'),
+      .option('--json', 'print { "mode", "efSearch", "results": [ { id, label, source, distance } ] } (one query), or one { query, mode, efSearch, results } per line'),
   ).action(async (queries: string[], o: CommonOptions & { index: string; model?: string; vector?: number[][]; vectorFile?: string; k: number; label?: string; mode: SearchMode; efSearch?: number; dataDir?: string }) => {
     const given = o.vector ?? [];
     const byVector = given.length > 0 || o.vectorFile !== undefined;
@@ -182,24 +187,61 @@ export function registerIndexCommand(program: Command): void {
         const f = await readEmbeddingsFile(o.vectorFile);
         for (let r = 0; r < f.rows; r++) vectors.push({ name: `${o.vectorFile}:${r}`, values: f.embeddings.subarray(r * f.dim, (r + 1) * f.dim) });
       }
-      await initBackend(o.backend);
       const { searchIndexByVectors } = await import('../jobs/index-search.js');
-      answers = await searchIndexByVectors({ ...search, vectors, model: o.model === undefined ? undefined : resolveModelDir(o.model) });
+      // only the exact search computes with tensors: an approximate one starts no backend
+      const beforeSearch = async (mode: string): Promise<void> => (mode === 'exact' ? initBackend(o.backend) : undefined);
+      answers = await searchIndexByVectors({ ...search, vectors, model: o.model === undefined ? undefined : resolveModelDir(o.model), beforeSearch });
     } else {
       const inputs = queries.map((q, i) => parsePairInput(q, `query ${i + 1}`));
       await initBackend(o.backend);
       const { searchIndexWith } = await import('../jobs/index-search.js');
       answers = await searchIndexWith({ ...search, model: resolveModelDir(o.model!), queries: inputs, dataDir: o.dataDir });
     }
+    if (!o.json && answers.length > 0) say(`search ${answers[0].reason}\n`);
     for (const a of answers) {
       if (o.json) {
         const results = a.results.map(({ id, label, source, distance }) => ({ id, label, source, distance }));
-        process.stdout.write(jsonText(answers.length === 1 ? { results } : { query: a.query, results }) + '\n');
+        const how = { mode: a.mode, efSearch: a.efSearch };
+        process.stdout.write(jsonText(answers.length === 1 ? { ...how, results } : { query: a.query, ...how, results }) + '\n');
       } else {
         say(`${a.query}:\n${a.results.map(hitLine).join('\n') || '  (no items)'}\n`);
       }
     }
   });
+
+  index
+    .command('ann')
+    .description('build the HNSW index of a SQLite index file for approximate search (from its stored vectors; nothing is embedded again), or rebuild a stale one; index add and remove keep it current')
+    .requiredOption('--index <file>', 'index file (SQLite)')
+    .option('--m <n>', 'HNSW neighbours per node (default 16): more, better recall, a larger graph built more slowly', positiveInt)
+    .option('--ef-construction <n>', 'HNSW candidate list size while building (default 64)', positiveInt)
+    .option('--threads <n>', 'threads that build (default: all cores)', positiveInt)
+    .option('--force', 'rebuild a graph that is current')
+    .option('--drop', 'remove the graph (searches are exact again)')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { index: string; m?: number; efConstruction?: number; threads?: number; force?: boolean; drop?: boolean; json?: boolean }) => {
+      const { isPostgresTarget } = await import('@contrastive/index/internal/targets.js');
+      if (isPostgresTarget(o.index)) throw new ContrastiveError('INVALID_ARGUMENT', 'index ann: builds the graph of a SQLite index file; in PostgreSQL build pgvector HNSW with index build --ann');
+      const ix = await openIndex(o.index, undefined);
+      try {
+        if (o.drop) {
+          const had = await ix.dropApproximateIndex();
+          if (o.json) process.stdout.write(jsonText({ dropped: had }) + '\n');
+          else say(had ? `removed the HNSW graph of ${ix.where}; searches are exact\n` : `${ix.where} has no HNSW graph\n`);
+          return;
+        }
+        const before = (await ix.stats()).ann;
+        if (before?.current && !o.force) throw new ContrastiveError('STATE', `index ann: ${ix.where} already has a current HNSW graph of ${before.items} items (m ${before.m}, efConstruction ${before.efConstruction}); pass --force to rebuild it`);
+        const t = performance.now();
+        await ix.createApproximateIndex({ m: o.m, efConstruction: o.efConstruction, threads: o.threads });
+        const seconds = (performance.now() - t) / 1000;
+        const after = (await ix.stats()).ann!;
+        if (o.json) process.stdout.write(jsonText({ ...after, seconds }) + '\n');
+        else say(`built the HNSW graph of ${ix.where}: ${after.items} items, m ${after.m}, efConstruction ${after.efConstruction}, in ${seconds.toFixed(1)} s (${after.file})\n`);
+      } finally {
+        await ix.close();
+      }
+    });
 
   index
     .command('stats')
@@ -218,10 +260,13 @@ export function registerIndexCommand(program: Command): void {
         const labels = s.labels.slice(0, 20).map((l) => `${l.label ?? '(none)'}: ${l.count}`).join(', ');
         say(
           [
-            `${s.where} (${s.store}${s.approximateIndex ? ', HNSW index' : ''})`,
+            `${s.where} (${s.store}${s.approximateIndex && s.store === 'postgres' ? ', HNSW index' : ''})`,
             `items ${s.items}, dim ${s.dim}, distance ${s.distance}`,
             `model ${s.model.hash.slice(0, 16)}${s.model.description ? ` (${s.model.description})` : ''}, created ${s.createdAt}`,
             `labels (${s.labels.length}): ${labels}${s.labels.length > 20 ? ', ...' : ''}`,
+            ...(s.ann
+              ? [`HNSW graph: ${s.ann.items} items, m ${s.ann.m}, efConstruction ${s.ann.efConstruction}, ${s.ann.current ? 'current' : `STALE (built at revision ${s.ann.revision}; rebuild: contrastive index ann --index ${s.where} --force)`}`]
+              : []),
           ].join('\n') + '\n',
         );
       } finally {
@@ -249,7 +294,7 @@ export function registerIndexCommand(program: Command): void {
     .command('eval')
     .description("retrieval quality from the index's own answers: every labelled item queries the others (P@1, R-precision, MAP@R, Recall@K)")
     .requiredOption('--index <target>', TARGET)
-    .option('--mode <mode>', SEARCH_MODES.join(' | '), oneOf(SEARCH_MODES), 'exact')
+    .option('--mode <mode>', SEARCH_MODES.filter((m) => m !== 'auto').join(' | '), oneOf(SEARCH_MODES.filter((m) => m !== 'auto')), 'exact')
     .option('--ef-search <n>', 'HNSW candidate list size for --mode approximate', positiveInt)
     .option('--connect-timeout <ms>', 'PostgreSQL connect timeout in ms (default 5000)', positiveInt)
     .option('--json', 'print one JSON object (progress as JSON lines on stderr)')

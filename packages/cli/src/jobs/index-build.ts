@@ -31,7 +31,9 @@ export interface IndexBuildOptions {
   out: string;
   /** Replace an index already at `out` that holds items (default: refuse it). */
   force?: boolean;
-  /** Build a pgvector HNSW index afterwards (PostgreSQL only). */
+  /** Build an HNSW index afterwards for approximate search: a usearch graph beside a SQLite file, pgvector HNSW in PostgreSQL. */
+  ann?: boolean | HnswOptions;
+  /** The same as `ann` (its earlier name). */
   hnsw?: boolean | HnswOptions;
   /** Examples embedded per batch (default 1024). */
   batchSize?: number;
@@ -176,7 +178,7 @@ export async function buildIndexFromDataset(options: IndexBuildOptions): Promise
     let embedSeconds = 0;
     const result = await EmbeddingIndex.build(
       options.out,
-      { dim: embedder.dim, distance: embedder.distance, model: embedder.identity, hnsw: options.hnsw, connectTimeoutMs: options.connectTimeoutMs },
+      { dim: embedder.dim, distance: embedder.distance, model: embedder.identity, ann: options.ann ?? options.hnsw, connectTimeoutMs: options.connectTimeoutMs },
       async (index) => {
         for (let start = 0; start < n; start += batch) {
           const count = Math.min(batch, n - start);

@@ -4,9 +4,12 @@
  * with query embeddings given as numbers (no bundle needed to embed them).
  */
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
-import { EmbeddingIndex, type SearchHit, type SearchMode } from '@contrastive/index/internal/index.js';
-import { BundleEmbedder, bundleIdentity, type EmbedEngine } from '@contrastive/node/internal/embed/index.js';
-import { describePairInput, readPairInput, type PairInput } from './verify-pair.js';
+// Only what a search by vector needs is imported up front: the embedder and the query readers bring
+// TensorFlow.js (seconds to import), which an approximate search of a vector never touches.
+import { EmbeddingIndex, type SearchAnswer } from '@contrastive/index/internal/embedding-index.js';
+import type { EmbedEngine } from '@contrastive/node/internal/embed/index.js';
+import type { SearchHit, SearchMode } from '@contrastive/index/internal/store.js';
+import type { PairInput } from './verify-pair.js';
 import type { OpenBundle } from './evaluate-bundle.js';
 
 /**
@@ -40,8 +43,9 @@ export interface IndexSearchJobOptions {
   k?: number;
   /** Only items with this label. */
   label?: string;
-  /** Default 'exact'. */
+  /** Default 'auto' (approximate from 100,000 items when the index has an HNSW graph, else exact). */
   mode?: SearchMode;
+  /** HNSW candidate list size of an approximate search (larger: better recall, slower). */
   efSearch?: number;
   /** Folder of the Fashion-MNIST files for fashion-mnist rows. */
   dataDir?: string;
@@ -55,6 +59,17 @@ export interface IndexSearchAnswer {
   query: string;
   /** Nearest first. */
   results: SearchHit[];
+  /** The mode that ran ('auto' resolved). */
+  mode: SearchAnswer['mode'];
+  /** HNSW candidate list size of an approximate search, else null. */
+  efSearch: number | null;
+  /** Why that mode ran, in words. */
+  reason: string;
+}
+
+/** Each query's answer, with the mode that found it. */
+function answersOf(names: readonly string[], a: SearchAnswer): IndexSearchAnswer[] {
+  return a.hits.map((results, i) => ({ query: names[i], results, mode: a.mode, efSearch: a.efSearch, reason: a.reason }));
 }
 
 /**
@@ -67,6 +82,8 @@ export interface IndexSearchAnswer {
 export async function searchIndexWith(options: IndexSearchJobOptions): Promise<IndexSearchAnswer[]> {
   const fn = 'index search';
   check(Array.isArray(options.queries) && options.queries.length > 0, fn, 'give at least one query');
+  const { BundleEmbedder } = await import('@contrastive/node/internal/embed/bundle-embedder.js');
+  const { describePairInput, readPairInput } = await import('./verify-pair.js');
   const embedder = await BundleEmbedder.load(options.model, { engine: options.engine });
   try {
     const index = await EmbeddingIndex.open(options.index, { model: embedder.identity, dim: embedder.dim, connectTimeoutMs: options.connectTimeoutMs });
@@ -77,9 +94,9 @@ export async function searchIndexWith(options: IndexSearchJobOptions): Promise<I
       const x = new Float32Array(inputs.reduce((s, v) => s + v.length, 0));
       inputs.forEach((v, i) => x.set(v, i * v.length));
       const emb = await embedder.embedPrepared(x, inputs.length);
-      const hits = await index.searchMany(emb, inputs.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
-      await checkLabelFound(index, options.label, hits);
-      return hits.map((results, i) => ({ query: describePairInput(options.queries[i]), results }));
+      const answer = await index.searchDetailed(emb, inputs.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
+      await checkLabelFound(index, options.label, answer.hits);
+      return answersOf(options.queries.map(describePairInput), answer);
     } finally {
       await index.close();
     }
@@ -110,10 +127,16 @@ export interface IndexVectorSearchOptions {
   k?: number;
   /** Only items with this label. */
   label?: string;
-  /** Default 'exact'. */
+  /** Default 'auto' (approximate from 100,000 items when the index has an HNSW graph, else exact). */
   mode?: SearchMode;
+  /** HNSW candidate list size of an approximate search (larger: better recall, slower). */
   efSearch?: number;
   connectTimeoutMs?: number;
+  /**
+   * Called with the mode that will run, before the search: the CLI starts a
+   * tensor backend only for an exact search.
+   */
+  beforeSearch?: (mode: SearchAnswer['mode']) => Promise<void>;
 }
 
 /**
@@ -128,7 +151,8 @@ export interface IndexVectorSearchOptions {
 export async function searchIndexByVectors(options: IndexVectorSearchOptions): Promise<IndexSearchAnswer[]> {
   const fn = 'index search';
   check(Array.isArray(options.vectors) && options.vectors.length > 0, fn, 'give at least one query vector');
-  const identity = options.model !== undefined ? await bundleIdentity(options.model) : undefined;
+  // the bundle reader brings TensorFlow.js: loaded only when a bundle is given to check
+  const identity = options.model !== undefined ? await (await import('@contrastive/node/internal/embed/bundle-identity.js')).bundleIdentity(options.model) : undefined;
   const index = await EmbeddingIndex.open(options.index, { model: identity, connectTimeoutMs: options.connectTimeoutMs });
   try {
     const { dim } = index;
@@ -145,9 +169,11 @@ export async function searchIndexByVectors(options: IndexVectorSearchOptions): P
         x[i * dim + c] = v;
       }
     });
-    const hits = await index.searchMany(x, options.vectors.length, { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch });
-    await checkLabelFound(index, options.label, hits);
-    return hits.map((results, i) => ({ query: options.vectors[i].name, results }));
+    const search = { k: options.k, label: options.label, mode: options.mode, efSearch: options.efSearch };
+    await options.beforeSearch?.((await index.planSearch(search)).mode);
+    const answer = await index.searchDetailed(x, options.vectors.length, search);
+    await checkLabelFound(index, options.label, answer.hits);
+    return answersOf(options.vectors.map((v) => v.name), answer);
   } finally {
     await index.close();
   }

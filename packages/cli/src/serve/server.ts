@@ -346,7 +346,9 @@ export async function createServeApp(options: ServeOptions): Promise<FastifyInst
         k = body.k === undefined ? undefined : parseField('k', body.k, K_JSON);
         label = body.label === undefined ? undefined : parseField('label', body.label, LABEL);
       }
-      return { results: await index.search(query, { k: k ?? 10, label: label === '' ? undefined : label }) };
+      // the index stays open for the server's life: an approximate search keeps its graph mapped between requests
+      const answer = await index.searchDetailed(query, 1, { k: k ?? 10, label: label === '' ? undefined : label });
+      return { mode: answer.mode, results: answer.hits[0] };
     }),
   );
 
