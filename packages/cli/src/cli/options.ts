@@ -121,3 +121,11 @@ export function optionWithDefault<T>(flags: string, description: string, parse: 
   if (parse) o.argParser((v: string) => parse(v));
   return o.default(value, shown ?? (Array.isArray(value) ? value.join(',') : String(value)));
 }
+
+/** --readout: 'auto', 'output', 'under-head', a layer name, or NAME:flatten|avg|max (checked against the model when it is built). */
+export function readoutChoice(value: string): string {
+  if (!/^[A-Za-z0-9_./-]+(:(flatten|avg|max))?$/.test(value)) {
+    throw new InvalidArgumentError(`expected auto, output, under-head, a layer name or NAME:avg / NAME:max, got '${echoValue(value)}'`);
+  }
+  return value;
+}

@@ -14,7 +14,7 @@ import { ENCODER_NAMES, RUN_DEFAULTS, type EncoderName } from '../jobs/choices.j
 import type { RunTrainingOptions } from '../jobs/run-training.js';
 import { DATASET_SPECS, DATA_DIR_DATASET_KINDS, DEFAULT_IMAGE_SIZE, RESIZED_DATASET_KINDS, datasetKind } from '@contrastive/node/internal/data/specs.js';
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js';
-import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
+import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, readoutChoice, widthList } from './options.js';
 import { InvalidArgumentError } from 'commander';
 import { echoValue } from 'contrastive/internal/util/format.js';
 
@@ -39,6 +39,8 @@ export interface TrainCliOptions {
   miner?: string;
   margin?: number;
   posMargin?: number;
+  readout?: string;
+  validateUntrained?: boolean;
   memorySize?: number;
   augmentFlip?: boolean;
   augmentErase?: number;
@@ -122,6 +124,12 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
       classListOrFraction,
     )
     .option('--pos-margin <m>', `positive margin of the contrastive loss: similar pairs closer than it cost nothing ${dflt(0)}, the seed formula`, nonNegativeNumber)
+    .option(
+      '--readout <where>',
+      "where embeddings are read: output (default), under-head (the input of the encoder's dense head), a layer name, NAME:avg or NAME:max (pooled), or auto (compare them on validation each epoch, keep the best)",
+      readoutChoice,
+    )
+    .option('--validate-untrained', 'score validation before training too: an epoch is kept only if it beats the untrained network (else its weights are kept)')
     .option('--memory-size <n>', `cross-batch memory: recent embeddings paired with each batch (contrastive with --miner) ${dflt(0)}, off`, nonNegativeInt)
     .option('--augment-flip', 'mirror training images left-right at random (clothing, faces; not digits or signatures)')
     .option('--augment-erase <p>', `random erasing: probability of noising one rectangle of each training image ${dflt(0)}`, fraction)
@@ -221,6 +229,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     dense: o.dense,
     batchNorm: o.batchNorm,
     normalize: o.normalize,
+    readout: o.readout,
     holdoutClasses: o.holdoutClasses,
     validationClasses: o.validationClasses,
     backend: o.backend,
@@ -233,6 +242,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
       miner: o.miner,
       margin: o.margin,
       posMargin: o.posMargin,
+      validateUntrained: o.validateUntrained,
       memorySize: o.memorySize,
       augmentFlip: o.augmentFlip,
       augmentErase: o.augmentErase,

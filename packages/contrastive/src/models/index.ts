@@ -16,3 +16,18 @@ export {
   type Preprocessing,
 } from './manifest.js';
 export { loadBrowserBundle, browserBundle, preprocessPixels, type BrowserBundle, type BrowserBundleOptions, type BrowserVerifyResult, type PixelSource } from './browser-bundle.js';
+export {
+  READOUT_POOLS,
+  OUTPUT_READOUT,
+  UNDER_HEAD_READOUT,
+  DEFAULT_READOUT,
+  parseReadout,
+  readoutName,
+  checkReadout,
+  readoutTensor,
+  resolveReadout,
+  readoutCandidates,
+  type Readout,
+  type ReadoutPool,
+  type ResolvedReadout,
+} from './readout.js';

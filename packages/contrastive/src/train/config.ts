@@ -12,6 +12,7 @@ import { LOSS_NAMES, LR_SCHEDULES, MONITOR_NAMES, OPTIMIZER_NAMES, TRAIN_DEFAULT
 import type { TrainCallbacks } from './callbacks.js';
 import type { CheckpointStore } from './checkpoint.js';
 import type * as tf from '@tensorflow/tfjs';
+import { checkReadout, readoutName, type Readout } from '../models/readout.js';
 
 /**
  * A loss of your own: called on each class-labelled mining batch (drawn by the
@@ -96,6 +97,19 @@ export interface TrainConfig {
   checkpointStore?: CheckpointStore;
   /** Continue from the checkpoint in `checkpointStore` or `checkpointDir`. */
   resume: boolean;
+  /**
+   * Read-outs to compare on validation every epoch (see {@link Readout}; e.g.
+   * `readoutCandidates(network.encoder)`): each is scored, the best on `monitor`
+   * counts for early stopping, and the network ends reading at the best epoch's
+   * best. Undefined: validate at the network's own read-out.
+   */
+  readouts?: Readout[];
+  /**
+   * Score the validation split before training (epoch 0) and keep a trained epoch
+   * only if it beats that: when none does, the network keeps its initial weights
+   * (`bestEpoch` 0). Default false.
+   */
+  validateUntrained?: boolean;
   /** Called after every batch and epoch; `onEpochEnd` returning 'stop' ends training. One object or several. */
   callbacks?: TrainCallbacks | TrainCallbacks[];
 }
@@ -130,6 +144,8 @@ export const TRAIN_CONFIG_KEYS: readonly (keyof TrainConfig)[] = [
   'checkpointStore',
   'resume',
   'callbacks',
+  'readouts',
+  'validateUntrained',
 ];
 
 /** The splits the trainer uses. Either both labelled, or both pairs-only. @group Training */
@@ -216,6 +232,11 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
     check(Number.isInteger(c.memorySize) && c.memorySize > 0, fn, `memory size must be a non-negative integer, got ${c.memorySize}`);
     check(c.loss === 'contrastive' && c.miner !== undefined, fn, 'a cross-batch memory needs the contrastive loss with an in-batch miner ({ miner })');
   }
+  if (c.readouts !== undefined) {
+    check(Array.isArray(c.readouts) && c.readouts.length > 0, fn, 'readouts must be a non-empty list of read-outs { layer, pool? }');
+    for (const r of c.readouts) checkReadout(r, fn);
+    check(c.loss !== 'cross-entropy' || c.readouts.every((r) => r.layer === 'output'), fn, "the cross-entropy head scores the encoder's output: readouts other than 'output' do not apply to loss 'cross-entropy'");
+  }
   if (c.resume) check(c.checkpointDir !== undefined || c.checkpointStore !== undefined, fn, 'resume needs a checkpoint directory (checkpointDir) or store (checkpointStore)');
 }
 
@@ -257,6 +278,8 @@ export function resumeSettings(c: TrainConfig): Record<string, unknown> {
     ...(c.memorySize ? { memorySize: c.memorySize } : {}),
     ...(c.augmentFlip ? { augmentFlip: true } : {}),
     ...(c.augmentErase ? { augmentErase: c.augmentErase } : {}),
+    ...(c.readouts ? { readouts: c.readouts.map(readoutName) } : {}),
+    ...(c.validateUntrained ? { validateUntrained: true } : {}),
   };
 }
 
