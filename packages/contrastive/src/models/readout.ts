@@ -25,8 +25,9 @@ export const UNDER_HEAD_READOUT = 'under-head';
 export interface Readout {
   /**
    * 'output' (the encoder's output, the default), 'under-head' (the input of the
-   * encoder's head: its trailing run of dense layers after the last non-dense one,
-   * or the last dense layer alone in an all-dense encoder), or a layer's name (its output).
+   * encoder's head: its trailing run of dense layers after the last layer with
+   * weights that is not dense, e.g. the conv block of a cnn; in an all-dense
+   * encoder the last dense layer alone), or a layer's name (its output).
    */
   layer: string;
   /** How a feature map [N, h, w, c] or a sequence [N, t, f] becomes a vector: 'flatten' (default), 'avg' or 'max'. A vector stays as it is. */
@@ -73,7 +74,8 @@ function headStart(model: tf.LayersModel): number {
   const layers = model.layers;
   let i = layers.length;
   while (i > 0 && HEAD_LAYER_CLASSES.has(layers[i - 1].getClassName())) i--;
-  const reachedInput = i === 0 || layers[i - 1].getClassName() === 'InputLayer';
+  // Nothing with weights below the dense run (an input, a flatten): the encoder is all dense.
+  const reachedInput = layers.slice(0, i).every((l) => l.weights.length === 0);
   if (reachedInput) {
     // All dense: the head is the last dense layer.
     let last = layers.length - 1;
@@ -99,7 +101,7 @@ export function readoutTensor(model: tf.LayersModel, readout: Readout): tf.Symbo
     const first = start >= 0 ? model.layers[start] : undefined;
     const input = first?.input as tf.SymbolicTensor | tf.SymbolicTensor[] | undefined;
     const t = Array.isArray(input) ? input[0] : input;
-    if (!t || t.sourceLayer?.getClassName() === 'InputLayer') {
+    if (!t || t.sourceLayer?.getClassName() === 'InputLayer' || model.layers.slice(0, start).every((l) => l.weights.length === 0)) {
       throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: '${model.name}' has no layer under its head (its head reads the input itself); read 'output' or a named layer`);
     }
     return t;

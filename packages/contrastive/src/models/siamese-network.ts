@@ -158,6 +158,11 @@ export class SiameseNetwork {
     return { ...this.resolved.readout };
   }
 
+  /** input -> read-out embedding (before normalisation): the encoder itself for 'output', else a model sharing its layers (do not dispose it). */
+  get readoutModel(): tf.LayersModel {
+    return this.resolved.model;
+  }
+
   /** The encoder layer the read-out reads ('output' for the encoder's output): 'under-head' resolved to a name. */
   get readoutLayer(): string {
     return this.resolved.layer;
