@@ -34,6 +34,7 @@ export interface TrainCliOptions {
   filters?: number[];
   dense?: number;
   batchNorm?: boolean;
+  init?: 'he' | 'fan-in-uniform';
   normalize?: boolean;
   loss?: LossName;
   miner?: string;
@@ -94,6 +95,7 @@ export function addTrainingOptions(cmd: Command, defaults: { epochs: number } = 
     .option('--filters <list>', `conv widths of the cnn encoder ${dflt(RUN_DEFAULTS.filters)}`, widthList)
     .option('--dense <n>', `dense layer width of the cnn encoder ${dflt(RUN_DEFAULTS.dense)}`, positiveInt)
     .option('--batch-norm', 'batch normalisation in the cnn encoder')
+    .option('--init <name>', "weight initialisation of the cnn encoder: he (default) or fan-in-uniform (PyTorch's default)", oneOf(['he', 'fan-in-uniform'] as const))
     .option('--dropout <rate>', `dropout after each hidden layer of the mlp encoder ${dflt(0)}`, fraction)
     .option('--no-normalize', 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])')
     .addOption(optionWithDefault('--distance <name>', choices(DISTANCE_NAMES), oneOf(DISTANCE_NAMES), TRAIN_DEFAULTS.distance as DistanceName))
@@ -228,6 +230,7 @@ export function runOptionsOf(o: Partial<TrainCliOptions> & Pick<TrainCliOptions,
     filters: o.filters,
     dense: o.dense,
     batchNorm: o.batchNorm,
+    init: o.init,
     normalize: o.normalize,
     readout: o.readout,
     holdoutClasses: o.holdoutClasses,

@@ -46,6 +46,8 @@ export interface RunMetrics {
    * read at the same read-out.
    */
   baselines?: { rawInput: RunBaseline; untrained: RunBaseline & { readout: string } };
+  /** With `validateUntrained`: the untrained network's validation figures (epoch 0), which an epoch had to beat to be kept. */
+  untrainedValidation?: { auc: number; eer: number; accuracy: number; threshold: number };
   /** Where embeddings are read: 'output', 'under-head', 'NAME' or 'NAME:avg|max' (as chosen with `readout: 'auto'`). */
   readout?: string;
   /** The layer read, when not the output (e.g. 'flatten_Flatten1' for 'under-head'). */

@@ -58,6 +58,8 @@ export interface RunTrainingOptions {
   dense?: number;
   /** Batch normalisation in the cnn encoder's conv blocks. Default false. */
   batchNorm?: boolean;
+  /** Weight initialisation of the cnn encoder: 'he' (default) or 'fan-in-uniform' (PyTorch's default). */
+  init?: 'he' | 'fan-in-uniform';
   /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
   normalize?: boolean;
   /**
@@ -114,6 +116,7 @@ export function buildEncoder(name: EncoderName, inputShape: number[], o: RunTrai
         filters: o.filters ?? [...RUN_DEFAULTS.filters],
         dense: o.dense ?? RUN_DEFAULTS.dense,
         batchNorm: o.batchNorm ?? false,
+        ...(o.init ? { init: o.init } : {}),
         embeddingDim,
         seed,
       });
@@ -371,6 +374,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     ...(heldOutClasses ? { heldOutClasses } : {}),
     ...(holdout.length > 0 && testIsHeldOut ? { heldOutClasses: { verification: { ...verification }, retrieval } } : {}),
     ...(baselines ? { baselines } : {}),
+    ...(result.untrained?.validation ? { untrainedValidation: result.untrained.validation } : {}),
     readout: readoutName(network.readout),
     ...(network.readoutLayer !== 'output' ? { readoutLayer: network.readoutLayer, embeddingDim: network.embeddingDim } : {}),
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
