@@ -183,3 +183,15 @@ test('trainSiamese with readouts and validateUntrained: every candidate scored e
   net.dispose();
   net2.dispose();
 });
+
+test('ONNX export embeds at the read-out (the index and exportBundleOnnx use it)', async () => {
+  const { exportOnnx } = await import('../../packages/node/src/export/onnx-exporter.js');
+  const { OnnxEmbedder } = await import('../../packages/node/src/export/onnx-runtime.js');
+  const net = new SiameseNetwork(tinyCnn(4), { normalize: true, readout: { layer: 'under-head' } });
+  const x = images(3, 6);
+  const onnx = await OnnxEmbedder.load(exportOnnx(net.readoutModel, { l2Normalize: true }));
+  assertClose(await onnx.embed(x.dataSync() as Float32Array, 3), await net.embedBatched(x), 1e-4);
+  await onnx.dispose();
+  net.dispose();
+  x.dispose();
+});
