@@ -57,3 +57,29 @@ test('runTraining with readout under-head and held-out classes: baselines and re
   network.dispose();
   run.network.dispose();
 });
+
+test("runTraining with readout 'auto' on a small cnn: the candidates scored on validation, the best recorded and drawn in the report", async () => {
+  const out = path.join(tmp, 'auto');
+  const run = await runTraining({
+    dataset: 'mnist',
+    encoder: 'cnn',
+    filters: [4],
+    dense: 16,
+    embeddingDim: 8,
+    readout: 'auto',
+    holdoutClasses: [7, 8, 9],
+    testPairs: 300,
+    backend: 'wasm',
+    out,
+    train: { epochs: 1, pairsPerEpoch: 256, validationPairs: 300, seed: 5, validateUntrained: true },
+  });
+  const m = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8'));
+  const names = Object.keys(run.result.history[0].readouts ?? {});
+  assert.equal(names.length, 4); // output, under-head, the last pooled map averaged and maxed
+  assert.ok(names.includes(m.readout), `${m.readout} in ${names.join(', ')}`);
+  assert.equal(m.baselines.untrained.readout, m.readout);
+  assert.ok(m.untrainedValidation.auc > 0);
+  const html = await fs.readFile(path.join(out, 'report.html'), 'utf8');
+  assert.match(html, /Read-outs on validation/);
+  run.network.dispose();
+});
