@@ -11,7 +11,9 @@ test('withPreset: the preset fills what the caller left unset; the caller wins, 
   assert.deepEqual(merged.validationClasses, p.validationClasses);
   assert.equal(merged.train?.epochs, 2);
   assert.equal(merged.train?.learningRate, p.train?.learningRate);
-  assert.equal(merged.train?.posMargin, 0.4);
+  assert.equal(merged.train?.posMargin, undefined);
+  assert.equal(merged.readout, 'under-head');
+  assert.equal(merged.train?.validateUntrained, true);
   assert.equal(merged.train?.seed, 3);
   assert.equal(merged.train?.miner, p.train?.miner);
   assert.equal(merged.train?.margin, p.train?.margin);

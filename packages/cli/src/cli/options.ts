@@ -131,3 +131,11 @@ export function shardOption(value: string): Shard {
     throw new InvalidArgumentError('expected i/n, shard i of n counted from 0 (0 <= i < n), e.g. 0/4');
   }
 }
+
+/** --readout: 'auto', 'output', 'under-head', a layer name, or NAME:flatten|avg|max (checked against the model when it is built). */
+export function readoutChoice(value: string): string {
+  if (!/^[A-Za-z0-9_./-]+(:(flatten|avg|max))?$/.test(value)) {
+    throw new InvalidArgumentError(`expected auto, output, under-head, a layer name or NAME:avg / NAME:max, got '${echoValue(value)}'`);
+  }
+  return value;
+}

@@ -20,7 +20,7 @@ import { encoderOptionProblem, jobTrainOptionsSchema, runTrainingOptionsSchema, 
 import { cliWording } from './wording.js';
 import { DATASET_SPECS, DATA_DIR_DATASET_KINDS, DEFAULT_IMAGE_SIZE, RESIZED_DATASET_KINDS, datasetKind } from '@contrastive/node/internal/data/specs.js';
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js';
-import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, widthList } from './options.js';
+import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, readoutChoice, widthList } from './options.js';
 import { echoValue } from 'contrastive/internal/util/format.js';
 import { BACKBONE_POOLINGS, type BackbonePooling } from 'contrastive/internal/models/backbone-record.js';
 
@@ -235,6 +235,18 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
   filters: { flags: '--filters <list>', help: `conv widths of the cnn encoder ${dflt(RUN_DEFAULTS.filters)}`, parse: widthList, group: GROUP.encoder },
   dense: { flags: '--dense <n>', help: `dense layer width of the cnn encoder ${dflt(RUN_DEFAULTS.dense)}`, parse: positiveInt, group: GROUP.encoder },
   batchNorm: { flags: '--batch-norm', help: 'batch normalisation in the cnn encoder', group: GROUP.encoder },
+  init: {
+    flags: '--init <name>',
+    help: "weight initialisation of the cnn encoder: he (default) or fan-in-uniform (PyTorch's default)",
+    parse: oneOf(['he', 'fan-in-uniform'] as const),
+    group: GROUP.encoder,
+  },
+  readout: {
+    flags: '--readout <where>',
+    help: "where embeddings are read: output (default), under-head (the input of the encoder's dense head), a layer name, NAME:avg or NAME:max (pooled), or auto (compare them on validation each epoch, keep the best)",
+    parse: readoutChoice,
+    group: GROUP.encoder,
+  },
   normalize: { flags: '--no-normalize', help: 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])', group: GROUP.encoder },
   distance: { flags: '--distance <name>', help: choices(DISTANCE_NAMES), parse: oneOf(DISTANCE_NAMES), default: TRAIN_DEFAULTS.distance, group: GROUP.encoder },
   // loss and mining
@@ -248,6 +260,12 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
     group: GROUP.loss,
   },
   mPerClass: { flags: '--m-per-class <n>', help: 'examples per class in a mining batch (default: batch / classes)', parse: positiveInt, group: GROUP.loss },
+  validateUntrained: {
+    flags: '--validate-untrained',
+    help: 'score validation before training too: an epoch is kept only if it beats the untrained network (else its weights are kept)',
+    group: GROUP.training,
+  },
+  readouts: { flags: null, why: 'the job fills the candidates from --readout auto (readoutCandidates of the encoder)' },
   memorySize: { flags: '--memory-size <n>', help: `cross-batch memory: recent embeddings paired with each batch (contrastive with --miner) ${dflt(0)}, off`, parse: nonNegativeInt, group: GROUP.loss },
   // training
   epochs: { flags: '--epochs <n>', help: `epochs ${dflt(RUN_DEFAULTS.epochs)}`, parse: positiveInt, group: GROUP.training },

@@ -45,7 +45,7 @@ export const ENCODER_NAMES: readonly EncoderName[] = ['mlp', 'cnn', 'sequence'];
  */
 export const ENCODER_OPTIONS = {
   mlp: ['hidden', 'dropout'],
-  cnn: ['filters', 'dense', 'batchNorm'],
+  cnn: ['filters', 'dense', 'batchNorm', 'init'],
   sequence: [],
 } as const satisfies Record<EncoderName, readonly string[]>;
 

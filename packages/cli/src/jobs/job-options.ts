@@ -83,6 +83,8 @@ export const runTrainingOptionsSchema = v.strictObject({
   filters: v.optional(v.pipe(v.array(positiveInt('must be a list of positive integers'), 'must be a list of positive integers'), v.minLength(1, 'must list at least one width'))),
   dense: v.optional(nonNegativeInt()),
   batchNorm: v.optional(v.boolean('must be true or false')),
+  init: v.optional(oneOf(['he', 'fan-in-uniform'] as const)),
+  readout: v.optional(v.string('must be a read-out: output, under-head, auto, a layer name or NAME:avg / NAME:max')),
   normalize: v.optional(v.boolean('must be true or false')),
   holdoutClasses: v.optional(classList),
   validationClasses: v.optional(v.union([classList, fractionOpen], 'must be a list of class numbers or a fraction in (0, 1)')),
@@ -144,6 +146,15 @@ export interface RunTrainingOptions {
   dense?: number;
   /** Batch normalisation in the cnn encoder's conv blocks. Default false. */
   batchNorm?: boolean;
+  /** Weight initialisation of the cnn encoder: 'he' (default) or 'fan-in-uniform' (PyTorch's default). */
+  init?: 'he' | 'fan-in-uniform';
+  /**
+   * Where embeddings are read (evaluation, the bundle and everything that loads it):
+   * 'output' (default), 'under-head', a layer name, 'NAME:avg' / 'NAME:max' (pooled),
+   * or 'auto': compare the encoder's candidates (`readoutCandidates`) on validation
+   * every epoch and keep the best.
+   */
+  readout?: string;
   /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
   normalize?: boolean;
   /** Classes kept out of training and validation (they appear only in test). */

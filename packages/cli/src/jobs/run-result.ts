@@ -7,6 +7,15 @@ import type { ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import type { EncoderName } from './choices.js';
 import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
 
+/** Held-out-class figures of a reference embedding (Euclidean distance; the pairs and examples of the run's `heldOutClasses`). @group Training */
+export interface RunBaseline {
+  mapAtR: number;
+  precisionAt1: number;
+  auc: number;
+  /** The best accuracy any threshold reaches on the pairs. */
+  bestAccuracy: number;
+}
+
 /** The metrics of one run, as written to metrics.json. @group Training */
 export interface RunMetrics {
   /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
@@ -37,6 +46,20 @@ export interface RunMetrics {
    * (with class-disjoint validation the test split is exactly these examples).
    */
   heldOutClasses?: Pick<RunMetrics, 'verification' | 'retrieval'>;
+  /**
+   * With held-out classes: what the run has to beat there, on the same examples and
+   * pairs: the raw inputs L2-normalised, and the same encoder untrained (same seed)
+   * read at the same read-out.
+   */
+  baselines?: { rawInput: RunBaseline; untrained: RunBaseline & { readout: string } };
+  /** With `validateUntrained`: the untrained network's validation figures (epoch 0), which an epoch had to beat to be kept. */
+  untrainedValidation?: { auc: number; eer: number; accuracy: number; threshold: number };
+  /** Where embeddings are read: 'output', 'under-head', 'NAME' or 'NAME:avg|max' (as chosen with `readout: 'auto'`). */
+  readout?: string;
+  /** The layer read, when not the output (e.g. 'flatten_Flatten1' for 'under-head'). */
+  readoutLayer?: string;
+  /** Size of the embeddings read there, when not the output. */
+  embeddingDim?: number;
   split: { train: number; validation: number; test: number };
   /** Images left out because they could not be decoded (with `load.skipBadImages`); absent when none. */
   skippedImages?: string[];

@@ -14,16 +14,17 @@ import { initBackend, type BackendName } from '@contrastive/node/internal/engine
 import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/types.js';
 import { loadDataset, requireTwoClasses, absoluteDatasetSpec } from '@contrastive/node/internal/data/index.js';
 import { SiameseNetwork, createEncoder, type Encoder, type EncoderRequest, type Preprocessing } from 'contrastive/internal/models/index.js';
+import { parseReadout, readoutCandidates, readoutName } from 'contrastive/internal/models/readout.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
 import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
-import { scoreSplit, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
+import { scoreSplit, scorePairs, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { trainFaceModel } from './face-train.js';
 import { trainOnBackbone } from './backbone-training.js';
 import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
-import type { RunMetrics, RunTrainingResult } from './run-result.js';
+import type { RunBaseline, RunMetrics, RunTrainingResult } from './run-result.js';
 import { isSignatureDataset, signatureTrainingSplit, signatureRunExtras, type ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import { trainingReport, writeReport } from '@contrastive/node/internal/report/index.js';
 
@@ -74,6 +75,47 @@ function preprocessingOf(inputShape: number[]): Preprocessing | undefined {
   return undefined;
 }
 
+/** The examples of `classes` in `test`, and the pairs the job scores on them. */
+function heldOutPart(test: LabelledDataset, classes: Set<number>, pairCount: number, seed: number): { held: LabelledDataset; pairs: ReturnType<typeof drawHeldOutPairs> } {
+  const keep: number[] = [];
+  for (let i = 0; i < test.labels.length; i++) if (classes.has(test.labels[i])) keep.push(i);
+  const held = subsetDataset(test, keep);
+  return { held, pairs: drawHeldOutPairs(held, pairCount, seed ^ HELD_OUT_PAIRS.testSalt) };
+}
+
+/** Held-out-class figures of embeddings that learned nothing from the training classes. */
+type Baseline = RunBaseline;
+
+/** MAP@R, P@1, pair AUC and best accuracy of row embeddings `emb` (Euclidean). */
+function baselineOf(emb: Float32Array, dim: number, held: LabelledDataset, pairs: ReturnType<typeof drawHeldOutPairs>): Baseline {
+  const rm = retrievalMetrics(emb, held.labels, { dim });
+  const vm = verificationMetrics(scorePairs(emb, emb, dim, pairs.i, pairs.j, { distance: 'euclidean' }), pairs.labels);
+  return { mapAtR: rm.mapAtR, precisionAt1: rm.precisionAt1, auc: vm.auc, bestAccuracy: vm.bestAccuracy };
+}
+
+/**
+ * The references a zero-shot run must beat, on the held-out classes with the
+ * run's pairs: the raw inputs (L2-normalised) and the same encoder untrained
+ * (same seed) read where the trained one is read.
+ */
+async function zeroShotBaselines(
+  held: LabelledDataset,
+  pairs: ReturnType<typeof drawHeldOutPairs>,
+  untrained: SiameseNetwork,
+): Promise<NonNullable<RunMetrics['baselines']>> {
+  const size = held.inputShape.reduce((a, b) => a * b, 1);
+  const pixels = held.x.slice();
+  for (let i = 0; i < held.labels.length; i++) {
+    let n = 0;
+    for (let j = 0; j < size; j++) n += pixels[i * size + j] ** 2;
+    const s = n > 0 ? 1 / Math.sqrt(n) : 0;
+    for (let j = 0; j < size; j++) pixels[i * size + j] *= s;
+  }
+  const raw = baselineOf(pixels, size, held, pairs);
+  const u = baselineOf(await untrained.embedBatched(held.x), untrained.embeddingDim, held, pairs);
+  return { rawInput: raw, untrained: { ...u, readout: readoutName(untrained.readout) } };
+}
+
 /**
  * Verification and retrieval figures on the examples of `classes` in `test`
  * only, at `threshold` (calibrated elsewhere); pairs drawn as the job draws test pairs.
@@ -87,10 +129,7 @@ async function scoreHeldOutClasses(
   pairCount: number,
   seed: number,
 ): Promise<Pick<RunMetrics, 'verification' | 'retrieval'>> {
-  const keep: number[] = [];
-  for (let i = 0; i < test.labels.length; i++) if (classes.has(test.labels[i])) keep.push(i);
-  const held = subsetDataset(test, keep);
-  const pairs = drawHeldOutPairs(held, pairCount, seed ^ HELD_OUT_PAIRS.testSalt);
+  const { held, pairs } = heldOutPart(test, classes, pairCount, seed);
   const d = await scoreSplit(network, held, pairs, scorer);
   const vm = verificationMetrics(d, pairs.labels);
   const emb = await embedExamples(network, held);
@@ -189,6 +228,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     checkHeldOutParts(data, parts, 'runTraining');
   }
 
+  const readoutChoice = options.readout ?? 'output';
+  check(readoutChoice === 'output' || (trainCfg.loss ?? 'contrastive') !== 'cross-entropy', 'train', `readout '${readoutChoice}' does not apply to loss 'cross-entropy' (its head scores the encoder's output)`);
+  check(readoutChoice === 'output' || !options.backbone, 'train', `readout '${readoutChoice}' does not apply with { backbone } (the backbone's layer is chosen by backbone.layer)`);
+  if (readoutChoice === 'auto') check(split.validation.labels.length > 0, 'train', "readout 'auto' chooses on the validation split; this run has none");
   const config = {
     ...trainCfg,
     seed,
@@ -208,8 +251,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     const head = { hidden: options.hidden, embeddingDim: options.embeddingDim ?? RUN_DEFAULTS.embeddingDim, distance, normalize, seed };
     ({ network, result, record: backbone, featureSeconds } = await trainOnBackbone(options.backbone, data.inputShape, split, head, config, onEvent));
   } else {
-    network = new SiameseNetwork(buildEncoder(encoderName, data.inputShape, options, seed), { distance, normalize });
-    result = await trainSiamese(network, { train: split.train, validation: split.validation }, config, onEvent);
+    const encoder = buildEncoder(encoderName, data.inputShape, options, seed);
+    network = new SiameseNetwork(encoder, { distance, normalize, ...(readoutChoice !== 'auto' ? { readout: parseReadout(readoutChoice) } : {}) });
+    const readouts = readoutChoice === 'auto' ? { readouts: readoutCandidates(network.encoder) } : {};
+    result = await trainSiamese(network, { train: split.train, validation: split.validation }, { ...config, ...readouts }, onEvent);
   }
   const scorer = { distance, head: result.head };
 
@@ -236,6 +281,19 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     holdout.length > 0 && !isPairDataset(split.test) && !testIsHeldOut
       ? await scoreHeldOutClasses(network, split.test, new Set(holdout), calibration.threshold, { distance, head: result.head }, options.testPairs ?? HELD_OUT_PAIRS.test, seed)
       : undefined;
+  // Every zero-shot run says what it has to beat: raw inputs and the same encoder untrained, on the same held-out pairs.
+  let baselines: RunMetrics['baselines'];
+  // (Not for a backbone run, whose untrained counterpart is the backbone itself, nor for images streamed from disk.)
+  if (holdout.length > 0 && !isPairDataset(split.test) && !options.backbone && examplesOf(split.test).resident) {
+    const { held, pairs } = heldOutPart(split.test, new Set(holdout), options.testPairs ?? HELD_OUT_PAIRS.test, seed);
+    const fresh = buildEncoder(encoderName, data.inputShape, options, seed);
+    const untrained = new SiameseNetwork(fresh, { distance, normalize, readout: sameReadoutIn(network, fresh.model) });
+    try {
+      baselines = await zeroShotBaselines(held, pairs, untrained);
+    } finally {
+      untrained.dispose();
+    }
+  }
   const verification: RunMetrics['verification'] = {
     accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
     bestAccuracy: vm.bestAccuracy,
@@ -264,6 +322,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     validationClasses,
     ...(heldOutClasses ? { heldOutClasses } : {}),
     ...(holdout.length > 0 && testIsHeldOut ? { heldOutClasses: { verification: { ...verification }, retrieval } } : {}),
+    ...(baselines ? { baselines } : {}),
+    ...(result.untrained?.validation ? { untrainedValidation: result.untrained.validation } : {}),
+    readout: readoutName(network.readout),
+    ...(network.readoutLayer !== 'output' ? { readoutLayer: network.readoutLayer, embeddingDim: network.embeddingDim } : {}),
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
     ...(!isPairDataset(data) && data.skipped?.length ? { skippedImages: data.skipped.map((s) => s.file) } : {}),
   };
@@ -323,9 +385,12 @@ function runReport(
       ['calibrated threshold (best accuracy on validation pairs)', f4(m.verification.threshold)],
       ['test AUC / EER', `${f4(m.verification.auc)} / ${f4(m.verification.eer)}`],
       ['test P@1 / MAP@R', m.retrieval ? `${f4(m.retrieval.precisionAt1)} / ${f4(m.retrieval.mapAtR)}` : '- (no class labels)'],
+      ['embeddings read at', m.readout === 'output' ? 'output' : `${m.readout}${m.readoutLayer && m.readoutLayer !== m.readout ? ` (layer ${m.readoutLayer})` : ''}, ${m.embeddingDim ?? '?'}-d`],
+      ...baselineRows(m),
     ],
     history: result.history,
     bestEpoch: result.bestEpoch,
+    untrained: result.untrained,
     margin: m.loss === 'cross-entropy' ? null : m.margin,
     threshold: m.verification.threshold,
     test,
@@ -341,4 +406,27 @@ function runReport(
       grid: { seed: m.seed },
     },
   });
+}
+
+/** Report rows comparing the held-out-class figures with the untrained and raw-input references. */
+function baselineRows(m: RunMetrics): Array<[string, string]> {
+  const b = m.baselines;
+  const h = m.heldOutClasses;
+  if (!b || !h) return [];
+  const f = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
+  const row = (r: { mapAtR?: number; precisionAt1?: number; auc?: number; bestAccuracy?: number }): string =>
+    `${f(r.mapAtR)} / ${f(r.precisionAt1)} / ${f(r.auc)} / ${f(r.bestAccuracy)}`;
+  return [
+    ['held-out classes: MAP@R / P@1 / AUC / best accuracy, trained', row({ mapAtR: h.retrieval?.mapAtR, precisionAt1: h.retrieval?.precisionAt1, auc: h.verification.auc, bestAccuracy: h.verification.bestAccuracy })],
+    [`... untrained (same seed, read at ${b.untrained.readout})`, row(b.untrained)],
+    ['... raw inputs, L2-normalised', row(b.rawInput)],
+  ];
+}
+
+/** `network`'s read-out for another build of the same encoder (layer names differ between builds; positions do not). */
+function sameReadoutIn(network: SiameseNetwork, model: SiameseNetwork['encoder']): SiameseNetwork['readout'] {
+  const r = network.readout;
+  if (r.layer === 'output' || r.layer === 'under-head') return r;
+  const at = network.encoder.layers.findIndex((l) => l.name === r.layer);
+  return { ...r, layer: model.layers[at].name };
 }

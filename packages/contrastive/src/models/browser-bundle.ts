@@ -5,9 +5,9 @@
  * channels, (pixel * scale - mean) / std) and the L2 normalisation of the
  * embeddings. Without both, raw model.json outputs give meaningless distances.
  *
- * This module imports only TF.js, the error type and the Platt formula (no
- * Node built-in), so a bundler can ship it to a page; `contrastive serve`
- * serves its own page an esbuild bundle of it. In Node, read bundles from disk with `loadBundle` (@contrastive/node) instead
+ * This module imports only TF.js, the error type, the Platt formula and the read-out
+ * (readout.ts: TF.js only), no Node built-in, so a bundler can ship it to a page;
+ * `contrastive serve` serves its own page an esbuild bundle of it. In Node, read bundles from disk with `loadBundle` (@contrastive/node) instead
  * (TF.js's file:// handler needs tfjs-node).
  *
  * @module contrastive/browser
@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
 import { plattSame } from '../util/platt.js';
 import type { BundleManifest, Preprocessing } from './manifest.js';
+import { resolveReadout } from './readout.js';
 
 const FN = 'loadBrowserBundle';
 
@@ -178,11 +179,17 @@ export async function loadBrowserBundle(url: string, options: BrowserBundleOptio
     throw new ContrastiveError('INVALID_DATA', `${FN}: ${modelUrl} could not be loaded as a TF.js layers model: ${(err as Error).message}`, { cause: err });
   }
   const outDim = model.outputs[0]?.shape[1];
-  if (outDim !== manifest.embedding.dim) {
+  const want = manifest.readout?.outputDim ?? manifest.embedding.dim;
+  if (outDim !== want) {
     model.dispose();
-    fail(`${modelUrl} outputs ${String(outDim)} values per example but ${manifestUrl} says embedding.dim ${manifest.embedding.dim}`);
+    fail(`${modelUrl} outputs ${String(outDim)} values per example but ${manifestUrl} says ${manifest.readout ? 'readout.outputDim' : 'embedding.dim'} ${want}`);
   }
-  return browserBundle(model, manifest);
+  try {
+    return browserBundle(model, manifest);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }
 
 /** Wraps a loaded encoder and its manifest (for models loaded another way, e.g. `tf.io.fromMemory`). @group Bundles */
@@ -191,10 +198,23 @@ export function browserBundle(model: tf.LayersModel, manifest: BundleManifest): 
   const shape = manifest.input.shape;
   const dim = manifest.embedding.dim;
   const head = (manifest.loss as { head?: { weights: number[]; bias: number } } | null)?.head ?? null;
+  // Embeddings are read where the manifest says (a layer under the head), as the Node loader reads them.
+  let reader = model;
+  if (manifest.readout) {
+    const r = manifest.readout;
+    let resolved;
+    try {
+      resolved = resolveReadout(model, { layer: r.layer, ...(r.pool ? { pool: r.pool } : {}) });
+    } catch (err) {
+      fail(`manifest readout: ${(err as Error).message}`);
+    }
+    if (resolved.dim !== dim) fail(`the read-out at '${r.layer}' gives ${resolved.dim} values per example but the manifest says embedding.dim ${dim}`);
+    reader = resolved.model;
+  }
 
   const embedTensor = async (x: tf.Tensor): Promise<Float32Array[]> => {
     const out = tf.tidy(() => {
-      let e = model.predict(x) as tf.Tensor2D;
+      let e = reader.predict(x) as tf.Tensor2D;
       if (manifest.embedding.normalize) e = tf.mul(e, tf.rsqrt(tf.maximum(tf.sum(tf.square(e), 1, true), 1e-12)));
       return e;
     });

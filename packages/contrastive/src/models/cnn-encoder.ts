@@ -23,6 +23,13 @@ export interface CnnEncoderOptions {
   embeddingDim?: number;
   /** Batch normalisation between each convolution and its relu (default false). */
   batchNorm?: boolean;
+  /**
+   * Weight initialisation: 'he' (default: He-normal conv and dense kernels, glorot
+   * output, zero biases) or 'fan-in-uniform' (PyTorch's default: every kernel and
+   * bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))), which trains the conv block into a
+   * better read-out for unseen classes (docs/results/zero-shot.md).
+   */
+  init?: 'he' | 'fan-in-uniform';
   /** Seed of the weight initialisation (default 0). */
   seed?: number;
 }
@@ -59,6 +66,7 @@ export function cnnEncoder(options: CnnEncoderOptions): Encoder<CnnEncoderSpec> 
       dense: options?.dense ?? 128,
       embeddingDim: options?.embeddingDim ?? 64,
       batchNorm: options?.batchNorm ?? false,
+      ...(options?.init && options.init !== 'he' ? { init: options.init } : {}),
       seed: options?.seed ?? 0,
     },
     'cnnEncoder',
@@ -80,16 +88,22 @@ export function cnnEncoder(options: CnnEncoderOptions): Encoder<CnnEncoderSpec> 
 
 function buildCnn(spec: CnnEncoderSpec): tf.LayersModel {
   const init = new SeededInit(spec.seed);
+  const fanIn = spec.init === 'fan-in-uniform';
+  // Kernel and bias initialisers of a layer with `n` inputs per unit; `last` is the linear output.
+  const kernel = (last: boolean) => (fanIn ? init.fanInUniform() : last ? init.glorot() : init.he());
+  const bias = (n: number) => (fanIn ? { biasInitializer: init.fanInUniformBias(n) } : {});
   const input = tf.input({ shape: spec.inputShape });
   let h: tf.SymbolicTensor = input;
   for (const filters of spec.filters) {
+    const channels = h.shape[3] as number;
     const conv = tf.layers.conv2d({
       filters,
       kernelSize: spec.kernelSize,
       padding: 'valid',
       activation: spec.batchNorm ? 'linear' : 'relu',
       useBias: !spec.batchNorm, // batch norm's beta replaces the bias
-      kernelInitializer: init.he(),
+      kernelInitializer: kernel(false),
+      ...(spec.batchNorm ? {} : bias(spec.kernelSize * spec.kernelSize * channels)),
     });
     // Without batch norm: conv + bias + relu as one kernel on the native kernels (same model).
     h = (spec.batchNorm ? conv : fuseConvBiasRelu(conv)).apply(h) as tf.SymbolicTensor;
@@ -101,8 +115,10 @@ function buildCnn(spec: CnnEncoderSpec): tf.LayersModel {
   }
   h = tf.layers.flatten().apply(h) as tf.SymbolicTensor;
   if (spec.dense > 0) {
-    h = tf.layers.dense({ units: spec.dense, activation: 'relu', kernelInitializer: init.he() }).apply(h) as tf.SymbolicTensor;
+    const n = h.shape[1] as number;
+    h = tf.layers.dense({ units: spec.dense, activation: 'relu', kernelInitializer: kernel(false), ...bias(n) }).apply(h) as tf.SymbolicTensor;
   }
-  const out = tf.layers.dense({ units: spec.embeddingDim, kernelInitializer: init.glorot() }).apply(h) as tf.SymbolicTensor;
+  const n = h.shape[1] as number;
+  const out = tf.layers.dense({ units: spec.embeddingDim, kernelInitializer: kernel(true), ...bias(n) }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'cnn_encoder' });
 }

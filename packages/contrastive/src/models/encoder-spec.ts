@@ -37,6 +37,9 @@ export const cnnEncoderSpecSchema = v.object({
   dense: nonNegativeInt,
   embeddingDim: positiveInt,
   batchNorm: v.boolean(),
+  // Weight initialisation: 'he' (He-normal kernels, glorot output, zero biases; absent = 'he'),
+  // or 'fan-in-uniform' (PyTorch's default: kernels and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))).
+  init: v.optional(v.picklist(['he', 'fan-in-uniform'])),
   seed,
 });
 

@@ -27,3 +27,18 @@ export {
   type BackbonePooling,
   type BackboneRecord,
 } from './backbone-record.js';
+export {
+  READOUT_POOLS,
+  OUTPUT_READOUT,
+  UNDER_HEAD_READOUT,
+  DEFAULT_READOUT,
+  parseReadout,
+  readoutName,
+  checkReadout,
+  readoutTensor,
+  resolveReadout,
+  readoutCandidates,
+  type Readout,
+  type ReadoutPool,
+  type ResolvedReadout,
+} from './readout.js';

@@ -69,6 +69,18 @@ export const bundleManifestSchema = v.looseObject({
     normalize: v.boolean(),
     distance: v.picklist(DISTANCE_NAMES),
   }),
+  // Where embeddings are read when not at the model's output (absent: the output):
+  // the layer's name as model.json has it ('output' for the output itself), the
+  // pooling of a feature map, and the model's output size (checked on load).
+  // embedding.dim is the read-out's size.
+  readout: v.optional(
+    v.object({
+      layer: v.pipe(v.string(), v.minLength(1)),
+      // READOUT_POOLS of readout.ts (spelt out: this schema loads without TF.js)
+      pool: v.optional(v.picklist(['flatten', 'avg', 'max'])),
+      outputDim: positiveInt,
+    }),
+  ),
   // The ready encoder the model was built from, or null for a custom model.
   encoder: v.nullable(encoderSpecSchema),
   // The pretrained backbone under a trained head (backboneEncoder, `train --backbone`); absent or null for none.

@@ -31,6 +31,20 @@ export class SeededInit {
     return tf.initializers.heNormal({ seed: this.nextSeed() });
   }
 
+  /**
+   * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for a kernel: PyTorch's default for conv and
+   * linear layers (kaiming-uniform with a = sqrt(5)), a variance a third of LeCun's.
+   */
+  fanInUniform(): WeightInitializer {
+    return tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: this.nextSeed() });
+  }
+
+  /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)) for the bias of a layer with `fanIn` inputs per unit (PyTorch's default bias). */
+  fanInUniformBias(fanIn: number): WeightInitializer {
+    const b = 1 / Math.sqrt(fanIn);
+    return tf.initializers.randomUniform({ minval: -b, maxval: b, seed: this.nextSeed() });
+  }
+
   /** Orthogonal initializer, for recurrent kernels. */
   orthogonal(): WeightInitializer {
     return tf.initializers.orthogonal({ seed: this.nextSeed() });

@@ -8,6 +8,7 @@ import { ContrastiveError, check } from '../errors.js';
 import type { Encoder, EncoderSpec } from './encoder-spec.js';
 import { l2Normalize } from './l2-normalize.js';
 import { DISTANCE_NAMES, pairDistances, type DistanceName } from '../distances/index.js';
+import { DEFAULT_READOUT, resolveReadout, type Readout, type ResolvedReadout } from './readout.js';
 
 /** Options of {@link SiameseNetwork}. @group Encoders */
 export interface SiameseNetworkOptions {
@@ -17,12 +18,19 @@ export interface SiameseNetworkOptions {
   normalize?: boolean;
   /** Spec of the encoder when it is a ready one (taken from an {@link Encoder} automatically). */
   spec?: EncoderSpec | null;
+  /** Where {@link SiameseNetwork.embed} reads embeddings (default: the encoder's output). Training always trains the output. */
+  readout?: Readout;
 }
 
 /** Options of {@link SiameseNetwork.embed}. @group Encoders */
 export interface EmbedOptions {
   /** Run layers in training mode (dropout on, batch norm on batch statistics). Default false. */
   training?: boolean;
+  /**
+   * 'readout' (default): the network's read-out (see {@link SiameseNetwork.readout});
+   * 'output': the encoder's own output, what losses train.
+   */
+  at?: 'readout' | 'output';
 }
 
 function isEncoder(x: unknown): x is Encoder {
@@ -97,8 +105,9 @@ export class SiameseNetwork {
   readonly normalize: boolean;
   /** Shape of one example (no batch axis); null marks a free axis, e.g. sequence length. */
   readonly inputShape: (number | null)[];
-  /** Size of one embedding. */
-  readonly embeddingDim: number;
+  /** Size of the encoder's output (what losses train); {@link embeddingDim} is the read-out's. */
+  readonly outputDim: number;
+  private resolved: ResolvedReadout;
   /**
    * What the network was last trained on (set by trainSiamese: dataset, split
    * and seed, epochs, loss), or null. saveBundle records it in the manifest, so
@@ -135,18 +144,51 @@ export class SiameseNetwork {
     this.distanceName = distance;
     this.normalize = options.normalize ?? false;
     this.inputShape = model.inputs[0].shape.slice(1);
-    this.embeddingDim = outShape[1] as number;
+    this.outputDim = outShape[1] as number;
+    this.resolved = resolveReadout(model, options.readout ?? DEFAULT_READOUT);
+  }
+
+  /** Size of one embedding as {@link embed} gives it: the read-out's (the output's by default). */
+  get embeddingDim(): number {
+    return this.resolved.dim;
+  }
+
+  /** Where embeddings are read (default `{ layer: 'output' }`). */
+  get readout(): Readout {
+    return { ...this.resolved.readout };
+  }
+
+  /** input -> read-out embedding (before normalisation): the encoder itself for 'output', else a model sharing its layers (do not dispose it). */
+  get readoutModel(): tf.LayersModel {
+    return this.resolved.model;
+  }
+
+  /** The encoder layer the read-out reads ('output' for the encoder's output): 'under-head' resolved to a name. */
+  get readoutLayer(): string {
+    return this.resolved.layer;
   }
 
   /**
-   * Embeds a batch `x` [N, ...inputShape] -> [N, embeddingDim] (L2-normalised if
-   * the network normalises). Differentiable: call it inside `optimizer.minimize`
-   * with `{ training: true }`; gradients flow to {@link trainableWeights}.
+   * Reads embeddings at `readout` from now on (weights unchanged; training still
+   * trains the output). Used to choose the read-out on validation.
+   * @throws ContrastiveError when the encoder has no such layer.
+   */
+  setReadout(readout: Readout): void {
+    this.resolved = resolveReadout(this.encoder, readout);
+  }
+
+  /**
+   * Embeds a batch `x` [N, ...inputShape] -> [N, embeddingDim] at the read-out
+   * (L2-normalised if the network normalises); `{ at: 'output' }` gives the
+   * encoder's output [N, outputDim] instead. Differentiable: losses call it inside
+   * `optimizer.minimize` with `{ training: true, at: 'output' }`; gradients flow
+   * to {@link trainableWeights}.
    */
   embed(x: tf.Tensor, options: EmbedOptions = {}): tf.Tensor2D {
     this.checkInput(x, 'SiameseNetwork.embed', 'x');
+    const model = options.at === 'output' ? this.encoder : this.resolved.model;
     return tf.tidy(() => {
-      const e = this.encoder.apply(x, { training: options.training ?? false }) as tf.Tensor2D;
+      const e = model.apply(x, { training: options.training ?? false }) as tf.Tensor2D;
       return this.normalize ? l2Normalize(e) : e;
     });
   }

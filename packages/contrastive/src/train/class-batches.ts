@@ -60,7 +60,7 @@ export function classBatches(network: SiameseNetwork, train: LabelledDataset, sh
         const x = tf.tensor(rows, [idx.length, ...train.inputShape]);
         const labels = Int32Array.from(idx, (k) => train.labels[k]);
         yield {
-          loss: () => loss(network.embed(x, { training: true }) as tf.Tensor2D, labels),
+          loss: () => loss(network.embed(x, { training: true, at: 'output' }) as tf.Tensor2D, labels),
           dispose: () => x.dispose(),
         };
       }

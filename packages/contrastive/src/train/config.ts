@@ -9,6 +9,7 @@ import { checkDistance } from '../distances/index.js';
 import { TRAIN_DEFAULTS, type LossName } from './choices.js';
 import { parseOptions, trainOptionsSchema, type TrainConfig } from './options.js';
 import { TRAINER_LOSS_RULES, checkLossOptionRules, ruleName } from './loss-rules.js';
+import { checkReadout, readoutName } from '../models/readout.js';
 
 export type { BatchLoss, TrainConfig } from './options.js';
 
@@ -58,6 +59,10 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   if (data.validation !== undefined) {
     check(isPairDataset(data.validation) === isPairDataset(data.train), fn, 'train and validation must both be labelled or both pairs-only');
   }
+  if (c.readouts !== undefined) {
+    for (const r of c.readouts) checkReadout(r, fn);
+    check(c.loss !== 'cross-entropy' || c.readouts.every((r) => r.layer === 'output'), fn, "the cross-entropy head scores the encoder's output: readouts other than 'output' do not apply to loss 'cross-entropy'");
+  }
   if (c.resume) check(c.checkpointDir !== undefined || c.checkpointStore !== undefined, fn, 'resume needs a checkpoint directory (checkpointDir) or store (checkpointStore)');
 }
 
@@ -99,6 +104,8 @@ export function resumeSettings(c: TrainConfig): Record<string, unknown> {
     ...(c.memorySize ? { memorySize: c.memorySize } : {}),
     ...(c.augmentFlip ? { augmentFlip: true } : {}),
     ...(c.augmentErase ? { augmentErase: c.augmentErase } : {}),
+    ...(c.readouts ? { readouts: c.readouts.map(readoutName) } : {}),
+    ...(c.validateUntrained ? { validateUntrained: true } : {}),
   };
 }
 

@@ -24,13 +24,19 @@ export interface EpochRecord {
   alarm?: string | null;
   /** Validation pair distances, similar and dissimilar, as histogram counts (for the report). */
   histogram?: DistanceHistogram;
+  /** With read-out candidates (`readouts`): each candidate's validation figures, by read-out name ('output', 'under-head', 'NAME:avg'). */
+  readouts?: Record<string, ValidationRecord>;
+  /** With read-out candidates: the one that scored best this epoch (its figures are `validation`). */
+  readout?: string;
 }
 
 /** What a training run produced. The network holds the best epoch's weights. @group Training */
 export interface TrainResult {
   history: EpochRecord[];
-  /** 1-based epoch whose weights the network holds. */
+  /** 1-based epoch whose weights the network holds; 0 when no epoch beat the untrained network (`validateUntrained`), whose weights it then keeps. */
   bestEpoch: number;
+  /** With `validateUntrained`: the validation figures of the network before training (epoch 0). */
+  untrained?: EpochRecord;
   /** Whether training ended before `epochs`: patience ran out, or a callback returned 'stop'. */
   stoppedEarly: boolean;
   /** The cross-entropy head, for loss 'cross-entropy'. */

@@ -20,6 +20,7 @@ import { LOSS_NAMES, LR_SCHEDULES, MONITOR_NAMES, OPTIMIZER_NAMES, TRAIN_DEFAULT
 import type { TrainCallbacks } from './callbacks.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type * as tf from '@tensorflow/tfjs';
+import type { Readout } from '../models/readout.js';
 
 /**
  * A loss of your own: called on each class-labelled mining batch (drawn by the
@@ -83,6 +84,13 @@ export const trainOptionsSchema = v.strictObject({
   checkpointDir: v.optional(v.string('must be a directory path')),
   checkpointStore: v.optional(isObject<CheckpointStore>('must be a checkpoint store object')),
   resume: v.optional(v.boolean('must be true or false'), TRAIN_DEFAULTS.resume),
+  readouts: v.optional(
+    v.pipe(
+      v.array(isObject<Readout>('must be a list of read-outs { layer, pool? }'), 'must be a list of read-outs { layer, pool? }'),
+      v.minLength(1, 'must list at least one read-out { layer, pool? }'),
+    ),
+  ),
+  validateUntrained: v.optional(v.boolean('must be true or false')),
   callbacks: v.optional(isObject<TrainCallbacks | TrainCallbacks[]>('must be a callbacks object or an array of them')),
 });
 
@@ -161,6 +169,19 @@ export interface TrainConfig {
   checkpointStore?: CheckpointStore;
   /** Continue from the checkpoint in `checkpointStore` or `checkpointDir`. */
   resume: boolean;
+  /**
+   * Read-outs to compare on validation every epoch (see {@link Readout}; e.g.
+   * `readoutCandidates(network.encoder)`): each is scored, the best on `monitor`
+   * counts for early stopping, and the network ends reading at the best epoch's
+   * best. Undefined: validate at the network's own read-out.
+   */
+  readouts?: Readout[];
+  /**
+   * Score the validation split before training (epoch 0) and keep a trained epoch
+   * only if it beats that: when none does, the network keeps its initial weights
+   * (`bestEpoch` 0). Default false.
+   */
+  validateUntrained?: boolean;
   /** Called after every batch and epoch; `onEpochEnd` returning 'stop' ends training. One object or several. */
   callbacks?: TrainCallbacks | TrainCallbacks[];
 }

@@ -58,7 +58,7 @@ export function offlinePairBatches(
         const x = tf.tensor(rows, [2 * B, ...train.inputShape]);
         yield {
           loss: () => {
-            const emb = network.embed(x, { training: true });
+            const emb = network.embed(x, { training: true, at: 'output' });
             const e1 = emb.slice([0, 0], [B, -1]) as tf.Tensor2D;
             const e2 = emb.slice([B, 0], [B, -1]) as tf.Tensor2D;
             if (head) return head.loss(e1, e2, y);

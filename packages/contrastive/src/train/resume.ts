@@ -20,6 +20,8 @@ export interface TrainerState {
   sinceBest: number;
   stoppedEarly: boolean;
   seconds: number;
+  /** The untrained network's validation (epoch 0), with `validateUntrained`. */
+  untrained?: EpochRecord;
   /** The settings the run was made with (see `configKey`). */
   configKey: string;
 }

@@ -21,7 +21,8 @@ import { CrossBatchMemory } from './cross-batch-memory.js';
 import { callbackList, eventCallbacks, type TrainCallbacks, type TrainEvent } from './callbacks.js';
 import { classBatchShape, classBatches } from './class-batches.js';
 import { configKey, resolveTrainConfig, validateTrainConfig, type TrainConfig, type TrainData } from './config.js';
-import { monitorScore, validateEpoch } from './epoch-validation.js';
+import { monitorScore, validateEpoch, validateReadouts } from './epoch-validation.js';
+import { parseReadout } from '../models/readout.js';
 import { drawHeldOutPairs } from '../eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from './choices.js';
 import type { EpochRecord, TrainResult } from './history.js';
@@ -51,7 +52,7 @@ function batchStrategy(network: SiameseNetwork, data: TrainData, c: TrainConfig,
   const lossOptions = { margin: c.margin, distance: c.distance };
   if (typeof c.loss === 'function') return classBatches(network, train, shape, c.loss);
   if (c.loss === 'triplet') return classBatches(network, train, shape, minedTripletLoss((c.miner ?? DEFAULT_TRIPLET_MINER) as string | TripletMiner, lossOptions));
-  const memory = c.memorySize ? new CrossBatchMemory(c.memorySize, network.embeddingDim) : undefined;
+  const memory = c.memorySize ? new CrossBatchMemory(c.memorySize, network.outputDim) : undefined;
   const strategy = classBatches(network, train, shape, minedContrastiveLoss(c.miner as string | PairMiner, { ...lossOptions, posMargin: c.posMargin ?? 0 }, memory));
   // The memory starts empty each epoch, so a resumed run sees what an uninterrupted one saw.
   return memory ? { stepsPerEpoch: strategy.stepsPerEpoch, epoch: (rng, augment) => (memory.clear(), strategy.epoch(rng, augment)) } : strategy;
@@ -110,7 +111,8 @@ export async function trainSiamese(
   if (onEvent) callbacks.unshift(eventCallbacks(onEvent));
   const train = data.train;
 
-  const head = config.loss === 'cross-entropy' ? new KochHead(network.embeddingDim) : undefined;
+  check(!(config.loss === 'cross-entropy' && network.readout.layer !== 'output'), 'train', `the cross-entropy head scores the encoder's output; this network reads at '${network.readoutLayer}': use readout 'output'`);
+  const head = config.loss === 'cross-entropy' ? new KochHead(network.outputDim) : undefined;
   const strategy = batchStrategy(network, data, config, head);
   const scorer = { distance: config.distance, head };
   const optimizer = makeOptimizer(config.optimizer, config.learningRate);
@@ -125,6 +127,19 @@ export async function trainSiamese(
   try {
     if (config.resume) ({ state, bestWeights } = await restoreCheckpoint(checkpoint!, state.configKey, parts));
 
+    const validate = async (record: EpochRecord) =>
+      config.readouts
+        ? validateReadouts(network, data.validation!, valPairs!, scorer, { margin: config.margin, posMargin: config.posMargin }, record, config.readouts, config.monitor)
+        : validateEpoch(network, data.validation!, valPairs!, scorer, { margin: config.margin, posMargin: config.posMargin }, record);
+    if (config.validateUntrained && data.validation && valPairs && state.epochsDone === 0 && !state.untrained) {
+      // Epoch 0: a trained epoch is kept only if it beats the network it started from.
+      const record: EpochRecord = { epoch: 0, trainLoss: NaN, seconds: 0 };
+      const v = await validate(record);
+      state.untrained = record;
+      state.bestScore = monitorScore(v, config.monitor);
+      state.bestEpoch = 0;
+      bestWeights = [...network.getWeights(), ...(head?.variables ?? [])].map((t) => t.clone());
+    }
     const stepsPerEpoch = strategy.stepsPerEpoch;
     for (const cb of callbacks) await cb.onTrainBegin?.({ epochs: config.epochs, startEpoch: state.epochsDone, stepsPerEpoch });
     const t0 = Date.now() - state.seconds * 1000;
@@ -158,7 +173,7 @@ export async function trainSiamese(
         throw new ContrastiveError('NUMERIC', `train: the loss became ${record.trainLoss} in epoch ${epoch + 1}; lower the learning rate (now ${config.learningRate})`);
       }
       if (data.validation && valPairs) {
-        const v = await validateEpoch(network, data.validation, valPairs, scorer, { margin: config.margin, posMargin: config.posMargin }, record);
+        const v = await validate(record);
         const score = monitorScore(v, config.monitor);
         if (score > state.bestScore) {
           state.bestScore = score;
@@ -203,6 +218,9 @@ export async function trainSiamese(
   }
   bestWeights?.forEach((t) => t.dispose());
   disposeOptimizer(optimizer);
+  // Read where the kept epoch read best.
+  const kept = state.bestEpoch === 0 ? state.untrained : state.history[state.bestEpoch - 1];
+  if (config.readouts && kept?.readout) network.setReadout(parseReadout(kept.readout));
   // The threshold a bundle saved now needs to verify: chosen on the validation pairs, with the final weights.
   const calibration = data.validation && valPairs ? await calibrateOnValidation(network, data.validation, valPairs, scorer) : undefined;
   network.calibration = calibration ?? null;
@@ -213,7 +231,7 @@ export async function trainSiamese(
     epochs: state.history.length,
     bestEpoch: state.bestEpoch,
   });
-  return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, ...(calibration ? { calibration } : {}), seconds: state.seconds };
+  return { history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: state.stoppedEarly, head, ...(state.untrained ? { untrained: state.untrained } : {}), ...(calibration ? { calibration } : {}), seconds: state.seconds };
 }
 
 /**

@@ -74,7 +74,8 @@ export class BundleEmbedder {
     let why = 'TF.js asked for';
     if (engine !== 'tfjs') {
       try {
-        const bytes = exportOnnx(network.encoder, { l2Normalize: manifest.embedding.normalize });
+        // at the bundle's read-out, as loadBundle embeds
+        const bytes = exportOnnx(network.readoutModel, { l2Normalize: manifest.embedding.normalize });
         onnx = await OnnxEmbedder.load(bytes);
         why = '';
       } catch (err) {

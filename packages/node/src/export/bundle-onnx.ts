@@ -23,7 +23,8 @@ export async function exportBundleOnnx(bundleDir: string, outFile?: string): Pro
   const { network, manifest } = await loadBundle(bundleDir);
   const file = outFile ?? path.join(bundleDir, BUNDLE_ONNX_FILE);
   try {
-    await exportOnnxFile(network.encoder, file, {
+    // Exported as embedded: at the bundle's read-out.
+    await exportOnnxFile(network.readoutModel, file, {
       l2Normalize: manifest.embedding.normalize,
       docString: `contrastive bundle ${path.basename(path.resolve(bundleDir))}: encoder ${manifest.encoder?.kind ?? 'custom'}, embedding dim ${manifest.embedding.dim}, distance ${manifest.embedding.distance}`,
     });

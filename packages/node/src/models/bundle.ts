@@ -136,6 +136,10 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
     files: { model: MODEL_FILE, weights: WEIGHTS_FILE },
     input: { shape, preprocessing: info.preprocessing ?? defaultPreprocessing(shape) },
     embedding: { dim: network.embeddingDim, normalize: network.normalize, distance: network.distanceName },
+    // Read at a layer under the output: named as model.json names it, so any loader finds it.
+    ...(network.readoutLayer !== 'output'
+      ? { readout: { layer: network.readoutLayer, ...(network.readout.pool ? { pool: network.readout.pool } : {}), outputDim: network.outputDim } }
+      : {}),
     encoder: network.encoderSpec,
     ...(info.backbone ? { backbone: info.backbone } : {}),
     // What trainSiamese recorded on the network, unless info says otherwise: a bundle saved the library way says what it was trained on.
@@ -378,17 +382,28 @@ export async function loadBundle(dir: string): Promise<{ network: SiameseNetwork
       ? `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs (expected 1 and 1)`
       : JSON.stringify(shape) !== JSON.stringify(manifest.input.shape)
         ? `the model's input shape ${JSON.stringify(shape)} differs from manifest input.shape ${JSON.stringify(manifest.input.shape)}`
-        : outShape.length !== 2 || outShape[1] !== manifest.embedding.dim
-          ? `the model's output shape ${JSON.stringify(outShape)} differs from manifest embedding.dim ${manifest.embedding.dim}`
+        : outShape.length !== 2 || outShape[1] !== (manifest.readout?.outputDim ?? manifest.embedding.dim)
+          ? `the model's output shape ${JSON.stringify(outShape)} differs from manifest ${manifest.readout ? `readout.outputDim ${manifest.readout.outputDim}` : `embedding.dim ${manifest.embedding.dim}`}`
           : null;
   if (problem) {
     model.dispose();
     throw new ContrastiveError('INVALID_DATA', `${fn}: ${modelFile}: ${problem}`);
   }
-  const network = new SiameseNetwork(model, {
-    distance: manifest.embedding.distance,
-    normalize: manifest.embedding.normalize,
-    spec: manifest.encoder,
-  });
+  let network: SiameseNetwork;
+  try {
+    network = new SiameseNetwork(model, {
+      distance: manifest.embedding.distance,
+      normalize: manifest.embedding.normalize,
+      spec: manifest.encoder,
+      ...(manifest.readout ? { readout: { layer: manifest.readout.layer, pool: manifest.readout.pool } } : {}),
+    });
+  } catch (err) {
+    model.dispose();
+    throw new ContrastiveError('INVALID_DATA', `${fn}: manifest readout: ${(err as Error).message}`, { cause: err });
+  }
+  if (network.embeddingDim !== manifest.embedding.dim) {
+    network.dispose();
+    throw new ContrastiveError('INVALID_DATA', `${fn}: the read-out at '${network.readoutLayer}' gives ${network.embeddingDim} values per example but manifest embedding.dim is ${manifest.embedding.dim}`);
+  }
   return { network, manifest };
 }

@@ -175,3 +175,33 @@ export async function embeddingSection(heading: string, e: EmbeddingSectionInput
   }
   return { heading, blocks };
 }
+
+/**
+ * One validation curve per read-out candidate (`readouts` in the trainer), epoch 0
+ * being the untrained network when it was scored; null when the run compared none.
+ * @group Report
+ */
+export function readoutCurvesSection(history: EpochRecord[], bestEpoch: number, untrained?: EpochRecord): ReportSection | null {
+  const rows = untrained ? [untrained, ...history] : history;
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.readouts ?? {})))];
+  if (names.length === 0) return null;
+  const kept = bestEpoch === 0 ? untrained : history[bestEpoch - 1];
+  const table = rows.map((r) => [r.epoch, ...names.map((n) => (r.readouts?.[n] ? Number(r.readouts[n].auc.toFixed(4)) : null)), r.readout ?? null]);
+  return {
+    heading: 'Read-outs on validation',
+    blocks: [
+      {
+        kind: 'chart',
+        title: 'Validation AUC per epoch, by read-out',
+        chart: lineChart(
+          names.map((n) => ({ label: n, points: points(rows, (r) => r.readouts?.[n]?.auc) })),
+          'epoch',
+          'validation AUC',
+          { integerX: true, yMax: 1, yMin: 0.5 },
+        ),
+        note: `Where embeddings are read: ${names.join(', ')}${untrained ? '; epoch 0 is the untrained network' : ''}. Kept: epoch ${bestEpoch}, read at ${kept?.readout ?? '?'}.`,
+      },
+      { kind: 'table', columns: ['epoch', ...names.map((n) => `AUC ${n}`), 'best'], rows: table },
+    ],
+  };
+}

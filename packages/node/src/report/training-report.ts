@@ -6,7 +6,7 @@
  */
 import type { EpochRecord } from 'contrastive/internal/train/index.js';
 import type { ReportDocument, ReportSection } from './document.js';
-import { embeddingSection, epochCurvesSection, epochHistogramsSection, verificationSection, type EmbeddingSectionInput } from './sections.js';
+import { embeddingSection, epochCurvesSection, epochHistogramsSection, readoutCurvesSection, verificationSection, type EmbeddingSectionInput } from './sections.js';
 
 /** What {@link trainingReport} draws. @group Report */
 export interface TrainingReportInput {
@@ -16,6 +16,8 @@ export interface TrainingReportInput {
   summary: Array<[string, string | number | null]>;
   history: EpochRecord[];
   bestEpoch: number;
+  /** The untrained network's validation (epoch 0), when the run scored it. */
+  untrained?: EpochRecord;
   /** The loss margin (null for a loss without one). */
   margin: number | null;
   /** The calibrated decision threshold. */
@@ -34,6 +36,8 @@ export async function trainingReport(input: TrainingReportInput): Promise<Report
     { heading: 'Run', blocks: [{ kind: 'table', columns: ['setting', 'value'], rows: input.summary.map(([k, v]) => [k, v]) }] },
     epochCurvesSection(input.history, input.bestEpoch),
   ];
+  const readouts = readoutCurvesSection(input.history, input.bestEpoch, input.untrained);
+  if (readouts) sections.push(readouts);
   const hist = epochHistogramsSection(input.history, input.bestEpoch, input.margin, input.threshold);
   if (hist) sections.push(hist);
   sections.push(verificationSection('Test pairs', input.test.distances, input.test.labels, { margin: input.margin, threshold: input.threshold, accuracy: input.test.accuracy }));
