@@ -16,6 +16,7 @@ import { retrievalMetrics, verificationMetrics } from '../packages/contrastive/s
 import { drawHeldOutPairs, scorePairs } from '../packages/contrastive/src/eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from '../packages/contrastive/src/train/choices.js';
 import { SiameseNetwork } from '../packages/contrastive/src/models/index.js';
+import { l2NormalizeRows } from '../packages/contrastive/src/models/l2-normalize.js';
 import { buildEncoder } from '../packages/cli/src/jobs/run-training.js';
 import { splitDataset, subsetDataset, parseClassList } from '../packages/contrastive/src/data/index.js';
 
@@ -48,14 +49,7 @@ function score(name: string, emb: Float32Array, dim: number): void {
 console.log(`${dataset}, held-out classes ${holdout.join(',')}: ${held.labels.length} examples, ${pairs.labels.length} pairs (seed ${seed})`);
 console.log('| embedding | MAP@R | P@1 | pair AUC | best accuracy (any threshold) | scoring time |');
 console.log('|---|---:|---:|---:|---:|---:|');
-const pixels = held.x.slice();
-for (let i = 0; i < held.labels.length; i++) {
-  let n = 0;
-  for (let j = 0; j < size; j++) n += pixels[i * size + j] ** 2;
-  const s = n > 0 ? 1 / Math.sqrt(n) : 0;
-  for (let j = 0; j < size; j++) pixels[i * size + j] *= s;
-}
-score('raw pixels, L2-normalised', pixels, size);
+score('raw pixels, L2-normalised', l2NormalizeRows(held.x, size), size);
 for (const encoder of ['mlp', 'cnn'] as const) {
   const net = new SiameseNetwork(buildEncoder(encoder, data.inputShape, {}, seed), { normalize: true });
   score(`untrained ${encoder} (seed ${seed})`, await net.embedBatched(held.x), net.embeddingDim);

@@ -10,6 +10,8 @@ line: build seconds, the memory the index added (resident set), per efSearch
 """
 import argparse, json, os, sys, time
 
+from faiss_inputs import parse_and_load
+
 
 def rss_bytes():
     with open('/proc/self/status') as f:
@@ -21,26 +23,14 @@ def rss_bytes():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--gallery', required=True)
-    ap.add_argument('--queries', required=True)
     ap.add_argument('--truth', required=True)
-    ap.add_argument('--dim', type=int, required=True)
-    ap.add_argument('--k', type=int, default=10)
     ap.add_argument('--m', type=int, default=16)
     ap.add_argument('--ef-construction', type=int, default=64)
     ap.add_argument('--ef', default='16,32,64,128,256')
-    ap.add_argument('--single', type=int, default=1000)
-    ap.add_argument('--threads', type=int, default=2)
-    a = ap.parse_args()
-    try:
-        import numpy as np
-        import faiss
-    except Exception as e:  # reported, not raised: the bench prints "reference unavailable"
-        print(json.dumps({'error': f'cannot import faiss: {e}'}))
+    loaded = parse_and_load(ap)
+    if loaded is None:
         return
-    faiss.omp_set_num_threads(a.threads)
-    g = np.fromfile(a.gallery, dtype=np.float32).reshape(-1, a.dim)
-    q = np.fromfile(a.queries, dtype=np.float32).reshape(-1, a.dim)
+    a, np, faiss, g, q = loaded
     k = a.k
     if os.path.exists(a.truth):
         truth = np.fromfile(a.truth, dtype=np.int32).reshape(-1, k)

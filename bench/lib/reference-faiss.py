@@ -6,24 +6,14 @@ one JSON line: build seconds, queries/s both ways, the batch's neighbour ids.
 """
 import argparse, json, sys, time
 
+from faiss_inputs import parse_and_load
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--gallery', required=True)
-    ap.add_argument('--queries', required=True)
-    ap.add_argument('--dim', type=int, required=True)
-    ap.add_argument('--k', type=int, default=10)
-    ap.add_argument('--single', type=int, default=1000)
-    ap.add_argument('--threads', type=int, default=2)
-    a = ap.parse_args()
-    try:
-        import numpy as np
-        import faiss
-    except Exception as e:  # reported, not raised: the bench prints "reference unavailable"
-        print(json.dumps({'error': f'cannot import faiss: {e}'}))
+    loaded = parse_and_load(ap)
+    if loaded is None:
         return
-    faiss.omp_set_num_threads(a.threads)
-    g = np.fromfile(a.gallery, dtype=np.float32).reshape(-1, a.dim)
-    q = np.fromfile(a.queries, dtype=np.float32).reshape(-1, a.dim)
+    a, np, faiss, g, q = loaded
     t = time.perf_counter()
     index = faiss.IndexFlatL2(a.dim)
     index.add(g)

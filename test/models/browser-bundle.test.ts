@@ -18,21 +18,10 @@ import { toModelInput } from '../../packages/contrastive/src/models/model-input.
 import { probabilitySame } from '../../packages/contrastive/src/eval/calibration.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { assertClose } from '../support/helpers.js';
+import { fileFetch } from '../support/file-fetch.js';
 import { saveBundle, loadBundle } from '../../packages/node/src/models/bundle.js';
 
 let tmp: string;
-
-/** A fetch over the files of `dir` (what an HTTP server of the bundle directory answers). */
-function fileFetch(dir: string): typeof fetch {
-  return (async (input: string | URL | Request) => {
-    const name = String(input).replace(/^bundle:\/\/[^/]*\//, '');
-    try {
-      return new Response(await fs.readFile(path.join(dir, name)));
-    } catch {
-      return new Response('missing', { status: 404 });
-    }
-  }) as typeof fetch;
-}
 
 /** Random 8-bit RGBA pixels; grey when `channels` is 1. */
 function pixels(rng: Rng, width: number, height: number, channels: 1 | 3): { width: number; height: number; data: Uint8Array } {

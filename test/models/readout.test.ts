@@ -20,6 +20,7 @@ import { splitDataset } from '../../packages/contrastive/src/data/index.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { assertClose } from '../support/helpers.js';
+import { fileFetch } from '../support/file-fetch.js';
 
 let tmp: string;
 before(async () => {
@@ -87,18 +88,6 @@ test('mlp: under-head is the last hidden layer; an encoder that is one dense lay
   assert.deepEqual(readoutCandidates(flat.model), [{ layer: 'output' }]);
   flat.model.dispose();
 });
-
-/** A fetch over the files of `dir`. */
-function fileFetch(dir: string): typeof fetch {
-  return (async (input: string | URL | Request) => {
-    const name = String(input).replace(/^bundle:\/\/[^/]*\//, '');
-    try {
-      return new Response(await fs.readFile(path.join(dir, name)));
-    } catch {
-      return new Response('missing', { status: 404 });
-    }
-  }) as typeof fetch;
-}
 
 test('a bundle records the read-out by layer name; loadBundle and loadBrowserBundle embed there', async () => {
   const net = new SiameseNetwork(tinyCnn(3), { normalize: true, readout: { layer: 'under-head' } });

@@ -10,8 +10,9 @@
  */
 import { existsSync } from 'node:fs';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
-import { refuseExistingOutput, refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
+import { refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
 import { EmbeddingIndex } from './embedding-index.js';
+import { existingIndexItems } from './existing-index.js';
 import type { HnswOptions } from './pg-store.js';
 import type { IndexMeta } from './store.js';
 import { describeTarget, isPostgresTarget } from './targets.js';
@@ -63,20 +64,7 @@ async function refuseOutput(out: string, inputs: readonly string[], options: Mer
     if (!existsSync(out)) return;
   }
   if (options.force) return;
-  let items: number;
-  try {
-    const index = await EmbeddingIndex.open(out, { connectTimeoutMs: options.connectTimeoutMs });
-    try {
-      items = (await index.stats()).items;
-    } finally {
-      await index.close();
-    }
-  } catch (err) {
-    if (!(err instanceof ContrastiveError)) throw err;
-    if (err.code === 'NOT_FOUND' || !file) return;
-    await refuseExistingOutput(out, out, { fn: FN, flag: 'the output', file: true });
-    return;
-  }
+  const items = await existingIndexItems(out, { fn: FN, flag: 'the output', connectTimeoutMs: options.connectTimeoutMs });
   if (items > 0) throw new ContrastiveError('STATE', `${FN}: the output ${describeTarget(out)} already holds an index of ${items} items; pass { force: true } to replace it, or choose another output`);
 }
 

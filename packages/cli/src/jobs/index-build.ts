@@ -8,7 +8,8 @@ import { isPairDataset, type LabelledDataset } from 'contrastive/internal/data/t
 import { EmbeddingIndex, describeTarget, isPostgresTarget, type HnswOptions, type ModelIdentity } from '@contrastive/index/internal/index.js';
 import { BundleEmbedder, type EmbedEngine } from '@contrastive/node/internal/embed/index.js';
 import { existsSync } from 'node:fs';
-import { refuseExistingOutput, refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
+import { refuseOutputOverInput } from '@contrastive/node/internal/util/output-dir.js';
+import { existingIndexItems } from '@contrastive/index/internal/existing-index.js';
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { runSplitOf, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
@@ -121,23 +122,7 @@ async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
     if (!existsSync(out)) return;
   }
   if (options.force) return;
-  let items: number;
-  try {
-    const index = await EmbeddingIndex.open(out, { connectTimeoutMs: options.connectTimeoutMs });
-    try {
-      items = (await index.stats()).items;
-    } finally {
-      await index.close();
-    }
-  } catch (err) {
-    if (!(err instanceof ContrastiveError)) throw err;
-    // no index there yet (no file or table; a database without pgvector yet): nothing to lose. A server that
-    // cannot be reached fails the build itself, in its own words.
-    if (err.code === 'NOT_FOUND' || !file) return;
-    // a file that is not an index: replaced only with --force when it holds anything (stageStore refuses it anyway)
-    await refuseExistingOutput(out, out, { fn: FN, file: true });
-    return;
-  }
+  const items = await existingIndexItems(out, { fn: FN, connectTimeoutMs: options.connectTimeoutMs });
   if (items > 0) throw new ContrastiveError('STATE', `${FN}: --out ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another --out${file ? '' : ' (or ?table=NAME)'}`);
 }
 

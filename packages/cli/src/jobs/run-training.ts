@@ -15,6 +15,7 @@ import type { LabelledDataset, PairDataset } from 'contrastive/internal/data/typ
 import { loadDataset, requireTwoClasses, absoluteDatasetSpec } from '@contrastive/node/internal/data/index.js';
 import { SiameseNetwork, createEncoder, type Encoder, type EncoderRequest, type Preprocessing } from 'contrastive/internal/models/index.js';
 import { parseReadout, readoutCandidates, readoutName } from 'contrastive/internal/models/readout.js';
+import { l2NormalizeRows } from 'contrastive/internal/models/l2-normalize.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
 import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
@@ -104,14 +105,7 @@ async function zeroShotBaselines(
   untrained: SiameseNetwork,
 ): Promise<NonNullable<RunMetrics['baselines']>> {
   const size = held.inputShape.reduce((a, b) => a * b, 1);
-  const pixels = held.x.slice();
-  for (let i = 0; i < held.labels.length; i++) {
-    let n = 0;
-    for (let j = 0; j < size; j++) n += pixels[i * size + j] ** 2;
-    const s = n > 0 ? 1 / Math.sqrt(n) : 0;
-    for (let j = 0; j < size; j++) pixels[i * size + j] *= s;
-  }
-  const raw = baselineOf(pixels, size, held, pairs);
+  const raw = baselineOf(l2NormalizeRows(held.x, size), size, held, pairs);
   const u = baselineOf(await untrained.embedBatched(held.x), untrained.embeddingDim, held, pairs);
   return { rawInput: raw, untrained: { ...u, readout: readoutName(untrained.readout) } };
 }

@@ -16,3 +16,19 @@ export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
     return tf.mul(x, tf.rsqrt(tf.maximum(sq, L2_NORMALIZE_EPSILON))) as tf.Tensor2D;
   });
 }
+
+/**
+ * A copy of `x` (rows of `dim` values, row-major) with each row scaled to unit
+ * Euclidean norm; a zero row stays zero. The plain-array twin of
+ * {@link l2Normalize}, for inputs used as embeddings (the raw-pixel baseline).
+ */
+export function l2NormalizeRows(x: Float32Array, dim: number): Float32Array {
+  const out = x.slice();
+  for (let r = 0; r * dim < out.length; r++) {
+    let n = 0;
+    for (let j = r * dim; j < (r + 1) * dim; j++) n += out[j] ** 2;
+    const s = n > 0 ? 1 / Math.sqrt(n) : 0;
+    for (let j = r * dim; j < (r + 1) * dim; j++) out[j] *= s;
+  }
+  return out;
+}

@@ -19,24 +19,33 @@ export function monitorScore(v: ValidationRecord, monitor: MonitorName): number 
   return monitor === 'eer' ? -v.eer : monitor === 'accuracy' ? v.accuracy : v.auc;
 }
 
-/** Scores `pairs` of the validation split and fills `record.validation` (and, without a head, the diagnostics, alarm and distance histogram). */
-export async function validateEpoch(
-  network: SiameseNetwork,
-  validation: LabelledDataset | PairDataset,
-  pairs: IndexPairs,
-  scorer: { distance: DistanceLike; head?: KochHead },
-  loss: { margin: number; posMargin?: number },
-  record: EpochRecord,
-): Promise<ValidationRecord> {
-  const { margin } = loss;
-  const d = await scoreSplit(network, validation, pairs, scorer);
-  const vm = verificationMetrics(d, pairs.labels);
-  record.validation = { auc: vm.auc, eer: vm.eer, accuracy: vm.bestAccuracy, threshold: vm.bestThreshold };
-  fillDiagnostics(d, pairs, scorer, loss, record);
-  return record.validation;
+/** What an epoch's validation scores with, and the record it fills. */
+export interface EpochValidation {
+  network: SiameseNetwork;
+  validation: LabelledDataset | PairDataset;
+  pairs: IndexPairs;
+  scorer: { distance: DistanceLike; head?: KochHead };
+  loss: { margin: number; posMargin?: number };
+  record: EpochRecord;
 }
 
-function fillDiagnostics(d: Float32Array, pairs: IndexPairs, scorer: { head?: KochHead }, loss: { margin: number; posMargin?: number }, record: EpochRecord): void {
+/** Scores the validation pairs with the network as it reads now. */
+async function scoreValidation(e: EpochValidation): Promise<{ d: Float32Array; v: ValidationRecord }> {
+  const d = await scoreSplit(e.network, e.validation, e.pairs, e.scorer);
+  const vm = verificationMetrics(d, e.pairs.labels);
+  return { d, v: { auc: vm.auc, eer: vm.eer, accuracy: vm.bestAccuracy, threshold: vm.bestThreshold } };
+}
+
+/** Scores `pairs` of the validation split and fills `record.validation` (and, without a head, the diagnostics, alarm and distance histogram). */
+export async function validateEpoch(e: EpochValidation): Promise<ValidationRecord> {
+  const { d, v } = await scoreValidation(e);
+  e.record.validation = v;
+  fillDiagnostics(d, e);
+  return v;
+}
+
+function fillDiagnostics(d: Float32Array, e: EpochValidation): void {
+  const { pairs, scorer, loss, record } = e;
   const { margin } = loss;
   if (!scorer.head) {
     record.diagnostics = pairDiagnostics(d, pairs.labels, margin, { posMargin: loss.posMargin });
@@ -51,23 +60,13 @@ function fillDiagnostics(d: Float32Array, pairs: IndexPairs, scorer: { head?: Ko
  * that scores best on `monitor` this epoch (named in `record.readout`; its figures
  * and diagnostics are `record.validation` and `record.diagnostics`).
  */
-export async function validateReadouts(
-  network: SiameseNetwork,
-  validation: LabelledDataset | PairDataset,
-  pairs: IndexPairs,
-  scorer: { distance: DistanceLike; head?: KochHead },
-  loss: { margin: number; posMargin?: number },
-  record: EpochRecord,
-  candidates: readonly Readout[],
-  monitor: MonitorName,
-): Promise<ValidationRecord> {
+export async function validateReadouts(e: EpochValidation, candidates: readonly Readout[], monitor: MonitorName): Promise<ValidationRecord> {
+  const { network, record } = e;
   let best: { score: number; d: Float32Array; readout: Readout; v: ValidationRecord } | undefined;
   record.readouts = {};
   for (const readout of candidates) {
     network.setReadout(readout);
-    const d = await scoreSplit(network, validation, pairs, scorer);
-    const vm = verificationMetrics(d, pairs.labels);
-    const v: ValidationRecord = { auc: vm.auc, eer: vm.eer, accuracy: vm.bestAccuracy, threshold: vm.bestThreshold };
+    const { d, v } = await scoreValidation(e);
     record.readouts[readoutName(readout)] = v;
     const score = monitorScore(v, monitor);
     if (!best || score > best.score) best = { score, d, readout, v };
@@ -75,6 +74,6 @@ export async function validateReadouts(
   network.setReadout(best!.readout);
   record.readout = readoutName(best!.readout);
   record.validation = best!.v;
-  fillDiagnostics(best!.d, pairs, scorer, loss, record);
+  fillDiagnostics(best!.d, e);
   return best!.v;
 }

@@ -127,10 +127,10 @@ export async function trainSiamese(
   try {
     if (config.resume) ({ state, bestWeights } = await restoreCheckpoint(checkpoint!, state.configKey, parts));
 
-    const validate = async (record: EpochRecord) =>
-      config.readouts
-        ? validateReadouts(network, data.validation!, valPairs!, scorer, { margin: config.margin, posMargin: config.posMargin }, record, config.readouts, config.monitor)
-        : validateEpoch(network, data.validation!, valPairs!, scorer, { margin: config.margin, posMargin: config.posMargin }, record);
+    const validate = async (record: EpochRecord) => {
+      const e = { network, validation: data.validation!, pairs: valPairs!, scorer, loss: { margin: config.margin, posMargin: config.posMargin }, record };
+      return config.readouts ? validateReadouts(e, config.readouts, config.monitor) : validateEpoch(e);
+    };
     if (config.validateUntrained && data.validation && valPairs && state.epochsDone === 0 && !state.untrained) {
       // Epoch 0: a trained epoch is kept only if it beats the network it started from.
       const record: EpochRecord = { epoch: 0, trainLoss: NaN, seconds: 0 };
