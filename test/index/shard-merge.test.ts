@@ -123,6 +123,11 @@ test('index merge refuses shards that do not belong together, and never writes o
   await assert.rejects(mergeIndexes(merged, [s0, s1]), is('STATE', /already holds an index of 33 items; pass \{ force: true \}/));
   const r = await mergeIndexes(merged, [s0, s1], { force: true });
   assert.equal(r.items, 16);
+  // a file that is not an index is refused, naming it, and left as it was
+  const notes = path.join(tmp, 'notes.txt');
+  await fs.writeFile(notes, 'not an index');
+  await assert.rejects(mergeIndexes(notes, [s0, s1]), (e: unknown) => e instanceof ContrastiveError && /the output .*notes\.txt already exists/.test(e.message));
+  assert.equal(await fs.readFile(notes, 'utf8'), 'not an index');
 });
 
 test('embed --shard i/n: the shards\' rows, in order, are the one-shot rows', async () => {
