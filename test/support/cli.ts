@@ -7,7 +7,7 @@
  * (src/cli/main.ts in its own process) for the smoke tests of the binary itself.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -91,14 +91,17 @@ export function cliIn(cwd: string, ...args: string[]): CliResult {
   }
 }
 
-/** Runs `contrastive ...args` as its own process (`node src/cli/main.ts`): the executable's exit code and output. */
-export function spawnCli(cwd: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, CONTRASTIVE_DEBUG: '' },
+/** Runs `contrastive ...args` as its own process (`node src/cli/main.ts`, the executable): its exit code and output. */
+export function spawnCli(cwd: string, ...args: string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: { ...process.env, CONTRASTIVE_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Asserts a non-zero exit with exactly one line on stderr, no stack trace, naming each needle. */
