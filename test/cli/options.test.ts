@@ -19,7 +19,7 @@ import { resolveModelDir, splitWarning } from '../../packages/cli/src/cli/bundle
 import { tarAtFarWarnings } from '../../packages/cli/src/cli/eval.js';
 import { plural, signed } from '../../packages/cli/src/cli/output.js';
 import { eventJson } from '../../packages/cli/src/cli/progress.js';
-import { ROOT } from '../support/cli.js';
+import { ROOT, cli } from '../support/cli.js';
 
 const refused = (fn: () => unknown, ...needles: string[]): void => {
   assert.throws(fn, (e: unknown) => {
@@ -112,8 +112,8 @@ test('help is built without TensorFlow.js: registering every command loads no te
 
 test('every help text writes defaults one way, from the constants the code uses', () => {
   const help = (cmd: string): string => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', cmd, '--help'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    const r = cli(cmd, '--help');
+    assert.equal(r.code, 0, r.stderr);
     return r.stdout.replace(/\s+/g, ' ');
   };
   const margin = help('margin');

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +7,13 @@ import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { loadMnist } from '../../packages/node/src/data/index.js';
 import { compareLosses } from '../../packages/cli/src/jobs/index.js';
 import { marginList } from '../../packages/cli/src/cli/margin.js';
+import { cli as runCli } from '../support/cli.js';
 import { lossList } from '../../packages/cli/src/cli/compare.js';
 
-/** Runs the CLI from source; returns exit code and output. */
+/** Runs the CLI (in this process, see test/support/cli.ts); returns exit code and output. */
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = runCli(...args);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('compareLosses on MNIST, classes 7-9 held out: three rows with finite metrics, compare.md and compare.json', async () => {

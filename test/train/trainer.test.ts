@@ -34,7 +34,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const r = await trainSiamese(net, { train, validation }, { ...base, epochs: 4 });
     assert.equal(r.history.length, 4);
     assert.ok(r.history[3].trainLoss < r.history[0].trainLoss, `loss ${r.history.map((h) => h.trainLoss)}`);
-    assert.ok(r.history[3].validation!.auc > 0.9, `auc ${r.history[3].validation!.auc}`);
+    // the figures this seed gave when recorded (the same on cpu and wasm): a change to the loss,
+    // the optimiser or the pair sampling moves them further than float rounding between machines does
+    const recorded = { loss: [0.30782, 0.092552, 0.052782, 0.041589], auc: [0.9248, 0.9444, 0.9671, 0.974] };
+    r.history.forEach((h, e) => {
+      assert.ok(Math.abs(h.trainLoss - recorded.loss[e]) <= 1e-3 * recorded.loss[e], `epoch ${e + 1} loss ${h.trainLoss}, recorded ${recorded.loss[e]}`);
+      assert.ok(Math.abs(h.validation!.auc - recorded.auc[e]) <= 0.003, `epoch ${e + 1} auc ${h.validation!.auc}, recorded ${recorded.auc[e]}`);
+    });
     assert.ok(r.history[0].diagnostics!.meanNegative > 0);
   });
 }
@@ -76,15 +82,16 @@ test('triplet loss with a miner, contrastive with a pair miner and the cross-ent
   await initBackend('wasm');
   const train = clusters(4, 40, 8, 4);
   const validation = clusters(4, 15, 8, 4);
-  for (const cfg of [
-    { loss: 'triplet' as const, miner: 'semi-hard' },
-    { loss: 'triplet' as const, miner: 'hard' },
-    { loss: 'contrastive' as const, miner: 'hard-negative' },
-    { loss: 'cross-entropy' as const },
-  ]) {
+  // each with the validation AUC per epoch this seed gave when recorded
+  for (const [cfg, recorded] of [
+    [{ loss: 'triplet' as const, miner: 'semi-hard' }, [0.9983, 0.9998, 1]],
+    [{ loss: 'triplet' as const, miner: 'hard' }, [0.9962, 0.9997, 1]],
+    [{ loss: 'contrastive' as const, miner: 'hard-negative' }, [0.9745, 0.9952, 0.9996]],
+    [{ loss: 'cross-entropy' as const }, [0.996, 0.9983, 0.9997]],
+  ] as const) {
     const r = await trainSiamese(network(), { train, validation }, { ...base, epochs: 3, ...cfg });
-    const auc = r.history.at(-1)!.validation!.auc;
-    assert.ok(auc > 0.85, `${JSON.stringify(cfg)}: auc ${auc}`);
+    const aucs = r.history.map((h) => h.validation!.auc);
+    assert.ok(aucs.every((auc, e) => Math.abs(auc - recorded[e]) <= 0.003), `${JSON.stringify(cfg)}: auc ${aucs}, recorded ${recorded}`);
     if (cfg.loss === 'cross-entropy') assert.ok(r.head);
   }
 });
