@@ -50,5 +50,5 @@ test('train --preset zero-shot: the preset fills the options not given; errors a
   assertOneLineError(cli('train', '--holdout-classes', '8,9', '--validation-classes', '7,9', '--epochs', '1'), /class 9 is also a held-out class/);
   assertOneLineError(cli('train', '--holdout-classes', '9', '--validation-classes', '7,8', '--epochs', '1'), /at least 2 holdoutClasses/);
   assertOneLineError(cli('train', '--preset', 'fast'), /fast/);
-  assertOneLineError(cli('train', '--memory-size', '64', '--epochs', '1'), /--memory-size needs --loss contrastive with an in-batch --miner/);
+  assertOneLineError(cli('train', '--memory-size', '64', '--epochs', '1'), /a cross-batch memory needs the contrastive loss with an in-batch miner \(--memory-size adds pairs to the ones --miner mines\)/);
 });

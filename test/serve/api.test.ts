@@ -251,7 +251,7 @@ test('the bundle files, vendor scripts and wasm are served locally; nothing else
   assert.match(loader, /export \{[^}]*\bloadBrowserBundle\b/);
   assert.doesNotMatch(loader, /: Promise<|interface /, 'served as JavaScript');
   // One bundled module: TF.js is its only import; the error type and the calibration's Platt formula are inside, once.
-  assert.deepEqual(loader.match(/^import .*$/gm), ['import * as tf from "@tensorflow/tfjs";']);
+  assert.deepEqual([...new Set(loader.match(/^import .*$/gm)?.map((line) => line.replace(/^.* from /, '')))], ['"@tensorflow/tfjs";']);
   assert.match(loader, /class extends Error[\s\S]*this\.name = "ContrastiveError"/);
   assert.equal(loader.match(/Math\.exp\(-Math\.abs\(/g)?.length, 1, 'one copy of the Platt formula: util/platt.ts');
   assert.match(loader, /function plattSame\(/);

@@ -51,7 +51,10 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
   }
   const split = input.split ?? 'all';
   // a folder is read a chunk at a time (decoded per chunk), so a collection larger than memory embeds in bounded memory
-  const load: LoadDatasetOptions = input.dataset.startsWith('folder:') && !input.load?.skipBadImages ? { storage: 'stream', cacheBytes: 0, ...input.load } : (input.load ?? {});
+  // (not when bad images are skipped, by this call or by the run whose loader options apply: skipping needs every image decoded first)
+  const recorded = bundle.manifest.training as { dataset?: string; load?: LoadDatasetOptions } | null;
+  const skipsBad = input.load?.skipBadImages ?? (recorded?.dataset === input.dataset && recorded.load?.skipBadImages === true);
+  const load: LoadDatasetOptions = input.dataset.startsWith('folder:') && !skipsBad ? { storage: 'stream', cacheBytes: 0, ...input.load } : (input.load ?? {});
   const loaded = await bundleSplit(bundle, input.dataset, split, load, FN, input.runSplit);
   const { runSplit } = loaded;
   let data = loaded.data;
