@@ -474,7 +474,7 @@ export class EmbeddingIndex {
       graph = this.readGraph(fn);
       if (mode === 'approximate') {
         if (!graph) throw new ContrastiveError('UNSUPPORTED', `${fn}: approximate search of ${this.where} needs its HNSW graph; build it with: contrastive index ann --index ${this.where} (or index build --ann)`);
-        if (options.label !== undefined) throw new ContrastiveError('UNSUPPORTED', `${fn}: the HNSW graph of ${this.where} has no label filter; search a label with --mode exact (or auto)`);
+        if (options.label !== undefined) throw new ContrastiveError('UNSUPPORTED', `${fn}: the HNSW graph of ${this.where} has no label filter; search a label with { mode: 'exact' } (or 'auto')`);
       }
       if (graph && options.label === undefined && (mode === 'approximate' || graph.manifest.items >= exactBelow)) {
         const revision = await store.revision();
