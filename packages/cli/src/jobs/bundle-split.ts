@@ -103,7 +103,7 @@ async function recordedRunSplit(bundle: OpenBundle): Promise<RunSplit> {
 }
 
 /** Loader options for `spec`: the bundle's image size, the run's own loader options for its dataset, then `override`. */
-function loadOptionsFor(bundle: OpenBundle, spec: string, override: LoadDatasetOptions = {}): LoadDatasetOptions {
+export function loadOptionsFor(bundle: OpenBundle, spec: string, override: LoadDatasetOptions = {}): LoadDatasetOptions {
   const p = bundle.manifest.input.preprocessing;
   const fromBundle: LoadDatasetOptions = p.kind === 'image' && (p.channels === 1 || p.channels === 3) ? { width: p.width, height: p.height, channels: p.channels } : {};
   const training = bundle.manifest.training as { dataset?: string; load?: LoadDatasetOptions } | null;
