@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { LOSS_NAMES, type LossName } from 'contrastive/internal/train/choices.js';
 import { TRIPLET_MINER_NAMES, DEFAULT_TRIPLET_MINER, PAIR_MINER_NAMES, type TripletMinerName } from 'contrastive/internal/miners/names.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
-import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
+import { addTrainingOptions, BACKBONE_OPTION_KEYS, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, MARGIN_HELP, type TrainCliOptions } from './training-options.js';
 import { choices, dflt, oneOf, positiveNumber } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
 import { say, jsonText } from './output.js';
@@ -48,7 +48,7 @@ export function registerCompareCommand(program: Command): void {
     .command('compare')
     .description('train contrastive, triplet and cross-entropy on the same encoder, data, budget and seed; print one Markdown table');
   addTrainingOptions(cmd, {
-    omit: ['loss', 'resume', 'skipNoFace', 'backbone', 'backboneLayer', 'backbonePooling', 'fineTune', 'backboneScale', 'backboneMean', 'backboneStd'],
+    omit: ['loss', 'resume', 'skipNoFace', ...BACKBONE_OPTION_KEYS],
     override: {
       margin: { help: `margin of the contrastive loss ${MARGIN_HELP}` },
       out: { help: 'comparison directory (default: runs/compare-<dataset>-<timestamp>)' },

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { MarginSweepResult } from '../jobs/margin-sweep.js';
 import { DEFAULT_MARGINS_NORMALIZED, DEFAULT_MARGINS_UNNORMALIZED, DEFAULT_SWEEP_EPOCHS, RUN_DEFAULTS } from '../jobs/choices.js';
-import { addTrainingOptions, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, type TrainCliOptions } from './training-options.js';
+import { addTrainingOptions, BACKBONE_OPTION_KEYS, checkDatasetOptions, checkEncoderOptions, checkLossOptions, runOptionsOf, trainingValues, type TrainCliOptions } from './training-options.js';
 import { dflt, oneOf } from './options.js';
 import { multiRunProgress, progressMode } from './progress.js';
 import { plural, say, jsonText } from './output.js';
@@ -45,7 +45,7 @@ function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => strin
 export function registerMarginCommand(program: Command): void {
   const cmd = program.command('margin').description('sweep the loss margin on a small budget, report AUC/EER/MAP@R per margin and recommend one');
   addTrainingOptions(cmd, {
-    omit: ['margin', 'resume', 'skipNoFace', 'backbone', 'backboneLayer', 'backbonePooling', 'fineTune', 'backboneScale', 'backboneMean', 'backboneStd'],
+    omit: ['margin', 'resume', 'skipNoFace', ...BACKBONE_OPTION_KEYS],
     override: {
       epochs: { help: `epochs ${dflt(DEFAULT_SWEEP_EPOCHS)}` },
       loss: { help: `${MARGIN_LOSSES.join(' | ')} (the losses with a margin)`, parse: oneOf(MARGIN_LOSSES) },

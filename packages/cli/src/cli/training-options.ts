@@ -49,15 +49,11 @@ interface BackboneFlags {
   backboneStd?: number[];
 }
 
-/** The backbone flags, each with the flag that names it in messages. */
-const BACKBONE_FLAGS: ReadonlyArray<readonly [keyof BackboneFlags, string]> = [
-  ['backboneLayer', '--backbone-layer'],
-  ['backbonePooling', '--backbone-pooling'],
-  ['fineTune', '--fine-tune'],
-  ['backboneScale', '--backbone-scale'],
-  ['backboneMean', '--backbone-mean'],
-  ['backboneStd', '--backbone-std'],
-];
+/** The backbone flags (their spelling is their row of {@link TRAINING_FLAGS}). */
+const BACKBONE_FLAG_KEYS: readonly (keyof BackboneFlags)[] = ['backboneLayer', 'backbonePooling', 'fineTune', 'backboneScale', 'backboneMean', 'backboneStd'];
+
+/** `--backbone` and the flags that go with it: train's only (compare and margin leave them out). */
+export const BACKBONE_OPTION_KEYS = ['backbone', ...BACKBONE_FLAG_KEYS] as const;
 
 /**
  * Options of train, compare and margin, named as the job and the trainer name
@@ -416,7 +412,9 @@ export function checkEncoderOptions(
   o: Pick<TrainCliOptions, 'encoder' | 'hidden' | 'dropout' | 'filters' | 'dense' | 'batchNorm'> & Partial<Pick<TrainCliOptions, 'backbone' | keyof BackboneFlags>>,
 ): void {
   if (o.backbone === undefined) {
-    for (const [key, flag] of BACKBONE_FLAGS) if (o[key] !== undefined) invalid(`${flag} applies to --backbone PATH; this run has no backbone`);
+    for (const key of BACKBONE_FLAG_KEYS) {
+      if (o[key] !== undefined) invalid(`${new Option((TRAINING_FLAGS[key] as TrainingFlag).flags).long} applies to --backbone PATH; this run has no backbone`);
+    }
   } else {
     if (o.encoder !== 'mlp') invalid(`--backbone replaces --encoder (the head on it is dense layers: --hidden, --embedding-dim); drop --encoder ${o.encoder}`);
     for (const [flag, value] of [['--dropout', o.dropout], ['--filters', o.filters], ['--dense', o.dense], ['--batch-norm', o.batchNorm]] as const) {
