@@ -107,6 +107,7 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   for (const v of ['-0.1', 'abc', 'NaN']) add(`train --pos-margin '${v}'`, train('--pos-margin', v), '--pos-margin');
   for (const v of ['-1', 'abc', '2.5']) add(`train --memory-size '${v}'`, train('--memory-size', v, '--miner', 'semi-hard'), '--memory-size');
   for (const v of ['-0.1', '1.5', 'x']) add(`train --augment-erase '${v}'`, train('--augment-erase', v), '--augment-erase');
+  for (const v of ['-1', '200', '10,1', '10,0.1,90', '1,2,3,4', 'x', '10,,5']) add(`train --augment-affine '${v}'`, train('--augment-affine', v), '--augment-affine');
   add('train --preset bogus', train('--preset', 'bogus'), '--preset');
   add('train --loss cross-entropy --miner semi-hard', train('--loss', 'cross-entropy', '--miner', 'semi-hard'), '--miner');
   add('train unknown option', train('--sample-weights', '1'), '--sample-weights');

@@ -56,6 +56,7 @@ test('one message per rule, naming the option and the bad value', () => {
     [{ learningRate: Infinity }, '{ learningRate: Infinity } must be a positive finite number'],
     [{ positiveFraction: 1 }, '{ positiveFraction: 1 } must be in (0, 1)'],
     [{ augmentErase: 1 }, '{ augmentErase: 1 } must be a probability in [0, 1)'],
+    [{ augmentAffine: { rotate: -1 } }, '{ augmentAffine: an object } must be { rotate?, scale?, shear? }: rotate degrees in [0, 180]'],
     [{ lrSchedule: 'step' }, "{ lrSchedule: 'step' } is not one of constant, cosine"],
     [{ distance: 'manhattan' }, "{ distance: 'manhattan' } is not one of euclidean, squaredEuclidean, cosine, or a distance object"],
     [{ miner: 3 }, '{ miner: 3 } must be a miner name or a miner function'],

@@ -72,6 +72,18 @@ export function widthList(value: string): number[] {
   return out;
 }
 
+/**
+ * Affine augmentation ranges 'ROTATE,SCALE,SHEAR' (degrees, zoom fraction, degrees),
+ * e.g. '10,0.1,10'; trailing entries may be left out (0).
+ */
+export function affineRanges(value: string): { rotate: number; scale: number; shear: number } {
+  const parts = value.split(',').map((s) => s.trim());
+  const [rotate = 0, scale = 0, shear = 0] = parts.map((s) => (s === '' ? NaN : Number(s)));
+  const ok = parts.length <= 3 && [rotate, scale, shear].every(Number.isFinite) && rotate >= 0 && rotate <= 180 && scale >= 0 && scale < 1 && shear >= 0 && shear <= 60;
+  if (!ok) throw new InvalidArgumentError(`expected ROTATE,SCALE,SHEAR: rotation degrees in [0, 180], zoom in [0, 1), shear degrees in [0, 60], e.g. 10,0.1,10; got '${echoValue(value)}'`);
+  return { rotate, scale, shear };
+}
+
 export function oneOf<T extends string>(names: readonly T[]): (value: string) => T {
   return (value: string) => {
     if (!(names as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${names.join(', ')}, got '${echoValue(value)}'`);

@@ -20,7 +20,7 @@ import { encoderOptionProblem, jobTrainOptionsSchema, runTrainingOptionsSchema, 
 import { cliWording } from './wording.js';
 import { DATASET_SPECS, DATA_DIR_DATASET_KINDS, DEFAULT_IMAGE_SIZE, RESIZED_DATASET_KINDS, datasetKind } from '@contrastive/node/internal/data/specs.js';
 import type { LoadDatasetOptions } from '@contrastive/node/internal/data/load.js';
-import { channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, readoutChoice, widthList } from './options.js';
+import { affineRanges, channelCount, choices, classListOrFraction, dflt, fraction, imageSize, intList, nonNegativeInt, nonNegativeNumber, oneOf, optionWithDefault, positiveInt, positiveNumber, readoutChoice, widthList } from './options.js';
 import { echoValue } from 'contrastive/internal/util/format.js';
 import { BACKBONE_POOLINGS, type BackbonePooling } from 'contrastive/internal/models/backbone-record.js';
 
@@ -283,6 +283,12 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
   },
   augmentFlip: { flags: '--augment-flip', help: 'mirror training images left-right at random (clothing, faces; not digits or signatures)', group: GROUP.training },
   augmentErase: { flags: '--augment-erase <p>', help: `random erasing: probability of noising one rectangle of each training image ${dflt(0)}`, parse: fraction, group: GROUP.training },
+  augmentAffine: {
+    flags: '--augment-affine <r,s,h>',
+    help: 'random affine warp of training images: rotation up to r degrees, zoom up to s (a fraction), shear up to h degrees, e.g. 10,0.1,10 for digits (default: none)',
+    parse: affineRanges,
+    group: GROUP.training,
+  },
   callbacks: { flags: null, why: 'functions (library: trainSiamese, runTraining)' },
   // run and output
   backend: { flags: '--backend <name>', help: choices(BACKEND_CHOICES), parse: oneOf(BACKEND_CHOICES), default: 'auto', group: GROUP.run },

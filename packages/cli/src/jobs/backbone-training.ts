@@ -70,8 +70,8 @@ export async function trainOnBackbone(
     return { network, result, record: bb.record, featureSeconds: 0 };
   }
   // Frozen: the features never change, so they are computed once and the head trains on them alone.
-  const augmented = (config.augmentShift ?? 0) > 0 || config.augmentFlip === true || (config.augmentErase ?? 0) > 0;
-  check(!augmented, fn, 'augmentation (--augment-shift, --augment-flip, --augment-erase) needs --fine-tune N: a frozen backbone\'s features are computed once per image');
+  const augmented = (config.augmentShift ?? 0) > 0 || config.augmentFlip === true || (config.augmentErase ?? 0) > 0 || config.augmentAffine !== undefined;
+  check(!augmented, fn, 'augmentation (--augment-shift, --augment-flip, --augment-erase, --augment-affine) needs --fine-tune N: a frozen backbone\'s features are computed once per image');
   const dim = bb.record.featureDim;
   const t0 = performance.now();
   const features = { train: await asFeatures(split.train, bb.features, dim), validation: await asFeatures(split.validation, bb.features, dim) };

@@ -50,7 +50,7 @@ export function validateTrainConfig(c: TrainConfig, data: TrainData): void {
   const images = data.train.inputShape.length === 3;
   const shape = JSON.stringify(data.train.inputShape);
   if (c.augmentShift > 0) check(images, fn, `shift augmentation ({ augmentShift }) needs image inputs [height, width, channels]; examples have shape ${shape}`);
-  if (c.augmentFlip || c.augmentErase) check(images, fn, `flip and erase augmentation need image inputs [height, width, channels]; examples have shape ${shape}`);
+  if (c.augmentFlip || c.augmentErase || c.augmentAffine) check(images, fn, `flip, erase and affine augmentation need image inputs [height, width, channels]; examples have shape ${shape}`);
   if (isPairDataset(data.train)) {
     check(c.loss !== 'triplet', fn, 'the triplet loss needs class labels; a pairs-only dataset has none (use contrastive or cross-entropy)');
     check(typeof c.loss !== 'function', fn, 'a loss function receives class-labelled batches; a pairs-only dataset has no class labels');
@@ -104,6 +104,7 @@ export function resumeSettings(c: TrainConfig): Record<string, unknown> {
     ...(c.memorySize ? { memorySize: c.memorySize } : {}),
     ...(c.augmentFlip ? { augmentFlip: true } : {}),
     ...(c.augmentErase ? { augmentErase: c.augmentErase } : {}),
+    ...(c.augmentAffine ? { augmentAffine: c.augmentAffine } : {}),
     ...(c.readouts ? { readouts: c.readouts.map(readoutName) } : {}),
     ...(c.validateUntrained ? { validateUntrained: true } : {}),
   };

@@ -12,6 +12,7 @@ export { eventCallbacks } from './callbacks.js';
 export type { TrainCallbacks, TrainBeginInfo, BatchInfo, TrainEvent } from './callbacks.js';
 export type { EpochRecord, ValidationRecord, TrainResult } from './history.js';
 export type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
+export type { AffineAugmentation } from './augment.js';
 export { offlinePairBatches } from './pair-batches.js';
 export { classBatches, classBatchShape } from './class-batches.js';
 export type { ClassBatchShape } from './class-batches.js';

@@ -21,6 +21,7 @@ import type { TrainCallbacks } from './callbacks.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type * as tf from '@tensorflow/tfjs';
 import type { Readout } from '../models/readout.js';
+import { AFFINE_RULE, isAffineAugmentation, type AffineAugmentation } from './augment.js';
 
 /**
  * A loss of your own: called on each class-labelled mining batch (drawn by the
@@ -81,6 +82,7 @@ export const trainOptionsSchema = v.strictObject({
   augmentShift: v.optional(nonNegativeInt(), TRAIN_DEFAULTS.augmentShift),
   augmentFlip: v.optional(v.boolean('must be true or false')),
   augmentErase: v.optional(numberRule('must be a probability in [0, 1)', (n) => n >= 0 && n < 1)),
+  augmentAffine: v.optional(v.custom<AffineAugmentation>(isAffineAugmentation, AFFINE_RULE)),
   checkpointDir: v.optional(v.string('must be a directory path')),
   checkpointStore: v.optional(isObject<CheckpointStore>('must be a checkpoint store object')),
   resume: v.optional(v.boolean('must be true or false'), TRAIN_DEFAULTS.resume),
@@ -159,6 +161,14 @@ export interface TrainConfig {
   augmentFlip?: boolean;
   /** Probability of random erasing of each training image, in [0, 1) (0 = none). Default 0. */
   augmentErase?: number;
+  /**
+   * Random affine warp of each training image about its centre (applied before
+   * the other augmentations): rotation up to `rotate` degrees either way, zoom in
+   * [1 - scale, 1 + scale], horizontal shear up to `shear` degrees, bilinear,
+   * zero outside. E.g. `{ rotate: 10, scale: 0.1, shear: 10 }` for digits.
+   * Default: none.
+   */
+  augmentAffine?: AffineAugmentation;
   /** Directory for per-epoch checkpoints (Node); none when undefined. */
   checkpointDir?: string;
   /**

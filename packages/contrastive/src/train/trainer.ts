@@ -149,7 +149,7 @@ export async function trainSiamese(
       const rng = epochRng(config.seed, epoch);
       setLearningRate(optimizer, learningRateAt(config.learningRate, config.lrSchedule, epoch, config.epochs));
       const augRng = rng.fork();
-      const augment = imageAugmenter({ shift: config.augmentShift, flip: config.augmentFlip ?? false, erase: config.augmentErase ?? 0 }, train.inputShape, augRng);
+      const augment = imageAugmenter({ shift: config.augmentShift, flip: config.augmentFlip ?? false, erase: config.augmentErase ?? 0, ...(config.augmentAffine ? { affine: config.augmentAffine } : {}) }, train.inputShape, augRng);
 
       let lossSum = 0;
       let step = 0;
