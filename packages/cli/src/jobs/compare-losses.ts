@@ -12,6 +12,7 @@
  *
  * Label convention: 0 = similar pair, 1 = dissimilar pair.
  */
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
 import path from 'node:path';
 import { check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
@@ -210,7 +211,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
       };
       if (heldOut) {
         const dim = run.network.embeddingDim;
-        const emb = await run.network.embedBatched(heldOut.x);
+        const emb = await embedExamples(run.network, heldOut); // through the store: a streamed folder is read a chunk at a time
         const pairs = drawHeldOutPairs(heldOut, testPairs, seed ^ HELD_OUT_PAIRS.testSalt);
         const d = scorePairs(emb, emb, dim, pairs.i, pairs.j, { distance, head: run.result.head });
         const vm = verificationMetrics(d, pairs.labels);

@@ -393,8 +393,8 @@ function runReport(
       dim: emb.dim,
       labels: emb.data.labels,
       distance: retrievalDistance({ distance: m.distance, head: result.head }),
-      // a split streamed from disk has no images in memory: the report leaves out its neighbour grid
-      images: examplesOf(emb.data).resident ? { x: emb.data.x, inputShape: emb.data.inputShape } : undefined,
+      // read through the split's store: a split streamed from disk decodes only the images the grid shows
+      images: { x: examplesOf(emb.data), inputShape: emb.data.inputShape },
       classNames: emb.data.classNames,
       map: { seed: m.seed },
       grid: { seed: m.seed },
