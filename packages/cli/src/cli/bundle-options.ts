@@ -82,7 +82,7 @@ export function addBundleDataOptions(cmd: Command, defaultSplit: SplitName, with
 export function storageOption(): Option {
   return new Option(
     '--storage <kind>',
-    `how folder: images are held: ${choices(STORAGES)}; stream decodes each chunk's files from disk as it is embedded, so a folder larger than memory is scored in bounded memory; the figures are the same with each (default: stream, float32 with --skip-bad-images)`,
+    `how folder: images are held: ${choices(STORAGES)}; stream decodes each chunk's files from disk as it is embedded, so a folder larger than memory is scored in bounded memory; the figures are the same with each (default: stream; float32 where bad images are skipped)`,
   ).argParser(oneOf(STORAGES));
 }
 

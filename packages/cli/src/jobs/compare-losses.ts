@@ -162,8 +162,8 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
   const inputs = datasetReadPaths(datasetSpec, options.load?.dataDir);
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs });
-  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'compare', flag: '--report', file: true, force: options.force, inputs });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'compare', flag: '{ report }', file: true, force: options.force, inputs });
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
 
   // With held-out classes, re-make the workflow's split (same seed and fractions) to score them apart.
   let heldOut: LabelledDataset | undefined;

@@ -91,7 +91,7 @@ export async function evaluateBundle(
   // the report replaces what is at its path (as re-running eval replaces its last report), but never the bundle or the data
   if (options.report !== undefined) {
     const inputs = [{ path: b.dir, what: 'the bundle' }, ...datasetReadPaths(dataset, options.load?.dataDir)];
-    await refuseOutputOverInput(options.report, options.report, inputs, { fn: FN_EVAL, flag: '--report', file: true });
+    await refuseOutputOverInput(options.report, options.report, inputs, { fn: FN_EVAL, flag: '{ report }', file: true });
   }
   const split = options.split ?? 'test';
   const { data, runSplit } = await bundleSplit(b, dataset, split, onePassLoadOptions(b, dataset, options.load), FN_EVAL, options.runSplit);

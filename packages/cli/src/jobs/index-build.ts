@@ -121,7 +121,7 @@ async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
   }
   if (options.force) return;
   const items = await existingIndexItems(out, { fn: FN, connectTimeoutMs: options.connectTimeoutMs });
-  if (items > 0) throw new ContrastiveError('STATE', `${FN}: --out ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another --out${file ? '' : ' (or ?table=NAME)'}`);
+  if (items > 0) throw new ContrastiveError('STATE', `${FN}: { out: ${describeTarget(out)} } already holds an index of ${items} items; pass { force: true } to replace it, or choose another { out }${file ? '' : ' (or ?table=NAME)'}`);
 }
 
 /** The label text stored for class `c`. */

@@ -119,7 +119,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   refuseFaceDataset(datasetSpec, 'margin');
   const outDir = runDirectory(options.out, datasetSpec, 'margin-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
 
   // The same split runTraining makes (same seed and fractions), for validation MAP@R and the initial scale.
   await initBackend(options.backend ?? 'auto');

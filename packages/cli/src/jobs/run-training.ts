@@ -194,8 +194,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   // ... and never over the data it reads, --force or not.
   const inputs = datasetReadPaths(givenSpec, options.load?.dataDir);
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train', inputs });
-  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '--report', file: true, force: options.force, resume: trainCfg.resume, inputs });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '{ report }', file: true, force: options.force, resume: trainCfg.resume, inputs });
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});
