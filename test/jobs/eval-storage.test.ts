@@ -22,7 +22,7 @@ import { cli } from '../support/cli.js';
 const W = 8;
 const H = 8;
 const CLASSES = 4;
-const PER_CLASS = 12;
+const PER_CLASS = 20;
 let root: string;
 let dir: string;
 let bundleDir: string;
@@ -107,4 +107,24 @@ test('eval, calibrate, embed and index build take --storage and --cache-mb; --ca
   const notFolder = cli('eval', '--model', bundleDir, '--dataset', 'mnist', '--storage', 'stream');
   assert.equal(notFolder.code, 1);
   assert.match(notFolder.stderr, /--storage applies to folder: datasets/);
+});
+
+test('compare and margin with a streamed folder score held-out and validation rows through the store: the figures of float32', async () => {
+  const { compareLosses } = await import('../../packages/cli/src/jobs/compare-losses.js');
+  const { marginSweep } = await import('../../packages/cli/src/jobs/margin-sweep.js');
+  const train = { epochs: 1, pairsPerEpoch: 32, batchSize: 16, validationPairs: 40 };
+  const common = { dataset: spec(), backend: 'cpu' as const, hidden: [8], embeddingDim: 4, testPairs: 60, report: false as const };
+  const scores = [];
+  const validation = [];
+  for (const storage of ['float32', 'stream'] as const) {
+    const load = { width: W, height: H, channels: 3 as const, storage };
+    const c = await compareLosses({ ...common, load, losses: ['contrastive'], holdoutClasses: [2, 3], out: path.join(root, `compare-${storage}`), train });
+    scores.push(c.rows.map((r) => ({ verification: r.verification, retrieval: r.retrieval })));
+    const m = await marginSweep({ ...common, load, margins: [0.5], out: path.join(root, `margin-${storage}`), train });
+    validation.push(m.rows.map((r) => r.validation));
+  }
+  assert.equal(scores[0][0].retrieval?.queries, 2 * PER_CLASS, 'scored on the held-out classes only');
+  assert.deepEqual(scores[1], scores[0]);
+  assert.ok(typeof validation[0][0].mapAtR === 'number');
+  assert.deepEqual(validation[1], validation[0]);
 });
