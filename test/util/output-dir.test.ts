@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
-import { prepareOutputDir, prepareOutputFile, refuseExistingOutput } from '../../packages/node/src/util/output-dir.js';
+import { prepareOutputDir, prepareOutputFile, refuseExistingOutput, refuseOutputOverInput } from '../../packages/node/src/util/output-dir.js';
 
 const fails = (...needles: string[]) => (e: unknown): boolean => {
   assert.ok(e instanceof ContrastiveError, String(e));
@@ -93,8 +93,11 @@ test('no message of these checks names a command-line flag: library callers read
   await grab(refuseExistingOutput(tmp, tmp, { fn: 'train' }));
   await grab(refuseExistingOutput(tmp, tmp, { fn: 'export', replaces: true }));
   await grab(refuseExistingOutput(f, f, { fn: 'embed', file: true, force: true, inputs: [{ path: f, what: 'image 1' }] }));
+  await grab(refuseOutputOverInput(f, f, [{ path: f, what: 'image 1' }], { fn: 'eval', flag: '{ report }', file: true }));
   await grab(prepareOutputDir(path.join(f, 'run')));
   await grab(prepareOutputFile(tmp));
-  assert.equal(messages.length, 6);
+  assert.equal(messages.length, 7);
+  // a caller without the force option is not told about it
+  assert.doesNotMatch(messages[4], /force/, messages[4]);
   for (const m of messages) assert.doesNotMatch(m, /(^|[\s('"`])--[a-z]/, m);
 });

@@ -116,7 +116,7 @@ async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
   const file = !isPostgresTarget(out);
   if (file) {
     const inputs = [{ path: options.model, what: 'the bundle' }, ...datasetReadPaths(options.dataset, options.load?.dataDir)];
-    await refuseOutputOverInput(out, out, inputs, { fn: FN, file: true });
+    await refuseOutputOverInput(out, out, inputs, { fn: FN, file: true, force: options.force ?? false });
     if (!existsSync(out)) return;
   }
   if (options.force) return;

@@ -139,9 +139,10 @@ async function sameFile(a: string, b: string): Promise<boolean> {
  * command reads, whatever `force` says: an embeddings file B/model.json would
  * overwrite the bundle B it reads, x.png the image x.png it embeds.
  * Symbolic links are resolved, and a file is compared by identity too (a hard
- * link, another path to the same mount).
+ * link, another path to the same mount). With `force` given (true or false: the
+ * caller takes that option) the message says that it does not help.
  */
-export async function refuseOutputOverInput(out: string, shown: string, inputs: readonly ReadPath[], o: { fn: string; flag?: string; file?: boolean }): Promise<void> {
+export async function refuseOutputOverInput(out: string, shown: string, inputs: readonly ReadPath[], o: { fn: string; flag?: string; file?: boolean; force?: boolean }): Promise<void> {
   const flag = o.flag ?? OUT;
   const target = await realPathOf(out);
   for (const input of inputs) {
@@ -155,7 +156,7 @@ export async function refuseOutputOverInput(out: string, shown: string, inputs: 
             ? `holds ${input.what} ${input.path}`
             : null;
     if (why) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${o.fn}: ${flag} ${shown} ${why}, which this command reads: writing there would destroy it ({ force: true } does not change that); choose ${another(flag)}`);
+      throw new ContrastiveError('INVALID_ARGUMENT', `${o.fn}: ${flag} ${shown} ${why}, which this command reads: writing there would destroy it${o.force === undefined ? '' : ' ({ force: true } does not change that)'}; choose ${another(flag)}`);
     }
   }
 }
@@ -170,7 +171,7 @@ export async function refuseOutputOverInput(out: string, shown: string, inputs: 
  */
 export async function refuseExistingOutput(dir: string, shown: string, o: ExistingOutputOptions): Promise<void> {
   const flag = o.flag ?? OUT;
-  if (o.inputs?.length) await refuseOutputOverInput(dir, shown, o.inputs, o);
+  if (o.inputs?.length) await refuseOutputOverInput(dir, shown, o.inputs, { ...o, force: o.force ?? false });
   if (o.force || o.resume) return;
   if (o.file) {
     const s = await statOrNull(path.resolve(dir));
