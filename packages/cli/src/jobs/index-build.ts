@@ -27,7 +27,7 @@ export interface IndexBuildOptions {
   split?: SplitName;
   /** Only these class indices. */
   classes?: readonly number[];
-  /** Loader options (default: the bundle's image size and the run's own loader options, a `folder:` set streamed from disk: see {@link onePassLoadOptions}). */
+  /** Loader options (default: the bundle's image size and the run's own loader options, a `folder:` set streamed from disk unless bad images are skipped or `storage` says otherwise). */
   load?: LoadDatasetOptions;
   /** Index target: a file path or a postgres:// URL. */
   out: string;
