@@ -60,6 +60,11 @@ test('a folder: set is streamed by default when scored once, unless the call cho
     assert.equal(onePassLoadOptions(b, spec(), { cacheBytes: 1024 }).cacheBytes, 1024);
     assert.equal(onePassLoadOptions(b, spec(), { skipBadImages: true }).storage, undefined);
     assert.equal(onePassLoadOptions(b, 'mnist').storage, undefined);
+    // a run that skipped bad images: its split needs every image decoded, so streaming is refused, naming where that came from
+    const skipped = { ...b, manifest: { ...b.manifest, training: { dataset: spec(), load: { skipBadImages: true } } } } as unknown as typeof b;
+    assert.equal(onePassLoadOptions(skipped, spec()).storage, undefined);
+    assert.equal(onePassLoadOptions(skipped, spec(), { storage: 'uint8' }).storage, 'uint8');
+    assert.throws(() => onePassLoadOptions(skipped, spec(), { storage: 'stream' }), /training run left out undecodable images .*manifest\.json.*choose \{ storage: 'uint8' \}/);
   } finally {
     b.network.dispose();
   }

@@ -128,6 +128,13 @@ export function loadOptionsFor(bundle: OpenBundle, spec: string, override: LoadD
  */
 export function onePassLoadOptions(bundle: OpenBundle, spec: string, override: LoadDatasetOptions = {}): LoadDatasetOptions {
   const o = loadOptionsFor(bundle, spec, override);
+  if (datasetKind(spec) === 'folder' && o.storage === 'stream' && o.skipBadImages === true && override.skipBadImages === undefined) {
+    // the run's choice, not this call's: say where it comes from (the loader's own message names only the two options)
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `the training run left out undecodable images of '${spec}' (skipBadImages, recorded in ${path.join(bundle.dir, 'manifest.json')}), which needs every image decoded before the split; { storage: 'stream' } decodes none at load, so it cannot make the run's split: choose { storage: 'uint8' } or { storage: 'float32' }`,
+    );
+  }
   if (datasetKind(spec) !== 'folder' || o.storage !== undefined || o.skipBadImages === true) return o;
   return { ...o, storage: 'stream', cacheBytes: o.cacheBytes ?? 0 };
 }
