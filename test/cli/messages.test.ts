@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { echoValue, printable } from '../../packages/contrastive/src/util/format.js';
-import { errorLine, MAX_ERROR_LENGTH } from '../../packages/cli/src/cli/program.js';
+import { errorLine, MAX_ERROR_LENGTH, userMessage } from '../../packages/cli/src/cli/program.js';
 import { jsonText } from '../../packages/cli/src/cli/output.js';
 import { hostAddress } from '../../packages/cli/src/cli/serve.js';
 import { positiveInt } from '../../packages/cli/src/cli/options.js';
@@ -40,6 +40,24 @@ test('errorLine: one line, escaped, at most MAX_ERROR_LENGTH characters with the
   const long = errorLine(`start ${'y'.repeat(100_000)} end`);
   assert.ok(long.length <= MAX_ERROR_LENGTH + 60, `${long.length}`);
   assert.match(long, /^start y+ \.\.\. \(\d+ characters cut\) \.\.\. y+ end$/);
+});
+
+test('userMessage: the code names a library message starts with are left out (functions, classes, their members), after a command name too', () => {
+  assert.equal(userMessage('loadBundle: x is missing'), 'x is missing');
+  assert.equal(userMessage("EmbeddingIndex.open: index file 'a.db' does not exist"), "index file 'a.db' does not exist");
+  assert.equal(userMessage('SiameseNetwork.embedBatched: rows: 3'), 'rows: 3');
+  assert.equal(userMessage('KnnGallery: empty'), 'empty');
+  assert.equal(userMessage('loadBundle: readUserText: too big'), 'too big');
+  assert.equal(userMessage('index build: EmbeddingIndex.open: gone'), 'index build: gone');
+  // command names, error classes, acronyms and words stay
+  for (const kept of ['embed: the bundle', 'index search: no hits', 'TypeError: fetch failed', 'PostgreSQL: refused', 'mnist: row 3', 'a.b: c']) assert.equal(userMessage(kept), kept);
+});
+
+test('CLI: index search on a missing index file names the file, not the method that opened it', () => {
+  const missing = path.join(root, 'missing.sqlite');
+  const r = cli('index', 'search', '--index', missing, '--vector', '1,2');
+  assertOneLineError(r, `index file '${missing}' does not exist`);
+  assert.doesNotMatch(r.stderr, /EmbeddingIndex|\.open:/);
 });
 
 test('jsonText: the same JSON value, with what JSON.stringify leaves raw written as \\u escapes', () => {

@@ -21,6 +21,7 @@ import { parseShard, shardRange } from '../../packages/cli/src/jobs/shard.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { assertClose } from '../support/helpers.js';
+import { cli, assertOneLineError } from '../support/cli.js';
 
 let tmp: string;
 let bundle: string;
@@ -126,8 +127,12 @@ test('index merge refuses shards that do not belong together, and never writes o
   // a file that is not an index is refused, naming it, and left as it was
   const notes = path.join(tmp, 'notes.txt');
   await fs.writeFile(notes, 'not an index');
-  await assert.rejects(mergeIndexes(notes, [s0, s1]), (e: unknown) => e instanceof ContrastiveError && /the output .*notes\.txt already exists/.test(e.message));
+  // the library words the option ({ force: true }), never the CLI's flag; the CLI prints its flag
+  await assert.rejects(mergeIndexes(notes, [s0, s1]), (e: unknown) => e instanceof ContrastiveError && /the output .*notes\.txt already exists .*pass \{ force: true \} to replace it, or choose another output$/.test(e.message) && !/--/.test(e.message));
   assert.equal(await fs.readFile(notes, 'utf8'), 'not an index');
+  const printed = cli('index', 'merge', notes, s0, s1);
+  assertOneLineError(printed, 'notes.txt already exists', 'pass --force to replace it');
+  assert.doesNotMatch(printed.stderr, /\{ force/);
 });
 
 test('embed --shard i/n: the shards\' rows, in order, are the one-shot rows', async () => {

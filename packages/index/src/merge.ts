@@ -60,7 +60,7 @@ async function refuseOutput(out: string, inputs: readonly string[], options: Mer
     if (same !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', `${FN}: the output ${describeTarget(out)} is also an input; merge into another table (?table=NAME)`);
   } else {
     const files = inputs.filter((i) => !isPostgresTarget(i)).map((i, k) => ({ path: i, what: `input ${k + 1}` }));
-    await refuseOutputOverInput(out, out, files, { fn: FN, flag: 'the output', file: true });
+    await refuseOutputOverInput(out, out, files, { fn: FN, flag: 'the output', file: true, force: options.force ?? false });
     if (!existsSync(out)) return;
   }
   if (options.force) return;

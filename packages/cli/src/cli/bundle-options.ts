@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { ExampleStorage } from 'contrastive/internal/data/types.js';
 import { ContrastiveError } from 'contrastive/internal/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '@contrastive/node/internal/engine/names.js';
 import { SPLIT_NAMES, RUN_DEFAULTS, type SplitName } from '../jobs/choices.js';
@@ -13,7 +14,7 @@ import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import type { BundleDataOptions, OpenBundle, RunSplit } from '../jobs/evaluate-bundle.js';
 import { DATASET_SPECS, DEFAULT_IMAGE_SIZE } from '@contrastive/node/internal/data/specs.js';
 import { channelCount, choices, dflt, imageSize, intList, nonNegativeInt, oneOf, openFraction, optionWithDefault, positiveInt } from './options.js';
-import { checkDatasetOptions, loadOptionsOf } from './training-options.js';
+import { checkDatasetOptions, loadOptionsOf, STORAGES } from './training-options.js';
 
 /** Options of eval and calibrate that say which data to use. */
 export interface BundleDataCliOptions {
@@ -30,6 +31,8 @@ export interface BundleDataCliOptions {
   imageSize?: [number, number];
   channels?: 1 | 3;
   skipBadImages?: boolean;
+  storage?: ExampleStorage;
+  cacheMb?: number;
   backend: BackendChoice;
   json?: boolean;
 }
@@ -66,7 +69,26 @@ export function addBundleDataOptions(cmd: Command, defaultSplit: SplitName, with
     .option('--image-size <WxH>', `resize images of folder:/pairs: datasets (default: the bundle's input size, else ${DEFAULT_IMAGE_SIZE.width}x${DEFAULT_IMAGE_SIZE.height})`, imageSize)
     .option('--channels <n>', "1 or 3 for folder:/pairs: datasets (default: the bundle's)", channelCount)
     .option('--skip-bad-images', 'leave out images that cannot be decoded (listed on stderr) instead of failing (folder: datasets)')
+    .addOption(storageOption())
+    .addOption(cacheOption())
     .option('--json', 'print one JSON object');
+}
+
+/**
+ * `--storage` of the commands that read each image of a folder: set once to
+ * score it (eval, calibrate, embed, index build): streamed by default, so memory
+ * does not grow with the folder.
+ */
+export function storageOption(): Option {
+  return new Option(
+    '--storage <kind>',
+    `how folder: images are held: ${choices(STORAGES)}; stream decodes each chunk's files from disk as it is embedded, so a folder larger than memory is scored in bounded memory; the figures are the same with each (default: stream; float32 where bad images are skipped)`,
+  ).argParser(oneOf(STORAGES));
+}
+
+/** `--cache-mb` beside {@link storageOption}. */
+export function cacheOption(): Option {
+  return new Option('--cache-mb <n>', 'with --storage stream: MiB of decoded images kept for reuse (default: 0, each image is read once)').argParser(nonNegativeInt);
 }
 
 /**
@@ -117,7 +139,7 @@ function splitOverride(o: BundleDataCliOptions): Partial<Omit<RunSplit, 'source'
 
 /** Opens the bundle and resolves the dataset spec and data options. */
 export async function openForData(o: BundleDataCliOptions, command: string): Promise<{ bundle: OpenBundle; dataset: string; data: BundleDataOptions }> {
-  if (o.dataset !== undefined) checkDatasetOptions({ ...o, dataset: o.dataset });
+  if (o.dataset !== undefined) checkDatasetOptions({ ...o, dataset: o.dataset }, 'stream');
   if (o.validationFraction !== undefined && o.testFraction !== undefined && o.validationFraction + o.testFraction >= 1) {
     throw new ContrastiveError('INVALID_ARGUMENT', `--validation-fraction ${o.validationFraction} and --test-fraction ${o.testFraction} leave nothing to train on (their sum must be below 1)`);
   }
@@ -125,7 +147,7 @@ export async function openForData(o: BundleDataCliOptions, command: string): Pro
   try {
     const dataset = o.dataset ?? bundle.manifest.training?.dataset;
     if (!dataset) throw new ContrastiveError('INVALID_ARGUMENT', `${command}: --dataset is required: the bundle ${bundle.dir} does not name its training dataset`);
-    if (o.dataset === undefined) checkDatasetOptions({ ...o, dataset });
+    if (o.dataset === undefined) checkDatasetOptions({ ...o, dataset }, 'stream');
     return { bundle, dataset, data: { split: o.split, pairs: o.pairs, seed: o.pairsSeed, runSplit: splitOverride(o), load: loadOptionsOf(o) } };
   } catch (err) {
     bundle.network.dispose();

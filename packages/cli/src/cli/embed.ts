@@ -29,12 +29,12 @@ export function registerEmbedCommand(program: Command): void {
       const format = o.format ?? embeddingsFormatOf(o.out);
       if (format === null) throw new ContrastiveError('INVALID_ARGUMENT', `--out ${o.out}: cannot tell the format from the extension; name it .npy or .jsonl, or pass --format`);
       if (files.length > 0 && o.dataset !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', 'give image files or --dataset, not both');
-      const splitOptions = ['seed', 'validationFraction', 'testFraction', 'holdoutClasses', 'dataDir', 'imageSize', 'channels', 'skipBadImages'] as const;
+      const splitOptions = ['seed', 'validationFraction', 'testFraction', 'holdoutClasses', 'dataDir', 'imageSize', 'channels', 'skipBadImages', 'storage', 'cacheMb'] as const;
       const given = splitOptions.filter((k) => o[k] !== undefined);
       if (files.length > 0 && (given.length > 0 || o.split !== 'all')) {
         throw new ContrastiveError('INVALID_ARGUMENT', `--split and the dataset options apply to --dataset; image files are embedded as they are (files are resized to the bundle's input size)`);
       }
-      if (o.dataset !== undefined) checkDatasetOptions({ ...o, dataset: o.dataset });
+      if (o.dataset !== undefined) checkDatasetOptions({ ...o, dataset: o.dataset }, 'stream');
       const { embedToFile } = await import('../jobs/embed.js');
       const { bundle, dataset, data } = files.length > 0 ? { bundle: await openModel(o, 'embed'), dataset: undefined, data: undefined } : await openForData(o, 'embed');
       try {

@@ -12,7 +12,9 @@ import { SPLIT_NAMES, type SplitName } from '../jobs/choices.js';
 import { intList, oneOf, positiveInt, shardOption } from './options.js';
 import type { Shard } from '../jobs/shard.js';
 import { parsePairInput, ROW_FORMS } from './inputs.js';
-import { resolveModelDir } from './bundle-options.js';
+import { cacheOption, resolveModelDir, storageOption } from './bundle-options.js';
+import { checkDatasetOptions, loadOptionsOf } from './training-options.js';
+import type { ExampleStorage } from 'contrastive/internal/data/types.js';
 import { progressMode, taskProgress, type TaskProgress } from './progress.js';
 import { say, jsonText } from './output.js';
 
@@ -74,6 +76,8 @@ export function registerIndexCommand(program: Command): void {
       .option('--split <name>', `${SPLIT_NAMES.join(' | ')}: a split as the training run made it, or the whole dataset`, oneOf(SPLIT_NAMES), 'test')
       .option('--classes <list>', 'only these class indices, e.g. 5,6,7,8,9', intList)
       .option('--data-dir <dir>', 'where fashion-mnist lives')
+      .addOption(storageOption())
+      .addOption(cacheOption())
       .option('--ann', 'also build an HNSW index for approximate search: a graph beside a SQLite file (needs the package usearch), pgvector HNSW in PostgreSQL')
       .option('--hnsw', 'the same as --ann')
       .option('--m <n>', 'with --ann: HNSW neighbours per node (default 16)', positiveInt)
@@ -82,8 +86,9 @@ export function registerIndexCommand(program: Command): void {
       .option('--shard <i/n>', 'index only shard i of n (counted from 0) of the split\'s rows in order; combine the shards with index merge', shardOption)
       .option('--force', 'replace an index already at --out (its items, those added with index add included, are lost)')
       .option('--json', 'print one JSON object (progress as JSON lines on stderr)'),
-  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; ann?: boolean; hnsw?: boolean; m?: number; efConstruction?: number; batchSize: number; shard?: Shard; force?: boolean }) => {
+  ).action(async (o: CommonOptions & { model: string; dataset: string; out: string; split: SplitName; classes?: number[]; dataDir?: string; ann?: boolean; hnsw?: boolean; m?: number; efConstruction?: number; batchSize: number; shard?: Shard; force?: boolean; storage?: ExampleStorage; cacheMb?: number }) => {
     const ann = o.ann || o.hnsw;
+    checkDatasetOptions(o, 'stream');
     if (!ann && (o.m !== undefined || o.efConstruction !== undefined)) throw new ContrastiveError('INVALID_ARGUMENT', 'index build: --m and --ef-construction shape the HNSW index of --ann; add --ann');
     await initBackend(o.backend);
     const bar = progressOf(o.json);
@@ -95,7 +100,7 @@ export function registerIndexCommand(program: Command): void {
         dataset: o.dataset,
         split: o.split,
         classes: o.classes,
-        load: { dataDir: o.dataDir },
+        load: loadOptionsOf(o),
         out: o.out,
         force: o.force,
         ann: ann ? { m: o.m, efConstruction: o.efConstruction } : undefined,

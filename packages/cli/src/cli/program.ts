@@ -16,11 +16,23 @@ import { cliWording } from './wording.js';
 import { FLAG_ALIASES } from './training-options.js';
 
 /**
- * A library message without the internal function name it starts with
- * ('loadBundle: x is missing' -> 'x is missing'): users type commands, not functions.
+ * How a library message names the code it comes from: a function (`loadBundle`), a
+ * class (`EmbeddingIndex`) or a member of one (`EmbeddingIndex.open`,
+ * `SiameseNetwork.embedBatched`). A single word (`embed`, `knn`) is not one: it may
+ * be a command's name; nor is an error class (`TypeError`) or an acronym (`PostgreSQL`).
+ */
+const CODE_NAME = String.raw`(?![A-Za-z0-9]*Error\b)(?:[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[A-Z][A-Za-z0-9]*(?=\.))(?:\.[a-z][A-Za-z0-9]*)*`;
+
+/** The code names a message starts with, after a command's name if it has one ('index build: '), which stays. */
+const LEADING_CODE_NAMES = new RegExp(String.raw`^((?:[a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*: )?)(?:${CODE_NAME}: )+`);
+
+/**
+ * A library message without the internal function names it starts with
+ * ('loadBundle: x is missing' -> 'x is missing', 'EmbeddingIndex.open: ...' and
+ * 'index build: EmbeddingIndex.open: ...' alike): users type commands, not functions.
  */
 export function userMessage(message: string): string {
-  return message.replace(/^(?:[a-z]+[A-Z][A-Za-z0-9]*: )+/, '');
+  return message.replace(LEADING_CODE_NAMES, '$1');
 }
 
 export { cliWording } from './wording.js';

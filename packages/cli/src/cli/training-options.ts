@@ -25,7 +25,7 @@ import { echoValue } from 'contrastive/internal/util/format.js';
 import { BACKBONE_POOLINGS, type BackbonePooling } from 'contrastive/internal/models/backbone-record.js';
 
 /** How `--storage` may hold a folder: dataset's images. */
-const STORAGES: readonly ExampleStorage[] = ['float32', 'uint8', 'stream'];
+export const STORAGES: readonly ExampleStorage[] = ['float32', 'uint8', 'stream'];
 
 /** The loader flags (they fill `load`: each row of {@link TRAINING_FLAGS} says how). */
 interface LoadFlags {
@@ -393,6 +393,8 @@ function invalid(message: string): never {
  */
 export function checkDatasetOptions(
   o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages' | 'storage' | 'cacheMb'> & { holdoutClasses?: number[]; validationClasses?: number[] | number },
+  /** How the command holds a folder: set without --storage (train: float32; the commands that read each image once: stream). */
+  defaultStorage: ExampleStorage = 'float32',
 ): void {
   const kind = datasetKind(o.dataset);
   if (o.dataDir !== undefined && !DATA_DIR_DATASET_KINDS.includes(kind)) {
@@ -406,7 +408,7 @@ export function checkDatasetOptions(
   if (o.skipBadImages && kind !== 'folder') invalid(`--skip-bad-images applies to folder: datasets; --dataset ${o.dataset} is not one`);
   if (o.storage !== undefined && kind !== 'folder') invalid(`--storage applies to folder: datasets; --dataset ${o.dataset} is not one`);
   if (o.storage === 'stream' && o.skipBadImages) invalid('--skip-bad-images needs every image decoded at load, which --storage stream does not do: drop one of them');
-  if (o.cacheMb !== undefined && o.storage !== 'stream') invalid('--cache-mb applies to --storage stream');
+  if (o.cacheMb !== undefined && (o.storage ?? (o.skipBadImages ? 'float32' : defaultStorage)) !== 'stream') invalid('--cache-mb applies to --storage stream');
   if (o.holdoutClasses?.length && kind === 'pairs') invalid(`--holdout-classes needs class labels; --dataset ${o.dataset} is a pairs-only dataset`);
   if (o.validationClasses !== undefined && !o.holdoutClasses?.length) {
     invalid('--validation-classes needs --holdout-classes: with class-disjoint validation the test split is the held-out classes');

@@ -16,6 +16,7 @@ import { refuseFaceDataset } from './face-train.js';
 import { splitDataset, splitPairs, exampleSize } from 'contrastive/internal/data/index.js';
 import { loadBundle } from '@contrastive/node/internal/models/bundle.js';
 import { readUserText, USER_FILE_LIMITS } from '@contrastive/node/internal/util/user-file.js';
+import { datasetKind } from '@contrastive/node/internal/data/specs.js';
 
 /** A loaded bundle and the directory it came from. @group Evaluation */
 export interface OpenBundle {
@@ -40,7 +41,12 @@ export interface RunSplit {
 export interface BundleDataOptions {
   /** Split to use; default 'test' for evaluation, 'validation' for calibration. */
   split?: SplitName;
-  /** Loader options; default: the bundle's image size and the training run's loader options for its own dataset. */
+  /**
+   * Loader options; default: the bundle's image size and the training run's
+   * loader options for its own dataset, with a `folder:` set streamed from disk
+   * (`storage: 'stream'`, no cache) unless bad images are skipped; `storage` and
+   * `cacheBytes` here choose otherwise (the figures are the same with any storage).
+   */
   load?: LoadDatasetOptions;
   /** Pairs drawn from a labelled split; default 10000 on every split (what the training run drew). A pairs dataset uses all its pairs. */
   pairs?: number;
@@ -110,6 +116,27 @@ export function loadOptionsFor(bundle: OpenBundle, spec: string, override: LoadD
   const fromRun = training?.dataset === spec && training.load && typeof training.load === 'object' ? training.load : {};
   const defined = (o: LoadDatasetOptions): LoadDatasetOptions => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   return { ...fromBundle, ...defined(fromRun), ...defined(override) };
+}
+
+/**
+ * Loader options for a command that reads each example of `spec` once to score
+ * it (eval, calibrate, embed, index build): {@link loadOptionsFor}'s, with a
+ * `folder:` set streamed from disk a chunk at a time and no cache (each image is
+ * decoded when its chunk is embedded, so memory does not grow with the folder)
+ * unless the call chose a storage, or bad images are skipped, by the call or by
+ * the run (skipping needs every image decoded before the split).
+ */
+export function onePassLoadOptions(bundle: OpenBundle, spec: string, override: LoadDatasetOptions = {}): LoadDatasetOptions {
+  const o = loadOptionsFor(bundle, spec, override);
+  if (datasetKind(spec) === 'folder' && o.storage === 'stream' && o.skipBadImages === true && override.skipBadImages === undefined) {
+    // the run's choice, not this call's: say where it comes from (the loader's own message names only the two options)
+    throw new ContrastiveError(
+      'INVALID_ARGUMENT',
+      `the training run left out undecodable images of '${spec}' (skipBadImages, recorded in ${path.join(bundle.dir, 'manifest.json')}), which needs every image decoded before the split; { storage: 'stream' } decodes none at load, so it cannot make the run's split: choose { storage: 'uint8' } or { storage: 'float32' }`,
+    );
+  }
+  if (datasetKind(spec) !== 'folder' || o.storage !== undefined || o.skipBadImages === true) return o;
+  return { ...o, storage: 'stream', cacheBytes: o.cacheBytes ?? 0 };
 }
 
 /** The rows of one split, re-split as the run did. @group Evaluation */

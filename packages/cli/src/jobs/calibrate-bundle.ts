@@ -7,7 +7,7 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from 'contrastive/internal/eval/calibration.js';
 
-import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions } from './bundle-split.js';
+import { openBundle, bundleSplit, onePassLoadOptions, type OpenBundle, type BundleDataOptions } from './bundle-split.js';
 import { scorerOf, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
 import { updateManifest } from '@contrastive/node/internal/models/bundle.js';
 
@@ -51,7 +51,8 @@ export async function calibrateBundle(
   const b = typeof bundle === 'string' ? await openBundle(bundle) : bundle;
   const split = options.split ?? 'validation';
   const target = options.target ?? { kind: 'accuracy' };
-  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_CAL, options.runSplit);
+  // scoreSplit reads only the rows its pairs name, through the split's example store (a folder is streamed unless the call says otherwise)
+  const { data, runSplit } = await bundleSplit(b, dataset, split, onePassLoadOptions(b, dataset, options.load), FN_CAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_CAL);
   const scorer = scorerOf(b, FN_CAL);
   let distances: Float32Array;

@@ -12,6 +12,7 @@
  *
  * Label convention: 0 = similar pair, 1 = dissimilar pair.
  */
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
 import path from 'node:path';
 import { check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
@@ -161,8 +162,8 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
   const outDir = runDirectory(options.out, datasetSpec, 'compare-');
   const inputs = datasetReadPaths(datasetSpec, options.load?.dataDir);
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'compare', inputs });
-  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'compare', flag: '--report', file: true, force: options.force, inputs });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'compare', flag: '{ report }', file: true, force: options.force, inputs });
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
 
   // With held-out classes, re-make the workflow's split (same seed and fractions) to score them apart.
   let heldOut: LabelledDataset | undefined;
@@ -210,7 +211,7 @@ export async function compareLosses(options: CompareLossesOptions, onEvent?: (lo
       };
       if (heldOut) {
         const dim = run.network.embeddingDim;
-        const emb = await run.network.embedBatched(heldOut.x);
+        const emb = await embedExamples(run.network, heldOut); // through the store: a streamed folder is read a chunk at a time
         const pairs = drawHeldOutPairs(heldOut, testPairs, seed ^ HELD_OUT_PAIRS.testSalt);
         const d = scorePairs(emb, emb, dim, pairs.i, pairs.j, { distance, head: run.result.head });
         const vm = verificationMetrics(d, pairs.labels);

@@ -11,7 +11,7 @@ import { prepareOutputFile, refuseExistingOutput, type ReadPath } from '@contras
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { writeEmbeddingsFile, embeddingsFormatOf, type EmbeddingSet, type EmbeddingsFormat } from '@contrastive/node/internal/export/embeddings-file.js';
 import { bundleSplit, type OpenBundle, type RunSplit, type SplitName } from './evaluate-bundle.js';
-import { loadOptionsFor } from './bundle-split.js';
+import { onePassLoadOptions } from './bundle-split.js';
 import { readPairInput } from './verify-pair.js';
 import { checkShard, shardRange, shardRows, type Shard } from './shard.js';
 import { subsetDataset } from 'contrastive/internal/data/split.js';
@@ -52,10 +52,7 @@ export async function embedInputs(bundle: OpenBundle, input: EmbedInput): Promis
   }
   const split = input.split ?? 'all';
   // a folder is read a chunk at a time (decoded per chunk), so a collection larger than memory embeds in bounded memory
-  // (not when bad images are skipped, by this call or by the run whose loader options apply: skipping needs every image decoded first)
-  const skipsBad = loadOptionsFor(bundle, input.dataset, input.load).skipBadImages === true;
-  const load: LoadDatasetOptions = input.dataset.startsWith('folder:') && !skipsBad ? { storage: 'stream', cacheBytes: 0, ...input.load } : (input.load ?? {});
-  const loaded = await bundleSplit(bundle, input.dataset, split, load, FN, input.runSplit);
+  const loaded = await bundleSplit(bundle, input.dataset, split, onePassLoadOptions(bundle, input.dataset, input.load), FN, input.runSplit);
   const { runSplit } = loaded;
   let data = loaded.data;
   if (isPairDataset(data)) {

@@ -16,7 +16,9 @@ import { evaluationReport, writeReport } from '@contrastive/node/internal/report
 import { type SplitName } from './choices.js';
 
 
-import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
+import { openBundle, bundleSplit, onePassLoadOptions, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
+import { examplesOf } from 'contrastive/internal/data/examples.js';
 import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
 import { retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { forgeryMetrics, type ForgeryMetrics } from '@contrastive/signatures/internal/evaluation.js';
@@ -89,14 +91,15 @@ export async function evaluateBundle(
   // the report replaces what is at its path (as re-running eval replaces its last report), but never the bundle or the data
   if (options.report !== undefined) {
     const inputs = [{ path: b.dir, what: 'the bundle' }, ...datasetReadPaths(dataset, options.load?.dataDir)];
-    await refuseOutputOverInput(options.report, options.report, inputs, { fn: FN_EVAL, flag: '--report', file: true });
+    await refuseOutputOverInput(options.report, options.report, inputs, { fn: FN_EVAL, flag: '{ report }', file: true });
   }
   const split = options.split ?? 'test';
-  const { data, runSplit } = await bundleSplit(b, dataset, split, options.load, FN_EVAL, options.runSplit);
+  const { data, runSplit } = await bundleSplit(b, dataset, split, onePassLoadOptions(b, dataset, options.load), FN_EVAL, options.runSplit);
   const pairs = pairsFor(data, split, runSplit.seed, options, FN_EVAL);
   const scorer = scorerOf(b, FN_EVAL);
   try {
-    const embeddings = isPairDataset(data) ? undefined : await embedAll(b, data.x);
+    // read through the split's example store a chunk at a time: a folder streamed from disk is never held whole
+    const embeddings = isPairDataset(data) ? undefined : await embedExamples(b.network, data, { embed: (x) => embedAll(b, x) });
     const distances = await scoreSplitPairs(b, data, pairs, scorer, embeddings);
     const vm = verificationMetrics(distances, pairs.labels);
     const threshold = b.manifest.threshold;
@@ -174,7 +177,8 @@ function evaluationDocument(
             dim: b.network.embeddingDim,
             labels: data.labels,
             distance: retrievalDistance({ distance: b.network.distanceName, head: (b.manifest.loss as { head?: unknown } | null)?.head }),
-            images: { x: data.x, inputShape: data.inputShape },
+            // the grid reads its few images through the store (a streamed split decodes only those)
+            images: { x: examplesOf(data), inputShape: data.inputShape },
             classNames: data.classNames,
             map: { seed: r.runSplit.seed },
             grid: { seed: r.runSplit.seed },

@@ -49,7 +49,7 @@ export async function exportBundle(dir: string, options: ExportBundleOptions): P
   }
   const out = path.resolve(options.out);
   await refuseExistingOutput(out, options.out, { fn: FN, force: options.force, replaces: true, inputs: [{ path: dir, what: 'the bundle' }] });
-  await prepareOutputDir(path.dirname(out), `--out ${options.out}`);
+  await prepareOutputDir(path.dirname(out), `{ out: ${options.out} }`);
   const names = ['manifest.json', manifest.files.model, manifest.files.weights];
   await writeDirAtomic(out, async (tmp) => {
     for (const name of names) await fs.copyFile(path.join(dir, name), path.join(tmp, name));

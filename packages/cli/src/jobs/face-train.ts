@@ -174,8 +174,8 @@ export async function trainFaceModel(options: FaceTrainingOptions, onEvent?: (e:
   const outDir = path.resolve(options.out ?? path.join('runs', `faces-${timestamp()}`));
   const inputs = [{ path: options.dir, what: 'the dataset' }];
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: cfg.resume, fn: 'train', inputs });
-  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '--report', file: true, force: options.force, resume: cfg.resume, inputs });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '{ report }', file: true, force: options.force, resume: cfg.resume, inputs });
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
   const backend = await initBackend(options.backend ?? 'auto');
   const engine = await loadFaceEngine(options.engine ?? {});
   const data = await loadFaceDataset(options.dir, {

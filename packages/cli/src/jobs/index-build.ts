@@ -12,6 +12,7 @@ import { refuseOutputOverInput } from '@contrastive/node/internal/util/output-di
 import { existingIndexItems } from '@contrastive/index/internal/existing-index.js';
 import { datasetReadPaths } from '@contrastive/node/internal/data/specs.js';
 import { runSplitOf, SPLIT_NAMES, type OpenBundle, type SplitName } from './evaluate-bundle.js';
+import { loadOptionsFor, onePassLoadOptions } from './bundle-split.js';
 import { splitDataset, subsetDataset } from 'contrastive/internal/data/index.js';
 import { examplesOf } from 'contrastive/internal/data/examples.js';
 import { checkShard, shardRows, type Shard } from './shard.js';
@@ -26,7 +27,7 @@ export interface IndexBuildOptions {
   split?: SplitName;
   /** Only these class indices. */
   classes?: readonly number[];
-  /** Loader options (default: the bundle's image size and the run's own loader options). */
+  /** Loader options (default: the bundle's image size and the run's own loader options, a `folder:` set streamed from disk unless bad images are skipped or `storage` says otherwise). */
   load?: LoadDatasetOptions;
   /** Index target: a file path or a postgres:// URL. */
   out: string;
@@ -77,11 +78,8 @@ function rowNames(spec: string, load: LoadDatasetOptions, count: number): string
 /** The split of `spec` the bundle's training run made, each row named by its source. @group Index */
 export async function indexRows(bundle: OpenBundle, spec: string, split: SplitName, classes: readonly number[] | undefined, load: LoadDatasetOptions = {}, fn = FN): Promise<LabelledDataset> {
   check(SPLIT_NAMES.includes(split), fn, `split must be one of ${SPLIT_NAMES.join(', ')}, got '${String(split)}'`);
-  const p = bundle.manifest.input.preprocessing;
-  const fromBundle: LoadDatasetOptions = p.kind === 'image' && (p.channels === 1 || p.channels === 3) ? { width: p.width, height: p.height, channels: p.channels } : {};
-  const training = bundle.manifest.training as { dataset?: string; load?: LoadDatasetOptions } | null;
-  const fromRun = training?.dataset === spec && training.load && typeof training.load === 'object' ? training.load : {};
-  const options = { ...fromBundle, ...fromRun, ...Object.fromEntries(Object.entries(load).filter(([, v]) => v !== undefined)) };
+  const training = bundle.manifest.training;
+  const options = loadOptionsFor(bundle, spec, load);
   const data = await loadDataset(spec, options);
   if (isPairDataset(data)) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: '${spec}' is a pairs dataset; an index needs examples with class labels (mnist, fashion-mnist, idx:DIR, folder:DIR)`);
   const want = bundle.manifest.input.shape;
@@ -118,12 +116,12 @@ async function refuseExistingIndex(options: IndexBuildOptions): Promise<void> {
   const file = !isPostgresTarget(out);
   if (file) {
     const inputs = [{ path: options.model, what: 'the bundle' }, ...datasetReadPaths(options.dataset, options.load?.dataDir)];
-    await refuseOutputOverInput(out, out, inputs, { fn: FN, file: true });
+    await refuseOutputOverInput(out, out, inputs, { fn: FN, file: true, force: options.force ?? false });
     if (!existsSync(out)) return;
   }
   if (options.force) return;
   const items = await existingIndexItems(out, { fn: FN, connectTimeoutMs: options.connectTimeoutMs });
-  if (items > 0) throw new ContrastiveError('STATE', `${FN}: --out ${describeTarget(out)} already holds an index of ${items} items; pass --force to replace it, or choose another --out${file ? '' : ' (or ?table=NAME)'}`);
+  if (items > 0) throw new ContrastiveError('STATE', `${FN}: { out: ${describeTarget(out)} } already holds an index of ${items} items; pass { force: true } to replace it, or choose another { out }${file ? '' : ' (or ?table=NAME)'}`);
 }
 
 /** The label text stored for class `c`. */
@@ -152,8 +150,7 @@ export async function buildIndexFromDataset(options: IndexBuildOptions): Promise
   try {
     const bundle: OpenBundle = { dir: options.model, network: embedder.network, manifest: embedder.manifest };
     // a folder is decoded a batch at a time rather than loaded whole: an index of more images than fit in memory builds
-    const load: LoadDatasetOptions = options.dataset.startsWith('folder:') && !options.load?.skipBadImages ? { storage: 'stream', cacheBytes: 0, ...options.load } : (options.load ?? {});
-    let rows = await indexRows(bundle, options.dataset, options.split ?? 'test', options.classes, load);
+    let rows = await indexRows(bundle, options.dataset, options.split ?? 'test', options.classes, onePassLoadOptions(bundle, options.dataset, options.load));
     if (options.shard) {
       rows = subsetDataset(rows, shardRows(rows.labels.length, options.shard));
       check(rows.labels.length > 0, FN, `shard ${options.shard.index}/${options.shard.count} of the split is empty (fewer rows than shards)`);

@@ -22,6 +22,7 @@
  * A pairs-only dataset has no class labels, hence no MAP@R: the rule then
  * starts at validation AUC.
  */
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
 import path from 'node:path';
 import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { writeFileAtomic } from 'contrastive/internal/util/atomic.js';
@@ -118,7 +119,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
   refuseFaceDataset(datasetSpec, 'margin');
   const outDir = runDirectory(options.out, datasetSpec, 'margin-');
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, fn: 'margin', inputs: datasetReadPaths(datasetSpec, options.load?.dataDir) });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
 
   // The same split runTraining makes (same seed and fractions), for validation MAP@R and the initial scale.
   await initBackend(options.backend ?? 'auto');
@@ -167,7 +168,7 @@ export async function marginSweep(options: MarginSweepOptions, onEvent?: (margin
         const best = run.result.history[Math.max(0, run.result.bestEpoch - 1)];
         let valMapAtR: number | null = null;
         if (!isPairDataset(split.validation)) {
-          const emb = await run.network.embedBatched(split.validation.x);
+          const emb = await embedExamples(run.network, split.validation); // through the store: a streamed folder is read a chunk at a time
           valMapAtR = retrievalMetrics(emb, split.validation.labels, { dim: run.network.embeddingDim, distance }).mapAtR;
         }
         const diag = best?.diagnostics;

@@ -194,8 +194,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   // ... and never over the data it reads, --force or not.
   const inputs = datasetReadPaths(givenSpec, options.load?.dataDir);
   await refuseExistingOutput(outDir, options.out ?? outDir, { force: options.force, resume: trainCfg.resume, fn: 'train', inputs });
-  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '--report', file: true, force: options.force, resume: trainCfg.resume, inputs });
-  await prepareOutputDir(outDir, `--out ${options.out ?? outDir}`);
+  if (typeof options.report === 'string') await refuseExistingOutput(options.report, options.report, { fn: 'train', flag: '{ report }', file: true, force: options.force, resume: trainCfg.resume, inputs });
+  await prepareOutputDir(outDir, `{ out: ${options.out ?? outDir} }`);
   const backend = await initBackend(options.backend ?? 'auto');
 
   const data = await loadDataset(datasetSpec, options.load ?? {});
@@ -393,8 +393,8 @@ function runReport(
       dim: emb.dim,
       labels: emb.data.labels,
       distance: retrievalDistance({ distance: m.distance, head: result.head }),
-      // a split streamed from disk has no images in memory: the report leaves out its neighbour grid
-      images: examplesOf(emb.data).resident ? { x: emb.data.x, inputShape: emb.data.inputShape } : undefined,
+      // read through the split's store: a split streamed from disk decodes only the images the grid shows
+      images: { x: examplesOf(emb.data), inputShape: emb.data.inputShape },
       classNames: emb.data.classNames,
       map: { seed: m.seed },
       grid: { seed: m.seed },

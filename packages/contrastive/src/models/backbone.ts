@@ -106,13 +106,37 @@ function weightedLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return out;
 }
 
+/** Batch-norm layers already made to follow their trainable flag. */
+const FOLLOWS_TRAINABLE = new WeakSet<tf.layers.Layer>();
+
+/**
+ * Makes each batch-norm layer of `model` (nested models too) run in inference
+ * mode while it is not trainable, whatever the call's `training` flag: a frozen
+ * layer normalises with its moving mean and variance and never updates them, as
+ * Keras does for `trainable = false`. TF.js's BatchNormalization ignores
+ * `trainable`: fine-tuning the layers above it would normalise with each batch's
+ * statistics and overwrite the pretrained moving ones.
+ */
+function frozenBatchNormInInference(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    if (layer instanceof tf.LayersModel) frozenBatchNormInInference(layer);
+    else if (layer.getClassName() === 'BatchNormalization' && !FOLLOWS_TRAINABLE.has(layer)) {
+      const call = layer.call.bind(layer);
+      layer.call = (inputs, kwargs) => call(inputs, layer.trainable ? kwargs : { ...kwargs, training: false });
+      FOLLOWS_TRAINABLE.add(layer);
+    }
+  }
+}
+
 /**
  * A TF.js layers model as a backbone with a contrastive head: the backbone is cut
  * at `options.layer`, frozen (or its last `fineTune` weighted layers left trainable),
  * its output pooled to a vector, and a dense head maps that to the embedding.
  * Returns the composed model (images -> embedding), the feature model and the head.
  * The backbone's layers are shared, not copied: the trainable flags set here are
- * set on them, and disposing `model` disposes them.
+ * set on them, and disposing `model` disposes them. A frozen batch-norm layer runs
+ * in inference mode also when the model is called in training (its moving mean
+ * and variance are used and kept); a fine-tuned one trains as usual.
  *
  * @throws ContrastiveError for a layer the backbone does not have, a fineTune larger
  *   than its weighted layers, images whose channels cannot be converted, or a
@@ -175,6 +199,7 @@ export function backboneEncoder(backbone: tf.LayersModel, options: BackboneEncod
   check(fineTune <= weighted.length, FN, `options.fineTune is ${fineTune} but the backbone has ${weighted.length} layers with weights up to '${layerName}'`);
   const trainable = new Set(weighted.slice(weighted.length - fineTune));
   for (const layer of weighted) layer.trainable = trainable.has(layer);
+  frozenBatchNormInInference(cut);
 
   // images -> features
   const input = tf.input({ shape: dataShape, name: 'images' });

@@ -9,6 +9,7 @@ import { knn } from 'contrastive/internal/eval/knn.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
 import { thumbnails, type ThumbnailOptions } from './thumbnails.js';
 import type { GridImage } from './document.js';
+import type { ExampleStore } from 'contrastive/internal/data/types.js';
 
 /** Options of {@link neighbourGrid}. @group Report */
 export interface NeighbourGridOptions extends ThumbnailOptions {
@@ -23,12 +24,12 @@ export interface NeighbourGridOptions extends ThumbnailOptions {
   classNames?: readonly string[];
 }
 
-/** The images of the grid: one row per query, the query first; rows whose thumbnails do not fit the budget are left out. @group Report */
+/** The images of the grid: one row per query, the query first; rows whose thumbnails do not fit the budget are left out. `x` is the float32 rows of the set, or its example store (only the images shown are read). @group Report */
 export async function neighbourGrid(
   embeddings: Float32Array,
   dim: number,
   labels: ArrayLike<number>,
-  x: Float32Array,
+  x: Float32Array | ExampleStore,
   inputShape: readonly number[],
   options: NeighbourGridOptions = {},
 ): Promise<GridImage[][]> {
@@ -57,7 +58,14 @@ export async function neighbourGrid(
     }
     rows.push(list);
   });
-  const urls = await thumbnails(x, inputShape, rows.flatMap((l) => l.rows), options);
+  const shown = rows.flatMap((l) => l.rows);
+  let urls: Array<string | null>;
+  if (x instanceof Float32Array) urls = await thumbnails(x, inputShape, shown, options);
+  else {
+    // a store (bytes, or files read on demand): read only the images shown, not the set
+    check(x.count === n, fn, `the example store holds ${x.count} examples but there are ${n} labels`);
+    urls = await thumbnails(await x.read(shown), inputShape, Int32Array.from(shown, (_, k) => k), options);
+  }
   const grid: GridImage[][] = [];
   let at = 0;
   for (const l of rows) {

@@ -7,6 +7,7 @@ import type { EpochRecord } from 'contrastive/internal/train/index.js';
 import { distanceHistogram } from 'contrastive/internal/eval/distance-histogram.js';
 import { verificationMetrics } from 'contrastive/internal/eval/verification.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
+import type { ExampleStore } from 'contrastive/internal/data/types.js';
 import { histogramChart, lineChart, mapChart, rocChart, SIMILAR_COLOUR, DISSIMILAR_COLOUR, type Series } from './charts.js';
 import { embeddingMap, type EmbeddingMapOptions } from './projection.js';
 import { neighbourGrid, type NeighbourGridOptions } from './neighbour-grid.js';
@@ -147,8 +148,8 @@ export interface EmbeddingSectionInput {
   dim: number;
   labels: ArrayLike<number>;
   distance: DistanceName;
-  /** The raw examples, for the neighbour grid of image data. */
-  images?: { x: Float32Array; inputShape: readonly number[] };
+  /** The raw examples, for the neighbour grid of image data: float32 rows, or a store the grid reads its few images from (a streamed split decodes only those). */
+  images?: { x: Float32Array | ExampleStore; inputShape: readonly number[] };
   classNames?: readonly string[];
   map?: EmbeddingMapOptions;
   grid?: NeighbourGridOptions;

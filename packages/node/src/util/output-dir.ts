@@ -25,13 +25,13 @@ async function statOrNull(p: string): Promise<import('node:fs').Stats | null> {
  * folder behind (the writers create it with their first file). The nearest
  * existing folder is probed, so a location where nothing can be created
  * (/proc, where Node's recursive mkdir spins forever) fails here at once.
- * `label` starts the message (by default `--out DIR`).
+ * `label` starts the message (by default `{ out: DIR }`, which the CLI prints as `--out DIR`).
  *
  * @returns the absolute path.
  * @throws ContrastiveError naming `dir` when a part of the path is a file, or
  *   the nearest existing folder does not accept new files.
  */
-export async function prepareOutputDir(dir: string, label = `--out ${dir}`): Promise<string> {
+export async function prepareOutputDir(dir: string, label = `{ out: ${dir} }`): Promise<string> {
   const target = path.resolve(dir);
   let existing = target;
   for (;;) {
@@ -70,6 +70,17 @@ export async function visibleEntries(dir: string): Promise<string[]> {
   }
 }
 
+/**
+ * How messages name the output when the caller names it no other way: the option
+ * `{ out }`, which the CLI prints as its flag `--out` (messages name options, never flags).
+ */
+const OUT = '{ out }';
+
+/** 'another { out }', or for an output named in words ('the output') 'another output'. */
+function another(flag: string): string {
+  return `another ${flag.replace(/^the /, '')}`;
+}
+
 /** A file or folder a command reads, which what it writes must never replace. */
 export interface ReadPath {
   /** The path as given. */
@@ -92,7 +103,7 @@ export interface ExistingOutputOptions {
   file?: boolean;
   /** The folder is replaced as a whole, so its hidden entries count too (they would be deleted). */
   replaces?: boolean;
-  /** The option that named the output, for messages; default '--out'. */
+  /** The option that named the output, for messages; default `{ out }` (the CLI prints its flag, `--out`). */
   flag?: string;
 }
 
@@ -125,13 +136,14 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 
 /**
  * Refuses an output that is, lies inside or (a folder) holds something the
- * command reads, whatever `force` says: `embed --out B/model.json` would
- * overwrite the bundle it reads, `embed --out x.png x.png` its own input.
+ * command reads, whatever `force` says: an embeddings file B/model.json would
+ * overwrite the bundle B it reads, x.png the image x.png it embeds.
  * Symbolic links are resolved, and a file is compared by identity too (a hard
- * link, another path to the same mount).
+ * link, another path to the same mount). With `force` given (true or false: the
+ * caller takes that option) the message says that it does not help.
  */
-export async function refuseOutputOverInput(out: string, shown: string, inputs: readonly ReadPath[], o: { fn: string; flag?: string; file?: boolean }): Promise<void> {
-  const flag = o.flag ?? '--out';
+export async function refuseOutputOverInput(out: string, shown: string, inputs: readonly ReadPath[], o: { fn: string; flag?: string; file?: boolean; force?: boolean }): Promise<void> {
+  const flag = o.flag ?? OUT;
   const target = await realPathOf(out);
   for (const input of inputs) {
     const source = await realPathOf(input.path);
@@ -144,7 +156,7 @@ export async function refuseOutputOverInput(out: string, shown: string, inputs: 
             ? `holds ${input.what} ${input.path}`
             : null;
     if (why) {
-      throw new ContrastiveError('INVALID_ARGUMENT', `${o.fn}: ${flag} ${shown} ${why}, which this command reads: writing there would destroy it (--force does not change that); choose another ${flag}`);
+      throw new ContrastiveError('INVALID_ARGUMENT', `${o.fn}: ${flag} ${shown} ${why}, which this command reads: writing there would destroy it${o.force === undefined ? '' : ' ({ force: true } does not change that)'}; choose ${another(flag)}`);
     }
   }
 }
@@ -158,22 +170,22 @@ export async function refuseOutputOverInput(out: string, shown: string, inputs: 
  * as the user gave it; `fn` starts the message.
  */
 export async function refuseExistingOutput(dir: string, shown: string, o: ExistingOutputOptions): Promise<void> {
-  const flag = o.flag ?? '--out';
-  if (o.inputs?.length) await refuseOutputOverInput(dir, shown, o.inputs, o);
+  const flag = o.flag ?? OUT;
+  if (o.inputs?.length) await refuseOutputOverInput(dir, shown, o.inputs, { ...o, force: o.force ?? false });
   if (o.force || o.resume) return;
   if (o.file) {
     const s = await statOrNull(path.resolve(dir));
     if (s && !s.isDirectory() && s.size > 0) {
-      throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already exists (${formatBytes(s.size)}); pass --force to replace it, or choose another ${flag}`);
+      throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already exists (${formatBytes(s.size)}); pass { force: true } to replace it, or choose ${another(flag)}`);
     }
     return;
   }
   const present = o.replaces ? await allEntries(dir) : await visibleEntries(dir);
   if (present.length === 0) return;
   const list = `${present.slice(0, 4).join(', ')}${present.length > 4 ? ', ...' : ''}`;
-  const resume = o.fn === 'train' ? 'pass --resume to continue that run, ' : '';
+  const resume = o.fn === 'train' ? 'pass { resume: true } to continue that run, ' : '';
   const replaced = o.replaces ? ' (it is replaced as a whole)' : '';
-  throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already holds files (${list})${replaced}; ${resume}pass --force to write over it, or choose another ${flag}`);
+  throw new ContrastiveError('STATE', `${o.fn}: ${flag} ${shown} already holds files (${list})${replaced}; ${resume}pass { force: true } to write over it, or choose ${another(flag)}`);
 }
 
 /** Every entry of `dir` but the leftovers of our own atomic writes (none when it does not exist). */
@@ -186,7 +198,7 @@ async function allEntries(dir: string): Promise<string[]> {
 }
 
 /** Checks a file path we will write: its folder must be creatable and writable, and the path not a folder. */
-export async function prepareOutputFile(file: string, label = `--out ${file}`): Promise<string> {
+export async function prepareOutputFile(file: string, label = `{ out: ${file} }`): Promise<string> {
   const target = path.resolve(file);
   const s = await statOrNull(target);
   if (s?.isDirectory()) throw new ContrastiveError('INVALID_ARGUMENT', `${label}: is a folder; name a file`);
