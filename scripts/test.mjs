@@ -6,9 +6,9 @@
 // non-zero when either failed.
 //
 // The test files start slowest first (as the last run of this script timed them, kept in
-// node_modules/.cache/contrastive/test-durations.json; without it, test/integration and
-// test/reliability first): a long file started last would run alone at the end while the
-// other core idles.
+// node_modules/.cache/contrastive/test-durations.json; a file it has not timed goes first, the
+// long ones by experience before the others): a long file started last would run alone at the
+// end while the other core idles.
 //
 //   node scripts/test.mjs [--test-option=value...] [test files...]
 //     (default files: every test/**/*.test.ts; options such as --test-reporter=... go to node --test)
@@ -49,15 +49,20 @@ function readDurations(file) {
   }
 }
 
-/** `files` slowest first: by recorded duration, else the integration and reliability files first; ties keep their order. */
+/** Long files by experience, started first where no run has timed them yet. */
+const LONG = /^test\/(integration|reliability|browser)\/|^test\/(index\/pgvector|engine\/native|docs\/code-blocks|cli\/smoke)\.test\.ts$/;
+
+/**
+ * `files` slowest first: by the duration recorded for each; a file without one (new, or never
+ * run by this script) before them all, the long ones by experience first; ties keep their order.
+ */
 function slowestFirst(files) {
   const known = readDurations(DURATIONS);
-  const guess = (f) => (/^test\/(integration|reliability)\//.test(f) ? 1 : 0);
-  const cost = (f) => (typeof known[f] === 'number' ? known[f] : -1);
-  const hasTimes = files.some((f) => cost(f) >= 0);
+  const cost = (f) => (typeof known[f] === 'number' ? known[f] : Infinity);
+  const long = (f) => (LONG.test(f) ? 1 : 0);
   return files
-    .map((f, k) => ({ f, k }))
-    .sort((a, b) => (hasTimes ? cost(b.f) - cost(a.f) : guess(b.f) - guess(a.f)) || a.k - b.k)
+    .map((f, k) => ({ f, k, cost: cost(f), long: long(f) }))
+    .sort((a, b) => (a.cost === b.cost ? 0 : b.cost > a.cost ? 1 : -1) || b.long - a.long || a.k - b.k)
     .map(({ f }) => f);
 }
 
