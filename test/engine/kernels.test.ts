@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose, randn, gradientsOn } from '../support/helpers.js';
+import { withBackend, assertClose, randn, gradientsOn, assertSameValues } from '../support/helpers.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { kernelThreads, setKernelThreads } from '../../packages/kernels/src/index.js';
@@ -38,7 +38,7 @@ async function sameOnBoth(kernel: string, inputs: Parameters<typeof runOn>[2], a
   const c = await runOn('cpu', kernel, inputs, attrs);
   assert.deepEqual(w.shape, c.shape, `${kernel}: output shape`);
   // tol 0: exact, NaN and infinities included.
-  if (tol === 0) assert.deepEqual(Array.from(w.values), Array.from(c.values), `${kernel} ${JSON.stringify(attrs)}`);
+  if (tol === 0) assertSameValues(w.values, c.values, `${kernel} ${JSON.stringify(attrs)}`);
   else assertClose(w.values, c.values, tol, `${kernel} ${JSON.stringify(attrs)}`);
 }
 

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose, randn, gradientsOn, runKernelOn, reluGradientAndSums, type KernelInputs } from '../support/helpers.js';
+import { withBackend, assertClose, randn, gradientsOn, runKernelOn, reluGradientAndSums, type KernelInputs, assertSameValues } from '../support/helpers.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { adamOptimizer, kernelThreads, setKernelThreads } from '../../packages/kernels/src/index.js';
 import { convEngine, nativeKernels, setNativeKernels } from '../../packages/kernels/src/native.js';
@@ -32,7 +32,7 @@ async function nativeEqualsCpu(kernel: string, inputs: KernelInputs, attrs: obje
   const w = await runKernelOn('wasm', kernel, inputs, attrs);
   const c = await runKernelOn('cpu', kernel, inputs, attrs);
   assert.deepEqual(w.shape, c.shape, `${kernel}: output shape`);
-  if (tol === 0) assert.deepEqual(Array.from(w.values), Array.from(c.values), `${kernel} ${JSON.stringify(attrs)}`);
+  if (tol === 0) assertSameValues(w.values, c.values, `${kernel} ${JSON.stringify(attrs)}`);
   else assertClose(w.values, c.values, tol, `${kernel} ${JSON.stringify(attrs)} ${JSON.stringify(Object.values(inputs).map((v) => v.shape))}`);
   return w.values;
 }
@@ -157,9 +157,9 @@ test('relu gradient on the native kernels: the bits of cpu, and its kept column 
     setNativeKernels(true);
     const w = await run('wasm');
     const c = await run('cpu');
-    assert.deepEqual(Array.from(w.g), Array.from(c.g), `relu grad ${shape}`);
-    assert.deepEqual(Array.from(w.sum), Array.from(w.sumOfCopy), `kept sums vs a Sum of a copy ${shape}`);
-    if (shape.length >= 2 && cols <= 1024) assert.deepEqual(Array.from(w.kept!), Array.from(w.sum), `kept sums ${shape}`);
+    assertSameValues(w.g, c.g, `relu grad ${shape}`);
+    assertSameValues(w.sum, w.sumOfCopy, `kept sums vs a Sum of a copy ${shape}`);
+    if (shape.length >= 2 && cols <= 1024) assertSameValues(w.kept!, w.sum, `kept sums ${shape}`);
     for (let j = 0; j < c.sum.length; j++) {
       const [a, e] = [w.sum[j], c.sum[j]];
       const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= 1e-3 * (1 + Math.abs(e));
@@ -189,7 +189,7 @@ test('the same bits on one thread and on two: convolutions, GEMMs, relu gradient
       const one = await runKernelOn('wasm', kernel, inputs, attrs);
       setKernelThreads(2);
       const two = await runKernelOn('wasm', kernel, inputs, attrs);
-      assert.deepEqual(Array.from(two.values), Array.from(one.values), `${kernel}: 1 thread vs 2`);
+      assertSameValues(two.values, one.values, `${kernel}: 1 thread vs 2`);
     }
   } finally {
     setKernelThreads(saved);
@@ -242,7 +242,7 @@ test("Adam's fused update of a large variable (split over the threads) on the na
   setNativeKernels(true);
   const fused = await run(() => adamOptimizer(0.01));
   const stock = await run(() => tf.train.adam(0.01));
-  assert.deepEqual(Array.from(fused), Array.from(stock));
+  assertSameValues(fused, stock);
 });
 
 test("the CNN encoder's relu conv layers run as one kernel (conv + bias + relu) in training: gradients equal cpu, no first-layer input gradient, a plain Conv2D when saved", async () => {

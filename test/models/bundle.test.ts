@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend } from '../support/helpers.js';
+import { withBackend, assertSameValues } from '../support/helpers.js';
 import { ContrastiveError, type ErrorCode } from '../../packages/kernels/src/errors.js';
 import { VERSION } from '../../packages/contrastive/src/version.js';
 import { BUNDLE_FORMAT_VERSION, SiameseNetwork, cnnEncoder, mlpEncoder, sequenceEncoder } from '../../packages/contrastive/src/models/index.js';
@@ -57,7 +57,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         assert.deepEqual(network.inputShape, net.inputShape);
         const before = net.embed(x);
         const afterLoad = network.embed(x);
-        assert.deepEqual(Array.from(afterLoad.dataSync()), Array.from(before.dataSync()));
+        assertSameValues(afterLoad.dataSync(), before.dataSync());
         tf.dispose([before, afterLoad, x]);
         net.dispose();
         network.dispose();
@@ -109,7 +109,7 @@ test('model.json + weights.bin load with plain tf.loadLayersModel, as a browser 
   const x = tf.randomNormal([4, 3, 2], 0, 1, 'float32', 5);
   const want = net.encoder.predict(x) as tf.Tensor;
   const got = plain.predict(x) as tf.Tensor;
-  assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()));
+  assertSameValues(got.dataSync(), want.dataSync());
   tf.dispose([x, want, got]);
   plain.dispose();
   net.dispose();

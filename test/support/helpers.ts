@@ -128,3 +128,27 @@ export async function reluGradientAndSums(backend: 'wasm' | 'cpu', xd: Float32Ar
     return out;
   });
 }
+
+/**
+ * Asserts that `actual` holds exactly the values of `expected`, element for element as
+ * `Object.is` compares them (NaN equals NaN, -0 is not 0): what
+ * `assert.deepEqual(Array.from(actual), Array.from(expected))` checks, without boxing millions of
+ * values into arrays first (that takes seconds per million). Equal bytes are equal values; only
+ * otherwise (NaNs of other payloads, or a real difference) are the elements walked, and the
+ * message names the first that differs.
+ */
+export function assertSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>, what = 'values'): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const bytes = (a: ArrayLike<number>) => (ArrayBuffer.isView(a) ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : undefined);
+  const [ba, be] = [bytes(actual), bytes(expected)];
+  if (ba && be && actual.constructor === expected.constructor && ba.equals(be)) return;
+  let differ = 0;
+  let first = -1;
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      if (first < 0) first = i;
+      differ++;
+    }
+  }
+  if (differ > 0) assert.fail(`${what}: ${differ} of ${actual.length} values differ, the first at [${first}]: ${actual[first]} where ${expected[first]} was expected`);
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { withBackend, assertClose } from '../support/helpers.js';
+import { withBackend, assertClose, assertSameValues } from '../support/helpers.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import type { LabelledDataset } from '../../packages/contrastive/src/data/types.js';
@@ -115,7 +115,7 @@ test('trainer: a memory (and a positive margin) train on mined batches determini
     const ra = await trainSiamese(a, { train, validation }, cfg);
     const b = net();
     await trainSiamese(b, { train, validation }, cfg);
-    assert.deepEqual(Array.from(a.getWeights()[0].dataSync()), Array.from(b.getWeights()[0].dataSync()));
+    assertSameValues(a.getWeights()[0].dataSync(), b.getWeights()[0].dataSync());
     assert.ok(ra.history.every((r) => Number.isFinite(r.trainLoss)));
     assert.ok(ra.history[1].validation!.auc > 0.8, `validation AUC ${ra.history[1].validation!.auc}`);
     const rejects = async (over: object, re: RegExp): Promise<void> => {

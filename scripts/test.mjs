@@ -1,0 +1,119 @@
+// `npm test`: the typecheck and every test file, started together. The typecheck runs beside
+// the tests rather than before them (it is one core's work for tens of seconds, and the test
+// files leave a core idle while they wait on the processes and pages they start); it is
+// incremental, its state kept in node_modules/.cache/ (what it checked last time and unchanged
+// is not checked again). Its diagnostics are printed when both are done; the exit code is
+// non-zero when either failed.
+//
+// The test files start slowest first (as the last run of this script timed them, kept in
+// node_modules/.cache/contrastive/test-durations.json; a file it has not timed goes first, the
+// long ones by experience before the others): a long file started last would run alone at the
+// end while the other core idles.
+//
+//   node scripts/test.mjs [--test-option=value...] [test files...]
+//     (default files: every test/**/*.test.ts; options such as --test-reporter=... go to node --test)
+//   TEST_CONCURRENCY=N    test files run at once (default 2)
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+/** Every `*.test.ts` under test/, sorted as `find test -name '*.test.ts' | sort` lists them. */
+function testFiles() {
+  const out = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith('.test.ts')) out.push(rel);
+    }
+  };
+  walk('test');
+  return out.sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+}
+
+const CACHE = path.join(root, 'node_modules/.cache/contrastive');
+const DURATIONS = path.join(CACHE, 'test-durations.json');
+
+/** The recorded durations (ms by file), or {} when there are none or they cannot be read. */
+function readDurations(file) {
+  try {
+    const d = JSON.parse(readFileSync(file, 'utf8'));
+    return d && typeof d === 'object' && !Array.isArray(d) ? d : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Long files by experience, started first where no run has timed them yet. */
+const LONG = /^test\/(integration|reliability|browser)\/|^test\/(index\/pgvector|engine\/native|docs\/code-blocks|cli\/smoke)\.test\.ts$/;
+
+/**
+ * `files` slowest first: by the duration recorded for each; a file without one (new, or never
+ * run by this script) before them all, the long ones by experience first; ties keep their order.
+ */
+function slowestFirst(files) {
+  const known = readDurations(DURATIONS);
+  const cost = (f) => (typeof known[f] === 'number' ? known[f] : Infinity);
+  const long = (f) => (LONG.test(f) ? 1 : 0);
+  return files
+    .map((f, k) => ({ f, k, cost: cost(f), long: long(f) }))
+    .sort((a, b) => (a.cost === b.cost ? 0 : b.cost > a.cost ? 1 : -1) || b.long - a.long || a.k - b.k)
+    .map(({ f }) => f);
+}
+
+function exitOf(child) {
+  return new Promise((resolve) => {
+    child.on('error', (err) => resolve({ code: 1, error: err }));
+    child.on('close', (code, signal) => resolve({ code: code ?? 1, signal }));
+  });
+}
+
+const args = process.argv.slice(2);
+const options = args.filter((a) => a.startsWith('-'));
+const named = args.filter((a) => !a.startsWith('-'));
+const files = slowestFirst(named.length > 0 ? named : testFiles());
+mkdirSync(CACHE, { recursive: true });
+const timesOut = path.join(CACHE, `test-durations.${process.pid}.json`);
+// the usual output on stdout (unless the caller chose reporters), and the files' durations
+const reporters = [
+  ...(options.some((o) => o.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec', '--test-reporter-destination=stdout']),
+  '--test-reporter=./scripts/test-durations.mjs', `--test-reporter-destination=${timesOut}`,
+];
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+
+const tsc = spawn(process.execPath, [
+  require.resolve('typescript/bin/tsc'),
+  '-p', 'tsconfig.json', '--noEmit',
+  '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/contrastive/typecheck.tsbuildinfo',
+], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+let tscOutput = '';
+tsc.stdout.setEncoding('utf8').on('data', (d) => (tscOutput += d));
+tsc.stderr.setEncoding('utf8').on('data', (d) => (tscOutput += d));
+
+const nodeOptions = [process.env.NODE_OPTIONS, '--conditions=contrastive-source'].filter(Boolean).join(' ');
+const tests = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...options, ...reporters, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: nodeOptions },
+});
+
+const [typecheck, run] = await Promise.all([exitOf(tsc), exitOf(tests)]);
+// this run's durations over the recorded ones (a file not run this time keeps its figure)
+const measured = readDurations(timesOut);
+rmSync(timesOut, { force: true });
+if (Object.keys(measured).length > 0) {
+  const tmp = `${DURATIONS}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ ...readDurations(DURATIONS), ...measured }, null, 1)}\n`);
+  renameSync(tmp, DURATIONS);
+}
+if (typecheck.code === 0) {
+  process.stdout.write('typecheck: no errors (tsc -p tsconfig.json --noEmit)\n');
+} else {
+  process.stdout.write(`typecheck FAILED (tsc -p tsconfig.json --noEmit, exit ${typecheck.code}):\n${tscOutput}${typecheck.error ? `${typecheck.error}\n` : ''}`);
+}
+process.exitCode = typecheck.code !== 0 ? typecheck.code : run.code;
