@@ -17,7 +17,7 @@ import { type SplitName } from './choices.js';
 
 
 import { openBundle, bundleSplit, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
-import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
+import { scorerOf, embedAll, scoreSplitPairs, pairsFor, bundlePairScores } from './bundle-scoring.js';
 import { retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { forgeryMetrics, type ForgeryMetrics } from '@contrastive/signatures/internal/evaluation.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
@@ -98,7 +98,9 @@ export async function evaluateBundle(
   try {
     const embeddings = isPairDataset(data) ? undefined : await embedAll(b, data.x);
     const distances = await scoreSplitPairs(b, data, pairs, scorer, embeddings);
-    const vm = verificationMetrics(distances, pairs.labels);
+    // a bundle with a cohort states its threshold on S-normalised scores: the figures are on those
+    const scores = await bundlePairScores(b, data, pairs, distances, runSplit.seed, FN_EVAL, embeddings);
+    const vm = verificationMetrics(scores, pairs.labels);
     const threshold = b.manifest.threshold;
     let retrieval: RetrievalMetrics | null = null;
     if (embeddings && !isPairDataset(data)) {
@@ -121,7 +123,7 @@ export async function evaluateBundle(
         eer: vm.eer,
         eerThreshold: vm.eerThreshold,
         threshold,
-        accuracy: threshold === null ? null : accuracyAtThreshold(distances, pairs.labels, threshold),
+        accuracy: threshold === null ? null : accuracyAtThreshold(scores, pairs.labels, threshold),
         bestAccuracy: vm.bestAccuracy,
         bestThreshold: vm.bestThreshold,
         tarAtFar: vm.tarAtFar,
@@ -131,7 +133,7 @@ export async function evaluateBundle(
       ...(signature ? { signature } : {}),
       reportFile: options.report === undefined ? null : path.resolve(options.report),
     };
-    if (result.reportFile) await writeReport(result.reportFile, await evaluationDocument(b, result, distances, pairs.labels, isPairDataset(data) ? undefined : data, embeddings));
+    if (result.reportFile) await writeReport(result.reportFile, await evaluationDocument(b, result, Float32Array.from(scores), pairs.labels, isPairDataset(data) ? undefined : data, embeddings));
     return result;
   } finally {
     scorer.head?.dispose();

@@ -17,6 +17,7 @@ import { check } from '../errors.js';
 import { checkDistanceName, type DistanceName } from '../distances/index.js';
 import { COSINE_EPS } from '../distances/pair-distances.js';
 import { Rng } from '../util/rng.js';
+import { cohortMeanStd, sNorm } from '../util/s-norm.js';
 
 /** Each row's mean and standard deviation of its distances to a cohort. @group Evaluation */
 export interface CohortStatistics {
@@ -26,8 +27,6 @@ export interface CohortStatistics {
 
 /** Rows of a chunk of the distance matrix: bounds memory at CHUNK x cohort floats. */
 const CHUNK = 1024;
-/** A cohort member this close to the row is the row itself (an example of its own cohort): left out of its statistics. */
-const SELF = 1e-6;
 
 function checkRows(x: Float32Array, dim: number, what: string, fn: string): number {
   check(x instanceof Float32Array, fn, `${what} must be a Float32Array of rows`);
@@ -69,19 +68,9 @@ export function cohortStatistics(embeddings: Float32Array, cohort: Float32Array,
         return matrix(A, C, distance).dataSync() as Float32Array;
       });
       for (let r = 0; r < e - s; r++) {
-        let sum = 0;
-        let sq = 0;
-        let m = 0;
-        for (let t = 0; t < c; t++) {
-          const v = D[r * c + t];
-          if (v <= SELF) continue;
-          sum += v;
-          sq += v * v;
-          m++;
-        }
-        const mu = m > 0 ? sum / m : 0;
-        mean[s + r] = mu;
-        std[s + r] = m > 0 ? Math.sqrt(Math.max(0, sq / m - mu * mu)) : 0;
+        const st = cohortMeanStd(D, r * c, (r + 1) * c);
+        mean[s + r] = st.mean;
+        std[s + r] = st.std;
       }
     }
   } finally {
@@ -104,8 +93,6 @@ function matrix(a: tf.Tensor2D, c: tf.Tensor2D, distance: DistanceName): tf.Tens
   return distance === 'euclidean' ? tf.sqrt(sq) : sq;
 }
 
-/** The smallest standard deviation a statistic may divide by: a row at the same distance from every cohort member says nothing about scale. */
-const MIN_STD = 1e-6;
 
 /**
  * S-normalised scores of pairs: for pair k, rows `ia[k]` and `ib[k]` with
@@ -143,7 +130,7 @@ export function sNormScores(
     check(Number.isInteger(i) && i >= 0 && i < a.mean.length, fn, `ia[${k}] = ${i} is not a row of the first statistics (${a.mean.length} rows)`);
     check(Number.isInteger(j) && j >= 0 && j < b.mean.length, fn, `ib[${k}] = ${j} is not a row of the second statistics (${b.mean.length} rows)`);
     const d = distances[k];
-    out[k] = 0.5 * ((d - a.mean[i]) / Math.max(a.std[i], MIN_STD) + (d - b.mean[j]) / Math.max(b.std[j], MIN_STD));
+    out[k] = sNorm(d, a.mean[i], a.std[i], b.mean[j], b.std[j]);
   }
   return out;
 }
