@@ -107,9 +107,9 @@ function matrix(a: tf.Tensor2D, c: tf.Tensor2D, distance: DistanceName): tf.Tens
  *
  * // Two 2-d rows and a cohort of four: the pair's distance in cohort units.
  * const rows = Float32Array.from([0, 0, 0.2, 0]);
- * const cohort = Float32Array.from([1, 0, -1, 0, 0, 1, 0, -1]);
+ * const cohort = Float32Array.from([1, 0, -1, 0, 0, 2, 0, -2]);
  * const stats = cohortStatistics(rows, cohort, 2);
- * console.log(sNormScores([0.2], [0], [1], stats, stats)[0]); // below 0: closer than the cohort
+ * console.log(sNormScores([0.2], [0], [1], stats, stats)[0]); // about -2.5: 2.5 standard deviations closer than the cohort
  * ```
  * @group Evaluation
  */
