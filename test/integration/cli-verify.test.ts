@@ -85,7 +85,7 @@ test('two PNGs of the same digit class are the same, of different classes differ
   const r1 = cli('verify', '--model', model, '--backend', 'wasm', '--json', await png(same[0], 'same-a.png'), await png(same[1], 'same-b.png'));
   assert.equal(r1.code, 0, r1.stderr);
   const s = JSON.parse(r1.stdout);
-  assert.deepEqual(Object.keys(s).sort(), ['distance', 'probability', 'same', 'threshold']);
+  assert.deepEqual(Object.keys(s).sort(), ['distance', 'probability', 'same', 'score', 'threshold']);
   assert.equal(s.same, true);
   assert.equal(s.threshold, threshold);
   assert.ok(s.distance <= threshold);
@@ -149,5 +149,5 @@ test('verify errors: missing file, undecodable image, index out of range, shape 
   assertOneLineError(cli('verify', '--model', small, '--backend', 'wasm', ok, ok), 'has no threshold', 'contrastive calibrate', '--threshold');
   const r = cli('verify', '--model', small, '--backend', 'wasm', '--json', '--threshold', '1', ok, ok);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { distance: 0, threshold: 1, same: true, probability: null });
+  assert.deepEqual(JSON.parse(r.stdout), { distance: 0, threshold: 1, same: true, score: 0, probability: null });
 });

@@ -13,7 +13,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/models/index.js';
-import { loadBrowserBundle, preprocessPixels, type PixelSource } from '../../packages/contrastive/src/models/browser-bundle.js';
+import { loadBrowserBundle, browserBundle, preprocessPixels, type PixelSource } from '../../packages/contrastive/src/models/browser-bundle.js';
+import { sNormPairs } from '../../packages/contrastive/src/eval/score-norm.js';
 import { toModelInput } from '../../packages/contrastive/src/models/model-input.js';
 import { probabilitySame } from '../../packages/contrastive/src/eval/calibration.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
@@ -118,4 +119,29 @@ test('a missing or foreign manifest, or a model of another size, is an error nam
   await assert.rejects(b.verify(px, px), /the bundle has no threshold; pass \{ threshold \}/);
   await assert.rejects(b.verify(px, px, { threshold: 1 }), /takes vector inputs, not images/);
   b.dispose();
+});
+
+test('loadBrowserBundle with an S-norm cohort: verify scores the pair against it, as sNormPairs does in Node', async () => {
+  const dir = path.join(tmp, 'snorm');
+  const shape = [12, 10, 1];
+  const net = new SiameseNetwork(mlpEncoder({ inputShape: shape, hidden: [16], embeddingDim: 6, seed: 4 }), { normalize: true });
+  const rng = new Rng(3);
+  const cohort = await net.embedBatched(Float32Array.from({ length: 30 * 120 }, () => rng.next()));
+  await saveBundle(dir, net, { threshold: -0.2, cohort: { embeddings: cohort, dataset: 'noise' } });
+  net.dispose();
+  const a = pixels(rng, 10, 12, 1);
+  const b = pixels(rng, 10, 12, 1);
+  const browser = await loadBrowserBundle('bundle://x', { fetch: fileFetch(dir) });
+  try {
+    const [ea, eb] = await browser.embed([a as PixelSource, b as PixelSource]);
+    const r = await browser.verify(a as PixelSource, b as PixelSource);
+    const want = sNormPairs(Float32Array.from([...ea, ...eb]), 6, [0], [1], [r.distance], cohort)[0];
+    assertClose([r.score], [want], 1e-5, 'score');
+    assert.equal(r.same, r.score <= -0.2);
+  } finally {
+    browser.dispose();
+  }
+  // a manifest that names a cohort needs it
+  const manifest = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8'));
+  assert.throws(() => browserBundle(tf.sequential({ layers: [tf.layers.dense({ inputShape: [120], units: 6 })] }), manifest), /scoreNorm needs its cohort: 30 rows of 6 float32/);
 });

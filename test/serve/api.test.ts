@@ -92,7 +92,7 @@ test('POST /api/verify answers what verifyPair answers for the same files', asyn
     const { status, json } = await post(url, '/api/verify', await form({ a, b }));
     assert.equal(status, 200);
     const want = await verifyPair(fx.bundle, { kind: 'file', path: a }, { kind: 'file', path: b });
-    assert.deepEqual(Object.keys(json).sort(), ['distance', 'probability', 'same', 'threshold']);
+    assert.deepEqual(Object.keys(json).sort(), ['distance', 'probability', 'same', 'score', 'threshold']);
     assert.equal(json.distance, want.distance);
     assert.equal(json.same, want.same);
     assert.equal(json.probability, want.probability);

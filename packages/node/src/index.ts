@@ -21,7 +21,7 @@ export {
 } from './util/user-file.js';
 export * from './engine/index.js';
 export { loadOnnxRuntime, type OrtModule } from '@contrastive/kernels';
-export { saveBundle, loadBundle, readManifest, updateManifest, type BundleInfo, type ManifestPatch } from './models/bundle.js';
+export { saveBundle, loadBundle, readManifest, updateManifest, readBundleCohort, type BundleInfo, type ManifestPatch } from './models/bundle.js';
 export { loadBackbone, backboneFeatures, type LoadedBackbone, type BackboneFeatures, type BackboneFeaturesOptions } from './models/backbone.js';
 export { fileCheckpointStore } from 'contrastive/internal/platform/node/checkpoint-files.js';
 export * from './data/index.js';

@@ -48,7 +48,7 @@ export function registerCompareCommand(program: Command): void {
     .command('compare')
     .description('train contrastive, triplet and cross-entropy on the same encoder, data, budget and seed; print one Markdown table');
   addTrainingOptions(cmd, {
-    omit: ['loss', 'resume', 'skipNoFace', ...BACKBONE_OPTION_KEYS],
+    omit: ['loss', 'resume', 'skipNoFace', 'scoreNorm', 'cohortSize', ...BACKBONE_OPTION_KEYS],
     override: {
       margin: { help: `margin of the contrastive loss ${MARGIN_HELP}` },
       out: { help: 'comparison directory (default: runs/compare-<dataset>-<timestamp>)' },

@@ -45,7 +45,7 @@ function printSweep(r: MarginSweepResult, table: (r: MarginSweepResult) => strin
 export function registerMarginCommand(program: Command): void {
   const cmd = program.command('margin').description('sweep the loss margin on a small budget, report AUC/EER/MAP@R per margin and recommend one');
   addTrainingOptions(cmd, {
-    omit: ['margin', 'resume', 'skipNoFace', ...BACKBONE_OPTION_KEYS],
+    omit: ['margin', 'resume', 'skipNoFace', 'scoreNorm', 'cohortSize', ...BACKBONE_OPTION_KEYS],
     override: {
       epochs: { help: `epochs ${dflt(DEFAULT_SWEEP_EPOCHS)}` },
       loss: { help: `${MARGIN_LOSSES.join(' | ')} (the losses with a margin)`, parse: oneOf(MARGIN_LOSSES) },

@@ -15,6 +15,7 @@ import { DISTANCE_NAMES, type DistanceName } from 'contrastive/internal/distance
 import { PAIR_MINER_NAMES, TRIPLET_MINER_NAMES, DEFAULT_TRIPLET_MINER } from 'contrastive/internal/miners/names.js';
 import { LOSS_NAMES, OPTIMIZER_NAMES, LR_SCHEDULES, MONITOR_NAMES, TRAIN_DEFAULTS, type LossName, type OptimizerName } from 'contrastive/internal/train/choices.js';
 import { lossOptionProblem } from 'contrastive/internal/train/loss-rules.js';
+import { SCORE_NORMS, DEFAULT_COHORT_SIZE } from 'contrastive/internal/eval/score-norm-names.js';
 import { ENCODER_NAMES, RUN_DEFAULTS, type EncoderName } from '../jobs/choices.js';
 import { encoderOptionProblem, jobTrainOptionsSchema, runTrainingOptionsSchema, type JobTrainConfig, type RunTrainingOptions } from '../jobs/job-options.js';
 import { cliWording } from './wording.js';
@@ -119,6 +120,13 @@ function numberList(value: string): number[] {
   const nums = parts.map(Number);
   if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`expected numbers separated by commas, got '${echoValue(value)}'`);
   return nums;
+}
+
+/** S-norm cohort size: at least 2 examples (a standard deviation needs two). */
+function cohortSize(value: string): number {
+  const n = positiveInt(value);
+  if (n < 2) throw new InvalidArgumentError(`expected an integer >= 2, got '${echoValue(value)}'`);
+  return n;
 }
 
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
@@ -243,6 +251,13 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
     parse: readoutChoice,
     group: GROUP.encoder,
   },
+  scoreNorm: {
+    flags: '--score-norm <name>',
+    help: `${choices(SCORE_NORMS)}: s-norm scores each pair against a cohort of unlabelled examples of its own domain, so a threshold calibrated on validation classes holds on unseen ones ${dflt('none')}`,
+    parse: oneOf(SCORE_NORMS),
+    group: GROUP.encoder,
+  },
+  cohortSize: { flags: '--cohort-size <n>', help: `examples in each s-norm cohort ${dflt(DEFAULT_COHORT_SIZE)}`, parse: cohortSize, group: GROUP.encoder },
   normalize: { flags: '--no-normalize', help: 'do not L2-normalise embeddings (by default they are, and D lies in [0, 2])', group: GROUP.encoder },
   distance: { flags: '--distance <name>', help: choices(DISTANCE_NAMES), parse: oneOf(DISTANCE_NAMES), default: TRAIN_DEFAULTS.distance, group: GROUP.encoder },
   // loss and mining

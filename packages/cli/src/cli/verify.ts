@@ -20,9 +20,9 @@ export function registerVerifyCommand(program: Command): void {
     .argument('<A>', 'image file or dataset row')
     .argument('<B>', 'image file or dataset row');
   addModelOptions(cmd)
-    .option('--threshold <t>', "accept as same when distance <= t (default: the bundle's calibrated threshold)", finiteNumber)
+    .option('--threshold <t>', "accept as same when distance <= t, or the S-normalised score for a bundle with a cohort (default: the bundle's calibrated threshold)", finiteNumber)
     .option('--data-dir <dir>', 'folder of the Fashion-MNIST files for fashion-mnist rows')
-    .option('--json', 'print one JSON object { distance, threshold, same, probability }')
+    .option('--json', 'print one JSON object { distance, threshold, same, score, probability }')
     .action(async (a: string, b: string, o: VerifyCliOptions) => {
       const inputA = parsePairInput(a, 'A');
       const inputB = parsePairInput(b, 'B');
@@ -34,7 +34,8 @@ export function registerVerifyCommand(program: Command): void {
           process.stdout.write(jsonText(r) + '\n');
         } else {
           const p = r.probability === null ? '' : `, p(same) ${r.probability.toFixed(4)}`;
-          say(`${r.same ? 'same' : 'different'}: distance ${r.distance.toPrecision(6)} ${r.same ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`);
+          const measure = r.score === r.distance ? `distance ${r.distance.toPrecision(6)}` : `s-norm score ${r.score.toPrecision(6)} (distance ${r.distance.toPrecision(6)})`;
+          say(`${r.same ? 'same' : 'different'}: ${measure} ${r.same ? '<=' : '>'} threshold ${r.threshold.toPrecision(6)}${p}\n`);
         }
       } finally {
         bundle.network.dispose();

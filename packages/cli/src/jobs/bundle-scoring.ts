@@ -10,6 +10,9 @@ import { KochHead } from 'contrastive/internal/train/koch-head.js';
 import { scoreSplit, drawHeldOutPairs } from 'contrastive/internal/eval/held-out-pairs.js';
 import { HELD_OUT_PAIRS } from 'contrastive/internal/train/choices.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
+import { isPairDataset } from 'contrastive/internal/data/types.js';
+import { drawCohort, sNormPairs } from 'contrastive/internal/eval/score-norm.js';
+import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
 
 import { type SplitName } from './choices.js';
 
@@ -76,4 +79,31 @@ export function pairsFor(data: LabelledDataset | PairDataset, split: SplitName, 
   check(Number.isInteger(seed) && seed >= 0, fn, `seed must be a non-negative integer, got ${seed}`);
   check(data.labels.length > 0, fn, `the ${split} split of '${data.name}' is empty`);
   return drawHeldOutPairs(data, count, seed);
+}
+
+/**
+ * The scores a bundle's threshold applies to for `pairs` of a split: the
+ * distances, or for a bundle with `scoreNorm` their S-norm against a cohort of
+ * the split's own embeddings, drawn as the training run drew it (its size and
+ * seed), so eval and calibrate score a split as the run did.
+ *
+ * @throws ContrastiveError for an S-norm bundle on a pairs-only dataset (no examples to draw a cohort from).
+ */
+export async function bundlePairScores(
+  bundle: OpenBundle,
+  data: LabelledDataset | PairDataset,
+  pairs: IndexPairs,
+  distances: Float32Array,
+  runSeed: number,
+  fn: string,
+  embeddings?: Float32Array,
+): Promise<Float32Array | Float64Array> {
+  const norm = bundle.manifest.scoreNorm;
+  if (!norm) return distances;
+  check(!isPairDataset(data), fn, `the bundle ${bundle.dir} scores pairs by S-norm against a cohort of the data's own examples; '${data.name}' has pairs only`);
+  // through the split's example store: a streamed folder: set has no x in memory
+  const emb = embeddings ?? (await embedExamples(bundle.network, data, { embed: (x) => embedAll(bundle, x) }));
+  const dim = bundle.network.embeddingDim;
+  const cohort = drawCohort(emb, dim, norm.size, (runSeed ^ HELD_OUT_PAIRS.cohortSalt) >>> 0);
+  return sNormPairs(emb, dim, pairs.i, pairs.j, distances, cohort, bundle.network.distanceName);
 }

@@ -8,7 +8,7 @@ import { ContrastiveError, check } from 'contrastive/internal/errors.js';
 import { calibrateThreshold, fitPlatt, type CalibrationTarget, type PlattParameters } from 'contrastive/internal/eval/calibration.js';
 
 import { openBundle, bundleSplit, onePassLoadOptions, type OpenBundle, type BundleDataOptions } from './bundle-split.js';
-import { scorerOf, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
+import { scorerOf, scoreSplitPairs, pairsFor, bundlePairScores } from './bundle-scoring.js';
 import { updateManifest } from '@contrastive/node/internal/models/bundle.js';
 
 /** What {@link calibrateBundle} returns (and wrote into the bundle). @group Evaluation */
@@ -61,12 +61,14 @@ export async function calibrateBundle(
   } finally {
     scorer.head?.dispose();
   }
-  const chosen = calibrateThreshold(distances, pairs.labels, target);
+  // a bundle with a cohort keeps its threshold on S-normalised scores: chosen on those
+  const scores = await bundlePairScores(b, data, pairs, distances, runSplit.seed, FN_CAL);
+  const chosen = calibrateThreshold(scores, pairs.labels, target);
   check(Number.isFinite(chosen.threshold), FN_CAL, `target ${calibrationTargetName(target)} accepts no pair of the ${split} split (threshold ${chosen.threshold}); choose a looser target`);
-  const platt: PlattParameters = fitPlatt(distances, pairs.labels);
+  const platt: PlattParameters = fitPlatt(scores, pairs.labels);
   const calibration: BundleCalibration['calibration'] = {
     target: calibrationTargetName(target),
-    dataset: `${dataset} ${split} pairs`,
+    dataset: `${dataset} ${split} pairs${b.manifest.scoreNorm ? ' (s-norm)' : ''}`,
     probability: { model: 'logistic', a: platt.a, b: platt.b },
     pairs: pairs.labels.length,
     accuracy: chosen.accuracy,

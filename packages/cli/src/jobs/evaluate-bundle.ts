@@ -19,7 +19,7 @@ import { type SplitName } from './choices.js';
 import { openBundle, bundleSplit, onePassLoadOptions, type OpenBundle, type BundleDataOptions, type RunSplit } from './bundle-split.js';
 import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
 import { examplesOf } from 'contrastive/internal/data/examples.js';
-import { scorerOf, embedAll, scoreSplitPairs, pairsFor } from './bundle-scoring.js';
+import { scorerOf, embedAll, scoreSplitPairs, pairsFor, bundlePairScores } from './bundle-scoring.js';
 import { retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
 import { forgeryMetrics, type ForgeryMetrics } from '@contrastive/signatures/internal/evaluation.js';
 import type { ProgressListener } from 'contrastive/internal/util/progress.js';
@@ -101,7 +101,9 @@ export async function evaluateBundle(
     // read through the split's example store a chunk at a time: a folder streamed from disk is never held whole
     const embeddings = isPairDataset(data) ? undefined : await embedExamples(b.network, data, { embed: (x) => embedAll(b, x) });
     const distances = await scoreSplitPairs(b, data, pairs, scorer, embeddings);
-    const vm = verificationMetrics(distances, pairs.labels);
+    // a bundle with a cohort states its threshold on S-normalised scores: the figures are on those
+    const scores = await bundlePairScores(b, data, pairs, distances, runSplit.seed, FN_EVAL, embeddings);
+    const vm = verificationMetrics(scores, pairs.labels);
     const threshold = b.manifest.threshold;
     let retrieval: RetrievalMetrics | null = null;
     if (embeddings && !isPairDataset(data)) {
@@ -124,7 +126,7 @@ export async function evaluateBundle(
         eer: vm.eer,
         eerThreshold: vm.eerThreshold,
         threshold,
-        accuracy: threshold === null ? null : accuracyAtThreshold(distances, pairs.labels, threshold),
+        accuracy: threshold === null ? null : accuracyAtThreshold(scores, pairs.labels, threshold),
         bestAccuracy: vm.bestAccuracy,
         bestThreshold: vm.bestThreshold,
         tarAtFar: vm.tarAtFar,
@@ -134,7 +136,7 @@ export async function evaluateBundle(
       ...(signature ? { signature } : {}),
       reportFile: options.report === undefined ? null : path.resolve(options.report),
     };
-    if (result.reportFile) await writeReport(result.reportFile, await evaluationDocument(b, result, distances, pairs.labels, isPairDataset(data) ? undefined : data, embeddings));
+    if (result.reportFile) await writeReport(result.reportFile, await evaluationDocument(b, result, Float32Array.from(scores), pairs.labels, isPairDataset(data) ? undefined : data, embeddings));
     return result;
   } finally {
     scorer.head?.dispose();

@@ -13,6 +13,7 @@
  */
 import * as v from 'valibot';
 import { DISTANCE_NAMES, type DistanceName } from 'contrastive/internal/distances/names.js';
+import { SCORE_NORMS, type ScoreNormName } from 'contrastive/internal/eval/score-norm-names.js';
 import {
   trainOptionsSchema,
   parseOptions,
@@ -86,6 +87,8 @@ export const runTrainingOptionsSchema = v.strictObject({
   init: v.optional(oneOf(['he', 'fan-in-uniform'] as const)),
   readout: v.optional(v.string('must be a read-out: output, under-head, auto, a layer name or NAME:avg / NAME:max')),
   normalize: v.optional(v.boolean('must be true or false')),
+  scoreNorm: v.optional(oneOf(SCORE_NORMS)),
+  cohortSize: v.optional(numberRule('must be an integer >= 2', (n) => Number.isInteger(n) && n >= 2)),
   holdoutClasses: v.optional(classList),
   validationClasses: v.optional(v.union([classList, fractionOpen], 'must be a list of class numbers or a fraction in (0, 1)')),
   validationFraction: v.optional(fractionOpen),
@@ -157,6 +160,16 @@ export interface RunTrainingOptions {
   readout?: string;
   /** L2-normalise embeddings (D then lies in [0, 2]). Default true. */
   normalize?: boolean;
+  /**
+   * How a pair's distance becomes the score the threshold applies to: 'none'
+   * (default: the distance) or 's-norm' (cohort S-norm, `sNormScores`: each pair
+   * against a cohort of unlabelled examples of its own domain, so that a threshold
+   * calibrated on the validation classes holds on classes whose distances sit on
+   * another scale). The bundle keeps the cohort its test figures used, for verify and serve.
+   */
+  scoreNorm?: ScoreNormName;
+  /** Examples in each S-norm cohort (drawn with the run's seed). Default 1000. */
+  cohortSize?: number;
   /** Classes kept out of training and validation (they appear only in test). */
   holdoutClasses?: number[];
   /**

@@ -19,7 +19,17 @@ export interface RunBaseline {
 /** The metrics of one run, as written to metrics.json. @group Training */
 export interface RunMetrics {
   /** `bestAccuracy`: the best accuracy any threshold reaches on the same test pairs (the calibrated threshold's ceiling). */
-  verification: { accuracy: number; bestAccuracy?: number; auc: number; eer: number; threshold: number; tarAtFar: Record<string, number>; pairs: number };
+  verification: {
+    accuracy: number;
+    bestAccuracy?: number;
+    auc: number;
+    eer: number;
+    threshold: number;
+    tarAtFar: Record<string, number>;
+    pairs: number;
+    /** With `scoreNorm: 's-norm'`: the figures above are on S-normalised scores; these on the distances of the same pairs. */
+    distance?: { auc: number; eer: number; bestAccuracy: number };
+  };
   retrieval: { precisionAt1: number; mapAtR: number; rPrecision: number; recallAtK: Record<string, number>; queries: number } | null;
   dataset: string;
   /** The ready encoder trained, or 'backbone' for a head on a pretrained backbone (then `backbone` says which). */
@@ -54,6 +64,8 @@ export interface RunMetrics {
   baselines?: { rawInput: RunBaseline; untrained: RunBaseline & { readout: string } };
   /** With `validateUntrained`: the untrained network's validation figures (epoch 0), which an epoch had to beat to be kept. */
   untrainedValidation?: { auc: number; eer: number; accuracy: number; threshold: number };
+  /** With `scoreNorm: 's-norm'`: the normalisation and the size of each cohort (the threshold and verification figures are on S-normalised scores). */
+  scoreNorm?: { kind: 's-norm'; cohortSize: number };
   /** Where embeddings are read: 'output', 'under-head', 'NAME' or 'NAME:avg|max' (as chosen with `readout: 'auto'`). */
   readout?: string;
   /** The layer read, when not the output (e.g. 'flatten_Flatten1' for 'under-head'). */

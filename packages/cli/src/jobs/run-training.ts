@@ -17,7 +17,10 @@ import { SiameseNetwork, createEncoder, type Encoder, type EncoderRequest, type 
 import { parseReadout, readoutCandidates, readoutName } from 'contrastive/internal/models/readout.js';
 import { l2NormalizeRows } from 'contrastive/internal/models/l2-normalize.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
-import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
+import { verificationMetrics, retrievalMetrics, accuracyAtThreshold, calibrateThreshold, fitPlatt } from 'contrastive/internal/eval/index.js';
+import { drawCohort, sNormPairs } from 'contrastive/internal/eval/score-norm.js';
+import { DEFAULT_COHORT_SIZE } from 'contrastive/internal/eval/score-norm-names.js';
+import type { IndexPairs } from 'contrastive/internal/data/types.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
 import { scoreSplit, scorePairs, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
@@ -110,6 +113,46 @@ async function zeroShotBaselines(
   return { rawInput: raw, untrained: { ...u, readout: readoutName(untrained.readout) } };
 }
 
+/** With `scoreNorm: 's-norm'`: the size of each cohort and the run's seed (each cohort is drawn from the split its pairs come from). */
+interface SNormRun {
+  size: number;
+  seed: number;
+}
+
+/**
+ * The scores the threshold applies to for `pairs` of a split whose embeddings
+ * are `emb`: the distances, or with `norm` their S-norm against a cohort drawn
+ * from the same embeddings (unlabelled: the pairs' domain, never another split's).
+ */
+function pairScores(
+  emb: Float32Array,
+  dim: number,
+  pairs: IndexPairs,
+  distances: Float32Array,
+  distance: DistanceName,
+  norm: SNormRun | undefined,
+): { scores: Float32Array | Float64Array; cohort?: Float32Array } {
+  if (!norm) return { scores: distances };
+  const cohort = drawCohort(emb, dim, norm.size, (norm.seed ^ HELD_OUT_PAIRS.cohortSalt) >>> 0);
+  return { scores: sNormPairs(emb, dim, pairs.i, pairs.j, distances, cohort, distance), cohort };
+}
+
+/** Verification figures of `scores` at `threshold`, with the distances' own figures beside S-normalised scores. */
+function verificationOf(scores: Float32Array | Float64Array, distances: Float32Array, labels: Uint8Array, threshold: number): RunMetrics['verification'] {
+  const vm = verificationMetrics(scores, labels);
+  const raw = scores === distances ? undefined : verificationMetrics(distances, labels);
+  return {
+    accuracy: accuracyAtThreshold(scores, labels, threshold),
+    bestAccuracy: vm.bestAccuracy,
+    auc: vm.auc,
+    eer: vm.eer,
+    threshold,
+    tarAtFar: { ...vm.tarAtFar },
+    pairs: labels.length,
+    ...(raw ? { distance: { auc: raw.auc, eer: raw.eer, bestAccuracy: raw.bestAccuracy } } : {}),
+  };
+}
+
 /**
  * Verification and retrieval figures on the examples of `classes` in `test`
  * only, at `threshold` (calibrated elsewhere); pairs drawn as the job draws test pairs.
@@ -122,24 +165,44 @@ async function scoreHeldOutClasses(
   scorer: { distance: DistanceName; head?: TrainResult['head'] },
   pairCount: number,
   seed: number,
-): Promise<Pick<RunMetrics, 'verification' | 'retrieval'>> {
+  norm: SNormRun | undefined,
+): Promise<Pick<RunMetrics, 'verification' | 'retrieval'> & { cohort?: Float32Array }> {
   const { held, pairs } = heldOutPart(test, classes, pairCount, seed);
-  const d = await scoreSplit(network, held, pairs, scorer);
-  const vm = verificationMetrics(d, pairs.labels);
   const emb = await embedExamples(network, held);
+  const d = await scoreSplit(network, held, pairs, scorer, undefined, emb);
+  const { scores, cohort } = pairScores(emb, network.embeddingDim, pairs, d, scorer.distance, norm);
   // The cross-entropy head scores pairs; retrieval ranks by embedding distance for every loss.
   const rm = retrievalMetrics(emb, held.labels, { dim: network.embeddingDim, distance: scorer.head ? 'euclidean' : scorer.distance });
   return {
-    verification: {
-      accuracy: accuracyAtThreshold(d, pairs.labels, threshold),
-      bestAccuracy: vm.bestAccuracy,
-      auc: vm.auc,
-      eer: vm.eer,
-      threshold,
-      tarAtFar: { ...vm.tarAtFar },
-      pairs: pairs.labels.length,
-    },
+    verification: verificationOf(scores, d, pairs.labels, threshold),
     retrieval: { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries },
+    ...(cohort ? { cohort } : {}),
+  };
+}
+
+/**
+ * The threshold and p(same) of S-normalised scores, chosen on the validation
+ * pairs the trainer scored (best accuracy, as the trainer chooses a distance's).
+ */
+async function sNormCalibration(
+  network: SiameseNetwork,
+  validation: LabelledDataset,
+  distance: DistanceName,
+  norm: SNormRun,
+): Promise<NonNullable<TrainResult['calibration']>> {
+  const pairs = drawHeldOutPairs(validation, HELD_OUT_PAIRS.validation, norm.seed ^ HELD_OUT_PAIRS.validationSalt);
+  const emb = await embedExamples(network, validation);
+  const d = await scoreSplit(network, validation, pairs, { distance }, undefined, emb);
+  const { scores } = pairScores(emb, network.embeddingDim, pairs, d, distance, norm);
+  const best = calibrateThreshold(scores, pairs.labels, { kind: 'accuracy' });
+  const platt = fitPlatt(scores, pairs.labels);
+  return {
+    threshold: best.threshold,
+    target: 'accuracy',
+    accuracy: best.accuracy,
+    dataset: `${validation.origin?.dataset ?? validation.name} validation pairs (s-norm)`,
+    pairs: pairs.labels.length,
+    probability: { model: 'logistic', a: platt.a, b: platt.b },
   };
 }
 
@@ -222,6 +285,15 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     checkHeldOutParts(data, parts, 'runTraining');
   }
 
+  const scoreNormKind = options.scoreNorm ?? 'none';
+  if (scoreNormKind === 's-norm') {
+    check((trainCfg.loss ?? 'contrastive') !== 'cross-entropy', 'train', "scoreNorm 's-norm' normalises distances; loss 'cross-entropy' scores pairs with its head");
+    check(!isPairDataset(data) && !isSignatureDataset(data), 'train', "scoreNorm 's-norm' draws its cohorts from a labelled split's examples; this dataset has pairs only");
+    check(examplesOf(split.validation as LabelledDataset).resident, 'train', "scoreNorm 's-norm' needs the validation images in memory (not streamed from disk)");
+  } else {
+    check(options.cohortSize === undefined, 'train', "cohortSize applies to scoreNorm 's-norm'");
+  }
+  const norm: SNormRun | undefined = scoreNormKind === 's-norm' ? { size: options.cohortSize ?? DEFAULT_COHORT_SIZE, seed } : undefined;
   const readoutChoice = options.readout ?? 'output';
   check(readoutChoice === 'output' || (trainCfg.loss ?? 'contrastive') !== 'cross-entropy', 'train', `readout '${readoutChoice}' does not apply to loss 'cross-entropy' (its head scores the encoder's output)`);
   check(readoutChoice === 'output' || !options.backbone, 'train', `readout '${readoutChoice}' does not apply with { backbone } (the backbone's layer is chosen by backbone.layer)`);
@@ -253,13 +325,12 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   const scorer = { distance, head: result.head };
 
   // Threshold and probability calibrated on validation pairs (by trainSiamese, with the final weights), applied to test pairs.
-  const calibration = result.calibration;
+  // With S-norm the threshold applies to normalised scores: chosen again, on the same validation pairs.
+  const calibration = norm ? await sNormCalibration(network, split.validation as LabelledDataset, distance, norm) : result.calibration;
   if (!calibration) throw new ContrastiveError('STATE', 'train: the trainer calibrated no threshold on the validation split');
   const platt = calibration.probability;
 
   const testPairs = drawHeldOutPairs(split.test, options.testPairs ?? HELD_OUT_PAIRS.test, seed ^ HELD_OUT_PAIRS.testSalt);
-  const testDist = await scoreSplit(network, split.test, testPairs, scorer);
-  const vm = verificationMetrics(testDist, testPairs.labels);
   let retrieval: RunMetrics['retrieval'] = null;
   let testEmb: Float32Array | undefined;
   if (!isPairDataset(split.test)) {
@@ -267,14 +338,19 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     const rm = retrievalMetrics(emb, split.test.labels, { dim: network.embeddingDim, distance: retrievalDistance(scorer) });
     retrieval = { precisionAt1: rm.precisionAt1, mapAtR: rm.mapAtR, rPrecision: rm.rPrecision, recallAtK: { ...rm.recallAtK }, queries: rm.queries };
   }
+  const testDist = await scoreSplit(network, split.test, testPairs, scorer, undefined, testEmb);
+  const testScored = norm && testEmb ? pairScores(testEmb, network.embeddingDim, testPairs, testDist, distance, norm) : { scores: testDist, cohort: undefined };
 
   const count = (d: LabelledDataset | PairDataset): number => d.labels.length;
   const holdout = options.holdoutClasses ?? [];
   const testIsHeldOut = !isPairDataset(split.test) && split.test.labels.every((c) => holdout.includes(c));
   const heldOutClasses =
     holdout.length > 0 && !isPairDataset(split.test) && !testIsHeldOut
-      ? await scoreHeldOutClasses(network, split.test, new Set(holdout), calibration.threshold, { distance, head: result.head }, options.testPairs ?? HELD_OUT_PAIRS.test, seed)
+      ? await scoreHeldOutClasses(network, split.test, new Set(holdout), calibration.threshold, { distance, head: result.head }, options.testPairs ?? HELD_OUT_PAIRS.test, seed, norm)
       : undefined;
+  // verify and serve score against the cohort of the classes the run's figures are on: the held-out ones where there are some
+  const bundleCohort = heldOutClasses?.cohort ?? testScored.cohort;
+  delete heldOutClasses?.cohort;
   // Every zero-shot run says what it has to beat: raw inputs and the same encoder untrained, on the same held-out pairs.
   let baselines: RunMetrics['baselines'];
   // (Not for a backbone run, whose untrained counterpart is the backbone itself, nor for images streamed from disk.)
@@ -288,15 +364,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       untrained.dispose();
     }
   }
-  const verification: RunMetrics['verification'] = {
-    accuracy: accuracyAtThreshold(testDist, testPairs.labels, calibration.threshold),
-    bestAccuracy: vm.bestAccuracy,
-    auc: vm.auc,
-    eer: vm.eer,
-    threshold: calibration.threshold,
-    tarAtFar: { ...vm.tarAtFar },
-    pairs: testPairs.labels.length,
-  };
+  const verification = verificationOf(testScored.scores, testDist, testPairs.labels, calibration.threshold);
   const metrics: RunMetrics = {
     verification,
     retrieval,
@@ -318,6 +386,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     ...(holdout.length > 0 && testIsHeldOut ? { heldOutClasses: { verification: { ...verification }, retrieval } } : {}),
     ...(baselines ? { baselines } : {}),
     ...(result.untrained?.validation ? { untrainedValidation: result.untrained.validation } : {}),
+    ...(norm ? { scoreNorm: { kind: 's-norm' as const, cohortSize: norm.size } } : {}),
     readout: readoutName(network.readout),
     ...(network.readoutLayer !== 'output' ? { readoutLayer: network.readoutLayer, embeddingDim: network.embeddingDim } : {}),
     split: { train: count(split.train), validation: count(split.validation), test: count(split.test) },
@@ -331,7 +400,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     preprocessing: signature?.preprocessing ?? preprocessingOf(data.inputShape),
     loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
     threshold: calibration.threshold,
-    calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
+    calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs${norm ? ' (s-norm)' : ''}`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
+    ...(bundleCohort ? { cohort: { embeddings: bundleCohort, dataset: `${datasetSpec} ${heldOutClasses || testIsHeldOut ? 'held-out classes' : 'test split'}` } } : {}),
     training: {
       dataset: datasetSpec,
       epochs: metrics.epochs,
@@ -351,7 +421,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   await writeFileAtomic(path.join(outDir, 'history.json'), JSON.stringify(result.history, null, 2) + '\n');
   const reportFile = options.report === false ? null : path.resolve(options.report ?? path.join(outDir, 'report.html'));
   if (reportFile) {
-    const test = { distances: testDist, labels: testPairs.labels, accuracy: metrics.verification.accuracy };
+    const test = { distances: Float32Array.from(testScored.scores), labels: testPairs.labels, accuracy: metrics.verification.accuracy };
     const labelled = isPairDataset(split.test) ? undefined : split.test;
     await writeReport(reportFile, await runReport(metrics, result, test, labelled && testEmb ? { data: labelled, embeddings: testEmb, dim: network.embeddingDim } : undefined));
   }

@@ -8,6 +8,8 @@ import { decodeImage, decodeImageBytes, loadDataset } from '@contrastive/node/in
 import type { LabelledDataset } from 'contrastive/internal/data/types.js';
 import { scorePairs } from 'contrastive/internal/eval/held-out-pairs.js';
 import { probabilitySame } from 'contrastive/internal/eval/calibration.js';
+import { sNormPairs } from 'contrastive/internal/eval/score-norm.js';
+import { readBundleCohort } from '@contrastive/node/internal/models/bundle.js';
 import { toModelInput } from 'contrastive/internal/models/model-input.js';
 import { headOf, runSplitOf, type OpenBundle } from './evaluate-bundle.js';
 import { splitDataset, exampleSize } from 'contrastive/internal/data/index.js';
@@ -36,8 +38,13 @@ export interface VerifyResult {
   distance: number;
   /** The threshold applied: the one passed, else the bundle's. */
   threshold: number;
-  /** distance <= threshold. */
+  /** score <= threshold. */
   same: boolean;
+  /**
+   * The number the threshold applies to: the distance, or for a bundle with
+   * `scoreNorm` (cohort S-norm) the pair's S-normalised score against the bundle's cohort.
+   */
+  score: number;
   /** p(same | distance) from the bundle's Platt parameters, or null when it has none. */
   probability: number | null;
 }
@@ -147,7 +154,7 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
   check(Number.isFinite(threshold), FN, `threshold must be a finite number, got ${threshold}`);
   // A distance is never negative: a negative threshold would call every pair different whatever p(same) says.
   // (A cross-entropy bundle scores with the head's negated logit, which may be negative.)
-  if (options.threshold !== undefined && threshold < 0 && !bundle.manifest.loss?.head) {
+  if (options.threshold !== undefined && threshold < 0 && !bundle.manifest.loss?.head && !bundle.manifest.scoreNorm) {
     throw new ContrastiveError(
       'INVALID_ARGUMENT',
       `${FN}: threshold ${threshold} is negative, but ${bundle.network.distanceName} distances are >= 0, so no pair could be the same; pass a threshold >= 0 (the bundle's is ${bundle.manifest.threshold ?? 'not set'})`,
@@ -164,11 +171,15 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
     head?.dispose();
   }
   if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the bundle ${bundle.dir} puts ${describePairInput(a)} and ${describePairInput(b)} at distance ${distance} (its embeddings are not finite there)`);
+  // A bundle with a cohort states its threshold (and p(same)) on S-normalised scores.
+  const cohort = await readBundleCohort(bundle.dir, bundle.manifest);
+  const score = cohort ? sNormPairs(emb, dim, [0], [1], [distance], cohort, network.distanceName)[0] : distance;
   const platt = bundle.manifest.calibration?.probability;
   return {
     distance,
     threshold,
-    same: distance <= threshold,
-    probability: platt ? probabilitySame(distance, { a: platt.a, b: platt.b }) : null,
+    same: score <= threshold,
+    score,
+    probability: platt ? probabilitySame(score, { a: platt.a, b: platt.b }) : null,
   };
 }

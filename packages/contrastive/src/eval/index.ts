@@ -18,3 +18,7 @@ export { embedExamples } from './embed-examples.js';
 export type { EmbedExamplesOptions } from './embed-examples.js';
 export { distanceHistogram } from './distance-histogram.js';
 export type { DistanceHistogram, DistanceHistogramOptions } from './distance-histogram.js';
+export { cohortStatistics, sNormScores, sNormPairs, drawCohort } from './score-norm.js';
+export type { CohortStatistics } from './score-norm.js';
+export { SCORE_NORMS, DEFAULT_COHORT_SIZE } from './score-norm-names.js';
+export type { ScoreNormName } from './score-norm-names.js';

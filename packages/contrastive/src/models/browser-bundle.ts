@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ContrastiveError } from '../errors.js';
 import { plattSame } from '../util/platt.js';
+import { cohortMeanStd, sNorm } from '../util/s-norm.js';
 import type { BundleManifest, Preprocessing } from './manifest.js';
 import { resolveReadout } from './readout.js';
 
@@ -33,8 +34,11 @@ export interface BrowserBundleOptions {
 export interface BrowserVerifyResult {
   distance: number;
   threshold: number;
+  /** score <= threshold. */
   same: boolean;
-  /** p(same | distance) from the bundle's Platt parameters, or null when it has none. */
+  /** What the threshold applies to: the distance, or the pair's S-norm against the bundle's cohort when the manifest has `scoreNorm`. */
+  score: number;
+  /** p(same | score) from the bundle's Platt parameters, or null when it has none. */
   probability: number | null;
 }
 
@@ -129,6 +133,36 @@ function distanceOf(name: string, a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sq);
 }
 
+/** The little-endian float32 cohort a manifest's scoreNorm names. */
+async function fetchCohort(url: string, doFetch: typeof fetch): Promise<Float32Array> {
+  let response: Response;
+  try {
+    response = await doFetch(url);
+  } catch (err) {
+    throw new ContrastiveError('NOT_FOUND', `${FN}: ${url} could not be fetched: ${(err as Error).message}`, { cause: err });
+  }
+  if (!response.ok) throw new ContrastiveError('NOT_FOUND', `${FN}: ${url} answered HTTP ${response.status} (the bundle's S-norm cohort)`);
+  const bytes = await response.arrayBuffer();
+  if (bytes.byteLength % 4 !== 0) fail(`${url} is not float32 rows (${bytes.byteLength} bytes)`);
+  const view = new DataView(bytes);
+  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+/** The S-norm of a pair at `distance` against the cohort (eval's sNormScores for one pair). */
+function sNormAgainst(distance: number, a: Float32Array, b: Float32Array, cohort: Float32Array, dim: number, name: string): number {
+  const rows = cohort.length / dim;
+  const da = new Float64Array(rows);
+  const db = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const c = cohort.subarray(r * dim, (r + 1) * dim);
+    da[r] = distanceOf(name, a, c);
+    db[r] = distanceOf(name, b, c);
+  }
+  const sa = cohortMeanStd(da);
+  const sb = cohortMeanStd(db);
+  return sNorm(distance, sa.mean, sa.std, sb.mean, sb.std);
+}
+
 function probability(d: number, platt: { a: number; b: number } | null | undefined): number | null {
   return platt ? plattSame(platt.a * d + platt.b) : null;
 }
@@ -185,16 +219,25 @@ export async function loadBrowserBundle(url: string, options: BrowserBundleOptio
     fail(`${modelUrl} outputs ${String(outDim)} values per example but ${manifestUrl} says ${manifest.readout ? 'readout.outputDim' : 'embedding.dim'} ${want}`);
   }
   try {
-    return browserBundle(model, manifest);
+    const cohort = manifest.scoreNorm ? await fetchCohort(base + manifest.scoreNorm.file, doFetch) : undefined;
+    return browserBundle(model, manifest, cohort);
   } catch (err) {
     model.dispose();
     throw err;
   }
 }
 
-/** Wraps a loaded encoder and its manifest (for models loaded another way, e.g. `tf.io.fromMemory`). @group Bundles */
-export function browserBundle(model: tf.LayersModel, manifest: BundleManifest): BrowserBundle {
+/**
+ * Wraps a loaded encoder and its manifest (for models loaded another way, e.g.
+ * `tf.io.fromMemory`); `cohort` is the manifest's S-norm cohort (its
+ * `scoreNorm.file` as float32 rows), needed when the manifest has `scoreNorm`.
+ * @group Bundles
+ */
+export function browserBundle(model: tf.LayersModel, manifest: BundleManifest, cohort?: Float32Array): BrowserBundle {
   checkManifest(manifest, 'manifest');
+  if (manifest.scoreNorm && !(cohort instanceof Float32Array && cohort.length === manifest.scoreNorm.size * manifest.embedding.dim)) {
+    fail(`the manifest's scoreNorm needs its cohort: ${manifest.scoreNorm.size} rows of ${manifest.embedding.dim} float32 (loadBrowserBundle fetches ${manifest.scoreNorm.file})`);
+  }
   const shape = manifest.input.shape;
   const dim = manifest.embedding.dim;
   const head = (manifest.loss as { head?: { weights: number[]; bias: number } } | null)?.head ?? null;
@@ -263,7 +306,9 @@ export function browserBundle(model: tf.LayersModel, manifest: BundleManifest): 
       }
       const [ea, eb] = await bundle.embed([a, b]);
       const distance = bundle.distance(ea, eb);
-      return { distance, threshold, same: distance <= threshold, probability: probability(distance, manifest.calibration?.probability) };
+      // a bundle with a cohort states its threshold on the pair's S-norm against it, as verify in Node does
+      const score = cohort ? sNormAgainst(distance, ea, eb, cohort, dim, manifest.embedding.distance) : distance;
+      return { distance, threshold, same: score <= threshold, score, probability: probability(score, manifest.calibration?.probability) };
     },
     dispose() {
       model.dispose();

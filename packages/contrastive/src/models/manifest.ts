@@ -97,7 +97,18 @@ export const bundleManifestSchema = v.looseObject({
     }),
   ),
   // Distance below which a pair is declared the same; null until calibrated.
+  // With scoreNorm, the threshold applies to the normalised score instead.
   threshold: v.nullable(finite),
+  // Cohort score normalisation (absent: none): 's-norm' scores a pair against the cohort
+  // embeddings in `file` (size x embedding.dim float32, little-endian), drawn from `dataset`.
+  scoreNorm: v.optional(
+    v.object({
+      kind: v.literal('s-norm'),
+      file: v.string(),
+      size: v.pipe(v.number(), v.integer(), v.minValue(2)),
+      dataset: v.optional(v.string()),
+    }),
+  ),
   // How the threshold was chosen, and the probability model p(same | d), or null.
   calibration: v.nullable(
     v.looseObject({

@@ -22,11 +22,11 @@ export const MONITOR_NAMES: readonly MonitorName[] = ['auc', 'accuracy', 'eer'];
 
 /**
  * How many held-out pairs are drawn, and the salts (xor-ed into the run's seed)
- * of their draws. Training, `contrastive eval` and `calibrate` use the same
+ * of their draws (and of the S-norm cohorts drawn from the same splits). Training, `contrastive eval` and `calibrate` use the same
  * numbers, so they score exactly the same pairs.
  * @group Training
  */
-export const HELD_OUT_PAIRS = { validation: 10000, test: 10000, validationSalt: 0x5eed, testSalt: 0x7e57 } as const;
+export const HELD_OUT_PAIRS = { validation: 10000, test: 10000, validationSalt: 0x5eed, testSalt: 0x7e57, cohortSalt: 0xc0407 } as const;
 
 /** The trainer's defaults (see TrainConfig for what each means). @group Training */
 export const TRAIN_DEFAULTS = {

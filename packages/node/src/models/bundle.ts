@@ -33,6 +33,7 @@ import { readUserFile, readUserText, USER_FILE_LIMITS } from '../util/user-file.
 const MANIFEST_FILE = 'manifest.json';
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
+const COHORT_FILE = 'cohort.bin';
 
 /** What {@link saveBundle} cannot read off the network itself. Every field is optional. @group Bundles */
 export interface BundleInfo {
@@ -54,6 +55,12 @@ export interface BundleInfo {
   metrics?: Record<string, unknown>;
   /** The pretrained backbone under the head (`backboneEncoder(...).record`); default none. */
   backbone?: BackboneRecord | null;
+  /**
+   * Cohort S-norm (`sNormScores`): the threshold applies to a pair's S-normalised
+   * score against these cohort embeddings (rows of the network's embedding size),
+   * written beside the weights as cohort.bin. Default none: the threshold applies to the distance.
+   */
+  cohort?: { embeddings: Float32Array; dataset?: string };
 }
 
 /** Fields {@link updateManifest} may change; `metrics` is merged key by key, the others replaced. @group Bundles */
@@ -149,6 +156,7 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
         ? { name: network.training.loss, convention: 'hadsell', margin: network.training.margin, ...(trained?.head ? { head: trained.head } : {}) }
         : null),
     threshold: info.threshold ?? trained?.threshold ?? null,
+    ...(info.cohort ? { scoreNorm: { kind: 's-norm' as const, file: COHORT_FILE, size: cohortRows(info.cohort.embeddings, network.embeddingDim, fn), ...(info.cohort.dataset ? { dataset: info.cohort.dataset } : {}) } } : {}),
     calibration: info.calibration ?? (trained ? calibrationOf(trained) : null),
     training: absoluteTraining(info.training ?? network.training ?? null),
     metrics: info.metrics ?? {},
@@ -183,9 +191,57 @@ export async function saveBundle(dir: string, network: SiameseNetwork, info: Bun
   await writeDirAtomic(dir, async (tmp) => {
     await fs.writeFile(path.join(tmp, MODEL_FILE), JSON.stringify(modelJson));
     await fs.writeFile(path.join(tmp, WEIGHTS_FILE), weights);
+    if (info.cohort) await fs.writeFile(path.join(tmp, COHORT_FILE), littleEndianBytes(info.cohort.embeddings));
     await fs.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   });
   return manifest;
+}
+
+/** Rows of a cohort of `dim`-d embeddings; a ContrastiveError for anything else. */
+function cohortRows(x: Float32Array, dim: number, fn: string): number {
+  const ok = x instanceof Float32Array && x.length % dim === 0 && x.length >= 2 * dim && x.every((v) => Number.isFinite(v));
+  if (!ok) throw new ContrastiveError('INVALID_ARGUMENT', `${fn}: info.cohort.embeddings must be a Float32Array of at least 2 finite rows of ${dim} values (the embedding size)`);
+  return x.length / dim;
+}
+
+function littleEndianBytes(x: Float32Array): Uint8Array {
+  const out = new Uint8Array(x.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < x.length; i++) view.setFloat32(i * 4, x[i], true);
+  return out;
+}
+
+/**
+ * The cohort embeddings of a bundle whose manifest has `scoreNorm` (rows of
+ * `embedding.dim` values), or null for a bundle without score normalisation.
+ *
+ * @throws ContrastiveError when the cohort file is missing, or its size is not
+ *   the manifest's rows times the embedding size, or it holds a non-finite value.
+ * @group Bundles
+ */
+export async function readBundleCohort(dir: string, manifest: BundleManifest): Promise<Float32Array | null> {
+  const fn = 'readBundleCohort';
+  const norm = manifest.scoreNorm;
+  if (!norm) return null;
+  const file = bundleFile(dir, norm.file, fn, path.join(dir, MANIFEST_FILE));
+  let bytes: Uint8Array;
+  try {
+    bytes = await readUserFile(file, { maxBytes: USER_FILE_LIMITS.large, what: 'cohort file', fn });
+  } catch (err) {
+    if (err instanceof ContrastiveError && err.code === 'NOT_FOUND') throw new ContrastiveError('NOT_FOUND', `${fn}: cohort file ${file} is missing (manifest.json's scoreNorm names it)`, { cause: err });
+    throw err;
+  }
+  const want = norm.size * manifest.embedding.dim * 4;
+  if (bytes.byteLength !== want) {
+    throw new ContrastiveError('INVALID_DATA', `${fn}: cohort file ${file} has ${bytes.byteLength} bytes; manifest.json describes ${norm.size} rows of ${manifest.embedding.dim} float32 (${want} bytes)`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(norm.size * manifest.embedding.dim);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(out[i])) throw new ContrastiveError('INVALID_DATA', `${fn}: cohort file ${file} holds a non-finite value at row ${Math.floor(i / manifest.embedding.dim)}`);
+  }
+  return out;
 }
 
 async function readJson(file: string, fn: string, what: string): Promise<unknown> {
