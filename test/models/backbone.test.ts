@@ -288,7 +288,7 @@ test('the training job with { backbone }: frozen and fine-tuned runs write a bun
   await rejectsWith(
     runTraining({ dataset: `idx:${data}`, backbone: { source: base.bundleDir }, out: path.join(tmp, 'run-aug'), ...quiet, train: { epochs: 1, augmentFlip: true } }),
     'INVALID_ARGUMENT',
-    'augmentation (--augment-shift, --augment-flip, --augment-erase) needs --fine-tune N',
+    'augmentation (--augment-shift, --augment-flip, --augment-erase, --augment-affine) needs --fine-tune N',
   );
   await rejectsWith(
     runTraining({ dataset: `idx:${data}`, encoder: 'cnn', backbone: { source: base.bundleDir }, out: path.join(tmp, 'run-enc'), ...quiet }),
