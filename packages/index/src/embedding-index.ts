@@ -13,6 +13,12 @@ import { checkDistanceName, type DistanceName } from 'contrastive/internal/dista
 // the exact search's engine brings TensorFlow.js (seconds to import): loaded when an exact search runs,
 // so an approximate search (a CLI call with a query vector) never pays for it
 import type { KnnGallery } from 'contrastive/internal/eval/knn-gallery.js';
+
+let knnGallery: Promise<typeof import('contrastive/internal/eval/knn-gallery.js')> | undefined;
+/** The exact search's module, imported once: a dynamic import per search costs a module resolution each time. */
+function knnGalleryModule(): Promise<typeof import('contrastive/internal/eval/knn-gallery.js')> {
+  return (knnGallery ??= import('contrastive/internal/eval/knn-gallery.js'));
+}
 import { PgStore, type HnswOptions } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { AnnGraph, annManifestStamp, DEFAULT_ANN_EF_SEARCH, DEFAULT_EXACT_BELOW, type AnnBuildOptions, type AnnInfo } from './ann.js';
@@ -531,7 +537,7 @@ export class EmbeddingIndex {
 
   private async nearestRows(queries: Float32Array, n: number, k: number, label: string | undefined, fn: string): Promise<{ items: readonly IndexItem[]; rows: Int32Array; distances: Float64Array; k: number }> {
     const m = await this.loadMirror(fn);
-    const { KnnGallery } = await import('contrastive/internal/eval/knn-gallery.js');
+    const { KnnGallery } = await knnGalleryModule();
     let rows: number[] | null = null;
     let gallery: KnnGallery | null;
     if (label === undefined) {
