@@ -17,7 +17,8 @@ import { SiameseNetwork, createEncoder, type Encoder, type EncoderRequest, type 
 import { parseReadout, readoutCandidates, readoutName } from 'contrastive/internal/models/readout.js';
 import { l2NormalizeRows } from 'contrastive/internal/models/l2-normalize.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
-import { verificationMetrics, retrievalMetrics, accuracyAtThreshold, calibrateThreshold, fitPlatt } from 'contrastive/internal/eval/index.js';
+import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
+import { accuracyCalibration } from 'contrastive/internal/train/accuracy-calibration.js';
 import { drawCohort, sNormPairs } from 'contrastive/internal/eval/score-norm.js';
 import { DEFAULT_COHORT_SIZE } from 'contrastive/internal/eval/score-norm-names.js';
 import type { IndexPairs } from 'contrastive/internal/data/types.js';
@@ -194,16 +195,7 @@ async function sNormCalibration(
   const emb = await embedExamples(network, validation);
   const d = await scoreSplit(network, validation, pairs, { distance }, undefined, emb);
   const { scores } = pairScores(emb, network.embeddingDim, pairs, d, distance, norm);
-  const best = calibrateThreshold(scores, pairs.labels, { kind: 'accuracy' });
-  const platt = fitPlatt(scores, pairs.labels);
-  return {
-    threshold: best.threshold,
-    target: 'accuracy',
-    accuracy: best.accuracy,
-    dataset: `${validation.origin?.dataset ?? validation.name} validation pairs (s-norm)`,
-    pairs: pairs.labels.length,
-    probability: { model: 'logistic', a: platt.a, b: platt.b },
-  };
+  return accuracyCalibration(scores, pairs.labels, `${validation.origin?.dataset ?? validation.name} validation pairs (s-norm)`);
 }
 
 /** How a loss or miner given as a name or as a function is recorded in metrics.json and the manifest. */

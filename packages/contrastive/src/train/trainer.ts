@@ -33,8 +33,8 @@ import { trainingRecordOf } from './training-record.js';
 import { DEFAULT_TRIPLET_MINER } from '../miners/index.js';
 import { offlinePairBatches } from './pair-batches.js';
 import { freshState, restoreCheckpoint, writeCheckpoint, type TrainerState } from './resume.js';
-import { calibrateThreshold, fitPlatt } from '../eval/index.js';
 import type { NetworkCalibration } from '../models/siamese-network.js';
+import { accuracyCalibration } from './accuracy-calibration.js';
 import { scoreSplit } from '../eval/held-out-pairs.js';
 
 /** Seed of the data order of one epoch: depends on nothing but (seed, epoch). */
@@ -246,15 +246,8 @@ async function calibrateOnValidation(
   scorer: { distance: TrainConfig['distance']; head?: KochHead },
 ): Promise<NetworkCalibration> {
   const d = await scoreSplit(network, validation, pairs, scorer);
-  const best = calibrateThreshold(d, pairs.labels, { kind: 'accuracy' });
-  const platt = fitPlatt(d, pairs.labels);
   return {
-    threshold: best.threshold,
-    target: 'accuracy',
-    accuracy: best.accuracy,
-    dataset: `${validation.origin?.dataset ?? validation.name} validation pairs`,
-    pairs: pairs.labels.length,
-    probability: { model: 'logistic', a: platt.a, b: platt.b },
+    ...accuracyCalibration(d, pairs.labels, `${validation.origin?.dataset ?? validation.name} validation pairs`),
     ...(scorer.head ? { head: scorer.head.toJSON() } : {}),
   };
 }
