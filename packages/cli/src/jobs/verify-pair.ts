@@ -134,6 +134,19 @@ export async function embedPairInputs(bundle: OpenBundle, inputs: PairInput[], o
   return bundle.network.embedBatched(x);
 }
 
+// serve verifies many pairs with one open bundle: its cohort file (megabytes) is read once per
+// bundle, not per pair (a failed read is not kept, so a repaired file is read again)
+const cohorts = new WeakMap<OpenBundle, Promise<Float32Array | null>>();
+function cohortOf(bundle: OpenBundle): Promise<Float32Array | null> {
+  let cohort = cohorts.get(bundle);
+  if (!cohort) {
+    cohort = readBundleCohort(bundle.dir, bundle.manifest);
+    cohorts.set(bundle, cohort);
+    cohort.catch(() => cohorts.delete(bundle));
+  }
+  return cohort;
+}
+
 /**
  * Decides whether `a` and `b` are the same: distance (the bundle's distance,
  * or its cross-entropy head's negated logit) against the threshold, with
@@ -172,7 +185,7 @@ export async function verifyPair(bundle: OpenBundle, a: PairInput, b: PairInput,
   }
   if (!Number.isFinite(distance)) throw new ContrastiveError('NUMERIC', `${FN}: the bundle ${bundle.dir} puts ${describePairInput(a)} and ${describePairInput(b)} at distance ${distance} (its embeddings are not finite there)`);
   // A bundle with a cohort states its threshold (and p(same)) on S-normalised scores.
-  const cohort = await readBundleCohort(bundle.dir, bundle.manifest);
+  const cohort = await cohortOf(bundle);
   const score = cohort ? sNormPairs(emb, dim, [0], [1], [distance], cohort, network.distanceName)[0] : distance;
   const platt = bundle.manifest.calibration?.probability;
   return {
