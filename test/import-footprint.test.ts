@@ -7,6 +7,7 @@
  * @contrastive/node none of the server, database, face or image-codec packages, which
  * it loads on first use. (Import time is measured by bench/import.ts, not here.)
  */
+// npm test: own process (it checks what importing a package loads)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

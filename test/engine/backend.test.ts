@@ -1,3 +1,4 @@
+// npm test: own process (it checks how the first backend is chosen)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';

@@ -5,7 +5,7 @@
  * encoder with batch norm still learns, with batch statistics in training and moving ones at
  * inference.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, withBackend } from '../support/helpers.js';
@@ -15,7 +15,9 @@ import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
 
 function values(shape: number[], seed: number, lo = -2, hi = 3): Float32Array {
   const rng = new Rng(seed);

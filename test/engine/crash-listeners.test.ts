@@ -4,6 +4,7 @@
  * unhandled rejection would then exit with code 7 and a dump of the minified glue, even
  * where the application logs such errors and goes on); initBackend removes what it added.
  */
+// npm test: own process (it checks the process's crash listeners)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

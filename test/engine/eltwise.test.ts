@@ -5,7 +5,7 @@
  * must fall back to the stock kernel, NaN and infinities, tensor leaks, and the gradients of
  * a small conv layer with bias.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, gradientsOn, reluGradientAndSums } from '../support/helpers.js';
@@ -14,7 +14,9 @@ import { biasInner } from '../../packages/kernels/src/bias-add.js';
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
 
 
 /** Values and shape of `f` run on `backend`, with the kernels it ran. */

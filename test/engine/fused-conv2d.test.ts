@@ -3,13 +3,15 @@
  * our Conv2D; with bias, relu or prelu the stock kernel. Both equal cpu, and the gradient of a
  * linear fused conv (what a conv layer before batch norm records) too.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose, withBackend } from '../support/helpers.js';
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
 
 const seq = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k) * 1.5);
 

@@ -4,7 +4,7 @@
  * tail (1, 3, 4, 5, 8, 9, 12, 16) and batches > 1; then whole gradients (tf.gather, a small
  * conv net) computed on wasm and on cpu.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend, assertClose, randn, gradientsOn, assertSameValues } from '../support/helpers.js';
@@ -14,7 +14,9 @@ import { kernelThreads, setKernelThreads } from '../../packages/kernels/src/inde
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

@@ -6,7 +6,7 @@
  * dense network. Also the streaming kernel behind bench:loss's bound. The native path
  * (onnxruntime, ort-matmul.test.ts) is turned off here: these are the kernels it falls back to.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
@@ -18,11 +18,11 @@ import { kernelsFor, ptr, type WasmBackendLike } from '../../packages/kernels/sr
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
-
-setNativeMatMul(false);
-
-
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
+before(() => setNativeMatMul(false));
+after(() => setNativeMatMul(process.env.CONTRASTIVE_NATIVE_MATMUL !== '0'));
 
 // [a shape, b shape, transposeA, transposeB]: each product is over the 1e6 multiply-adds that
 // send it to the two-thread path.

@@ -5,7 +5,7 @@
  * fallback to the wasm kernels (turned off, tiny products, the environment variable),
  * determinism, tensor leaks and the bound on cached sessions.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -18,7 +18,9 @@ import { nativeOrt } from '../../packages/kernels/src/onnx/runtime.js';
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests onnxruntime's GEMM and the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
 
 const available = nativeOrt() !== null;
 const skip = available ? false : 'onnxruntime-node does not load here';

@@ -3,14 +3,16 @@
  * on wasm it runs (one kernel, no Step) and equals TF.js's dy * step(x) bit for bit, zeros,
  * negative zeros, NaN and infinities included; the cpu backend gives the same values.
  */
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { withBackend } from '../support/helpers.js';
 import { setNativeKernels } from '../../packages/kernels/src/native.js';
 
 // This file tests the wasm kernels; the native kernels (Node addon) have their own tests in native.test.ts.
-setNativeKernels(false);
+// (in hooks, not at load: in a shared test process the files after this one keep the default)
+before(() => setNativeKernels(false));
+after(() => setNativeKernels(process.env.CONTRASTIVE_NATIVE_KERNELS !== '0'));
 
 const x = Float32Array.from([1.5, -2, 0, -0, NaN, Infinity, -Infinity, 3, 1e-30, -1e-30, 7, -7, 0.5]);
 const dy = Float32Array.from([2, 3, -4, 5, 6, -Infinity, 8, NaN, -1, 9, Infinity, 0, -0]);

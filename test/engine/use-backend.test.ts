@@ -1,4 +1,5 @@
 /** useBackend: one call to a backend (our kernels on wasm), and a clear error where tf.setBackend would only resolve false. */
+// npm test: own process (it checks how the first backend is chosen)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';

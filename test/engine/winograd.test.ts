@@ -5,6 +5,7 @@
  * (the same bits); NaN and infinities (the direct kernel). Conv2DBackpropInput (direct) is
  * checked on the same convolutions.
  */
+// npm test: own process (it checks which work runs on the kernels' helper thread)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';

@@ -2,6 +2,7 @@
  * Loading the face engine (which initialises the wasm backend when none is in use, and
  * loads face-api's wasm build) leaves the process's crash listeners as it found them.
  */
+// npm test: own process (it checks the process's listeners and that no backend is set yet)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';

@@ -8,6 +8,7 @@
  * they are not installed. better-sqlite3 stays visible but its native binding does not (its
  * loader, `bindings`, is hidden), as after an --ignore-scripts install.
  */
+// npm test: own process (it patches Node's module resolver to hide packages)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Module, { createRequire } from 'node:module';
