@@ -36,7 +36,7 @@ test('b3', { todo: 'later' }, () => {});
 
 /** This process's environment less what makes a `node --test` a child reporting to this test runner. */
 function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NODE_OPTIONS: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   delete env.NODE_TEST_CONTEXT;
   return env;
 }
