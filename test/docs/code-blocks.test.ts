@@ -5,11 +5,16 @@
  * type-checks all of them against the workspace sources, as a user's project would import
  * the packages; the runnable ones then run one after another in one child process, each in
  * a fresh working directory, so TF.js and MNIST load once.
+ *
+ * The type check reads the blocks from one directory that stays between runs
+ * (.tmp-doc-blocks-check/, ignored by git), each block in the same file while its text is the
+ * same: tsc's incremental state then skips every file, block or source, that did not change
+ * since the last run, instead of checking all the blocks anew under fresh names.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,22 +28,26 @@ let dir = '';
 const fileOf = (k: number): string => `block-${String(k).padStart(3, '0')}.ts`;
 const where = (b: DocBlock): string => `${b.file}:${b.line} (${b.heading})`;
 
+/** The text of block `k`'s file. A block without import or export is a script to TypeScript: each one is made a module of its own. */
+const sourceOf = (b: DocBlock): string => `// ${where(b)}\n${b.code}${/^\s*(import|export)\s/m.test(b.code) ? '' : 'export {};\n'}`;
+const PACKAGE_JSON = JSON.stringify({ type: 'module', private: true });
+
+/** Writes `text` to `file` unless it holds it already (then its time stays, for tsc), through a rename: a run beside this one reads whole files. */
+function writeIfChanged(file: string, text: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // not there yet
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
 before(async () => {
   dir = await fs.mkdtemp(path.join(ROOT, '.tmp-doc-blocks-'));
-  await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-  await fs.writeFile(
-    path.join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: '../tsconfig.base.json',
-      compilerOptions: { noEmit: true, customConditions: ['contrastive-source'], types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')] },
-      include: ['*.ts'],
-    }),
-  );
-  for (const [k, b] of blocks.entries()) {
-    // A block without import or export is a script to TypeScript: make each one a module of its own.
-    const isModule = /^\s*(import|export)\s/m.test(b.code);
-    await fs.writeFile(path.join(dir, fileOf(k)), `// ${where(b)}\n${b.code}${isModule ? '' : 'export {};\n'}`);
-  }
+  await fs.writeFile(path.join(dir, 'package.json'), PACKAGE_JSON);
+  for (const [k, b] of blocks.entries()) await fs.writeFile(path.join(dir, fileOf(k)), sourceOf(b));
 });
 
 after(async () => {
@@ -59,7 +68,19 @@ test('every code block of the documentation type-checks (one tsc run)', () => {
   // checked again (the state lives outside the run's fresh directory, in node_modules/.cache/).
   const state = path.join(ROOT, 'node_modules', '.cache', 'contrastive', 'doc-blocks.tsbuildinfo');
   mkdirSync(path.dirname(state), { recursive: true });
-  const r = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false', '--incremental', '--tsBuildInfoFile', state], { cwd: dir, encoding: 'utf8' });
+  // The blocks under the same names run after run (see the module comment); a block no longer in the docs leaves.
+  const check = path.join(ROOT, '.tmp-doc-blocks-check');
+  mkdirSync(check, { recursive: true });
+  writeIfChanged(path.join(check, 'package.json'), PACKAGE_JSON);
+  writeIfChanged(path.join(check, 'tsconfig.json'), JSON.stringify({
+    extends: '../tsconfig.base.json',
+    compilerOptions: { noEmit: true, customConditions: ['contrastive-source'], types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')] },
+    include: ['*.ts'],
+  }));
+  const files = new Set(blocks.map((_, k) => fileOf(k)));
+  for (const f of readdirSync(check)) if (/^block-\d{3}\.ts$/.test(f) && !files.has(f)) rmSync(path.join(check, f), { force: true });
+  for (const [k, b] of blocks.entries()) writeIfChanged(path.join(check, fileOf(k)), sourceOf(b));
+  const r = spawnSync(process.execPath, [tsc, '-p', check, '--pretty', 'false', '--incremental', '--tsBuildInfoFile', state], { cwd: check, encoding: 'utf8' });
   // Name the documentation's place of each error, not the generated file's.
   const out = `${r.stdout}${r.stderr}`.replace(/block-(\d{3})\.ts\((\d+),(\d+)\)/g, (_, k: string, line: string, col: string) => {
     const b = blocks[Number(k)];

@@ -16,10 +16,11 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('compareLosses on MNIST, classes 7-9 held out: three rows with finite metrics, compare.md and compare.json', async () => {
+test('compareLosses on MNIST, classes 8 and 9 held out: three rows with finite metrics, compare.md and compare.json', async () => {
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'compare-'));
   try {
-    const holdout = [7, 8, 9];
+    // Two held-out classes (the fewest there can be): the held-out scoring's cost grows with the square of their examples.
+    const holdout = [8, 9];
     const r = await compareLosses({
       dataset: 'mnist',
       encoder: 'mlp',
@@ -49,12 +50,12 @@ test('compareLosses on MNIST, classes 7-9 held out: three rows with finite metri
     // Same budget: pair losses take ceil(256 / 32) steps; the triplet loss the same images in m-per-class batches.
     assert.equal(r.rows[0].stepsPerEpoch, 8);
     assert.equal(r.rows[2].stepsPerEpoch, 8);
-    assert.match(r.evaluatedOn, /held-out classes 7, 8, 9/);
+    assert.match(r.evaluatedOn, /held-out classes 8, 9/);
     const md = await fs.readFile(path.join(out, 'compare.md'), 'utf8');
     const tableRows = md.split('\n').filter((l) => l.startsWith('|'));
     assert.equal(tableRows.length, 2 + 3);
     assert.match(tableRows[0], /\| loss \| miner \| margin \| AUC \| EER \| accuracy \| P@1 \| MAP@R \| train s \|/);
-    assert.match(md, /held-out classes 7, 8, 9/);
+    assert.match(md, /held-out classes 8, 9/);
     const json = JSON.parse(await fs.readFile(path.join(out, 'compare.json'), 'utf8'));
     assert.equal(json.rows.length, 3);
     assert.equal(json.rows[1].verification.auc, r.rows[1].verification.auc);

@@ -19,6 +19,12 @@ import { saveBundle, readManifest, updateManifest } from '../../packages/node/sr
 let tmp: string;
 let model: string;
 let metrics: RunMetrics;
+let testSplitEval: ReturnType<typeof cli> | undefined;
+/**
+ * `eval --json` of the run's bundle on its test split, run once for the tests that read it. No
+ * HTML report in this file: the report's default place and content are test/integration/report-browser's.
+ */
+const evalTestSplit = () => (testSplitEval ??= cli('eval', '--model', model, '--backend', 'wasm', '--json', '--no-report'));
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-eval-'));
@@ -30,7 +36,7 @@ before(async () => {
     holdoutClasses: [8, 9],
     backend: 'wasm',
     out: path.join(tmp, 'run'),
-    train: { epochs: 2, pairsPerEpoch: 2000, seed: 7 },
+    train: { epochs: 1, pairsPerEpoch: 1000, seed: 7 }, // the figures' plumbing is the point: a short run has them all
   });
   model = run.bundleDir;
   metrics = run.metrics;
@@ -42,7 +48,7 @@ after(async () => {
 });
 
 test('eval --json on the test split reproduces the run (same split with held-out classes, same pairs)', () => {
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json');
+  const r = evalTestSplit();
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.dataset, 'mnist');
@@ -74,7 +80,7 @@ test('a cross-entropy bundle is scored by its stored head, as the run scored it'
     train: { loss: 'cross-entropy', epochs: 1, pairsPerEpoch: 1000, seed: 9 },
   });
   run.network.dispose();
-  const r = cli('eval', '--model', run.bundleDir, '--backend', 'wasm', '--json');
+  const r = cli('eval', '--model', run.bundleDir, '--backend', 'wasm', '--json', '--no-report');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.ok(Math.abs(out.verification.auc - run.metrics.verification.auc) < 1e-9, `auc ${out.verification.auc} vs ${run.metrics.verification.auc}`);
@@ -83,7 +89,7 @@ test('a cross-entropy bundle is scored by its stored head, as the run scored it'
 });
 
 test('eval --json --roc: both metric families with sane values and the ROC', () => {
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--pairs-seed', '3', '--roc');
+  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--split', 'validation', '--pairs', '1000', '--pairs-seed', '3', '--roc', '--no-report');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.split, 'validation');
@@ -110,7 +116,7 @@ test('eval --json --roc: both metric families with sane values and the ROC', () 
 });
 
 test('eval --split all evaluates every example; the table names both families', () => {
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--split', 'all', '--pairs', '500');
+  const r = cli('eval', '--model', model, '--backend', 'wasm', '--split', 'all', '--pairs', '500', '--no-report');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /10000 examples/);
   for (const s of ['verification on 500 pairs', 'AUC', 'EER', "bundle's threshold", 'TAR at FAR=1e-3', 'precision@1', 'MAP@R', 'recall@10']) {
@@ -125,7 +131,7 @@ test('a bundle without training.split falls back to the run metrics.json for hel
   const m = await readManifest(dir);
   const { split: _split, ...training } = m.training as Record<string, unknown>;
   await updateManifest(dir, { training: training as typeof m.training });
-  const r = cli('eval', '--model', dir, '--backend', 'wasm', '--json');
+  const r = cli('eval', '--model', dir, '--backend', 'wasm', '--json', '--no-report');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.deepEqual(out.runSplit.holdoutClasses, [8, 9]);
@@ -149,7 +155,7 @@ test('a pairs: dataset gives verification only', async () => {
     for (let q = p + 1; q < rows.length; q++) lines.push(`${rows[p]}.png,${rows[q]}.png,${(p < 6) === (q < 6) ? 0 : 1}`);
   }
   await fs.writeFile(path.join(dir, 'pairs.csv'), lines.join('\n') + '\n');
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--dataset', `pairs:${path.join(dir, 'pairs.csv')}`, '--split', 'all');
+  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json', '--dataset', `pairs:${path.join(dir, 'pairs.csv')}`, '--split', 'all', '--no-report');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.retrieval, null);
@@ -177,7 +183,7 @@ test("eval's verification figures match an independent scoring: plain float64 di
   const { splitDataset } = await import('../../packages/contrastive/src/data/index.js');
   const { drawHeldOutPairs } = await import('../../packages/contrastive/src/eval/held-out-pairs.js');
   const { HELD_OUT_PAIRS } = await import('../../packages/contrastive/src/train/choices.js');
-  const r = cli('eval', '--model', model, '--backend', 'wasm', '--json');
+  const r = evalTestSplit();
   assert.equal(r.code, 0, r.stderr);
   const v = JSON.parse(r.stdout).verification;
   const { network } = await loadBundle(model);

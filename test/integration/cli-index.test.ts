@@ -1,8 +1,9 @@
 /**
  * `contrastive index build|add|search|stats|remove|eval` end to end: a small
  * MNIST bundle, an index in a SQLite file and one in pgvector (PGlite served
- * on 127.0.0.1 by this test), queries by dataset row and by PNG file, and the
- * bad inputs as one line on stderr.
+ * on 127.0.0.1 by a thread of this test, so that the CLI runs in this process's
+ * CLI thread too, not as a process per call), queries by dataset row and by PNG
+ * file, and the bad inputs as one line on stderr.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -16,15 +17,16 @@ import { mlpEncoder, SiameseNetwork } from '../../packages/contrastive/src/model
 import { EmbeddingIndex } from '../../packages/index/src/index.js';
 import { npyBytes } from '../../packages/node/src/export/npy.js';
 import { spawn } from 'node:child_process';
-import { assertOneLineError, cli, ROOT, type CliResult } from '../support/cli.js';
-import { freePort, startPgliteServer, type PgliteServer } from '../support/pglite-server.js';
+import { Worker } from 'node:worker_threads';
+import { assertOneLineError, cli, ROOT } from '../support/cli.js';
+import { freePort } from '../support/pglite-server.js';
 import { saveBundle } from '../../packages/node/src/models/bundle.js';
 
 let tmp: string;
 let model: string;
 let other: string;
 let db: string;
-let pgServer: PgliteServer;
+let pgServer: { url: string; stop(): Promise<void> };
 
 async function bundle(dir: string, seed: number): Promise<string> {
   const net = new SiameseNetwork(mlpEncoder({ inputShape: [28, 28, 1], hidden: [32], embeddingDim: 16, seed }), { normalize: true });
@@ -41,17 +43,35 @@ async function png(row: number, name: string): Promise<string> {
   return file;
 }
 
-/** As cli(), without blocking this process (which serves PGlite to the child). */
-function cliAsync(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, CONTRASTIVE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+/**
+ * test/support/pglite-server.ts in a worker thread: `cli()` blocks this thread while the CLI
+ * thread runs a call, and the server must answer that call meanwhile.
+ */
+async function startPgliteThread(): Promise<{ url: string; stop(): Promise<void> }> {
+  const boot = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.server); })
+      .then((m) => m.startPgliteServer())
+      .then((server) => {
+        parentPort.postMessage({ url: server.url });
+        parentPort.once('message', () => server.stop().then(() => parentPort.postMessage({ stopped: true })));
+      })
+      .catch((err) => parentPort.postMessage({ error: String(err && err.stack || err) }));`;
+  const worker = new Worker(boot, { eval: true, workerData: { tsx: import.meta.resolve('tsx/esm/api'), server: new URL('../support/pglite-server.ts', import.meta.url).href } });
+  const answer = (): Promise<{ url?: string; error?: string }> => new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
   });
+  const started = await answer();
+  if (!started.url) throw new Error(`PGlite did not start: ${started.error}`);
+  return {
+    url: started.url,
+    stop: async () => {
+      worker.postMessage('stop');
+      await answer();
+      await worker.terminate();
+    },
+  };
 }
 
 function json<T>(r: { code: number; stdout: string; stderr: string }): T {
@@ -67,7 +87,7 @@ before(async () => {
   model = await bundle(path.join(tmp, 'model'), 1);
   other = await bundle(path.join(tmp, 'other'), 2);
   db = path.join(tmp, 'gallery.db');
-  pgServer = await startPgliteServer();
+  pgServer = await startPgliteThread();
 });
 
 after(async () => {
@@ -169,17 +189,17 @@ test('index bad inputs are one line on stderr', async () => {
 
 test('index build --hnsw and search --mode approximate on PostgreSQL + pgvector', async () => {
   const url = `${pgServer.url}?table=gallery`;
-  const built = json<{ items: number; store: string }>(await cliAsync('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'validation', '--out', url, '--hnsw', '--backend', 'wasm', '--json'));
+  const built = json<{ items: number; store: string }>(cli('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'validation', '--out', url, '--hnsw', '--backend', 'wasm', '--json'));
   assert.equal(built.store, 'postgres');
   assert.ok(built.items >= 990 && built.items <= 1010, `validation split of ${built.items} rows`);
   const index = await EmbeddingIndex.open(url);
   const row = (await index.all()).items[3].id;
   await index.close();
-  const exact = json<Results>(await cliAsync('index', 'search', '--index', url, '--model', model, row, '-k', '5', '--json'));
-  const approx = json<Results>(await cliAsync('index', 'search', '--index', url, '--model', model, row, '-k', '5', '--mode', 'approximate', '--ef-search', '100', '--json'));
+  const exact = json<Results>(cli('index', 'search', '--index', url, '--model', model, row, '-k', '5', '--json'));
+  const approx = json<Results>(cli('index', 'search', '--index', url, '--model', model, row, '-k', '5', '--mode', 'approximate', '--ef-search', '100', '--json'));
   assert.equal(exact.results[0].id, row);
   assert.equal(approx.results[0].id, row);
   assert.ok(approx.results.filter((h) => exact.results.some((e) => e.id === h.id)).length >= 4);
   // A table that holds an index is not replaced without --force
-  assertOneLineError(await cliAsync('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'validation', '--out', url, '--backend', 'wasm'), 'already holds an index of', '--force');
+  assertOneLineError(cli('index', 'build', '--model', model, '--dataset', 'mnist', '--split', 'validation', '--out', url, '--backend', 'wasm'), 'already holds an index of', '--force');
 });

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -20,20 +20,25 @@ let cases: BadCase[] = [];
 /** Content hashes by (path, device, inode, size, mtime, ctime): a file whose stat is unchanged is not read again. */
 const hashes = new Map<string, string>();
 
+/**
+ * Every path under `root` with its kind or content hash. Synchronous calls: after each of
+ * hundreds of cases the walk stats every file of the corpus, and a promise per call cost
+ * several times the calls themselves.
+ */
 async function snapshot(root: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
         out.set(p, 'dir');
-        await walk(p);
+        walk(p);
       } else if (e.isSymbolicLink()) {
-        out.set(p, `link to ${await fs.readlink(p)}`);
+        out.set(p, `link to ${readlinkSync(p)}`);
       } else if (!e.isFile()) {
         out.set(p, 'special'); // a FIFO of the corpus: reading it here would block
       } else {
-        const s = await fs.stat(p, { bigint: true });
+        const s = statSync(p, { bigint: true });
         // the corpus's sparse giants are compared by size and time, the rest by content
         if (s.size > 64n * 1024n * 1024n) {
           out.set(p, `${s.size} bytes at ${s.mtimeNs}`);
@@ -43,14 +48,14 @@ async function snapshot(root: string): Promise<Map<string, string>> {
         const key = `${p}\0${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
         let hash = hashes.get(key);
         if (hash === undefined) {
-          hash = createHash('sha1').update(await fs.readFile(p)).digest('hex');
+          hash = createHash('sha1').update(readFileSync(p)).digest('hex');
           hashes.set(key, hash);
         }
         out.set(p, hash);
       }
     }
   };
-  await walk(root);
+  walk(root);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// The server under load and abuse, on 127.0.0.1 only: 1,000 verify requests at concurrency 50
+// The server under load and abuse, on 127.0.0.1 only: 250 verify requests at concurrency 50
 // with zero errors (p50/p99 latency printed), malformed multipart, slow and silent clients,
 // path traversal on the static routes - each answered with the right 4xx (or cut off), and the
 // server still answering afterwards. And what a web page or a greedy client cannot make it do:
@@ -92,8 +92,10 @@ async function stillAnswers(): Promise<void> {
   await r.json();
 }
 
-test('load: 1,000 verify requests at concurrency 50, no errors, one answer for all', async () => {
-  const total = 1000;
+test('load: 250 verify requests at concurrency 50, no errors, one answer for all', async () => {
+  // Five requests per client: every client waits behind the others several times over, which is
+  // the property; more rounds repeat it.
+  const total = 250;
   const concurrency = 50;
   const latencies: number[] = [];
   const distances = new Set<number>();

@@ -19,6 +19,7 @@ export interface ServeFixture {
 /** Trains a 784-64-16 MLP for two short epochs (a few seconds) into `dir`/run. */
 export async function serveFixture(dir: string): Promise<ServeFixture> {
   const run = await runTraining({
+    report: false, // the page serves the bundle; the training report is test/integration/report-browser's
     dataset: 'mnist',
     encoder: 'mlp',
     hidden: [64],
