@@ -20,8 +20,8 @@
 // the environment) is seen by the files after it, so a file that needs a process of its own says
 // so on a line of its own:
 //   // npm test: own process (why)
-// The long files (the integration, reliability and browser tests, and a few more) get their own
-// process too, so that the two cores share them out. Files named on the command line, and every
+// The long files (most integration tests, the reliability and browser tests, a few more) get
+// their own process too, so that the two cores share them out. Files named on the command line, and every
 // file when a test name pattern or --test-only is given (a pattern must reach the files' own
 // tests), run in a process each, as `node --test` runs them.
 //
@@ -65,8 +65,15 @@ function readDurations(file) {
   }
 }
 
-/** Long files by experience, started first where no run has timed them yet. */
-const LONG = /^test\/(integration|reliability|browser)\/|^test\/(index\/pgvector|engine\/native|docs\/code-blocks|cli\/smoke)\.test\.ts$/;
+/**
+ * Long files by experience: each has a process of its own, and they start first where no run
+ * has timed them yet. (The short integration tests share the groups' processes.)
+ */
+const LONG = new RegExp([
+  '^test/(browser|reliability)/',
+  '^test/integration/(cli-compare|cli-eval|cli-index|cli-zero-shot|crash-resume|memory|report-browser|serve-face-page|serve-page|tensor-leaks)\\.test\\.ts$',
+  '^test/(cli/smoke|docs/code-blocks|engine/native|index/pgvector)\\.test\\.ts$',
+].join('|'));
 
 /**
  * `files` slowest first: by the duration recorded for each; a file without one (new, or never
