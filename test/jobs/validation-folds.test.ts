@@ -108,6 +108,7 @@ test('validationFolds: the refusals name the problem', async () => {
   await assert.rejects(runTraining({ ...small(out, { validationFolds: 2 }, { resume: true }) }), isError(/\{ validationFolds \} runs are not resumed/));
   await assert.rejects(runTraining({ ...small(out, { validationFolds: 2 }, { loss: 'cross-entropy' }) }), isError(/loss 'cross-entropy' scores pairs with its head/));
   await assert.rejects(runTraining({ ...small(out, { validationFolds: 2, readout: 'auto' }) }), isError(/readout 'auto' would average curves/));
+  await assert.rejects(runTraining({ ...small(out, { validationFolds: 2 }, { patience: 3 }) }), isError(/\{ patience \} does not apply to \{ validationFolds \}/));
   await assert.rejects(runTraining({ ...small(out, { validationFolds: 2, holdoutClasses: [3, 4, 5, 6, 7, 8, 9] }) }), isError(/too many for the 3 seen classes.*folds need 4 seen classes or more/));
   await assert.rejects(fs.access(out));
 });

@@ -183,6 +183,7 @@ function checkFoldOptions(options: RunTrainingOptions): void {
   check(!t.resume, 'train', "{ validationFolds } runs are not resumed: the fold runs keep each epoch's weights in memory and write no checkpoint; run it again");
   check(!options.backbone, 'train', '{ validationFolds } does not apply with { backbone }: train a head on a backbone with { validationClasses }');
   check((t.loss ?? 'contrastive') !== 'cross-entropy', 'train', "{ validationFolds } pools the folds' pair distances for the threshold; loss 'cross-entropy' scores pairs with its head");
+  check(t.patience === undefined, 'train', "{ patience } does not apply to { validationFolds }: every fold trains every epoch (the mean curve needs each fold's figure at each epoch) and the folds' mean chooses the epoch count");
   check(options.readout !== 'auto', 'train', "{ validationFolds } with readout 'auto' would average curves read at different layers: choose the read-out ({ readout: 'under-head' } or another)");
 }
 
