@@ -104,6 +104,8 @@ export async function buildCorpus(dir: string, valid: Valid, seed: number): Prom
   for (const v of ['0x5', 'abc', '64', '-1x-1', '64x']) add(`train --image-size '${v}'`, train('--image-size', v), '--image-size');
   for (const v of ['x', '1,1', '2,3', '-0.2']) add(`train --validation-classes '${v}'`, train('--holdout-classes', '2,3', '--validation-classes', v), /validation.classes/);
   add('train --validation-classes without --holdout-classes', train('--validation-classes', '0,1'), '--validation-classes');
+  for (const v of ['1', '0', 'x', '2.5']) add(`train --validation-folds '${v}'`, train('--holdout-classes', '2,3', '--validation-folds', v), '--validation-folds');
+  add('train --validation-folds without --holdout-classes', train('--validation-folds', '2'), '--validation-folds');
   for (const v of ['-0.1', 'abc', 'NaN']) add(`train --pos-margin '${v}'`, train('--pos-margin', v), '--pos-margin');
   for (const v of ['-1', 'abc', '2.5']) add(`train --memory-size '${v}'`, train('--memory-size', v, '--miner', 'semi-hard'), '--memory-size');
   for (const v of ['-0.1', '1.5', 'x']) add(`train --augment-erase '${v}'`, train('--augment-erase', v), '--augment-erase');

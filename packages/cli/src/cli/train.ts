@@ -38,6 +38,7 @@ function printSummary(outDir: string, m: RunMetrics, reportFile: string | null):
 /** Every check of a train invocation, before any work. */
 export function checkTrainOptions(o: TrainCliOptions & { loss: LossName }): void {
   if (o.resume && !o.out) throw new ContrastiveError('INVALID_ARGUMENT', '--resume needs --out DIR, the run directory to continue');
+  if (o.resume && o.validationFolds !== undefined) throw new ContrastiveError('INVALID_ARGUMENT', '--resume does not apply to --validation-folds: a fold run keeps every epoch\'s weights in memory and writes no checkpoint; run it again');
   if (o.resume && o.force) throw new ContrastiveError('INVALID_ARGUMENT', '--resume continues the run in --out and --force writes over it: pass one of them');
   checkDatasetOptions(o);
   checkEncoderOptions(o);
@@ -56,7 +57,7 @@ export function registerTrainCommand(program: Command): void {
         const p = PRESETS[o.preset];
         if (command.getOptionValueSource('encoder') === 'default' && p.encoder) o.encoder = p.encoder;
         if (typeof p.train?.miner === 'string') o.miner ??= p.train.miner;
-        if (o.holdoutClasses?.length) o.validationClasses ??= p.validationClasses;
+        if (o.holdoutClasses?.length && o.validationFolds === undefined) o.validationClasses ??= p.validationClasses;
       }
       checkTrainOptions(o);
       const { runTraining } = await import('../jobs/run-training.js');

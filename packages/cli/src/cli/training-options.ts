@@ -129,6 +129,13 @@ function cohortSize(value: string): number {
   return n;
 }
 
+/** Class folds: at least 2 (one fold is --validation-classes). */
+function foldCount(value: string): number {
+  const n = positiveInt(value);
+  if (n < 2) throw new InvalidArgumentError(`expected an integer >= 2 (one fold is --validation-classes), got '${echoValue(value)}'`);
+  return n;
+}
+
 /** Batch size: at least 2 pairs (a step needs both kinds of pair). */
 function batchSize(value: string): number {
   const n = positiveInt(value);
@@ -226,6 +233,12 @@ export const TRAINING_FLAGS: { readonly [K in TrainingKey]: TrainingFlag | NoFla
     flags: '--validation-classes <list|fraction>',
     help: 'class-disjoint validation (with --holdout-classes): classes, e.g. 3,4, or a fraction of the others, e.g. 0.4, used whole for early stopping and calibration, never trained on or tested',
     parse: classListOrFraction,
+    group: GROUP.data,
+  },
+  validationFolds: {
+    flags: '--validation-folds <k>',
+    help: 'class-fold cross-validation (with --holdout-classes, instead of --validation-classes): the seen classes in k disjoint folds, each validated on by a model trained on the others; the epoch count with the best mean validation figure trains the final model on every seen class, and the threshold comes from the pooled out-of-fold pairs (k + 1 trainings)',
+    parse: foldCount,
     group: GROUP.data,
   },
   validationFraction: { flags: null, why: 'the split fractions of a run are the defaults, which eval and calibrate reproduce (library: runTraining)' },
@@ -407,7 +420,7 @@ function invalid(message: string): never {
  * cannot work, is an error naming the option.
  */
 export function checkDatasetOptions(
-  o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages' | 'storage' | 'cacheMb'> & { holdoutClasses?: number[]; validationClasses?: number[] | number },
+  o: Pick<TrainCliOptions, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'skipBadImages' | 'storage' | 'cacheMb'> & { holdoutClasses?: number[]; validationClasses?: number[] | number; validationFolds?: number },
   /** How the command holds a folder: set without --storage (train: float32; the commands that read each image once: stream). */
   defaultStorage: ExampleStorage = 'float32',
 ): void {
@@ -425,6 +438,12 @@ export function checkDatasetOptions(
   if (o.storage === 'stream' && o.skipBadImages) invalid('--skip-bad-images needs every image decoded at load, which --storage stream does not do: drop one of them');
   if (o.cacheMb !== undefined && (o.storage ?? (o.skipBadImages ? 'float32' : defaultStorage)) !== 'stream') invalid('--cache-mb applies to --storage stream');
   if (o.holdoutClasses?.length && kind === 'pairs') invalid(`--holdout-classes needs class labels; --dataset ${o.dataset} is a pairs-only dataset`);
+  if (o.validationFolds !== undefined && !o.holdoutClasses?.length) {
+    invalid('--validation-folds needs --holdout-classes: the folds are made of the seen classes, and the test split is the held-out classes');
+  }
+  if (o.validationFolds !== undefined && o.validationClasses !== undefined) {
+    invalid('--validation-folds and --validation-classes are two ways to choose the validation classes: pass one of them');
+  }
   if (o.validationClasses !== undefined && !o.holdoutClasses?.length) {
     invalid('--validation-classes needs --holdout-classes: with class-disjoint validation the test split is the held-out classes');
   }

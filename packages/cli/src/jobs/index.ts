@@ -2,6 +2,7 @@
 export { runTraining, ENCODER_NAMES, RUN_DEFAULTS } from './run-training.js';
 export { DEFAULT_SWEEP_EPOCHS } from './choices.js';
 export type { RunTrainingOptions, RunTrainingResult, RunMetrics, EncoderName, JobTrainConfig } from './run-training.js';
+export type { ValidationFoldsRecord, FoldRunRecord, FoldEpoch } from './validation-folds.js';
 export { runTrainingOptionsSchema, jobTrainOptionsSchema, checkRunTrainingOptions } from './job-options.js';
 export type { JobBackbone } from './job-options.js';
 export { evaluateBundle, defaultEvaluationReportFile, type BundleEvaluation } from './evaluate-bundle.js';

@@ -91,6 +91,7 @@ export const runTrainingOptionsSchema = v.strictObject({
   cohortSize: v.optional(numberRule('must be an integer >= 2', (n) => Number.isInteger(n) && n >= 2)),
   holdoutClasses: v.optional(classList),
   validationClasses: v.optional(v.union([classList, fractionOpen], 'must be a list of class numbers or a fraction in (0, 1)')),
+  validationFolds: v.optional(numberRule('must be an integer >= 2', (n) => Number.isInteger(n) && n >= 2)),
   validationFraction: v.optional(fractionOpen),
   testFraction: v.optional(fractionOpen),
   testPairs: v.optional(numberRule('must be an integer >= 2', (n) => Number.isInteger(n) && n >= 2)),
@@ -178,6 +179,18 @@ export interface RunTrainingOptions {
    * calibration and neither trained on nor tested. See `splitDataset`.
    */
   validationClasses?: number[] | number;
+  /**
+   * Class-fold cross-validation (needs `holdoutClasses`; instead of
+   * `validationClasses`): the seen classes are dealt by the seed into K disjoint
+   * folds (`classFolds`); fold k's model trains on the other seen classes and
+   * validates on fold k's, every epoch. The epoch count whose validation figure,
+   * averaged over the K folds, is best (on `train.monitor`) is chosen; the final
+   * model trains on every seen class for that many epochs, and its threshold is
+   * chosen on the out-of-fold validation pairs of all folds pooled. K + 1
+   * trainings; metrics.json `validationFolds` records each fold. K is at most
+   * half the seen classes (a fold's validation needs two classes).
+   */
+  validationFolds?: number;
   /** Fraction of each seen class for validation. Default 0.1. */
   validationFraction?: number;
   /** Fraction of each seen class for test. Default 0.2. */

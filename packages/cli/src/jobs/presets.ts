@@ -46,7 +46,8 @@ export const PRESETS: Readonly<Record<PresetName, RunTrainingOptions>> = {
  * `options` on top of preset `name`: every option set (not undefined) in
  * `options` wins, nested `train` and `load` settings included; the preset's
  * `validationClasses` apply only when `holdoutClasses` are given (class-disjoint
- * validation needs held-out test classes).
+ * validation needs held-out test classes), and not with `validationFolds` (the folds are
+ * the validation classes).
  *
  * @throws ContrastiveError for an unknown preset name.
  * @group Training
@@ -58,6 +59,8 @@ export function withPreset(name: string, options: RunTrainingOptions = {}): RunT
   merged.train = { ...preset.train, ...defined(options.train ?? {}) };
   merged.load = { ...preset.load, ...defined(options.load ?? {}) };
   if (!merged.holdoutClasses?.length && options.validationClasses === undefined) delete merged.validationClasses;
+  // Class folds choose the validation classes themselves.
+  if (options.validationFolds !== undefined && options.validationClasses === undefined) delete merged.validationClasses;
   return merged;
 }
 

@@ -6,6 +6,7 @@ import type { BackendName } from '@contrastive/node/internal/engine/backend.js';
 import type { ForgeryMetrics } from '@contrastive/signatures/internal/index.js';
 import type { EncoderName } from './choices.js';
 import type { BackboneRecord } from 'contrastive/internal/models/backbone-record.js';
+import type { ValidationFoldsRecord } from './validation-folds.js';
 
 /** Held-out-class figures of a reference embedding (Euclidean distance; the pairs and examples of the run's `heldOutClasses`). @group Training */
 export interface RunBaseline {
@@ -50,6 +51,8 @@ export interface RunMetrics {
   holdoutClasses: number[];
   /** Class-disjoint validation classes (empty or absent when validation shares the training classes). */
   validationClasses?: number[];
+  /** With `validationFolds`: the class folds, each fold's curve and best epoch, the mean curve, the chosen epoch count and the pooled threshold. */
+  validationFolds?: ValidationFoldsRecord;
   /**
    * With held-out classes: the figures on their examples only (never seen in
    * training, nor in validation), at the threshold calibrated on validation

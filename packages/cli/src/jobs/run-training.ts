@@ -19,9 +19,8 @@ import { l2NormalizeRows } from 'contrastive/internal/models/l2-normalize.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
 import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { accuracyCalibration } from 'contrastive/internal/train/accuracy-calibration.js';
-import { drawCohort, sNormPairs } from 'contrastive/internal/eval/score-norm.js';
+import { pairScores, type SNormRun } from './pair-scores.js';
 import { DEFAULT_COHORT_SIZE } from 'contrastive/internal/eval/score-norm-names.js';
-import type { IndexPairs } from 'contrastive/internal/data/types.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
 import { scoreSplit, scorePairs, drawHeldOutPairs, retrievalDistance } from 'contrastive/internal/eval/held-out-pairs.js';
@@ -38,6 +37,8 @@ import { checkRunTrainingOptions, type RunTrainingOptions } from './job-options.
 import { jobSeed, splitFractions, runDirectory } from './defaults.js';
 import { splitDataset, splitPairs, subsetDataset, checkHeldOutParts } from 'contrastive/internal/data/index.js';
 import { saveBundle } from '@contrastive/node/internal/models/bundle.js';
+import { crossValidateClassFolds, type ValidationFoldsRecord } from './validation-folds.js';
+import type { NetworkCalibration } from 'contrastive/internal/models/siamese-network.js';
 
 export { RUN_DEFAULTS, ENCODER_NAMES, type EncoderName };
 
@@ -114,30 +115,6 @@ async function zeroShotBaselines(
   return { rawInput: raw, untrained: { ...u, readout: readoutName(untrained.readout) } };
 }
 
-/** With `scoreNorm: 's-norm'`: the size of each cohort and the run's seed (each cohort is drawn from the split its pairs come from). */
-interface SNormRun {
-  size: number;
-  seed: number;
-}
-
-/**
- * The scores the threshold applies to for `pairs` of a split whose embeddings
- * are `emb`: the distances, or with `norm` their S-norm against a cohort drawn
- * from the same embeddings (unlabelled: the pairs' domain, never another split's).
- */
-function pairScores(
-  emb: Float32Array,
-  dim: number,
-  pairs: IndexPairs,
-  distances: Float32Array,
-  distance: DistanceName,
-  norm: SNormRun | undefined,
-): { scores: Float32Array | Float64Array; cohort?: Float32Array } {
-  if (!norm) return { scores: distances };
-  const cohort = drawCohort(emb, dim, norm.size, (norm.seed ^ HELD_OUT_PAIRS.cohortSalt) >>> 0);
-  return { scores: sNormPairs(emb, dim, pairs.i, pairs.j, distances, cohort, distance), cohort };
-}
-
 /** Verification figures of `scores` at `threshold`, with the distances' own figures beside S-normalised scores. */
 function verificationOf(scores: Float32Array | Float64Array, distances: Float32Array, labels: Uint8Array, threshold: number): RunMetrics['verification'] {
   const vm = verificationMetrics(scores, labels);
@@ -198,6 +175,36 @@ async function sNormCalibration(
   return accuracyCalibration(scores, pairs.labels, `${validation.origin?.dataset ?? validation.name} validation pairs (s-norm)`);
 }
 
+/** The refusals of `validationFolds`, before any work: what it cannot be combined with, and why. */
+function checkFoldOptions(options: RunTrainingOptions): void {
+  const t = options.train ?? {};
+  check(options.validationClasses === undefined, 'train', '{ validationFolds } and { validationClasses } are two ways to choose the validation classes: pass one of them');
+  check(!!options.holdoutClasses?.length, 'train', '{ validationFolds } needs { holdoutClasses }: the folds are made of the seen classes, and the test split is the held-out classes');
+  check(!t.resume, 'train', "{ validationFolds } runs are not resumed: the fold runs keep each epoch's weights in memory and write no checkpoint; run it again");
+  check(!options.backbone, 'train', '{ validationFolds } does not apply with { backbone }: train a head on a backbone with { validationClasses }');
+  check((t.loss ?? 'contrastive') !== 'cross-entropy', 'train', "{ validationFolds } pools the folds' pair distances for the threshold; loss 'cross-entropy' scores pairs with its head");
+  check(t.patience === undefined, 'train', "{ patience } does not apply to { validationFolds }: every fold trains every epoch (the mean curve needs each fold's figure at each epoch) and the folds' mean chooses the epoch count");
+  check(options.readout !== 'auto', 'train', "{ validationFolds } with readout 'auto' would average curves read at different layers: choose the read-out ({ readout: 'under-head' } or another)");
+}
+
+/**
+ * A class-fold run's split: every example of a seen class to train (the final
+ * model sees them all; the folds' validation is out of fold), the held-out
+ * classes to test, validation empty.
+ */
+function seenAndHeldOut(data: LabelledDataset, holdoutClasses: readonly number[], f: { seed: number; validation: number; test: number }): { train: LabelledDataset; validation: LabelledDataset; test: LabelledDataset } {
+  const held = new Set(holdoutClasses);
+  const seen: number[] = [];
+  const test: number[] = [];
+  for (let i = 0; i < data.labels.length; i++) (held.has(data.labels[i]) ? test : seen).push(i);
+  const part = (name: 'train' | 'validation' | 'test', indices: number[]): LabelledDataset => {
+    const out = subsetDataset(data, indices);
+    out.origin = { dataset: data.name, split: { part: name, ...f, holdoutClasses: [...held].sort((p, q) => p - q) } };
+    return out;
+  };
+  return { train: part('train', seen), validation: part('validation', []), test: part('test', test) };
+}
+
 /** How a loss or miner given as a name or as a function is recorded in metrics.json and the manifest. */
 function pieceLabel(piece: string | ((...args: never[]) => unknown) | undefined): string | undefined {
   return typeof piece === 'function' ? `custom:${piece.name || 'anonymous'}` : piece;
@@ -211,6 +218,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   if (givenSpec.startsWith('faces:')) {
     check(!options.backbone, 'train', 'faces:DIR trains a head on the face descriptor already (its backbone); { backbone } does not apply');
     check(!options.holdoutClasses?.length, 'train', 'faces:DIR splits by person already (validation and test people are never trained on); drop { holdoutClasses }');
+    check(options.validationFolds === undefined, 'train', 'faces:DIR splits by person already; { validationFolds } does not apply');
     check((options.encoder ?? 'mlp') === 'mlp', 'train', `faces:DIR trains an mlp head on 128-d face descriptors; { encoder: '${options.encoder}' } does not apply`);
     return trainFaceModel(
       {
@@ -228,6 +236,8 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       onEvent,
     );
   }
+  const folds = options.validationFolds;
+  if (folds !== undefined) checkFoldOptions(options);
   check(!options.skipNoFace, 'train', `skipNoFace applies to faces:DIR datasets; '${givenSpec}' is not one`);
   check(
     !options.backbone || (options.encoder ?? 'mlp') === 'mlp',
@@ -262,11 +272,17 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     // Writer-independent: whole writers go to validation and test; pairs with skilled and random forgeries.
     check(!options.holdoutClasses?.length, 'train', 'signatures:DIR splits by writer already; { holdoutClasses } does not apply');
     check(options.validationClasses === undefined, 'train', 'signatures:DIR splits by writer already; { validationClasses } does not apply');
+    check(folds === undefined, 'train', 'signatures:DIR splits by writer already; { validationFolds } does not apply');
     split = signatureTrainingSplit(data, { ...fractions, pairs: trainCfg.pairsPerEpoch });
   } else if (isPairDataset(data)) {
     check(!options.holdoutClasses?.length, 'train', 'holdout classes need class labels; a pairs-only dataset has none');
     check(options.validationClasses === undefined, 'train', 'validation classes need class labels; a pairs-only dataset has none');
+    check(folds === undefined, 'train', 'class folds need class labels; a pairs-only dataset has none');
     split = splitPairs(data, fractions);
+  } else if (folds !== undefined) {
+    // Class folds: the final model trains on every seen class; the test split is the held-out classes.
+    requireTwoClasses(data, 'training');
+    split = seenAndHeldOut(data, options.holdoutClasses!, { seed, validation: fractions.validation ?? 0.1, test: fractions.test ?? 0.2 });
   } else {
     requireTwoClasses(data, 'training');
     const parts = splitDataset(data, { ...fractions, holdoutClasses: options.holdoutClasses, validationClasses: options.validationClasses });
@@ -281,7 +297,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   if (scoreNormKind === 's-norm') {
     check((trainCfg.loss ?? 'contrastive') !== 'cross-entropy', 'train', "scoreNorm 's-norm' normalises distances; loss 'cross-entropy' scores pairs with its head");
     check(!isPairDataset(data) && !isSignatureDataset(data), 'train', "scoreNorm 's-norm' draws its cohorts from a labelled split's examples; this dataset has pairs only");
-    check(examplesOf(split.validation as LabelledDataset).resident, 'train', "scoreNorm 's-norm' needs the validation images in memory (not streamed from disk)");
+    check(examplesOf((folds !== undefined ? split.train : split.validation) as LabelledDataset).resident, 'train', "scoreNorm 's-norm' needs the validation images in memory (not streamed from disk)");
   } else {
     check(options.cohortSize === undefined, 'train', "cohortSize applies to scoreNorm 's-norm'");
   }
@@ -305,7 +321,23 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
   let result: TrainResult;
   let backbone: BackboneRecord | null = null;
   let featureSeconds = 0;
-  if (options.backbone) {
+  let foldRun: { record: ValidationFoldsRecord; calibration: NetworkCalibration } | undefined;
+  if (folds !== undefined) {
+    const build = (): SiameseNetwork => new SiameseNetwork(buildEncoder(encoderName, data.inputShape, options, seed), { distance, normalize, readout: parseReadout(readoutChoice) });
+    // Fold runs and the final run write no checkpoint: a folds run is not resumed (refused above).
+    const { checkpointDir: _checkpoints, ...foldConfig } = config;
+    void _checkpoints;
+    foldRun = await crossValidateClassFolds({ data: data as LabelledDataset, holdoutClasses: options.holdoutClasses!, k: folds, seed, config: foldConfig, buildNetwork: build, norm, onEvent });
+    network = build();
+    const epochs = foldRun.record.bestEpoch;
+    // The final model sees every seen class for the cross-validated epoch count (0: it keeps its initial weights, as the folds' mean chose).
+    result =
+      epochs > 0
+        ? await trainSiamese(network, { train: split.train }, { ...foldConfig, epochs, patience: 0, validateUntrained: false }, onEvent)
+        : { history: [], bestEpoch: 0, stoppedEarly: false, seconds: 0 };
+    result.seconds += foldRun.record.trainSeconds;
+    network.calibration = foldRun.calibration;
+  } else if (options.backbone) {
     const head = { hidden: options.hidden, embeddingDim: options.embeddingDim ?? RUN_DEFAULTS.embeddingDim, distance, normalize, seed };
     ({ network, result, record: backbone, featureSeconds } = await trainOnBackbone(options.backbone, data.inputShape, split, head, config, onEvent));
   } else {
@@ -318,7 +350,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
 
   // Threshold and probability calibrated on validation pairs (by trainSiamese, with the final weights), applied to test pairs.
   // With S-norm the threshold applies to normalised scores: chosen again, on the same validation pairs.
-  const calibration = norm ? await sNormCalibration(network, split.validation as LabelledDataset, distance, norm) : result.calibration;
+  const calibration = foldRun ? foldRun.calibration : norm ? await sNormCalibration(network, split.validation as LabelledDataset, distance, norm) : result.calibration;
   if (!calibration) throw new ContrastiveError('STATE', 'train: the trainer calibrated no threshold on the validation split');
   const platt = calibration.probability;
 
@@ -378,6 +410,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     ...(holdout.length > 0 && testIsHeldOut ? { heldOutClasses: { verification: { ...verification }, retrieval } } : {}),
     ...(baselines ? { baselines } : {}),
     ...(result.untrained?.validation ? { untrainedValidation: result.untrained.validation } : {}),
+    ...(foldRun ? { validationFolds: foldRun.record } : {}),
     ...(norm ? { scoreNorm: { kind: 's-norm' as const, cohortSize: norm.size } } : {}),
     readout: readoutName(network.readout),
     ...(network.readoutLayer !== 'output' ? { readoutLayer: network.readoutLayer, embeddingDim: network.embeddingDim } : {}),
@@ -392,7 +425,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
     preprocessing: signature?.preprocessing ?? preprocessingOf(data.inputShape),
     loss: { name: metrics.loss, convention: 'hadsell', margin, ...(result.head ? { head: result.head.toJSON() } : {}) },
     threshold: calibration.threshold,
-    calibration: { target: 'accuracy', dataset: `${datasetSpec} validation pairs${norm ? ' (s-norm)' : ''}`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
+    calibration: { target: 'accuracy', dataset: foldRun ? calibration.dataset : `${datasetSpec} validation pairs${norm ? ' (s-norm)' : ''}`, probability: { model: 'logistic', a: platt.a, b: platt.b } },
     ...(bundleCohort ? { cohort: { embeddings: bundleCohort, dataset: `${datasetSpec} ${heldOutClasses || testIsHeldOut ? 'held-out classes' : 'test split'}` } } : {}),
     training: {
       dataset: datasetSpec,
@@ -402,7 +435,15 @@ export async function runTraining(options: RunTrainingOptions, onEvent?: (e: Tra
       loss: metrics.loss,
       miner: metrics.miner,
       // What `contrastive eval` needs to re-split the data exactly as this run did.
-      split: { validation: fractions.validation, test: fractions.test, holdoutClasses: holdout, ...(validationClasses.length > 0 ? { validationClasses } : {}) },
+      // With class folds the model trained on every seen class; eval and calibrate re-split class-disjoint with fold 1's classes
+      // as validation, so their test split is exactly the held-out classes, as here.
+      split: {
+        validation: fractions.validation,
+        test: fractions.test,
+        holdoutClasses: holdout,
+        ...(validationClasses.length > 0 ? { validationClasses } : {}),
+        ...(foldRun ? { validationClasses: foldRun.record.folds[0].classes, validationFolds: foldRun.record.k } : {}),
+      },
       // how the images were held changes no example: later commands choose their own storage
       load: Object.fromEntries(Object.entries(options.load ?? {}).filter(([k]) => k !== 'storage' && k !== 'cacheBytes')),
     },
@@ -442,6 +483,7 @@ function runReport(
       ['test AUC / EER', `${f4(m.verification.auc)} / ${f4(m.verification.eer)}`],
       ['test P@1 / MAP@R', m.retrieval ? `${f4(m.retrieval.precisionAt1)} / ${f4(m.retrieval.mapAtR)}` : '- (no class labels)'],
       ['embeddings read at', m.readout === 'output' ? 'output' : `${m.readout}${m.readoutLayer && m.readoutLayer !== m.readout ? ` (layer ${m.readoutLayer})` : ''}, ${m.embeddingDim ?? '?'}-d`],
+      ...foldRows(m),
       ...baselineRows(m),
     ],
     history: result.history,
@@ -462,6 +504,24 @@ function runReport(
       grid: { seed: m.seed },
     },
   });
+}
+
+/** Report rows of a class-fold run: each fold's classes, curve and best epoch, the mean curve and the chosen epoch count. */
+function foldRows(m: RunMetrics): Array<[string, string]> {
+  const f = m.validationFolds;
+  if (!f) return [];
+  const x = (v: number): string => v.toFixed(4);
+  const rows: Array<[string, string]> = f.folds.map((r) => [
+    `fold ${r.fold}: validated on classes ${r.classes.join(', ')} (trained on ${r.trainClasses.join(', ')})`,
+    `validation ${f.monitor} by epoch ${r.curve.map((e) => `${e.epoch}: ${x(e[f.monitor])}`).join(', ')}; best epoch ${r.bestEpoch}; own threshold ${x(r.threshold)}`,
+  ]);
+  rows.push([
+    `${f.k} class folds: mean validation ${f.monitor} +- sd by epoch`,
+    f.mean.map((p) => `${p.epoch}: ${x(p[f.monitor].mean)} +- ${x(p[f.monitor].sd)}`).join(', '),
+  ]);
+  rows.push(['epochs chosen by the folds (the final model trained on every seen class)', String(f.bestEpoch)]);
+  rows.push([`threshold from the pooled out-of-fold pairs (${f.calibration.pairs}, ${f.calibration.scores})`, `${x(f.calibration.threshold)} (accuracy there ${x(f.calibration.accuracy)})`]);
+  return rows;
 }
 
 /** Report rows comparing the held-out-class figures with the untrained and raw-input references. */

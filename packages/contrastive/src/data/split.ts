@@ -85,8 +85,8 @@ function splitGroup(group: number[], rng: Rng, validation: number, test: number,
   }
 }
 
-/** Salt of the generator that picks validation classes from a fraction (apart from the shuffle's stream). */
-const VALIDATION_CLASS_SALT = 0x5eed_c1a5;
+/** Salt of the generator that picks validation classes from a fraction (apart from the shuffle's stream); class folds deal the same order. */
+export const VALIDATION_CLASS_SALT = 0x5eed_c1a5;
 
 /** The validation classes of {@link splitDataset}: a checked list, or `fraction` of `candidates` picked from the seed. */
 function pickValidationClasses(fn: string, spec: readonly number[] | number, candidates: number[], held: Set<number>, numClasses: number, seed: number): Set<number> {

@@ -11,6 +11,8 @@ export { learningRateAt, makeOptimizer, setLearningRate, currentLearningRate, di
 export { eventCallbacks } from './callbacks.js';
 export type { TrainCallbacks, TrainBeginInfo, BatchInfo, TrainEvent } from './callbacks.js';
 export type { EpochRecord, ValidationRecord, TrainResult } from './history.js';
+export { foldValidationCurve } from './fold-curve.js';
+export type { FoldCurve, FoldCurvePoint, MeanSd } from './fold-curve.js';
 export type { BatchStrategy, TrainingBatch, Augment } from './batch-strategy.js';
 export type { AffineAugmentation } from './augment.js';
 export { offlinePairBatches } from './pair-batches.js';
