@@ -13,15 +13,15 @@
 // Most test files share a process: `node --test` starts one process per file, and each start
 // costs seconds of CPU (tsx, TensorFlow.js and our sources loaded again, the CLI's thread started
 // again), more than many a unit test file spends on its tests. So the files that do not need a
-// process of their own are dealt into a few generated group files
+// process of their own are dealt into six generated group files
 // (node_modules/.cache/contrastive/test-groups/), which `node --test` runs like any other file;
 // each runs its members one after another, each member as one test named after the file, its
 // hooks its own (scripts/test-group.mjs). What a file changes in the process (the TF.js backend,
 // the environment) is seen by the files after it, so a file that needs a process of its own says
 // so on a line of its own:
 //   // npm test: own process (why)
-// The long files (most integration tests, the reliability and browser tests, a few more) get
-// their own process too, so that the two cores share them out. Files named on the command line, and every
+// The long files that need it (the browser and reliability tests, a few more) get their own
+// process too; the groups and they start first. Files named on the command line, and every
 // file when a test name pattern or --test-only is given (a pattern must reach the files' own
 // tests), run in a process each, as `node --test` runs them.
 //
@@ -66,23 +66,20 @@ function readDurations(file) {
 }
 
 /**
- * Long files by experience: each has a process of its own, and they start first where no run
- * has timed them yet. (The short integration tests share the groups' processes.)
+ * Long files by experience that keep a process of their own (a browser, servers under load, the
+ * executable spawned, the native kernels' threads), started first where no run has timed them.
  */
-const LONG = new RegExp([
-  '^test/(browser|reliability)/',
-  '^test/integration/(cli-compare|cli-eval|cli-index|cli-zero-shot|crash-resume|memory|report-browser|serve-face-page|serve-page|tensor-leaks)\\.test\\.ts$',
-  '^test/(cli/smoke|docs/code-blocks|engine/native|index/pgvector)\\.test\\.ts$',
-].join('|'));
+const LONG = /^test\/(browser|reliability)\/|^test\/(cli\/smoke|docs\/code-blocks|engine\/native|index\/pgvector)\.test\.ts$/;
 
 /**
  * `files` slowest first: by the duration recorded for each; a file without one (new, or never
- * run by this script) before them all, the long ones by experience first; ties keep their order.
+ * run by this script) before them all, the groups and the long ones by experience first; ties
+ * keep their order.
  */
 function slowestFirst(files) {
   const known = readDurations(DURATIONS);
   const cost = (f) => (typeof known[f] === 'number' ? known[f] : Infinity);
-  const long = (f) => (LONG.test(f) ? 1 : 0);
+  const long = (f) => (LONG.test(f) || f.startsWith(GROUP_DIR) ? 1 : 0);
   return files
     .map((f, k) => ({ f, k, cost: cost(f), long: long(f) }))
     .sort((a, b) => (a.cost === b.cost ? 0 : b.cost > a.cost ? 1 : -1) || b.long - a.long || a.k - b.k)
@@ -100,14 +97,16 @@ function exitOf(child) {
 const OWN_PROCESS = /^\/\/ npm test: own process\b/m;
 
 /** How many groups the shared files are dealt into: enough for the two cores to balance the load. */
-const GROUPS = 4;
+const GROUPS = 6;
+/** Where the group files are written, relative to the root. */
+const GROUP_DIR = 'node_modules/.cache/contrastive/test-groups/';
 
 /**
  * Writes the group files for `files` (those without a process of their own), each running its
  * members through scripts/test-group.mjs. Returns the group files' paths, relative to the root.
  */
 function writeGroups(files) {
-  const dir = path.join(CACHE, 'test-groups');
+  const dir = path.join(root, GROUP_DIR);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const groups = Array.from({ length: Math.min(GROUPS, files.length) }, () => []);
