@@ -19,7 +19,7 @@ import { l2NormalizeRows } from 'contrastive/internal/models/l2-normalize.js';
 import { checkDistanceName, type DistanceName } from 'contrastive/internal/distances/index.js';
 import { verificationMetrics, retrievalMetrics, accuracyAtThreshold } from 'contrastive/internal/eval/index.js';
 import { accuracyCalibration } from 'contrastive/internal/train/accuracy-calibration.js';
-import { pairScores, type SNormRun } from './pair-scores.js';
+import { pairScores, validationPairScores, type SNormRun } from './pair-scores.js';
 import { DEFAULT_COHORT_SIZE } from 'contrastive/internal/eval/score-norm-names.js';
 import { isPairDataset } from 'contrastive/internal/data/types.js';
 import { trainSiamese, type TrainEvent, type TrainResult } from 'contrastive/internal/train/index.js';
@@ -168,11 +168,8 @@ async function sNormCalibration(
   distance: DistanceName,
   norm: SNormRun,
 ): Promise<NonNullable<TrainResult['calibration']>> {
-  const pairs = drawHeldOutPairs(validation, HELD_OUT_PAIRS.validation, norm.seed ^ HELD_OUT_PAIRS.validationSalt);
-  const emb = await embedExamples(network, validation);
-  const d = await scoreSplit(network, validation, pairs, { distance }, undefined, emb);
-  const { scores } = pairScores(emb, network.embeddingDim, pairs, d, distance, norm);
-  return accuracyCalibration(scores, pairs.labels, `${validation.origin?.dataset ?? validation.name} validation pairs (s-norm)`);
+  const { scores, labels } = await validationPairScores(network, validation, HELD_OUT_PAIRS.validation, norm.seed, distance, norm);
+  return accuracyCalibration(scores, labels, `${validation.origin?.dataset ?? validation.name} validation pairs (s-norm)`);
 }
 
 /** The refusals of `validationFolds`, before any work: what it cannot be combined with, and why. */

@@ -16,15 +16,13 @@ import { splitDataset, checkHeldOutParts } from 'contrastive/internal/data/index
 import type { SiameseNetwork } from 'contrastive/internal/models/index.js';
 import type { NetworkCalibration } from 'contrastive/internal/models/siamese-network.js';
 import type { DistanceName } from 'contrastive/internal/distances/index.js';
-import { embedExamples } from 'contrastive/internal/eval/embed-examples.js';
-import { drawHeldOutPairs, scoreSplit } from 'contrastive/internal/eval/held-out-pairs.js';
 import { accuracyCalibration } from 'contrastive/internal/train/accuracy-calibration.js';
 import { HELD_OUT_PAIRS, TRAIN_DEFAULTS, type MonitorName } from 'contrastive/internal/train/choices.js';
 import { callbackList } from 'contrastive/internal/train/callbacks.js';
 import { foldValidationCurve, type FoldCurvePoint } from 'contrastive/internal/train/fold-curve.js';
 import { trainSiamese, type TrainConfig, type TrainEvent } from 'contrastive/internal/train/index.js';
 import type { EpochRecord } from 'contrastive/internal/train/history.js';
-import { pairScores, type SNormRun } from './pair-scores.js';
+import { validationPairScores, type SNormRun } from './pair-scores.js';
 
 /** One fold's validation figures after an epoch (epoch 0: untrained, with `validateUntrained`). @group Training */
 export interface FoldEpoch {
@@ -141,16 +139,13 @@ export async function crossValidateClassFolds(run: ClassFoldRun): Promise<{ reco
     for (const [i, r] of runs.entries()) {
       // Out-of-fold scores at the cross-validated epoch count: the weights the final model's recipe reaches there.
       r.network.setWeights(r.weights.get(curve.bestEpoch)!);
-      const pairs = drawHeldOutPairs(r.validation, validationPairs, seed ^ HELD_OUT_PAIRS.validationSalt);
-      const emb = await embedExamples(r.network, r.validation);
-      const d = await scoreSplit(r.network, r.validation, pairs, { distance: config.distance }, undefined, emb);
       // With S-norm each fold model's scores are normalised against its own cohort, so the pooled scores share one scale.
-      const { scores } = pairScores(emb, r.network.embeddingDim, pairs, d, config.distance, norm);
+      const { scores, labels } = await validationPairScores(r.network, r.validation, validationPairs, seed, config.distance, norm);
       for (let p = 0; p < scores.length; p++) {
         pooled.scores.push(scores[p]);
-        pooled.labels.push(pairs.labels[p]);
+        pooled.labels.push(labels[p]);
       }
-      const own = accuracyCalibration(scores, pairs.labels, `fold ${i + 1}`);
+      const own = accuracyCalibration(scores, labels, `fold ${i + 1}`);
       foldRecords.push({
         fold: i + 1,
         classes: folds[i],
