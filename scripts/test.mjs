@@ -30,10 +30,9 @@
 //   TEST_CONCURRENCY=N    test files run at once (default 2)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -99,7 +98,7 @@ const OWN_PROCESS = /^\/\/ npm test: own process\b/m;
 /** How many groups the shared files are dealt into: enough for the two cores to balance the load. */
 const GROUPS = 6;
 /** Where the group files are written, relative to the root. */
-const GROUP_DIR = 'node_modules/.cache/contrastive/test-groups/';
+const GROUP_DIR = `${path.relative(root, path.join(CACHE, 'test-groups'))}/`;
 
 /**
  * Writes the group files for `files` (those without a process of their own), each running its
