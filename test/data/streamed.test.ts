@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { loadImageFolder } from '../../packages/node/src/data/image-folder.js';
 import { streamedImageExamples, streamCacheStats } from '../../packages/node/src/data/streamed-images.js';
@@ -16,6 +15,7 @@ import { embedExamples } from '../../packages/contrastive/src/eval/index.js';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { ContrastiveError } from '../../packages/kernels/src/errors.js';
 import { assertClose } from '../support/helpers.js';
+import { writeColourFolder } from '../support/data.js';
 
 const W = 8;
 const H = 8;
@@ -27,16 +27,7 @@ let dir: string;
 before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-stream-'));
   dir = path.join(root, 'set');
-  // four classes of noisy RGB images, each class around its own colour
-  const rng = new Rng(3);
-  for (let c = 0; c < CLASSES; c++) {
-    await fs.mkdir(path.join(dir, `c${c}`), { recursive: true });
-    for (let i = 0; i < PER_CLASS; i++) {
-      const px = Buffer.alloc(W * H * 3);
-      for (let k = 0; k < px.length; k++) px[k] = Math.max(0, Math.min(255, Math.round(60 * c + ((k % 3) * 20) + 40 * rng.normal())));
-      await sharp(px, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dir, `c${c}`, `${String(i).padStart(3, '0')}.png`));
-    }
-  }
+  await writeColourFolder(dir, CLASSES, PER_CLASS, W, H, 3);
 });
 after(async () => {
   await fs.rm(root, { recursive: true, force: true });

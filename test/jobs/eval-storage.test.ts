@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { initBackend } from '../../packages/node/src/engine/backend.js';
 import { saveBundle } from '../../packages/node/src/models/bundle.js';
 import { SiameseNetwork, mlpEncoder } from '../../packages/contrastive/src/models/index.js';
-import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import { evaluateBundle, calibrateBundle, openBundle } from '../../packages/cli/src/jobs/evaluate-bundle.js';
 import { onePassLoadOptions } from '../../packages/cli/src/jobs/bundle-split.js';
 import { embedInputs } from '../../packages/cli/src/jobs/embed.js';
 import { cli } from '../support/cli.js';
+import { writeColourFolder } from '../support/data.js';
 
 const W = 8;
 const H = 8;
@@ -31,16 +30,7 @@ before(async () => {
   await initBackend('cpu');
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'contrastive-eval-storage-'));
   dir = path.join(root, 'set');
-  // four classes of noisy RGB images, each around its own colour
-  const rng = new Rng(7);
-  for (let c = 0; c < CLASSES; c++) {
-    await fs.mkdir(path.join(dir, `c${c}`), { recursive: true });
-    for (let i = 0; i < PER_CLASS; i++) {
-      const px = Buffer.alloc(W * H * 3);
-      for (let k = 0; k < px.length; k++) px[k] = Math.max(0, Math.min(255, Math.round(60 * c + (k % 3) * 20 + 40 * rng.normal())));
-      await sharp(px, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dir, `c${c}`, `${String(i).padStart(2, '0')}.png`));
-    }
-  }
+  await writeColourFolder(dir, CLASSES, PER_CLASS, W, H, 7);
   const network = new SiameseNetwork(mlpEncoder({ inputShape: [H, W, 3], hidden: [16], embeddingDim: 6, seed: 2 }), { normalize: true });
   bundleDir = path.join(root, 'bundle');
   await saveBundle(bundleDir, network);

@@ -1,6 +1,7 @@
 /** Small generated datasets for tests. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { Rng } from '../../packages/contrastive/src/util/rng.js';
 import type { LabelledDataset } from '../../packages/contrastive/src/data/types.js';
 
@@ -41,4 +42,20 @@ export function clusters(classes: number, perClass: number, dim: number, seed: n
     for (let j = 0; j < dim; j++) x[k * dim + j] = centres[c][j] + rng.normal() * 0.7;
   }
   return { name: 'clusters', inputShape: [dim], x, labels, numClasses: classes };
+}
+
+/**
+ * An image folder `dir/c<k>/<nnn>.png`: `classes` classes of `perClass` noisy RGB images of
+ * `width` x `height`, each class around its own colour.
+ */
+export async function writeColourFolder(dir: string, classes: number, perClass: number, width: number, height: number, seed: number): Promise<void> {
+  const rng = new Rng(seed);
+  for (let c = 0; c < classes; c++) {
+    await fs.mkdir(path.join(dir, `c${c}`), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const px = Buffer.alloc(width * height * 3);
+      for (let k = 0; k < px.length; k++) px[k] = Math.max(0, Math.min(255, Math.round(60 * c + (k % 3) * 20 + 40 * rng.normal())));
+      await sharp(px, { raw: { width, height, channels: 3 } }).png().toFile(path.join(dir, `c${c}`, `${String(i).padStart(3, '0')}.png`));
+    }
+  }
 }
